@@ -1,0 +1,28 @@
+# Two commands do all the set-up: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[all]'
+	touch $(STAMP)
+
+## demo: build the sample street in demo.db and print its summary
+demo: $(STAMP)
+	$(VENV)/bin/orggraph demo --db demo.db
+
+## test: every test, doctests included
+test: $(STAMP)
+	$(PY) -m pytest
+
+## bench: the load benchmark (200,000 and 2,000,000 households; takes several minutes)
+bench: $(STAMP)
+	$(PY) bench/load.py
+
+clean:
+	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm .pytest_cache

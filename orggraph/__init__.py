@@ -1,0 +1,19 @@
+"""orggraph: the grassroots organizational network of a city as a graph."""
+
+from .exceptions import InvalidRecords, NotFound, OrgGraphError, RecordError, StoreError
+from .load import LoadReport
+from .store import EmbeddedStore, Store, open_store
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "OrgGraphError",
+    "InvalidRecords",
+    "RecordError",
+    "NotFound",
+    "StoreError",
+    "LoadReport",
+    "Store",
+    "EmbeddedStore",
+    "open_store",
+]

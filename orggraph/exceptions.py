@@ -1,0 +1,75 @@
+"""Exceptions raised by orggraph: one root, :class:`OrgGraphError`, and specific subclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "OrgGraphError",
+    "RecordError",
+    "InvalidRecords",
+    "NotFound",
+    "StoreError",
+]
+
+
+class OrgGraphError(Exception):
+    """Base class of every error orggraph raises on purpose."""
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """One thing wrong with one input record.
+
+    Parameters
+    ----------
+    where : str
+        The record: ``"line 12"``, ``"nodes[3]"``, ``"sheet 住户, row 7"``.
+    field : str or None
+        The field at fault (``"phone"``; for a workbook ``"column C 联系电话 (phone)"``), or None when the
+        fault is the record as a whole.
+    message : str
+        What is wrong, in plain words.
+
+    Examples
+    --------
+    >>> str(RecordError("line 3", "people", "must be at least 1, got 0"))
+    'line 3, field people: must be at least 1, got 0'
+    """
+
+    where: str
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.field:
+            return f"{self.where}, field {self.field}: {self.message}"
+        return f"{self.where}: {self.message}"
+
+
+class InvalidRecords(OrgGraphError, ValueError):
+    """Input records failed validation; nothing was written.
+
+    ``errors`` lists the first problems found (at most ``limit``), ``total`` counts all of them.
+    """
+
+    def __init__(self, errors: list[RecordError], total: int | None = None):
+        self.errors = list(errors)
+        self.total = total if total is not None else len(self.errors)
+        lines = [str(e) for e in self.errors]
+        more = self.total - len(self.errors)
+        if more > 0:
+            lines.append(f"... and {more} more")
+        head = f"{self.total} invalid record{'s' if self.total != 1 else ''}; nothing was written"
+        super().__init__(head + ":\n  " + "\n  ".join(lines))
+
+
+class NotFound(OrgGraphError, KeyError):
+    """A node or edge that was asked for does not exist."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; say it plainly
+        return str(self.args[0]) if self.args else "not found"
+
+
+class StoreError(OrgGraphError):
+    """The store cannot be opened, read or written (a damaged file, a newer schema, ...)."""

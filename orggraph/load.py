@@ -1,0 +1,290 @@
+"""Loading records: validation of a whole load, shared by every store."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Protocol
+
+from .exceptions import InvalidRecords, RecordError
+from .model import EDGE_TYPES, ENDPOINTS, NODE_KINDS, validate_edges, validate_nodes
+
+__all__ = ["Item", "Sink", "Loader", "LoadReport", "find_cycle"]
+
+#: what a reader yields: ("node" | "edge" | "error", where, record or message)
+Item = tuple[str, str, Any]
+
+_HIERARCHIES = ("WITHIN", "SUBORDINATE_TO")
+
+
+class Sink(Protocol):
+    """Where a store receives validated rows during a load (inside its transaction)."""
+
+    def write_nodes(self, rows: list[dict[str, Any]]) -> None: ...
+
+    def write_edges(self, rows: list[dict[str, Any]]) -> None: ...
+
+    def kinds_of(self, ids: list[str]) -> dict[str, str]:
+        """The kind of each id already in the store (ids not in the store are left out)."""
+        ...
+
+    def hierarchy(self, type_: str) -> Iterable[tuple[str, str]]:
+        """(source, target) of every stored edge of a hierarchy type (WITHIN, SUBORDINATE_TO)."""
+        ...
+
+
+@dataclass
+class LoadReport:
+    """What a load read and what it changed in the store."""
+
+    nodes: dict[str, int] = field(default_factory=dict)
+    edges: dict[str, int] = field(default_factory=dict)
+    added_nodes: int = 0
+    added_edges: int = 0
+    changed: int = 0
+
+    @property
+    def records(self) -> int:
+        return sum(self.nodes.values()) + sum(self.edges.values())
+
+    def __str__(self) -> str:
+        parts = [f"{n} {k}" for k, n in sorted(self.nodes.items())]
+        parts += [f"{n} {t}" for t, n in sorted(self.edges.items())]
+        unchanged = self.records - self.added_nodes - self.added_edges - self.changed
+        return (
+            f"read {self.records} records ({', '.join(parts) or 'none'}); "
+            f"added {self.added_nodes} nodes and {self.added_edges} edges, "
+            f"changed {self.changed}, unchanged {unchanged}"
+        )
+
+
+def find_cycle(edges: Iterable[tuple[str, str]]) -> list[str] | None:
+    """A cycle in a directed graph given by its edges, as the list of nodes on it, or None.
+
+    Examples
+    --------
+    >>> find_cycle([("b1", "g1"), ("g1", "c1")]) is None
+    True
+    >>> find_cycle([("b1", "g1"), ("g1", "c1"), ("c1", "b1")])
+    ['b1', 'g1', 'c1', 'b1']
+    """
+    succ: dict[str, list[str]] = defaultdict(list)
+    for s, t in edges:
+        succ[s].append(t)
+    state: dict[str, int] = {}  # 1 on the stack, 2 done
+    for root in list(succ):
+        if root in state:
+            continue
+        stack: list[tuple[str, Iterator[str]]] = [(root, iter(succ.get(root, ())))]
+        path = [root]
+        state[root] = 1
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if state.get(child) == 1:
+                    return path[path.index(child) :] + [child]
+                if child not in state:
+                    state[child] = 1
+                    path.append(child)
+                    stack.append((child, iter(succ.get(child, ()))))
+                    break
+            else:
+                state[node] = 2
+                stack.pop()
+                path.pop()
+    return None
+
+
+class Loader:
+    """Validate a stream of records in batches and pass the valid rows to a sink.
+
+    Errors are collected, not raised one by one, so a user sees every problem in one run (up to
+    ``max_errors``). :meth:`finish` runs the checks that need the whole network (endpoint kinds, ids
+    used for two kinds, cycles) and raises :class:`~orggraph.exceptions.InvalidRecords` if anything
+    was wrong; the store then rolls back, so a failed load leaves it exactly as it was.
+    """
+
+    def __init__(
+        self,
+        sink: Sink,
+        *,
+        store_empty: bool,
+        batch_size: int = 5000,
+        max_errors: int = 100,
+        on_record: Callable[[], None] | None = None,
+    ):
+        self.sink = sink
+        self.store_empty = store_empty
+        self.batch_size = batch_size
+        self.max_errors = max_errors
+        self.errors: list[RecordError] = []
+        self.error_count = 0
+        self.report = LoadReport()
+        self._node_buf: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+        self._edge_buf: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+        self._kinds: dict[str, str] = {}  # id -> kind for every node of this load
+        self._deferred: list[tuple[str, str, str, str]] = []  # (where, type, source, target)
+        self._hier_new: dict[str, list[tuple[str, str, str]]] = {t: [] for t in _HIERARCHIES}
+
+    # -- intake ---------------------------------------------------------------------------------------
+
+    def error(self, where: str, field: str | None, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < self.max_errors:
+            self.errors.append(RecordError(where, field, message))
+
+    def add(self, item: Item) -> None:
+        what, where, record = item
+        if what == "error":
+            self.error(where, None, record)
+        elif not isinstance(record, dict):
+            self.error(where, None, f"a {what} must be a JSON object, got {type(record).__name__}")
+        elif what == "node":
+            kind = record.get("kind")
+            if kind not in NODE_KINDS:
+                self.error(where, "kind", f"unknown node kind {kind!r}; allowed: {', '.join(NODE_KINDS)}")
+                return
+            buf = self._node_buf[kind]
+            buf.append((where, record))
+            if len(buf) >= self.batch_size:
+                self._flush_nodes(kind)
+        else:
+            type_ = record.get("type")
+            if type_ not in ENDPOINTS:
+                self.error(where, "type", f"unknown edge type {type_!r}; allowed: {', '.join(EDGE_TYPES)}")
+                return
+            buf = self._edge_buf[type_]
+            buf.append((where, record))
+            if len(buf) >= self.batch_size:
+                self._flush_edges(type_)
+
+    def add_all(self, items: Iterable[Item]) -> None:
+        for item in items:
+            self.add(item)
+
+    # -- batches --------------------------------------------------------------------------------------
+
+    def _flush_nodes(self, kind: str) -> None:
+        items = self._node_buf.pop(kind, [])
+        if not items:
+            return
+        self.report.nodes[kind] = self.report.nodes.get(kind, 0) + len(items)
+        outputs, errors = validate_nodes(kind, items)
+        for e in errors:
+            self.error(e.where, e.field, e.message)
+        rows = []
+        kinds = self._kinds
+        for (where, _), out in zip(items, outputs):
+            if out is None:
+                continue
+            node_id = out["id"]
+            seen = kinds.get(node_id)
+            if seen is not None and seen != kind:
+                self.error(where, "id", f"{node_id!r} is already a {seen} in this load; an id names one node only")
+                continue
+            kinds[node_id] = kind
+            rows.append(out)
+        if not self.store_empty and rows:
+            stored = self.sink.kinds_of([r["id"] for r in rows])
+            clash = {i for i, k in stored.items() if k != kind}
+            if clash:
+                for (where, _), out in zip(items, outputs):
+                    if out is not None and out["id"] in clash:
+                        self.error(
+                            where, "id",
+                            f"{out['id']!r} is already a {stored[out['id']]} in the store; an id names one node only",
+                        )
+                rows = [r for r in rows if r["id"] not in clash]
+        if rows and not self.error_count:
+            self.sink.write_nodes(rows)
+
+    def _flush_edges(self, type_: str) -> None:
+        items = self._edge_buf.pop(type_, [])
+        if not items:
+            return
+        for kind in list(self._node_buf):  # so that the endpoints read before these edges are known
+            self._flush_nodes(kind)
+        self.report.edges[type_] = self.report.edges.get(type_, 0) + len(items)
+        outputs, errors = validate_edges(type_, items)
+        for e in errors:
+            self.error(e.where, e.field, e.message)
+        want_source, want_target = ENDPOINTS[type_]
+        kinds = self._kinds
+        rows = []
+        for (where, _), out in zip(items, outputs):
+            if out is None:
+                continue
+            source, target = out["source"], out["target"]
+            if source == target:
+                self.error(where, "target", f"an edge cannot go from {source!r} to itself")
+                continue
+            ks, kt = kinds.get(source), kinds.get(target)
+            if ks is None or kt is None:
+                self._deferred.append((where, type_, source, target))
+            else:
+                if not self._check_endpoint(where, type_, "source", source, ks, want_source):
+                    continue
+                if not self._check_endpoint(where, type_, "target", target, kt, want_target):
+                    continue
+            if type_ in self._hier_new:
+                self._hier_new[type_].append((where, source, target))
+            rows.append(out)
+        if rows and not self.error_count:
+            self.sink.write_edges(rows)
+
+    def _check_endpoint(self, where: str, type_: str, end: str, node_id: str, got: str | None, want: str) -> bool:
+        if got == want:
+            return True
+        src, tgt = ENDPOINTS[type_]
+        rule = f"{type_} goes from a {src} to a {tgt}"
+        if got is None:
+            self.error(where, end, f"{node_id!r} is not a node in this load or in the store ({rule})")
+        else:
+            self.error(where, end, f"{node_id!r} is a {got}, but {rule}")
+        return False
+
+    # -- the checks that need everything --------------------------------------------------------------
+
+    def finish(self) -> LoadReport:
+        """Flush, run the whole-network checks, and raise if anything was wrong."""
+        for kind in list(self._node_buf):
+            self._flush_nodes(kind)
+        for type_ in list(self._edge_buf):
+            self._flush_edges(type_)
+        self._resolve_deferred()
+        self._check_cycles()
+        if self.error_count:
+            raise InvalidRecords(self.errors, self.error_count)
+        return self.report
+
+    def _resolve_deferred(self) -> None:
+        if not self._deferred:
+            return
+        kinds = self._kinds
+        missing = {i for _, _, s, t in self._deferred for i in (s, t) if i not in kinds}
+        stored: dict[str, str] = {}
+        if missing and not self.store_empty:
+            ids = sorted(missing)
+            for start in range(0, len(ids), 10000):
+                stored.update(self.sink.kinds_of(ids[start : start + 10000]))
+        for where, type_, source, target in self._deferred:
+            want_source, want_target = ENDPOINTS[type_]
+            ks = kinds.get(source) or stored.get(source)
+            kt = kinds.get(target) or stored.get(target)
+            if self._check_endpoint(where, type_, "source", source, ks, want_source):
+                self._check_endpoint(where, type_, "target", target, kt, want_target)
+        self._deferred.clear()
+
+    def _check_cycles(self) -> None:
+        for type_, new in self._hier_new.items():
+            if not new:
+                continue
+            edges = [(s, t) for _, s, t in new]
+            if not self.store_empty:
+                edges.extend(self.sink.hierarchy(type_))
+            cycle = find_cycle(edges)
+            if cycle is None:
+                continue
+            on_cycle = set(zip(cycle, cycle[1:]))
+            where = next((w for w, s, t in new if (s, t) in on_cycle), new[0][0])
+            self.error(where, None, f"{type_} edges form a cycle: {' -> '.join(cycle)}")
