@@ -131,7 +131,10 @@ class Loader:
     def error(self, where: str, field: str | None, message: str) -> None:
         self.error_count += 1
         if len(self.errors) < self.max_errors:
-            self.errors.append(RecordError(where, field, message))
+            columns = getattr(where, "columns", None)  # a workbook row names its columns
+            if columns and field in columns:
+                field = columns[field]
+            self.errors.append(RecordError(str(where), field, message))
 
     def add(self, item: Item) -> None:
         what, where, record = item

@@ -1,0 +1,192 @@
+"""The network in memory as a networkx graph, with typed accessors for the queries."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Iterable, Iterator
+
+import networkx as nx
+
+from .exceptions import NotFound
+from .model import POSTS
+
+__all__ = ["OrgGraph", "valid_on", "today"]
+
+_POST_RANK = {post: rank for rank, post in enumerate(POSTS)}
+
+
+def today() -> str:
+    """Today as an ISO date, the default as-of day of every query."""
+    return _dt.date.today().isoformat()
+
+
+def valid_on(data: dict[str, Any], day: str) -> bool:
+    """Whether an edge is valid on ``day``: ``since <= day`` (or no since) and ``day <= until`` (or no until).
+
+    Examples
+    --------
+    >>> valid_on({"since": "2020-07-01", "until": "2020-09-30"}, "2020-08-01")
+    True
+    >>> valid_on({"since": "2020-07-01", "until": "2020-09-30"}, "2021-01-01")
+    False
+    >>> valid_on({}, "1999-01-01")
+    True
+    """
+    since = data.get("since")
+    until = data.get("until")
+    return (since is None or since <= day) and (until is None or day <= until)
+
+
+class OrgGraph:
+    """The whole network as a :class:`networkx.MultiDiGraph`: nodes keyed by id, edges keyed by type.
+
+    Node attributes are the node's properties (``kind`` among them); edge attributes are ``type``,
+    ``since``/``until`` when set, and the edge's properties. The typed accessors below answer the small
+    questions the queries are built from; ``G.nx`` is the graph itself, for any networkx algorithm.
+
+    Examples
+    --------
+    >>> G = OrgGraph.from_records(
+    ...     nodes=[{"id": "b1", "kind": "Area", "name": "1号楼", "level": "building"},
+    ...            {"id": "h1", "kind": "Household"},
+    ...            {"id": "m1", "kind": "Member", "name": "王芳"}],
+    ...     edges=[{"type": "LOCATED_IN", "source": "h1", "target": "b1"},
+    ...            {"type": "CONTACTS", "source": "m1", "target": "h1", "since": "2021-03-01"}])
+    >>> G.contacts_of("h1", as_of="2024-01-01")
+    ['m1']
+    >>> G.contacts_of("h1", as_of="2020-01-01")
+    []
+    >>> G.area_of("h1")
+    'b1'
+    """
+
+    def __init__(self, graph: nx.MultiDiGraph | None = None):
+        self.nx = graph if graph is not None else nx.MultiDiGraph()
+
+    # -- building -------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_records(cls, nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]]) -> "OrgGraph":
+        g = nx.MultiDiGraph()
+        for node in nodes:
+            attrs = dict(node)
+            g.add_node(attrs.pop("id"), **attrs)
+        for edge in edges:
+            attrs = dict(edge)
+            source, target = attrs.pop("source"), attrs.pop("target")
+            g.add_edge(source, target, key=(attrs["type"], attrs.get("since") or ""), **attrs)
+        return cls(g)
+
+    @classmethod
+    def from_store(cls, store: Any) -> "OrgGraph":
+        """Read a whole store into memory (for a city of millions, prefer the queries' own index)."""
+        return cls.from_records(store.nodes(), store.edges())
+
+    def __repr__(self) -> str:
+        return f"OrgGraph({self.nx.number_of_nodes()} nodes, {self.nx.number_of_edges()} edges)"
+
+    # -- nodes ----------------------------------------------------------------------------------------
+
+    def node(self, node_id: str) -> dict[str, Any]:
+        try:
+            return {"id": node_id, **self.nx.nodes[node_id]}
+        except KeyError:
+            raise NotFound(f"no node with id {node_id!r}") from None
+
+    def kind(self, node_id: str) -> str | None:
+        data = self.nx.nodes.get(node_id)
+        return data.get("kind") if data is not None else None
+
+    def ids(self, kind: str) -> list[str]:
+        """Every id of one kind, sorted."""
+        return sorted(n for n, k in self.nx.nodes(data="kind") if k == kind)
+
+    def is_available(self, member: str, unavailable: frozenset[str] | set[str] = frozenset()) -> bool:
+        """A member is available when not marked unavailable and not in the what-if set."""
+        return member not in unavailable and self.nx.nodes[member].get("status") != "unavailable"
+
+    # -- edges ----------------------------------------------------------------------------------------
+
+    def out_edges(self, node: str, type_: str, as_of: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(target, data) of each edge of one type leaving ``node``, valid on ``as_of`` when given."""
+        for _, target, data in self.nx.out_edges(node, data=True):
+            if data["type"] == type_ and (as_of is None or valid_on(data, as_of)):
+                yield target, data
+
+    def in_edges(self, node: str, type_: str, as_of: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(source, data) of each edge of one type arriving at ``node``, valid on ``as_of`` when given."""
+        for source, _, data in self.nx.in_edges(node, data=True):
+            if data["type"] == type_ and (as_of is None or valid_on(data, as_of)):
+                yield source, data
+
+    # -- territory ------------------------------------------------------------------------------------
+
+    def area_of(self, household: str) -> str | None:
+        """The area a household is located in (the first by id if, wrongly, there are several)."""
+        areas = sorted(t for t, _ in self.out_edges(household, "LOCATED_IN"))
+        return areas[0] if areas else None
+
+    def parents(self, area: str) -> list[str]:
+        return sorted(t for t, _ in self.out_edges(area, "WITHIN"))
+
+    def ancestry(self, area: str) -> list[str]:
+        """The area and every area above it along ``WITHIN``, nearest first."""
+        order, seen, frontier = [], set(), [area]
+        while frontier:
+            nxt = []
+            for a in frontier:
+                if a in seen:
+                    continue
+                seen.add(a)
+                order.append(a)
+                nxt.extend(self.parents(a))
+            frontier = nxt
+        return order
+
+    def areas_within(self, area: str) -> set[str]:
+        """The area and every area transitively ``WITHIN`` it."""
+        found, stack = {area}, [area]
+        while stack:
+            for child, _ in self.in_edges(stack.pop(), "WITHIN"):
+                if child not in found:
+                    found.add(child)
+                    stack.append(child)
+        return found
+
+    def households_in(self, area: str) -> list[str]:
+        """Households located in the area or in any area within it, sorted."""
+        found = set()
+        for a in self.areas_within(area):
+            found.update(s for s, _ in self.in_edges(a, "LOCATED_IN"))
+        return sorted(found)
+
+    # -- people ---------------------------------------------------------------------------------------
+
+    def contacts_of(self, household: str, as_of: str | None = None, unavailable: frozenset[str] = frozenset()) -> list[str]:
+        """Available members with a ``CONTACTS`` edge to the household valid on ``as_of`` (default today)."""
+        day = as_of or today()
+        return sorted({m for m, _ in self.in_edges(household, "CONTACTS", day) if self.is_available(m, unavailable)})
+
+    def governing_orgs(self, area: str, as_of: str | None = None) -> list[str]:
+        """Orgs with a ``GOVERNS`` edge to the area valid on ``as_of``, by id."""
+        return sorted({o for o, _ in self.in_edges(area, "GOVERNS", as_of or today())})
+
+    def post_holders(self, org: str, as_of: str | None = None) -> list[tuple[str, str]]:
+        """(post, member) valid on ``as_of``, by rank then member id."""
+        day = as_of or today()
+        holders = {(d["post"], m) for m, d in self.in_edges(org, "HOLDS_POST", day)}
+        return sorted(holders, key=lambda pm: (_POST_RANK.get(pm[0], len(_POST_RANK)), pm[1]))
+
+    def responsible_person(self, org: str, as_of: str | None = None, unavailable: frozenset[str] = frozenset()) -> str | None:
+        """The first available post holder by rank secretary, deputy secretary, committee member, group leader."""
+        for _, member in self.post_holders(org, as_of):
+            if self.is_available(member, unavailable):
+                return member
+        return None
+
+    def employer_of(self, member: str) -> str | None:
+        units = sorted(t for t, _ in self.out_edges(member, "EMPLOYED_BY"))
+        return units[0] if units else None
+
+    def unit_orgs(self, unit: str) -> list[str]:
+        return sorted(o for o, _ in self.in_edges(unit, "OF_UNIT"))
