@@ -60,7 +60,7 @@ class InvalidRecords(OrgGraphError, ValueError):
         more = self.total - len(self.errors)
         if more > 0:
             lines.append(f"... and {more} more")
-        head = f"{self.total} invalid record{'s' if self.total != 1 else ''}; nothing was written"
+        head = f"{self.total} problem{'s' if self.total != 1 else ''} in the input; nothing was written"
         super().__init__(head + ":\n  " + "\n  ".join(lines))
 
 

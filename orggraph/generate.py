@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-__all__ = ["CityPlan", "Planted", "generate_city", "RATES"]
+__all__ = ["CityPlan", "Planted", "generate_city", "write_city", "RATES"]
 
 #: how often each gap is planted; the generator counts what it planted in :class:`Planted`
 RATES = {
@@ -54,7 +54,7 @@ class CityPlan:
     communities_per_street: int = 8
     grids_per_community: tuple[int, int] = (10, 14)
     buildings_per_grid: tuple[int, int] = (4, 7)
-    households_per_building: tuple[int, int] = (24, 48)
+    households_per_building: tuple[int, int] = (24, 54)
     contacts_per_member: tuple[int, int] = (10, 14)
     units_per_community: tuple[int, int] = (3, 6)
 
@@ -388,3 +388,48 @@ def generate_city(plan: CityPlan | None = None, **kwargs: Any) -> tuple[Iterator
         raise ValueError(f"households must be at least 1, got {plan.households}")
     city = _City(plan)
     return city.records(), city.planted
+
+
+def write_city(path: str, plan: CityPlan | None = None, **kwargs: Any) -> Planted:
+    """Write a generated city to a ``.jsonl`` (streamed) or ``.json`` file and return what it planted.
+
+    A ``.json`` document lists nodes before edges, so the city is generated twice from the same seed
+    (once for each list) rather than held in memory.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "city.jsonl")
+    >>> write_city(path, households=100, seed=2).households
+    100
+    """
+    import os
+
+    import orjson
+
+    from .io.jsonio import write_json
+
+    plan = plan or CityPlan()
+    for key, value in kwargs.items():
+        setattr(plan, key, value)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in {".jsonl", ".json"}:
+        raise ValueError(f"{path}: a generated city is written as .jsonl or .json")
+    partial = path + ".partial"
+    try:
+        with open(partial, "wb") as out:
+            if suffix == ".jsonl":
+                records, planted = generate_city(plan)
+                dumps = orjson.dumps
+                for what, record in records:
+                    out.write(dumps({what: record}))
+                    out.write(b"\n")
+            else:
+                nodes, _ = generate_city(plan)
+                edges, planted = generate_city(plan)
+                write_json((r for w, r in nodes if w == "node"), (r for w, r in edges if w == "edge"), out)
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+    return planted

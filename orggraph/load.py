@@ -95,6 +95,11 @@ def find_cycle(edges: Iterable[tuple[str, str]]) -> list[str] | None:
     return None
 
 
+def _a(kind: str) -> str:
+    """The kind with its article: 'an Area', 'a Member'."""
+    return ("an " if kind[0] in "AEIOU" else "a ") + kind
+
+
 class Loader:
     """Validate a stream of records in batches and pass the valid rows to a sink.
 
@@ -123,6 +128,7 @@ class Loader:
         self._node_buf: dict[str, list[tuple[str, dict]]] = defaultdict(list)
         self._edge_buf: dict[str, list[tuple[str, dict]]] = defaultdict(list)
         self._kinds: dict[str, str] = {}  # id -> kind for every node of this load
+        self._invalid: set[str] = set()  # ids of node records that failed validation
         self._deferred: list[tuple[str, str, str, str]] = []  # (where, type, source, target)
         self._hier_new: dict[str, list[tuple[str, str, str]]] = {t: [] for t in _HIERARCHIES}
 
@@ -141,7 +147,7 @@ class Loader:
         if what == "error":
             self.error(where, None, record)
         elif not isinstance(record, dict):
-            self.error(where, None, f"a {what} must be a JSON object, got {type(record).__name__}")
+            self.error(where, None, f"{_a(what.title())} must be a JSON object, got {type(record).__name__}")
         elif what == "node":
             kind = record.get("kind")
             if kind not in NODE_KINDS:
@@ -177,13 +183,15 @@ class Loader:
             self.error(e.where, e.field, e.message)
         rows = []
         kinds = self._kinds
-        for (where, _), out in zip(items, outputs):
+        for (where, record), out in zip(items, outputs):
             if out is None:
+                if isinstance(record.get("id"), str):
+                    self._invalid.add(record["id"])
                 continue
             node_id = out["id"]
             seen = kinds.get(node_id)
             if seen is not None and seen != kind:
-                self.error(where, "id", f"{node_id!r} is already a {seen} in this load; an id names one node only")
+                self.error(where, "id", f"{node_id!r} is already {_a(seen)} in this load; an id names one node only")
                 continue
             kinds[node_id] = kind
             rows.append(out)
@@ -195,7 +203,7 @@ class Loader:
                     if out is not None and out["id"] in clash:
                         self.error(
                             where, "id",
-                            f"{out['id']!r} is already a {stored[out['id']]} in the store; an id names one node only",
+                            f"{out['id']!r} is already {_a(stored[out['id']])} in the store; an id names one node only",
                         )
                 rows = [r for r in rows if r["id"] not in clash]
         if rows and not self.error_count:
@@ -225,9 +233,9 @@ class Loader:
             if ks is None or kt is None:
                 self._deferred.append((where, type_, source, target))
             else:
-                if not self._check_endpoint(where, type_, "source", source, ks, want_source):
-                    continue
-                if not self._check_endpoint(where, type_, "target", target, kt, want_target):
+                ok_source = self._check_endpoint(where, type_, "source", source, ks, want_source)
+                ok_target = self._check_endpoint(where, type_, "target", target, kt, want_target)
+                if not (ok_source and ok_target):
                     continue
             if type_ in self._hier_new:
                 self._hier_new[type_].append((where, source, target))
@@ -239,11 +247,13 @@ class Loader:
         if got == want:
             return True
         src, tgt = ENDPOINTS[type_]
-        rule = f"{type_} goes from a {src} to a {tgt}"
-        if got is None:
+        rule = f"{type_} goes from {_a(src)} to {_a(tgt)}"
+        if got is None and node_id in self._invalid:
+            self.error(where, end, f"{node_id!r} is a node whose own record is invalid (see above)")
+        elif got is None:
             self.error(where, end, f"{node_id!r} is not a node in this load or in the store ({rule})")
         else:
-            self.error(where, end, f"{node_id!r} is a {got}, but {rule}")
+            self.error(where, end, f"{node_id!r} is {_a(got)}, but {rule}")
         return False
 
     # -- the checks that need everything --------------------------------------------------------------
@@ -274,8 +284,8 @@ class Loader:
             want_source, want_target = ENDPOINTS[type_]
             ks = kinds.get(source) or stored.get(source)
             kt = kinds.get(target) or stored.get(target)
-            if self._check_endpoint(where, type_, "source", source, ks, want_source):
-                self._check_endpoint(where, type_, "target", target, kt, want_target)
+            self._check_endpoint(where, type_, "source", source, ks, want_source)
+            self._check_endpoint(where, type_, "target", target, kt, want_target)
         self._deferred.clear()
 
     def _check_cycles(self) -> None:
@@ -289,5 +299,6 @@ class Loader:
             if cycle is None:
                 continue
             on_cycle = set(zip(cycle, cycle[1:]))
-            where = next((w for w, s, t in new if (s, t) in on_cycle), new[0][0])
+            # name the record that closed the cycle: the last one read that lies on it
+            where = next((w for w, s, t in reversed(new) if (s, t) in on_cycle), new[-1][0])
             self.error(where, None, f"{type_} edges form a cycle: {' -> '.join(cycle)}")

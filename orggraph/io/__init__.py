@@ -1,0 +1,83 @@
+"""Reading and writing the network's files: JSON, JSON Lines and the Excel workbook (台账)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..exceptions import OrgGraphError
+from ..load import Item, LoadReport
+from .excel import read_workbook, write_template, write_workbook
+from .jsonio import read_json, read_jsonl, write_json, write_jsonl
+
+__all__ = ["FORMATS", "read_file", "load_file", "export_store", "write_template", "UnknownFormat"]
+
+FORMATS = (".json", ".jsonl", ".xlsx")
+
+
+class UnknownFormat(OrgGraphError, ValueError):
+    """A file whose name does not end in a format orggraph reads or writes."""
+
+
+def _format(path: str | os.PathLike[str]) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise UnknownFormat(f"{path}: unknown format {suffix or '(no extension)'!r}; use one of {', '.join(FORMATS)}")
+    return suffix
+
+
+def read_file(path: str | os.PathLike[str], *, progress: bool | None = None) -> Iterator[Item]:
+    """The records of a ``.json``, ``.jsonl`` or ``.xlsx`` file, as a store's ``load`` takes them."""
+    suffix = _format(path)
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    if suffix == ".jsonl":
+        return read_jsonl(path, progress=progress)
+    if suffix == ".json":
+        return read_json(path)
+    return read_workbook(path)
+
+
+def load_file(store: Any, path: str | os.PathLike[str], *, progress: bool | None = None) -> LoadReport:
+    """Load one file into a store, all or nothing.
+
+    Examples
+    --------
+    >>> import json, os, tempfile
+    >>> from orggraph.store import EmbeddedStore
+    >>> folder = tempfile.mkdtemp()
+    >>> with open(os.path.join(folder, "street.json"), "w") as fh:
+    ...     json.dump({"nodes": [{"id": "s1", "kind": "Area", "name": "江滨街道", "level": "street"}]}, fh)
+    >>> store = EmbeddedStore(os.path.join(folder, "city.db"))
+    >>> print(load_file(store, os.path.join(folder, "street.json")))
+    read 1 records (1 Area); added 1 nodes and 0 edges, changed 0, unchanged 0
+    >>> print(load_file(store, os.path.join(folder, "street.json")))
+    read 1 records (1 Area); added 0 nodes and 0 edges, changed 0, unchanged 1
+    """
+    return store.load(read_file(path, progress=progress))
+
+
+def export_store(store: Any, path: str | os.PathLike[str]) -> int:
+    """Write the whole store to ``path`` (format by extension); return the number of records.
+
+    The file is written beside its destination and moved into place when complete, so a failed export
+    never leaves a half-written file where a good one was.
+    """
+    suffix = _format(path)
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        if suffix == ".xlsx":
+            count = write_workbook(store.nodes(), store.edges(), partial)
+        else:
+            with partial.open("wb") as out:
+                writer = write_jsonl if suffix == ".jsonl" else write_json
+                count = writer(store.nodes(), store.edges(), out)
+                out.flush()
+                os.fsync(out.fileno())
+        os.replace(partial, path)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    return count

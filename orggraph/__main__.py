@@ -1,0 +1,5 @@
+"""python -m orggraph"""
+
+from .cli import main
+
+main()

@@ -1,0 +1,97 @@
+"""Shared fixtures: real stores in temporary folders and a small hand-built street."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orggraph.store import EmbeddedStore
+
+# A street with one community, one grid, one building and three households; written out by hand.
+STREET = {
+    "nodes": [
+        {"id": "s1", "kind": "Area", "name": "江滨街道", "level": "street"},
+        {"id": "c1", "kind": "Area", "name": "桂花社区", "level": "community"},
+        {"id": "g1", "kind": "Area", "name": "桂花社区第1网格", "level": "grid"},
+        {"id": "b1", "kind": "Area", "name": "桂花社区1号楼", "level": "building"},
+        {"id": "o-s1", "kind": "Org", "name": "江滨街道大工委", "level": "street"},
+        {"id": "o-c1", "kind": "Org", "name": "桂花社区大党委", "level": "community"},
+        {"id": "o-g1", "kind": "Org", "name": "第1网格党支部", "level": "grid", "status": "weak_lax"},
+        {"id": "u1", "kind": "Unit", "name": "云河市财政局", "category": "agency"},
+        {"id": "o-u1", "kind": "Org", "name": "财政局机关党支部", "level": "unit"},
+        {"id": "m1", "kind": "Member", "name": "王芳", "phone": "13800001111", "category": "in_service"},
+        {"id": "m2", "kind": "Member", "name": "李强", "phone": "0716-7654321", "category": "resident"},
+        {"id": "m3", "kind": "Member", "name": "张伟", "status": "unavailable"},
+        {"id": "h1", "kind": "Household", "address": "桂花社区1号楼1单元101室", "people": 3, "phone": "13900002222"},
+        {"id": "h2", "kind": "Household", "address": "桂花社区1号楼1单元102室", "flags": ["elderly_alone"]},
+        {"id": "h3", "kind": "Household", "address": "桂花社区1号楼1单元201室", "people": 2, "note": "二楼东户"},
+    ],
+    "edges": [
+        {"type": "WITHIN", "source": "c1", "target": "s1"},
+        {"type": "WITHIN", "source": "g1", "target": "c1"},
+        {"type": "WITHIN", "source": "b1", "target": "g1"},
+        {"type": "SUBORDINATE_TO", "source": "o-c1", "target": "o-s1"},
+        {"type": "SUBORDINATE_TO", "source": "o-g1", "target": "o-c1"},
+        {"type": "GOVERNS", "source": "o-s1", "target": "s1", "since": "2021-03-01"},
+        {"type": "GOVERNS", "source": "o-c1", "target": "c1", "since": "2021-03-01"},
+        {"type": "GOVERNS", "source": "o-g1", "target": "g1", "since": "2021-03-01"},
+        {"type": "LOCATED_IN", "source": "h1", "target": "b1"},
+        {"type": "LOCATED_IN", "source": "h2", "target": "b1"},
+        {"type": "LOCATED_IN", "source": "h3", "target": "b1"},
+        {"type": "HOLDS_POST", "source": "m2", "target": "o-g1", "post": "secretary", "since": "2021-03-01"},
+        {"type": "MEMBER_OF", "source": "m2", "target": "o-g1", "since": "2021-03-01"},
+        {"type": "ASSIGNED_TO", "source": "m2", "target": "b1", "role": "building_leader"},
+        {"type": "EMPLOYED_BY", "source": "m1", "target": "u1"},
+        {"type": "OF_UNIT", "source": "o-u1", "target": "u1"},
+        {"type": "SUNK_TO", "source": "m1", "target": "o-c1", "since": "2022-03-01"},
+        {"type": "CO_BUILDS", "source": "u1", "target": "o-c1", "kind": "co_building", "items": 2, "since": "2021-06-01"},
+        {"type": "CONTACTS", "source": "m1", "target": "h1", "since": "2022-03-01"},
+        {"type": "CONTACTS", "source": "m1", "target": "h2", "since": "2022-03-01", "until": "2023-12-31"},
+        {"type": "CONTACTS", "source": "m3", "target": "h2", "since": "2024-01-01"},
+        {"type": "RESIDES_IN", "source": "m2", "target": "h3"},
+    ],
+}
+
+
+def street() -> dict:
+    """A fresh deep copy of the hand-built street, for a test to change."""
+    return copy.deepcopy(STREET)
+
+
+def items(doc: dict) -> list:
+    """A document's records as the items a store's load takes."""
+    from orggraph.io.jsonio import items_from_document
+
+    return list(items_from_document(doc))
+
+
+def snapshot(store) -> tuple:
+    """Everything a store holds, to compare before and after."""
+    return list(store.nodes()), list(store.edges()), store.revision
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with EmbeddedStore(tmp_path / "city.db") as s:
+        yield s
+
+
+@pytest.fixture
+def loaded(store):
+    store.load(items(STREET))
+    return store
+
+
+def run_cli(*args: str, cwd: Path, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    """Run the real command in a subprocess, from ``cwd``."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ORGGRAPH_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "orggraph", *args],
+        cwd=cwd, env=full_env, input=input, capture_output=True, text=True, timeout=300,
+    )
