@@ -97,7 +97,7 @@ def find_cycle(edges: Iterable[tuple[str, str]]) -> list[str] | None:
 
 def _a(kind: str) -> str:
     """The kind with its article: 'an Area', 'a Member'."""
-    return ("an " if kind[0] in "AEIOU" else "a ") + kind
+    return ("an " if kind[0] in "AEIO" else "a ") + kind  # a Unit, an Org
 
 
 class Loader:
