@@ -122,50 +122,66 @@ class Loader:
         self.store_empty = store_empty
         self.batch_size = batch_size
         self.max_errors = max_errors
-        self.errors: list[RecordError] = []
+        self._errors: list[tuple[int, RecordError]] = []  # (position in the input, error)
         self.error_count = 0
+        self._seq = 0
         self.report = LoadReport()
-        self._node_buf: dict[str, list[tuple[str, dict]]] = defaultdict(list)
-        self._edge_buf: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+        self._node_buf: dict[str, list[tuple[str, dict, int]]] = defaultdict(list)
+        self._edge_buf: dict[str, list[tuple[str, dict, int]]] = defaultdict(list)
         self._kinds: dict[str, str] = {}  # id -> kind for every node of this load
         self._invalid: set[str] = set()  # ids of node records that failed validation
-        self._deferred: list[tuple[str, str, str, str]] = []  # (where, type, source, target)
-        self._hier_new: dict[str, list[tuple[str, str, str]]] = {t: [] for t in _HIERARCHIES}
+        self._deferred: list[tuple[str, str, str, str, int]] = []  # (where, type, source, target, seq)
+        self._hier_new: dict[str, list[tuple[str, str, str, int]]] = {t: [] for t in _HIERARCHIES}
 
     # -- intake ---------------------------------------------------------------------------------------
 
-    def error(self, where: str, field: str | None, message: str) -> None:
+    @property
+    def errors(self) -> list[RecordError]:
+        """The first ``max_errors`` problems, in the order of the input."""
+        return [e for _, e in sorted(self._errors, key=lambda pair: pair[0])][: self.max_errors]
+
+    def error(self, where: str, field: str | None, message: str, seq: int) -> None:
         self.error_count += 1
-        if len(self.errors) < self.max_errors:
-            columns = getattr(where, "columns", None)  # a workbook row names its columns
-            if columns and field in columns:
-                field = columns[field]
-            self.errors.append(RecordError(str(where), field, message))
+        if self.error_count > 10 * self.max_errors:  # enough to choose the first ones from
+            return
+        columns = getattr(where, "columns", None)  # a workbook row names its columns
+        if columns and field in columns:
+            field = columns[field]
+        self._errors.append((seq, RecordError(str(where), field, message)))
 
     def add(self, item: Item) -> None:
         what, where, record = item
+        self._seq += 1
+        seq = self._seq
         if what == "error":
-            self.error(where, None, record)
+            self.error(where, None, record, seq)
         elif not isinstance(record, dict):
-            self.error(where, None, f"{_a(what.title())} must be a JSON object, got {type(record).__name__}")
+            self.error(where, None, f"{_a(what.title())} must be a JSON object, got {type(record).__name__}", seq)
         elif what == "node":
             kind = record.get("kind")
             if kind not in NODE_KINDS:
-                self.error(where, "kind", f"unknown node kind {kind!r}; allowed: {', '.join(NODE_KINDS)}")
+                self.error(where, "kind", f"unknown node kind {kind!r}; allowed: {', '.join(NODE_KINDS)}", seq)
                 return
             buf = self._node_buf[kind]
-            buf.append((where, record))
+            buf.append((where, record, seq))
             if len(buf) >= self.batch_size:
                 self._flush_nodes(kind)
         else:
             type_ = record.get("type")
             if type_ not in ENDPOINTS:
-                self.error(where, "type", f"unknown edge type {type_!r}; allowed: {', '.join(EDGE_TYPES)}")
+                self.error(where, "type", f"unknown edge type {type_!r}; allowed: {', '.join(EDGE_TYPES)}", seq)
                 return
             buf = self._edge_buf[type_]
-            buf.append((where, record))
+            buf.append((where, record, seq))
             if len(buf) >= self.batch_size:
                 self._flush_edges(type_)
+
+    def _batch_errors(self, batch: list[tuple[str, dict, int]], errors: list[RecordError]) -> None:
+        if errors:
+            seq_of = {str(w): s for w, _, s in batch}
+            where_of = {str(w): w for w, _, _ in batch}
+            for e in errors:
+                self.error(where_of[e.where], e.field, e.message, seq_of[e.where])
 
     def add_all(self, items: Iterable[Item]) -> None:
         for item in items:
@@ -174,16 +190,15 @@ class Loader:
     # -- batches --------------------------------------------------------------------------------------
 
     def _flush_nodes(self, kind: str) -> None:
-        items = self._node_buf.pop(kind, [])
-        if not items:
+        batch = self._node_buf.pop(kind, [])
+        if not batch:
             return
-        self.report.nodes[kind] = self.report.nodes.get(kind, 0) + len(items)
-        outputs, errors = validate_nodes(kind, items)
-        for e in errors:
-            self.error(e.where, e.field, e.message)
+        self.report.nodes[kind] = self.report.nodes.get(kind, 0) + len(batch)
+        outputs, errors = validate_nodes(kind, [(w, r) for w, r, _ in batch])
+        self._batch_errors(batch, errors)
         rows = []
         kinds = self._kinds
-        for (where, record), out in zip(items, outputs):
+        for (where, record, seq), out in zip(batch, outputs):
             if out is None:
                 if isinstance(record.get("id"), str):
                     self._invalid.add(record["id"])
@@ -191,7 +206,7 @@ class Loader:
             node_id = out["id"]
             seen = kinds.get(node_id)
             if seen is not None and seen != kind:
-                self.error(where, "id", f"{node_id!r} is already {_a(seen)} in this load; an id names one node only")
+                self.error(where, "id", f"{node_id!r} is already {_a(seen)} in this load; an id names one node only", seq)
                 continue
             kinds[node_id] = kind
             rows.append(out)
@@ -199,61 +214,63 @@ class Loader:
             stored = self.sink.kinds_of([r["id"] for r in rows])
             clash = {i for i, k in stored.items() if k != kind}
             if clash:
-                for (where, _), out in zip(items, outputs):
+                for (where, _, seq), out in zip(batch, outputs):
                     if out is not None and out["id"] in clash:
                         self.error(
                             where, "id",
                             f"{out['id']!r} is already {_a(stored[out['id']])} in the store; an id names one node only",
+                            seq,
                         )
                 rows = [r for r in rows if r["id"] not in clash]
         if rows and not self.error_count:
             self.sink.write_nodes(rows)
 
     def _flush_edges(self, type_: str) -> None:
-        items = self._edge_buf.pop(type_, [])
-        if not items:
+        batch = self._edge_buf.pop(type_, [])
+        if not batch:
             return
         for kind in list(self._node_buf):  # so that the endpoints read before these edges are known
             self._flush_nodes(kind)
-        self.report.edges[type_] = self.report.edges.get(type_, 0) + len(items)
-        outputs, errors = validate_edges(type_, items)
-        for e in errors:
-            self.error(e.where, e.field, e.message)
+        self.report.edges[type_] = self.report.edges.get(type_, 0) + len(batch)
+        outputs, errors = validate_edges(type_, [(w, r) for w, r, _ in batch])
+        self._batch_errors(batch, errors)
         want_source, want_target = ENDPOINTS[type_]
         kinds = self._kinds
         rows = []
-        for (where, _), out in zip(items, outputs):
+        for (where, _, seq), out in zip(batch, outputs):
             if out is None:
                 continue
             source, target = out["source"], out["target"]
             if source == target:
-                self.error(where, "target", f"an edge cannot go from {source!r} to itself")
+                self.error(where, "target", f"an edge cannot go from {source!r} to itself", seq)
                 continue
             ks, kt = kinds.get(source), kinds.get(target)
             if ks is None or kt is None:
-                self._deferred.append((where, type_, source, target))
+                self._deferred.append((where, type_, source, target, seq))
             else:
-                ok_source = self._check_endpoint(where, type_, "source", source, ks, want_source)
-                ok_target = self._check_endpoint(where, type_, "target", target, kt, want_target)
+                ok_source = self._check_endpoint(where, type_, "source", source, ks, want_source, seq)
+                ok_target = self._check_endpoint(where, type_, "target", target, kt, want_target, seq)
                 if not (ok_source and ok_target):
                     continue
             if type_ in self._hier_new:
-                self._hier_new[type_].append((where, source, target))
+                self._hier_new[type_].append((where, source, target, seq))
             rows.append(out)
         if rows and not self.error_count:
             self.sink.write_edges(rows)
 
-    def _check_endpoint(self, where: str, type_: str, end: str, node_id: str, got: str | None, want: str) -> bool:
+    def _check_endpoint(
+        self, where: str, type_: str, end: str, node_id: str, got: str | None, want: str, seq: int
+    ) -> bool:
         if got == want:
             return True
         src, tgt = ENDPOINTS[type_]
         rule = f"{type_} goes from {_a(src)} to {_a(tgt)}"
         if got is None and node_id in self._invalid:
-            self.error(where, end, f"{node_id!r} is a node whose own record is invalid (see above)")
+            self.error(where, end, f"{node_id!r} is a node whose own record is invalid", seq)
         elif got is None:
-            self.error(where, end, f"{node_id!r} is not a node in this load or in the store ({rule})")
+            self.error(where, end, f"{node_id!r} is not a node in this load or in the store ({rule})", seq)
         else:
-            self.error(where, end, f"{node_id!r} is {_a(got)}, but {rule}")
+            self.error(where, end, f"{node_id!r} is {_a(got)}, but {rule}", seq)
         return False
 
     # -- the checks that need everything --------------------------------------------------------------
@@ -274,25 +291,25 @@ class Loader:
         if not self._deferred:
             return
         kinds = self._kinds
-        missing = {i for _, _, s, t in self._deferred for i in (s, t) if i not in kinds}
+        missing = {i for _, _, s, t, _ in self._deferred for i in (s, t) if i not in kinds}
         stored: dict[str, str] = {}
         if missing and not self.store_empty:
             ids = sorted(missing)
             for start in range(0, len(ids), 10000):
                 stored.update(self.sink.kinds_of(ids[start : start + 10000]))
-        for where, type_, source, target in self._deferred:
+        for where, type_, source, target, seq in self._deferred:
             want_source, want_target = ENDPOINTS[type_]
             ks = kinds.get(source) or stored.get(source)
             kt = kinds.get(target) or stored.get(target)
-            self._check_endpoint(where, type_, "source", source, ks, want_source)
-            self._check_endpoint(where, type_, "target", target, kt, want_target)
+            self._check_endpoint(where, type_, "source", source, ks, want_source, seq)
+            self._check_endpoint(where, type_, "target", target, kt, want_target, seq)
         self._deferred.clear()
 
     def _check_cycles(self) -> None:
         for type_, new in self._hier_new.items():
             if not new:
                 continue
-            edges = [(s, t) for _, s, t in new]
+            edges = [(s, t) for _, s, t, _ in new]
             if not self.store_empty:
                 edges.extend(self.sink.hierarchy(type_))
             cycle = find_cycle(edges)
@@ -300,5 +317,5 @@ class Loader:
                 continue
             on_cycle = set(zip(cycle, cycle[1:]))
             # name the record that closed the cycle: the last one read that lies on it
-            where = next((w for w, s, t in reversed(new) if (s, t) in on_cycle), new[-1][0])
-            self.error(where, None, f"{type_} edges form a cycle: {' -> '.join(cycle)}")
+            where, _, _, seq = next((e for e in reversed(new) if (e[1], e[2]) in on_cycle), new[-1])
+            self.error(where, None, f"{type_} edges form a cycle: {' -> '.join(cycle)}", seq)

@@ -272,6 +272,17 @@ def write_workbook(
         ws.append([h for _, h in sheet.columns])
         sheets[sheet.kind] = (sheet, ws)
         counts[sheet.kind] = 0
+    try:
+        written = _write_rows(sheets, counts, nodes, edges)
+    except BaseException:
+        for ws in book.worksheets:  # let openpyxl finish its open sheet streams quietly
+            ws.close()
+        raise
+    book.save(path)
+    return written
+
+
+def _write_rows(sheets: dict, counts: dict[str, int], nodes: Iterable[dict], edges: Iterable[dict]) -> int:
     written = 0
     fixed_edge = {"type", "source", "target"}
     for record, key in _chain_records(nodes, edges):
@@ -288,7 +299,6 @@ def write_workbook(
         row.append(orjson.dumps(extra).decode() if extra else None)
         ws.append(row)
         written += 1
-    book.save(path)
     return written
 
 

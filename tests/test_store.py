@@ -1,0 +1,147 @@
+"""The embedded store: idempotent loads, updates, persistence across restarts and crashes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from orggraph.exceptions import NotFound, StoreError
+from orggraph.store import EmbeddedStore, open_store
+
+from .conftest import STREET, items, snapshot, street
+
+
+def test_load_reports_what_it_added(store):
+    report = store.load(items(STREET))
+    assert report.added_nodes == len(STREET["nodes"])
+    assert report.added_edges == len(STREET["edges"])
+    assert report.changed == 0
+    assert store.counts()["nodes"] == {"Area": 4, "Org": 4, "Unit": 1, "Member": 3, "Household": 3}
+    assert store.counts()["edges"]["CONTACTS"] == 3
+
+
+def test_loading_the_same_records_twice_changes_nothing(loaded):
+    before = snapshot(loaded)
+    report = loaded.load(items(STREET))
+    assert (report.added_nodes, report.added_edges, report.changed) == (0, 0, 0)
+    assert snapshot(loaded) == before  # revision included: nothing changed, nothing to re-index
+
+
+def test_a_changed_record_replaces_the_stored_one(loaded):
+    doc = {"nodes": [{"id": "h1", "kind": "Household", "address": "桂花社区1号楼1单元101室", "people": 4}]}
+    revision = loaded.revision
+    report = loaded.load(items(doc))
+    assert (report.added_nodes, report.changed) == (0, 1)
+    assert loaded.node("h1")["people"] == 4
+    assert "phone" not in loaded.node("h1")  # the record replaces the old one; it is not merged
+    assert loaded.revision == revision + 1
+
+
+def test_edges_are_keyed_by_type_source_target_and_since(loaded):
+    # the same member contacting the same household again from a later day is a second edge
+    later = {"type": "CONTACTS", "source": "m1", "target": "h2", "since": "2024-06-01"}
+    loaded.load(items({"edges": [later]}))
+    spans = sorted((e.get("since"), e.get("until")) for e in loaded.edges("CONTACTS") if e["target"] == "h2" and e["source"] == "m1")
+    assert spans == [("2022-03-01", "2023-12-31"), ("2024-06-01", None)]
+    # the same key with a new until updates the edge in place
+    ended = dict(later, until="2024-12-31")
+    report = loaded.load(items({"edges": [ended]}))
+    assert (report.added_edges, report.changed) == (0, 1)
+    assert [e for e in loaded.edges("CONTACTS") if e.get("since") == "2024-06-01"] == [
+        {"type": "CONTACTS", "source": "m1", "target": "h2", "since": "2024-06-01", "until": "2024-12-31"}
+    ]
+
+
+def test_reopened_store_gives_the_same_answers(tmp_path):
+    path = tmp_path / "city.db"
+    with EmbeddedStore(path) as store:
+        store.load(items(STREET))
+        before = snapshot(store), store.counts()
+    with EmbeddedStore(path) as store:
+        assert (snapshot(store), store.counts()) == before
+        assert store.node("h3") == {"id": "h3", "kind": "Household", "address": "桂花社区1号楼1单元201室", "people": 2, "note": "二楼东户"}
+
+
+def test_node_not_found(loaded):
+    with pytest.raises(NotFound, match="no node with id 'nobody'"):
+        loaded.node("nobody")
+
+
+def test_listing_filters_and_sorts(loaded):
+    assert [n["id"] for n in loaded.nodes("Household")] == ["h1", "h2", "h3"]
+    assert [e["target"] for e in loaded.edges("LOCATED_IN")] == ["b1", "b1", "b1"]
+    with pytest.raises(ValueError, match="unknown node kind 'House'"):
+        list(loaded.nodes("House"))
+
+
+def test_open_store_uses_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORGGRAPH_DB", str(tmp_path / "env.db"))
+    store = open_store()
+    store.close()
+    assert (tmp_path / "env.db").exists()
+
+
+def test_a_file_that_is_not_a_store(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("not a database at all, just some text that is long enough" * 20)
+    with pytest.raises(StoreError, match="is not an orggraph store"):
+        EmbeddedStore(path)
+
+
+def test_a_store_from_a_newer_version(tmp_path):
+    path = tmp_path / "new.db"
+    EmbeddedStore(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="newer orggraph"):
+        EmbeddedStore(path)
+
+
+_KILLED_LOADER = textwrap.dedent(
+    """
+    import sys
+    from orggraph.generate import generate_city
+    from orggraph.store import EmbeddedStore
+
+    store = EmbeddedStore(sys.argv[1])
+    records, _ = generate_city(households=60000, seed=5)
+
+    def items():
+        for i, (what, record) in enumerate(records):
+            if i == 60000:
+                print("half-way", flush=True)  # rows are in the open transaction by now
+            yield what, f"record {i}", record
+
+    store.load(items(), batch_size=1000)
+    print("finished", flush=True)
+    """
+)
+
+
+def test_a_load_killed_half_way_leaves_the_store_as_it_was(tmp_path):
+    path = tmp_path / "city.db"
+    with EmbeddedStore(path) as store:
+        store.load(items(STREET))
+        before = snapshot(store)
+    script = tmp_path / "loader.py"
+    script.write_text(_KILLED_LOADER)
+    proc = subprocess.Popen([sys.executable, str(script), str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "half-way"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    with EmbeddedStore(path) as store:
+        assert snapshot(store) == before
+        assert store._conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        # and the store still takes loads
+        doc = street()
+        doc["nodes"].append({"id": "h4", "kind": "Household"})
+        assert store.load(items(doc)).added_nodes == 1
