@@ -11,7 +11,7 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from .exceptions import InvalidRecords, OrgGraphError
-from .io import FORMATS, UnknownFormat, export_store, load_file, write_template
+from .io import FORMATS, UnknownFormat, check_format, export_store, read_file, write_template
 from .load import LoadReport
 from .model import NODE_KINDS
 from .store import DEFAULT_DB, open_store
@@ -101,9 +101,10 @@ def load(
     changes nothing. If any record is invalid, every problem found is listed on stderr (record, field,
     what is wrong), nothing is written, and the exit status is 2.
     """
+    records = read_file(file, progress=progress)  # a missing or unknown file fails before the store is touched
     store = open_store(db)
     try:
-        report = load_file(store, file, progress=progress)
+        report = store.load(records)
     finally:
         store.close()
     if json_:
@@ -124,7 +125,8 @@ def export(
     The format follows the extension. A workbook holds at most 1,048,575 rows a sheet: export a large
     city to .jsonl. The file is complete or not written at all.
     """
-    store = open_store(db)
+    check_format(file)
+    store = open_store(db, create=False)
     try:
         count = export_store(store, file)
     finally:

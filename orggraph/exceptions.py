@@ -10,6 +10,7 @@ __all__ = [
     "InvalidRecords",
     "NotFound",
     "StoreError",
+    "StoreNotFound",
 ]
 
 
@@ -73,3 +74,7 @@ class NotFound(OrgGraphError, KeyError):
 
 class StoreError(OrgGraphError):
     """The store cannot be opened, read or written (a damaged file, a newer schema, ...)."""
+
+
+class StoreNotFound(StoreError, FileNotFoundError):
+    """There is no store where one was expected to be read."""

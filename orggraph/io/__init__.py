@@ -11,7 +11,7 @@ from ..load import Item, LoadReport
 from .excel import read_workbook, write_template, write_workbook
 from .jsonio import read_json, read_jsonl, write_json, write_jsonl
 
-__all__ = ["FORMATS", "read_file", "load_file", "export_store", "write_template", "UnknownFormat"]
+__all__ = ["FORMATS", "check_format", "read_file", "load_file", "export_store", "write_template", "UnknownFormat"]
 
 FORMATS = (".json", ".jsonl", ".xlsx")
 
@@ -20,7 +20,14 @@ class UnknownFormat(OrgGraphError, ValueError):
     """A file whose name does not end in a format orggraph reads or writes."""
 
 
-def _format(path: str | os.PathLike[str]) -> str:
+def check_format(path: str | os.PathLike[str]) -> str:
+    """The file's format (``.json``, ``.jsonl`` or ``.xlsx``), or :class:`UnknownFormat`.
+
+    Examples
+    --------
+    >>> check_format("台账.XLSX")
+    '.xlsx'
+    """
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         raise UnknownFormat(f"{path}: unknown format {suffix or '(no extension)'!r}; use one of {', '.join(FORMATS)}")
@@ -29,7 +36,7 @@ def _format(path: str | os.PathLike[str]) -> str:
 
 def read_file(path: str | os.PathLike[str], *, progress: bool | None = None) -> Iterator[Item]:
     """The records of a ``.json``, ``.jsonl`` or ``.xlsx`` file, as a store's ``load`` takes them."""
-    suffix = _format(path)
+    suffix = check_format(path)
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such file")
     if suffix == ".jsonl":
@@ -64,7 +71,7 @@ def export_store(store: Any, path: str | os.PathLike[str]) -> int:
     The file is written beside its destination and moved into place when complete, so a failed export
     never leaves a half-written file where a good one was.
     """
-    suffix = _format(path)
+    suffix = check_format(path)
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
     try:

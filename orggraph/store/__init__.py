@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from ..exceptions import StoreNotFound
 from .base import Store
 from .embedded import EmbeddedStore
 
@@ -12,8 +13,11 @@ __all__ = ["Store", "EmbeddedStore", "open_store", "DEFAULT_DB"]
 DEFAULT_DB = "orggraph.db"
 
 
-def open_store(db: str | os.PathLike[str] | None = None) -> Store:
+def open_store(db: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
     """Open the embedded store at ``db``, else ``$ORGGRAPH_DB``, else ``orggraph.db``.
+
+    With ``create=False`` a missing store raises :class:`~orggraph.exceptions.StoreNotFound` instead
+    of being made empty, for commands that only read.
 
     Examples
     --------
@@ -24,4 +28,6 @@ def open_store(db: str | os.PathLike[str] | None = None) -> Store:
     >>> store.close()
     """
     path = db or os.environ.get("ORGGRAPH_DB") or DEFAULT_DB
+    if not create and not os.path.exists(path):
+        raise StoreNotFound(f"no store at {path}; load a file into it first, or name another with --db")
     return EmbeddedStore(path)

@@ -1,0 +1,175 @@
+"""The ``orggraph`` command driven as a subprocess from a fresh temporary folder, and the README kept in step."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from orggraph.cli import app
+
+from .conftest import STREET, run_cli
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_help_lists_every_command(tmp_path):
+    result = run_cli("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("load", "export", "template", "generate", "demo"):
+        assert re.search(rf"^\s+{command}\s", result.stdout, re.M), command
+
+
+def test_generate_load_export_load_gives_the_same_network(tmp_path):
+    gen = run_cli("generate", "--households", "800", "--seed", "4", "city.jsonl", "--json", cwd=tmp_path)
+    assert gen.returncode == 0, gen.stderr
+    planted = json.loads(gen.stdout)["planted"]
+    assert planted["households"] == 800
+
+    first = run_cli("load", "city.jsonl", "--json", cwd=tmp_path)  # default store: ./orggraph.db
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert (tmp_path / "orggraph.db").exists()
+    assert report["nodes"]["Household"] == 800
+    assert report["added_edges"] == planted["edges"]
+
+    again = json.loads(run_cli("load", "city.jsonl", "--json", cwd=tmp_path).stdout)
+    assert (again["added_nodes"], again["added_edges"], again["changed"]) == (0, 0, 0)
+    assert again["unchanged"] == report["records"]
+
+    for suffix in (".xlsx", ".json", ".jsonl"):
+        out = run_cli("export", f"out{suffix}", cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        assert f"wrote {report['records']} records to out{suffix}" in out.stdout
+        copy = run_cli("load", f"out{suffix}", "--db", f"copy{suffix}.db", "--json", cwd=tmp_path)
+        assert copy.returncode == 0, copy.stderr
+        assert json.loads(copy.stdout)["added_nodes"] == report["added_nodes"]
+
+    def dump(db: str) -> list:
+        with sqlite3.connect(tmp_path / db) as conn:
+            return conn.execute("SELECT * FROM nodes ORDER BY id").fetchall() + conn.execute(
+                "SELECT * FROM edges ORDER BY type, source, target, since").fetchall()
+
+    original = dump("orggraph.db")
+    for suffix in (".xlsx", ".json", ".jsonl"):
+        assert dump(f"copy{suffix}.db") == original, suffix
+
+
+def test_bad_input_exits_2_and_leaves_the_store_unchanged(tmp_path):
+    (tmp_path / "street.json").write_text(json.dumps(STREET, ensure_ascii=False), encoding="utf-8")
+    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    before = (tmp_path / "s.db").read_bytes()
+    bad = {"nodes": [{"id": "h9", "kind": "Household", "people": 0}],
+           "edges": [{"type": "CONTACTS", "source": "m1", "target": "h404"}]}
+    (tmp_path / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
+    result = run_cli("load", "bad.json", "--db", "s.db", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "2 problems in the input; nothing was written" in result.stderr
+    assert "nodes[0], field people: must be at least 1, got 0" in result.stderr
+    assert "edges[0], field target: 'h404' is not a node" in result.stderr
+    assert (tmp_path / "s.db").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (("load", "city.csv"), 2, "unknown format '.csv'"),
+        (("load", "absent.jsonl"), 2, "absent.jsonl: no such file"),
+        (("export", "out.txt"), 2, "unknown format '.txt'"),
+        (("template", "t.json"), 2, "name it .xlsx"),
+        (("generate", "--households", "0", "x.jsonl"), 2, "--households"),
+        (("export", "out.jsonl"), 2, "no store at orggraph.db"),
+        (("generate", "x.csv"), 2, "written as .jsonl or .json"),
+        (("load",), 2, "Missing argument"),
+        (("frobnicate",), 2, "No such command"),
+    ],
+)
+def test_bad_arguments_exit_2(tmp_path, args, code, message):
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == code
+    assert message in result.stderr
+    assert not (tmp_path / "orggraph.db").exists(), "a refused command made a store"
+
+
+def test_a_damaged_store_exits_1(tmp_path):
+    (tmp_path / "orggraph.db").write_text("this is not a database " * 50)
+    (tmp_path / "street.json").write_text(json.dumps(STREET), encoding="utf-8")
+    result = run_cli("load", "street.json", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "orggraph.db is not an orggraph store" in result.stderr
+
+
+def test_the_store_comes_from_the_environment(tmp_path):
+    (tmp_path / "street.json").write_text(json.dumps(STREET), encoding="utf-8")
+    result = run_cli("load", "street.json", cwd=tmp_path, env={"ORGGRAPH_DB": str(tmp_path / "env.db")})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "env.db").exists() and not (tmp_path / "orggraph.db").exists()
+
+
+def test_template_then_load(tmp_path):
+    result = run_cli("template", "台账.xlsx", cwd=tmp_path)
+    assert result.returncode == 0
+    loaded = run_cli("load", "台账.xlsx", "--json", cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    assert json.loads(loaded.stdout)["records"] == 0
+
+
+def test_demo_builds_a_street(tmp_path):
+    result = run_cli("demo", "--db", "demo.db", "--households", "3000", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["counts"]["nodes"]["Household"] == 3000
+    text = run_cli("demo", "--db", "demo.db", "--households", "3000", cwd=tmp_path)
+    assert "0 nodes and 0 links added" in text.stdout  # the same sample twice changes nothing
+    assert "住户 Household" in text.stdout
+
+
+def test_generate_is_deterministic(tmp_path):
+    for name in ("a.jsonl", "b.jsonl"):
+        assert run_cli("generate", "--households", "300", "--seed", "7", name, cwd=tmp_path).returncode == 0
+    run_cli("generate", "--households", "300", "--seed", "8", "c.jsonl", cwd=tmp_path)
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+    assert (tmp_path / "a.jsonl").read_bytes() != (tmp_path / "c.jsonl").read_bytes()
+
+
+# -- the README and --help in step ------------------------------------------------------------------
+
+
+def _commands() -> dict[str, list[str]]:
+    """Every command and its options, from the command itself."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    return {
+        name: sorted(opt for p in cmd.params for opt in getattr(p, "opts", []) if opt.startswith("--"))
+        for name, cmd in group.commands.items()
+    }
+
+
+def test_readme_documents_every_command_and_option():
+    text = README.read_text(encoding="utf-8")
+    for name, options in _commands().items():
+        assert re.search(rf"orggraph {name}\b", text), f"README does not show `orggraph {name}`"
+        for option in options:
+            if option in {"--help"}:
+                continue
+            assert option in text, f"README does not mention {option} of `orggraph {name}`"
+
+
+def test_readme_shows_no_command_that_does_not_exist():
+    text = README.read_text(encoding="utf-8")
+    shown = set(re.findall(r"^\$ orggraph ([a-z]+)", text, re.M))
+    assert shown, "the README shows no command"
+    assert shown <= set(_commands()), shown - set(_commands())
+
+
+def test_every_command_has_help_a_newcomer_can_follow(tmp_path):
+    for name in _commands():
+        result = run_cli(name, "--help", cwd=tmp_path)
+        assert result.returncode == 0
+        summary = result.stdout.split("\n\n")[1].strip()
+        assert len(summary) > 30, f"`orggraph {name} --help` says too little: {summary!r}"
