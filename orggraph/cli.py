@@ -102,11 +102,8 @@ def load(
     what is wrong), nothing is written, and the exit status is 2.
     """
     records = read_file(file, progress=progress)  # a missing or unknown file fails before the store is touched
-    store = open_store(db)
-    try:
+    with open_store(db) as store:
         report = store.load(records)
-    finally:
-        store.close()
     if json_:
         _print_json(_report_dict(report, file=str(file)))
     else:
@@ -126,11 +123,8 @@ def export(
     city to .jsonl. The file is complete or not written at all.
     """
     check_format(file)
-    store = open_store(db, create=False)
-    try:
+    with open_store(db, create=False) as store:
         count = export_store(store, file)
-    finally:
-        store.close()
     if json_:
         _print_json({"file": str(file), "records": count})
     else:
@@ -193,13 +187,10 @@ def demo(
     from .generate import generate_city
 
     records, planted = generate_city(households=households, seed=seed)
-    store = open_store(db)
-    try:
+    with open_store(db) as store:
         report = store.load((what, f"generated record {i}", rec) for i, (what, rec) in enumerate(records, 1))
         counts = store.counts()
         where = getattr(store, "path", db)
-    finally:
-        store.close()
     if json_:
         _print_json({"db": str(where), "load": _report_dict(report), "counts": counts})
         return

@@ -10,6 +10,7 @@ from typing import Any, Iterable, Iterator
 import orjson
 
 from ..exceptions import NotFound, StoreError
+from ..index import Index, build_index
 from ..load import Item, Loader, LoadReport
 from ..model import EDGE_TYPES, NODE_KINDS
 
@@ -33,6 +34,8 @@ CREATE TABLE IF NOT EXISTS edges (
     props  TEXT NOT NULL,
     PRIMARY KEY (type, source, target, since)
 ) WITHOUT ROWID;
+-- the queries' compact index (orggraph.index), saved for the revision it was built from
+CREATE TABLE IF NOT EXISTS index_cache (revision INTEGER PRIMARY KEY, data BLOB NOT NULL);
 """
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS nodes_by_kind ON nodes (kind);
@@ -147,17 +150,20 @@ class EmbeddedStore:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA cache_size = -262144")  # 256 MiB, so a large load rarely spills
             conn.execute("PRAGMA temp_store = MEMORY")
+            has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+            version = has_meta and conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if version and int(version[0]) > SCHEMA_VERSION:
+                conn.close()
+                raise StoreError(
+                    f"{self.path} was written by a newer orggraph (schema {version[0]}, this one reads {SCHEMA_VERSION})"
+                )
             conn.executescript(_SCHEMA + _INDEXES)
-            version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if not version:
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not an orggraph store ({exc})") from exc
-        if version is None:
-            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            conn.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
-        elif int(version[0]) > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} was written by a newer orggraph (schema {version[0]}, this one reads {SCHEMA_VERSION})"
-            )
+        self._index: Index | None = None
 
     # -- life cycle -----------------------------------------------------------------------------------
 
@@ -229,6 +235,45 @@ class EmbeddedStore:
         nodes = self._conn.execute("SELECT count(*) FROM nodes").fetchone()[0]
         edges = self._conn.execute("SELECT count(*) FROM edges").fetchone()[0]
         return nodes, edges
+
+    # -- the queries' index ----------------------------------------------------------------------------
+
+    def index(self) -> Index:
+        """The compact index the queries run on, for the store as it is now.
+
+        Kept in memory while the revision holds, saved in the store file so that a reopened store
+        has it back at once, and rebuilt from the records after a load changed anything.
+        """
+        conn = self._conn
+        revision = self.revision
+        if self._index is not None and self._index.revision == revision:
+            return self._index
+        row = conn.execute("SELECT data FROM index_cache WHERE revision = ?", (revision,)).fetchone()
+        if row is not None:
+            self._index = Index.from_bytes(row[0])
+            return self._index
+        conn.execute("BEGIN")  # one consistent read of the records
+        try:
+            revision = self.revision
+            nodes = ((i, k, orjson.loads(p)) for i, k, p in conn.execute("SELECT id, kind, props FROM nodes ORDER BY id"))
+            edges = (
+                (t, s, d, a or None, b, orjson.loads(p) if p != "{}" else {})
+                for t, s, d, a, b, p in conn.execute("SELECT type, source, target, since, until, props FROM edges")
+            )
+            index = build_index(nodes, edges, revision)
+        finally:
+            conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if self.revision == revision:
+                conn.execute("DELETE FROM index_cache")
+                conn.execute("INSERT INTO index_cache VALUES (?, ?)", (revision, index.to_bytes()))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self._index = index
+        return index
 
     # -- reading --------------------------------------------------------------------------------------
 

@@ -1,0 +1,217 @@
+"""The network as seen on one day with some members unreachable: the masks every query shares."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from functools import cached_property
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..exceptions import NotFound
+from ..graph import today
+from ..index import AREA, HOUSEHOLD, MEMBER, Index, day_number
+
+__all__ = ["View", "view_of", "parse_day"]
+
+
+def parse_day(as_of: str | _dt.date | None) -> str:
+    """The as-of day as an ISO string (default today); a bad one is a ValueError naming it."""
+    if as_of is None:
+        return today()
+    if isinstance(as_of, _dt.date):
+        return as_of.isoformat()
+    try:
+        return _dt.date.fromisoformat(as_of).isoformat()
+    except (TypeError, ValueError):
+        raise ValueError(f"as-of day must be an ISO date YYYY-MM-DD, got {as_of!r}") from None
+
+
+def _structure(index: Index) -> dict[str, Any]:
+    """What does not depend on the day: area ancestry and household locations (cached on the index)."""
+    cached = index.__dict__.get("_structure")
+    if cached is not None:
+        return cached
+    n = index.n
+    within = index.edges["WITHIN"]
+    parents: dict[int, list[int]] = {}
+    for child, parent in zip(within.source.tolist(), within.target.tolist()):
+        parents.setdefault(child, []).append(parent)
+    for plist in parents.values():
+        plist.sort()
+    areas = index.of_kind("Area")
+    # ancestry of each area, nearest first (breadth first, ties by id); the area itself first
+    ancestry: dict[int, list[int]] = {}
+    for area in areas.tolist():
+        order, seen, frontier = [], set(), [area]
+        while frontier:
+            nxt = []
+            for a in frontier:
+                if a not in seen:
+                    seen.add(a)
+                    order.append(a)
+                    nxt.extend(parents.get(a, ()))
+            frontier = nxt
+        ancestry[area] = order
+    anc_leaf = np.fromiter((a for a, chain in ancestry.items() for _ in chain), dtype=np.int64)
+    anc_up = np.fromiter((u for chain in ancestry.values() for u in chain), dtype=np.int64)
+    located = index.edges["LOCATED_IN"]
+    counts = np.bincount(located.source, minlength=n) if len(located) else np.zeros(n, dtype=np.int64)
+    home = np.full(n, -1, dtype=np.int64)  # the area of each household located in exactly one
+    single = counts[located.source] == 1
+    home[located.source[single]] = located.target[single]
+    multi: dict[int, set[int]] = {}
+    for h, a in zip(located.source[~single].tolist(), located.target[~single].tolist()):
+        multi.setdefault(h, set()).update(ancestry[a])
+    multi_h = np.fromiter((h for h, s in multi.items() for _ in s), dtype=np.int64)
+    multi_a = np.fromiter((a for s in multi.values() for a in s), dtype=np.int64)
+    structure = {
+        "parents": parents,
+        "ancestry": ancestry,
+        "anc_leaf": anc_leaf,
+        "anc_up": anc_up,
+        "home": home,
+        "located_count": counts,
+        "multi_h": multi_h,
+        "multi_a": multi_a,
+        "households": index.of_kind("Household"),
+        "areas": areas,
+    }
+    index.__dict__["_structure"] = structure
+    return structure
+
+
+class View:
+    """One day (``as_of``) and a set of unavailable members over an :class:`~orggraph.index.Index`."""
+
+    def __init__(self, index: Index, as_of: str | _dt.date | None = None, unavailable: Iterable[str] = ()):
+        self.index = index
+        self.as_of = parse_day(as_of)
+        self.day = day_number(self.as_of, 0)
+        self.unavailable_ids = sorted(set(unavailable))
+        self.s = _structure(index)
+
+    # -- people ---------------------------------------------------------------------------------------
+
+    @cached_property
+    def available(self) -> np.ndarray:
+        """Members who can be reached: not marked unavailable and not in the what-if set."""
+        mask = (self.index.kinds == MEMBER) & ~self.index.attrs["unavailable"]
+        number = self.index.number
+        unknown = [m for m in self.unavailable_ids if number.get(m) is None or self.index.kinds[number[m]] != MEMBER]
+        if unknown:
+            raise NotFound(f"unavailable: no member with id {', '.join(map(repr, unknown[:5]))}")
+        if self.unavailable_ids:
+            mask[[number[m] for m in self.unavailable_ids]] = False
+        return mask
+
+    def valid(self, type_: str) -> np.ndarray:
+        """Mask of the edges of one type valid on the day."""
+        cache = self.__dict__.setdefault("_valid", {})
+        if type_ not in cache:
+            cache[type_] = self.index.edges[type_].valid(self.day)
+        return cache[type_]
+
+    @cached_property
+    def live_contacts(self) -> np.ndarray:
+        """CONTACTS edges valid on the day whose member is available."""
+        c = self.index.edges["CONTACTS"]
+        return self.valid("CONTACTS") & self.available[c.source]
+
+    @cached_property
+    def contact_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct (member, household) of the live contacts."""
+        c = self.index.edges["CONTACTS"]
+        m, h = c.source[self.live_contacts].astype(np.int64), c.target[self.live_contacts].astype(np.int64)
+        if len(m) == 0:
+            return m, h
+        key = np.unique(m * self.index.n + h)
+        return key // self.index.n, key % self.index.n
+
+    @cached_property
+    def contact_count(self) -> np.ndarray:
+        """Over nodes: how many available contacts a household has on the day."""
+        _, h = self.contact_pairs
+        return np.bincount(h, minlength=self.index.n)
+
+    @cached_property
+    def covered(self) -> np.ndarray:
+        return self.contact_count > 0
+
+    @cached_property
+    def load(self) -> np.ndarray:
+        """Over nodes: how many households each member contacts on the day (available members only)."""
+        m, _ = self.contact_pairs
+        return np.bincount(m, minlength=self.index.n)
+
+    def responsible(self, org: int) -> int:
+        """The org's responsible person: first available post holder by rank, then id; -1 for none."""
+        posts = self.index.edges["HOLDS_POST"]
+        valid = self.valid("HOLDS_POST")
+        holders = [
+            (int(posts.rank[e]), int(posts.source[e]))
+            for e in posts.of(org, "target", self.index.n).tolist()
+            if valid[e] and self.available[posts.source[e]]
+        ]
+        return min(holders)[1] if holders else -1
+
+    @cached_property
+    def has_responsible(self) -> np.ndarray:
+        """Over nodes: orgs with at least one available post holder on the day."""
+        posts = self.index.edges["HOLDS_POST"]
+        ok = self.valid("HOLDS_POST") & self.available[posts.source]
+        return np.bincount(posts.target[ok], minlength=self.index.n) > 0
+
+    def governing(self, area: int) -> list[int]:
+        """Orgs governing the area on the day, by id."""
+        governs = self.index.edges["GOVERNS"]
+        valid = self.valid("GOVERNS")
+        return sorted({int(governs.source[e]) for e in governs.of(area, "target", self.index.n).tolist() if valid[e]})
+
+    # -- territory ------------------------------------------------------------------------------------
+
+    def number(self, node_id: str, kind: int, what: str) -> int:
+        n = self.index.number.get(node_id)
+        if n is None or self.index.kinds[n] != kind:
+            raise NotFound(f"no {what} with id {node_id!r}")
+        return n
+
+    def area_number(self, area_id: str) -> int:
+        return self.number(area_id, AREA, "area")
+
+    def household_number(self, household_id: str) -> int:
+        return self.number(household_id, HOUSEHOLD, "household")
+
+    def households_within(self, areas: Iterable[int]) -> np.ndarray:
+        """Sorted node numbers of the households located in any of the areas or in areas within them."""
+        wanted = np.zeros(self.index.n, dtype=bool)
+        wanted[list(areas)] = True
+        s = self.s
+        leaf_in = np.zeros(self.index.n, dtype=bool)
+        hit = wanted[s["anc_up"]]
+        leaf_in[s["anc_leaf"][hit]] = True
+        home = s["home"][s["households"]]
+        mask = np.zeros(self.index.n, dtype=bool)
+        located = home >= 0
+        mask[s["households"][located]] = leaf_in[home[located]]
+        if len(s["multi_h"]):
+            mask[s["multi_h"][wanted[s["multi_a"]]]] = True
+        return np.flatnonzero(mask)
+
+    def area_totals(self, weights: np.ndarray) -> np.ndarray:
+        """Over nodes: for each area, the sum of ``weights`` (over households) of the households within it."""
+        s, n = self.s, self.index.n
+        households = s["households"]
+        home = s["home"][households]
+        located = home >= 0
+        per_leaf = np.bincount(home[located], weights=weights[households][located], minlength=n)
+        totals = np.bincount(s["anc_up"], weights=per_leaf[s["anc_leaf"]], minlength=n)
+        if len(s["multi_h"]):
+            totals += np.bincount(s["multi_a"], weights=weights[s["multi_h"]], minlength=n)
+        return totals
+
+
+def view_of(store_or_index: Any, as_of: str | _dt.date | None = None, unavailable: Iterable[str] = ()) -> View:
+    """A :class:`View` of a store (its index) or of an index."""
+    index = store_or_index if isinstance(store_or_index, Index) else store_or_index.index()
+    return View(index, as_of, unavailable)
