@@ -10,7 +10,7 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from .exceptions import InvalidRecords, OrgGraphError
+from .exceptions import InvalidRecords, NotFound, OrgGraphError
 from .io import FORMATS, UnknownFormat, check_format, export_store, read_file, write_template
 from .load import LoadReport
 from .model import NODE_KINDS
@@ -38,6 +38,40 @@ Db = Annotated[
     typer.Option("--db", envvar="ORGGRAPH_DB", help=f"The store file [default: {DEFAULT_DB}].", show_default=False),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+AsOf = Annotated[
+    Optional[str], typer.Option("--as-of", metavar="YYYY-MM-DD", help="The day to answer for [default: today].")
+]
+Unavailable = Annotated[
+    Optional[str],
+    typer.Option(
+        "--unavailable", metavar="ID[,ID...]|@FILE",
+        help="What if these members cannot be reached: ids separated by commas, or @FILE with one id a line.",
+    ),
+]
+Unmask = Annotated[
+    bool, typer.Option("--unmask", help="Show phone numbers and addresses in full (masked by default).")
+]
+MaxHouseholds = Annotated[
+    int, typer.Option("--max-households", min=0, help="A member with more households than this is overloaded.")
+]
+
+
+def _ids(value: str | None) -> list[str]:
+    """Member ids from --unavailable: "m1,m2" or "@file" (one id a line, or commas)."""
+    if not value:
+        return []
+    if value.startswith("@"):
+        path = Path(value[1:])
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such file (--unavailable @FILE)")
+        value = path.read_text(encoding="utf-8").replace("\n", ",")
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _namer(store: Any, unmask: bool) -> Any:
+    from .report import Namer
+
+    return Namer(store, store.index(), unmask=unmask)
 
 
 def _fail(code: int, message: str) -> None:
@@ -56,7 +90,7 @@ def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except InvalidRecords as exc:
             _fail(2, str(exc))
-        except (UnknownFormat, FileNotFoundError, ValueError) as exc:
+        except (UnknownFormat, FileNotFoundError, NotFound, ValueError) as exc:
             _fail(2, str(exc))
         except OrgGraphError as exc:
             _fail(1, str(exc))
@@ -199,6 +233,150 @@ def demo(
     for kind, label in NODE_KINDS.items():
         typer.echo(f"  {label} {kind:<10} {counts['nodes'].get(kind, 0):>8,}")
     typer.echo(f"  {'关系 links':<13} {sum(counts['edges'].values()):>8,}")
+
+
+@app.command()
+@_errors
+def coverage(
+    level: Annotated[Optional[str], typer.Option("--level", help="Only areas of this level: street, community, grid, building, ...")] = None,
+    area: Annotated[Optional[str], typer.Option("--area", metavar="ID", help="Only this area and the areas within it.")] = None,
+    db: Db = None,
+    as_of: AsOf = None,
+    unavailable: Unavailable = None,
+    json_: Json = False,
+) -> None:
+    """Coverage of every area: households, covered, uncovered and rate.
+
+    A household is covered when an available member contacts it (包保联户) on the day. An area counts the
+    households in it and in every area within it. Also the rate by people and for vulnerable households.
+    """
+    from .queries import coverage as run
+
+    with open_store(db, create=False) as store:
+        result = run(store, level=level, area=area, as_of=as_of, unavailable=_ids(unavailable))
+    if json_:
+        _print_json(result)
+    else:
+        from .report import coverage_text
+
+        typer.echo(coverage_text(result))
+
+
+@app.command()
+@_errors
+def uncovered(
+    area: Annotated[Optional[str], typer.Option("--area", metavar="ID", help="Only households within this area.")] = None,
+    db: Db = None,
+    as_of: AsOf = None,
+    unavailable: Unavailable = None,
+    json_: Json = False,
+) -> None:
+    """List the households with no available contact on the day, one id a line."""
+    from .queries import uncovered_households
+
+    with open_store(db, create=False) as store:
+        ids = uncovered_households(store, area=area, as_of=as_of, unavailable=_ids(unavailable))
+    if json_:
+        _print_json(ids)
+    else:
+        for household in ids:
+            typer.echo(household)
+
+
+@app.command()
+@_errors
+def chain(
+    household: Annotated[str, typer.Argument(metavar="HOUSEHOLD", help="The household's id.", show_default=False)],
+    db: Db = None,
+    as_of: AsOf = None,
+    unavailable: Unavailable = None,
+    unmask: Unmask = False,
+    json_: Json = False,
+) -> None:
+    """The 包保 responsibility chain of a household, in the order to call.
+
+    Its contacts, each with the unit that sent them; then, from its building up to the street, the members
+    assigned to each area and the responsible person of each governing organization; and the breaks:
+    no_org, no_responsible, weak_org.
+    """
+    from .queries import responsibility_chain
+
+    with open_store(db, create=False) as store:
+        result = responsibility_chain(store, household, as_of=as_of, unavailable=_ids(unavailable))
+        if json_:
+            _print_json(result)
+        else:
+            from .report import chain_text
+
+            typer.echo(chain_text(result, _namer(store, unmask)))
+
+
+@app.command()
+@_errors
+def gaps(
+    max_households: MaxHouseholds = 15,
+    spof: Annotated[int, typer.Option("--spof", min=1, help="A member who is the only contact of this many households is a single point of failure.")] = 10,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Items shown of each kind in the text output.")] = 20,
+    db: Db = None,
+    as_of: AsOf = None,
+    unavailable: Unavailable = None,
+    json_: Json = False,
+) -> None:
+    """Every gap: uncovered and lapsed households, overloaded and idle members, vacant posts, idle units,
+    single points of failure, cross-boundary contacts and unlocated households."""
+    from .queries import gaps as run
+
+    with open_store(db, create=False) as store:
+        result = run(store, max_households=max_households, spof=spof, as_of=as_of, unavailable=_ids(unavailable))
+        if json_:
+            _print_json(result)
+        else:
+            from .report import gaps_text
+
+            typer.echo(gaps_text(result, _namer(store, False), limit=limit))
+
+
+@app.command()
+@_errors
+def incident(
+    area: Annotated[list[str], typer.Option("--area", metavar="ID", help="An affected area (repeat for several).")] = [],
+    household: Annotated[list[str], typer.Option("--household", metavar="ID", help="An affected household (repeat).")] = [],
+    xlsx: Annotated[Optional[Path], typer.Option("--xlsx", metavar="FILE", help="Also write the call sheet (应急联络单) to this workbook.")] = None,
+    stand_ins: Annotated[int, typer.Option("--stand-ins", min=0, help="Stand-ins suggested for each uncovered household.")] = 3,
+    max_households: MaxHouseholds = 15,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Households shown in the text output.")] = 50,
+    db: Db = None,
+    as_of: AsOf = None,
+    unavailable: Unavailable = None,
+    unmask: Unmask = False,
+    json_: Json = False,
+) -> None:
+    """The call sheet of an incident: every affected household with its chain, vulnerable and uncovered first.
+
+    Each uncovered household gets up to three stand-ins: available members with spare capacity, found in
+    its building first, then its grid, then its community. Phone numbers and addresses are masked unless
+    --unmask is given; a printed call sheet usually needs them.
+    """
+    from .queries import incident as run
+
+    if xlsx is not None and xlsx.suffix.lower() != ".xlsx":
+        raise UnknownFormat(f"{xlsx}: a call sheet is an Excel workbook; name it .xlsx")
+    with open_store(db, create=False) as store:
+        result = run(store, area, household, as_of=as_of, unavailable=_ids(unavailable),
+                     max_households=max_households, stand_ins=stand_ins)
+        namer = _namer(store, unmask)
+        if xlsx is not None:
+            from .report import incident_workbook
+
+            incident_workbook(result, namer, xlsx)
+        if json_:
+            _print_json(result)
+        else:
+            from .report import incident_text
+
+            typer.echo(incident_text(result, namer, limit=limit))
+            if xlsx is not None:
+                typer.echo(f"wrote the call sheet to {xlsx}")
 
 
 def main() -> None:

@@ -198,7 +198,7 @@ class _City:
                 self.next_unit += 1
                 uid = f"u{self.next_unit:05d}"
                 uname, category = rng.choice(_AGENCIES)
-                yield self.node("Unit", id=uid, name=f"{_CITY}{uname}" if uname.startswith("市") else f"{sname}{uname}",
+                yield self.node("Unit", id=uid, name=f"{_CITY[:-1]}{uname}" if uname.startswith("市") else f"{sname}{uname}",
                                 category=category)
                 uorg = f"o-{uid}"
                 yield from self.org(uorg, f"{uname}党支部", "unit", None, None, category="in_service")

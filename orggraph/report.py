@@ -1,0 +1,228 @@
+"""Query results for people: text tables with names beside ids, and the Excel call sheet."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Callable
+
+from .model import LABELS, mask_phone
+
+__all__ = ["Namer", "coverage_text", "chain_text", "gaps_text", "incident_text", "incident_workbook", "mask_address"]
+
+ROLE_LABELS = {"contact": "包保联系人", "sending_unit": "派出单位", "area": "包片责任人", "org": "组织负责人"}
+REASON_LABELS = {"no_org": "无管辖组织", "no_responsible": "无在岗负责人", "weak_org": "软弱涣散组织"}
+
+
+def mask_address(address: str | None) -> str | None:
+    """Keep an address down to the building, mask the rest.
+
+    Examples
+    --------
+    >>> mask_address("云河市江滨街道桂花社区3号楼2单元501室")
+    '云河市江滨街道桂花社区3号楼****'
+    >>> mask_address("和平村五组") is None
+    False
+    """
+    if address is None:
+        return None
+    match = re.search(r"^(.*?(?:号楼|栋|幢|号院|组))", address)
+    keep = match.group(1) if match else address[: max(1, len(address) // 2)]
+    return keep + "****" if keep != address else address
+
+
+class Namer:
+    """Names beside ids, and personal data masked unless ``unmask`` is set."""
+
+    def __init__(self, store: Any, index: Any, unmask: bool = False):
+        self.store = store
+        self.index = index
+        self.unmask = unmask
+
+    def name(self, node_id: str | None) -> str:
+        if node_id is None:
+            return ""
+        number = self.index.number.get(node_id)
+        name = self.index.names[number] if number is not None else None
+        return f"{name} ({node_id})" if name else node_id
+
+    def record(self, node_id: str) -> dict[str, Any]:
+        try:
+            return self.store.node(node_id)
+        except Exception:  # an index without its store, or a node removed since
+            return {}
+
+    def phone(self, node_id: str | None) -> str:
+        if node_id is None:
+            return ""
+        phone = self.record(node_id).get("phone")
+        return (phone if self.unmask else mask_phone(phone)) or ""
+
+    def address(self, household: str) -> str:
+        address = self.record(household).get("address")
+        return (address if self.unmask else mask_address(address)) or ""
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    def width(text: str) -> int:  # CJK characters take two columns
+        return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+
+    cells = [[str(c) for c in headers]] + [[("" if c is None else str(c)) for c in r] for r in rows]
+    widths = [max(width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for j, row in enumerate(cells):
+        lines.append("  ".join(c + " " * (widths[i] - width(c)) for i, c in enumerate(row)).rstrip())
+        if j == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _pct(rate: float) -> str:
+    return f"{rate * 100:.1f}%"
+
+
+def _whatif(result: dict[str, Any]) -> str:
+    gone = result.get("unavailable") or []
+    return f", with {len(gone)} member{'s' if len(gone) != 1 else ''} unavailable" if gone else ""
+
+
+def coverage_text(result: dict[str, Any]) -> str:
+    head = (
+        f"Coverage as of {result['as_of']}{_whatif(result)}: {result['covered']:,} of {result['households']:,} "
+        f"households covered ({_pct(result['rate'])}), {result['uncovered']:,} uncovered; "
+        f"people {_pct(result['people_rate'])}; vulnerable households {result['vulnerable_covered']:,} of "
+        f"{result['vulnerable']:,} ({_pct(result['vulnerable_rate'])})."
+    )
+    rows = [
+        [a["id"], a["name"], LABELS.get(a["level"], a["level"]), a["households"], a["covered"], a["uncovered"],
+         _pct(a["rate"]), _pct(a["people_rate"]), _pct(a["vulnerable_rate"])]
+        for a in result["areas"]
+    ]
+    table = _table(["id", "name", "level", "households", "covered", "uncovered", "rate", "people", "vulnerable"], rows)
+    return head + "\n\n" + table if rows else head
+
+
+def chain_text(result: dict[str, Any], namer: Namer) -> str:
+    status = "covered" if result["covered"] else "NOT COVERED: no available contact"
+    lines = [f"包保 chain of household {result['household']} as of {result['as_of']}{_whatif(result)} ({status})"]
+    rows = []
+    for step, link in enumerate(result["links"], 1):
+        where = namer.name(link["area"]) if link["area"] else namer.name(link["unit"]) if link["unit"] else ""
+        rows.append([step, ROLE_LABELS[link["role"]] + f" {link['role']}", namer.name(link["member"]) or "(nobody)",
+                     namer.phone(link["member"]), where, namer.name(link["org"])])
+    if rows:
+        lines.append(_table(["#", "role", "member", "phone", "area / unit", "organization"], rows))
+    for b in result["breaks"]:
+        place = namer.name(b["area"]) if b["area"] else "sending unit"
+        lines.append(f"BREAK at {place}: {REASON_LABELS[b['reason']]} {b['reason']}" + (f", {namer.name(b['org'])}" if b["org"] else ""))
+    return "\n".join(lines)
+
+
+def gaps_text(result: dict[str, Any], namer: Namer, limit: int = 20) -> str:
+    sections: list[tuple[str, list[Any], Callable[[Any], str]]] = [
+        ("uncovered households 未覆盖住户", result["uncovered_households"], str),
+        (f"overloaded members (more than {result['max_households']} households) 超负荷党员", result["overloaded_members"],
+         lambda x: f"{namer.name(x['member'])}: {x['households']} households"),
+        ("idle sunk members 下沉未履职党员", result["idle_sunk_members"], namer.name),
+        ("vacant posts 空缺", result["vacant_posts"],
+         lambda x: f"{namer.name(x['area'] or x['org'])}: {REASON_LABELS[x['reason']]} {x['reason']}"),
+        ("idle units 共建未派员单位", result["idle_units"], namer.name),
+        (f"single points of failure (sole contact of {result['spof']}+ households) 单点依赖",
+         result["single_points_of_failure"], lambda x: f"{namer.name(x['member'])}: {x['households']} households"),
+        ("cross-boundary contacts 跨区包保", result["cross_boundary_contacts"],
+         lambda x: f"{namer.name(x['member'])} -> {x['household']}"),
+        ("lapsed households 包保已过期", result["lapsed_households"], str),
+        ("unlocated households 未定位住户", result["unlocated_households"], str),
+    ]
+    lines = [f"Gaps as of {result['as_of']}{_whatif(result)}"]
+    for title, items, show in sections:
+        lines.append(f"\n{title}: {len(items):,}")
+        for item in items[:limit]:
+            lines.append(f"  {show(item)}")
+        if len(items) > limit:
+            lines.append(f"  ... and {len(items) - limit:,} more (--limit, or --json for all)")
+    return "\n".join(lines)
+
+
+def _first_callers(entry: dict[str, Any], namer: Namer) -> tuple[str, str]:
+    """The first contact (or the first person further up) and the first break."""
+    for link in entry["chain"]["links"]:
+        if link["member"] and link["role"] in {"contact", "area", "org"}:
+            return f"{namer.name(link['member'])} {namer.phone(link['member'])}".strip(), ROLE_LABELS[link["role"]]
+    return "", ""
+
+
+def incident_text(result: dict[str, Any], namer: Namer, limit: int = 50) -> str:
+    lines = [
+        f"Incident as of {result['as_of']}{_whatif(result)}: areas {', '.join(namer.name(a) for a in result['areas']) or '-'}; "
+        f"{result['households']:,} households, {result['uncovered']:,} uncovered, {result['vulnerable']:,} vulnerable"
+    ]
+    rows = []
+    for entry in result["entries"][:limit]:
+        caller, role = _first_callers(entry, namer)
+        rows.append([
+            entry["household"], namer.address(entry["household"]),
+            ("vulnerable " if entry["vulnerable"] else "") + ("UNCOVERED" if not entry["covered"] else "covered"),
+            caller, role,
+            "; ".join(f"{namer.name(s['member'])} [{LABELS.get(s['level'], s['level'])}]" for s in entry["stand_ins"]),
+        ])
+    lines.append(_table(["household", "address", "status", "call first", "as", "stand-ins"], rows))
+    if result["households"] > limit:
+        lines.append(f"... and {result['households'] - limit:,} more (--limit, --json or --xlsx for all)")
+    return "\n".join(lines)
+
+
+def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathLike[str]) -> None:
+    """An Excel call sheet a street office can print and work through, one household a row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.page import PageMargins
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "应急联络单"
+    title = (f"应急联络单  {result['as_of']}  区域: {'、'.join(namer.name(a) for a in result['areas']) or '-'}  "
+             f"住户 {result['households']} 户，未覆盖 {result['uncovered']} 户，重点人群 {result['vulnerable']} 户")
+    ws.append([title])
+    ws["A1"].font = Font(bold=True, size=13)
+    headers = ["序号", "住户编号", "地址", "人数", "状态", "包保联系人及电话", "上级责任人", "断点", "建议顶岗人员", "已联系", "备注"]
+    ws.append(headers)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    red = PatternFill("solid", fgColor="FCE4D6")
+    for number, entry in enumerate(result["entries"], 1):
+        links = entry["chain"]["links"]
+        contacts = [l for l in links if l["role"] == "contact"]
+        upper = [l for l in links if l["role"] in {"area", "org"} and l["member"]][:3]
+        row = [
+            number,
+            entry["household"],
+            namer.address(entry["household"]),
+            entry["people"],
+            ("重点 " if entry["vulnerable"] else "") + ("未覆盖" if not entry["covered"] else "已覆盖"),
+            "\n".join(f"{namer.name(l['member'])} {namer.phone(l['member'])}" for l in contacts),
+            "\n".join(f"{ROLE_LABELS[l['role']]}: {namer.name(l['member'])} {namer.phone(l['member'])}" for l in upper),
+            "\n".join(f"{REASON_LABELS[b['reason']]} {namer.name(b['area'] or b['org'])}" for b in entry["chain"]["breaks"]),
+            "\n".join(f"{namer.name(s['member'])} {namer.phone(s['member'])} ({LABELS.get(s['level'], s['level'])})"
+                      for s in entry["stand_ins"]),
+            "☐",
+            "",
+        ]
+        ws.append(row)
+        if not entry["covered"]:
+            for cell in ws[ws.max_row][:5]:
+                cell.fill = red
+    for letter, width in zip("ABCDEFGHIJK", (6, 14, 34, 6, 12, 30, 40, 24, 40, 8, 16)):
+        ws.column_dimensions[letter].width = width
+    for row in ws.iter_rows(min_row=3):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A3"
+    ws.print_title_rows = "2:2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.3, right=0.3, top=0.5, bottom=0.5)
+    book.save(path)

@@ -1,0 +1,307 @@
+"""Coverage, chains, gaps and incidents on small networks whose answers are written out by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from orggraph.exceptions import NotFound
+from orggraph.queries import contacts_of, coverage, gaps, incident, responsibility_chain, uncovered_households
+from orggraph.store import EmbeddedStore
+
+from .conftest import items
+
+DAY = "2026-11-23"
+
+
+def link(role, member=None, area=None, org=None, unit=None):
+    return {"role": role, "member": member, "area": area, "org": org, "unit": unit}
+
+
+def brk(reason, area=None, org=None):
+    return {"area": area, "org": org, "reason": reason}
+
+
+# -- the hand-built street of conftest ---------------------------------------------------------------
+# h1 (3 people) is contacted by m1; h2 (elderly alone) had m1 until 2023-12-31 and has m3 since 2024,
+# but m3 is unavailable; h3 (2 people) has nobody. b1 has no governing org; g1's branch is weak and lax
+# with m2 as secretary; c1, s1 and the unit's branch o-u1 have no post holders.
+
+
+def test_coverage_of_the_street(loaded):
+    report = coverage(loaded, as_of=DAY)
+    assert (report["households"], report["covered"], report["uncovered"]) == (3, 1, 2)
+    assert report["rate"] == pytest.approx(1 / 3, abs=1e-6)
+    assert (report["people"], report["people_covered"], report["people_rate"]) == (6, 3, 0.5)
+    assert (report["vulnerable"], report["vulnerable_covered"], report["vulnerable_rate"]) == (1, 0, 0.0)
+    assert [a["id"] for a in report["areas"]] == ["b1", "c1", "g1", "s1"]
+    for area in report["areas"]:
+        assert (area["households"], area["covered"], area["uncovered"]) == (3, 1, 2)
+    assert coverage(loaded, level="grid", as_of=DAY)["areas"] == [
+        {"id": "g1", "name": "桂花社区第1网格", "level": "grid", "households": 3, "covered": 1, "uncovered": 2,
+         "rate": pytest.approx(1 / 3, abs=1e-6), "people": 6, "people_covered": 3, "people_rate": 0.5,
+         "vulnerable": 1, "vulnerable_covered": 0, "vulnerable_rate": 0.0}
+    ]
+
+
+def test_coverage_on_earlier_days(loaded):
+    # 2023-06-01: m1 still contacts h2, so two of three are covered; 2021: nobody contacted anyone yet
+    assert coverage(loaded, as_of="2023-06-01")["covered"] == 2
+    assert coverage(loaded, as_of="2021-01-01")["covered"] == 0
+
+
+def test_an_area_with_no_households_has_rate_one(loaded):
+    loaded.load(items({"nodes": [{"id": "g2", "kind": "Area", "name": "第2网格", "level": "grid"}],
+                       "edges": [{"type": "WITHIN", "source": "g2", "target": "c1"}]}))
+    g2 = next(a for a in coverage(loaded, as_of=DAY)["areas"] if a["id"] == "g2")
+    assert (g2["households"], g2["rate"]) == (0, 1.0)
+
+
+def test_uncovered_households(loaded):
+    assert uncovered_households(loaded, as_of=DAY) == ["h2", "h3"]
+    assert uncovered_households(loaded, area="g1", as_of=DAY) == ["h2", "h3"]
+    assert uncovered_households(loaded, as_of=DAY, unavailable=["m1"]) == ["h1", "h2", "h3"]
+
+
+def test_chain_of_a_covered_household(loaded):
+    assert responsibility_chain(loaded, "h1", as_of=DAY) == {
+        "household": "h1",
+        "as_of": DAY,
+        "covered": True,
+        "links": [
+            link("contact", member="m1"),
+            link("sending_unit", org="o-u1", unit="u1"),  # the unit's branch has nobody in post
+            link("area", member="m2", area="b1"),
+            link("org", member="m2", area="g1", org="o-g1"),
+            link("org", area="c1", org="o-c1"),
+            link("org", area="s1", org="o-s1"),
+        ],
+        "breaks": [
+            brk("no_responsible", org="o-u1"),
+            brk("no_org", area="b1"),
+            brk("weak_org", area="g1", org="o-g1"),
+            brk("no_responsible", area="c1", org="o-c1"),
+            brk("no_responsible", area="s1", org="o-s1"),
+        ],
+    }
+
+
+def test_chain_of_a_household_with_no_contact(loaded):
+    chain = responsibility_chain(loaded, "h3", as_of=DAY)
+    assert chain["covered"] is False
+    assert [l["role"] for l in chain["links"]] == ["area", "org", "org", "org"]
+
+
+def test_unknown_household_or_member(loaded):
+    with pytest.raises(NotFound, match="no household with id 'h404'"):
+        responsibility_chain(loaded, "h404")
+    with pytest.raises(NotFound, match="no household with id 'm1'"):
+        responsibility_chain(loaded, "m1")
+    with pytest.raises(NotFound, match="unavailable: no member with id 'x9'"):
+        coverage(loaded, unavailable=["x9"])
+    with pytest.raises(ValueError, match="as-of day must be an ISO date"):
+        coverage(loaded, as_of="23/11/2026")
+
+
+def test_gaps_of_the_street(loaded):
+    report = gaps(loaded, as_of=DAY)
+    assert report["uncovered_households"] == ["h2", "h3"]
+    assert report["overloaded_members"] == []
+    assert report["idle_sunk_members"] == []
+    assert report["vacant_posts"] == [
+        brk("no_org", area="b1"),
+        brk("no_responsible", org="o-c1"),
+        brk("no_responsible", org="o-s1"),
+        brk("no_responsible", org="o-u1"),
+    ]
+    assert report["idle_units"] == []
+    assert report["single_points_of_failure"] == []
+    assert gaps(loaded, as_of=DAY, spof=1)["single_points_of_failure"] == [{"member": "m1", "households": 1}]
+    assert report["cross_boundary_contacts"] == []
+    assert report["lapsed_households"] == []  # h2's edge from m3 is valid, though m3 cannot be reached
+    assert report["unlocated_households"] == []
+
+
+# -- a flood zone with a temporary branch, a deputy, two contacts and a busy member -------------------
+
+FLOOD = {
+    "nodes": [
+        {"id": "c", "kind": "Area", "name": "滨湖社区", "level": "community"},
+        {"id": "g", "kind": "Area", "name": "第1网格", "level": "grid"},
+        {"id": "b", "kind": "Area", "name": "1号楼", "level": "building"},
+        {"id": "b2", "kind": "Area", "name": "2号楼", "level": "building"},
+        {"id": "o-c", "kind": "Org", "name": "滨湖社区大党委", "level": "community"},
+        {"id": "o-t", "kind": "Org", "name": "防汛临时党支部", "level": "temporary"},
+        {"id": "u", "kind": "Unit", "name": "市水利局"},
+        {"id": "u-idle", "kind": "Unit", "name": "市图书馆"},
+        {"id": "m-sec", "kind": "Member", "name": "书记甲"},
+        {"id": "m-dep", "kind": "Member", "name": "副书记乙"},
+        {"id": "m-t", "kind": "Member", "name": "临时支书丙"},
+        {"id": "m-1", "kind": "Member", "name": "党员一"},
+        {"id": "m-2", "kind": "Member", "name": "党员二"},
+        {"id": "m-busy", "kind": "Member", "name": "党员忙"},
+        {"id": "m-idle", "kind": "Member", "name": "党员闲"},
+        {"id": "m-far", "kind": "Member", "name": "党员远"},
+        {"id": "h-a", "kind": "Household", "flags": ["disabled"]},
+        {"id": "h-b", "kind": "Household", "flags": ["elderly_alone"]},
+        {"id": "h-c", "kind": "Household"},
+        {"id": "h-old", "kind": "Household"},
+        {"id": "h-nowhere", "kind": "Household"},
+        {"id": "h-out", "kind": "Household"},
+        *[{"id": f"h-{i:02d}", "kind": "Household"} for i in range(16)],
+    ],
+    "edges": [
+        {"type": "WITHIN", "source": "g", "target": "c"},
+        {"type": "WITHIN", "source": "b", "target": "g"},
+        {"type": "WITHIN", "source": "b2", "target": "g"},
+        {"type": "GOVERNS", "source": "o-c", "target": "c", "since": "2021-01-01"},
+        {"type": "GOVERNS", "source": "o-t", "target": "g", "since": "2020-07-01", "until": "2020-09-30"},
+        {"type": "HOLDS_POST", "source": "m-sec", "target": "o-c", "post": "secretary"},
+        {"type": "HOLDS_POST", "source": "m-dep", "target": "o-c", "post": "deputy_secretary"},
+        {"type": "HOLDS_POST", "source": "m-t", "target": "o-t", "post": "secretary", "since": "2020-07-01", "until": "2020-09-30"},
+        {"type": "LOCATED_IN", "source": "h-a", "target": "b"},
+        {"type": "LOCATED_IN", "source": "h-b", "target": "b"},
+        {"type": "LOCATED_IN", "source": "h-c", "target": "b2"},
+        {"type": "LOCATED_IN", "source": "h-old", "target": "b2"},
+        *[{"type": "LOCATED_IN", "source": f"h-{i:02d}", "target": "b2"} for i in range(16)],
+        {"type": "CONTACTS", "source": "m-2", "target": "h-a", "since": "2022-01-01"},
+        {"type": "CONTACTS", "source": "m-1", "target": "h-a", "since": "2022-01-01"},
+        {"type": "CONTACTS", "source": "m-1", "target": "h-old", "since": "2021-01-01", "until": "2024-06-30"},
+        *[{"type": "CONTACTS", "source": "m-busy", "target": f"h-{i:02d}", "since": "2022-01-01"} for i in range(16)],
+        {"type": "CONTACTS", "source": "m-far", "target": "h-out", "since": "2022-01-01"},
+        {"type": "CONTACTS", "source": "m-far", "target": "h-c", "since": "2022-01-01"},
+        {"type": "EMPLOYED_BY", "source": "m-1", "target": "u"},
+        {"type": "SUNK_TO", "source": "m-1", "target": "o-c", "since": "2022-01-01"},
+        {"type": "SUNK_TO", "source": "m-idle", "target": "o-t", "since": "2024-01-01"},
+        {"type": "SUNK_TO", "source": "m-far", "target": "o-t", "since": "2020-07-01"},
+        {"type": "CO_BUILDS", "source": "u", "target": "o-c", "since": "2021-01-01"},
+        {"type": "CO_BUILDS", "source": "u-idle", "target": "o-c", "since": "2021-01-01"},
+        {"type": "ASSIGNED_TO", "source": "m-2", "target": "b", "role": "building_leader", "since": "2021-01-01"},
+        {"type": "RESIDES_IN", "source": "m-idle", "target": "h-c"},
+    ],
+}
+
+
+@pytest.fixture
+def flood(tmp_path):
+    with EmbeddedStore(tmp_path / "flood.db") as store:
+        store.load(items(FLOOD))
+        yield store
+
+
+def grid_links(chain):
+    return [l for l in chain["links"] if l["area"] == "g"], [b for b in chain["breaks"] if b["area"] == "g"]
+
+
+@pytest.mark.parametrize("day, governed", [("2020-06-30", False), ("2020-07-01", True), ("2020-08-01", True),
+                                           ("2020-09-30", True), ("2020-10-01", False)])
+def test_the_temporary_branch_governs_only_within_its_window(flood, day, governed):
+    links, breaks = grid_links(responsibility_chain(flood, "h-a", as_of=day))
+    if governed:
+        assert links == [link("org", member="m-t", area="g", org="o-t")]
+        assert breaks == []
+    else:
+        assert links == []
+        assert breaks == [brk("no_org", area="g")]
+
+
+def test_an_unavailable_secretary_hands_over_to_the_deputy(flood):
+    def community(unavailable):
+        chain = responsibility_chain(flood, "h-a", as_of=DAY, unavailable=unavailable)
+        return [l for l in chain["links"] if l["area"] == "c"], [b for b in chain["breaks"] if b["area"] == "c"]
+
+    assert community([]) == ([link("org", member="m-sec", area="c", org="o-c")], [])
+    assert community(["m-sec"]) == ([link("org", member="m-dep", area="c", org="o-c")], [])
+    assert community(["m-sec", "m-dep"]) == (
+        [link("org", area="c", org="o-c")], [brk("no_responsible", area="c", org="o-c")]
+    )
+
+
+def test_a_household_with_two_contacts(flood):
+    chain = responsibility_chain(flood, "h-a", as_of=DAY)
+    assert chain["links"][:4] == [
+        link("contact", member="m-1"),
+        link("sending_unit", unit="u"),  # the unit has no Party organization of its own
+        link("contact", member="m-2"),
+        link("area", member="m-2", area="b"),
+    ]
+    assert contacts_of(flood, "h-a", as_of=DAY) == ["m-1", "m-2"]
+    assert contacts_of(flood, "h-a", as_of=DAY, unavailable=["m-1"]) == ["m-2"]
+    b = next(a for a in coverage(flood, as_of=DAY)["areas"] if a["id"] == "b")
+    assert (b["households"], b["covered"]) == (2, 1)  # h-a counted once; h-b has nobody
+
+
+def test_coverage_adds_up_the_territory(flood):
+    areas = {a["id"]: a for a in coverage(flood, as_of=DAY)["areas"]}
+    # b: h-a covered, h-b not; b2: h-c (m-far) and the 16 of m-busy covered, h-old lapsed; h-out and
+    # h-nowhere are located nowhere, so they count only in the totals
+    assert (areas["b"]["households"], areas["b"]["covered"]) == (2, 1)
+    assert (areas["b2"]["households"], areas["b2"]["covered"]) == (18, 17)
+    assert (areas["g"]["households"], areas["g"]["covered"]) == (20, 18)
+    assert (areas["c"]["households"], areas["c"]["covered"]) == (20, 18)
+    total = coverage(flood, as_of=DAY)
+    assert (total["households"], total["covered"]) == (22, 19)
+
+
+def test_gaps_of_the_flood_zone(flood):
+    report = gaps(flood, as_of=DAY)
+    assert report["uncovered_households"] == ["h-b", "h-nowhere", "h-old"]
+    assert report["overloaded_members"] == [{"member": "m-busy", "households": 16}]
+    assert gaps(flood, as_of=DAY, max_households=16)["overloaded_members"] == []
+    assert report["idle_sunk_members"] == ["m-idle"]
+    assert report["idle_units"] == ["u-idle"]
+    assert report["single_points_of_failure"] == [{"member": "m-busy", "households": 16}]
+    # m-far sunk to the temporary branch, which governs nothing today: both contacts are outside
+    assert report["cross_boundary_contacts"] == [{"member": "m-far", "household": "h-c"}]
+    assert report["lapsed_households"] == ["h-old"]
+    assert report["unlocated_households"] == ["h-nowhere", "h-out"]
+    assert report["vacant_posts"] == [
+        brk("no_org", area="b"), brk("no_org", area="b2"), brk("no_org", area="g"),
+        brk("no_responsible", org="o-t"),
+    ]
+
+
+def test_as_of_inside_the_flood_window(flood):
+    report = gaps(flood, as_of="2020-08-01")
+    # nobody contacted anyone yet except m-far; the temporary branch governs the grid and is staffed
+    assert report["vacant_posts"] == [
+        brk("no_org", area="b"), brk("no_org", area="b2"), brk("no_org", area="c"),
+    ]
+    assert report["cross_boundary_contacts"] == []
+
+
+def test_making_members_unavailable_uncovers_their_households(flood):
+    assert gaps(flood, as_of=DAY, unavailable=["m-busy"])["uncovered_households"] == sorted(
+        ["h-b", "h-nowhere", "h-old"] + [f"h-{i:02d}" for i in range(16)]
+    )
+    assert gaps(flood, as_of=DAY, unavailable=["m-busy"])["overloaded_members"] == []
+
+
+def test_incident_orders_vulnerable_uncovered_first_and_suggests_stand_ins(flood):
+    sheet = incident(flood, ["b"], as_of=DAY)
+    assert [(e["household"], e["covered"], e["vulnerable"]) for e in sheet["entries"]] == [
+        ("h-b", False, True),  # vulnerable and uncovered
+        ("h-a", True, True),
+    ]
+    # stand-ins for h-b: in its building, m-1 and m-2 (both contact h-a there; one household each, so by
+    # id); then in the grid, m-idle (lives in h-c, no households) before m-far (two) and m-busy (full)
+    assert [s["member"] for s in sheet["entries"][0]["stand_ins"]] == ["m-1", "m-2", "m-idle"]
+    assert [s["level"] for s in sheet["entries"][0]["stand_ins"]] == ["building", "building", "grid"]
+    assert sheet["entries"][1]["stand_ins"] == []
+    assert (sheet["households"], sheet["uncovered"], sheet["vulnerable"]) == (2, 1, 2)
+
+
+def test_incident_stand_ins_skip_full_and_unavailable_members(flood):
+    sheet = incident(flood, ["b2"], as_of=DAY, unavailable=["m-far"])
+    first = sheet["entries"][0]
+    assert first["household"] == "h-c" and not first["covered"]
+    # in b2: m-busy is full (16 >= 15), m-far is unavailable, m-1's contact there has lapsed, and m-idle
+    # lives in h-c; then in the grid, m-1 and m-2 (one household each, by id)
+    assert [s["member"] for s in first["stand_ins"]] == ["m-idle", "m-1", "m-2"]
+    assert [s["level"] for s in first["stand_ins"]] == ["building", "grid", "grid"]
+
+
+def test_incident_needs_an_area(flood):
+    with pytest.raises(ValueError, match="at least one area or household"):
+        incident(flood, [])
+    with pytest.raises(NotFound, match="no area with id 'zz'"):
+        incident(flood, ["zz"])
