@@ -173,3 +173,85 @@ def test_every_command_has_help_a_newcomer_can_follow(tmp_path):
         assert result.returncode == 0
         summary = result.stdout.split("\n\n")[1].strip()
         assert len(summary) > 30, f"`orggraph {name} --help` says too little: {summary!r}"
+
+
+# -- the questions, through the command -------------------------------------------------------------
+
+
+@pytest.fixture
+def street_db(tmp_path):
+    (tmp_path / "street.json").write_text(json.dumps(STREET, ensure_ascii=False), encoding="utf-8")
+    assert run_cli("load", "street.json", cwd=tmp_path).returncode == 0
+    return tmp_path
+
+
+def test_coverage_json_follows_the_contract(street_db):
+    result = run_cli("coverage", "--json", "--as-of", "2026-11-23", "--level", "building", cwd=street_db)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {"as_of", "households", "covered", "uncovered", "rate", "areas"} <= set(report)
+    assert report["as_of"] == "2026-11-23"
+    assert [(a["id"], a["households"], a["covered"], a["uncovered"]) for a in report["areas"]] == [("b1", 3, 1, 2)]
+    assert {"id", "name", "level", "households", "covered", "uncovered", "rate"} <= set(report["areas"][0])
+
+
+def test_chain_json_and_text(street_db):
+    result = run_cli("chain", "h1", "--json", "--as-of", "2026-11-23", cwd=street_db)
+    chain = json.loads(result.stdout)
+    assert set(chain) >= {"household", "covered", "links", "breaks"}
+    assert chain["links"][0] == {"role": "contact", "member": "m1", "area": None, "org": None, "unit": None}
+    text = run_cli("chain", "h1", "--as-of", "2026-11-23", cwd=street_db).stdout
+    assert "王芳 (m1)" in text and "138****1111" in text and "13800001111" not in text
+    assert "BREAK at 桂花社区1号楼 (b1): 无管辖组织 no_org" in text
+    unmasked = run_cli("chain", "h1", "--as-of", "2026-11-23", "--unmask", cwd=street_db).stdout
+    assert "13800001111" in unmasked
+
+
+def test_unavailable_from_a_file(street_db):
+    (street_db / "away.txt").write_text("m1\n", encoding="utf-8")
+    by_file = json.loads(run_cli("uncovered", "--json", "--unavailable", "@away.txt", cwd=street_db).stdout)
+    by_list = json.loads(run_cli("uncovered", "--json", "--unavailable", "m1", cwd=street_db).stdout)
+    assert by_file == by_list == ["h1", "h2", "h3"]
+
+
+def test_gaps_json_has_every_list(street_db):
+    report = json.loads(run_cli("gaps", "--json", "--spof", "1", "--as-of", "2026-11-23", cwd=street_db).stdout)
+    for key in ("uncovered_households", "overloaded_members", "idle_sunk_members", "vacant_posts", "idle_units",
+                "single_points_of_failure", "cross_boundary_contacts", "lapsed_households", "unlocated_households"):
+        assert isinstance(report[key], list), key
+    assert report["single_points_of_failure"] == [{"member": "m1", "households": 1}]
+
+
+def test_incident_writes_a_call_sheet(street_db):
+    from openpyxl import load_workbook
+
+    result = run_cli("incident", "--area", "b1", "--as-of", "2026-11-23", "--xlsx", "call.xlsx", cwd=street_db)
+    assert result.returncode == 0, result.stderr
+    assert "3 households, 2 uncovered, 1 vulnerable" in result.stdout
+    ws = load_workbook(street_db / "call.xlsx")["应急联络单"]
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    assert [r[1] for r in rows] == ["h2", "h3", "h1"]  # vulnerable and uncovered first
+    assert rows[0][4] == "重点 未覆盖"
+    assert rows[2][5] == "王芳 (m1) 138****1111"
+    assert rows[0][2] == "桂花社区1号楼****"  # residents' addresses masked by default
+
+
+@pytest.mark.parametrize("args, message", [
+    (("chain", "h404"), "no household with id 'h404'"),
+    (("coverage", "--as-of", "2026-13-01"), "as-of day must be an ISO date"),
+    (("coverage", "--unavailable", "nobody"), "no member with id 'nobody'"),
+    (("incident",), "at least one area or household"),
+    (("incident", "--area", "b1", "--xlsx", "x.csv"), "name it .xlsx"),
+    (("uncovered", "--unavailable", "@absent.txt"), "absent.txt: no such file"),
+])
+def test_bad_questions_exit_2(street_db, args, message):
+    result = run_cli(*args, cwd=street_db)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_questions_need_a_store(tmp_path):
+    result = run_cli("coverage", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no store at orggraph.db" in result.stderr
+    assert not (tmp_path / "orggraph.db").exists()

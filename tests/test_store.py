@@ -145,3 +145,31 @@ def test_a_load_killed_half_way_leaves_the_store_as_it_was(tmp_path):
         doc = street()
         doc["nodes"].append({"id": "h4", "kind": "Household"})
         assert store.load(items(doc)).added_nodes == 1
+
+
+def test_the_index_is_kept_in_step_with_every_change(tmp_path):
+    from orggraph.queries import uncovered_households
+
+    path = tmp_path / "city.db"
+    with EmbeddedStore(path) as store:
+        store.load(items(STREET))
+        assert uncovered_households(store, as_of="2026-11-23") == ["h2", "h3"]
+        first = store.index()
+        assert store.index() is first  # held while nothing changes
+        store.load(items({"edges": [{"type": "CONTACTS", "source": "m2", "target": "h3", "since": "2025-01-01"}]}))
+        assert uncovered_households(store, as_of="2026-11-23") == ["h2"]  # rebuilt for the new revision
+        revision = store.revision
+    with EmbeddedStore(path) as store:
+        cached = store._conn.execute("SELECT revision FROM index_cache").fetchall()
+        assert cached == [(revision,)]  # saved in the file, so a reopened store needs no rebuild
+        assert store.index().revision == revision
+        assert uncovered_households(store, as_of="2026-11-23") == ["h2"]
+
+
+def test_a_refused_load_keeps_the_index(loaded):
+    from orggraph.exceptions import InvalidRecords
+
+    index = loaded.index()
+    with pytest.raises(InvalidRecords):
+        loaded.load(items({"nodes": [{"id": "h9", "kind": "Household", "people": 0}]}))
+    assert loaded.index() is index

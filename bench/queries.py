@@ -1,0 +1,104 @@
+"""Query benchmark on generated cities: coverage, chains, gaps and the what-if, on the embedded store.
+
+    python bench/queries.py                  # 200,000 and 2,000,000 households
+    python bench/queries.py 50000 --folder bench/out
+
+Cities are generated and loaded into ``--folder`` once and reused. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import time
+from pathlib import Path
+
+from orggraph.generate import write_city
+from orggraph.io import load_file
+from orggraph.queries import coverage, gaps, responsibility_chain
+from orggraph.store import EmbeddedStore
+
+AS_OF = "2026-11-23"
+
+
+def timed(fn, repeat: int = 1) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def prepare(households: int, folder: Path) -> Path:
+    db = folder / f"city-{households}.db"
+    if db.exists():
+        return db
+    jsonl = folder / f"city-{households}.jsonl"
+    if not jsonl.exists():
+        write_city(str(jsonl), households=households, seed=1)
+    partial = folder / f"city-{households}.partial.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    with EmbeddedStore(partial) as store:
+        load_file(store, jsonl, progress=False)
+    os.replace(partial, db)
+    return db
+
+
+def bench(households: int, folder: Path) -> dict:
+    db = prepare(households, folder)
+    result: dict = {"households": households}
+    with EmbeddedStore(db) as store:
+        store._conn.execute("DELETE FROM index_cache")  # measure the first build honestly
+        result["index_build_s"], _ = timed(store.index)
+    with EmbeddedStore(db) as store:
+        result["reopen_index_s"], index = timed(store.index)
+    result["coverage_all_areas_s"], report = timed(lambda: coverage(index, as_of=AS_OF), repeat=3)
+    result["areas"] = len(report["areas"])
+    rng = random.Random(7)
+    households_ids = [index.ids[h] for h in index.of_kind("Household").tolist()]
+    sample = rng.sample(households_ids, 1000)
+    responsibility_chain(index, sample[0], as_of=AS_OF)  # the first call builds the lookup tables
+    times = []
+    for h in sample:
+        start = time.perf_counter()
+        responsibility_chain(index, h, as_of=AS_OF)
+        times.append(time.perf_counter() - start)
+    times.sort()
+    result["chain_median_ms"] = statistics.median(times) * 1000
+    result["chain_p99_ms"] = times[int(len(times) * 0.99) - 1] * 1000
+    result["gaps_s"], _ = timed(lambda: gaps(index, as_of=AS_OF), repeat=2)
+    members = [index.ids[m] for m in index.of_kind("Member").tolist()]
+    gone = rng.sample(members, 1000)
+    result["whatif_1000_unavailable_s"], _ = timed(lambda: coverage(index, as_of=AS_OF, unavailable=gone), repeat=3)
+    result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sizes", nargs="*", type=int, default=[200_000, 2_000_000])
+    parser.add_argument("--folder", type=Path, default=Path("bench/out"))
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    args.folder.mkdir(parents=True, exist_ok=True)
+    results = [bench(n, args.folder) for n in args.sizes]
+    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}\n")
+    print("| households | areas | index build s | reopen index s | coverage all areas s | chain median ms | chain p99 ms | gaps s | what-if (1,000 unavailable) s | peak MiB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(f"| {r['households']:,} | {r['areas']:,} | {r['index_build_s']:.2f} | {r['reopen_index_s']:.2f} "
+              f"| {r['coverage_all_areas_s']:.3f} | {r['chain_median_ms']:.3f} | {r['chain_p99_ms']:.3f} "
+              f"| {r['gaps_s']:.3f} | {r['whatif_1000_unavailable_s']:.3f} | {r['peak_mib']:.0f} |")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
