@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
@@ -88,6 +89,10 @@ def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
+        except BrokenPipeError:  # the reader went away (orggraph gaps | head): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(1)
         except InvalidRecords as exc:
             _fail(2, str(exc))
         except (UnknownFormat, FileNotFoundError, NotFound, ValueError) as exc:
@@ -213,14 +218,19 @@ def generate(
 @_errors
 def demo(
     db: Db = None,
-    households: Annotated[int, typer.Option("--households", min=1, help="How many households.")] = 20000,
+    households: Annotated[
+        Optional[int], typer.Option("--households", min=1, help="How many households [default: one whole street, about 20,000].")
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same city.")] = 1,
     json_: Json = False,
 ) -> None:
-    """Build a sample street (about 20,000 households) in the store and print a summary."""
+    """Build a sample street (about 20,000 households) in the store and print its coverage and gaps."""
     from .generate import generate_city
 
-    records, planted = generate_city(households=households, seed=seed)
+    if households is None:
+        records, planted = generate_city(households=10**7, streets=1, seed=seed)
+    else:
+        records, planted = generate_city(households=households, seed=seed)
     with open_store(db) as store:
         report = store.load((what, f"generated record {i}", rec) for i, (what, rec) in enumerate(records, 1))
         counts = store.counts()
@@ -233,6 +243,17 @@ def demo(
     for kind, label in NODE_KINDS.items():
         typer.echo(f"  {label} {kind:<10} {counts['nodes'].get(kind, 0):>8,}")
     typer.echo(f"  {'关系 links':<13} {sum(counts['edges'].values()):>8,}")
+    from .queries import coverage as run_coverage
+    from .queries import gaps as run_gaps
+    from .report import coverage_text, gaps_text
+
+    with open_store(db) as store:
+        typer.echo("")
+        typer.echo(coverage_text(run_coverage(store, level="community")))
+        typer.echo("")
+        typer.echo(gaps_text(run_gaps(store), _namer(store, False), limit=3))
+    typer.echo("")
+    typer.echo(f"Next: orggraph chain HOUSEHOLD --db {where}, orggraph incident --area ID --db {where}, orggraph --help")
 
 
 @app.command()

@@ -51,6 +51,7 @@ class CityPlan:
 
     households: int = 20000
     seed: int = 1
+    streets: int | None = None  # stop after this many streets, even short of ``households``
     communities_per_street: int = 8
     grids_per_community: tuple[int, int] = (10, 14)
     buildings_per_grid: tuple[int, int] = (4, 7)
@@ -167,7 +168,9 @@ class _City:
 
     def records(self) -> Iterator[tuple[str, dict[str, Any]]]:
         street_no = 0
-        while self.planted.households < self.plan.households:
+        while self.planted.households < self.plan.households and (
+            self.plan.streets is None or street_no < self.plan.streets
+        ):
             street_no += 1
             yield from self.street(street_no)
 
