@@ -20,9 +20,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-## bench: the load benchmark (200,000 and 2,000,000 households; takes several minutes)
+## bench: load and query benchmarks on 200,000 and 2,000,000 households (takes about fifteen minutes)
 bench: $(STAMP)
 	$(PY) bench/load.py
+	$(PY) bench/queries.py
 
 clean:
 	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm .pytest_cache

@@ -100,8 +100,31 @@ class Index:
     @property
     def level_names(self) -> list[str]:
         """Level code -> level name (codes index this list; -1 is no level)."""
-        raw = self.attrs["level_names"].tobytes().decode()
-        return raw.split("\x00") if raw else []
+        names = self.__dict__.get("_level_names")
+        if names is None:
+            raw = self.attrs["level_names"].tobytes().decode()
+            names = self.__dict__["_level_names"] = raw.split("\x00") if raw else []
+        return names
+
+    def repeated_pairs(self, type_: str) -> list[np.ndarray]:
+        """Groups of edges of one type that join the same two nodes (with different ``since``), in edge order.
+
+        Most networks have none; the queries use them to count a pair once when two of its edges are valid.
+        """
+        cache = self.__dict__.setdefault("_repeated", {})
+        if type_ not in cache:
+            e = self.edges[type_]
+            key = e.source.astype(np.int64) * self.n + e.target
+            order = np.argsort(key, kind="stable")
+            ordered = key[order]
+            same = ordered[1:] == ordered[:-1]
+            groups: list[np.ndarray] = []
+            if same.any():
+                starts = np.flatnonzero(np.diff(np.concatenate(([False], same, [False])).astype(np.int8)) == 1)
+                ends = np.flatnonzero(np.diff(np.concatenate(([False], same, [False])).astype(np.int8)) == -1)
+                groups = [np.sort(order[a : b + 1]) for a, b in zip(starts.tolist(), ends.tolist())]
+            cache[type_] = groups
+        return cache[type_]
 
     def level_of(self, node: int) -> str | None:
         code = int(self.attrs["level"][node])

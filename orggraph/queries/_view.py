@@ -55,6 +55,10 @@ def _structure(index: Index) -> dict[str, Any]:
         ancestry[area] = order
     anc_leaf = np.fromiter((a for a, chain in ancestry.items() for _ in chain), dtype=np.int64)
     anc_up = np.fromiter((u for chain in ancestry.values() for u in chain), dtype=np.int64)
+    depth = max((len(chain) for chain in ancestry.values()), default=0)
+    anc_matrix = np.full((n, max(depth, 1)), -1, dtype=np.int64)  # row: an area's ancestry, -1 padded
+    for area, chain in ancestry.items():
+        anc_matrix[area, : len(chain)] = chain
     located = index.edges["LOCATED_IN"]
     counts = np.bincount(located.source, minlength=n) if len(located) else np.zeros(n, dtype=np.int64)
     home = np.full(n, -1, dtype=np.int64)  # the area of each household located in exactly one
@@ -70,6 +74,7 @@ def _structure(index: Index) -> dict[str, Any]:
         "ancestry": ancestry,
         "anc_leaf": anc_leaf,
         "anc_up": anc_up,
+        "anc_matrix": anc_matrix,
         "home": home,
         "located_count": counts,
         "multi_h": multi_h,
@@ -89,6 +94,13 @@ class View:
         self.as_of = parse_day(as_of)
         self.day = day_number(self.as_of, 0)
         self.unavailable_ids = sorted(set(unavailable))
+        self._unavailable = set()
+        if self.unavailable_ids:
+            number = index.number
+            unknown = [m for m in self.unavailable_ids if number.get(m) is None or index.kinds[number[m]] != MEMBER]
+            if unknown:
+                raise NotFound(f"unavailable: no member with id {', '.join(map(repr, unknown[:5]))}")
+            self._unavailable = {number[m] for m in self.unavailable_ids}
         self.s = _structure(index)
 
     # -- people ---------------------------------------------------------------------------------------
@@ -97,13 +109,18 @@ class View:
     def available(self) -> np.ndarray:
         """Members who can be reached: not marked unavailable and not in the what-if set."""
         mask = (self.index.kinds == MEMBER) & ~self.index.attrs["unavailable"]
-        number = self.index.number
-        unknown = [m for m in self.unavailable_ids if number.get(m) is None or self.index.kinds[number[m]] != MEMBER]
-        if unknown:
-            raise NotFound(f"unavailable: no member with id {', '.join(map(repr, unknown[:5]))}")
-        if self.unavailable_ids:
-            mask[[number[m] for m in self.unavailable_ids]] = False
+        if self._unavailable:
+            mask[list(self._unavailable)] = False
         return mask
+
+    def is_available(self, member: int) -> bool:
+        """One member's availability, without the whole mask (for questions about one household)."""
+        return member not in self._unavailable and not self.index.attrs["unavailable"][member]
+
+    def edge_ok(self, type_: str, edge: int) -> bool:
+        """Whether one edge is valid on the day."""
+        e = self.index.edges[type_]
+        return bool(e.since[edge] <= self.day <= e.until[edge])
 
     def valid(self, type_: str) -> np.ndarray:
         """Mask of the edges of one type valid on the day."""
@@ -122,11 +139,14 @@ class View:
     def contact_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """Distinct (member, household) of the live contacts."""
         c = self.index.edges["CONTACTS"]
-        m, h = c.source[self.live_contacts].astype(np.int64), c.target[self.live_contacts].astype(np.int64)
-        if len(m) == 0:
-            return m, h
-        key = np.unique(m * self.index.n + h)
-        return key // self.index.n, key % self.index.n
+        keep = self.live_contacts
+        repeated = self.index.repeated_pairs("CONTACTS")
+        if repeated:
+            keep = keep.copy()
+            for group in repeated:  # a pair with two live edges counts once
+                live = group[keep[group]]
+                keep[live[1:]] = False
+        return c.source[keep].astype(np.int64), c.target[keep].astype(np.int64)
 
     @cached_property
     def contact_count(self) -> np.ndarray:
@@ -147,11 +167,10 @@ class View:
     def responsible(self, org: int) -> int:
         """The org's responsible person: first available post holder by rank, then id; -1 for none."""
         posts = self.index.edges["HOLDS_POST"]
-        valid = self.valid("HOLDS_POST")
         holders = [
             (int(posts.rank[e]), int(posts.source[e]))
             for e in posts.of(org, "target", self.index.n).tolist()
-            if valid[e] and self.available[posts.source[e]]
+            if self.edge_ok("HOLDS_POST", e) and self.is_available(int(posts.source[e]))
         ]
         return min(holders)[1] if holders else -1
 
@@ -165,8 +184,9 @@ class View:
     def governing(self, area: int) -> list[int]:
         """Orgs governing the area on the day, by id."""
         governs = self.index.edges["GOVERNS"]
-        valid = self.valid("GOVERNS")
-        return sorted({int(governs.source[e]) for e in governs.of(area, "target", self.index.n).tolist() if valid[e]})
+        return sorted(
+            {int(governs.source[e]) for e in governs.of(area, "target", self.index.n).tolist() if self.edge_ok("GOVERNS", e)}
+        )
 
     # -- territory ------------------------------------------------------------------------------------
 

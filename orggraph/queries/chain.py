@@ -28,8 +28,13 @@ def _break(view: View, reason: str, area: int = -1, org: int = -1) -> dict[str, 
 
 def _contacts(view: View, household: int) -> list[int]:
     c = view.index.edges["CONTACTS"]
-    live = view.live_contacts
-    return sorted({int(c.source[e]) for e in c.of(household, "target", view.index.n).tolist() if live[e]})
+    return sorted(
+        {
+            int(c.source[e])
+            for e in c.of(household, "target", view.index.n).tolist()
+            if view.edge_ok("CONTACTS", e) and view.is_available(int(c.source[e]))
+        }
+    )
 
 
 def _areas_of(view: View, household: int) -> list[int]:
@@ -71,12 +76,11 @@ def chain_in_view(view: View, household: int) -> dict[str, Any]:
                 org_link("sending_unit", org, unit=unit)
 
     assigned = index.edges["ASSIGNED_TO"]
-    valid_assigned = view.valid("ASSIGNED_TO")
     for area in _areas_of(view, household):
         people = sorted(
             (int(assigned.rank[e]), int(assigned.source[e]))
             for e in assigned.of(area, "target", n).tolist()
-            if valid_assigned[e] and view.available[assigned.source[e]]
+            if view.edge_ok("ASSIGNED_TO", e) and view.is_available(int(assigned.source[e]))
         )
         for _, member in dict.fromkeys(people):
             links.append(_link(view, "area", member=member, area=area))

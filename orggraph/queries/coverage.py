@@ -18,6 +18,7 @@ def _rate(part: float, whole: float) -> float:
 
 def _block(households: float, covered: float, people: float, people_covered: float,
            vulnerable: float, vulnerable_covered: float) -> dict[str, Any]:
+    """The figures of one area or of the whole network, in the order the contract lists them."""
     return {
         "households": int(households),
         "covered": int(covered),
@@ -81,33 +82,71 @@ def coverage(
     """
     view = view_of(store, as_of, unavailable)
     index, s = view.index, view.s
-    households = s["households"]
-    is_household = np.zeros(index.n, dtype=np.float64)
-    is_household[households] = 1.0
-    covered = view.covered.astype(np.float64) * is_household
-    people = index.attrs["people"].astype(np.float64) * is_household
-    vulnerable = index.attrs["vulnerable"].astype(np.float64) * is_household
-    columns = [is_household, covered, people, people * covered, vulnerable, vulnerable * covered]
-    per_area = [view.area_totals(c) for c in columns]
+    static = _static(view)
+    covered = view.covered.astype(np.float64) * static["is_household"]
+    day_columns = [covered, static["people"] * covered, static["vulnerable"] * covered]
+    per_area = dict(static["per_area"])
+    for name, column in zip(("covered", "people_covered", "vulnerable_covered"), day_columns):
+        per_area[name] = view.area_totals(column)
 
     if area is not None:
         root = view.area_number(area)
         chosen = {root} | {a for a, chain in s["ancestry"].items() if root in chain}
         areas = np.array(sorted(chosen), dtype=np.int64)
-        total = [float(t[root]) for t in per_area]
+        total = {k: float(v[root]) for k, v in per_area.items()}
     else:
         areas = s["areas"]
-        total = [float(c.sum()) for c in columns]
+        total = {
+            "households": float(static["is_household"].sum()), "people": float(static["people"].sum()),
+            "vulnerable": float(static["vulnerable"].sum()), "covered": float(day_columns[0].sum()),
+            "people_covered": float(day_columns[1].sum()), "vulnerable_covered": float(day_columns[2].sum()),
+        }
     if level is not None:
         level_names = index.level_names
         code = level_names.index(level) if level in level_names else -2
         areas = areas[index.attrs["level"][areas] == code]
-    rows = []
-    for a in areas.tolist():
-        row = {"id": index.ids[a], "name": index.names[a], "level": index.level_of(a)}
-        row.update(_block(*(t[a] for t in per_area)))
-        rows.append(row)
-    return {"as_of": view.as_of, **_block(*total), "unavailable": view.unavailable_ids, "areas": rows}
+    return {"as_of": view.as_of, **_block(**total), "unavailable": view.unavailable_ids, "areas": _rows(index, areas, per_area)}
+
+
+def _static(view: Any) -> dict[str, Any]:
+    """What coverage needs that does not depend on the day: household, people and vulnerable columns."""
+    index = view.index
+    cached = index.__dict__.get("_coverage_static")
+    if cached is None:
+        is_household = np.zeros(index.n, dtype=np.float64)
+        is_household[view.s["households"]] = 1.0
+        people = index.attrs["people"].astype(np.float64) * is_household
+        vulnerable = index.attrs["vulnerable"].astype(np.float64) * is_household
+        cached = {
+            "is_household": is_household, "people": people, "vulnerable": vulnerable,
+            "per_area": {"households": view.area_totals(is_household), "people": view.area_totals(people),
+                         "vulnerable": view.area_totals(vulnerable)},
+        }
+        index.__dict__["_coverage_static"] = cached
+    return cached
+
+
+def _rates(part: np.ndarray, whole: np.ndarray) -> list[float]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(whole > 0, np.round(part / np.where(whole > 0, whole, 1), 6), 1.0).tolist()
+
+
+def _rows(index: Any, areas: np.ndarray, per_area: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    col = {k: np.rint(v[areas]).astype(np.int64) for k, v in per_area.items()}
+    level_names = index.level_names
+    levels = [level_names[c] if c >= 0 else None for c in index.attrs["level"][areas].tolist()]
+    ids, names = index.ids, index.names
+    return [
+        {"id": ids[a], "name": names[a], "level": lv, "households": h, "covered": c, "uncovered": h - c, "rate": r,
+         "people": p, "people_covered": pc, "people_rate": pr, "vulnerable": v, "vulnerable_covered": vc,
+         "vulnerable_rate": vr}
+        for a, lv, h, c, r, p, pc, pr, v, vc, vr in zip(
+            areas.tolist(), levels, col["households"].tolist(), col["covered"].tolist(),
+            _rates(col["covered"], col["households"]), col["people"].tolist(), col["people_covered"].tolist(),
+            _rates(col["people_covered"], col["people"]), col["vulnerable"].tolist(),
+            col["vulnerable_covered"].tolist(), _rates(col["vulnerable_covered"], col["vulnerable"]),
+        )
+    ]
 
 
 def uncovered_households(

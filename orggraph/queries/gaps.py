@@ -27,40 +27,60 @@ def _counted(view: View, counts: np.ndarray, mask: np.ndarray) -> list[dict[str,
 
 
 def _cross_boundary(view: View) -> list[dict[str, str]]:
-    """Contacts of sunk members with households outside every area their orgs govern on the day."""
+    """Contacts of sunk members with households outside every area their orgs govern on the day.
+
+    Vectorized: a contact (member, household) is inside when some ancestor of the household's area is
+    governed by an org the member sunk to; (member, area) pairs are compared as sorted whole numbers.
+    """
     index, n = view.index, view.index.n
     sunk, governs, contacts = index.edges["SUNK_TO"], index.edges["GOVERNS"], index.edges["CONTACTS"]
     ok_sunk = view.valid("SUNK_TO")
     if not ok_sunk.any():
         return []
-    # (member, area governed by an org the member sunk to)
-    org_areas: dict[int, list[int]] = {}
     ok_gov = view.valid("GOVERNS")
-    for org, area in zip(governs.source[ok_gov].tolist(), governs.target[ok_gov].tolist()):
-        org_areas.setdefault(org, []).append(area)
-    allowed: set[tuple[int, int]] = set()
-    sunk_members = set()
-    for member, org in zip(sunk.source[ok_sunk].tolist(), sunk.target[ok_sunk].tolist()):
-        sunk_members.add(member)
-        for area in org_areas.get(org, ()):
-            allowed.add((member, area))
+    # (member, org) of valid SUNK_TO, joined with (org, area) of valid GOVERNS, as member * n + area
+    sm, so = sunk.source[ok_sunk].astype(np.int64), sunk.target[ok_sunk].astype(np.int64)
+    go, ga = governs.source[ok_gov].astype(np.int64), governs.target[ok_gov].astype(np.int64)
+    order = np.argsort(go, kind="stable")
+    go, ga = go[order], ga[order]
+    lo, hi = np.searchsorted(go, so, "left"), np.searchsorted(go, so, "right")
+    reps = hi - lo
+    pair_m = np.repeat(sm, reps)
+    # for each SUNK_TO edge, every GOVERNS row of its org: positions lo .. hi-1, laid end to end
+    starts = np.repeat(lo, reps)
+    offsets = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+    pair_a = ga[starts + offsets]
+    allowed = np.unique(pair_m * n + pair_a)
     is_sunk = np.zeros(n, dtype=bool)
-    is_sunk[list(sunk_members)] = True
+    is_sunk[sm] = True
     chosen = view.valid("CONTACTS") & is_sunk[contacts.source]
-    located = index.edges["LOCATED_IN"]
-    homes: dict[int, list[int]] = {}
-    for h, a in zip(located.source.tolist(), located.target.tolist()):
-        homes.setdefault(h, []).append(a)
-    ancestry = view.s["ancestry"]
-    found = set()
-    for member, household in zip(contacts.source[chosen].tolist(), contacts.target[chosen].tolist()):
-        if household not in homes:  # an unlocated household is its own gap, not a boundary question
-            continue
-        inside = any((member, a) in allowed for home in homes.get(household, ()) for a in ancestry[home])
-        if not inside:
-            found.add((member, household))
+    m, h = contacts.source[chosen].astype(np.int64), contacts.target[chosen].astype(np.int64)
+    located = view.s["located_count"][h]
+    keep = located > 0  # an unlocated household is its own gap, not a boundary question
+    m, h, located = m[keep], h[keep], located[keep]
+    inside = np.zeros(len(m), dtype=bool)
+
+    def within(members: np.ndarray, areas: np.ndarray) -> np.ndarray:
+        key = members * n + areas
+        pos = np.searchsorted(allowed, key)
+        return (areas >= 0) & (pos < len(allowed)) & (allowed[np.minimum(pos, len(allowed) - 1)] == key)
+
+    single = located == 1
+    homes = view.s["home"][h[single]]
+    matrix = view.s["anc_matrix"]
+    hit = np.zeros(int(single.sum()), dtype=bool)
+    for d in range(matrix.shape[1]):
+        hit |= within(m[single], matrix[homes, d])
+    inside[single] = hit
+    if (~single).any():  # households located in several areas: any of them will do
+        located_in = index.edges["LOCATED_IN"]
+        for i in np.flatnonzero(~single).tolist():
+            areas = [int(located_in.target[e]) for e in located_in.of(int(h[i]), "source", n).tolist()]
+            ups = np.array([u for a in areas for u in view.s["ancestry"][a]], dtype=np.int64)
+            inside[i] = within(np.full(len(ups), m[i]), ups).any()
+    pairs = np.unique(m[~inside] * n + h[~inside])
     ids = index.ids
-    return [{"member": ids[m], "household": ids[h]} for m, h in sorted(found)]
+    return [{"member": ids[k // n], "household": ids[k % n]} for k in pairs.tolist()]
 
 
 def gaps(
