@@ -20,7 +20,7 @@ class Store(Protocol):
     #: a number that grows with every change, so derived indexes know when they are stale
     revision: int
 
-    def load(self, items: Iterable[Item]) -> LoadReport:
+    def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100) -> LoadReport:
         """Add records, all or nothing; loading the same records twice changes nothing."""
         ...
 

@@ -185,7 +185,7 @@ class EmbeddedStore:
 
     # -- writing --------------------------------------------------------------------------------------
 
-    def load(self, items: Iterable[Item], *, batch_size: int = 5000, max_errors: int = 100) -> LoadReport:
+    def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100) -> LoadReport:
         """Add records in one transaction: all of them, or none if any is invalid.
 
         Parameters
@@ -211,7 +211,7 @@ class EmbeddedStore:
                 for name in _INDEX_NAMES:
                     conn.execute(f"DROP INDEX {name}")
             changes = conn.total_changes
-            loader = Loader(_Sink(conn), store_empty=empty, batch_size=batch_size, max_errors=max_errors)
+            loader = Loader(_Sink(conn), store_empty=empty, batch_size=batch_size or 5000, max_errors=max_errors)
             loader.add_all(items)
             report = loader.finish()
             if empty:

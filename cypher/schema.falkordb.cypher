@@ -1,0 +1,15 @@
+// The schema on FalkorDB: an exact-match index on id for every node kind, then a unique constraint,
+// which FalkorDB makes with a server command rather than Cypher (GRAPH.CONSTRAINT; the graph name is
+// put in after CREATE). One statement a line; statements that find their index made already are skipped.
+CREATE INDEX FOR (n:Area) ON (n.id)
+CREATE INDEX FOR (n:Org) ON (n.id)
+CREATE INDEX FOR (n:Unit) ON (n.id)
+CREATE INDEX FOR (n:Member) ON (n.id)
+CREATE INDEX FOR (n:Household) ON (n.id)
+CREATE INDEX FOR (n:OrgGraphMeta) ON (n.id)
+GRAPH.CONSTRAINT CREATE UNIQUE NODE Area PROPERTIES 1 id
+GRAPH.CONSTRAINT CREATE UNIQUE NODE Org PROPERTIES 1 id
+GRAPH.CONSTRAINT CREATE UNIQUE NODE Unit PROPERTIES 1 id
+GRAPH.CONSTRAINT CREATE UNIQUE NODE Member PROPERTIES 1 id
+GRAPH.CONSTRAINT CREATE UNIQUE NODE Household PROPERTIES 1 id
+GRAPH.CONSTRAINT CREATE UNIQUE NODE OrgGraphMeta PROPERTIES 1 id

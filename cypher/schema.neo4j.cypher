@@ -1,0 +1,8 @@
+// The schema on Neo4j 5: one uniqueness constraint (and so an index) on id for every node kind.
+// One statement a line; run once when a store first connects (IF NOT EXISTS makes it idempotent).
+CREATE CONSTRAINT area_id IF NOT EXISTS FOR (n:Area) REQUIRE n.id IS UNIQUE
+CREATE CONSTRAINT org_id IF NOT EXISTS FOR (n:Org) REQUIRE n.id IS UNIQUE
+CREATE CONSTRAINT unit_id IF NOT EXISTS FOR (n:Unit) REQUIRE n.id IS UNIQUE
+CREATE CONSTRAINT member_id IF NOT EXISTS FOR (n:Member) REQUIRE n.id IS UNIQUE
+CREATE CONSTRAINT household_id IF NOT EXISTS FOR (n:Household) REQUIRE n.id IS UNIQUE
+CREATE CONSTRAINT orggraphmeta_id IF NOT EXISTS FOR (n:OrgGraphMeta) REQUIRE n.id IS UNIQUE

@@ -1,0 +1,442 @@
+"""The server backend: the network on a graph server (Neo4j through its driver, or FalkorDB)."""
+
+from __future__ import annotations
+
+
+import tempfile
+from typing import Any, Iterable, Iterator, Protocol
+from urllib.parse import unquote, urlparse
+
+import orjson
+
+from ..exceptions import NotFound, StoreError
+from ..load import Item, Loader, LoadReport
+from ..model import EDGE_TYPES, ENDPOINTS, NODE_KINDS
+
+__all__ = ["Connection", "FalkorConnection", "Neo4jConnection", "ServerStore", "connect"]
+
+_NODE_FIXED = ("id", "kind")
+_EDGE_FIXED = ("type", "source", "target", "since", "until")
+_META = "OrgGraphMeta"
+
+
+def statement(name: str, **names: str) -> str:
+    """A Cypher file by name, with labels and types filled in from orggraph's allow-lists only."""
+    from ..cypher import statement as load
+
+    text = load(name)
+    allowed = set(NODE_KINDS) | set(EDGE_TYPES)
+    for key, value in names.items():
+        if value not in allowed:
+            raise ValueError(f"{value!r} is not a node kind or edge type")
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+class Connection(Protocol):
+    """How the store talks to one graph on one server."""
+
+    dialect: str  # "neo4j" or "falkordb"
+    database: str
+    batch_size: int
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]: ...
+
+    def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]: ...
+
+    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        """Run write statements in order, in one transaction where the server has them; return the
+        sum of what each returns in its first column (the loaders return how many rows they wrote)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class FalkorConnection:
+    """FalkorDB through its own client; the graph name is the database.
+
+    FalkorDB runs each query atomically but has no transaction spanning several: a load is written batch
+    by batch (see :meth:`ServerStore.load` for what that means when a server fails half-way).
+    """
+
+    dialect = "falkordb"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 6379, database: str = "orggraph",
+                 password: str | None = None, username: str | None = None, batch_size: int = 5000,
+                 timeout: float = 60.0):
+        from falkordb import FalkorDB
+
+        self.database = database
+        self.batch_size = batch_size
+        try:
+            self._db = FalkorDB(host=host, port=port, password=password, username=username,
+                                socket_timeout=timeout, socket_connect_timeout=min(timeout, 10.0))
+            self._graph = self._db.select_graph(database)
+            self._db.connection.ping()
+        except Exception as exc:  # the client raises redis errors of many kinds
+            raise StoreError(f"cannot reach FalkorDB at {host}:{port}: {exc}") from exc
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        return self._graph.ro_query(cypher, params or {}).result_set
+
+    def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        return self._graph.query(cypher, params or {}).result_set
+
+    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        written = 0
+        for cypher, params in statements:
+            rows = self.write(cypher, params)
+            written += int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else 0
+        return written
+
+    def command(self, *args: Any) -> Any:
+        """A server command outside Cypher (constraints on FalkorDB are made this way)."""
+        return self._db.connection.execute_command(*args)
+
+    def close(self) -> None:
+        try:
+            self._db.connection.close()
+        except Exception:
+            pass
+
+
+class Neo4jConnection:
+    """Neo4j (single server, cluster, Aura) through the official driver.
+
+    The driver is made once here, or handed in; every call names its database; reads go with read
+    routing so a cluster spreads them; a load's writes run in one transaction.
+    """
+
+    dialect = "neo4j"
+
+    def __init__(self, uri: str | None = None, *, user: str | None = None, password: str | None = None,
+                 database: str = "neo4j", batch_size: int = 5000, driver: Any = None,
+                 connection_timeout: float = 10.0):
+        self.database = database
+        self.batch_size = batch_size
+        self._own = driver is None
+        if driver is None:
+            import neo4j
+
+            auth = (user, password) if user is not None else None
+            driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=connection_timeout)
+        self._driver = driver
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        import neo4j
+
+        records, _, _ = self._driver.execute_query(
+            cypher, params or {}, database_=self.database, routing_=neo4j.RoutingControl.READ
+        )
+        return [list(r.values()) for r in records]
+
+    def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        import neo4j
+
+        records, _, _ = self._driver.execute_query(
+            cypher, params or {}, database_=self.database, routing_=neo4j.RoutingControl.WRITE
+        )
+        return [list(r.values()) for r in records]
+
+    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        written = 0
+        with self._driver.session(database=self.database) as session:
+            tx = session.begin_transaction()
+            try:
+                for cypher, params in statements:
+                    record = tx.run(cypher, params).single()
+                    if record is not None and isinstance(record[0], int):
+                        written += record[0]
+                tx.commit()
+                return written
+            except BaseException:
+                tx.rollback()
+                raise
+
+    def close(self) -> None:
+        if self._own:
+            self._driver.close()
+
+
+def connect(server: str, *, user: str | None = None, password: str | None = None, database: str | None = None,
+            batch_size: int = 5000) -> "ServerStore":
+    """A store on a graph server, from a URI: ``bolt://``, ``neo4j://``, ``neo4j+s://`` (Neo4j) or
+    ``falkordb://host:port`` (FalkorDB; the graph is the database, default ``orggraph``).
+
+    Examples
+    --------
+    >>> connect("mysql://localhost")
+    Traceback (most recent call last):
+    ...
+    orggraph.exceptions.StoreError: unknown server 'mysql://localhost': use bolt://, neo4j://, neo4j+s:// or falkordb://host:port
+    """
+    url = urlparse(server)
+    scheme = url.scheme.lower()
+    if scheme == "falkordb":
+        conn: Connection = FalkorConnection(
+            host=url.hostname or "127.0.0.1", port=url.port or 6379,
+            database=database or (url.path.strip("/") or "orggraph"),
+            password=password or (unquote(url.password) if url.password else None),
+            username=user or (unquote(url.username) if url.username else None), batch_size=batch_size,
+        )
+    elif scheme in {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}:
+        conn = Neo4jConnection(server, user=user, password=password, database=database or "neo4j",
+                               batch_size=batch_size)
+    else:
+        raise StoreError(f"unknown server {server!r}: use bolt://, neo4j://, neo4j+s:// or falkordb://host:port")
+    return ServerStore(conn)
+
+
+def _node_row(r: dict[str, Any]) -> dict[str, Any]:
+    props = {k: v for k, v in r.items() if k not in _NODE_FIXED}
+    return {
+        "id": r["id"],
+        "props": orjson.dumps(props, option=orjson.OPT_SORT_KEYS).decode(),
+        "name": r.get("name"),
+        "level": r.get("level"),
+        "status": r.get("status"),
+        "people": r.get("people", 1) if r["kind"] == "Household" else None,
+        "vulnerable": bool(r.get("flags")) if r["kind"] == "Household" else None,
+    }
+
+
+def _edge_row(r: dict[str, Any]) -> dict[str, Any]:
+    props = {k: v for k, v in r.items() if k not in _EDGE_FIXED}
+    return {
+        "source": r["source"],
+        "target": r["target"],
+        "since": r.get("since") or "",
+        "until": r.get("until"),
+        "post": r.get("post"),
+        "role": r.get("role"),
+        "props": orjson.dumps(props, option=orjson.OPT_SORT_KEYS).decode(),
+    }
+
+
+class _Spool:
+    """The sink of a server load: validated rows wait in a temporary file until the whole load is valid."""
+
+    def __init__(self, store: "ServerStore"):
+        self.store = store
+        self.file = tempfile.TemporaryFile()
+        self.batches = 0
+
+    def write_nodes(self, rows: list[dict[str, Any]]) -> None:
+        by_kind: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            by_kind.setdefault(r["kind"], []).append(_node_row(r))
+        for kind, batch in by_kind.items():
+            self._put("node", kind, batch)
+
+    def write_edges(self, rows: list[dict[str, Any]]) -> None:
+        by_type: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            by_type.setdefault(r["type"], []).append(_edge_row(r))
+        for type_, batch in by_type.items():
+            self._put("edge", type_, batch)
+
+    def _put(self, what: str, name: str, rows: list[dict[str, Any]]) -> None:
+        self.file.write(orjson.dumps([what, name, rows]))
+        self.file.write(b"\n")
+        self.batches += 1
+
+    def kinds_of(self, ids: list[str]) -> dict[str, str]:
+        return self.store._kinds_of(ids)
+
+    def hierarchy(self, type_: str) -> Iterable[tuple[str, str]]:
+        label = ENDPOINTS[type_][0]
+        rows = self.store.conn.read(f"MATCH (s:{label})-[:{type_}]->(t:{label}) RETURN s.id, t.id")
+        return [(s, t) for s, t in rows]
+
+    def replay(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The write statements, nodes before the edges that need them, in batches of the connection's size."""
+        size = self.store.conn.batch_size
+        self.file.seek(0)
+        edges: list[bytes] = []
+        for line in self.file:
+            if line.startswith(b'["node"'):
+                _, kind, rows = orjson.loads(line)
+                for i in range(0, len(rows), size):
+                    yield statement("load_nodes", label=kind), {"rows": rows[i : i + size]}
+            else:
+                edges.append(line)
+        for line in edges:
+            _, type_, rows = orjson.loads(line)
+            source, target = ENDPOINTS[type_]
+            cypher = statement("load_edges", type=type_, source=source, target=target)
+            for i in range(0, len(rows), size):
+                yield cypher, {"rows": rows[i : i + size]}
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class ServerStore:
+    """The store protocol on a graph server, with the same validation as the embedded store.
+
+    A load is validated in full (every record, and the checks that need the whole network, against what
+    the server already holds) before the first write; the validated rows wait in a temporary file.
+    Then: on Neo4j all batches are written in one transaction, so a failure half-way leaves the graph as
+    it was; on FalkorDB each batch is written atomically but not the load as a whole, so a server or
+    network failure half-way leaves the batches written so far. Loads are idempotent: loading the same
+    file again completes one that was cut short.
+    """
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self._ensure_schema()
+
+    # -- life cycle -----------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "ServerStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ServerStore({self.conn.dialect}, database={self.conn.database!r})"
+
+    def _ensure_schema(self) -> None:
+        name = f"schema.{self.conn.dialect}"
+        for line in statement(name).splitlines():
+            line = line.strip()
+            if not line or line.startswith("//"):
+                continue
+            if self.conn.dialect == "falkordb" and line.startswith("GRAPH."):
+                parts = line.split()
+                try:
+                    self.conn.command(parts[0], parts[1], self.conn.database, *parts[2:])  # type: ignore[attr-defined]
+                except Exception as exc:  # made already
+                    if "already exists" not in str(exc).lower():
+                        raise
+                continue
+            try:
+                self.conn.write(line)
+            except Exception as exc:
+                if "already" not in str(exc).lower():  # an index made by an earlier session
+                    raise
+        if not self.conn.read(f"MATCH (m:{_META} {{id: 'meta'}}) RETURN m.revision"):
+            self.conn.write(f"MERGE (m:{_META} {{id: 'meta'}}) ON CREATE SET m.revision = 0, m.schema_version = 1")
+
+    @property
+    def revision(self) -> int:
+        rows = self.conn.read(f"MATCH (m:{_META} {{id: 'meta'}}) RETURN m.revision")
+        return int(rows[0][0]) if rows else 0
+
+    # -- writing --------------------------------------------------------------------------------------
+
+    def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100) -> LoadReport:
+        """Add records: validated in full first, then written in batches (see the class).
+
+        ``batch_size`` sets the validation batches; the write batches are the connection's setting.
+        """
+        before = self._totals()
+        spool = _Spool(self)
+        try:
+            loader = Loader(spool, store_empty=before == (0, 0), batch_size=batch_size or self.conn.batch_size,
+                            max_errors=max_errors)
+            loader.add_all(items)
+            report = loader.finish()
+            written = self.conn.write_all(spool.replay()) if spool.batches else 0
+            if written:
+                self.conn.write(f"MATCH (m:{_META} {{id: 'meta'}}) SET m.revision = m.revision + 1")
+        finally:
+            spool.close()
+        after = self._totals()
+        report.added_nodes = after[0] - before[0]
+        report.added_edges = after[1] - before[1]
+        report.changed = written - report.added_nodes - report.added_edges
+        return report
+
+    def _totals(self) -> tuple[int, int]:
+        counts = self.counts()
+        return sum(counts["nodes"].values()), sum(counts["edges"].values())
+
+    def _kinds_of(self, ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for kind in NODE_KINDS:
+            for (node_id,) in self.conn.read(f"MATCH (n:{kind}) WHERE n.id IN $ids RETURN n.id", {"ids": ids}):
+                found[node_id] = kind
+        return found
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    def node(self, node_id: str) -> dict[str, Any]:
+        for kind in NODE_KINDS:
+            rows = self.conn.read(f"MATCH (n:{kind} {{id: $id}}) RETURN n.props", {"id": node_id})
+            if rows:
+                return {"id": node_id, "kind": kind, **orjson.loads(rows[0][0])}
+        raise NotFound(f"no node with id {node_id!r}")
+
+    def nodes(self, kind: str | None = None, *, page: int = 10000) -> Iterator[dict[str, Any]]:
+        if kind is not None and kind not in NODE_KINDS:
+            raise ValueError(f"unknown node kind {kind!r}; allowed: {', '.join(NODE_KINDS)}")
+        kinds = [kind] if kind else list(NODE_KINDS)
+        streams = [self._nodes_of(k, page) for k in kinds]
+        if len(streams) == 1:
+            yield from streams[0]
+            return
+        import heapq
+
+        yield from heapq.merge(*streams, key=lambda n: n["id"])
+
+    def _nodes_of(self, kind: str, page: int) -> Iterator[dict[str, Any]]:
+        after = ""
+        while True:
+            rows = self.conn.read(
+                f"MATCH (n:{kind}) WHERE n.id > $after RETURN n.id, n.props ORDER BY n.id LIMIT $page",
+                {"after": after, "page": page},
+            )
+            for node_id, props in rows:
+                yield {"id": node_id, "kind": kind, **orjson.loads(props)}
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
+
+    def edges(self, type_: str | None = None, *, page: int = 10000) -> Iterator[dict[str, Any]]:
+        if type_ is not None and type_ not in EDGE_TYPES:
+            raise ValueError(f"unknown edge type {type_!r}; allowed: {', '.join(EDGE_TYPES)}")
+        for t in sorted([type_] if type_ else EDGE_TYPES):
+            source, target = ENDPOINTS[t]
+            skip = 0
+            while True:
+                rows = self.conn.read(
+                    f"MATCH (s:{source})-[r:{t}]->(d:{target}) RETURN s.id, d.id, r.since, r.until, r.props "
+                    "ORDER BY s.id, d.id, r.since SKIP $skip LIMIT $page",
+                    {"skip": skip, "page": page},
+                )
+                for s, d, since, until, props in rows:
+                    edge: dict[str, Any] = {"type": t, "source": s, "target": d}
+                    if since:
+                        edge["since"] = since
+                    if until:
+                        edge["until"] = until
+                    edge.update(orjson.loads(props))
+                    yield edge
+                if len(rows) < page:
+                    break
+                skip += page
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        nodes = {}
+        for kind in NODE_KINDS:
+            n = self.conn.read(f"MATCH (n:{kind}) RETURN count(n)")[0][0]
+            if n:
+                nodes[kind] = int(n)
+        edges = {}
+        for t, (source, target) in ENDPOINTS.items():
+            n = self.conn.read(f"MATCH (:{source})-[r:{t}]->(:{target}) RETURN count(r)")[0][0]
+            if n:
+                edges[t] = int(n)
+        return {"nodes": nodes, "edges": edges}
+
+    def clear(self) -> None:
+        """Remove the whole network from the graph (tests and benchmarks start from nothing)."""
+        self.conn.write("MATCH (n) DETACH DELETE n")
+        self._ensure_schema()
+
+
