@@ -130,6 +130,9 @@ class Index:
         code = int(self.attrs["level"][node])
         return self.level_names[code] if code >= 0 else None
 
+    def level_of_id(self, node_id: str) -> str | None:
+        return self.level_of(self.number[node_id])
+
     def of_kind(self, kind: str) -> np.ndarray:
         return np.flatnonzero(self.kinds == KIND_CODES[kind])
 

@@ -6,7 +6,6 @@ import pytest
 
 from orggraph.exceptions import NotFound
 from orggraph.queries import contacts_of, coverage, gaps, incident, responsibility_chain, uncovered_households
-from orggraph.store import EmbeddedStore
 
 from .conftest import items
 
@@ -182,10 +181,9 @@ FLOOD = {
 
 
 @pytest.fixture
-def flood(tmp_path):
-    with EmbeddedStore(tmp_path / "flood.db") as store:
-        store.load(items(FLOOD))
-        yield store
+def flood(store):
+    store.load(items(FLOOD))
+    return store
 
 
 def grid_links(chain):

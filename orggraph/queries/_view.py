@@ -12,7 +12,12 @@ from ..exceptions import NotFound
 from ..graph import today
 from ..index import AREA, HOUSEHOLD, MEMBER, Index, day_number
 
-__all__ = ["View", "view_of", "parse_day"]
+__all__ = ["View", "view_of", "parse_day", "on_server"]
+
+
+def on_server(store: Any) -> bool:
+    """Whether a store is on a graph server (its queries then run in Cypher)."""
+    return getattr(getattr(store, "conn", None), "dialect", None) is not None
 
 
 def parse_day(as_of: str | _dt.date | None) -> str:

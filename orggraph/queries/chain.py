@@ -5,25 +5,67 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Iterable
 
-from ._view import View, view_of
+from ._view import View, on_server, view_of
 
-__all__ = ["responsibility_chain", "contacts_of", "chain_in_view"]
-
-
-def _link(view: View, role: str, member: int = -1, area: int = -1, org: int = -1, unit: int = -1) -> dict[str, Any]:
-    ids = view.index.ids
-    return {
-        "role": role,
-        "member": ids[member] if member >= 0 else None,
-        "area": ids[area] if area >= 0 else None,
-        "org": ids[org] if org >= 0 else None,
-        "unit": ids[unit] if unit >= 0 else None,
-    }
+__all__ = ["responsibility_chain", "contacts_of", "chain_in_view", "assemble_chain"]
 
 
-def _break(view: View, reason: str, area: int = -1, org: int = -1) -> dict[str, Any]:
-    ids = view.index.ids
-    return {"area": ids[area] if area >= 0 else None, "org": ids[org] if org >= 0 else None, "reason": reason}
+def _link(role: str, member: str | None = None, area: str | None = None, org: str | None = None,
+          unit: str | None = None) -> dict[str, Any]:
+    return {"role": role, "member": member, "area": area, "org": org, "unit": unit}
+
+
+def _break(reason: str, area: str | None = None, org: str | None = None) -> dict[str, Any]:
+    return {"area": area, "org": org, "reason": reason}
+
+
+def assemble_chain(
+    household: str,
+    as_of: str,
+    contacts: list[tuple[str, list[tuple[str, list[str]]]]],
+    territory: list[tuple[str, list[str], list[str]]],
+    responsible: dict[str, str | None],
+    weak: set[str],
+) -> dict[str, Any]:
+    """Put a chain together from what a backend found; the order and the breaks are decided here only.
+
+    Parameters
+    ----------
+    contacts : [(member, [(unit, [org of the unit])])]
+        The available contacts by id, each with the units that sent it (by id) and their orgs (by id).
+    territory : [(area, [assigned member], [governing org])]
+        The household's areas upward, nearest first; assigned members by role then id; orgs by id.
+    responsible : {org: member or None}
+        The responsible person of every org named above.
+    weak : set of org ids
+        The weak and lax organizations among them.
+    """
+    links: list[dict[str, Any]] = []
+    breaks: list[dict[str, Any]] = []
+
+    def org_link(role: str, org: str, area: str | None = None, unit: str | None = None) -> None:
+        person = responsible.get(org)
+        links.append(_link(role, member=person, area=area, org=org, unit=unit))
+        if person is None:
+            breaks.append(_break("no_responsible", area=area, org=org))
+        if role == "org" and org in weak:
+            breaks.append(_break("weak_org", area=area, org=org))
+
+    for member, units in contacts:
+        links.append(_link("contact", member=member))
+        for unit, orgs in units:
+            if not orgs:
+                links.append(_link("sending_unit", unit=unit))
+            for org in orgs:
+                org_link("sending_unit", org, unit=unit)
+    for area, assigned, orgs in territory:
+        for member in assigned:
+            links.append(_link("area", member=member, area=area))
+        if not orgs:
+            breaks.append(_break("no_org", area=area))
+        for org in orgs:
+            org_link("org", org, area=area)
+    return {"household": household, "as_of": as_of, "covered": bool(contacts), "links": links, "breaks": breaks}
 
 
 def _contacts(view: View, household: int) -> list[int]:
@@ -51,51 +93,33 @@ def _areas_of(view: View, household: int) -> list[int]:
 
 def chain_in_view(view: View, household: int) -> dict[str, Any]:
     """The chain of one household (a node number) in a view; see :func:`responsibility_chain`."""
-    index, n = view.index, view.index.n
-    weak = index.attrs["weak"]
-    links: list[dict[str, Any]] = []
-    breaks: list[dict[str, Any]] = []
-
-    def org_link(role: str, org: int, area: int = -1, unit: int = -1) -> None:
-        person = view.responsible(org)
-        links.append(_link(view, role, member=person, area=area, org=org, unit=unit))
-        if person < 0:
-            breaks.append(_break(view, "no_responsible", area=area, org=org))
-        if weak[org] and role == "org":
-            breaks.append(_break(view, "weak_org", area=area, org=org))
-
-    employed, of_unit = index.edges["EMPLOYED_BY"], index.edges["OF_UNIT"]
-    contacts = _contacts(view, household)
-    for member in contacts:
-        links.append(_link(view, "contact", member=member))
+    index, n, ids = view.index, view.index.n, view.index.ids
+    employed, of_unit, assigned = index.edges["EMPLOYED_BY"], index.edges["OF_UNIT"], index.edges["ASSIGNED_TO"]
+    orgs_seen: set[int] = set()
+    contacts = []
+    for member in _contacts(view, household):
+        units = []
         for unit in sorted({int(employed.target[e]) for e in employed.of(member, "source", n).tolist()}):
             orgs = sorted({int(of_unit.source[e]) for e in of_unit.of(unit, "target", n).tolist()})
-            if not orgs:
-                links.append(_link(view, "sending_unit", unit=unit))
-            for org in orgs:
-                org_link("sending_unit", org, unit=unit)
-
-    assigned = index.edges["ASSIGNED_TO"]
+            orgs_seen.update(orgs)
+            units.append((ids[unit], [ids[o] for o in orgs]))
+        contacts.append((ids[member], units))
+    territory = []
     for area in _areas_of(view, household):
         people = sorted(
             (int(assigned.rank[e]), int(assigned.source[e]))
             for e in assigned.of(area, "target", n).tolist()
             if view.edge_ok("ASSIGNED_TO", e) and view.is_available(int(assigned.source[e]))
         )
-        for _, member in dict.fromkeys(people):
-            links.append(_link(view, "area", member=member, area=area))
         orgs = view.governing(area)
-        if not orgs:
-            breaks.append(_break(view, "no_org", area=area))
-        for org in orgs:
-            org_link("org", org, area=area)
-    return {
-        "household": index.ids[household],
-        "as_of": view.as_of,
-        "covered": bool(contacts),
-        "links": links,
-        "breaks": breaks,
-    }
+        orgs_seen.update(orgs)
+        territory.append((ids[area], [ids[m] for _, m in dict.fromkeys(people)], [ids[o] for o in orgs]))
+    responsible = {}
+    for org in orgs_seen:
+        person = view.responsible(org)
+        responsible[ids[org]] = ids[person] if person >= 0 else None
+    weak = {ids[o] for o in orgs_seen if index.attrs["weak"][o]}
+    return assemble_chain(ids[household], view.as_of, contacts, territory, responsible, weak)
 
 
 def responsibility_chain(
@@ -136,6 +160,10 @@ def responsibility_chain(
     >>> responsibility_chain(idx, "h1", as_of="2024-01-01", unavailable=["m2"])["breaks"]
     [{'area': 'b1', 'org': 'o1', 'reason': 'no_responsible'}]
     """
+    if on_server(store):
+        from .server import responsibility_chain as run
+
+        return run(store, household, as_of=as_of, unavailable=unavailable)
     view = view_of(store, as_of, unavailable)
     return chain_in_view(view, view.household_number(household))
 
@@ -144,5 +172,9 @@ def contacts_of(
     store: Any, household: str, *, as_of: str | _dt.date | None = None, unavailable: Iterable[str] = ()
 ) -> list[str]:
     """Ids of the available members contacting the household on the day, sorted."""
+    if on_server(store):
+        from .server import contacts_of as run
+
+        return run(store, household, as_of=as_of, unavailable=unavailable)
     view = view_of(store, as_of, unavailable)
     return [view.index.ids[m] for m in _contacts(view, view.household_number(household))]

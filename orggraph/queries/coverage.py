@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ._view import on_server as _on_server
 from ._view import view_of
 
 __all__ = ["coverage", "uncovered_households"]
@@ -80,6 +81,10 @@ def coverage(
     >>> coverage(idx, as_of="2020-01-01")["covered"]
     0
     """
+    if _on_server(store):
+        from .server import coverage as on_server
+
+        return on_server(store, level=level, area=area, as_of=as_of, unavailable=unavailable)
     view = view_of(store, as_of, unavailable)
     index, s = view.index, view.s
     static = _static(view)
@@ -168,6 +173,10 @@ def uncovered_households(
     >>> uncovered_households(idx, unavailable=["m1"])
     ['h1', 'h2']
     """
+    if _on_server(store):
+        from .server import uncovered_households as on_server
+
+        return on_server(store, area=area, as_of=as_of, unavailable=unavailable)
     view = view_of(store, as_of, unavailable)
     if area is None:
         candidates = view.s["households"]

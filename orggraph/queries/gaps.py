@@ -8,7 +8,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..index import MEMBER, ORG
-from ._view import View, view_of
+from ._view import View, on_server, view_of
 
 __all__ = ["gaps", "DEFAULT_MAX_HOUSEHOLDS", "DEFAULT_SPOF"]
 
@@ -122,6 +122,10 @@ def gaps(
     """
     if max_households < 0 or spof < 1:
         raise ValueError(f"max_households must be at least 0 and spof at least 1, got {max_households} and {spof}")
+    if on_server(store):
+        from .server import gaps as run
+
+        return run(store, max_households=max_households, spof=spof, as_of=as_of, unavailable=unavailable)
     view = view_of(store, as_of, unavailable)
     index, s, n = view.index, view.s, view.index.n
     households = s["households"]

@@ -7,11 +7,11 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ._view import View, view_of
+from ._view import View, on_server, view_of
 from .chain import chain_in_view
 from .gaps import DEFAULT_MAX_HOUSEHOLDS
 
-__all__ = ["incident", "STAND_IN_LEVELS"]
+__all__ = ["incident", "assemble_incident", "STAND_IN_LEVELS"]
 
 #: how far a stand-in may be from the household: its own area (building), then the grid, then the community
 STAND_IN_LEVELS = 3
@@ -92,70 +92,86 @@ def incident(
     """
     if stand_ins < 0 or max_households < 0:
         raise ValueError("stand_ins and max_households must not be negative")
+    area_ids = sorted(set(areas))
+    named = list(households)
+    if not area_ids and not named:
+        raise ValueError("an incident needs at least one area or household")
+    if on_server(store):
+        from .server import incident as run
+
+        return run(store, area_ids, named, as_of=as_of, unavailable=unavailable,
+                   max_households=max_households, stand_ins=stand_ins)
     view = view_of(store, as_of, unavailable)
     index = view.index
-    area_ids = sorted(set(areas))
+    ids = index.ids
     chosen = set(view.households_within([view.area_number(a) for a in area_ids]).tolist()) if area_ids else set()
-    for household in households:
+    for household in named:
         chosen.add(view.household_number(household))
-    if not area_ids and not chosen:
-        raise ValueError("an incident needs at least one area or household")
-    covered = view.covered
-    vulnerable = index.attrs["vulnerable"]
-    order = sorted(
-        chosen,
-        key=lambda h: (0 if not covered[h] and vulnerable[h] else 1 if not covered[h] else 2 if vulnerable[h] else 3, h),
-    )
-    ancestry = view.s["ancestry"]
-    home = view.s["home"]
+    ancestry, home = view.s["ancestry"], view.s["home"]
 
-    def levels(h: int) -> list[int]:
+    def levels(h: int) -> list[str]:
         if home[h] >= 0:
-            return ancestry[int(home[h])][:STAND_IN_LEVELS]
-        chain = []  # located in several areas: the nearest of each, in order
+            return [ids[a] for a in ancestry[int(home[h])][:STAND_IN_LEVELS]]
+        chain: list[str] = []  # located in several areas: the nearest of each, in order
         located = index.edges["LOCATED_IN"]
         for e in located.of(h, "source", index.n).tolist():
             for a in ancestry[int(located.target[e])][:STAND_IN_LEVELS]:
-                if a not in chain:
-                    chain.append(a)
+                if ids[a] not in chain:
+                    chain.append(ids[a])
         return chain
 
-    uncovered = [h for h in order if not covered[h]]
-    wanted = {a for h in uncovered for a in levels(h)}
-    buckets = _stand_in_buckets(view, wanted, max_households) if stand_ins else {}
+    covered, vulnerable, people = view.covered, index.attrs["vulnerable"], index.attrs["people"]
+    facts = [
+        {"household": ids[h], "covered": bool(covered[h]), "vulnerable": bool(vulnerable[h]),
+         "people": int(people[h]), "levels": levels(h) if not covered[h] else []}
+        for h in chosen
+    ]
+    wanted = {a for f in facts for a in f["levels"]}
+    buckets: dict[str, list[tuple[int, str]]] = {}
+    if stand_ins and wanted:
+        numbers = {index.number[a] for a in wanted}
+        for area, members in _stand_in_buckets(view, numbers, max_households).items():
+            buckets[ids[area]] = [(int(view.load[m]), ids[m]) for m in members]
+    chains = {f["household"]: chain_in_view(view, index.number[f["household"]]) for f in facts}
+    return assemble_incident(view.as_of, view.unavailable_ids, area_ids, facts, chains, buckets, index.level_of_id,
+                             stand_ins)
+
+
+def assemble_incident(as_of: str, unavailable: list[str], areas: list[str], facts: list[dict[str, Any]],
+                      chains: dict[str, dict[str, Any]], buckets: dict[str, list[tuple[int, str]]],
+                      level_of: Any, stand_ins: int) -> dict[str, Any]:
+    """Order an incident's households and pick their stand-ins; the same for every backend.
+
+    ``facts``: one dict a household with ``household``, ``covered``, ``vulnerable``, ``people`` and
+    ``levels`` (for an uncovered one, its areas nearest first: building, grid, community); ``buckets``:
+    for each of those areas, the capable members found within it as (load, member id).
+    """
+    def rank(f: dict[str, Any]) -> tuple[int, str]:
+        group = 0 if not f["covered"] and f["vulnerable"] else 1 if not f["covered"] else 2 if f["vulnerable"] else 3
+        return group, f["household"]
+
     entries = []
-    for h in order:
-        entry: dict[str, Any] = {
-            "household": index.ids[h],
-            "covered": bool(covered[h]),
-            "vulnerable": bool(vulnerable[h]),
-            "people": int(index.attrs["people"][h]),
-            "chain": chain_in_view(view, h),
-            "stand_ins": [],
-        }
-        if not covered[h] and stand_ins:
-            picked: list[dict[str, Any]] = []
-            seen: set[int] = set()
-            for area in levels(h):
-                for member in buckets.get(area, ()):
-                    if member in seen:
-                        continue
-                    seen.add(member)
-                    picked.append({"member": index.ids[member], "area": index.ids[area],
-                                   "level": index.level_of(area), "households": int(view.load[member])})
-                    if len(picked) == stand_ins:
-                        break
+    for f in sorted(facts, key=rank):
+        picked: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for area in f["levels"] if stand_ins else ():
+            for load, member in sorted(buckets.get(area, ())):
+                if member in seen:
+                    continue
+                seen.add(member)
+                picked.append({"member": member, "area": area, "level": level_of(area), "households": load})
                 if len(picked) == stand_ins:
                     break
-            entry["stand_ins"] = picked
-        entries.append(entry)
+            if len(picked) == stand_ins:
+                break
+        entries.append({"household": f["household"], "covered": f["covered"], "vulnerable": f["vulnerable"],
+                        "people": f["people"], "chain": chains[f["household"]], "stand_ins": picked})
     return {
-        "as_of": view.as_of,
-        "unavailable": view.unavailable_ids,
-        "areas": area_ids,
+        "as_of": as_of,
+        "unavailable": unavailable,
+        "areas": areas,
         "households": len(entries),
         "uncovered": sum(1 for e in entries if not e["covered"]),
         "vulnerable": sum(1 for e in entries if e["vulnerable"]),
         "entries": entries,
     }
-

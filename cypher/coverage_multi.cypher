@@ -1,0 +1,14 @@
+// The part of coverage for households located in more than one area: each counts once in every area
+// at or above any of its locations.
+// $day: ISO date; $unavailable: [member id] (what-if)
+// returns: area, households, covered, people, people_covered, vulnerable, vulnerable_covered
+MATCH (h:Household)-[:LOCATED_IN]->(home:Area)
+WITH h, count(home) AS homes
+WHERE homes > 1
+OPTIONAL MATCH (m:Member)-[c:CONTACTS]->(h)
+WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
+WITH h, CASE WHEN count(m) > 0 THEN 1 ELSE 0 END AS covered
+MATCH (h)-[:LOCATED_IN]->(:Area)-[:WITHIN*0..]->(a:Area)
+WITH DISTINCT h, a, covered
+RETURN a.id AS area, count(h), sum(covered), sum(coalesce(h.people, 1)), sum(coalesce(h.people, 1) * covered),
+       sum(CASE WHEN h.vulnerable THEN 1 ELSE 0 END), sum(CASE WHEN h.vulnerable THEN covered ELSE 0 END)

@@ -1,0 +1,212 @@
+"""The queries on a graph server: the Cypher in ``cypher/`` finds the facts; the answers are put
+together by the same code as on the embedded store."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Iterable
+
+from ..exceptions import NotFound
+from ..model import ROLES
+from ..store.server import ServerStore, statement
+from ._view import parse_day
+from .chain import assemble_chain
+from .incident import STAND_IN_LEVELS, assemble_incident
+from .coverage import _block
+
+__all__ = ["coverage", "uncovered_households", "responsibility_chain", "contacts_of", "gaps", "incident"]
+
+_ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+_FIELDS = ("households", "covered", "people", "people_covered", "vulnerable", "vulnerable_covered")
+
+
+def _params(store: ServerStore, as_of: str | _dt.date | None, unavailable: Iterable[str]) -> dict[str, Any]:
+    gone = sorted(set(unavailable))
+    if gone:
+        known = store._kinds_of(gone)
+        unknown = [m for m in gone if known.get(m) != "Member"]
+        if unknown:
+            raise NotFound(f"unavailable: no member with id {', '.join(map(repr, unknown[:5]))}")
+    return {"day": parse_day(as_of), "unavailable": gone}
+
+
+def _require(store: ServerStore, node_id: str, kind: str, what: str) -> None:
+    if not store.conn.read(f"MATCH (n:{kind} {{id: $id}}) RETURN n.id", {"id": node_id}):
+        raise NotFound(f"no {what} with id {node_id!r}")
+
+
+def coverage(store: ServerStore, *, level: str | None = None, area: str | None = None,
+             as_of: str | _dt.date | None = None, unavailable: Iterable[str] = ()) -> dict[str, Any]:
+    """See :func:`orggraph.queries.coverage`."""
+    params = _params(store, as_of, unavailable)
+    conn = store.conn
+    sums: dict[str, list[int]] = {}
+    for name in ("coverage", "coverage_multi"):
+        for row in conn.read(statement(name), params):
+            figures = sums.setdefault(row[0], [0] * 6)
+            for i, value in enumerate(row[1:]):
+                figures[i] += int(value)
+    areas = conn.read(statement("areas"))
+    if area is not None:
+        within = _within(areas, area)
+        chosen = [a for a in areas if a[0] in within]
+        root = sums.get(area, [0] * 6)
+        total = dict(zip(_FIELDS, root))
+    else:
+        chosen = areas
+        households = conn.read(statement("covered_households"), params)
+        total = {
+            "households": len(households),
+            "covered": sum(1 for r in households if r[1]),
+            "people": sum(int(r[2]) for r in households),
+            "people_covered": sum(int(r[2]) for r in households if r[1]),
+            "vulnerable": sum(1 for r in households if r[3]),
+            "vulnerable_covered": sum(1 for r in households if r[3] and r[1]),
+        }
+    if level is not None:
+        chosen = [a for a in chosen if a[2] == level]
+    rows = []
+    for area_id, name, lv, _ in chosen:
+        figures = dict(zip(_FIELDS, sums.get(area_id, [0] * 6)))
+        rows.append({"id": area_id, "name": name, "level": lv, **_block(**figures)})
+    return {"as_of": params["day"], **_block(**total), "unavailable": params["unavailable"], "areas": rows}
+
+
+def _within(areas: list[list[Any]], root: str) -> set[str]:
+    children: dict[str, list[str]] = {}
+    for area_id, _, _, parents in areas:
+        for parent in parents:
+            children.setdefault(parent, []).append(area_id)
+    if root not in {a[0] for a in areas}:
+        raise NotFound(f"no area with id {root!r}")
+    found, stack = {root}, [root]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def uncovered_households(store: ServerStore, *, area: str | None = None, as_of: str | _dt.date | None = None,
+                         unavailable: Iterable[str] = ()) -> list[str]:
+    """See :func:`orggraph.queries.uncovered_households`."""
+    params = _params(store, as_of, unavailable)
+    rows = store.conn.read(statement("covered_households"), params)
+    uncovered = {r[0] for r in rows if not r[1]}
+    if area is not None:
+        within = _within(store.conn.read(statement("areas")), area)
+        located = store.conn.read(
+            "MATCH (h:Household)-[:LOCATED_IN]->(a:Area) WHERE a.id IN $areas RETURN DISTINCT h.id",
+            {"areas": sorted(within)},
+        )
+        uncovered &= {r[0] for r in located}
+    return sorted(uncovered)
+
+
+def contacts_of(store: ServerStore, household: str, *, as_of: str | _dt.date | None = None,
+                unavailable: Iterable[str] = ()) -> list[str]:
+    """See :func:`orggraph.queries.contacts_of`."""
+    params = _params(store, as_of, unavailable)
+    _require(store, household, "Household", "household")
+    rows = store.conn.read(statement("chain_contacts"), {**params, "household": household})
+    return sorted({r[0] for r in rows})
+
+
+def responsibility_chain(store: ServerStore, household: str, *, as_of: str | _dt.date | None = None,
+                         unavailable: Iterable[str] = ()) -> dict[str, Any]:
+    """See :func:`orggraph.queries.responsibility_chain`."""
+    params = _params(store, as_of, unavailable)
+    _require(store, household, "Household", "household")
+    conn = store.conn
+    units: dict[str, dict[str, set[str]]] = {}
+    for member, unit, org in conn.read(statement("chain_contacts"), {**params, "household": household}):
+        member_units = units.setdefault(member, {})
+        if unit is not None:
+            orgs = member_units.setdefault(unit, set())
+            if org is not None:
+                orgs.add(org)
+    contacts = [(m, [(u, sorted(o)) for u, o in sorted(units[m].items())]) for m in sorted(units)]
+    territory = []
+    weak: set[str] = set()
+    for area, _, assigned, orgs in conn.read(statement("chain_territory"), {**params, "household": household}):
+        people = sorted({(_ROLE_RANK.get(a["role"], 99), a["member"]) for a in assigned if a["member"] is not None})
+        governing = sorted({o["org"] for o in orgs if o["org"] is not None})
+        weak.update(o["org"] for o in orgs if o["org"] is not None and o["weak"])
+        territory.append((area, [m for _, m in people], governing))
+    named = sorted({o for _, us in contacts for _, os_ in us for o in os_} | {o for _, _, g in territory for o in g})
+    responsible = {}
+    if named:
+        responsible = dict(conn.read(statement("responsible"), {**params, "orgs": named}))
+    return assemble_chain(household, params["day"], contacts, territory, responsible, weak)
+
+
+
+
+def gaps(store: ServerStore, *, max_households: int, spof: int, as_of: str | _dt.date | None = None,
+         unavailable: Iterable[str] = ()) -> dict[str, Any]:
+    """See :func:`orggraph.queries.gaps`."""
+    params = _params(store, as_of, unavailable)
+    read = store.conn.read
+
+    def ids(name: str, **extra: Any) -> list[str]:
+        return [r[0] for r in read(statement(name), {**params, **extra})]
+
+    def counted(name: str, **extra: Any) -> list[dict[str, Any]]:
+        return [{"member": m, "households": int(n)} for m, n in read(statement(name), {**params, **extra})]
+
+    vacant = [{"area": a, "org": None, "reason": "no_org"} for a in ids("gaps_no_org")]
+    vacant += [{"area": None, "org": o, "reason": "no_responsible"} for o in ids("gaps_no_responsible")]
+    vacant.sort(key=lambda v: (v["area"] or v["org"], v["reason"]))
+    households = read(statement("covered_households"), params)
+    return {
+        "as_of": params["day"],
+        "unavailable": params["unavailable"],
+        "max_households": max_households,
+        "spof": spof,
+        "uncovered_households": sorted(r[0] for r in households if not r[1]),
+        "overloaded_members": counted("gaps_overloaded", max_households=max_households),
+        "idle_sunk_members": ids("gaps_idle_sunk"),
+        "vacant_posts": vacant,
+        "idle_units": ids("gaps_idle_units"),
+        "single_points_of_failure": counted("gaps_spof", spof=spof),
+        "cross_boundary_contacts": [{"member": m, "household": h} for m, h in read(statement("gaps_cross_boundary"), params)],
+        "lapsed_households": ids("gaps_lapsed"),
+        "unlocated_households": ids("gaps_unlocated"),
+    }
+
+
+def incident(store: ServerStore, areas: list[str], households: list[str], *, as_of: str | _dt.date | None = None,
+             unavailable: Iterable[str] = (), max_households: int, stand_ins: int) -> dict[str, Any]:
+    """See :func:`orggraph.queries.incident`."""
+    params = _params(store, as_of, unavailable)
+    read = store.conn.read
+    known_areas = {r[0]: r for r in read(statement("areas"))}
+    for area in areas:
+        if area not in known_areas:
+            raise NotFound(f"no area with id {area!r}")
+    for household in households:
+        _require(store, household, "Household", "household")
+    affected = sorted({r[0] for r in read(statement("incident_households"), {"areas": areas, "households": households})})
+    status = {r[0]: r for r in read(statement("incident_status"), {**params, "households": affected})}
+    chains = {h: responsibility_chain(store, h, as_of=params["day"], unavailable=params["unavailable"]) for h in affected}
+    facts = []
+    for h in affected:
+        _, covered, vulnerable, people = status[h]
+        levels: list[str] = []
+        if not covered:
+            territory = read(statement("chain_territory"), {**params, "household": h})
+            levels = [area for area, depth, _, _ in territory if depth < STAND_IN_LEVELS]
+        facts.append({"household": h, "covered": bool(covered), "vulnerable": bool(vulnerable),
+                      "people": int(people), "levels": levels})
+    wanted = sorted({a for f in facts for a in f["levels"]})
+    buckets: dict[str, list[tuple[int, str]]] = {}
+    if stand_ins and wanted:
+        places = read(statement("stand_in_places"), {**params, "areas": wanted})
+        members = sorted({m for _, m in places})
+        load = dict(read(statement("member_load"), {**params, "members": members})) if members else {}
+        for area, member in places:
+            if load.get(member, 0) < max_households:
+                buckets.setdefault(area, []).append((int(load.get(member, 0)), member))
+    level_of = lambda area_id: known_areas[area_id][2]  # noqa: E731
+    return assemble_incident(params["day"], params["unavailable"], areas, facts, chains, buckets, level_of, stand_ins)
