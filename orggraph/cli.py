@@ -39,6 +39,26 @@ Db = Annotated[
     typer.Option("--db", envvar="ORGGRAPH_DB", help=f"The store file [default: {DEFAULT_DB}].", show_default=False),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+Server = Annotated[
+    Optional[str],
+    typer.Option("--server", envvar="ORGGRAPH_SERVER", metavar="URI",
+                 help="A graph server instead of the file: bolt://, neo4j://, neo4j+s:// (Neo4j) or "
+                      "falkordb://host:port (FalkorDB). Wins over --db."),
+]
+User = Annotated[Optional[str], typer.Option("--user", envvar="ORGGRAPH_USER", help="The server's user.")]
+Password = Annotated[
+    Optional[str], typer.Option("--password", envvar="ORGGRAPH_PASSWORD", help="The server's password.")
+]
+Database = Annotated[
+    Optional[str],
+    typer.Option("--database", envvar="ORGGRAPH_DATABASE",
+                 help="The database on the server (on FalkorDB, the graph) [default: neo4j; orggraph on FalkorDB]."),
+]
+
+
+def _store(db: Optional[Path], server: Optional[str], user: Optional[str], password: Optional[str],
+           database: Optional[str], create: bool = False) -> Any:
+    return open_store(db, server=server, user=user, password=password, database=database, create=create)
 AsOf = Annotated[
     Optional[str], typer.Option("--as-of", metavar="YYYY-MM-DD", help="The day to answer for [default: today].")
 ]
@@ -72,7 +92,7 @@ def _ids(value: str | None) -> list[str]:
 def _namer(store: Any, unmask: bool) -> Any:
     from .report import Namer
 
-    return Namer(store, store.index(), unmask=unmask)
+    return Namer(store, store.index() if hasattr(store, "index") else None, unmask=unmask)
 
 
 def _fail(code: int, message: str) -> None:
@@ -128,6 +148,10 @@ def _report_dict(report: LoadReport, **extra: Any) -> dict[str, Any]:
 def load(
     file: Annotated[Path, typer.Argument(metavar="FILE", help=f"The records: {', '.join(FORMATS)}.", show_default=False)],
     db: Db = None,
+    server: Server = None,
+    user: User = None,
+    password: Password = None,
+    database: Database = None,
     json_: Json = False,
     progress: Annotated[
         Optional[bool],
@@ -141,7 +165,7 @@ def load(
     what is wrong), nothing is written, and the exit status is 2.
     """
     records = read_file(file, progress=progress)  # a missing or unknown file fails before the store is touched
-    with open_store(db) as store:
+    with _store(db, server, user, password, database, create=True) as store:
         report = store.load(records)
     if json_:
         _print_json(_report_dict(report, file=str(file)))
@@ -154,6 +178,10 @@ def load(
 def export(
     file: Annotated[Path, typer.Argument(metavar="FILE", help=f"Where to write: {', '.join(FORMATS)}.", show_default=False)],
     db: Db = None,
+    server: Server = None,
+    user: User = None,
+    password: Password = None,
+    database: Database = None,
     json_: Json = False,
 ) -> None:
     """Write the whole store to FILE, so that loading it elsewhere gives the same network.
@@ -162,7 +190,7 @@ def export(
     city to .jsonl. The file is complete or not written at all.
     """
     check_format(file)
-    with open_store(db, create=False) as store:
+    with _store(db, server, user, password, database) as store:
         count = export_store(store, file)
     if json_:
         _print_json({"file": str(file), "records": count})
@@ -218,6 +246,10 @@ def generate(
 @_errors
 def demo(
     db: Db = None,
+    server: Server = None,
+    user: User = None,
+    password: Password = None,
+    database: Database = None,
     households: Annotated[
         Optional[int], typer.Option("--households", min=1, help="How many households [default: one whole street, about 20,000].")
     ] = None,
@@ -231,10 +263,10 @@ def demo(
         records, planted = generate_city(households=10**7, streets=1, seed=seed)
     else:
         records, planted = generate_city(households=households, seed=seed)
-    with open_store(db) as store:
+    with _store(db, server, user, password, database, create=True) as store:
         report = store.load((what, f"generated record {i}", rec) for i, (what, rec) in enumerate(records, 1))
         counts = store.counts()
-        where = getattr(store, "path", db)
+        where = getattr(store, "path", None) or server
     if json_:
         _print_json({"db": str(where), "load": _report_dict(report), "counts": counts})
         return
@@ -247,7 +279,7 @@ def demo(
     from .queries import gaps as run_gaps
     from .report import coverage_text, gaps_text
 
-    with open_store(db) as store:
+    with _store(db, server, user, password, database) as store:
         typer.echo("")
         typer.echo(coverage_text(run_coverage(store, level="community")))
         typer.echo("")
@@ -262,6 +294,10 @@ def coverage(
     level: Annotated[Optional[str], typer.Option("--level", help="Only areas of this level: street, community, grid, building, ...")] = None,
     area: Annotated[Optional[str], typer.Option("--area", metavar="ID", help="Only this area and the areas within it.")] = None,
     db: Db = None,
+    server: Server = None,
+    user: User = None,
+    password: Password = None,
+    database: Database = None,
     as_of: AsOf = None,
     unavailable: Unavailable = None,
     json_: Json = False,
@@ -273,7 +309,7 @@ def coverage(
     """
     from .queries import coverage as run
 
-    with open_store(db, create=False) as store:
+    with _store(db, server, user, password, database) as store:
         result = run(store, level=level, area=area, as_of=as_of, unavailable=_ids(unavailable))
     if json_:
         _print_json(result)
@@ -288,6 +324,10 @@ def coverage(
 def uncovered(
     area: Annotated[Optional[str], typer.Option("--area", metavar="ID", help="Only households within this area.")] = None,
     db: Db = None,
+    server: Server = None,
+    user: User = None,
+    password: Password = None,
+    database: Database = None,
     as_of: AsOf = None,
     unavailable: Unavailable = None,
     json_: Json = False,
@@ -295,7 +335,7 @@ def uncovered(
     """List the households with no available contact on the day, one id a line."""
     from .queries import uncovered_households
 
-    with open_store(db, create=False) as store:
+    with _store(db, server, user, password, database) as store:
         ids = uncovered_households(store, area=area, as_of=as_of, unavailable=_ids(unavailable))
     if json_:
         _print_json(ids)
@@ -309,6 +349,10 @@ def uncovered(
 def chain(
     household: Annotated[str, typer.Argument(metavar="HOUSEHOLD", help="The household's id.", show_default=False)],
     db: Db = None,
+    server: Server = None,
+    user: User = None,
+    password: Password = None,
+    database: Database = None,
     as_of: AsOf = None,
     unavailable: Unavailable = None,
     unmask: Unmask = False,
@@ -322,7 +366,7 @@ def chain(
     """
     from .queries import responsibility_chain
 
-    with open_store(db, create=False) as store:
+    with _store(db, server, user, password, database) as store:
         result = responsibility_chain(store, household, as_of=as_of, unavailable=_ids(unavailable))
         if json_:
             _print_json(result)
@@ -339,6 +383,10 @@ def gaps(
     spof: Annotated[int, typer.Option("--spof", min=1, help="A member who is the only contact of this many households is a single point of failure.")] = 10,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Items shown of each kind in the text output.")] = 20,
     db: Db = None,
+    server: Server = None,
+    user: User = None,
+    password: Password = None,
+    database: Database = None,
     as_of: AsOf = None,
     unavailable: Unavailable = None,
     json_: Json = False,
@@ -347,7 +395,7 @@ def gaps(
     single points of failure, cross-boundary contacts and unlocated households."""
     from .queries import gaps as run
 
-    with open_store(db, create=False) as store:
+    with _store(db, server, user, password, database) as store:
         result = run(store, max_households=max_households, spof=spof, as_of=as_of, unavailable=_ids(unavailable))
         if json_:
             _print_json(result)
@@ -367,6 +415,10 @@ def incident(
     max_households: MaxHouseholds = 15,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Households shown in the text output.")] = 50,
     db: Db = None,
+    server: Server = None,
+    user: User = None,
+    password: Password = None,
+    database: Database = None,
     as_of: AsOf = None,
     unavailable: Unavailable = None,
     unmask: Unmask = False,
@@ -382,7 +434,7 @@ def incident(
 
     if xlsx is not None and xlsx.suffix.lower() != ".xlsx":
         raise UnknownFormat(f"{xlsx}: a call sheet is an Excel workbook; name it .xlsx")
-    with open_store(db, create=False) as store:
+    with _store(db, server, user, password, database) as store:
         result = run(store, area, household, as_of=as_of, unavailable=_ids(unavailable),
                      max_households=max_households, stand_ins=stand_ins)
         namer = _namer(store, unmask)

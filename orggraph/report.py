@@ -32,7 +32,10 @@ def mask_address(address: str | None) -> str | None:
 
 
 class Namer:
-    """Names beside ids, and personal data masked unless ``unmask`` is set."""
+    """Names beside ids, and personal data masked unless ``unmask`` is set.
+
+    ``index`` gives the names at once on the embedded store; without one (a server) each is asked for.
+    """
 
     def __init__(self, store: Any, index: Any, unmask: bool = False):
         self.store = store
@@ -42,8 +45,11 @@ class Namer:
     def name(self, node_id: str | None) -> str:
         if node_id is None:
             return ""
-        number = self.index.number.get(node_id)
-        name = self.index.names[number] if number is not None else None
+        if self.index is not None:
+            number = self.index.number.get(node_id)
+            name = self.index.names[number] if number is not None else None
+        else:  # a server store: ask it
+            name = self.record(node_id).get("name")
         return f"{name} ({node_id})" if name else node_id
 
     def record(self, node_id: str) -> dict[str, Any]:

@@ -13,11 +13,21 @@ __all__ = ["Store", "EmbeddedStore", "open_store", "DEFAULT_DB"]
 DEFAULT_DB = "orggraph.db"
 
 
-def open_store(db: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
-    """Open the embedded store at ``db``, else ``$ORGGRAPH_DB``, else ``orggraph.db``.
+def open_store(
+    db: str | os.PathLike[str] | None = None,
+    *,
+    server: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    database: str | None = None,
+    create: bool = True,
+) -> Store:
+    """Open a store: a graph server if one is named (``server``, else ``$ORGGRAPH_SERVER``), otherwise
+    the embedded store at ``db``, else ``$ORGGRAPH_DB``, else ``orggraph.db``. A server wins over ``db``.
 
-    With ``create=False`` a missing store raises :class:`~orggraph.exceptions.StoreNotFound` instead
-    of being made empty, for commands that only read.
+    Server credentials come from the arguments or ``$ORGGRAPH_USER``, ``$ORGGRAPH_PASSWORD`` and
+    ``$ORGGRAPH_DATABASE``. With ``create=False`` a missing embedded store raises
+    :class:`~orggraph.exceptions.StoreNotFound` instead of being made empty, for commands that only read.
 
     Examples
     --------
@@ -27,6 +37,16 @@ def open_store(db: str | os.PathLike[str] | None = None, *, create: bool = True)
     {'nodes': {}, 'edges': {}}
     >>> store.close()
     """
+    server = server or os.environ.get("ORGGRAPH_SERVER")
+    if server:
+        from .server import connect
+
+        return connect(
+            server,
+            user=user or os.environ.get("ORGGRAPH_USER"),
+            password=password or os.environ.get("ORGGRAPH_PASSWORD"),
+            database=database or os.environ.get("ORGGRAPH_DATABASE"),
+        )
     path = db or os.environ.get("ORGGRAPH_DB") or DEFAULT_DB
     if not create and not os.path.exists(path):
         raise StoreNotFound(f"no store at {path}; load a file into it first, or name another with --db")

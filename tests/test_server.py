@@ -1,0 +1,117 @@
+"""The server backend: parity with the embedded store on a generated city, the Cypher files, the CLI."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from orggraph import cypher
+from orggraph.generate import generate_city
+from orggraph.queries import coverage, gaps, incident, responsibility_chain, uncovered_households
+from orggraph.store import EmbeddedStore
+
+from .conftest import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+DAYS = ["2020-08-01", "2026-11-23"]
+
+
+@pytest.fixture(scope="module")
+def city_records():
+    records, _ = generate_city(households=1500, seed=21)
+    return [(what, f"record {i}", r) for i, (what, r) in enumerate(records)]
+
+
+@pytest.fixture
+def pair(city_records, server_store, tmp_path):
+    """The same generated city on the embedded store and on FalkorDB."""
+    embedded = EmbeddedStore(tmp_path / "city.db")
+    embedded.load(city_records)
+    server_store.conn.batch_size = 2000
+    server_store.load(city_records)
+    yield embedded, server_store
+    embedded.close()
+
+
+@pytest.mark.parametrize("day", DAYS)
+def test_parity_on_a_generated_city(pair, day):
+    embedded, server = pair
+    assert list(server.nodes()) == list(embedded.nodes())
+    assert list(server.edges()) == list(embedded.edges())
+    gone = [m["id"] for m in embedded.nodes("Member")][::9]
+    for unavailable in ([], gone):
+        assert coverage(server, as_of=day, unavailable=unavailable) == coverage(embedded, as_of=day, unavailable=unavailable)
+        assert gaps(server, as_of=day, unavailable=unavailable, spof=5) == gaps(embedded, as_of=day, unavailable=unavailable, spof=5)
+    assert coverage(server, as_of=day, area="s001c1") == coverage(embedded, as_of=day, area="s001c1")
+    assert uncovered_households(server, as_of=day, area="s001c1g03") == uncovered_households(embedded, as_of=day, area="s001c1g03")
+    households = [h["id"] for h in embedded.nodes("Household")]
+    for household in random.Random(3).sample(households, 40):
+        assert responsibility_chain(server, household, as_of=day) == responsibility_chain(embedded, household, as_of=day)
+        assert responsibility_chain(server, household, as_of=day, unavailable=gone) == responsibility_chain(
+            embedded, household, as_of=day, unavailable=gone)
+    grids = ["s001c1g01", "s001c1g02"]
+    assert incident(server, grids, as_of=day) == incident(embedded, grids, as_of=day)
+
+
+def test_every_cypher_file_is_used_and_every_name_resolves():
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "orggraph").rglob("*.py"))
+    # every name the code hands to statement(...), directly or through a helper, is a string literal
+    called = set(re.findall(r'statement\(\s*"([a-z_]+)"', sources))
+    literals = set(re.findall(r'"([a-z_]+)"', sources))
+    named = set(cypher.names())
+    schema = {n for n in named if n.startswith("schema.")}
+    assert called <= named, f"code names Cypher files that do not exist: {called - named}"
+    unused = {n for n in named - schema if n not in literals}
+    assert not unused, f"Cypher files no code uses: {unused}"
+    assert 'statement(f"schema.{self.conn.dialect}")' in sources or "schema.{" in sources
+    assert schema == {"schema.neo4j", "schema.falkordb"}
+    for name in named:
+        text = cypher.statement(name)
+        assert text.startswith("//"), f"{name}.cypher must open with a comment naming its parameters"
+
+
+def test_labels_and_types_come_from_the_allow_list():
+    from orggraph.store.server import statement
+
+    assert ":Household " in statement("load_nodes", label="Household")
+    with pytest.raises(ValueError, match="is not a node kind or edge type"):
+        statement("load_nodes", label="Household) DETACH DELETE (n")
+
+
+def test_the_wheel_ships_the_cypher(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    [wheel] = tmp_path.glob("orggraph-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in cypher.names():
+        assert f"orggraph/cypher/{name}.cypher" in names
+    assert "orggraph/cypher/__init__.py" in names
+
+
+def test_the_command_line_on_the_server(falkordb_server, tmp_path):
+    (tmp_path / "street.json").write_text(json.dumps(__import__("tests.conftest", fromlist=["STREET"]).STREET,
+                                                     ensure_ascii=False), encoding="utf-8")
+    env = {"ORGGRAPH_SERVER": falkordb_server, "ORGGRAPH_DATABASE": f"cli_{tmp_path.name[-8:]}"}
+    loaded = run_cli("load", "street.json", "--json", cwd=tmp_path, env=env)
+    assert loaded.returncode == 0, loaded.stderr
+    assert json.loads(loaded.stdout)["added_nodes"] == 15
+    assert not (tmp_path / "orggraph.db").exists()  # the server won over the default file
+    report = json.loads(run_cli("coverage", "--json", "--as-of", "2026-11-23", cwd=tmp_path, env=env).stdout)
+    assert (report["households"], report["covered"]) == (3, 1)
+    text = run_cli("chain", "h1", "--as-of", "2026-11-23", cwd=tmp_path, env=env).stdout
+    assert "王芳 (m1)" in text and "BREAK at 桂花社区1号楼 (b1)" in text
+    bad = run_cli("load", "street.json", "--server", "falkordb://127.0.0.1:1", cwd=tmp_path)
+    assert bad.returncode == 1
+    assert "cannot reach FalkorDB at 127.0.0.1:1" in bad.stderr
+    export = run_cli("export", "copy.jsonl", cwd=tmp_path, env=env)
+    assert export.returncode == 0 and "wrote 37 records" in export.stdout
