@@ -120,6 +120,11 @@ class Neo4jConnection:
 
             auth = (user, password) if user is not None else None
             driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=connection_timeout)
+            try:
+                driver.verify_connectivity()
+            except Exception as exc:  # the driver raises several kinds; say plainly what failed
+                driver.close()
+                raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from exc
         self._driver = driver
 
     def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
@@ -282,9 +287,9 @@ class ServerStore:
     file again completes one that was cut short.
     """
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, *, schema: bool = True):
         self.conn = conn
-        self._ensure_schema()
+        self._ensure_schema(schema)
 
     # -- life cycle -----------------------------------------------------------------------------------
 
@@ -300,9 +305,9 @@ class ServerStore:
     def __repr__(self) -> str:
         return f"ServerStore({self.conn.dialect}, database={self.conn.database!r})"
 
-    def _ensure_schema(self) -> None:
+    def _ensure_schema(self, schema: bool = True) -> None:
         name = f"schema.{self.conn.dialect}"
-        for line in statement(name).splitlines():
+        for line in statement(name).splitlines() if schema else ():
             line = line.strip()
             if not line or line.startswith("//"):
                 continue
