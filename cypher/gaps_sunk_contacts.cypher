@@ -1,10 +1,11 @@
-// Cross-boundary contacts, first half: every contact (on the day) of a member with a SUNK_TO valid on the
-// day, to a located household. The caller takes away gaps_inside_contacts.
-// $day: ISO date; $unavailable: [member id] (what-if)
-// returns: member, household
+// Cross-boundary contacts, the contacts: every contact (on the day) of a member with a SUNK_TO valid on the
+// day, with the area the household is located in. The caller keeps those whose area has no ancestor
+// among the areas the member's organizations govern (gaps_sunk_governed).
+// $day: ISO date
+// returns: contacts [[member, household, area]]
 MATCH (m:Member)-[s:SUNK_TO]->(:Org)
 WHERE (s.since = '' OR s.since <= $day) AND (s.until IS NULL OR $day <= s.until)
 WITH DISTINCT m
-MATCH (m)-[c:CONTACTS]->(h:Household)-[:LOCATED_IN]->(:Area)
+MATCH (m)-[c:CONTACTS]->(h:Household)-[:LOCATED_IN]->(home:Area)
 WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until)
-RETURN DISTINCT m.id AS member, h.id AS household
+RETURN collect([m.id, h.id, home.id]) AS contacts  // repeats are merged by the caller

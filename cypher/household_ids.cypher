@@ -1,4 +1,4 @@
-// Every household.
-// returns: household
+// Every household, as one list.
+// returns: households [household id]
 MATCH (h:Household)
-RETURN h.id AS household
+RETURN collect(h.id) AS households

@@ -128,12 +128,12 @@ def uncovered_households(store: ServerStore, *, area: str | None = None, as_of: 
     """See :func:`orggraph.queries.uncovered_households`."""
     params = _params(store, as_of, unavailable)
     read = store.conn.read
-    covered = {r[0] for r in read(statement("covered_ids"), params)}
+    covered = set(read(statement("covered_ids"), params)[0][0])
     if area is None:
-        households = [r[0] for r in read(statement("household_ids"))]
+        households = read(statement("household_ids"))[0][0]
     else:
         within = _within(read(statement("areas")), area)
-        households = [r[0] for r in read(statement("households_in_areas"), {"areas": sorted(within)})]
+        households = read(statement("households_in_areas"), {"areas": sorted(within)})[0][0]
     return sorted(h for h in households if h not in covered)
 
 
@@ -191,8 +191,12 @@ def gaps(store: ServerStore, *, max_households: int, spof: int, as_of: str | _dt
     vacant = [{"area": a, "org": None, "reason": "no_org"} for a in ids("gaps_no_org")]
     vacant += [{"area": None, "org": o, "reason": "no_responsible"} for o in ids("gaps_no_responsible")]
     vacant.sort(key=lambda v: (v["area"] or v["org"], v["reason"]))
-    sunk = {tuple(r) for r in read(statement("gaps_sunk_contacts"), params)}
-    inside = {tuple(r) for r in read(statement("gaps_inside_contacts"), params)}
+    governed = {m: set(areas) for m, areas in read(statement("gaps_sunk_governed"), params)}
+    ancestry = _structure(store)["ancestry"]
+    by_pair: dict[tuple[str, str], bool] = {}  # (member, household) -> inside, for any of its areas
+    for member, household, home in read(statement("gaps_sunk_contacts"), params)[0][0]:
+        inside = any(up in governed.get(member, ()) for up in ancestry.get(home, [home]))
+        by_pair[(member, household)] = by_pair.get((member, household), False) or inside
     return {
         "as_of": params["day"],
         "unavailable": params["unavailable"],
@@ -204,7 +208,7 @@ def gaps(store: ServerStore, *, max_households: int, spof: int, as_of: str | _dt
         "vacant_posts": vacant,
         "idle_units": ids("gaps_idle_units"),
         "single_points_of_failure": counted("gaps_spof", spof=spof),
-        "cross_boundary_contacts": [{"member": m, "household": h} for m, h in sorted(sunk - inside)],
+        "cross_boundary_contacts": [{"member": m, "household": h} for (m, h), inside in sorted(by_pair.items()) if not inside],
         "lapsed_households": ids("gaps_lapsed"),
         "unlocated_households": ids("gaps_unlocated"),
     }
