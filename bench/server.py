@@ -73,6 +73,13 @@ def main() -> None:
         server = connect(server_uri, database=f"bench_{args.households}", batch_size=args.batch_size)
         server.clear()
         t_load, report = timed(lambda: server.load(read_file(jsonl, progress=False)))
+        memory = ""
+        if server.conn.dialect == "falkordb":
+            used = server.conn.command("INFO", "memory")["used_memory"]
+            graph = server.conn.command("GRAPH.MEMORY", "USAGE", server.conn.database)
+            sizes = dict(zip(graph[0::2], graph[1::2]))
+            memory = (f"; server memory {used / 2**20:.0f} MiB in all, graph {sizes['total_graph_sz_mb']} MB "
+                      f"and indexes {sizes['indices_sz_mb']} MB")
         embedded = EmbeddedStore(db)
         embedded.index()
         rows = [("load", t_load, None)]
@@ -98,8 +105,8 @@ def main() -> None:
         t_e, gaps_e = timed(lambda: gaps(embedded, as_of=AS_OF))
         assert gaps_s == gaps_e, "the backends disagree on gaps"
         rows.append(("gaps", t_s, t_e))
-        print(f"{args.households:,} households, {report.records:,} records; FalkorDB at {server_uri}; "
-              f"answers checked equal on both backends\n")
+        print(f"{args.households:,} households, {report.records:,} records; {server.conn.dialect} at {server_uri}"
+              f"{memory}; answers checked equal on both backends\n")
         print("| question | FalkorDB | embedded | ratio |")
         print("|---|---:|---:|---:|")
         for name, s, e in rows:

@@ -1,9 +1,7 @@
-// Covered households counted in the area they are located in, as households_per_area.
-// $day: ISO date; $unavailable: [member id] (what-if); $multi: [household id] located in several areas
+// Covered households counted by the one area they are located in, as households_per_area.
+// $day: ISO date; $unavailable: [member id] (what-if)
 // returns: area, households, people, vulnerable
 MATCH (m:Member)-[c:CONTACTS]->(h:Household)
 WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
 WITH DISTINCT h
-MATCH (h)-[:LOCATED_IN]->(home:Area)
-WHERE NOT h.id IN $multi
-RETURN home.id AS area, count(h) AS households, sum(coalesce(h.people, 1)) AS people, sum(CASE WHEN h.vulnerable THEN 1 ELSE 0 END) AS vulnerable
+RETURN h.home AS area, count(h) AS households, sum(coalesce(h.people, 1)) AS people, sum(CASE WHEN h.vulnerable THEN 1 ELSE 0 END) AS vulnerable

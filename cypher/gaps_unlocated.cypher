@@ -1,8 +1,6 @@
-// Unlocated households: no LOCATED_IN edge.
+// Unlocated households: no LOCATED_IN edge (h.homes, kept by set_home, is 0 or was never set).
 // returns: household
 MATCH (h:Household)
-OPTIONAL MATCH (h)-[:LOCATED_IN]->(a:Area)
-WITH h, count(a) AS areas
-WHERE areas = 0
+WHERE coalesce(h.homes, 0) = 0
 RETURN h.id AS household
 ORDER BY household

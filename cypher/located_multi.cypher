@@ -1,6 +1,5 @@
-// Households located in more than one area.
+// Households located in more than one area (h.homes, kept by set_home).
 // returns: household
-MATCH (h:Household)-[:LOCATED_IN]->(:Area)
-WITH h, count(*) AS areas
-WHERE areas > 1
+MATCH (h:Household)
+WHERE h.homes > 1
 RETURN h.id AS household

@@ -115,3 +115,39 @@ def test_the_command_line_on_the_server(falkordb_server, tmp_path):
     assert "cannot reach FalkorDB at 127.0.0.1:1" in bad.stderr
     export = run_cli("export", "copy.jsonl", cwd=tmp_path, env=env)
     assert export.returncode == 0 and "wrote 37 records" in export.stdout
+
+
+def test_households_in_two_areas_or_none_count_once_on_both_backends(server_store, tmp_path):
+    from .conftest import STREET, items, street
+
+    doc = street()
+    doc["nodes"] += [
+        {"id": "b2", "kind": "Area", "name": "2号楼", "level": "building"},
+        {"id": "h-two", "kind": "Household", "people": 4, "flags": ["disabled"]},
+        {"id": "h-none", "kind": "Household"},
+    ]
+    doc["edges"] += [
+        {"type": "WITHIN", "source": "b2", "target": "g1"},
+        {"type": "LOCATED_IN", "source": "h-two", "target": "b1"},
+        {"type": "LOCATED_IN", "source": "h-two", "target": "b2"},
+        {"type": "CONTACTS", "source": "m1", "target": "h-two", "since": "2022-03-01"},
+        {"type": "CONTACTS", "source": "m1", "target": "h-none", "since": "2022-03-01"},
+    ]
+    with EmbeddedStore(tmp_path / "e.db") as embedded:
+        embedded.load(items(doc))
+        server_store.load(items(doc))
+        for unavailable in ([], ["m1"]):
+            expected = coverage(embedded, as_of="2026-11-23", unavailable=unavailable)
+            assert coverage(server_store, as_of="2026-11-23", unavailable=unavailable) == expected
+        areas = {a["id"]: a for a in expected["areas"]}
+        assert (areas["b1"]["households"], areas["b2"]["households"], areas["g1"]["households"]) == (4, 1, 4)
+        assert expected["households"] == 5  # h-none counts only in the totals
+        assert gaps(server_store, as_of="2026-11-23") == gaps(embedded, as_of="2026-11-23")
+        assert responsibility_chain(server_store, "h-two", as_of="2026-11-23") == responsibility_chain(
+            embedded, "h-two", as_of="2026-11-23")
+        assert incident(server_store, ["g1"], as_of="2026-11-23") == incident(embedded, ["g1"], as_of="2026-11-23")
+        # moving h-two to one building updates what the server keeps of its location
+        fix = {"edges": [{"type": "LOCATED_IN", "source": "h-none", "target": "b2"}]}
+        embedded.load(items(fix))
+        server_store.load(items(fix))
+        assert coverage(server_store, as_of="2026-11-23") == coverage(embedded, as_of="2026-11-23")

@@ -79,16 +79,23 @@ def _contacts(view: View, household: int) -> list[int]:
     )
 
 
-def _areas_of(view: View, household: int) -> list[int]:
-    """The household's areas and every area above them, nearest first."""
+def areas_by_distance(view: View, household: int) -> list[tuple[int, int]]:
+    """(area, distance) for the household's areas (distance 0) and every area above them, nearest first,
+    ties by id: the escalation order, also for a household located in several areas."""
     located = view.index.edges["LOCATED_IN"]
-    homes = sorted(int(located.target[e]) for e in located.of(household, "source", view.index.n).tolist())
-    order: list[int] = []
-    for home in homes:
-        for area in view.s["ancestry"][home]:
-            if area not in order:
-                order.append(area)
-    return order
+    frontier = sorted({int(located.target[e]) for e in located.of(household, "source", view.index.n).tolist()})
+    parents = view.s["parents"]
+    distance: dict[int, int] = {}
+    step = 0
+    while frontier:
+        nxt = []
+        for area in frontier:
+            if area not in distance:
+                distance[area] = step
+                nxt.extend(parents.get(area, ()))
+        frontier = nxt
+        step += 1
+    return sorted(distance.items(), key=lambda pair: (pair[1], pair[0]))  # node numbers follow id order
 
 
 def chain_in_view(view: View, household: int) -> dict[str, Any]:
@@ -105,7 +112,7 @@ def chain_in_view(view: View, household: int) -> dict[str, Any]:
             units.append((ids[unit], [ids[o] for o in orgs]))
         contacts.append((ids[member], units))
     territory = []
-    for area in _areas_of(view, household):
+    for area, _ in areas_by_distance(view, household):
         people = sorted(
             (int(assigned.rank[e]), int(assigned.source[e]))
             for e in assigned.of(area, "target", n).tolist()
@@ -130,7 +137,8 @@ def responsibility_chain(
     1. ``contact`` links: each available member contacting the household on the day (by member id), each
        followed by ``sending_unit`` links: the unit the member is employed by and the responsible person
        of that unit's Party organization.
-    2. For each area from the household's area upward (building, grid, community, street): ``area``
+    2. For each area from the household's area upward (building, grid, community, street), nearest
+       first (a household located in several areas goes through all of them by distance, ties by id): ``area``
        links for the available members assigned to the area (by role, then id), and ``org`` links for the
        responsible person of each organization governing the area on the day (by org id). The responsible
        person is the first available post holder by rank: secretary, deputy secretary, committee member,

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ._view import View, on_server, view_of
-from .chain import chain_in_view
+from .chain import areas_by_distance, chain_in_view
 from .gaps import DEFAULT_MAX_HOUSEHOLDS
 
 __all__ = ["incident", "assemble_incident", "STAND_IN_LEVELS"]
@@ -107,18 +107,8 @@ def incident(
     chosen = set(view.households_within([view.area_number(a) for a in area_ids]).tolist()) if area_ids else set()
     for household in named:
         chosen.add(view.household_number(household))
-    ancestry, home = view.s["ancestry"], view.s["home"]
-
     def levels(h: int) -> list[str]:
-        if home[h] >= 0:
-            return [ids[a] for a in ancestry[int(home[h])][:STAND_IN_LEVELS]]
-        chain: list[str] = []  # located in several areas: the nearest of each, in order
-        located = index.edges["LOCATED_IN"]
-        for e in located.of(h, "source", index.n).tolist():
-            for a in ancestry[int(located.target[e])][:STAND_IN_LEVELS]:
-                if ids[a] not in chain:
-                    chain.append(ids[a])
-        return chain
+        return [ids[a] for a, distance in areas_by_distance(view, h) if distance < STAND_IN_LEVELS]
 
     covered, vulnerable, people = view.covered, index.attrs["vulnerable"], index.attrs["people"]
     facts = [

@@ -46,13 +46,14 @@ def _structure(store: ServerStore) -> dict[str, Any]:
     ancestry: dict[str, list[str]] = {}
     for area, up in read(statement("area_ancestry")):
         ancestry.setdefault(area, []).append(up)
+    per_area = read(statement("households_per_area"))
     cached = {
         "revision": revision,
         "multi": multi,
         "ancestry": ancestry,
         "areas": read(statement("areas")),
-        "totals": read(statement("household_totals"))[0],
-        "per_area": read(statement("households_per_area"), {"multi": multi}),
+        "totals": [sum(int(r[i]) for r in per_area) for i in (1, 2, 3)],
+        "per_area": [r for r in per_area if r[0] is not None],
     }
     store.__dict__["_coverage_structure"] = cached
     return cached
@@ -81,7 +82,8 @@ def coverage(store: ServerStore, *, level: str | None = None, area: str | None =
     multi = structure["multi"]
     sums: dict[str, list[int]] = {}
     _roll_up(structure["per_area"], structure["ancestry"], sums, 0)  # households, people, vulnerable
-    _roll_up(read(statement("covered_per_area"), {**params, "multi": multi}), structure["ancestry"], sums, 1)
+    covered_rows = read(statement("covered_per_area"), params)
+    _roll_up([r for r in covered_rows if r[0] is not None], structure["ancestry"], sums, 1)
     if multi:
         for row in read(statement("coverage_multi"), {**params, "multi": multi}):
             figures = sums.setdefault(row[0], [0] * 6)
@@ -95,7 +97,7 @@ def coverage(store: ServerStore, *, level: str | None = None, area: str | None =
     else:
         chosen = areas
         households, people, vulnerable = structure["totals"]
-        covered, people_covered, vulnerable_covered = read(statement("covered_totals"), params)[0]
+        covered, people_covered, vulnerable_covered = (sum(int(r[i]) for r in covered_rows) for i in (1, 2, 3))
         total = {"households": households, "covered": covered, "people": people, "people_covered": people_covered,
                  "vulnerable": vulnerable, "vulnerable_covered": vulnerable_covered}
     if level is not None:

@@ -270,7 +270,10 @@ class _Spool:
             source, target = ENDPOINTS[type_]
             cypher = statement("load_edges", type=type_, source=source, target=target)
             for i in range(0, len(rows), size):
-                yield cypher, {"rows": rows[i : i + size]}
+                batch = rows[i : i + size]
+                yield cypher, {"rows": batch}
+                if type_ == "LOCATED_IN":  # keep h.home and h.homes in step (set_home returns nothing)
+                    yield statement("set_home"), {"households": sorted({r["source"] for r in batch})}
 
     def close(self) -> None:
         self.file.close()

@@ -1,7 +1,0 @@
-// The covered households counted: those with an available contact on the day.
-// $day: ISO date; $unavailable: [member id] (what-if)
-// returns: households, people, vulnerable
-MATCH (m:Member)-[c:CONTACTS]->(h:Household)
-WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
-WITH DISTINCT h
-RETURN count(h) AS households, sum(coalesce(h.people, 1)) AS people, sum(CASE WHEN h.vulnerable THEN 1 ELSE 0 END) AS vulnerable
