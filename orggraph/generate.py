@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-__all__ = ["CityPlan", "Planted", "generate_city", "write_city", "RATES"]
+__all__ = ["CityPlan", "Planted", "generate_city", "write_city", "sample_store", "RATES"]
 
 #: how often each gap is planted; the generator counts what it planted in :class:`Planted`
 RATES = {
@@ -436,3 +436,26 @@ def write_city(path: str, plan: CityPlan | None = None, **kwargs: Any) -> Plante
         if os.path.exists(partial):
             os.unlink(partial)
     return planted
+
+
+def sample_store(db: str | None = None, *, households: int | None = None, seed: int = 1, **open_args: Any) -> Any:
+    """A store holding the sample city: one whole street by default (about 20,000 households).
+
+    ``db`` is the embedded store's file (a new temporary one when None); ``open_args`` go to
+    :func:`orggraph.store.open_store` (``server=...`` for a graph server). Loading the same sample again
+    changes nothing. Returns the open store.
+    """
+    import os
+    import tempfile
+
+    from .store import open_store
+
+    if db is None and "server" not in open_args:
+        db = os.path.join(tempfile.mkdtemp(prefix="orggraph-"), "sample.db")
+    if households is None:
+        records, _ = generate_city(households=10**7, streets=1, seed=seed)
+    else:
+        records, _ = generate_city(households=households, seed=seed)
+    store = open_store(db, **open_args)
+    store.load((what, f"generated record {i}", rec) for i, (what, rec) in enumerate(records, 1))
+    return store

