@@ -452,6 +452,85 @@ def incident(
                 typer.echo(f"wrote the call sheet to {xlsx}")
 
 
+token_app = typer.Typer(help="API tokens: each has a role (admin, editor, viewer) and a scope of areas.",
+                        no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+@_errors
+def token_create(
+    role: Annotated[str, typer.Option("--role", help="admin, editor or viewer.")],
+    area: Annotated[list[str], typer.Option("--area", metavar="ID", help="An area the token may see (repeat for several).")],
+    pii: Annotated[bool, typer.Option("--pii", help="May see phone numbers and addresses unmasked (each time is audited).")] = False,
+    db: Db = None,
+    server: Server = None,
+    user: User = None,
+    password: Password = None,
+    database: Database = None,
+) -> None:
+    """Make a token and print it, alone, on stdout. Only its hash is kept: it cannot be shown again."""
+    from .access import create_token
+
+    with _store(db, server, user, password, database) as store:
+        secret, _ = create_token(store, role, area, pii=pii)
+    typer.echo(secret)
+
+
+@token_app.command("list")
+@_errors
+def token_list(db: Db = None, server: Server = None, user: User = None, password: Password = None,
+               database: Database = None, json_: Json = False) -> None:
+    """List the tokens (never their secrets): id, role, areas, pii, when made and revoked."""
+    from .access import tokens
+
+    with _store(db, server, user, password, database) as store:
+        rows = [t.public() for t in tokens(store)]
+    if json_:
+        _print_json(rows)
+        return
+    for t in rows:
+        state = f"revoked {t['revoked']}" if t["revoked"] else "active"
+        typer.echo(f"{t['id']}  {t['role']:<7} {','.join(t['areas'])}  pii={'yes' if t['pii'] else 'no'}  "
+                   f"made {t['created']}  {state}")
+
+
+@token_app.command("revoke")
+@_errors
+def token_revoke(token_id: Annotated[str, typer.Argument(metavar="ID", help="The token's id (from token list).")],
+                 db: Db = None, server: Server = None, user: User = None, password: Password = None,
+                 database: Database = None) -> None:
+    """Revoke a token at once; its record stays for the audit."""
+    from .access import revoke_token
+
+    with _store(db, server, user, password, database) as store:
+        revoke_token(store, token_id)
+    typer.echo(f"revoked {token_id}")
+
+
+@app.command()
+@_errors
+def serve(
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="The port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    db: Db = None,
+    server: Server = None,
+    user: User = None,
+    password: Password = None,
+    database: Database = None,
+) -> None:
+    """Serve the HTTP API with uvicorn (OpenAPI docs at /docs). Every request needs a bearer token."""
+    import uvicorn
+
+    from .api import create_app
+    from .api.settings import Settings
+
+    settings = Settings(**{k: v for k, v in {"db": str(db) if db else None, "server": server, "user": user,
+                                               "password": password, "database": database}.items() if v})
+    # access logs name routes and ids only; nothing personal is ever in a URL the API serves
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
 def main() -> None:
     """Entry point of the console script and of ``python -m orggraph``."""
     app(prog_name="orggraph")

@@ -36,6 +36,28 @@ CREATE TABLE IF NOT EXISTS edges (
 ) WITHOUT ROWID;
 -- the queries' compact index (orggraph.index), saved for the revision it was built from
 CREATE TABLE IF NOT EXISTS index_cache (revision INTEGER PRIMARY KEY, data BLOB NOT NULL);
+-- API tokens, kept only as hashes (orggraph.access)
+CREATE TABLE IF NOT EXISTS tokens (
+    id      TEXT PRIMARY KEY,
+    hash    TEXT NOT NULL UNIQUE,
+    role    TEXT NOT NULL,
+    areas   TEXT NOT NULL,          -- JSON list of area ids
+    pii     INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    revoked TEXT
+);
+-- who saw personal data unmasked, when, where: append-only
+CREATE TABLE IF NOT EXISTS audit (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    token   TEXT NOT NULL,
+    route   TEXT NOT NULL,
+    records TEXT NOT NULL           -- JSON list of node ids
+);
+CREATE TRIGGER IF NOT EXISTS audit_append_only_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_append_only_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS nodes_by_kind ON nodes (kind);
@@ -275,6 +297,34 @@ class EmbeddedStore:
         self._index = index
         return index
 
+    # -- tokens and the audit log (orggraph.access) ------------------------------------------------------
+
+    def save_token(self, row: dict[str, Any]) -> None:
+        self._conn.execute(
+            "INSERT INTO tokens (id, hash, role, areas, pii, created) VALUES (?, ?, ?, ?, ?, ?)",
+            (row["id"], row["hash"], row["role"], orjson.dumps(row["areas"]).decode(), int(row["pii"]), row["created"]),
+        )
+
+    def token_rows(self) -> list[dict[str, Any]]:
+        rows = self._conn.execute("SELECT id, hash, role, areas, pii, created, revoked FROM tokens ORDER BY created, id")
+        return [
+            {"id": i, "hash": h, "role": r, "areas": orjson.loads(a), "pii": bool(p), "created": c, "revoked": v}
+            for i, h, r, a, p, c, v in rows
+        ]
+
+    def revoke_token(self, token_id: str, when: str) -> bool:
+        cursor = self._conn.execute("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL", (when, token_id))
+        return cursor.rowcount == 1
+
+    def append_audit(self, at: str, token: str, route: str, records: list[str]) -> None:
+        self._conn.execute("INSERT INTO audit (at, token, route, records) VALUES (?, ?, ?, ?)",
+                           (at, token, route, orjson.dumps(records).decode()))
+
+    def audit_rows(self, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self._conn.execute(
+            "SELECT seq, at, token, route, records FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit))
+        return [{"seq": q, "at": a, "token": t, "route": r, "records": orjson.loads(rec)} for q, a, t, r, rec in rows]
+
     # -- reading --------------------------------------------------------------------------------------
 
     def node(self, node_id: str) -> dict[str, Any]:
@@ -303,6 +353,13 @@ class EmbeddedStore:
             cursor = self._conn.execute(sql + " WHERE type = ? ORDER BY source, target, since", (type_,))
         for row in cursor:
             yield _edge(row)
+
+    def edges_of(self, node_id: str, type_: str | None = None) -> list[dict[str, Any]]:
+        """The edges from or to one node (of one type), sorted."""
+        sql = ("SELECT type, source, target, since, until, props FROM edges WHERE source = ?1 {t} "
+               "UNION SELECT type, source, target, since, until, props FROM edges WHERE target = ?1 {t} "
+               "ORDER BY 1, 2, 3, 4").format(t="AND type = ?2" if type_ else "")
+        return [_edge(r) for r in self._conn.execute(sql, (node_id, type_) if type_ else (node_id,))]
 
     def counts(self) -> dict[str, dict[str, int]]:
         nodes = dict(self._conn.execute("SELECT kind, count(*) FROM nodes GROUP BY kind"))

@@ -1,0 +1,60 @@
+"""Dependencies of the routes: the store, the caller's token and what it may see."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..access import Scope, Token, authenticate, scope_of
+
+__all__ = ["StoreDep", "TokenDep", "ScopeDep", "SettingsDep", "require_role", "get_store"]
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `orggraph token create`.")
+
+
+def get_store(request: Request) -> Any:
+    return request.app.state.store
+
+
+def get_settings(request: Request) -> Any:
+    return request.app.state.settings
+
+
+StoreDep = Annotated[Any, Depends(get_store)]
+SettingsDep = Annotated[Any, Depends(get_settings)]
+
+
+def get_token(store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Token:
+    if credentials is None:
+        raise HTTPException(401, "a bearer token is required (Authorization: Bearer og_...)")
+    token = authenticate(store, credentials.credentials)
+    if token is None:
+        raise HTTPException(401, "the token is not valid or has been revoked")
+    return token
+
+
+TokenDep = Annotated[Token, Depends(get_token)]
+
+
+def get_scope(request: Request, store: StoreDep, token: TokenDep) -> Scope:
+    """The token's scope, kept while the store's revision holds."""
+    cache = request.app.state.scopes
+    key = (token.id, store.revision)
+    if key not in cache:
+        cache.clear() if len(cache) > 1000 else None
+        cache[key] = scope_of(store, token.areas)
+    return cache[key]
+
+
+ScopeDep = Annotated[Scope, Depends(get_scope)]
+
+
+def require_role(*roles: str) -> Any:
+    def check(token: TokenDep) -> Token:
+        if token.role not in roles:
+            raise HTTPException(403, f"this needs the role {' or '.join(roles)}; the token is {token.role}")
+        return token
+
+    return Depends(check)

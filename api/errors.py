@@ -1,0 +1,57 @@
+"""Every error the API returns has one shape: {"error": {"status", "code", "message", "details"}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from ..access import AccessError
+from ..exceptions import InvalidRecords, NotFound, OrgGraphError
+
+__all__ = ["install", "error"]
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+          413: "too_large", 422: "invalid", 500: "internal"}
+
+
+def error(status: int, message: str, details: list[Any] | None = None) -> JSONResponse:
+    body = {"error": {"status": status, "code": _CODES.get(status, "error"), "message": message,
+                      "details": details or []}}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def http(_: Request, exc: HTTPException) -> JSONResponse:
+        return error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"where": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        return error(422, "the request is not valid", details)
+
+    @app.exception_handler(InvalidRecords)
+    async def records(_: Request, exc: InvalidRecords) -> JSONResponse:
+        details = [{"where": e.where, "field": e.field, "message": e.message} for e in exc.errors]
+        return error(422, f"{exc.total} problem(s) in the input; nothing was written", details)
+
+    @app.exception_handler(NotFound)
+    async def missing(_: Request, exc: NotFound) -> JSONResponse:
+        return error(404, str(exc))
+
+    @app.exception_handler(AccessError)
+    async def access(_: Request, exc: AccessError) -> JSONResponse:
+        return error(400, str(exc))
+
+    @app.exception_handler(ValueError)
+    async def value(_: Request, exc: ValueError) -> JSONResponse:
+        return error(400, str(exc))
+
+    @app.exception_handler(OrgGraphError)
+    async def other(_: Request, exc: OrgGraphError) -> JSONResponse:
+        return error(500, "the store failed; see the server's log")

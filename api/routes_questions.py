@@ -1,0 +1,138 @@
+"""The questions: coverage, a household's chain, the gaps and incidents, cut to the token's scope."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import tempfile
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+
+from ..access import Scope, audit
+from ..queries import coverage as run_coverage
+from ..queries import gaps as run_gaps
+from ..queries import incident as run_incident
+from ..queries import responsibility_chain
+from ..queries.coverage import _block
+from ..report import Namer, incident_workbook
+from .deps import ScopeDep, StoreDep, TokenDep
+from .schemas import IncidentCreate
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["questions"])
+
+AsOf = Annotated[_dt.date | None, Query(description="The day to answer for (default today).")]
+Unavailable = Annotated[str | None, Query(max_length=100_000, description="Member ids, separated by commas: what if they cannot be reached.")]
+
+
+def _ids(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _roots(scope_areas: frozenset[str], token_areas: tuple[str, ...], store: Any) -> list[str]:
+    """The token's areas, less those inside another of them."""
+    roots = []
+    for area in token_areas:
+        others = [a for a in token_areas if a != area]
+        inner = any(area in _within(store, o) for o in others)
+        if not inner:
+            roots.append(area)
+    return roots
+
+
+def _within(store: Any, area: str) -> set[str]:
+    from ..access import scope_of
+
+    return set(scope_of(store, [area]).areas)
+
+
+@router.get("/coverage", summary="Coverage of the areas within the token's scope")
+def coverage(store: StoreDep, token: TokenDep, scope: ScopeDep, area: Annotated[str | None, Query(max_length=200)] = None,
+             level: Annotated[str | None, Query(max_length=40)] = None, as_of: AsOf = None,
+             unavailable: Unavailable = None) -> dict[str, Any]:
+    gone = _ids(unavailable)
+    if area is not None:
+        if area not in scope.areas:
+            raise HTTPException(404, f"no area with id {area!r}")
+        return run_coverage(store, area=area, level=level, as_of=as_of, unavailable=gone)
+    reports = [run_coverage(store, area=root, level=level, as_of=as_of, unavailable=gone)
+               for root in _roots(scope.areas, token.areas, store)]
+    areas: dict[str, dict[str, Any]] = {}
+    for report in reports:
+        for row in report["areas"]:
+            areas[row["id"]] = row
+    keys = ("households", "covered", "people", "people_covered", "vulnerable", "vulnerable_covered")
+    total = {k: sum(r[k] for r in reports) for k in keys}
+    return {"as_of": reports[0]["as_of"], **_block(**total), "unavailable": reports[0]["unavailable"],
+            "areas": [areas[k] for k in sorted(areas)]}
+
+
+@router.get("/households/{household}/chain", tags=["households"], summary="A household's 包保 responsibility chain")
+def chain(household: str, store: StoreDep, scope: ScopeDep, as_of: AsOf = None,
+          unavailable: Unavailable = None) -> dict[str, Any]:
+    if household not in scope.households:
+        raise HTTPException(404, f"no household with id {household!r}")
+    return responsibility_chain(store, household, as_of=as_of, unavailable=_ids(unavailable))
+
+
+def _cut_gaps(report: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    out = dict(report)
+    for key in ("uncovered_households", "lapsed_households", "unlocated_households"):
+        out[key] = [h for h in report[key] if h in scope.households]
+    for key in ("overloaded_members", "single_points_of_failure"):
+        out[key] = [m for m in report[key] if m["member"] in scope.members]
+    out["idle_sunk_members"] = [m for m in report["idle_sunk_members"] if m in scope.members]
+    out["idle_units"] = [u for u in report["idle_units"] if u in scope.units]
+    out["vacant_posts"] = [v for v in report["vacant_posts"]
+                           if (v["area"] in scope.areas) or (v["org"] is not None and v["org"] in scope.orgs)]
+    out["cross_boundary_contacts"] = [c for c in report["cross_boundary_contacts"]
+                                      if c["member"] in scope.members and c["household"] in scope.households]
+    return out
+
+
+@router.get("/gaps", summary="Every gap within the token's scope")
+def gaps(store: StoreDep, scope: ScopeDep, as_of: AsOf = None, unavailable: Unavailable = None,
+         max_households: Annotated[int, Query(ge=0, le=1000)] = 15,
+         spof: Annotated[int, Query(ge=1, le=1000)] = 10) -> dict[str, Any]:
+    report = run_gaps(store, as_of=as_of, unavailable=_ids(unavailable), max_households=max_households, spof=spof)
+    return _cut_gaps(report, scope)
+
+
+def _incident(store: Any, scope: Scope, body: IncidentCreate) -> dict[str, Any]:
+    areas = [a for a in body.areas if a in scope.areas]
+    households = [h for h in body.households if h in scope.households]
+    if not areas and not households:
+        raise HTTPException(404, "no affected area or household within the token's scope")
+    sheet = run_incident(store, areas, households, as_of=body.as_of, unavailable=body.unavailable,
+                         max_households=body.max_households, stand_ins=body.stand_ins)
+    for entry in sheet["entries"]:
+        entry["stand_ins"] = [s for s in entry["stand_ins"] if s["member"] in scope.members]
+    return sheet
+
+
+@router.post("/incidents", summary="The call sheet of an incident, cut to the token's scope")
+def incidents(body: IncidentCreate, store: StoreDep, scope: ScopeDep) -> dict[str, Any]:
+    return _incident(store, scope, body)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.post("/incidents.xlsx", summary="The call sheet as an Excel workbook to print",
+             response_class=Response, responses={200: {"content": {XLSX: {}}}})
+def incidents_xlsx(body: IncidentCreate, store: StoreDep, token: TokenDep, scope: ScopeDep) -> Response:
+    sheet = _incident(store, scope, body)
+    index = store.index() if hasattr(store, "index") else None
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "call-sheet.xlsx")
+        incident_workbook(sheet, Namer(store, index, unmask=token.pii), path)
+        data = open(path, "rb").read()
+    if token.pii:
+        people = [e["household"] for e in sheet["entries"]]
+        people += [l["member"] for e in sheet["entries"] for l in e["chain"]["links"] if l["member"]]
+        people += [s["member"] for e in sheet["entries"] for s in e["stand_ins"]]
+        audit(store, token, "POST /incidents.xlsx", people)
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="call-sheet.xlsx"'})

@@ -1,0 +1,64 @@
+"""Request and response schemas, with the limits every input is held to."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = ["NodePublic", "EdgePublic", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE"]
+
+MAX_PAGE = 500
+Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class NodePublic(BaseModel):
+    """A node as the API shows it: id, kind and its properties (personal data masked unless allowed)."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    kind: str
+
+
+class EdgePublic(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    source: str
+    target: str
+
+
+class Page(BaseModel):
+    """One page of a list: ``next`` is the ``after`` value of the following page, null at the end."""
+
+    items: list[dict[str, Any]]
+    next: str | None
+
+
+class IncidentCreate(BaseModel):
+    """An incident: affected areas and households (cut to the token's scope)."""
+
+    model_config = ConfigDict(extra="forbid")
+    areas: list[Id] = Field(default_factory=list, max_length=200)
+    households: list[Id] = Field(default_factory=list, max_length=5000)
+    as_of: _dt.date | None = None
+    unavailable: list[Id] = Field(default_factory=list, max_length=10000)
+    stand_ins: int = Field(default=3, ge=0, le=10)
+    max_households: int = Field(default=15, ge=0, le=1000)
+
+
+class TokenPublic(BaseModel):
+    id: str
+    role: str
+    areas: list[str]
+    pii: bool
+    created: str
+    revoked: str | None
+
+
+class AuditRow(BaseModel):
+    seq: int
+    at: str
+    token: str
+    route: str
+    records: list[str]
