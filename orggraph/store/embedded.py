@@ -306,7 +306,7 @@ class EmbeddedStore:
         )
 
     def token_rows(self) -> list[dict[str, Any]]:
-        rows = self._conn.execute("SELECT id, hash, role, areas, pii, created, revoked FROM tokens ORDER BY created, id")
+        rows = self._conn.execute("SELECT id, hash, role, areas, pii, created, revoked FROM tokens ORDER BY rowid")
         return [
             {"id": i, "hash": h, "role": r, "areas": orjson.loads(a), "pii": bool(p), "created": c, "revoked": v}
             for i, h, r, a, p, c, v in rows
