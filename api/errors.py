@@ -18,17 +18,20 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
           413: "too_large", 422: "invalid", 500: "internal"}
 
 
-def error(status: int, message: str, details: list[Any] | None = None) -> JSONResponse:
+def error(status: int, message: str, details: list[Any] | None = None,
+          headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"error": {"status": status, "code": _CODES.get(status, "error"), "message": message,
                       "details": details or []}}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, headers=headers or None)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http(_: Request, exc: HTTPException) -> JSONResponse:
-        return error(exc.status_code, str(exc.detail))
+        return error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))  # Allow on a 405
 
     @app.exception_handler(RequestValidationError)
     async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:

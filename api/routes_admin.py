@@ -21,6 +21,6 @@ def list_tokens(store: StoreDep) -> list[TokenPublic]:
 
 
 @router.get("/audit", response_model=list[AuditRow], summary="Who was shown personal data, when and where")
-def audit_log(store: StoreDep, after: Annotated[int, Query(ge=0)] = 0,
+def audit_log(store: StoreDep, after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AuditRow]:
     return [AuditRow(**r) for r in store.audit_rows(after=after, limit=limit)]

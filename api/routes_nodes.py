@@ -57,7 +57,7 @@ edges_router = APIRouter(prefix="/edges", tags=["edges"])
 def list_edges(store: StoreDep, scope: ScopeDep,
                node: Annotated[str, Query(min_length=1, max_length=200, description="A node id.")],
                type: Annotated[str | None, Query(max_length=40)] = None,
-               limit: Limit = 100, after: Annotated[int, Query(ge=0, description="The `next` of the previous page.")] = 0) -> Page:
+               limit: Limit = 100, after: Annotated[int, Query(ge=0, le=10**9, description="The `next` of the previous page.")] = 0) -> Page:
     if not scope.allows_any(node):
         raise HTTPException(404, f"no node with id {node!r}")
     edges = [e for e in store.edges_of(node, type) if scope.allows_any(e["source"]) and scope.allows_any(e["target"])]

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-__all__ = ["NodePublic", "EdgePublic", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE"]
+__all__ = ["NodePublic", "EdgePublic", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE",
+           "ErrorPublic", "ERROR_RESPONSES"]
 
 MAX_PAGE = 500
 Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -62,3 +63,25 @@ class AuditRow(BaseModel):
     token: str
     route: str
     records: list[str]
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str
+    message: str
+    details: list[Any]
+
+
+class ErrorPublic(BaseModel):
+    """The one shape of every error the API returns."""
+
+    error: ErrorDetail
+
+
+#: the errors any route may answer with, declared in the OpenAPI schema
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorPublic, "description": text}
+    for status, text in ((400, "Bad request"), (401, "No valid token"), (403, "The token's role may not do this"),
+                         (404, "Not found, or not within the token's scope"), (413, "The request body is too large"),
+                         (422, "The request is not valid"))
+}
