@@ -20,10 +20,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-## bench: load and query benchmarks on 200,000 and 2,000,000 households (takes about fifteen minutes)
+## bench: every benchmark, on 200,000 and 2,000,000 households (takes about twenty minutes)
 bench: $(STAMP)
 	$(PY) bench/load.py
 	$(PY) bench/queries.py
+	$(PY) bench/server.py
+	$(PY) bench/api.py
 
 clean:
 	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm .pytest_cache

@@ -25,7 +25,7 @@ def router_for(segment: str) -> APIRouter:
     router = APIRouter(prefix=f"/{segment}", tags=[segment])
 
     @router.get("", response_model=Page, summary=f"List the {segment} within the token's scope")
-    def list_nodes(request: Request, store: StoreDep, token: TokenDep, scope: ScopeDep,
+    async def list_nodes(request: Request, store: StoreDep, token: TokenDep, scope: ScopeDep,
                    limit: Limit = 100, after: After = None) -> Page:
         ids = sorted(i for i in getattr(scope, _field(kind)) if after is None or i > after)
         page = ids[:limit]
@@ -35,7 +35,7 @@ def router_for(segment: str) -> APIRouter:
         return Page(items=items, next=page[-1] if len(ids) > limit else None)
 
     @router.get("/{node_id}", response_model=NodePublic, summary=f"One of the {segment}")
-    def get_node(node_id: str, store: StoreDep, token: TokenDep, scope: ScopeDep) -> NodePublic:
+    async def get_node(node_id: str, store: StoreDep, token: TokenDep, scope: ScopeDep) -> NodePublic:
         if not scope.allows(kind, node_id):
             raise HTTPException(404, f"no {kind.lower()} with id {node_id!r}")
         shown: list[str] = []

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
-from ..access import Scope, audit
+from ..access import Scope, audit, roots
 from ..queries import coverage as run_coverage
 from ..queries import gaps as run_gaps
 from ..queries import incident as run_incident
@@ -32,23 +32,6 @@ def _ids(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
-def _roots(scope_areas: frozenset[str], token_areas: tuple[str, ...], store: Any) -> list[str]:
-    """The token's areas, less those inside another of them."""
-    roots = []
-    for area in token_areas:
-        others = [a for a in token_areas if a != area]
-        inner = any(area in _within(store, o) for o in others)
-        if not inner:
-            roots.append(area)
-    return roots
-
-
-def _within(store: Any, area: str) -> set[str]:
-    from ..access import scope_of
-
-    return set(scope_of(store, [area]).areas)
-
-
 @router.get("/coverage", summary="Coverage of the areas within the token's scope")
 def coverage(store: StoreDep, token: TokenDep, scope: ScopeDep, area: Annotated[str | None, Query(max_length=200)] = None,
              level: Annotated[str | None, Query(max_length=40)] = None, as_of: AsOf = None,
@@ -58,20 +41,17 @@ def coverage(store: StoreDep, token: TokenDep, scope: ScopeDep, area: Annotated[
         if area not in scope.areas:
             raise HTTPException(404, f"no area with id {area!r}")
         return run_coverage(store, area=area, level=level, as_of=as_of, unavailable=gone)
-    reports = [run_coverage(store, area=root, level=level, as_of=as_of, unavailable=gone)
-               for root in _roots(scope.areas, token.areas, store)]
-    areas: dict[str, dict[str, Any]] = {}
-    for report in reports:
-        for row in report["areas"]:
-            areas[row["id"]] = row
+    report = run_coverage(store, as_of=as_of, unavailable=gone)  # once, for every area; then cut to the scope
+    rows = {row["id"]: row for row in report["areas"]}
     keys = ("households", "covered", "people", "people_covered", "vulnerable", "vulnerable_covered")
-    total = {k: sum(r[k] for r in reports) for k in keys}
-    return {"as_of": reports[0]["as_of"], **_block(**total), "unavailable": reports[0]["unavailable"],
-            "areas": [areas[k] for k in sorted(areas)]}
+    total = {k: sum(rows[root][k] for root in roots(store, token.areas)) for k in keys}
+    areas = [r for r in report["areas"] if r["id"] in scope.areas and (level is None or r["level"] == level)]
+    return {"as_of": report["as_of"], **_block(**total), "unavailable": report["unavailable"], "areas": areas}
 
 
+# light enough (a fraction of a millisecond) to answer on the event loop; the scans below use the thread pool
 @router.get("/households/{household}/chain", tags=["households"], summary="A household's 包保 responsibility chain")
-def chain(household: str, store: StoreDep, scope: ScopeDep, as_of: AsOf = None,
+async def chain(household: str, store: StoreDep, scope: ScopeDep, as_of: AsOf = None,
           unavailable: Unavailable = None) -> dict[str, Any]:
     if household not in scope.households:
         raise HTTPException(404, f"no household with id {household!r}")

@@ -15,7 +15,7 @@ from .exceptions import NotFound, OrgGraphError
 from .index import AREA, HOUSEHOLD, MEMBER, ORG, UNIT
 
 __all__ = ["TOKEN_ROLES", "Token", "Scope", "create_token", "tokens", "revoke_token", "authenticate",
-           "scope_of", "audit", "AccessError"]
+           "scope_of", "roots", "audit", "AccessError"]
 
 #: what each role may do: viewers read, editors also change records within their scope, admins also
 #: manage tokens and read the audit log
@@ -178,3 +178,14 @@ def scope_of(store: Any, areas: Iterable[str]) -> Scope:
 
     return Scope(named(inside, AREA), named(seen_h, HOUSEHOLD), named(orgs, ORG), named(members, MEMBER),
                  named(units, UNIT))
+
+
+def roots(store: Any, areas: Iterable[str]) -> list[str]:
+    """The areas that lie within no other of them (so that totals count each household once)."""
+    from .queries._view import View
+
+    view = View(store.index())
+    numbers = {a: view.area_number(a) for a in set(areas)}
+    chosen = set(numbers.values())
+    ancestry = view.s["ancestry"]
+    return sorted(a for a, n in numbers.items() if not any(up in chosen for up in ancestry[n][1:]))

@@ -1,0 +1,122 @@
+"""API benchmark: the 200,000-household city behind a real uvicorn server, many clients at once.
+
+    python bench/api.py                        # 200,000 households, 50 clients, 30 seconds
+    python bench/api.py 20000 --clients 20 --seconds 10
+
+Each client keeps one HTTP/1.1 connection and asks, in a loop, for a random household's chain (19 times
+in 20) or coverage by community (1 in 20), with a token whose scope is the whole city. Requests go to
+127.0.0.1 only, and the run stops by itself. Prints throughput and latency percentiles per question.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from queries import prepare  # noqa: E402  (the same cities as the other benchmarks)
+
+from orggraph.access import create_token  # noqa: E402
+from orggraph.store import EmbeddedStore  # noqa: E402
+from orggraph.store.local import free_port  # noqa: E402
+
+
+async def client(port: int, token: str, households: list[str], deadline: float, seed: int,
+                 results: dict[str, list[float]], errors: list[int]) -> None:
+    rng = random.Random(seed)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < deadline:
+            if rng.random() < 0.05:
+                kind, path = "coverage", "/coverage?level=community"
+            else:
+                kind, path = "chain", f"/households/{rng.choice(households)}/chain"
+            request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+                       "Connection: keep-alive\r\n\r\n").encode()
+            start = time.perf_counter()
+            writer.write(request)
+            await writer.drain()
+            status_line = await reader.readline()
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            await reader.readexactly(length)
+            results[kind].append(time.perf_counter() - start)
+            status = int(status_line.split()[1])
+            if status != 200:
+                errors.append(status)
+    finally:
+        writer.close()
+
+
+async def load(port: int, token: str, households: list[str], clients: int, seconds: float) -> tuple[dict, list, float]:
+    results: dict[str, list[float]] = {"chain": [], "coverage": []}
+    errors: list[int] = []
+    start = time.perf_counter()
+    deadline = start + seconds
+    await asyncio.gather(*(client(port, token, households, deadline, i, results, errors) for i in range(clients)))
+    return results, errors, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("households", nargs="?", type=int, default=200_000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--folder", type=Path, default=Path("bench/out"))
+    args = parser.parse_args()
+    args.folder.mkdir(parents=True, exist_ok=True)
+    db = prepare(args.households, args.folder)
+    with EmbeddedStore(db) as store:
+        streets = [a["id"] for a in store.nodes("Area") if a["level"] == "street"]
+        token, _ = create_token(store, "viewer", streets)
+        households = sorted({e["source"] for e in store.edges("LOCATED_IN")})  # unlocated ones are in no scope
+        store.index()
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port), "--db", str(db)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/openapi.json", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        warm = urllib.request.Request(url + "/coverage?level=community", headers={"Authorization": f"Bearer {token}"})
+        urllib.request.urlopen(warm, timeout=120).read()  # the token's scope is worked out once, on first use
+        results, errors, elapsed = asyncio.run(load(port, token, households, args.clients, args.seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    total = sum(len(v) for v in results.values())
+    print(f"{args.households:,} households; {args.clients} clients for {elapsed:.1f} s against one uvicorn process; "
+          f"{total:,} requests, {total / elapsed:.0f} a second, {len(errors)} not 200\n")
+    print("| question | requests | a second | median ms | p90 ms | p99 ms | max ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for kind, times in results.items():
+        if not times:
+            continue
+        times.sort()
+        pct = lambda q: times[min(len(times) - 1, int(len(times) * q))] * 1000  # noqa: E731
+        print(f"| {kind} | {len(times):,} | {len(times) / elapsed:.0f} | {statistics.median(times) * 1000:.1f} "
+              f"| {pct(0.90):.1f} | {pct(0.99):.1f} | {times[-1] * 1000:.1f} |")
+    if errors:
+        print("\nstatuses other than 200:", json.dumps(sorted(set(errors))))
+
+
+if __name__ == "__main__":
+    main()
