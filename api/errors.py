@@ -8,14 +8,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
-from ..access import AccessError
+from ..access import AccessError, OutsideScope
 from ..exceptions import InvalidRecords, NotFound, OrgGraphError
 
 __all__ = ["install", "error"]
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          413: "too_large", 422: "invalid", 500: "internal"}
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
+          413: "too_large", 415: "unsupported_media_type", 422: "invalid", 500: "internal"}
 
 
 def error(status: int, message: str, details: list[Any] | None = None,
@@ -28,10 +29,22 @@ def error(status: int, message: str, details: list[Any] | None = None,
     return JSONResponse(body, status_code=status, headers=headers or None)
 
 
+def _paths(app: FastAPI) -> list[tuple[Any, list[str]]]:
+    """Each documented path as a pattern, with its methods (worked out once)."""
+    if not hasattr(app.state, "allow"):
+        app.state.allow = [(compile_path(path)[0], list(ops)) for path, ops in app.openapi()["paths"].items()]
+    return app.state.allow
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
-    async def http(_: Request, exc: HTTPException) -> JSONResponse:
-        return error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))  # Allow on a 405
+    async def http(request: Request, exc: HTTPException) -> JSONResponse:
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # Allow names every method of the path, not only the first route's
+            methods = sorted({m.upper() for pattern, ops in _paths(request.app) if pattern.match(request.url.path)
+                              for m in ops})
+            headers = {"Allow": ", ".join(methods)} if methods else headers
+        return error(exc.status_code, str(exc.detail), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -46,6 +59,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def missing(_: Request, exc: NotFound) -> JSONResponse:
         return error(404, str(exc))
+
+    @app.exception_handler(OutsideScope)
+    async def outside(_: Request, exc: OutsideScope) -> JSONResponse:
+        details = [{"where": e.where, "field": e.field, "message": e.message} for e in exc.errors[:100]]
+        return error(403, f"{len(exc.errors)} record(s) reach outside the token's areas; nothing was written", details)
 
     @app.exception_handler(AccessError)
     async def access(_: Request, exc: AccessError) -> JSONResponse:

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from ..store import open_store
 from . import errors
 from .routes_admin import router as admin_router
+from .routes_import import router as import_router
 from .routes_nodes import KINDS, edges_router, router_for
 from .routes_questions import router as questions_router
 from .schemas import ERROR_RESPONSES
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
             return errors.error(413, f"the request body is larger than {settings.max_body_bytes} bytes")
         return await call_next(request)
 
-    for router in [*(router_for(segment) for segment in KINDS), edges_router, questions_router, admin_router]:
+    for router in [*(router_for(segment) for segment in KINDS), edges_router, questions_router, import_router,
+                   admin_router]:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -1,4 +1,4 @@
-"""The five kinds of node, and the edges between them: read within the token's scope."""
+"""The five kinds of node, and the edges between them: read and changed within the token's scope."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from ..access import audit
-from .deps import ScopeDep, StoreDep, TokenDep
+from ..access import audit, load_within, remove_within
+from ..exceptions import NotFound
+from .deps import ScopeDep, StoreDep, TokenDep, require_role
 from .present import present
-from .schemas import MAX_PAGE, EdgePublic, NodePublic, Page
+from .schemas import MAX_PAGE, EdgeCreate, EdgePublic, NodeCreate, NodePublic, NodeUpdate, Page, Removed
 
 __all__ = ["router_for", "edges_router", "KINDS"]
 
@@ -43,7 +44,52 @@ def router_for(segment: str) -> APIRouter:
         audit(store, token, f"GET /{segment}/{{id}}", shown)
         return NodePublic(**record)
 
+    editor = [require_role("editor", "admin")]
+
+    @router.post("", response_model=NodePublic, status_code=201, dependencies=editor,
+                 summary=f"Add one of the {segment}, with the edges that place it within the token's areas")
+    def create_node(body: NodeCreate, store: StoreDep, token: TokenDep, scope: ScopeDep) -> NodePublic:
+        record = body.model_dump(exclude={"edges"}, exclude_none=True)
+        if record.pop("kind", kind) != kind:
+            raise HTTPException(422, f"the kind of /{segment} is {kind}")
+        if store.kinds_of([body.id]):
+            raise HTTPException(409, f"the id {body.id!r} is taken; to change a node, PUT /{segment}/{{id}}")
+        for i, edge in enumerate(body.edges):  # the other ends must be visible to the token, as reads require
+            for end in (edge.source, edge.target):
+                if end != body.id and not scope.allows_any(end):
+                    raise HTTPException(404, f"edges[{i}]: no node with id {end!r}")
+        items = [("node", "node", {**record, "kind": kind})]
+        items += [("edge", f"edges[{i}]", e.model_dump(exclude_none=True)) for i, e in enumerate(body.edges)]
+        load_within(store, scope, items)
+        return _shown(store, token, body.id, f"POST /{segment}")
+
+    @router.put("/{node_id}", response_model=NodePublic, dependencies=editor,
+                summary=f"Replace the properties of one of the {segment}")
+    def update_node(node_id: str, body: NodeUpdate, store: StoreDep, token: TokenDep, scope: ScopeDep) -> NodePublic:
+        if not scope.allows(kind, node_id):
+            raise HTTPException(404, f"no {kind.lower()} with id {node_id!r}")
+        record = body.model_dump()
+        for field, value in (("id", node_id), ("kind", kind)):
+            if record.setdefault(field, value) != value:
+                raise HTTPException(422, f"the {field} of /{segment}/{node_id} is {value!r}; got {record[field]!r}")
+        load_within(store, scope, [("node", "body", record)])
+        return _shown(store, token, node_id, f"PUT /{segment}/{{id}}")
+
+    @router.delete("/{node_id}", response_model=Removed, dependencies=editor,
+                   summary=f"Remove one of the {segment}, with its edges (to end a relation, set its until)")
+    def delete_node(node_id: str, store: StoreDep, scope: ScopeDep) -> Removed:
+        if not scope.allows(kind, node_id):
+            raise HTTPException(404, f"no {kind.lower()} with id {node_id!r}")
+        return Removed(**remove_within(store, scope, nodes=[node_id]))
+
     return router
+
+
+def _shown(store, token, node_id: str, route: str) -> NodePublic:
+    shown: list[str] = []
+    record = present(store.node(node_id), token, shown)
+    audit(store, token, route, shown)
+    return NodePublic(**record)
 
 
 def _field(kind: str) -> str:
@@ -64,3 +110,28 @@ def list_edges(store: StoreDep, scope: ScopeDep,
     page = edges[after : after + limit]
     return Page(items=[EdgePublic(**e).model_dump() for e in page],
                 next=str(after + limit) if len(edges) > after + limit else None)
+
+
+@edges_router.post("", response_model=EdgePublic, status_code=201, dependencies=[require_role("editor", "admin")],
+                   summary="Add an edge between two nodes within the token's scope, or change it (until, properties)")
+def create_edge(body: EdgeCreate, store: StoreDep, scope: ScopeDep) -> EdgePublic:
+    record = body.model_dump(exclude_none=True)
+    for end in ("source", "target"):
+        if not scope.allows_any(record[end]):
+            raise HTTPException(404, f"{end}: no node with id {record[end]!r}")
+    load_within(store, scope, [("edge", "body", record)])
+    since = record.get("since", "")
+    for edge in store.edges_of(body.source, body.type):
+        if edge["target"] == body.target and edge.get("since", "") == since:
+            return EdgePublic(**edge)
+    raise NotFound("the edge was written but cannot be read back")  # pragma: no cover
+
+
+@edges_router.delete("", response_model=Removed, dependencies=[require_role("editor", "admin")],
+                     summary="Remove an edge (to end a relation and keep its history, set its until instead)")
+def delete_edge(store: StoreDep, scope: ScopeDep,
+                type: Annotated[str, Query(min_length=1, max_length=40)],
+                source: Annotated[str, Query(min_length=1, max_length=200)],
+                target: Annotated[str, Query(min_length=1, max_length=200)],
+                since: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD, if the edge has one")] = None) -> Removed:
+    return Removed(**remove_within(store, scope, edges=[{"type": type, "source": source, "target": target, "since": since}]))

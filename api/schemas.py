@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-__all__ = ["NodePublic", "EdgePublic", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE",
+__all__ = ["NodePublic", "NodeCreate", "NodeUpdate", "EdgePublic", "EdgeCreate", "Removed", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE",
            "ErrorPublic", "ERROR_RESPONSES"]
 
 MAX_PAGE = 500
@@ -27,6 +27,44 @@ class EdgePublic(BaseModel):
     type: str
     source: str
     target: str
+
+
+Text = Annotated[str, StringConstraints(max_length=40)]
+Day = Annotated[str, StringConstraints(max_length=10), Field(description="YYYY-MM-DD")]
+
+
+class EdgeCreate(BaseModel):
+    """An edge to add, or to change if one with this type, source, target and since exists (its until and
+    properties are replaced). Checked as a load checks it."""
+
+    model_config = ConfigDict(extra="allow")
+    type: Text
+    source: Id
+    target: Id
+    since: Day | None = None
+    until: Day | None = None
+
+
+class NodeCreate(BaseModel):
+    """A node to add: its id and properties, and the edges that place it within the token's areas (a
+    household's LOCATED_IN, a member's CONTACTS or ASSIGNED_TO, ...). Checked as a load checks it."""
+
+    model_config = ConfigDict(extra="allow")
+    id: Id
+    edges: list[EdgeCreate] = Field(default_factory=list, max_length=100)
+
+
+class NodeUpdate(BaseModel):
+    """A node's properties, all of them: what is left out is removed (the id and kind stay)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Removed(BaseModel):
+    """What a removal took away: the nodes, and the edges (those of removed nodes included)."""
+
+    nodes: int
+    edges: int
 
 
 class Page(BaseModel):
@@ -82,6 +120,8 @@ class ErrorPublic(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorPublic, "description": text}
     for status, text in ((400, "Bad request"), (401, "No valid token"), (403, "The token's role may not do this"),
-                         (404, "Not found, or not within the token's scope"), (413, "The request body is too large"),
+                         (404, "Not found, or not within the token's scope"),
+                         (409, "The id is taken"), (413, "The request body is too large"),
+                         (415, "Not a JSON document, JSON Lines or a workbook"),
                          (422, "The request is not valid"))
 }

@@ -11,11 +11,11 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .exceptions import NotFound, OrgGraphError
+from .exceptions import NotFound, OrgGraphError, RecordError
 from .index import AREA, HOUSEHOLD, MEMBER, ORG, UNIT
 
 __all__ = ["TOKEN_ROLES", "Token", "Scope", "create_token", "tokens", "revoke_token", "authenticate",
-           "scope_of", "roots", "audit", "AccessError"]
+           "scope_of", "roots", "check_within", "audit", "load_within", "remove_within", "AccessError", "OutsideScope"]
 
 #: what each role may do: viewers read, editors also change records within their scope, admins also
 #: manage tokens and read the audit log
@@ -189,3 +189,146 @@ def roots(store: Any, areas: Iterable[str]) -> list[str]:
     chosen = set(numbers.values())
     ancestry = view.s["ancestry"]
     return sorted(a for a, n in numbers.items() if not any(up in chosen for up in ancestry[n][1:]))
+
+
+#: how a new node of each kind comes to lie within a scope: an edge of this type, with the node at this end
+_ANCHORS = {
+    "Household": {("LOCATED_IN", "source")},
+    "Area": {("WITHIN", "source")},
+    "Org": {("GOVERNS", "source")},
+    "Member": {("CONTACTS", "source"), ("ASSIGNED_TO", "source"), ("HOLDS_POST", "source"), ("RESIDES_IN", "source")},
+    "Unit": {("EMPLOYED_BY", "target")},
+}
+
+
+class OutsideScope(AccessError):
+    """A change that reaches outside the token's areas; ``errors`` names each record and what is outside."""
+
+    def __init__(self, errors: list[RecordError]):
+        self.errors = list(errors)
+        super().__init__(f"{len(self.errors)} record(s) reach outside the token's areas; nothing was written:\n  "
+                         + "\n  ".join(str(e) for e in self.errors[:100]))
+
+
+def check_within(scope: Scope, items: Iterable[tuple[str, Any, Any]], stored: dict[str, str]) -> list[RecordError]:
+    """What in a change lies outside a scope; empty when all of it may be written.
+
+    A node the store holds already must be within the scope. A new node must come to lie within it
+    through an edge of the same change: a household located in one of its areas, a member contacting
+    one of its households or assigned to one of its areas, a unit employing one of its members, an
+    area within one of its areas, an organization governing one, possibly through other new nodes.
+    Every edge must join two nodes that are, or come to be, within the scope.
+
+    Parameters
+    ----------
+    scope : Scope
+        What the token may see and change.
+    items : iterable of (what, where, record)
+        The change, as the readers of :mod:`orggraph.io` yield it (valid records, as a load checks first).
+    stored : dict
+        The kind of every id of the change that names a node the store holds already.
+
+    Returns
+    -------
+    list of RecordError
+        Naming the record, the field (``id``, ``source`` or ``target``) and what is outside.
+
+    Examples
+    --------
+    >>> scope = Scope(frozenset({"b1"}), frozenset(), frozenset(), frozenset(), frozenset())
+    >>> new = ("node", "nodes[0]", {"id": "h9", "kind": "Household"})
+    >>> check_within(scope, [new, ("edge", "edges[0]", {"type": "LOCATED_IN", "source": "h9", "target": "b1"})],
+    ...              {"b1": "Area"})
+    []
+    >>> [str(e) for e in check_within(scope, [new], {"b1": "Area"})]
+    ["nodes[0], field id: 'h9' would lie outside the token's areas (a new Household needs a LOCATED_IN edge to what is within)"]
+    """
+    inside = set()
+    new: dict[str, tuple[str, Any]] = {}  # id -> (kind, where) of the nodes the change adds
+    problems: list[tuple[int, RecordError]] = []
+    edges: list[tuple[int, Any, dict[str, Any]]] = []
+    for seq, (what, where, record) in enumerate(items):
+        if not isinstance(record, dict):
+            continue
+        if what == "edge":
+            edges.append((seq, where, record))
+            continue
+        node_id, kind = record.get("id"), record.get("kind")
+        if node_id in stored:
+            if not scope.allows_any(node_id):
+                problems.append((seq, RecordError(str(where), "id", f"{node_id!r} is outside the token's areas")))
+        elif node_id not in new:
+            new[node_id] = (kind, (seq, where))
+    # anchor the new nodes: from the nodes within, follow the anchoring edges to the new ones they place
+    placed_by: dict[str, list[str]] = {}
+    for _, _, edge in edges:
+        for end, other in (("source", "target"), ("target", "source")):
+            node_id = edge.get(end)
+            if node_id in new and (edge.get("type"), end) in _ANCHORS.get(new[node_id][0], ()):
+                placed_by.setdefault(edge.get(other), []).append(node_id)
+    queue = [i for i in placed_by if i not in new and i in stored and scope.allows_any(i)]
+    while queue:
+        for node_id in placed_by.pop(queue.pop(), []):
+            if node_id not in inside:
+                inside.add(node_id)
+                queue.append(node_id)
+    for node_id, (kind, (seq, where)) in new.items():
+        if node_id not in inside:
+            how = " or ".join(sorted(t for t, _ in _ANCHORS.get(kind, ())))
+            problems.append((seq, RecordError(str(where), "id", f"{node_id!r} would lie outside the token's areas "
+                                                                 f"(a new {kind} needs a {how} edge to what is within)")))
+    for seq, where, edge in edges:
+        for end in ("source", "target"):
+            node_id = edge.get(end)
+            if node_id in new or (node_id in stored and scope.allows_any(node_id)):
+                continue
+            problems.append((seq, RecordError(str(where), end, f"{node_id!r} is outside the token's areas")))
+            break
+    return [e for _, e in sorted(problems, key=lambda p: p[0])]
+
+
+def load_within(store: Any, scope: Scope, items: list[tuple[str, Any, Any]], **options: Any) -> Any:
+    """Load a change, all or nothing, only if all of it lies within the scope (see :func:`check_within`).
+
+    Raises
+    ------
+    InvalidRecords
+        If a record is not valid (checked first, as any load checks it).
+    OutsideScope
+        If a record reaches outside the scope. Either way nothing is written.
+    """
+    def within() -> None:  # runs once the records are valid, before anything is written
+        ids = {r.get(f) for _, _, r in items if isinstance(r, dict) for f in ("id", "source", "target")}
+        problems = check_within(scope, items, store.kinds_of(i for i in ids if isinstance(i, str)))
+        if problems:
+            raise OutsideScope(problems)
+
+    return store.load(items, check=within, **options)
+
+
+def remove_within(store: Any, scope: Scope, nodes: Iterable[str] = (),
+                  edges: Iterable[dict[str, Any]] = ()) -> dict[str, int]:
+    """Remove nodes (with their edges) and edges, only if everything removed lies within the scope.
+
+    A node or an edge outside the scope is :class:`~orggraph.exceptions.NotFound`, as if it were not
+    there; a node within the scope whose removal would take an edge to something outside (a member who
+    also contacts households of another community) is :class:`OutsideScope`.
+    """
+    nodes, edges = list(nodes), list(edges)
+    for node_id in nodes:
+        if not scope.allows_any(node_id):
+            raise NotFound(f"no node with id {node_id!r}")
+    for edge in edges:
+        for end in ("source", "target"):
+            if not scope.allows_any(edge.get(end)):
+                raise NotFound(f"no node with id {edge.get(end)!r}")
+    problems = []
+    for node_id in nodes:
+        for edge in store.edges_of(node_id):
+            other = edge["target"] if edge["source"] == node_id else edge["source"]
+            if not scope.allows_any(other):
+                problems.append(RecordError(node_id, None, f"removing it would remove the {edge['type']} edge "
+                                            f"{edge['source']!r} -> {edge['target']!r}, which reaches outside the token's areas"))
+    if problems:
+        raise OutsideScope(problems)
+    return store.delete(nodes=nodes, edges=edges)

@@ -159,7 +159,7 @@ class Loader:
             self.error(where, None, f"{_a(what.title())} must be a JSON object, got {type(record).__name__}", seq)
         elif what == "node":
             kind = record.get("kind")
-            if kind not in NODE_KINDS:
+            if not isinstance(kind, str) or kind not in NODE_KINDS:
                 self.error(where, "kind", f"unknown node kind {kind!r}; allowed: {', '.join(NODE_KINDS)}", seq)
                 return
             buf = self._node_buf[kind]
@@ -168,7 +168,7 @@ class Loader:
                 self._flush_nodes(kind)
         else:
             type_ = record.get("type")
-            if type_ not in ENDPOINTS:
+            if not isinstance(type_, str) or type_ not in ENDPOINTS:
                 self.error(where, "type", f"unknown edge type {type_!r}; allowed: {', '.join(EDGE_TYPES)}", seq)
                 return
             buf = self._edge_buf[type_]

@@ -46,9 +46,10 @@ def two_communities() -> dict:
     return doc
 
 
-@pytest.fixture
-def api(tmp_path):
-    store = EmbeddedStore(tmp_path / "api.db")
+@pytest.fixture(params=["embedded", "falkordb"])
+def api(request, tmp_path):
+    """A test client over the embedded store, and over a FalkorDB server: the API is the same on both."""
+    store = EmbeddedStore(tmp_path / "api.db") if request.param == "embedded" else request.getfixturevalue("server_store")
     store.load(items(two_communities()))
     tokens = {
         "viewer": create_token(store, "viewer", ["c1"])[0],
@@ -60,7 +61,8 @@ def api(tmp_path):
         client.tokens = tokens
         client.store = store
         yield client
-    store.close()
+    if request.param == "embedded":
+        store.close()
 
 
 def get(client, path, who="viewer", **params):
@@ -101,8 +103,9 @@ def test_pii_is_shown_only_with_permission_and_audited(api):
     rows = get(api, "/audit", "admin").json()
     assert [(r["route"], r["records"]) for r in rows] == [
         ("GET /households/{id}", ["h1"]), ("GET /households", ["h1", "h2", "h3"])]
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        api.store._conn.execute("DELETE FROM audit")
+    if isinstance(api.store, EmbeddedStore):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            api.store._conn.execute("DELETE FROM audit")
 
 
 def test_questions_are_cut_to_the_scope(api):
@@ -164,7 +167,28 @@ OUTSIDE = {  # how to ask each route about the other community; it must answer 4
                                                   headers={"Authorization": f"Bearer {c.tokens['viewer']}"}).status_code == 404,
     ("get", "/tokens"): lambda c: get(c, "/tokens").status_code == 403,
     ("get", "/audit"): lambda c: get(c, "/audit").status_code == 403,
+    ("post", "/import"): lambda c: post_import(c, "editor", {"nodes": [{"id": "h9", "kind": "Household"}]}).status_code == 403,
+    ("post", "/edges"): lambda c: send(c, "post", "/edges", json={"type": "CONTACTS", "source": "m1", "target": "h9"}).status_code == 404,
+    ("delete", "/edges"): lambda c: send(c, "delete", "/edges", params={"type": "CONTACTS", "source": "m9", "target": "h9"}).status_code == 404,
 }
+
+#: for each kind of node, one in the other community, and an edge that would place a new node there
+OTHER = {"households": ("h9", {"type": "LOCATED_IN", "source": "new", "target": "b9"}),
+         "members": ("m9", {"type": "CONTACTS", "source": "new", "target": "h9"}),
+         "orgs": ("o-c2", {"type": "GOVERNS", "source": "new", "target": "c2"}),
+         "areas": ("b9", {"type": "WITHIN", "source": "new", "target": "c2"}),
+         "units": ("u2", {"type": "EMPLOYED_BY", "source": "m9", "target": "new"})}
+for _segment, (_other, _edge) in OTHER.items():
+    OUTSIDE[("post", f"/{_segment}")] = lambda c, s=_segment, e=_edge: send(
+        c, "post", f"/{s}", json={"id": "new", "name": "新", "level": "building", "edges": [e]}).status_code == 404
+    OUTSIDE[("put", f"/{_segment}/{{node_id}}")] = lambda c, s=_segment, o=_other: send(
+        c, "put", f"/{s}/{o}", json={"name": "改"}).status_code == 404 and c.store.node(o).get("name") != "改"
+    OUTSIDE[("delete", f"/{_segment}/{{node_id}}")] = lambda c, s=_segment, o=_other: send(
+        c, "delete", f"/{s}/{o}").status_code == 404 and c.store.node(o)["id"] == o
+
+
+def send(client, method, path, who="editor", **options):
+    return client.request(method.upper(), path, headers={"Authorization": f"Bearer {client.tokens[who]}"}, **options)
 
 
 def test_every_route_keeps_to_the_token_s_scope(api):
@@ -211,3 +235,110 @@ def test_token_commands_and_a_real_server(tmp_path):
         output = proc.communicate(timeout=20)[0]
     assert "13900002222" not in output and "桂花社区1号楼1单元101室" not in output  # nothing personal in the logs
     assert "GET /households/h1" in output
+
+
+# -- changing records ------------------------------------------------------------------------------------
+
+
+def post_import(client, who, body, media="application/json"):
+    data = body if isinstance(body, (bytes, str)) else json.dumps(body, ensure_ascii=False)
+    return client.post("/import", content=data, headers={"Authorization": f"Bearer {client.tokens[who]}",
+                                                          "Content-Type": media})
+
+
+def test_an_editor_imports_within_the_scope(api):
+    new = {"nodes": [{"id": "h4", "kind": "Household", "people": 2}],
+           "edges": [{"type": "LOCATED_IN", "source": "h4", "target": "b1"},
+                     {"type": "CONTACTS", "source": "m1", "target": "h4", "since": "2025-01-01"}]}
+    response = post_import(api, "editor", new)
+    assert response.status_code == 200, response.text
+    assert (response.json()["added_nodes"], response.json()["added_edges"]) == (1, 2)
+    assert get(api, "/households/h4").json()["people"] == 2  # the scope follows the change
+    lines = '{"node": {"id": "h4", "kind": "Household", "people": 3}}\n'
+    assert post_import(api, "editor", lines, "application/x-ndjson").json()["changed"] == 1
+
+
+def test_an_import_outside_the_scope_is_refused_whole(api):
+    before = api.store.counts()
+    outside = {"nodes": [{"id": "h5", "kind": "Household"}, {"id": "h6", "kind": "Household"}],
+               "edges": [{"type": "LOCATED_IN", "source": "h5", "target": "b1"},
+                         {"type": "LOCATED_IN", "source": "h6", "target": "b9"}]}
+    response = post_import(api, "editor", outside)
+    assert response.status_code == 403
+    assert response.json()["error"]["details"] == [
+        {"where": "nodes[1]", "field": "id",
+         "message": "'h6' would lie outside the token's areas (a new Household needs a LOCATED_IN edge to what is within)"},
+        {"where": "edges[1]", "field": "target", "message": "'b9' is outside the token's areas"}]
+    changing = {"nodes": [{"id": "h9", "kind": "Household", "people": 9}]}  # another community's household
+    assert post_import(api, "editor", changing).status_code == 403
+    assert api.store.counts() == before
+
+
+def test_an_invalid_import_names_record_and_field(api):
+    response = post_import(api, "editor", {"nodes": [{"id": "h1", "kind": "Household", "people": 0}]})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"] == [{"where": "nodes[0]", "field": "people", "message": "must be at least 1, got 0"}]
+
+
+def test_viewers_cannot_import_and_odd_bodies_are_refused(api):
+    assert post_import(api, "viewer", {"nodes": []}).status_code == 403
+    assert post_import(api, "editor", "name,id", "text/csv").status_code == 415
+
+
+def test_an_editor_adds_changes_and_removes_nodes_and_edges(api):
+    new = {"id": "h4", "address": "桂花社区1号楼301室", "phone": "13800000004",
+           "edges": [{"type": "LOCATED_IN", "source": "h4", "target": "b1"}]}
+    response = send(api, "post", "/households", json=new)
+    assert response.status_code == 201, response.text
+    assert response.json()["phone"] == "138****0004"  # the editor has no pii permission
+    assert get(api, "/households/h4").json()["address"] == "桂花社区1号楼****"
+    assert send(api, "post", "/households", json=new).status_code == 409  # the id is taken
+    edge = {"type": "CONTACTS", "source": "m1", "target": "h4", "since": "2025-03-01"}
+    assert send(api, "post", "/edges", json=edge).json() == edge
+    assert get(api, "/households/h4/chain", as_of=DAY).json()["links"][0]["member"] == "m1"
+    ended = send(api, "post", "/edges", json={**edge, "until": "2025-12-31"})  # the same key: changed, not added
+    assert ended.json()["until"] == "2025-12-31"
+    assert get(api, "/coverage", as_of=DAY).json()["covered"] == 1
+    changed = send(api, "put", "/households/h4", json={"address": "桂花社区1号楼302室", "people": 3})
+    assert changed.status_code == 200 and changed.json()["people"] == 3
+    assert "phone" not in api.store.node("h4")  # PUT replaces the properties
+    assert send(api, "put", "/households/h4", json={"people": 0}).json()["error"]["details"] == [
+        {"where": "body", "field": "people", "message": "must be at least 1, got 0"}]
+    assert send(api, "delete", "/edges", params=edge).json() == {"nodes": 0, "edges": 1}
+    assert send(api, "delete", "/edges", params=edge).status_code == 404
+    assert send(api, "delete", "/households/h4").json() == {"nodes": 1, "edges": 1}
+    assert get(api, "/households/h4").status_code == 404
+
+
+def test_changes_that_reach_outside_are_refused(api):
+    before = api.store.counts()
+    lone = send(api, "post", "/households", json={"id": "h5"})  # placed nowhere: outside every scope
+    assert lone.status_code == 403
+    assert lone.json()["error"]["details"][0]["field"] == "id"
+    m2 = send(api, "post", "/members", json={"id": "m5", "name": "孙亮", "edges": [
+        {"type": "CONTACTS", "source": "m5", "target": "h9"}]})
+    assert m2.status_code == 404  # the other community's household is not there for this token
+    api.store.load(items({"nodes": [], "edges": [{"type": "CONTACTS", "source": "m1", "target": "h9"}]}))
+    shared = send(api, "delete", "/members/m1")  # m1 now also contacts a household of the other community
+    assert shared.status_code == 403 and "CONTACTS edge 'm1' -> 'h9'" in shared.json()["error"]["details"][0]["message"]
+    assert send(api, "delete", "/members/m1", "viewer").status_code == 403  # viewers do not change anything
+    assert send(api, "put", "/households/h1", json={"kind": "Member"}).status_code == 422
+    counts = api.store.counts()
+    counts["edges"]["CONTACTS"] -= 1
+    assert counts == before
+
+
+def test_a_workbook_upload_imports_and_names_the_cell_at_fault(api, tmp_path):
+    from orggraph.io.excel import write_workbook
+
+    good = tmp_path / "good.xlsx"
+    write_workbook([{"id": "h7", "kind": "Household", "address": "桂花社区1号楼401室"}],
+                   [{"type": "LOCATED_IN", "source": "h7", "target": "b1"}], good)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = post_import(api, "editor", good.read_bytes(), xlsx)
+    assert response.status_code == 200, response.text
+    assert response.json()["added_nodes"] == 1 and get(api, "/households/h7").status_code == 200
+    bad = tmp_path / "bad.xlsx"
+    write_workbook([{"id": "h8", "kind": "Household", "people": 0}], [], bad)
+    [detail] = post_import(api, "editor", bad.read_bytes(), xlsx).json()["error"]["details"]
+    assert detail["where"].startswith("sheet ") and "people" in detail["field"] and "at least 1" in detail["message"]

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from orggraph.exceptions import NotFound, StoreError
+from orggraph.exceptions import NotFound, OrgGraphError, StoreError
 from orggraph.store import EmbeddedStore, open_store
 
 from .conftest import STREET, items, snapshot, street
@@ -174,3 +174,65 @@ def test_a_refused_load_keeps_the_index(embedded):
     with pytest.raises(InvalidRecords):
         embedded.load(items({"nodes": [{"id": "h9", "kind": "Household", "people": 0}]}))
     assert embedded.index() is index
+
+
+# -- removing, and what the API needs of every backend --------------------------------------------------
+
+
+def test_removing_a_node_takes_its_edges_and_moves_the_revision(loaded):
+    revision = loaded.revision
+    assert loaded.delete(nodes=["m1"]) == {"nodes": 1, "edges": 4}  # EMPLOYED_BY, SUNK_TO, two CONTACTS
+    assert loaded.revision > revision
+    assert "m1" not in loaded.kinds_of(["m1", "m2"]) and loaded.kinds_of(["m1", "m2"]) == {"m2": "Member"}
+    assert not any("m1" in (e["source"], e["target"]) for e in loaded.edges())
+    with pytest.raises(NotFound, match="no node with id 'm1'"):
+        loaded.delete(nodes=["m1"])
+
+
+def test_removing_an_edge_by_its_key(loaded):
+    before = snapshot(loaded)
+    with pytest.raises(NotFound, match="no CONTACTS edge from 'm1' to 'h2' since 2022-03-02"):
+        loaded.delete(nodes=["h3"], edges=[{"type": "CONTACTS", "source": "m1", "target": "h2", "since": "2022-03-02"}])
+    assert snapshot(loaded) == before  # nothing removed: not even h3, named before the missing edge
+    edge = {"type": "CONTACTS", "source": "m1", "target": "h2", "since": "2022-03-01"}
+    assert loaded.delete(edges=[edge]) == {"nodes": 0, "edges": 1}
+    assert [e["target"] for e in loaded.edges_of("m1", "CONTACTS")] == ["h1"]
+
+
+def test_removing_an_area_leaves_its_households_unlocated(loaded):
+    from orggraph.queries import gaps
+
+    loaded.delete(nodes=["b1"])
+    assert gaps(loaded, as_of="2026-11-23")["unlocated_households"] == ["h1", "h2", "h3"]
+
+
+def test_edges_of_one_node(loaded):
+    assert [(e["type"], e["source"], e["target"]) for e in loaded.edges_of("h2")] == [
+        ("CONTACTS", "m1", "h2"), ("CONTACTS", "m3", "h2"), ("LOCATED_IN", "h2", "b1")]
+    assert loaded.edges_of("h2", "LOCATED_IN")[0] == {"type": "LOCATED_IN", "source": "h2", "target": "b1"}
+    assert loaded.edges_of("nobody") == []
+
+
+def test_a_load_whose_check_fails_writes_nothing(loaded):
+    before, revision = snapshot(loaded), loaded.revision
+
+    def refuse():
+        raise OrgGraphError("outside")
+
+    with pytest.raises(OrgGraphError, match="outside"):
+        loaded.load(items({"nodes": [{"id": "h4", "kind": "Household"}], "edges": []}), check=refuse)
+    assert snapshot(loaded) == before and loaded.revision == revision
+
+
+def test_tokens_and_the_audit_log_on_every_backend(loaded):
+    from orggraph.access import audit, authenticate, create_token, revoke_token, scope_of, tokens
+
+    secret, token = create_token(loaded, "editor", ["g1"], pii=True)
+    assert authenticate(loaded, secret) == token and token.pii
+    assert sorted(scope_of(loaded, token.areas).households) == ["h1", "h2", "h3"]
+    audit(loaded, token, "GET /households", ["h2", "h1"])
+    audit(loaded, token, "GET /households/{id}", ["h1"])
+    assert [(r["seq"], r["records"]) for r in loaded.audit_rows()] == [(1, ["h1", "h2"]), (2, ["h1"])]
+    assert [r["seq"] for r in loaded.audit_rows(after=1)] == [2]
+    revoke_token(loaded, token.id)
+    assert authenticate(loaded, secret) is None and tokens(loaded)[0].revoked

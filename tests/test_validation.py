@@ -96,6 +96,12 @@ def test_unknown_kind_and_type(loaded):
     assert messages[1].startswith("edges[0], field type: unknown edge type 'KNOWS'; allowed: WITHIN, SUBORDINATE_TO")
 
 
+def test_a_kind_or_type_that_is_not_text(loaded):
+    messages = refused(loaded, {"nodes": [{"id": "x", "kind": ["Household"]}], "edges": [{"type": {}, "source": "m1", "target": "m2"}]})
+    assert messages[0].startswith("nodes[0], field kind: unknown node kind ['Household']")
+    assert messages[1].startswith("edges[0], field type: unknown edge type {}")
+
+
 @pytest.mark.parametrize(
     "since, until, expected",
     [

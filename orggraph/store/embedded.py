@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
@@ -186,10 +187,23 @@ class EmbeddedStore:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not an orggraph store ({exc})") from exc
         self._index: Index | None = None
+        self._lock = threading.RLock()  # one writer at a time in this process
+        self._writer: sqlite3.Connection | None = None
+
+    def _write_conn(self) -> sqlite3.Connection:
+        """The connection that writes records, so that reads on the other never see a write half-done."""
+        if self._writer is None:
+            self._writer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            self._writer.execute("PRAGMA synchronous = FULL")
+            self._writer.execute("PRAGMA cache_size = -262144")  # 256 MiB, so a large load rarely spills
+            self._writer.execute("PRAGMA temp_store = MEMORY")
+        return self._writer
 
     # -- life cycle -----------------------------------------------------------------------------------
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
         self._conn.close()
 
     def __enter__(self) -> "EmbeddedStore":
@@ -207,13 +221,17 @@ class EmbeddedStore:
 
     # -- writing --------------------------------------------------------------------------------------
 
-    def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100) -> LoadReport:
+    def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100,
+             check: Callable[[], None] | None = None) -> LoadReport:
         """Add records in one transaction: all of them, or none if any is invalid.
 
         Parameters
         ----------
         items : iterable of (what, where, record)
             As the readers in :mod:`orggraph.io` yield them.
+        check : callable, optional
+            Called once every record is valid and before anything is committed; if it raises, nothing
+            is written (the API checks here that a change stays within the token's scope).
 
         Returns
         -------
@@ -224,10 +242,15 @@ class EmbeddedStore:
         InvalidRecords
             Naming each bad record, field and fault; the store is left exactly as it was.
         """
-        conn = self._conn
+        with self._lock:
+            return self._load(items, batch_size, max_errors, check)
+
+    def _load(self, items: Iterable[Item], batch_size: int | None, max_errors: int,
+              check: Callable[[], None] | None) -> LoadReport:
+        conn = self._write_conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            before_nodes, before_edges = self._totals()
+            before_nodes, before_edges = self._totals(conn)
             empty = before_nodes == 0 and before_edges == 0
             if empty:  # build the secondary indexes once at the end: sorting beats row-by-row upkeep
                 for name in _INDEX_NAMES:
@@ -236,10 +259,12 @@ class EmbeddedStore:
             loader = Loader(_Sink(conn), store_empty=empty, batch_size=batch_size or 5000, max_errors=max_errors)
             loader.add_all(items)
             report = loader.finish()
+            if check is not None:
+                check()
             if empty:
                 for statement in _INDEXES.strip().splitlines():  # executescript would commit first
                     conn.execute(statement)
-            after_nodes, after_edges = self._totals()
+            after_nodes, after_edges = self._totals(conn)
             report.added_nodes = after_nodes - before_nodes
             report.added_edges = after_edges - before_edges
             report.changed = conn.total_changes - changes - report.added_nodes - report.added_edges
@@ -253,9 +278,69 @@ class EmbeddedStore:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # fold a large load into the main file now
         return report
 
-    def _totals(self) -> tuple[int, int]:
-        nodes = self._conn.execute("SELECT count(*) FROM nodes").fetchone()[0]
-        edges = self._conn.execute("SELECT count(*) FROM edges").fetchone()[0]
+    def delete(self, nodes: Iterable[str] = (), edges: Iterable[dict[str, Any]] = ()) -> dict[str, int]:
+        """Remove nodes, with every edge from or to them, and edges, in one transaction.
+
+        An edge is named by ``type``, ``source``, ``target`` and ``since`` (absent when it has none).
+        To end a relation rather than erase it, load the edge again with an ``until``.
+
+        Returns
+        -------
+        dict
+            ``{"nodes": removed, "edges": removed}``, the edges of removed nodes included.
+
+        Raises
+        ------
+        NotFound
+            If a node or an edge does not exist; nothing is removed.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> store = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "d.db"))
+        >>> _ = store.load([("node", "1", {"id": "c1", "kind": "Area", "name": "桂花社区", "level": "community"}),
+        ...                 ("node", "2", {"id": "h1", "kind": "Household"}),
+        ...                 ("edge", "3", {"type": "LOCATED_IN", "source": "h1", "target": "c1"})])
+        >>> store.delete(nodes=["h1"])
+        {'nodes': 1, 'edges': 1}
+        >>> store.delete(nodes=["h1"])
+        Traceback (most recent call last):
+        ...
+        orggraph.exceptions.NotFound: no node with id 'h1'
+        """
+        with self._lock:
+            conn = self._write_conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                removed_edges = 0
+                for edge in edges:
+                    key = (edge.get("type"), edge.get("source"), edge.get("target"), edge.get("since") or "")
+                    cursor = conn.execute("DELETE FROM edges WHERE type = ? AND source = ? AND target = ? AND since = ?", key)
+                    if cursor.rowcount != 1:
+                        raise NotFound(f"no {key[0]} edge from {key[1]!r} to {key[2]!r}"
+                                       + (f" since {key[3]}" if key[3] else " without a since"))
+                    removed_edges += 1
+                removed_nodes = 0
+                for node_id in dict.fromkeys(nodes):
+                    if conn.execute("DELETE FROM nodes WHERE id = ?", (node_id,)).rowcount != 1:
+                        raise NotFound(f"no node with id {node_id!r}")
+                    removed_nodes += 1
+                    removed_edges += conn.execute("DELETE FROM edges WHERE source = ?1 OR target = ?1", (node_id,)).rowcount
+                if removed_nodes or removed_edges:
+                    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return {"nodes": removed_nodes, "edges": removed_edges}
+
+    def kinds_of(self, ids: Iterable[str]) -> dict[str, str]:
+        """The kind of each of these ids that names a node in the store."""
+        return _Sink(self._conn).kinds_of(list(ids))
+
+    def _totals(self, conn: sqlite3.Connection) -> tuple[int, int]:
+        nodes = conn.execute("SELECT count(*) FROM nodes").fetchone()[0]
+        edges = conn.execute("SELECT count(*) FROM edges").fetchone()[0]
         return nodes, edges
 
     # -- the queries' index ----------------------------------------------------------------------------
@@ -266,17 +351,23 @@ class EmbeddedStore:
         Kept in memory while the revision holds, saved in the store file so that a reopened store
         has it back at once, and rebuilt from the records after a load changed anything.
         """
-        conn = self._conn
         revision = self.revision
         if self._index is not None and self._index.revision == revision:
             return self._index
-        row = conn.execute("SELECT data FROM index_cache WHERE revision = ?", (revision,)).fetchone()
+        with self._lock:  # one build at a time; the others wait for it
+            if self._index is not None and self._index.revision == revision:
+                return self._index
+            return self._build_index(revision)
+
+    def _build_index(self, revision: int) -> Index:
+        row = self._conn.execute("SELECT data FROM index_cache WHERE revision = ?", (revision,)).fetchone()
         if row is not None:
             self._index = Index.from_bytes(row[0])
             return self._index
-        conn.execute("BEGIN")  # one consistent read of the records
+        conn = self._write_conn()
+        conn.execute("BEGIN")  # one consistent read of the records, without holding up writers meanwhile
         try:
-            revision = self.revision
+            revision = int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
             nodes = ((i, k, orjson.loads(p)) for i, k, p in conn.execute("SELECT id, kind, props FROM nodes ORDER BY id"))
             edges = (
                 (t, s, d, a or None, b, orjson.loads(p) if p != "{}" else {})
@@ -287,7 +378,7 @@ class EmbeddedStore:
             conn.execute("COMMIT")
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if self.revision == revision:
+            if int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0]) == revision:
                 conn.execute("DELETE FROM index_cache")
                 conn.execute("INSERT INTO index_cache VALUES (?, ?)", (revision, index.to_bytes()))
             conn.execute("COMMIT")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 import tempfile
-from typing import Any, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 from urllib.parse import unquote, urlparse
 
 import orjson
@@ -218,6 +218,17 @@ def _edge_row(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _edge(type_: str, source: str, target: str, since: str, until: str | None, props: str) -> dict[str, Any]:
+    """An edge as the store protocol returns it, from what a query read of it."""
+    edge: dict[str, Any] = {"type": type_, "source": source, "target": target}
+    if since:
+        edge["since"] = since
+    if until:
+        edge["until"] = until
+    edge.update(orjson.loads(props))
+    return edge
+
+
 class _Spool:
     """The sink of a server load: validated rows wait in a temporary file until the whole load is valid."""
 
@@ -293,6 +304,7 @@ class ServerStore:
     def __init__(self, conn: Connection, *, schema: bool = True):
         self.conn = conn
         self._ensure_schema(schema)
+        self._index: Any = None
 
     # -- life cycle -----------------------------------------------------------------------------------
 
@@ -337,10 +349,13 @@ class ServerStore:
 
     # -- writing --------------------------------------------------------------------------------------
 
-    def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100) -> LoadReport:
+    def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100,
+             check: Callable[[], None] | None = None) -> LoadReport:
         """Add records: validated in full first, then written in batches (see the class).
 
         ``batch_size`` sets the validation batches; the write batches are the connection's setting.
+        ``check`` is called once every record is valid and before the first write; if it raises,
+        nothing is written.
         """
         before = self._totals()
         spool = _Spool(self)
@@ -349,6 +364,8 @@ class ServerStore:
                             max_errors=max_errors)
             loader.add_all(items)
             report = loader.finish()
+            if check is not None:
+                check()
             written = self.conn.write_all(spool.replay()) if spool.batches else 0
             if written:
                 self.conn.write(f"MATCH (m:{_META} {{id: 'meta'}}) SET m.revision = m.revision + 1")
@@ -364,12 +381,111 @@ class ServerStore:
         counts = self.counts()
         return sum(counts["nodes"].values()), sum(counts["edges"].values())
 
+    def delete(self, nodes: Iterable[str] = (), edges: Iterable[dict[str, Any]] = ()) -> dict[str, int]:
+        """Remove nodes, with every edge from or to them, and edges (see :meth:`EmbeddedStore.delete`).
+
+        Everything named is checked to exist before the first removal; on Neo4j the removals are one
+        transaction, on FalkorDB one statement per kind and type.
+        """
+        node_ids = list(dict.fromkeys(nodes))
+        kinds = self._kinds_of(node_ids) if node_ids else {}
+        for node_id in node_ids:
+            if node_id not in kinds:
+                raise NotFound(f"no node with id {node_id!r}")
+        by_type: dict[str, list[dict[str, str]]] = {}
+        named: set[tuple[str, int]] = set()  # the edges named, as (type, internal id)
+        for edge in edges:
+            type_ = edge.get("type")
+            if type_ not in ENDPOINTS:
+                raise NotFound(f"no {type_} edge: unknown edge type; allowed: {', '.join(EDGE_TYPES)}")
+            by_type.setdefault(type_, []).append(
+                {"source": edge.get("source"), "target": edge.get("target"), "since": edge.get("since") or ""})
+        for type_, rows in by_type.items():
+            source, target = ENDPOINTS[type_]
+            found = set()
+            for s_id, t_id, since, rel in self.conn.read(
+                    statement("find_edges", type=type_, source=source, target=target), {"rows": rows}):
+                found.add((s_id, t_id, since))
+                named.add((type_, rel))
+            for r in rows:
+                if (r["source"], r["target"], r["since"]) not in found:
+                    raise NotFound(f"no {type_} edge from {r['source']!r} to {r['target']!r}"
+                                   + (f" since {r['since']}" if r["since"] else " without a since"))
+        # households whose location changes: h.home and h.homes are kept in step after the removal
+        rehome = {r["source"] for r in by_type.get("LOCATED_IN", [])}
+        gone_areas = [i for i in node_ids if kinds[i] == "Area"]
+        if gone_areas:
+            rehome |= {h for (h,) in self.conn.read(
+                "UNWIND $ids AS id MATCH (h:Household)-[:LOCATED_IN]->(:Area {id: id}) RETURN h.id", {"ids": gone_areas})}
+        rehome -= set(node_ids)
+        writes: list[tuple[str, dict[str, Any]]] = []
+        for type_, rows in by_type.items():
+            source, target = ENDPOINTS[type_]
+            writes.append((statement("delete_edges", type=type_, source=source, target=target), {"rows": rows}))
+        per_kind: dict[str, list[str]] = {}
+        for node_id in node_ids:
+            per_kind.setdefault(kinds[node_id], []).append(node_id)
+        attached = set(named)
+        for kind, ids in per_kind.items():
+            attached |= {(t, rel) for t, rel in self.conn.read(
+                f"UNWIND $ids AS id MATCH (n:{kind} {{id: id}})-[r]-() RETURN DISTINCT type(r), id(r)", {"ids": ids})}
+            writes.append((statement("delete_nodes", label=kind), {"ids": ids}))
+        if rehome:
+            writes.append((statement("set_home"), {"households": sorted(rehome)}))
+        if writes:
+            writes.append((f"MATCH (m:{_META} {{id: 'meta'}}) SET m.revision = m.revision + 1", {}))
+            self.conn.write_all(writes)
+        return {"nodes": len(node_ids), "edges": len(attached)}
+
+    def kinds_of(self, ids: Iterable[str]) -> dict[str, str]:
+        """The kind of each of these ids that names a node in the store."""
+        return self._kinds_of(list(ids))
+
     def _kinds_of(self, ids: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for kind in NODE_KINDS:
             for (node_id,) in self.conn.read(f"MATCH (n:{kind}) WHERE n.id IN $ids RETURN n.id", {"ids": ids}):
                 found[node_id] = kind
         return found
+
+    # -- the compact index (for the API's scopes) ----------------------------------------------------
+
+    def index(self) -> Any:
+        """The compact index of :mod:`orggraph.index`, read from the server and kept while the revision holds.
+
+        The queries on a server run in Cypher; the index serves what needs the whole network at hand at
+        once, such as an API token's scope.
+        """
+        from ..index import build_index
+
+        revision = self.revision
+        if self._index is None or self._index.revision != revision:
+            nodes = ((n.pop("id"), n.pop("kind"), n) for n in self.nodes())
+            edges = ((e.pop("type"), e.pop("source"), e.pop("target"), e.pop("since", None), e.pop("until", None), e)
+                     for e in self.edges())
+            self._index = build_index(nodes, edges, revision)
+        return self._index
+
+    # -- tokens and the audit log (orggraph.access) ------------------------------------------------------
+
+    def save_token(self, row: dict[str, Any]) -> None:
+        self.conn.write(statement("token_save"), {**row, "areas": orjson.dumps(row["areas"]).decode(), "pii": bool(row["pii"])})
+
+    def token_rows(self) -> list[dict[str, Any]]:
+        return [{"id": i, "hash": h, "role": r, "areas": orjson.loads(a), "pii": bool(p), "created": c, "revoked": v}
+                for i, h, r, a, p, c, v in self.conn.read(statement("token_rows"))]
+
+    def revoke_token(self, token_id: str, when: str) -> bool:
+        rows = self.conn.write(statement("token_revoke"), {"id": token_id, "when": when})
+        return bool(rows and rows[0][0])
+
+    def append_audit(self, at: str, token: str, route: str, records: list[str]) -> None:
+        self.conn.write(statement("audit_append"),
+                        {"at": at, "token": token, "route": route, "records": orjson.dumps(records).decode()})
+
+    def audit_rows(self, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self.conn.read(statement("audit_rows"), {"after": after, "limit": limit})
+        return [{"seq": q, "at": a, "token": t, "route": r, "records": orjson.loads(rec)} for q, a, t, r, rec in rows]
 
     # -- reading --------------------------------------------------------------------------------------
 
@@ -417,17 +533,28 @@ class ServerStore:
                     "ORDER BY s.id, d.id, r.since SKIP $skip LIMIT $page",
                     {"skip": skip, "page": page},
                 )
-                for s, d, since, until, props in rows:
-                    edge: dict[str, Any] = {"type": t, "source": s, "target": d}
-                    if since:
-                        edge["since"] = since
-                    if until:
-                        edge["until"] = until
-                    edge.update(orjson.loads(props))
-                    yield edge
+                for row in rows:
+                    yield _edge(t, *row)
                 if len(rows) < page:
                     break
                 skip += page
+
+    def edges_of(self, node_id: str, type_: str | None = None) -> list[dict[str, Any]]:
+        """The edges from or to one node (of one type), sorted as :meth:`edges` sorts them."""
+        if type_ is not None and type_ not in EDGE_TYPES:
+            raise ValueError(f"unknown edge type {type_!r}; allowed: {', '.join(EDGE_TYPES)}")
+        kind = self._kinds_of([node_id]).get(node_id)
+        out: list[dict[str, Any]] = []
+        for t, (source, target) in ENDPOINTS.items():
+            if kind is None or (type_ and t != type_):
+                continue
+            for end, pattern in (("source", f"(s:{source} {{id: $id}})-[r:{t}]->(d:{target})"),
+                                 ("target", f"(s:{source})-[r:{t}]->(d:{target} {{id: $id}})")):
+                if (source if end == "source" else target) != kind:
+                    continue
+                out += [_edge(t, *row) for row in self.conn.read(
+                    f"MATCH {pattern} RETURN s.id, d.id, r.since, r.until, r.props", {"id": node_id})]
+        return sorted(out, key=lambda e: (e["type"], e["source"], e["target"], e.get("since", "")))
 
     def counts(self) -> dict[str, dict[str, int]]:
         nodes = {}

@@ -1,0 +1,4 @@
+// Every token, oldest first.
+MATCH (t:OrgGraphToken)
+RETURN t.id, t.hash, t.role, t.areas, t.pii, t.created, t.revoked
+ORDER BY t.seq
