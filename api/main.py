@@ -6,7 +6,7 @@ import logging
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException
 
 from ..store import open_store
 from . import errors
@@ -22,6 +22,41 @@ __all__ = ["create_app"]
 log = logging.getLogger("orggraph.api")
 
 
+class BodyLimit:
+    """Refuse request bodies over a size, declared (Content-Length) or streamed, with a 413.
+
+    A plain ASGI middleware: it costs a request next to nothing, where an ``@app.middleware("http")``
+    function runs each request in a task of its own.
+    """
+
+    def __init__(self, app: Any, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            return await self._refuse(scope, receive, send)
+        seen = 0
+
+        async def counted() -> dict:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise HTTPException(413, self._message())
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _message(self) -> str:
+        return f"the request body is larger than {self.max_bytes} bytes"
+
+    async def _refuse(self, scope: dict, receive: Any, send: Any) -> None:
+        await errors.error(413, self._message())(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
     """The API for one store: the settings' store (embedded or a server), or one handed in."""
     settings = settings or Settings()
@@ -33,6 +68,7 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
                                               password=settings.password, database=settings.database)
         app.state.settings = settings
         app.state.scopes = {}
+        app.state.coverage = {}  # the whole network's coverage, by revision, day and members unavailable
         log.info("orggraph API ready")  # never a record: nothing personal goes to the logs
         try:
             yield
@@ -45,14 +81,10 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
                               "Every request needs a bearer token; a token sees only what lies within its areas.")
     errors.install(app)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Any) -> Any:
-        size = request.headers.get("content-length")
-        if size is not None and size.isdigit() and int(size) > settings.max_body_bytes:
-            return errors.error(413, f"the request body is larger than {settings.max_body_bytes} bytes")
-        return await call_next(request)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
-    for router in [*(router_for(segment) for segment in KINDS), edges_router, questions_router, import_router,
+    # the questions first: a request is matched against the routes in order, and chains are the most asked
+    for router in [questions_router, *(router_for(segment) for segment in KINDS), edges_router, import_router,
                    admin_router]:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -1,11 +1,15 @@
 """API benchmark: the 200,000-household city behind a real uvicorn server, many clients at once.
 
-    python bench/api.py                        # 200,000 households, 50 clients, 30 seconds
+    python bench/api.py                        # 200,000 households, 50 clients, 30 seconds, one process
+    python bench/api.py --workers 2            # two server processes
+    python bench/api.py --rate 4               # each client asks 4 times a second, not as fast as it can
     python bench/api.py 20000 --clients 20 --seconds 10
 
-Each client keeps one HTTP/1.1 connection and asks, in a loop, for a random household's chain (19 times
-in 20) or coverage by community (1 in 20), with a token whose scope is the whole city. Requests go to
-127.0.0.1 only, and the run stops by itself. Prints throughput and latency percentiles per question.
+Each client keeps one HTTP/1.1 connection and asks for a random household's chain (19 times in 20) or
+coverage by community (1 in 20), with a token whose scope is the whole city: as fast as it can (a closed
+loop: each request waits for the one before) or, with --rate, on a fixed schedule, so that the latency
+is that of a server with that much traffic. Requests go to 127.0.0.1 only, and the run stops by itself.
+Prints throughput and latency percentiles per question.
 """
 
 from __future__ import annotations
@@ -31,11 +35,15 @@ from orggraph.store.local import free_port  # noqa: E402
 
 
 async def client(port: int, token: str, households: list[str], deadline: float, seed: int,
-                 results: dict[str, list[float]], errors: list[int]) -> None:
+                 results: dict[str, list[float]], errors: list[int], rate: float = 0.0) -> None:
     rng = random.Random(seed)
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    due = time.perf_counter() + (rng.random() / rate if rate else 0.0)  # spread the clients' first requests
     try:
         while time.perf_counter() < deadline:
+            if rate:
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                due += 1 / rate
             if rng.random() < 0.05:
                 kind, path = "coverage", "/coverage?level=community"
             else:
@@ -62,12 +70,13 @@ async def client(port: int, token: str, households: list[str], deadline: float, 
         writer.close()
 
 
-async def load(port: int, token: str, households: list[str], clients: int, seconds: float) -> tuple[dict, list, float]:
+async def load(port: int, token: str, households: list[str], clients: int, seconds: float,
+               rate: float) -> tuple[dict, list, float]:
     results: dict[str, list[float]] = {"chain": [], "coverage": []}
     errors: list[int] = []
     start = time.perf_counter()
     deadline = start + seconds
-    await asyncio.gather(*(client(port, token, households, deadline, i, results, errors) for i in range(clients)))
+    await asyncio.gather(*(client(port, token, households, deadline, i, results, errors, rate) for i in range(clients)))
     return results, errors, time.perf_counter() - start
 
 
@@ -76,6 +85,9 @@ def main() -> None:
     parser.add_argument("households", nargs="?", type=int, default=200_000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (orggraph serve --workers)")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="requests a second per client; 0 (the default): as fast as each client can")
     parser.add_argument("--folder", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
@@ -86,7 +98,8 @@ def main() -> None:
         households = sorted({e["source"] for e in store.edges("LOCATED_IN")})  # unlocated ones are in no scope
         store.index()
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port), "--db", str(db)],
+    server = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port), "--db", str(db),
+                               "--workers", str(args.workers)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
@@ -97,13 +110,16 @@ def main() -> None:
             except OSError:
                 time.sleep(0.1)
         warm = urllib.request.Request(url + "/coverage?level=community", headers={"Authorization": f"Bearer {token}"})
-        urllib.request.urlopen(warm, timeout=120).read()  # the token's scope is worked out once, on first use
-        results, errors, elapsed = asyncio.run(load(port, token, households, args.clients, args.seconds))
+        for _ in range(4 * args.workers):  # each worker works out the token's scope once, on first use
+            urllib.request.urlopen(warm, timeout=120).read()
+        results, errors, elapsed = asyncio.run(load(port, token, households, args.clients, args.seconds, args.rate))
     finally:
         server.terminate()
         server.wait(timeout=30)
     total = sum(len(v) for v in results.values())
-    print(f"{args.households:,} households; {args.clients} clients for {elapsed:.1f} s against one uvicorn process; "
+    pace = f"each {args.rate:g} requests a second" if args.rate else "each as fast as it can"
+    print(f"{args.households:,} households; {args.clients} clients ({pace}) for {elapsed:.1f} s against "
+          f"{args.workers} uvicorn process{'es' if args.workers > 1 else ''}; "
           f"{total:,} requests, {total / elapsed:.0f} a second, {len(errors)} not 200\n")
     print("| question | requests | a second | median ms | p90 ms | p99 ms | max ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")

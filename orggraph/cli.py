@@ -513,6 +513,8 @@ def token_revoke(token_id: Annotated[str, typer.Argument(metavar="ID", help="The
 def serve(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="The port to listen on.")] = 8000,
     host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64,
+                                         help="Processes serving requests, each with the store open (one per core).")] = 1,
     db: Db = None,
     server: Server = None,
     user: User = None,
@@ -522,13 +524,17 @@ def serve(
     """Serve the HTTP API with uvicorn (OpenAPI docs at /docs). Every request needs a bearer token."""
     import uvicorn
 
-    from .api import create_app
     from .api.settings import Settings
 
-    settings = Settings(**{k: v for k, v in {"db": str(db) if db else None, "server": server, "user": user,
-                                               "password": password, "database": database}.items() if v})
+    given = {"db": str(Path(db).resolve()) if db else None, "server": server, "user": user, "password": password,
+             "database": database}
+    Settings(**{k: v for k, v in given.items() if v})  # a bad setting fails here, before a worker starts
+    for key, value in given.items():  # the workers read their settings from the environment
+        if value:
+            os.environ[f"ORGGRAPH_{key.upper()}"] = value
     # access logs name routes and ids only; nothing personal is ever in a URL the API serves
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run("orggraph.api.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info")
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -201,23 +202,32 @@ def test_every_route_keeps_to_the_token_s_scope(api):
 # -- the command and a real server ----------------------------------------------------------------------
 
 
-def test_token_commands_and_a_real_server(tmp_path):
+@pytest.mark.parametrize("backend", ["embedded", "falkordb"])
+def test_token_commands_and_a_real_server(backend, tmp_path, request):
+    """The commands and a real uvicorn server on loopback: on the store file with two worker processes,
+    and on a FalkorDB server with one."""
+    env, workers = {}, "2"
+    if backend == "falkordb":
+        env, workers = {"ORGGRAPH_SERVER": request.getfixturevalue("falkordb_server"),
+                        "ORGGRAPH_DATABASE": f"api_{tmp_path.name[-8:]}"}, "1"
     (tmp_path / "street.json").write_text(json.dumps(two_communities(), ensure_ascii=False), encoding="utf-8")
-    assert run_cli("load", "street.json", cwd=tmp_path).returncode == 0
-    created = run_cli("token", "create", "--role", "viewer", "--area", "c1", cwd=tmp_path)
+    assert run_cli("load", "street.json", cwd=tmp_path, env=env).returncode == 0
+    created = run_cli("token", "create", "--role", "viewer", "--area", "c1", cwd=tmp_path, env=env)
     assert created.returncode == 0, created.stderr
     secret = created.stdout.strip()
     assert re.fullmatch(r"og_[A-Za-z0-9_-]{40,}", secret), "the token alone on stdout"
-    assert run_cli("token", "create", "--role", "boss", "--area", "c1", cwd=tmp_path).returncode == 2
-    assert run_cli("token", "create", "--role", "viewer", "--area", "nowhere", cwd=tmp_path).returncode == 2
-    listed = json.loads(run_cli("token", "list", "--json", cwd=tmp_path).stdout)
-    assert [(t["role"], t["areas"]) for t in listed] == [("viewer", ["c1"])]
+    assert run_cli("token", "create", "--role", "boss", "--area", "c1", cwd=tmp_path, env=env).returncode == 2
+    assert run_cli("token", "create", "--role", "viewer", "--area", "nowhere", cwd=tmp_path, env=env).returncode == 2
+    editor = run_cli("token", "create", "--role", "editor", "--area", "c1", cwd=tmp_path, env=env).stdout.strip()
+    listed = json.loads(run_cli("token", "list", "--json", cwd=tmp_path, env=env).stdout)
+    assert [(t["role"], t["areas"]) for t in listed] == [("viewer", ["c1"]), ("editor", ["c1"])]
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port)], cwd=tmp_path,
+    proc = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port), "--workers", workers],
+                            cwd=tmp_path, env={**os.environ, **env},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        for _ in range(200):
             try:
                 urllib.request.urlopen(url + "/openapi.json", timeout=1)
                 break
@@ -226,7 +236,14 @@ def test_token_commands_and_a_real_server(tmp_path):
         request = urllib.request.Request(url + "/households/h1", headers={"Authorization": f"Bearer {secret}"})
         body = json.loads(urllib.request.urlopen(request, timeout=5).read())
         assert body["id"] == "h1" and body["phone"] == "139****2222"
-        assert run_cli("token", "revoke", listed[0]["id"], cwd=tmp_path).returncode == 0
+        contact = urllib.request.Request(url + "/edges", method="POST", headers={
+            "Authorization": f"Bearer {editor}", "Content-Type": "application/json"},
+            data=json.dumps({"type": "CONTACTS", "source": "m1", "target": "h3"}).encode())
+        assert urllib.request.urlopen(contact, timeout=10).status == 201
+        covered = urllib.request.Request(url + f"/coverage?as_of={DAY}", headers={"Authorization": f"Bearer {secret}"})
+        for _ in range(4):  # whichever worker answers sees the change
+            assert json.loads(urllib.request.urlopen(covered, timeout=10).read())["covered"] == 2
+        assert run_cli("token", "revoke", listed[0]["id"], cwd=tmp_path, env=env).returncode == 0
         with pytest.raises(urllib.error.HTTPError) as info:
             urllib.request.urlopen(request, timeout=5)
         assert info.value.code == 401

@@ -22,7 +22,7 @@ _store = EmbeddedStore(_folder / "api.db")
 _store.load(items(two_communities()))
 _tokens = {role: create_token(_store, role, ["c1"])[0] for role in ("viewer", "editor", "admin")}
 app = create_app(store=_store)
-app.state.store, app.state.settings, app.state.scopes = _store, Settings(), {}  # what the lifespan would set
+app.state.store, app.state.settings, app.state.scopes, app.state.coverage = _store, Settings(), {}, {}  # what the lifespan would set
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
