@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 __all__ = ["NodePublic", "NodeCreate", "NodeUpdate", "EdgePublic", "EdgeCreate", "Removed", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE",
            "ErrorPublic", "ERROR_RESPONSES"]
@@ -33,11 +33,34 @@ Text = Annotated[str, StringConstraints(max_length=40)]
 Day = Annotated[str, StringConstraints(max_length=10), Field(description="YYYY-MM-DD")]
 
 
-class EdgeCreate(BaseModel):
+MAX_TEXT = 2000  # the longest text a property may hold
+MAX_ITEMS = 100  # the most items a list property may hold
+
+
+class _Properties(BaseModel):
+    """A record with properties of its own beyond the declared fields, each held to the limits."""
+
+    model_config = ConfigDict(extra="allow")
+
+    @model_validator(mode="after")
+    def _limits(self) -> "_Properties":
+        for name, value in (self.model_extra or {}).items():
+            if len(name) > 100:
+                raise ValueError(f"a property name is longer than 100 characters: {name[:20]!r}...")
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, (dict, list)):
+                    raise ValueError(f"property {name!r}: a value is a number, text, true/false or a list of those")
+                if isinstance(item, str) and len(item) > MAX_TEXT:
+                    raise ValueError(f"property {name!r}: text longer than {MAX_TEXT} characters")
+            if isinstance(value, list) and len(value) > MAX_ITEMS:
+                raise ValueError(f"property {name!r}: more than {MAX_ITEMS} items")
+        return self
+
+
+class EdgeCreate(_Properties):
     """An edge to add, or to change if one with this type, source, target and since exists (its until and
     properties are replaced). Checked as a load checks it."""
 
-    model_config = ConfigDict(extra="allow")
     type: Text
     source: Id
     target: Id
@@ -45,19 +68,16 @@ class EdgeCreate(BaseModel):
     until: Day | None = None
 
 
-class NodeCreate(BaseModel):
+class NodeCreate(_Properties):
     """A node to add: its id and properties, and the edges that place it within the token's areas (a
     household's LOCATED_IN, a member's CONTACTS or ASSIGNED_TO, ...). Checked as a load checks it."""
 
-    model_config = ConfigDict(extra="allow")
     id: Id
     edges: list[EdgeCreate] = Field(default_factory=list, max_length=100)
 
 
-class NodeUpdate(BaseModel):
+class NodeUpdate(_Properties):
     """A node's properties, all of them: what is left out is removed (the id and kind stay)."""
-
-    model_config = ConfigDict(extra="allow")
 
 
 class Removed(BaseModel):

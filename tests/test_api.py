@@ -359,3 +359,11 @@ def test_a_workbook_upload_imports_and_names_the_cell_at_fault(api, tmp_path):
     write_workbook([{"id": "h8", "kind": "Household", "people": 0}], [], bad)
     [detail] = post_import(api, "editor", bad.read_bytes(), xlsx).json()["error"]["details"]
     assert detail["where"].startswith("sheet ") and "people" in detail["field"] and "at least 1" in detail["message"]
+
+
+def test_property_values_are_held_to_limits(api):
+    long = send(api, "put", "/households/h1", json={"note": "长" * 2001})
+    assert long.status_code == 422 and "longer than 2000 characters" in json.dumps(long.json(), ensure_ascii=False)
+    nested = send(api, "post", "/edges", json={"type": "CONTACTS", "source": "m1", "target": "h3", "x": {"a": 1}})
+    assert nested.status_code == 422
+    assert send(api, "put", "/households/h1", json={"flags": ["elderly_alone"] * 101}).status_code == 422
