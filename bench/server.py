@@ -88,6 +88,9 @@ def main() -> None:
         t_e, gaps_e = timed(lambda: gaps(embedded, as_of=AS_OF))
         assert gaps_s == gaps_e, "the backends disagree on gaps"
         rows.append(("gaps", t_s, t_e))
+        t_s, index_s = timed(server.index)  # what an API process reads once a revision, for tokens' scopes
+        assert index_s.ids == embedded.index().ids, "the backends disagree on the network's nodes"
+        rows.append(("the whole network read into the index (the API's scopes)", t_s, None))
         print(f"{args.households:,} households, {report.records:,} records; {server.conn.dialect} at {server_uri}"
               f"{memory}; answers checked equal on both backends\n")
         print("| question | FalkorDB | embedded | ratio |")

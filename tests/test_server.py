@@ -60,6 +60,19 @@ def test_parity_on_a_generated_city(pair, day):
     assert incident(server, grids, as_of=day) == incident(embedded, grids, as_of=day)
 
 
+def test_the_index_read_from_the_server_is_the_embedded_one(pair):
+    """What the API works tokens' scopes out from is the same network, node for node and edge for edge."""
+    from orggraph.access import scope_of
+
+    embedded, server = pair
+    a, b = server.index(), embedded.index()
+    assert a.ids == b.ids and (a.kinds == b.kinds).all()
+    for type_, edges in b.edges.items():
+        for field in ("source", "target", "since", "until"):
+            assert (getattr(a.edges[type_], field) == getattr(edges, field)).all(), (type_, field)
+    assert scope_of(server, ["s001c1"]) == scope_of(embedded, ["s001c1"])
+
+
 def test_every_cypher_file_is_used_and_every_name_resolves():
     sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "orggraph").rglob("*.py"))
     # every name the code hands to statement(...), directly or through a helper, is a string literal

@@ -460,9 +460,18 @@ class ServerStore:
 
         revision = self.revision
         if self._index is None or self._index.revision != revision:
-            nodes = ((n.pop("id"), n.pop("kind"), n) for n in self.nodes())
-            edges = ((e.pop("type"), e.pop("source"), e.pop("target"), e.pop("since", None), e.pop("until", None), e)
-                     for e in self.edges())
+            # one query a kind and a type, unordered: paging in id order, as nodes() and edges() do for an
+            # export, costs the server a sort a page (40 s against 4 s for 200,000 households)
+            nodes = []
+            for kind in NODE_KINDS:
+                nodes += [(i, kind, orjson.loads(p)) for i, p in self.conn.read(f"MATCH (n:{kind}) RETURN n.id, n.props")]
+            nodes.sort(key=lambda n: n[0])
+            edges = []
+            for t, (source, target) in ENDPOINTS.items():
+                rows = self.conn.read(f"MATCH (s:{source})-[r:{t}]->(d:{target}) RETURN s.id, d.id, r.since, r.until, r.props")
+                rows.sort(key=lambda r: (r[0], r[1], r[2]))  # in key order, as the embedded store reads them
+                edges += [(t, s_id, d_id, since or None, until, orjson.loads(p) if p != "{}" else {})
+                          for s_id, d_id, since, until, p in rows]
             self._index = build_index(nodes, edges, revision)
         return self._index
 
