@@ -124,10 +124,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
              response_class=Response, responses={200: {"content": {XLSX: {}}}})
 def incidents_xlsx(body: IncidentCreate, store: StoreDep, token: TokenDep, scope: ScopeDep) -> Response:
     sheet = _incident(store, scope, body)
-    index = store.index() if hasattr(store, "index") else None
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "call-sheet.xlsx")
-        incident_workbook(sheet, Namer(store, index, unmask=token.pii), path)
+        incident_workbook(sheet, Namer.of(store, unmask=token.pii), path)
         data = open(path, "rb").read()
     if token.pii:
         people = [e["household"] for e in sheet["entries"]]

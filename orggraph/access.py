@@ -143,9 +143,11 @@ class Scope:
 
 
 def scope_of(store: Any, areas: Iterable[str]) -> Scope:
-    """The :class:`Scope` of some areas, from the store's index."""
-    from .queries._view import View
+    """The :class:`Scope` of some areas: from the index on the embedded store, in Cypher on a server."""
+    from .queries._view import View, on_server
 
+    if on_server(store):
+        return _scope_on_server(store, list(areas))
     index = store.index()
     view = View(index)
     n = index.n
@@ -180,10 +182,33 @@ def scope_of(store: Any, areas: Iterable[str]) -> Scope:
                  named(units, UNIT))
 
 
+def _scope_on_server(store: Any, areas: list[str]) -> Scope:
+    """The scope read from the server: a few queries over what lies within the areas, not the whole network."""
+    from .store.server import statement
+
+    read = store.conn.read
+    inside, governed = set(), set()
+    for area, within in read(statement("scope_areas"), {"areas": areas}):
+        (inside if within else governed).add(area)
+    governed |= inside
+    found: dict[str, set[str]] = {"Household": set(), "Org": set(), "Member": set()}
+    for kind, node_id in read(statement("scope_people"), {"inside": sorted(inside), "governed": sorted(governed)}):
+        found[kind].add(node_id)
+    units = {u for (u,) in read(statement("scope_units"), {"members": sorted(found["Member"])})}
+    return Scope(frozenset(inside), frozenset(found["Household"]), frozenset(found["Org"]),
+                 frozenset(found["Member"]), frozenset(units))
+
+
 def roots(store: Any, areas: Iterable[str]) -> list[str]:
     """The areas that lie within no other of them (so that totals count each household once)."""
-    from .queries._view import View
+    from .queries._view import View, on_server
 
+    if on_server(store):
+        from .store.server import statement
+
+        chosen = set(areas)
+        above = {a for a, up in store.conn.read(statement("area_roots"), {"areas": sorted(chosen)}) if up in chosen}
+        return sorted(chosen - above)
     view = View(store.index())
     numbers = {a: view.area_number(a) for a in set(areas)}
     chosen = set(numbers.values())

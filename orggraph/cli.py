@@ -92,7 +92,7 @@ def _ids(value: str | None) -> list[str]:
 def _namer(store: Any, unmask: bool) -> Any:
     from .report import Namer
 
-    return Namer(store, store.index() if hasattr(store, "index") else None, unmask=unmask)
+    return Namer.of(store, unmask=unmask)
 
 
 def _fail(code: int, message: str) -> None:

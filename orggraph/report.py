@@ -42,6 +42,13 @@ class Namer:
         self.index = index
         self.unmask = unmask
 
+    @classmethod
+    def of(cls, store: Any, unmask: bool = False) -> "Namer":
+        """A namer for a store: with the index the embedded store keeps at hand; a server is asked."""
+        from .store.embedded import EmbeddedStore
+
+        return cls(store, store.index() if isinstance(store, EmbeddedStore) else None, unmask=unmask)
+
     def name(self, node_id: str | None) -> str:
         if node_id is None:
             return ""

@@ -61,8 +61,8 @@ def test_parity_on_a_generated_city(pair, day):
 
 
 def test_the_index_read_from_the_server_is_the_embedded_one(pair):
-    """What the API works tokens' scopes out from is the same network, node for node and edge for edge."""
-    from orggraph.access import scope_of
+    """The index read from a server is the embedded one, edge for edge; a token's scope is the same on both."""
+    from orggraph.access import roots, scope_of
 
     embedded, server = pair
     a, b = server.index(), embedded.index()
@@ -70,7 +70,12 @@ def test_the_index_read_from_the_server_is_the_embedded_one(pair):
     for type_, edges in b.edges.items():
         for field in ("source", "target", "since", "until"):
             assert (getattr(a.edges[type_], field) == getattr(edges, field)).all(), (type_, field)
-    assert scope_of(server, ["s001c1"]) == scope_of(embedded, ["s001c1"])
+    for areas in (["s001c1"], ["s001c1g02", "s001c1g05"], ["s001"]):  # worked out in Cypher on the server
+        assert scope_of(server, areas) == scope_of(embedded, areas), areas
+    named = ["s001", "s001c1", "s001c1g02", "s001c1g05"]
+    assert roots(server, named) == roots(embedded, named) == ["s001"]
+    assert roots(server, named[2:]) == roots(embedded, named[2:]) == ["s001c1g02", "s001c1g05"]
+    assert roots(server, named[1:3]) == roots(embedded, named[1:3]) == ["s001c1"]
 
 
 def test_every_cypher_file_is_used_and_every_name_resolves():

@@ -1,0 +1,25 @@
+// What lies within a token's areas, past the areas themselves (see orggraph.access.Scope), in one
+// row a node: the households located there, the organizations governing them or an area above, the
+// members who contact those households, live in them, are assigned there or hold posts in those
+// organizations, and the units those members come from. Every edge counts, whatever its dates.
+// $inside: [area id] within the token's areas; $governed: [area id] those and the areas above them
+// returns: kind, id
+MATCH (h:Household)-[:LOCATED_IN]->(a:Area)
+WHERE a.id IN $inside
+RETURN DISTINCT 'Household' AS kind, h.id AS id
+UNION
+MATCH (o:Org)-[:GOVERNS]->(a:Area)
+WHERE a.id IN $governed
+RETURN DISTINCT 'Org' AS kind, o.id AS id
+UNION
+MATCH (m:Member)-[:CONTACTS|RESIDES_IN]->(:Household)-[:LOCATED_IN]->(a:Area)
+WHERE a.id IN $inside
+RETURN DISTINCT 'Member' AS kind, m.id AS id
+UNION
+MATCH (m:Member)-[:ASSIGNED_TO]->(a:Area)
+WHERE a.id IN $inside
+RETURN DISTINCT 'Member' AS kind, m.id AS id
+UNION
+MATCH (m:Member)-[:HOLDS_POST]->(:Org)-[:GOVERNS]->(a:Area)
+WHERE a.id IN $governed
+RETURN DISTINCT 'Member' AS kind, m.id AS id
