@@ -56,6 +56,7 @@ def bench(households: int, folder: Path) -> dict:
     result: dict = {"households": households}
     with EmbeddedStore(db) as store:
         store._conn.execute("DELETE FROM index_cache")  # measure the first build honestly
+        store._conn.execute("DELETE FROM index_changes")
         result["index_build_s"], _ = timed(store.index)
     with EmbeddedStore(db) as store:
         result["reopen_index_s"], index = timed(store.index)
@@ -77,7 +78,32 @@ def bench(households: int, folder: Path) -> dict:
     members = [index.ids[m] for m in index.of_kind("Member").tolist()]
     gone = rng.sample(members, 1000)
     result["whatif_1000_unavailable_s"], _ = timed(lambda: coverage(index, as_of=AS_OF, unavailable=gone), repeat=3)
+    with EmbeddedStore(db) as store:
+        result.update(one_change(store))
     result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def one_change(store: EmbeddedStore) -> dict:
+    """A household added (placed and contacted), its chain asked for, and the household removed again."""
+    index = store.index()
+    building = next(a["id"] for a in store.nodes("Area") if a.get("level") == "building")
+    member = next(index.ids[m] for m in index.of_kind("Member").tolist() if not index.attrs["unavailable"][m])
+    new = "h-bench-one-change"
+    result = {}
+    start = time.perf_counter()
+    store.load([("node", "bench", {"id": new, "kind": "Household", "people": 2}),
+                ("edge", "bench", {"type": "LOCATED_IN", "source": new, "target": building}),
+                ("edge", "bench", {"type": "CONTACTS", "source": member, "target": new, "since": "2026-01-01"})])
+    result["change_add_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    chain = responsibility_chain(store, new, as_of=AS_OF)
+    result["change_first_chain_s"] = time.perf_counter() - start
+    assert [link["member"] for link in chain["links"]][:1] == [member], "the new household's contact heads its chain"
+    start = time.perf_counter()
+    store.delete(nodes=[new])
+    store.index()
+    result["change_remove_s"] = time.perf_counter() - start
     return result
 
 
@@ -90,12 +116,14 @@ def main() -> None:
     args.folder.mkdir(parents=True, exist_ok=True)
     results = [bench(n, args.folder) for n in args.sizes]
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}\n")
-    print("| households | areas | index build s | reopen index s | coverage all areas s | chain median ms | chain p99 ms | gaps s | what-if (1,000 unavailable) s | peak MiB |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| households | areas | index build s | reopen index s | coverage all areas s | chain median ms | chain p99 ms | gaps s | what-if (1,000 unavailable) s "
+          "| one change: add / first chain / remove s | peak MiB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r['households']:,} | {r['areas']:,} | {r['index_build_s']:.2f} | {r['reopen_index_s']:.2f} "
               f"| {r['coverage_all_areas_s']:.3f} | {r['chain_median_ms']:.3f} | {r['chain_p99_ms']:.3f} "
-              f"| {r['gaps_s']:.3f} | {r['whatif_1000_unavailable_s']:.3f} | {r['peak_mib']:.0f} |")
+              f"| {r['gaps_s']:.3f} | {r['whatif_1000_unavailable_s']:.3f} "
+              f"| {r['change_add_s']:.2f} / {r['change_first_chain_s']:.2f} / {r['change_remove_s']:.2f} | {r['peak_mib']:.0f} |")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

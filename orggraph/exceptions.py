@@ -10,6 +10,7 @@ __all__ = [
     "InvalidRecords",
     "NotFound",
     "StoreError",
+    "IndexOutOfStep",
     "StoreNotFound",
 ]
 
@@ -78,3 +79,7 @@ class StoreError(OrgGraphError):
 
 class StoreNotFound(StoreError, FileNotFoundError):
     """There is no store where one was expected to be read."""
+
+
+class IndexOutOfStep(StoreError):
+    """A change does not fit the query index it was to be applied to; the index must be built afresh."""

@@ -157,11 +157,12 @@ def test_the_index_is_kept_in_step_with_every_change(tmp_path):
         first = store.index()
         assert store.index() is first  # held while nothing changes
         store.load(items({"edges": [{"type": "CONTACTS", "source": "m2", "target": "h3", "since": "2025-01-01"}]}))
-        assert uncovered_households(store, as_of="2026-11-23") == ["h2"]  # rebuilt for the new revision
+        assert uncovered_households(store, as_of="2026-11-23") == ["h2"]  # carried to the new revision
         revision = store.revision
     with EmbeddedStore(path) as store:
-        cached = store._conn.execute("SELECT revision FROM index_cache").fetchall()
-        assert cached == [(revision,)]  # saved in the file, so a reopened store needs no rebuild
+        # saved in the file, whole and then the change, so a reopened store needs no rebuild
+        assert store._conn.execute("SELECT revision FROM index_cache").fetchall() == [(revision - 1,)]
+        assert store._conn.execute("SELECT revision FROM index_changes").fetchall() == [(revision,)]
         assert store.index().revision == revision
         assert uncovered_households(store, as_of="2026-11-23") == ["h2"]
 

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
-from ..exceptions import NotFound, StoreError
+from ..exceptions import IndexOutOfStep, NotFound, StoreError
 from ..index import Index, build_index
 from ..load import Item, Loader, LoadReport
 from ..model import EDGE_TYPES, NODE_KINDS
@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS edges (
 ) WITHOUT ROWID;
 -- the queries' compact index (orggraph.index), saved for the revision it was built from
 CREATE TABLE IF NOT EXISTS index_cache (revision INTEGER PRIMARY KEY, data BLOB NOT NULL);
+-- the changes since, one a revision (JSON), to carry that index forward (Index.updated)
+CREATE TABLE IF NOT EXISTS index_changes (revision INTEGER PRIMARY KEY, data BLOB NOT NULL);
 -- API tokens, kept only as hashes (orggraph.access)
 CREATE TABLE IF NOT EXISTS tokens (
     id      TEXT PRIMARY KEY,
@@ -76,6 +78,8 @@ _UPSERT_EDGE = (
     "WHERE edges.until IS NOT excluded.until OR edges.props IS NOT excluded.props"
 )
 _NODE_FIXED = ("id", "kind")
+_CARRY_AT_MOST = 100_000  # records a load may change and still carry the query index forward
+_LOG_AT_MOST = 16  # changes logged after the index was saved whole before it is saved whole again
 _EDGE_FIXED = ("type", "source", "target", "since", "until")
 
 
@@ -120,17 +124,43 @@ def _edge_rows(rows: list[dict[str, Any]]) -> list[tuple]:
     return out
 
 
-class _Sink:
-    """Receives a load's validated rows inside the store's open transaction."""
+def _save_whole(conn: sqlite3.Connection, index: Index) -> None:
+    """Save the query index whole, in place of the one saved before and the changes logged since."""
+    conn.execute("DELETE FROM index_changes")
+    conn.execute("DELETE FROM index_cache")
+    conn.execute("INSERT INTO index_cache VALUES (?, ?)", (index.revision, index.to_bytes()))
 
-    def __init__(self, conn: sqlite3.Connection):
+
+class _Sink:
+    """Receives a load's validated rows inside the store's open transaction.
+
+    Keeps what it wrote, up to ``keep`` rows, so that the store can carry its query index forward.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, keep: int = 0):
         self.conn = conn
+        self.keep = keep
+        self.nodes: list[tuple[str, str, dict[str, Any]]] | None = [] if keep else None
+        self.edges: list[tuple[str, str, str, str | None, str | None, dict[str, Any]]] | None = [] if keep else None
+
+    def _kept(self, count: int) -> bool:
+        if self.nodes is None or self.edges is None or len(self.nodes) + len(self.edges) + count > self.keep:
+            self.nodes = self.edges = None  # too many to be worth it: the index is built afresh
+            return False
+        return True
 
     def write_nodes(self, rows: list[dict[str, Any]]) -> None:
-        self.conn.executemany(_UPSERT_NODE, _node_rows(rows))
+        out = _node_rows(rows)
+        self.conn.executemany(_UPSERT_NODE, out)
+        if self._kept(len(rows)):
+            self.nodes.extend((r["id"], r["kind"], r) for r in rows)  # type: ignore[union-attr]
 
     def write_edges(self, rows: list[dict[str, Any]]) -> None:
-        self.conn.executemany(_UPSERT_EDGE, _edge_rows(rows))
+        out = _edge_rows(rows)
+        self.conn.executemany(_UPSERT_EDGE, out)
+        if self._kept(len(rows)):
+            self.edges.extend((r["type"], r["source"], r["target"], r.get("since"), r.get("until"), r)  # type: ignore[union-attr]
+                              for r in rows)
 
     def kinds_of(self, ids: list[str]) -> dict[str, str]:
         rows = self.conn.execute(
@@ -256,7 +286,9 @@ class EmbeddedStore:
                 for name in _INDEX_NAMES:
                     conn.execute(f"DROP INDEX {name}")
             changes = conn.total_changes
-            loader = Loader(_Sink(conn), store_empty=empty, batch_size=batch_size or 5000, max_errors=max_errors)
+            revision = int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+            sink = _Sink(conn, keep=0 if empty else _CARRY_AT_MOST)
+            loader = Loader(sink, store_empty=empty, batch_size=batch_size or 5000, max_errors=max_errors)
             loader.add_all(items)
             report = loader.finish()
             if check is not None:
@@ -268,12 +300,17 @@ class EmbeddedStore:
             report.added_nodes = after_nodes - before_nodes
             report.added_edges = after_edges - before_edges
             report.changed = conn.total_changes - changes - report.added_nodes - report.added_edges
+            carried = None
             if report.added_nodes or report.added_edges or report.changed:
                 conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+                if sink.nodes is not None and sink.edges is not None:
+                    carried = self._carry_index(conn, revision, nodes=sink.nodes, edges=sink.edges)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        if carried is not None:
+            self._index = carried
         if report.records > 100_000:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # fold a large load into the main file now
         return report
@@ -312,6 +349,9 @@ class EmbeddedStore:
             conn = self._write_conn()
             conn.execute("BEGIN IMMEDIATE")
             try:
+                revision = int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+                gone_edges: list[tuple[str, str, str, str | None]] = []
+                gone_nodes: list[str] = []
                 removed_edges = 0
                 for edge in edges:
                     key = (edge.get("type"), edge.get("source"), edge.get("target"), edge.get("since") or "")
@@ -319,19 +359,25 @@ class EmbeddedStore:
                     if cursor.rowcount != 1:
                         raise NotFound(f"no {key[0]} edge from {key[1]!r} to {key[2]!r}"
                                        + (f" since {key[3]}" if key[3] else " without a since"))
+                    gone_edges.append(key)
                     removed_edges += 1
                 removed_nodes = 0
                 for node_id in dict.fromkeys(nodes):
                     if conn.execute("DELETE FROM nodes WHERE id = ?", (node_id,)).rowcount != 1:
                         raise NotFound(f"no node with id {node_id!r}")
+                    gone_nodes.append(node_id)
                     removed_nodes += 1
                     removed_edges += conn.execute("DELETE FROM edges WHERE source = ?1 OR target = ?1", (node_id,)).rowcount
+                carried = None
                 if removed_nodes or removed_edges:
                     conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+                    carried = self._carry_index(conn, revision, removed_nodes=gone_nodes, removed_edges=gone_edges)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            if carried is not None:
+                self._index = carried
         return {"nodes": removed_nodes, "edges": removed_edges}
 
     def kinds_of(self, ids: Iterable[str]) -> dict[str, str]:
@@ -345,11 +391,55 @@ class EmbeddedStore:
 
     # -- the queries' index ----------------------------------------------------------------------------
 
+    def _carry_index(self, conn: sqlite3.Connection, revision: int, **change: Any) -> Index | None:
+        """Inside a write: the index for ``revision + 1``, carried forward from ``revision``'s, and saved.
+
+        The change itself goes to the file's log of changes since the index was last saved whole, so a
+        small edit writes a few hundred bytes, not the index; every so often the index is saved whole.
+        Builds nothing if no index of ``revision`` is at hand (it is then built afresh when asked for).
+        """
+        base = self._index if self._index is not None and self._index.revision == revision else None
+        if base is None:
+            base = self._saved_index(conn, revision)
+            if base is None:
+                return None
+        try:
+            index = base.updated(revision + 1, **change)
+        except IndexOutOfStep:
+            return None
+        saved = conn.execute("SELECT revision FROM index_cache").fetchone()
+        logged, last = conn.execute("SELECT count(*), max(revision) FROM index_changes").fetchone()
+        size = sum(len(v) for v in change.values())
+        if saved is not None and (last or saved[0]) == revision and logged < _LOG_AT_MOST and size <= 10_000:
+            conn.execute("INSERT INTO index_changes VALUES (?, ?)", (revision + 1, orjson.dumps(change)))
+        else:
+            _save_whole(conn, index)
+        return index
+
+    @staticmethod
+    def _saved_index(conn: sqlite3.Connection, revision: int) -> Index | None:
+        """The index of ``revision`` from the file: as last saved whole, carried over the changes logged since."""
+        row = conn.execute("SELECT revision, data FROM index_cache").fetchone()
+        if row is None or row[0] > revision:
+            return None
+        logged = conn.execute("SELECT revision, data FROM index_changes WHERE revision > ? AND revision <= ? "
+                              "ORDER BY revision", (row[0], revision)).fetchall()
+        if [r for r, _ in logged] != list(range(row[0] + 1, revision + 1)):
+            return None
+        index = Index.from_bytes(row[1])
+        try:
+            for r, data in logged:
+                index = index.updated(r, **orjson.loads(data))
+        except IndexOutOfStep:
+            return None
+        return index
+
     def index(self) -> Index:
         """The compact index the queries run on, for the store as it is now.
 
-        Kept in memory while the revision holds, saved in the store file so that a reopened store
-        has it back at once, and rebuilt from the records after a load changed anything.
+        Kept in memory while the revision holds and saved in the store file, so that a reopened store
+        (or another process) has it back at once. A change of up to 100,000 records carries it forward
+        (:meth:`Index.updated`, a fraction of a second); after a larger one it is rebuilt from the records.
         """
         revision = self.revision
         if self._index is not None and self._index.revision == revision:
@@ -360,31 +450,31 @@ class EmbeddedStore:
             return self._build_index(revision)
 
     def _build_index(self, revision: int) -> Index:
-        row = self._conn.execute("SELECT data FROM index_cache WHERE revision = ?", (revision,)).fetchone()
-        if row is not None:
-            self._index = Index.from_bytes(row[0])
-            return self._index
         conn = self._write_conn()
-        conn.execute("BEGIN")  # one consistent read of the records, without holding up writers meanwhile
+        conn.execute("BEGIN")  # one consistent read, without holding up writers meanwhile
         try:
             revision = int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
-            nodes = ((i, k, orjson.loads(p)) for i, k, p in conn.execute("SELECT id, kind, props FROM nodes ORDER BY id"))
-            edges = (
-                (t, s, d, a or None, b, orjson.loads(p) if p != "{}" else {})
-                for t, s, d, a, b, p in conn.execute("SELECT type, source, target, since, until, props FROM edges")
-            )
-            index = build_index(nodes, edges, revision)
+            index = self._saved_index(conn, revision)
+            built = index is None
+            if built:
+                nodes = ((i, k, orjson.loads(p)) for i, k, p in conn.execute("SELECT id, kind, props FROM nodes ORDER BY id"))
+                edges = (
+                    (t, s, d, a or None, b, orjson.loads(p) if p != "{}" else {})
+                    for t, s, d, a, b, p in conn.execute(
+                        "SELECT type, source, target, since, until, props FROM edges ORDER BY type, source, target, since")
+                )
+                index = build_index(nodes, edges, revision)
         finally:
             conn.execute("COMMIT")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0]) == revision:
-                conn.execute("DELETE FROM index_cache")
-                conn.execute("INSERT INTO index_cache VALUES (?, ?)", (revision, index.to_bytes()))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        if built:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0]) == revision:
+                    _save_whole(conn, index)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
         self._index = index
         return index
 
