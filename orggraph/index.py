@@ -58,8 +58,12 @@ class EdgeArrays:
         cache = self.__dict__.setdefault("_csr_cache", {})
         if by not in cache:
             key = self.source if by == "source" else self.target
-            order = np.argsort(key, kind="stable").astype(np.int64)
-            offsets = np.searchsorted(key[order], np.arange(n + 1)).astype(np.int64)
+            if len(key) < 2 or bool((key[1:] >= key[:-1]).all()):  # by source, the index keeps them so
+                order = np.arange(len(key), dtype=np.int64)
+            else:
+                order = np.argsort(key, kind="stable").astype(np.int64)
+            offsets = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(key, minlength=n), out=offsets[1:])
             cache[by] = (order, offsets)
         return cache[by]
 

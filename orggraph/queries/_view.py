@@ -32,6 +32,47 @@ def parse_day(as_of: str | _dt.date | None) -> str:
         raise ValueError(f"as-of day must be an ISO date YYYY-MM-DD, got {as_of!r}") from None
 
 
+def _ancestry(index: Index, areas: np.ndarray, parents: dict[int, list[int]]) -> tuple[dict[int, list[int]], np.ndarray]:
+    """Each area's ancestry, nearest first (breadth first, ties by id), the area itself first.
+
+    Returns the ancestries by area number, and the same as a matrix (a row an area, in ``areas`` order,
+    -1 padded). Where every area has one parent, as in most cities, the walk up is a few array steps;
+    the areas that reach one with several parents are searched one by one.
+    """
+    within = index.edges["WITHIN"]
+    count = np.bincount(within.source, minlength=index.n) if len(within) else np.zeros(index.n, dtype=np.int64)
+    parent = np.full(index.n + 1, -1, dtype=np.int64)  # the last slot: the parent of "none" is none
+    single = count[within.source] == 1
+    parent[within.source[single]] = within.target[single]
+    several = np.append(count > 1, False)
+    columns = [areas.astype(np.int64)]
+    searched = several[columns[0]].copy()
+    while len(columns) <= len(areas):  # the hierarchies are checked free of cycles; this only bounds it
+        up = parent[columns[-1]]
+        if (up < 0).all():
+            break
+        columns.append(up)
+        searched |= several[up]
+    matrix = np.stack(columns, axis=1) if len(areas) else np.zeros((0, 1), dtype=np.int64)
+    ancestry = {area: [a for a in row if a >= 0] for area, row in zip(areas.tolist(), matrix.tolist())}
+    if searched.any():
+        for area in areas[searched].tolist():
+            order, seen, frontier = [], set(), [area]
+            while frontier:
+                nxt = []
+                for a in frontier:
+                    if a not in seen:
+                        seen.add(a)
+                        order.append(a)
+                        nxt.extend(parents.get(a, ()))
+                frontier = nxt
+            ancestry[area] = order
+        matrix = np.full((len(areas), max(len(c) for c in ancestry.values())), -1, dtype=np.int64)
+        for row, chain in enumerate(ancestry.values()):
+            matrix[row, : len(chain)] = chain
+    return ancestry, matrix
+
+
 def _structure(index: Index) -> dict[str, Any]:
     """What does not depend on the day: area ancestry and household locations (cached on the index)."""
     cached = index.__dict__.get("_structure")
@@ -45,25 +86,13 @@ def _structure(index: Index) -> dict[str, Any]:
     for plist in parents.values():
         plist.sort()
     areas = index.of_kind("Area")
-    # ancestry of each area, nearest first (breadth first, ties by id); the area itself first
-    ancestry: dict[int, list[int]] = {}
-    for area in areas.tolist():
-        order, seen, frontier = [], set(), [area]
-        while frontier:
-            nxt = []
-            for a in frontier:
-                if a not in seen:
-                    seen.add(a)
-                    order.append(a)
-                    nxt.extend(parents.get(a, ()))
-            frontier = nxt
-        ancestry[area] = order
-    anc_leaf = np.fromiter((a for a, chain in ancestry.items() for _ in chain), dtype=np.int64)
-    anc_up = np.fromiter((u for chain in ancestry.values() for u in chain), dtype=np.int64)
-    depth = max((len(chain) for chain in ancestry.values()), default=0)
+    ancestry, matrix = _ancestry(index, areas, parents)
+    depth = matrix.shape[1]
     anc_matrix = np.full((n, max(depth, 1)), -1, dtype=np.int64)  # row: an area's ancestry, -1 padded
-    for area, chain in ancestry.items():
-        anc_matrix[area, : len(chain)] = chain
+    anc_matrix[areas, :depth] = matrix
+    rows, cols = np.nonzero(matrix >= 0)  # row by row, nearest first: the order of ``ancestry``
+    anc_leaf = areas[rows].astype(np.int64)
+    anc_up = matrix[rows, cols]
     located = index.edges["LOCATED_IN"]
     counts = np.bincount(located.source, minlength=n) if len(located) else np.zeros(n, dtype=np.int64)
     home = np.full(n, -1, dtype=np.int64)  # the area of each household located in exactly one
