@@ -330,7 +330,7 @@ class Index:
                 parts = [np.concatenate((p, m.astype(p.dtype))) for p, m in zip(parts, more)]
             new_edges[type_] = _sorted_edges(*parts)
         index = Index(ids, kinds, names, attrs, new_edges, revision)
-        if not renumbered:
+        if not renumbered and isinstance(number, dict):
             index._number = number
         return index
 
