@@ -102,6 +102,10 @@ def main() -> None:
             t_e, scope_e = timed(lambda: scope_of(embedded, areas))
             assert scope_s == scope_e, f"the backends disagree on the scope of {areas}"
             rows.append((name, t_s, t_e))
+        t_s, edges_s = timed(lambda: sum(1 for _ in server.edges()))
+        t_e, edges_e = timed(lambda: sum(1 for _ in embedded.edges()))
+        assert edges_s == edges_e, "the backends disagree on the number of edges"
+        rows.append(("read every edge, in key order (export)", t_s, t_e))
         print(f"{args.households:,} households, {report.records:,} records; {server.conn.dialect} at {server_uri}"
               f"{memory}; answers checked equal on both backends\n")
         print("| question | FalkorDB | embedded | ratio |")

@@ -40,6 +40,14 @@ def pair(city_records, server_store, tmp_path):
     embedded.close()
 
 
+def test_reading_the_whole_graph_page_by_page(pair):
+    embedded, server = pair
+    # small pages, so that the paging by key is exercised: every record once, in the embedded store's order
+    assert list(server.nodes(page=7)) == list(embedded.nodes())
+    assert list(server.edges(page=7)) == list(embedded.edges())
+    assert list(server.edges("CONTACTS", page=3)) == list(embedded.edges("CONTACTS"))
+
+
 @pytest.mark.parametrize("day", DAYS)
 def test_parity_on_a_generated_city(pair, day):
     embedded, server = pair
