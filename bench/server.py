@@ -102,6 +102,10 @@ def main() -> None:
             t_e, scope_e = timed(lambda: scope_of(embedded, areas))
             assert scope_s == scope_e, f"the backends disagree on the scope of {areas}"
             rows.append((name, t_s, t_e))
+        t_s, nodes_s = timed(lambda: sum(1 for _ in server.nodes()))
+        t_e, nodes_e = timed(lambda: sum(1 for _ in embedded.nodes()))
+        assert nodes_s == nodes_e, "the backends disagree on the number of nodes"
+        rows.append(("read every node, in id order (export)", t_s, t_e))
         t_s, edges_s = timed(lambda: sum(1 for _ in server.edges()))
         t_e, edges_e = timed(lambda: sum(1 for _ in embedded.edges()))
         assert edges_s == edges_e, "the backends disagree on the number of edges"

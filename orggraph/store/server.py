@@ -517,43 +517,36 @@ class ServerStore:
 
         yield from heapq.merge(*streams, key=lambda n: n["id"])
 
+    def _ids_of(self, kind: str) -> list[str]:
+        """Every id of one kind, sorted: read once, so that pages are fetched by id and nothing is re-sorted.
+
+        Paging on the server instead (``WHERE n.id > $after ORDER BY n.id LIMIT``, or ``SKIP``) sorts what
+        is left at every page, which makes reading a large graph quadratic.
+        """
+        return sorted(i for (i,) in self.conn.read(f"MATCH (n:{kind}) RETURN n.id"))
+
     def _nodes_of(self, kind: str, page: int) -> Iterator[dict[str, Any]]:
-        after = ""
-        while True:
-            rows = self.conn.read(
-                f"MATCH (n:{kind}) WHERE n.id > $after RETURN n.id, n.props ORDER BY n.id LIMIT $page",
-                {"after": after, "page": page},
-            )
+        ids = self._ids_of(kind)
+        for start in range(0, len(ids), page):
+            rows = self.conn.read(f"MATCH (n:{kind}) WHERE n.id IN $ids RETURN n.id, n.props ORDER BY n.id",
+                                  {"ids": ids[start : start + page]})
             for node_id, props in rows:
                 yield {"id": node_id, "kind": kind, **orjson.loads(props)}
-            if len(rows) < page:
-                return
-            after = rows[-1][0]
 
     def edges(self, type_: str | None = None, *, page: int = 10000) -> Iterator[dict[str, Any]]:
         if type_ is not None and type_ not in EDGE_TYPES:
             raise ValueError(f"unknown edge type {type_!r}; allowed: {', '.join(EDGE_TYPES)}")
         for t in sorted([type_] if type_ else EDGE_TYPES):
             source, target = ENDPOINTS[t]
-            # a page of source nodes at a time, by key, then their edges: no SKIP, which re-reads and
-            # re-sorts everything before the page and makes reading a large graph quadratic
-            after = ""
-            while True:
-                ids = [i for (i,) in self.conn.read(
-                    f"MATCH (s:{source}) WHERE s.id > $after RETURN s.id ORDER BY s.id LIMIT $page",
-                    {"after": after, "page": page},
-                )]
-                if ids:
-                    rows = self.conn.read(
-                        f"MATCH (s:{source})-[r:{t}]->(d:{target}) WHERE s.id IN $ids "
-                        "RETURN s.id, d.id, r.since, r.until, r.props ORDER BY s.id, d.id, r.since",
-                        {"ids": ids},
-                    )
-                    for row in rows:
-                        yield _edge(t, *row)
-                if len(ids) < page:
-                    break
-                after = ids[-1]
+            ids = self._ids_of(source)  # a page of source nodes at a time, then their edges
+            for start in range(0, len(ids), page):
+                rows = self.conn.read(
+                    f"MATCH (s:{source})-[r:{t}]->(d:{target}) WHERE s.id IN $ids "
+                    "RETURN s.id, d.id, r.since, r.until, r.props ORDER BY s.id, d.id, r.since",
+                    {"ids": ids[start : start + page]},
+                )
+                for row in rows:
+                    yield _edge(t, *row)
 
     def edges_of(self, node_id: str, type_: str | None = None) -> list[dict[str, Any]]:
         """The edges from or to one node (of one type), sorted as :meth:`edges` sorts them."""
