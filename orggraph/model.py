@@ -148,8 +148,13 @@ _MOBILE = r"(?:\+?86[- ]?)?1[3-9]\d{9}"
 _LANDLINE = r"0\d{2,3}-?\d{7,8}(?:-\d{1,6})?"
 PHONE_PATTERN = rf"^(?:{_MOBILE}|{_LANDLINE})$"
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$")]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+# Control characters are refused (in text, all but tab and line breaks): no export, Excel above all, can
+# carry them, and in an id, a name or an address they are never meant.
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_CONTROL_RE = re.compile(rf"[{_CONTROL}]")
+_ID_END = r"[^\s\x00-\x1f\x7f]"
+Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=rf"^{_ID_END}(?:[^\x00-\x1f\x7f]*{_ID_END})?$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=rf"^[^{_CONTROL}]*$")]
 Phone = Annotated[str, StringConstraints(pattern=PHONE_PATTERN)]
 IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$")]
 _DATE_FIELDS = {"since", "until"}
@@ -288,6 +293,8 @@ def _message(err: dict[str, Any], field: str) -> str:
                 f"{mask_phone(str(value))} is not a mainland mobile (11 digits, 13x-19x) "
                 "or landline (area code, then 7-8 digits) number"
             )
+        if isinstance(value, str) and (bad := _CONTROL_RE.search(value) or (field == "id" and re.search(r"[\t\n\r]", value))):
+            return f"{_describe(value)} holds a control character (U+{ord(bad.group()):04X}); remove it"
         return f"{_describe(value)} must not be blank or start or end with spaces"
     if kind == "string_type":
         return f"must be text, got {_describe(value)}"

@@ -44,10 +44,21 @@ def one_edge(**edge) -> dict:
         ({"id": " h9", "kind": "Household"}, "nodes[0], field id: ' h9' must not be blank or start or end with spaces"),
         ({"id": 12, "kind": "Household"}, "nodes[0], field id: must be text, got 12"),
         ({"id": "a9", "kind": "Area", "name": "", "level": "grid"}, "nodes[0], field name: must not be empty"),
+        ({"id": "h\x079", "kind": "Household"}, "nodes[0], field id: 'h\\x079' holds a control character (U+0007); remove it"),
+        ({"id": "h\n9", "kind": "Household"}, "nodes[0], field id: 'h\\n9' holds a control character (U+000A); remove it"),
+        ({"id": "h9", "kind": "Household", "address": "1号楼\x00"},
+         "nodes[0], field address: '1号楼\\x00' holds a control character (U+0000); remove it"),
+        ({"id": "m9", "kind": "Member", "name": "张\x1b三"}, "nodes[0], field name: '张\\x1b三' holds a control character (U+001B); remove it"),
     ],
 )
 def test_required_fields(loaded, node, expected):
     assert refused(loaded, one_node(**node)) == [expected]
+
+
+def test_text_keeps_tabs_and_line_breaks(loaded):
+    doc = one_node(id="h9", kind="Household", address="桂花社区1号楼\n101室\t(东)")
+    loaded.load(items(doc))
+    assert loaded.node("h9")["address"] == "桂花社区1号楼\n101室\t(东)"
 
 
 @pytest.mark.parametrize(
