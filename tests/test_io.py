@@ -216,6 +216,13 @@ def test_export_refuses_a_sheet_larger_than_excel_holds(loaded, tmp_path, monkey
     assert not (tmp_path / "big.xlsx.partial").exists()
 
 
+def test_export_names_a_record_a_workbook_cannot_hold(tmp_path):
+    """A store filled before control characters were refused: the export names the record, not openpyxl's fault."""
+    nodes = [{"id": "h9", "kind": "Household", "address": "1号楼\x07101室"}]
+    with pytest.raises(OrgGraphError, match=r"住户 h9: a field holds a control character no workbook can hold"):
+        excel_module.write_workbook(nodes, [], tmp_path / "old.xlsx")
+
+
 def test_workbook_keeps_extra_properties(loaded, tmp_path):
     out = tmp_path / "street.xlsx"
     export_store(loaded, out)

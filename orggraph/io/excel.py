@@ -283,6 +283,8 @@ def write_workbook(
 
 
 def _write_rows(sheets: dict, counts: dict[str, int], nodes: Iterable[dict], edges: Iterable[dict]) -> int:
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
     written = 0
     fixed_edge = {"type", "source", "target"}
     for record, key in _chain_records(nodes, edges):
@@ -297,7 +299,12 @@ def _write_rows(sheets: dict, counts: dict[str, int], nodes: Iterable[dict], edg
         extra = {k: v for k, v in record.items() if k not in known}
         row = [_display(sheet, f, record.get(f)) for f in sheet.fields if f]
         row.append(orjson.dumps(extra).decode() if extra else None)
-        ws.append(row)
+        try:
+            ws.append(row)
+        except IllegalCharacterError:  # a store filled before control characters were refused
+            name = record.get("id") or f"{record.get('source')} -> {record.get('target')}"
+            raise OrgGraphError(f"{sheet.name} {name}: a field holds a control character no workbook can hold; "
+                                "correct the record, or export to .jsonl instead") from None
         written += 1
     return written
 
