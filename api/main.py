@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
 from fastapi import FastAPI, HTTPException
+from fastapi_offline import FastAPIOffline
 
 from ..store import open_store
 from . import errors
@@ -76,9 +77,12 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
             if own:
                 app.state.store.close()
 
-    app = FastAPI(title="orggraph", version="0.1.0", lifespan=lifespan,
-                  description="The grassroots organizational network: coverage, 包保 chains, gaps, incidents. "
-                              "Every request needs a bearer token; a token sees only what lies within its areas.")
+    # /docs and /redoc with Swagger UI and ReDoc served from the package, not from a CDN: street offices'
+    # networks often reach no further than the server
+    app = FastAPIOffline(
+        title="orggraph", version="0.1.0", lifespan=lifespan, static_url="/docs/assets",
+        description="The grassroots organizational network: coverage, 包保 chains, gaps, incidents. "
+                    "Every request needs a bearer token; a token sees only what lies within its areas.")
     errors.install(app)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -192,6 +192,21 @@ def send(client, method, path, who="editor", **options):
     return client.request(method.upper(), path, headers={"Authorization": f"Bearer {client.tokens[who]}"}, **options)
 
 
+def test_the_docs_need_nothing_from_outside(api):
+    """/docs and /redoc load every script and style from the API itself: an intranet reaches no CDN."""
+    for page in ("/docs", "/redoc"):
+        answer = api.get(page)
+        assert answer.status_code == 200
+        links = re.findall(r"""(?:src|href|url|spec-url)\s*[=:]\s*["']([^"']+)["']""", answer.text)
+        assert "/openapi.json" in links and any(link.endswith(".js") for link in links), links
+        assert [link for link in links if "//" in link] == []
+        for link in links:
+            asset = api.get(link)
+            assert asset.status_code == 200, link
+            assert len(asset.content) > 1000, link
+    assert api.get("/docs/assets/nothing.js").json()["error"]["code"] == "not_found"
+
+
 def test_every_route_keeps_to_the_token_s_scope(api):
     routes = {(method, path) for path, ops in api.app.openapi()["paths"].items() for method in ops}
     assert routes == set(OUTSIDE), f"routes without a scope case: {routes - set(OUTSIDE)}"
