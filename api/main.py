@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
 from fastapi import FastAPI, HTTPException
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from ..store import open_store
@@ -86,6 +87,9 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
     errors.install(app)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:  # outermost, so that refusals carry the headers too and preflights need no token
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_headers=["Authorization", "Content-Type"],
+                           allow_methods=["GET", "POST", "PUT", "DELETE"], expose_headers=["Content-Disposition"], max_age=600)
 
     # the questions first: a request is matched against the routes in order, and chains are the most asked
     for router in [questions_router, *(router_for(segment) for segment in KINDS), edges_router, import_router,

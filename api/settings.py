@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import re
+from typing import Annotated, Any
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings"]
 
@@ -21,3 +25,16 @@ class Settings(BaseSettings):
     max_page_size: int = 500
     #: the largest request body accepted, in bytes
     max_body_bytes: int = 10 * 1024 * 1024
+    #: the web origins (``scheme://host[:port]``) whose pages may call the API from a browser (CORS);
+    #: none by default. ``ORGGRAPH_CORS_ORIGINS`` takes them separated by commas.
+    cors_origins: Annotated[list[str], NoDecode] = []
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [origin.strip() for origin in value.split(",") if origin.strip()]
+        for origin in value if isinstance(value, list) else []:
+            if not isinstance(origin, str) or not (origin == "*" or re.fullmatch(r"https?://[^/\s?#]+", origin)):
+                raise ValueError(f"{origin!r} is not an origin: scheme://host[:port], with no path, or *")
+        return value

@@ -520,15 +520,23 @@ def serve(
     user: User = None,
     password: Password = None,
     database: Database = None,
+    cors_origin: Annotated[Optional[list[str]], typer.Option(
+        "--cors-origin", help="A web origin (https://host[:port]) whose pages may call the API from a browser; "
+                              "repeat for more. None by default.")] = None,
 ) -> None:
     """Serve the HTTP API with uvicorn (OpenAPI docs at /docs). Every request needs a bearer token."""
     import uvicorn
+    from pydantic import ValidationError
 
     from .api.settings import Settings
 
     given = {"db": str(Path(db).resolve()) if db else None, "server": server, "user": user, "password": password,
-             "database": database}
-    Settings(**{k: v for k, v in given.items() if v})  # a bad setting fails here, before a worker starts
+             "database": database, "cors_origins": ",".join(cors_origin or [])}
+    try:
+        Settings(**{k: v for k, v in given.items() if v})  # a bad setting fails here, before a worker starts
+    except ValidationError as exc:
+        raise typer.BadParameter("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+                                           for e in exc.errors())) from None
     for key, value in given.items():  # the workers read their settings from the environment
         if value:
             os.environ[f"ORGGRAPH_{key.upper()}"] = value

@@ -207,6 +207,34 @@ def test_the_docs_need_nothing_from_outside(api):
     assert api.get("/docs/assets/nothing.js").json()["error"]["code"] == "not_found"
 
 
+def test_browser_pages_from_allowed_origins_only(tmp_path):
+    """CORS: a page from a configured origin may call the API (a preflight needs no token); others may not."""
+    from orggraph.api.settings import Settings
+
+    store = EmbeddedStore(tmp_path / "api.db")
+    store.load(items(two_communities()))
+    token = create_token(store, "viewer", ["c1"])[0]
+    allowed, other = "https://jiangbin.example.gov.cn", "https://elsewhere.example"
+    with TestClient(create_app(Settings(cors_origins=[allowed]), store=store)) as client:
+        preflight = client.options("/households/h1/chain", headers={
+            "Origin": allowed, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"})
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == allowed
+        assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+        auth = {"Authorization": f"Bearer {token}"}
+        assert client.get("/households/h1/chain", headers={"Origin": allowed, **auth}).headers["access-control-allow-origin"] == allowed
+        refused = client.get("/households/h9/chain", headers={"Origin": allowed, **auth})  # out of scope: 404
+        assert refused.status_code == 404 and refused.headers["access-control-allow-origin"] == allowed
+        assert "access-control-allow-origin" not in client.get("/households/h1/chain", headers={"Origin": other, **auth}).headers
+        assert client.options("/households/h1/chain", headers={
+            "Origin": other, "Access-Control-Request-Method": "GET"}).status_code == 400
+    with TestClient(create_app(Settings(), store=store)) as client:  # none by default
+        assert "access-control-allow-origin" not in client.get("/households/h1/chain", headers={"Origin": allowed, **auth}).headers
+    store.close()
+    with pytest.raises(ValueError, match="'https://x.example/app' is not an origin"):
+        Settings(cors_origins="https://x.example/app")
+
+
 def test_every_route_keeps_to_the_token_s_scope(api):
     routes = {(method, path) for path, ops in api.app.openapi()["paths"].items() for method in ops}
     assert routes == set(OUTSIDE), f"routes without a scope case: {routes - set(OUTSIDE)}"
@@ -236,8 +264,11 @@ def test_token_commands_and_a_real_server(backend, tmp_path, request):
     editor = run_cli("token", "create", "--role", "editor", "--area", "c1", cwd=tmp_path, env=env).stdout.strip()
     listed = json.loads(run_cli("token", "list", "--json", cwd=tmp_path, env=env).stdout)
     assert [(t["role"], t["areas"]) for t in listed] == [("viewer", ["c1"]), ("editor", ["c1"])]
+    bad = run_cli("serve", "--cors-origin", "https://jiedao.example/app", cwd=tmp_path, env=env)
+    assert bad.returncode == 2 and "is not an origin" in bad.stderr
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port), "--workers", workers],
+    proc = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port), "--workers", workers,
+                             "--cors-origin", "https://jiedao.example"],
                             cwd=tmp_path, env={**os.environ, **env},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -248,8 +279,11 @@ def test_token_commands_and_a_real_server(backend, tmp_path, request):
                 break
             except OSError:
                 time.sleep(0.1)
-        request = urllib.request.Request(url + "/households/h1", headers={"Authorization": f"Bearer {secret}"})
-        body = json.loads(urllib.request.urlopen(request, timeout=5).read())
+        request = urllib.request.Request(url + "/households/h1", headers={"Authorization": f"Bearer {secret}",
+                                                                         "Origin": "https://jiedao.example"})
+        answer = urllib.request.urlopen(request, timeout=5)
+        assert answer.headers["access-control-allow-origin"] == "https://jiedao.example"  # every worker was told
+        body = json.loads(answer.read())
         assert body["id"] == "h1" and body["phone"] == "139****2222"
         contact = urllib.request.Request(url + "/edges", method="POST", headers={
             "Authorization": f"Bearer {editor}", "Content-Type": "application/json"},
