@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,12 +12,14 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
 from ..access import AccessError, OutsideScope
-from ..exceptions import InvalidRecords, NotFound, OrgGraphError
+from ..exceptions import InvalidRecords, NotFound, OrgGraphError, StoreUnavailable
 
 __all__ = ["install", "error"]
 
+log = logging.getLogger("orggraph.api")
+
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
-          413: "too_large", 415: "unsupported_media_type", 422: "invalid", 500: "internal"}
+          413: "too_large", 415: "unsupported_media_type", 422: "invalid", 500: "internal", 503: "unavailable"}
 
 
 def error(status: int, message: str, details: list[Any] | None = None,
@@ -72,6 +75,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ValueError)
     async def value(_: Request, exc: ValueError) -> JSONResponse:
         return error(400, str(exc))
+
+    @app.exception_handler(StoreUnavailable)
+    async def unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
+        log.warning("the store cannot be reached: %s", exc)  # where the server is; nothing personal
+        return error(503, "the store cannot be reached now; try again shortly", headers={"Retry-After": "5"})
 
     @app.exception_handler(OrgGraphError)
     async def other(_: Request, exc: OrgGraphError) -> JSONResponse:

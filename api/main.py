@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from ..store import open_store
 from . import errors
 from .routes_admin import router as admin_router
+from .routes_health import router as health_router
 from .routes_import import router as import_router
 from .routes_nodes import KINDS, edges_router, router_for
 from .routes_questions import router as questions_router
@@ -83,7 +84,7 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
     app = FastAPIOffline(
         title="orggraph", version="0.1.0", lifespan=lifespan, static_url="/docs/assets",
         description="The grassroots organizational network: coverage, 包保 chains, gaps, incidents. "
-                    "Every request needs a bearer token; a token sees only what lies within its areas.")
+                    "Every request but /health needs a bearer token; a token sees only what lies within its areas.")
     errors.install(app)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -93,6 +94,6 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
 
     # the questions first: a request is matched against the routes in order, and chains are the most asked
     for router in [questions_router, *(router_for(segment) for segment in KINDS), edges_router, import_router,
-                   admin_router]:
+                   admin_router, health_router]:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 __all__ = ["NodePublic", "NodeCreate", "NodeUpdate", "EdgePublic", "EdgeCreate", "Removed", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE",
-           "ErrorPublic", "ERROR_RESPONSES"]
+           "ErrorPublic", "ERROR_RESPONSES", "HealthPublic"]
 
 MAX_PAGE = 500
 Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -143,5 +143,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
                          (404, "Not found, or not within the token's scope"),
                          (409, "The id is taken"), (413, "The request body is too large"),
                          (415, "Not a JSON document, JSON Lines or a workbook"),
-                         (422, "The request is not valid"))
+                         (422, "The request is not valid"),
+                         (503, "The graph server cannot be reached now; try again (see Retry-After)"))
 }
+
+
+class HealthPublic(BaseModel):
+    """The API is up and its store answers."""
+
+    status: Literal["ok"]

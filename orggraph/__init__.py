@@ -1,6 +1,6 @@
 """orggraph: the grassroots organizational network of a city as a graph."""
 
-from .exceptions import InvalidRecords, NotFound, OrgGraphError, RecordError, StoreError, StoreNotFound
+from .exceptions import InvalidRecords, NotFound, OrgGraphError, RecordError, StoreError, StoreNotFound, StoreUnavailable
 from .load import LoadReport
 from .store import EmbeddedStore, Store, open_store
 
@@ -12,6 +12,7 @@ __all__ = [
     "RecordError",
     "NotFound",
     "StoreError",
+    "StoreUnavailable",
     "StoreNotFound",
     "LoadReport",
     "Store",

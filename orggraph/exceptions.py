@@ -12,6 +12,7 @@ __all__ = [
     "StoreError",
     "IndexOutOfStep",
     "StoreNotFound",
+    "StoreUnavailable",
 ]
 
 
@@ -75,6 +76,10 @@ class NotFound(OrgGraphError, KeyError):
 
 class StoreError(OrgGraphError):
     """The store cannot be opened, read or written (a damaged file, a newer schema, ...)."""
+
+
+class StoreUnavailable(StoreError):
+    """The graph server cannot be reached now (down, restarting, or the network between); try again later."""
 
 
 class StoreNotFound(StoreError, FileNotFoundError):

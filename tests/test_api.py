@@ -168,6 +168,7 @@ OUTSIDE = {  # how to ask each route about the other community; it must answer 4
                                                   headers={"Authorization": f"Bearer {c.tokens['viewer']}"}).status_code == 404,
     ("get", "/tokens"): lambda c: get(c, "/tokens").status_code == 403,
     ("get", "/audit"): lambda c: get(c, "/audit").status_code == 403,
+    ("get", "/health"): lambda c: c.get("/health").json() == {"status": "ok"},  # no token, and it names nothing
     ("post", "/import"): lambda c: post_import(c, "editor", {"nodes": [{"id": "h9", "kind": "Household"}]}).status_code == 403,
     ("post", "/edges"): lambda c: send(c, "post", "/edges", json={"type": "CONTACTS", "source": "m1", "target": "h9"}).status_code == 404,
     ("delete", "/edges"): lambda c: send(c, "delete", "/edges", params={"type": "CONTACTS", "source": "m9", "target": "h9"}).status_code == 404,
@@ -205,6 +206,32 @@ def test_the_docs_need_nothing_from_outside(api):
             assert asset.status_code == 200, link
             assert len(asset.content) > 1000, link
     assert api.get("/docs/assets/nothing.js").json()["error"]["code"] == "not_found"
+
+
+def test_a_graph_server_out_of_reach_is_a_503_and_health_says_so(tmp_path):
+    """A real FalkorDB server of its own, stopped under the API: every request is a 503 that says to try
+    again, /health included, and nothing names the records."""
+    from orggraph.store.local import LocalFalkorDB
+    from orggraph.store.server import connect
+
+    server = LocalFalkorDB()
+    try:
+        store = connect(f"{server.uri}/api")
+        store.load(items(two_communities()))
+        token = create_token(store, "viewer", ["c1"])[0]
+        with TestClient(create_app(store=store)) as client:
+            assert client.get("/health").json() == {"status": "ok"}
+            client.tokens = {"viewer": token}
+            assert get(client, "/households/h1").status_code == 200
+            server.stop()
+            for answer in (client.get("/health"), get(client, "/households/h1")):
+                assert answer.status_code == 503
+                assert answer.headers["retry-after"] == "5"
+                assert answer.json()["error"]["code"] == "unavailable"
+                assert "h1" not in answer.text
+        store.close()
+    finally:
+        server.stop()
 
 
 def test_browser_pages_from_allowed_origins_only(tmp_path):

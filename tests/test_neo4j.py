@@ -13,7 +13,7 @@ import uuid
 import neo4j
 import pytest
 
-from orggraph.exceptions import StoreError
+from orggraph.exceptions import StoreError, StoreUnavailable
 from orggraph.queries import coverage, responsibility_chain
 from orggraph.store import EmbeddedStore
 from orggraph.store.server import Neo4jConnection, ServerStore, connect
@@ -78,13 +78,16 @@ class _Session:
 class RecordingDriver:
     """Stands in for the driver only, to see what the connection asks of it; no store is tested here."""
 
-    def __init__(self, fail_on=None):
+    def __init__(self, fail_on=None, down=False):
         self.log: list[tuple] = []
         self.closed = False
         self.fail_on = fail_on
+        self.down = down
 
     def execute_query(self, cypher, params=None, database_=None, routing_=None):
         self.log.append(("execute_query", cypher, database_, routing_))
+        if self.down:
+            raise neo4j.exceptions.ServiceUnavailable("Unable to retrieve routing information")
         return [_Record([1, "x"])], None, None
 
     def session(self, database=None):
@@ -118,6 +121,14 @@ def test_a_failed_statement_rolls_the_whole_load_back():
     with pytest.raises(RuntimeError, match="server said no"):
         conn.write_all([("A", {}), ("B", {}), ("C", {})])
     assert driver.log == [("session", "city"), ("tx.run", "A"), ("tx.run", "B"), ("rollback",)]
+
+
+def test_a_server_out_of_reach_is_store_unavailable():
+    """The API answers StoreUnavailable with a 503 and Retry-After, not a 500."""
+    conn = Neo4jConnection(driver=RecordingDriver(down=True), database="city")
+    for call in (conn.read, conn.write):
+        with pytest.raises(StoreUnavailable, match="cannot reach Neo4j: Unable to retrieve routing information"):
+            call("MATCH (n) RETURN n")
 
 
 def test_an_injected_driver_is_left_open():

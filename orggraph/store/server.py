@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlparse
 
 import orjson
 
-from ..exceptions import NotFound, StoreError
+from ..exceptions import NotFound, StoreError, StoreUnavailable
 from ..load import Item, Loader, LoadReport
 from ..model import EDGE_TYPES, ENDPOINTS, NODE_KINDS
 
@@ -75,12 +75,25 @@ class FalkorConnection:
             self._db.connection.ping()
         except Exception as exc:  # the client raises redis errors of many kinds
             raise StoreError(f"cannot reach FalkorDB at {host}:{port}: {exc}") from exc
+        import redis.exceptions
+
+        self._where = f"{host}:{port}"
+        self._lost = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+    def _unavailable(self, exc: Exception) -> StoreUnavailable:
+        return StoreUnavailable(f"cannot reach FalkorDB at {self._where}: {exc}")
 
     def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        return self._graph.ro_query(cypher, params or {}).result_set
+        try:
+            return self._graph.ro_query(cypher, params or {}).result_set
+        except self._lost as exc:
+            raise self._unavailable(exc) from exc
 
     def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        return self._graph.query(cypher, params or {}).result_set
+        try:
+            return self._graph.query(cypher, params or {}).result_set
+        except self._lost as exc:
+            raise self._unavailable(exc) from exc
 
     def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]]) -> int:
         written = 0
@@ -91,7 +104,10 @@ class FalkorConnection:
 
     def command(self, *args: Any) -> Any:
         """A server command outside Cypher (constraints on FalkorDB are made this way)."""
-        return self._db.connection.execute_command(*args)
+        try:
+            return self._db.connection.execute_command(*args)
+        except self._lost as exc:
+            raise self._unavailable(exc) from exc
 
     def close(self) -> None:
         try:
@@ -127,36 +143,42 @@ class Neo4jConnection:
                 raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from exc
         self._driver = driver
 
-    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+    def _query(self, cypher: str, params: dict[str, Any] | None, routing: str) -> list[list[Any]]:
         import neo4j
 
-        records, _, _ = self._driver.execute_query(
-            cypher, params or {}, database_=self.database, routing_=neo4j.RoutingControl.READ
-        )
+        try:
+            records, _, _ = self._driver.execute_query(
+                cypher, params or {}, database_=self.database, routing_=neo4j.RoutingControl(routing)
+            )
+        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
+            raise StoreUnavailable(f"cannot reach Neo4j: {exc}") from exc
         return [list(r.values()) for r in records]
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        return self._query(cypher, params, "r")
 
     def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        import neo4j
-
-        records, _, _ = self._driver.execute_query(
-            cypher, params or {}, database_=self.database, routing_=neo4j.RoutingControl.WRITE
-        )
-        return [list(r.values()) for r in records]
+        return self._query(cypher, params, "w")
 
     def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        import neo4j
+
         written = 0
-        with self._driver.session(database=self.database) as session:
-            tx = session.begin_transaction()
-            try:
-                for cypher, params in statements:
-                    record = tx.run(cypher, params).single()
-                    if record is not None and isinstance(record[0], int):
-                        written += record[0]
-                tx.commit()
-                return written
-            except BaseException:
-                tx.rollback()
-                raise
+        try:
+            with self._driver.session(database=self.database) as session:
+                tx = session.begin_transaction()
+                try:
+                    for cypher, params in statements:
+                        record = tx.run(cypher, params).single()
+                        if record is not None and isinstance(record[0], int):
+                            written += record[0]
+                    tx.commit()
+                    return written
+                except BaseException:
+                    tx.rollback()
+                    raise
+        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
+            raise StoreUnavailable(f"cannot reach Neo4j: {exc}") from exc
 
     def close(self) -> None:
         if self._own:
