@@ -33,7 +33,7 @@ async def get_token(store: StoreDep, credentials: Annotated[HTTPAuthorizationCre
         raise HTTPException(401, "a bearer token is required (Authorization: Bearer og_...)")
     token = authenticate(store, credentials.credentials)
     if token is None:
-        raise HTTPException(401, "the token is not valid or has been revoked")
+        raise HTTPException(401, "the token is not valid, has expired or has been revoked")
     return token
 
 

@@ -113,6 +113,8 @@ class TokenPublic(BaseModel):
     pii: bool
     created: str
     revoked: str | None
+    expires: str | None
+    active: bool
 
 
 class AuditRow(BaseModel):

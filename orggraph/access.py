@@ -36,14 +36,20 @@ class Token:
     pii: bool
     created: str
     revoked: str | None = None
+    #: when it stops working, ISO time in UTC; None: it works until revoked
+    expires: str | None = None
+
+    @property
+    def expired(self) -> bool:
+        return self.expires is not None and _dt.datetime.fromisoformat(self.expires) <= _dt.datetime.now(_dt.timezone.utc)
 
     @property
     def active(self) -> bool:
-        return self.revoked is None
+        return self.revoked is None and not self.expired
 
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "role": self.role, "areas": list(self.areas), "pii": self.pii,
-                "created": self.created, "revoked": self.revoked}
+                "created": self.created, "revoked": self.revoked, "expires": self.expires, "active": self.active}
 
 
 def _now() -> str:
@@ -55,11 +61,15 @@ def _hash(secret: str) -> str:
 
 
 def _token(row: dict[str, Any]) -> Token:
-    return Token(row["id"], row["role"], tuple(row["areas"]), row["pii"], row["created"], row["revoked"])
+    return Token(row["id"], row["role"], tuple(row["areas"]), row["pii"], row["created"], row["revoked"],
+                 row.get("expires"))
 
 
-def create_token(store: Any, role: str, areas: Iterable[str], *, pii: bool = False) -> tuple[str, Token]:
+def create_token(store: Any, role: str, areas: Iterable[str], *, pii: bool = False,
+                 expires: _dt.datetime | None = None) -> tuple[str, Token]:
     """Make a token; return its secret (shown once, kept only as a hash) and its record.
+
+    ``expires``, a time with its time zone, ends the token then; without it the token works until revoked.
 
     Examples
     --------
@@ -89,9 +99,16 @@ def create_token(store: Any, role: str, areas: Iterable[str], *, pii: bool = Fal
             node = None
         if node is None or node["kind"] != "Area":
             raise AccessError(f"no area with id {area!r}")
+    until = None
+    if expires is not None:
+        if expires.tzinfo is None:
+            raise AccessError("expires needs a time zone (for example datetime.timezone.utc)")
+        if expires <= _dt.datetime.now(_dt.timezone.utc):
+            raise AccessError(f"expires {expires.isoformat()} is not in the future")
+        until = expires.astimezone(_dt.timezone.utc).isoformat(timespec="seconds")
     secret = "og_" + secrets.token_urlsafe(32)
     row = {"id": secrets.token_hex(4), "hash": _hash(secret), "role": role, "areas": areas, "pii": pii,
-           "created": _now()}
+           "created": _now(), "expires": until}
     store.save_token(row)
     return secret, _token({**row, "revoked": None})
 
@@ -107,11 +124,12 @@ def revoke_token(store: Any, token_id: str) -> None:
 
 
 def authenticate(store: Any, secret: str) -> Token | None:
-    """The active token whose secret this is, or None."""
+    """The active token whose secret this is, or None (none such, revoked, or expired)."""
     digest = _hash(secret)
     for row in store.token_rows():
-        if hmac.compare_digest(row["hash"], digest) and row["revoked"] is None:
-            return _token(row)
+        if hmac.compare_digest(row["hash"], digest):
+            token = _token(row)
+            return token if token.active else None
     return None
 
 

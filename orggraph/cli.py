@@ -463,6 +463,8 @@ def token_create(
     role: Annotated[str, typer.Option("--role", help="admin, editor or viewer.")],
     area: Annotated[list[str], typer.Option("--area", metavar="ID", help="An area the token may see (repeat for several).")],
     pii: Annotated[bool, typer.Option("--pii", help="May see phone numbers and addresses unmasked (each time is audited).")] = False,
+    days: Annotated[Optional[int], typer.Option("--days", min=1, max=3650, metavar="N",
+                                                help="The token stops working N days from now (default: when revoked).")] = None,
     db: Db = None,
     server: Server = None,
     user: User = None,
@@ -470,10 +472,13 @@ def token_create(
     database: Database = None,
 ) -> None:
     """Make a token and print it, alone, on stdout. Only its hash is kept: it cannot be shown again."""
+    import datetime as dt
+
     from .access import create_token
 
+    expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days) if days else None
     with _store(db, server, user, password, database) as store:
-        secret, _ = create_token(store, role, area, pii=pii)
+        secret, _ = create_token(store, role, area, pii=pii, expires=expires)
     typer.echo(secret)
 
 
@@ -481,7 +486,7 @@ def token_create(
 @_errors
 def token_list(db: Db = None, server: Server = None, user: User = None, password: Password = None,
                database: Database = None, json_: Json = False) -> None:
-    """List the tokens (never their secrets): id, role, areas, pii, when made and revoked."""
+    """List the tokens (never their secrets): id, role, areas, pii, when made, and active, expired or revoked."""
     from .access import tokens
 
     with _store(db, server, user, password, database) as store:
@@ -490,7 +495,8 @@ def token_list(db: Db = None, server: Server = None, user: User = None, password
         _print_json(rows)
         return
     for t in rows:
-        state = f"revoked {t['revoked']}" if t["revoked"] else "active"
+        state = (f"revoked {t['revoked']}" if t["revoked"] else f"expired {t['expires']}" if not t["active"]
+                 else f"active until {t['expires']}" if t["expires"] else "active")
         typer.echo(f"{t['id']}  {t['role']:<7} {','.join(t['areas'])}  pii={'yes' if t['pii'] else 'no'}  "
                    f"made {t['created']}  {state}")
 

@@ -131,7 +131,24 @@ def test_admin_lists_tokens_without_secrets(api):
     rows = get(api, "/tokens", "admin").json()
     assert [r["role"] for r in rows] == ["viewer", "viewer", "editor", "admin"]
     assert all("hash" not in r and "secret" not in r for r in rows)
+    assert all(r["active"] and r["expires"] is None for r in rows)
     assert get(api, "/tokens", "editor").status_code == 403
+
+
+def test_an_expired_token_is_401(api):
+    import datetime as dt
+
+    from orggraph.access import authenticate
+
+    secret, token = create_token(api.store, "viewer", ["c1"], expires=dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=2))
+    api.tokens["brief"] = secret
+    assert get(api, "/households/h1", "brief").status_code == 200
+    while authenticate(api.store, secret) is not None:  # real time passes; nothing is faked
+        time.sleep(0.2)
+    answer = get(api, "/households/h1", "brief")
+    assert answer.status_code == 401 and "expired" in answer.json()["error"]["message"]
+    listed = {r["id"]: r for r in get(api, "/tokens", "admin").json()}
+    assert listed[token.id]["active"] is False and listed[token.id]["expires"] == token.expires
 
 
 def test_errors_have_one_shape(api):
@@ -288,9 +305,10 @@ def test_token_commands_and_a_real_server(backend, tmp_path, request):
     assert re.fullmatch(r"og_[A-Za-z0-9_-]{40,}", secret), "the token alone on stdout"
     assert run_cli("token", "create", "--role", "boss", "--area", "c1", cwd=tmp_path, env=env).returncode == 2
     assert run_cli("token", "create", "--role", "viewer", "--area", "nowhere", cwd=tmp_path, env=env).returncode == 2
-    editor = run_cli("token", "create", "--role", "editor", "--area", "c1", cwd=tmp_path, env=env).stdout.strip()
+    editor = run_cli("token", "create", "--role", "editor", "--area", "c1", "--days", "30", cwd=tmp_path, env=env).stdout.strip()
     listed = json.loads(run_cli("token", "list", "--json", cwd=tmp_path, env=env).stdout)
-    assert [(t["role"], t["areas"]) for t in listed] == [("viewer", ["c1"]), ("editor", ["c1"])]
+    assert [(t["role"], t["areas"], t["expires"] is None) for t in listed] == [("viewer", ["c1"], True), ("editor", ["c1"], False)]
+    assert f"active until {listed[1]['expires']}" in run_cli("token", "list", cwd=tmp_path, env=env).stdout
     bad = run_cli("serve", "--cors-origin", "https://jiedao.example/app", cwd=tmp_path, env=env)
     assert bad.returncode == 2 and "is not an origin" in bad.stderr
     port = free_port()

@@ -13,6 +13,7 @@ import pytest
 
 from orggraph.exceptions import NotFound, OrgGraphError, StoreError
 from orggraph.store import EmbeddedStore, open_store
+from orggraph.store.embedded import SCHEMA_VERSION
 
 from .conftest import STREET, items, snapshot, street
 
@@ -101,6 +102,25 @@ def test_a_store_from_a_newer_version(tmp_path):
         conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(StoreError, match="newer orggraph"):
         EmbeddedStore(path)
+
+
+def test_a_store_from_the_first_schema_is_brought_up_to_date(tmp_path):
+    """A file written before tokens could expire: opened, it gains the column and the new version, so an
+    older orggraph (which would not check expiry) refuses it; its tokens keep working."""
+    from orggraph.access import authenticate, create_token
+
+    path = tmp_path / "old.db"
+    with EmbeddedStore(path) as store:
+        store.load(items(STREET))
+        secret, token = create_token(store, "viewer", ["c1"])
+    with sqlite3.connect(path) as conn:  # as schema 1 left it
+        conn.execute("ALTER TABLE tokens DROP COLUMN expires")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with EmbeddedStore(path) as store:
+        assert authenticate(store, secret) == token
+    with sqlite3.connect(path) as conn:
+        assert "expires" in {row[1] for row in conn.execute("PRAGMA table_info(tokens)")}
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
 
 
 _KILLED_LOADER = textwrap.dedent(
@@ -237,3 +257,31 @@ def test_tokens_and_the_audit_log_on_every_backend(loaded):
     assert [r["seq"] for r in loaded.audit_rows(after=1)] == [2]
     revoke_token(loaded, token.id)
     assert authenticate(loaded, secret) is None and tokens(loaded)[0].revoked
+
+
+def test_tokens_expire_on_every_backend(loaded):
+    import datetime as dt
+
+    from orggraph.access import AccessError, authenticate, create_token, tokens
+
+    now = dt.datetime.now(dt.timezone.utc)
+    secret, token = create_token(loaded, "viewer", ["c1"], expires=now + dt.timedelta(days=30))
+    assert authenticate(loaded, secret) == token and token.active
+    assert dt.datetime.fromisoformat(token.expires) - now > dt.timedelta(days=29)
+    # a token made a year ago for thirty days, as the store would hold it now
+    loaded.save_token({"id": "0ld0ld00", "hash": _sha256("og_old"), "role": "admin", "areas": ["s1"], "pii": True,
+                       "created": (now - dt.timedelta(days=365)).isoformat(timespec="seconds"),
+                       "expires": (now - dt.timedelta(days=335)).isoformat(timespec="seconds")})
+    assert authenticate(loaded, "og_old") is None
+    old = [t for t in tokens(loaded) if t.id == "0ld0ld00"][0]
+    assert old.expired and not old.active and old.public()["active"] is False
+    with pytest.raises(AccessError, match="is not in the future"):
+        create_token(loaded, "viewer", ["c1"], expires=now - dt.timedelta(seconds=1))
+    with pytest.raises(AccessError, match="needs a time zone"):
+        create_token(loaded, "viewer", ["c1"], expires=dt.datetime.now() + dt.timedelta(days=1))
+
+
+def _sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -17,7 +17,7 @@ from ..model import EDGE_TYPES, NODE_KINDS
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: tokens expire
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS tokens (
     areas   TEXT NOT NULL,          -- JSON list of area ids
     pii     INTEGER NOT NULL,
     created TEXT NOT NULL,
-    revoked TEXT
+    revoked TEXT,
+    expires TEXT                    -- ISO time in UTC, or NULL: valid until revoked
 );
 -- who saw personal data unmasked, when, where: append-only
 CREATE TABLE IF NOT EXISTS audit (
@@ -214,11 +215,27 @@ class EmbeddedStore:
             if not version:
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
+            elif int(version[0]) < SCHEMA_VERSION:
+                self._upgrade(conn, int(version[0]))
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not an orggraph store ({exc})") from exc
         self._index: Index | None = None
         self._lock = threading.RLock()  # one writer at a time in this process
         self._writer: sqlite3.Connection | None = None
+
+    @staticmethod
+    def _upgrade(conn: sqlite3.Connection, version: int) -> None:
+        """Bring a file written by an older orggraph up to this schema, in one transaction. The version is
+        raised so that an older orggraph, which would not know of expiry, refuses the file."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if version < 2 and "expires" not in {row[1] for row in conn.execute("PRAGMA table_info(tokens)")}:
+                conn.execute("ALTER TABLE tokens ADD COLUMN expires TEXT")
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     def _write_conn(self) -> sqlite3.Connection:
         """The connection that writes records, so that reads on the other never see a write half-done."""
@@ -482,15 +499,18 @@ class EmbeddedStore:
 
     def save_token(self, row: dict[str, Any]) -> None:
         self._conn.execute(
-            "INSERT INTO tokens (id, hash, role, areas, pii, created) VALUES (?, ?, ?, ?, ?, ?)",
-            (row["id"], row["hash"], row["role"], orjson.dumps(row["areas"]).decode(), int(row["pii"]), row["created"]),
+            "INSERT INTO tokens (id, hash, role, areas, pii, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row["id"], row["hash"], row["role"], orjson.dumps(row["areas"]).decode(), int(row["pii"]), row["created"],
+             row.get("expires")),
         )
 
     def token_rows(self) -> list[dict[str, Any]]:
-        rows = self._conn.execute("SELECT id, hash, role, areas, pii, created, revoked FROM tokens ORDER BY rowid")
+        rows = self._conn.execute(
+            "SELECT id, hash, role, areas, pii, created, revoked, expires FROM tokens ORDER BY rowid")
         return [
-            {"id": i, "hash": h, "role": r, "areas": orjson.loads(a), "pii": bool(p), "created": c, "revoked": v}
-            for i, h, r, a, p, c, v in rows
+            {"id": i, "hash": h, "role": r, "areas": orjson.loads(a), "pii": bool(p), "created": c, "revoked": v,
+             "expires": e}
+            for i, h, r, a, p, c, v, e in rows
         ]
 
     def revoke_token(self, token_id: str, when: str) -> bool:

@@ -500,11 +500,13 @@ class ServerStore:
     # -- tokens and the audit log (orggraph.access) ------------------------------------------------------
 
     def save_token(self, row: dict[str, Any]) -> None:
-        self.conn.write(statement("token_save"), {**row, "areas": orjson.dumps(row["areas"]).decode(), "pii": bool(row["pii"])})
+        self.conn.write(statement("token_save"), {**row, "areas": orjson.dumps(row["areas"]).decode(), "pii": bool(row["pii"]),
+                                                  "expires": row.get("expires")})
 
     def token_rows(self) -> list[dict[str, Any]]:
-        return [{"id": i, "hash": h, "role": r, "areas": orjson.loads(a), "pii": bool(p), "created": c, "revoked": v}
-                for i, h, r, a, p, c, v in self.conn.read(statement("token_rows"))]
+        return [{"id": i, "hash": h, "role": r, "areas": orjson.loads(a), "pii": bool(p), "created": c, "revoked": v,
+                 "expires": e}
+                for i, h, r, a, p, c, v, e in self.conn.read(statement("token_rows"))]
 
     def revoke_token(self, token_id: str, when: str) -> bool:
         rows = self.conn.write(statement("token_revoke"), {"id": token_id, "when": when})
