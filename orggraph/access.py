@@ -15,7 +15,8 @@ from .exceptions import NotFound, OrgGraphError, RecordError
 from .index import AREA, HOUSEHOLD, MEMBER, ORG, UNIT
 
 __all__ = ["TOKEN_ROLES", "Token", "Scope", "create_token", "tokens", "revoke_token", "authenticate",
-           "scope_of", "roots", "check_within", "audit", "load_within", "remove_within", "AccessError", "OutsideScope"]
+           "scope_of", "roots", "check_within", "audit", "tokens_within", "audit_within", "load_within", "remove_within",
+           "AccessError", "OutsideScope"]
 
 #: what each role may do: viewers read, editors also change records within their scope, admins also
 #: manage tokens and read the audit log
@@ -137,6 +138,30 @@ def audit(store: Any, token: Token, route: str, records: list[str]) -> None:
     """Write one row to the append-only audit log: this token was shown these records unmasked."""
     if records:
         store.append_audit(_now(), token.id, route, sorted(set(records)))
+
+
+def tokens_within(store: Any, scope: "Scope") -> list[Token]:
+    """The tokens whose every area lies within a scope: what an admin of those areas may see and manage."""
+    return [t for t in tokens(store) if all(a in scope.areas for a in t.areas)]
+
+
+def audit_within(store: Any, scope: "Scope", *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    """The audit log as an admin of a scope sees it: each row cut to the records within the scope, rows
+    with none left out. Up to ``limit`` rows after the row numbered ``after``; page on with the last
+    row's ``seq``."""
+    rows: list[dict[str, Any]] = []
+    while len(rows) < limit:
+        batch = store.audit_rows(after=after, limit=max(limit, 100))
+        for row in batch:
+            records = [r for r in row["records"] if scope.allows_any(r)]
+            if records:
+                rows.append({**row, "records": records})
+                if len(rows) == limit:
+                    break
+        if len(batch) < max(limit, 100):
+            break
+        after = batch[-1]["seq"]
+    return rows
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from orggraph.access import create_token
+from orggraph.access import tokens as tokens_of
 from orggraph.api import create_app
 from orggraph.store import EmbeddedStore
 from orggraph.store.local import free_port
@@ -57,6 +58,7 @@ def api(request, tmp_path):
         "pii": create_token(store, "viewer", ["c1"], pii=True)[0],
         "editor": create_token(store, "editor", ["c1"])[0],
         "admin": create_token(store, "admin", ["s1"])[0],
+        "admin-c1": create_token(store, "admin", ["c1"])[0],
     }
     with TestClient(create_app(store=store)) as client:
         client.tokens = tokens
@@ -129,7 +131,8 @@ def test_questions_are_cut_to_the_scope(api):
 
 def test_admin_lists_tokens_without_secrets(api):
     rows = get(api, "/tokens", "admin").json()
-    assert [r["role"] for r in rows] == ["viewer", "viewer", "editor", "admin"]
+    assert [r["role"] for r in rows] == ["viewer", "viewer", "editor", "admin", "admin"]
+    assert [r["areas"] for r in get(api, "/tokens", "admin-c1").json()] == [["c1"]] * 3 + [["c1"]]  # not the street's
     assert all("hash" not in r and "secret" not in r for r in rows)
     assert all(r["active"] and r["expires"] is None for r in rows)
     assert get(api, "/tokens", "editor").status_code == 403
@@ -183,8 +186,10 @@ OUTSIDE = {  # how to ask each route about the other community; it must answer 4
                                              headers={"Authorization": f"Bearer {c.tokens['viewer']}"}).status_code == 404,
     ("post", "/incidents.xlsx"): lambda c: c.post("/incidents.xlsx", json={"households": ["h9"]},
                                                   headers={"Authorization": f"Bearer {c.tokens['viewer']}"}).status_code == 404,
-    ("get", "/tokens"): lambda c: get(c, "/tokens").status_code == 403,
-    ("get", "/audit"): lambda c: get(c, "/audit").status_code == 403,
+    ("get", "/tokens"): lambda c: get(c, "/tokens").status_code == 403
+    and "s1" not in json.dumps(get(c, "/tokens", "admin-c1").json()),
+    ("get", "/audit"): lambda c: get(c, "/audit").status_code == 403 and shown_in_both(c)
+    and "h1" in json.dumps(get(c, "/audit", "admin-c1").json()) and "h9" not in json.dumps(get(c, "/audit", "admin-c1").json()),
     ("get", "/health"): lambda c: c.get("/health").json() == {"status": "ok"},  # no token, and it names nothing
     ("post", "/import"): lambda c: post_import(c, "editor", {"nodes": [{"id": "h9", "kind": "Household"}]}).status_code == 403,
     ("post", "/edges"): lambda c: send(c, "post", "/edges", json={"type": "CONTACTS", "source": "m1", "target": "h9"}).status_code == 404,
@@ -204,6 +209,25 @@ for _segment, (_other, _edge) in OTHER.items():
         c, "put", f"/{s}/{o}", json={"name": "改"}).status_code == 404 and c.store.node(o).get("name") != "改"
     OUTSIDE[("delete", f"/{_segment}/{{node_id}}")] = lambda c, s=_segment, o=_other: send(
         c, "delete", f"/{s}/{o}").status_code == 404 and c.store.node(o)["id"] == o
+
+
+def shown_in_both(client) -> bool:
+    """A street-wide token with pii sees a household in each community, unmasked: two audit rows."""
+    client.tokens["street-pii"] = create_token(client.store, "viewer", ["s1"], pii=True)[0]
+    return all(get(client, f"/households/{h}", "street-pii").status_code == 200 for h in ("h1", "h9"))
+
+
+def test_an_admin_pages_the_audit_of_its_own_areas(api):
+    from orggraph.access import audit_within, scope_of
+
+    token = [t for t in tokens_of(api.store) if t.role == "admin" and t.areas == ("c1",)][0]
+    for _ in range(250):
+        api.store.append_audit("2026-11-23T00:00:00+00:00", token.id, "GET /households/{id}", ["h9"])
+    api.store.append_audit("2026-11-23T00:00:01+00:00", token.id, "GET /households", ["h1", "h9"])
+    [row] = audit_within(api.store, scope_of(api.store, ["c1"]), limit=1)
+    assert row["records"] == ["h1"] and row["seq"] == 251
+    assert get(api, "/audit", "admin-c1", after=251).json() == []
+    assert [r["records"] for r in get(api, "/audit", "admin", after=249).json()] == [["h9"], ["h1", "h9"]]  # the street sees all
 
 
 def send(client, method, path, who="editor", **options):
