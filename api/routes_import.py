@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from ..access import Scope, load_within
@@ -36,22 +36,23 @@ _SUFFIX = {"application/json": ".json", "application/x-ndjson": ".jsonl", "appli
         XLSX: {"schema": {"type": "string", "format": "binary"}},
     }}},
 )
-async def import_records(request: Request, store: StoreDep, scope: ScopeDep) -> dict[str, Any]:
+async def import_records(request: Request, store: StoreDep, scope: ScopeDep,
+                         dry_run: Annotated[bool, Query(description="Make every check and write nothing")] = False,
+                         ) -> dict[str, Any]:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in _SUFFIX:
         raise HTTPException(415, f"send {', '.join(_SUFFIX)}; got {media or 'no content type'}")
     body = await request.body()
-    report = await run_in_threadpool(import_into, store, scope, body, _SUFFIX[media])
-    return {"records": report.records, "nodes": report.nodes, "edges": report.edges, "added_nodes": report.added_nodes,
-            "added_edges": report.added_edges, "changed": report.changed}
+    report = await run_in_threadpool(import_into, store, scope, body, _SUFFIX[media], dry_run)
+    return report.as_dict()
 
 
-def import_into(store: Any, scope: Scope, body: bytes, suffix: str) -> LoadReport:
+def import_into(store: Any, scope: Scope, body: bytes, suffix: str, dry_run: bool = False) -> LoadReport:
     """Read an upload and load it, all or nothing: invalid records are InvalidRecords (422), records
-    reaching outside the scope are OutsideScope (403); either way nothing is written."""
+    reaching outside the scope are OutsideScope (403); either way nothing is written, nor with dry_run."""
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "import" + suffix)
         with open(path, "wb") as out:
             out.write(body)
         items = list(read_file(path, progress=False))
-    return load_within(store, scope, items)
+    return load_within(store, scope, items, dry_run=dry_run)

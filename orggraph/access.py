@@ -13,6 +13,7 @@ import numpy as np
 
 from .exceptions import NotFound, OrgGraphError, RecordError
 from .index import AREA, HOUSEHOLD, MEMBER, ORG, UNIT
+from .load import check_load
 
 __all__ = ["TOKEN_ROLES", "Token", "Scope", "create_token", "tokens", "revoke_token", "authenticate",
            "scope_of", "roots", "check_within", "audit", "tokens_within", "audit_within", "load_within", "remove_within",
@@ -355,8 +356,10 @@ def check_within(scope: Scope, items: Iterable[tuple[str, Any, Any]], stored: di
     return [e for _, e in sorted(problems, key=lambda p: p[0])]
 
 
-def load_within(store: Any, scope: Scope, items: list[tuple[str, Any, Any]], **options: Any) -> Any:
-    """Load a change, all or nothing, only if all of it lies within the scope (see :func:`check_within`).
+def load_within(store: Any, scope: Scope, items: list[tuple[str, Any, Any]], *, dry_run: bool = False,
+                **options: Any) -> Any:
+    """Load a change, all or nothing, only if all of it lies within the scope (see :func:`check_within`);
+    with ``dry_run``, make every check and write nothing.
 
     Raises
     ------
@@ -371,6 +374,8 @@ def load_within(store: Any, scope: Scope, items: list[tuple[str, Any, Any]], **o
         if problems:
             raise OutsideScope(problems)
 
+    if dry_run:
+        return check_load(store, items, check=within, **options)
     return store.load(items, check=within, **options)
 
 

@@ -11,9 +11,9 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from .exceptions import InvalidRecords, NotFound, OrgGraphError
+from .exceptions import InvalidRecords, NotFound, OrgGraphError, StoreNotFound
 from .io import FORMATS, UnknownFormat, check_format, export_store, read_file, write_template
-from .load import LoadReport
+from .load import LoadReport, check_load
 from .model import NODE_KINDS
 from .store import DEFAULT_DB, open_store
 
@@ -130,17 +130,7 @@ def _print_json(data: Any) -> None:
 
 
 def _report_dict(report: LoadReport, **extra: Any) -> dict[str, Any]:
-    unchanged = report.records - report.added_nodes - report.added_edges - report.changed
-    return {
-        **extra,
-        "records": report.records,
-        "nodes": report.nodes,
-        "edges": report.edges,
-        "added_nodes": report.added_nodes,
-        "added_edges": report.added_edges,
-        "changed": report.changed,
-        "unchanged": unchanged,
-    }
+    return {**extra, **report.as_dict()}
 
 
 @app.command()
@@ -157,16 +147,26 @@ def load(
         Optional[bool],
         typer.Option("--progress/--no-progress", help="Progress bar on stderr [default: for large files on a terminal]."),
     ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every record as a load would, against the store, "
+                                                             "and write nothing.")] = False,
 ) -> None:
     """Add the records of FILE to the store, all or nothing.
 
     Nodes are keyed by id and edges by type, source, target and since, so loading the same file twice
     changes nothing. If any record is invalid, every problem found is listed on stderr (record, field,
-    what is wrong), nothing is written, and the exit status is 2.
+    what is wrong), nothing is written, and the exit status is 2. With --dry-run the same checks run and
+    nothing is written even when all is well.
     """
     records = read_file(file, progress=progress)  # a missing or unknown file fails before the store is touched
-    with _store(db, server, user, password, database, create=True) as store:
-        report = store.load(records)
+    if dry_run:
+        try:
+            with _store(db, server, user, password, database) as store:
+                report = check_load(store, records)
+        except StoreNotFound:  # no store yet: check the file as a first load
+            report = check_load(None, records)
+    else:
+        with _store(db, server, user, password, database, create=True) as store:
+            report = store.load(records)
     if json_:
         _print_json(_report_dict(report, file=str(file)))
     else:

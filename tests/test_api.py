@@ -409,6 +409,20 @@ def test_an_import_outside_the_scope_is_refused_whole(api):
     assert api.store.counts() == before
 
 
+def test_an_import_dry_run_makes_every_check_and_writes_nothing(api):
+    before, revision = api.store.counts(), api.store.revision
+    inside = {"nodes": [{"id": "h4", "kind": "Household"}], "edges": [{"type": "LOCATED_IN", "source": "h4", "target": "b1"}]}
+    auth = {"Authorization": f"Bearer {api.tokens['editor']}"}
+    answer = api.post("/import", params={"dry_run": "true"}, json=inside, headers=auth)
+    assert answer.json() == {"records": 2, "nodes": {"Household": 1}, "edges": {"LOCATED_IN": 1}, "dry_run": True}
+    outside = {"nodes": [{"id": "h5", "kind": "Household"}], "edges": [{"type": "LOCATED_IN", "source": "h5", "target": "b9"}]}
+    assert api.post("/import", params={"dry_run": "true"}, json=outside, headers=auth).status_code == 403
+    assert api.post("/import", params={"dry_run": "true"}, json={"nodes": [{"id": "h5", "kind": "Household", "people": 0}]},
+                    headers=auth).status_code == 422
+    assert (api.store.counts(), api.store.revision) == (before, revision)
+    assert post_import(api, "editor", inside).json()["added_nodes"] == 1
+
+
 def test_an_invalid_import_names_record_and_field(api):
     response = post_import(api, "editor", {"nodes": [{"id": "h1", "kind": "Household", "people": 0}]})
     assert response.status_code == 422

@@ -74,6 +74,28 @@ def test_bad_input_exits_2_and_leaves_the_store_unchanged(tmp_path):
     assert (tmp_path / "s.db").read_bytes() == before
 
 
+def test_a_dry_run_checks_against_the_store_and_writes_nothing(tmp_path):
+    (tmp_path / "street.json").write_text(json.dumps(STREET, ensure_ascii=False), encoding="utf-8")
+    first = run_cli("load", "street.json", "--db", "s.db", "--dry-run", "--json", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    out = json.loads(first.stdout)
+    assert set(out) == {"file", "records", "nodes", "edges", "dry_run"} and out["dry_run"] is True
+    assert (out["records"], out["nodes"]["Household"], out["edges"]["CONTACTS"]) == (37, 3, 3)
+    assert not (tmp_path / "s.db").exists()  # no store yet: checked as a first load, and none made
+    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    before = (tmp_path / "s.db").read_bytes()
+    # a contact for a household the file does not hold: valid against the store, not as a first load
+    (tmp_path / "more.json").write_text(json.dumps({"edges": [{"type": "CONTACTS", "source": "m2", "target": "h1"}]}))
+    checked = run_cli("load", "more.json", "--db", "s.db", "--dry-run", cwd=tmp_path)
+    assert checked.returncode == 0 and "all valid; nothing written (a dry run)" in checked.stdout
+    alone = run_cli("load", "more.json", "--db", "absent.db", "--dry-run", cwd=tmp_path)
+    assert alone.returncode == 2 and "'m2' is not a node" in alone.stderr
+    (tmp_path / "bad.json").write_text(json.dumps({"nodes": [{"id": "h9", "kind": "Household", "people": 0}]}))
+    bad = run_cli("load", "bad.json", "--db", "s.db", "--dry-run", cwd=tmp_path)
+    assert bad.returncode == 2 and "field people: must be at least 1, got 0" in bad.stderr
+    assert (tmp_path / "s.db").read_bytes() == before
+
+
 @pytest.mark.parametrize(
     "args, code, message",
     [

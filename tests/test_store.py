@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from orggraph.exceptions import NotFound, OrgGraphError, StoreError
+from orggraph.exceptions import InvalidRecords, NotFound, OrgGraphError, StoreError
 from orggraph.store import EmbeddedStore, open_store
 from orggraph.store.embedded import SCHEMA_VERSION
 
@@ -232,6 +232,25 @@ def test_edges_of_one_node(loaded):
         ("CONTACTS", "m1", "h2"), ("CONTACTS", "m3", "h2"), ("LOCATED_IN", "h2", "b1")]
     assert loaded.edges_of("h2", "LOCATED_IN")[0] == {"type": "LOCATED_IN", "source": "h2", "target": "b1"}
     assert loaded.edges_of("nobody") == []
+
+
+def test_a_dry_run_makes_every_check_and_writes_nothing(loaded):
+    from orggraph.load import check_load
+
+    before, revision = snapshot(loaded), loaded.revision
+    change = items({"nodes": [{"id": "h4", "kind": "Household", "people": 2}],
+                    "edges": [{"type": "LOCATED_IN", "source": "h4", "target": "b1"},
+                              {"type": "CONTACTS", "source": "m1", "target": "h4"}]})
+    report = check_load(loaded, change)
+    assert report.dry_run and (report.nodes, report.edges) == ({"Household": 1}, {"LOCATED_IN": 1, "CONTACTS": 1})
+    assert "all valid; nothing written" in str(report)
+    assert snapshot(loaded) == before and loaded.revision == revision
+    with pytest.raises(InvalidRecords, match="'b404' is not a node"):
+        check_load(loaded, items({"edges": [{"type": "LOCATED_IN", "source": "h1", "target": "b404"}]}))
+    with pytest.raises(InvalidRecords, match="'b1' is not a node"):  # against no store: b1 is not there
+        check_load(None, change)
+    assert snapshot(loaded) == before and loaded.revision == revision
+    assert loaded.load(change).added_nodes == 1  # and the change it checked loads
 
 
 def test_a_load_whose_check_fails_writes_nothing(loaded):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..exceptions import OrgGraphError
-from ..load import Item, LoadReport
+from ..load import Item, LoadReport, check_load
 from .excel import read_workbook, write_template, write_workbook
 from .jsonio import read_json, read_jsonl, write_json, write_jsonl
 
@@ -48,8 +48,10 @@ def read_file(path: str | os.PathLike[str], *, progress: bool | None = None) -> 
     return read_workbook(path)
 
 
-def load_file(store: Any, path: str | os.PathLike[str], *, progress: bool | None = None) -> LoadReport:
-    """Load one file into a store, all or nothing.
+def load_file(store: Any, path: str | os.PathLike[str], *, progress: bool | None = None,
+              dry_run: bool = False) -> LoadReport:
+    """Load one file into a store, all or nothing; with ``dry_run``, check it as a load would and write
+    nothing (:func:`orggraph.load.check_load`).
 
     Examples
     --------
@@ -64,7 +66,8 @@ def load_file(store: Any, path: str | os.PathLike[str], *, progress: bool | None
     >>> print(load_file(store, os.path.join(folder, "street.json")))
     read 1 records (1 Area); added 0 nodes and 0 edges, changed 0, unchanged 1
     """
-    return store.load(read_file(path, progress=progress))
+    records = read_file(path, progress=progress)
+    return check_load(store, records) if dry_run else store.load(records)
 
 
 def export_store(store: Any, path: str | os.PathLike[str]) -> int:
