@@ -1,6 +1,6 @@
 """orggraph: the grassroots organizational network of a city as a graph."""
 
-from .exceptions import InvalidRecords, NotFound, OrgGraphError, RecordError, StoreError, StoreNotFound, StoreUnavailable
+from .exceptions import InvalidRecords, InvalidStoredRecords, NotFound, OrgGraphError, RecordError, StoreError, StoreNotFound, StoreUnavailable
 from .load import LoadReport
 from .store import EmbeddedStore, Store, open_store
 
@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 __all__ = [
     "OrgGraphError",
     "InvalidRecords",
+    "InvalidStoredRecords",
     "RecordError",
     "NotFound",
     "StoreError",

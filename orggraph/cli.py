@@ -175,6 +175,31 @@ def load(
 
 @app.command()
 @_errors
+def check(
+    db: Db = None,
+    server: Server = None,
+    user: User = None,
+    password: Password = None,
+    database: Database = None,
+    json_: Json = False,
+) -> None:
+    """Check every record the store holds against the rules as they stand, and write nothing.
+
+    For a store written by an older orggraph, or on a graph server where other tools can write. Each
+    problem is listed on stderr (record, field, what is wrong) and the exit status is 2.
+    """
+    from .load import check_store
+
+    with _store(db, server, user, password, database) as store:
+        report = check_store(store)
+    if json_:
+        _print_json(report.as_dict())
+    else:
+        typer.echo(f"the store's {report.records:,} records are all valid")
+
+
+@app.command()
+@_errors
 def export(
     file: Annotated[Path, typer.Argument(metavar="FILE", help=f"Where to write: {', '.join(FORMATS)}.", show_default=False)],
     db: Db = None,

@@ -8,6 +8,7 @@ __all__ = [
     "OrgGraphError",
     "RecordError",
     "InvalidRecords",
+    "InvalidStoredRecords",
     "NotFound",
     "StoreError",
     "IndexOutOfStep",
@@ -56,6 +57,8 @@ class InvalidRecords(OrgGraphError, ValueError):
     ``errors`` lists the first problems found (at most ``limit``), ``total`` counts all of them.
     """
 
+    _where = "in the input; nothing was written"
+
     def __init__(self, errors: list[RecordError], total: int | None = None):
         self.errors = list(errors)
         self.total = total if total is not None else len(self.errors)
@@ -63,8 +66,15 @@ class InvalidRecords(OrgGraphError, ValueError):
         more = self.total - len(self.errors)
         if more > 0:
             lines.append(f"... and {more} more")
-        head = f"{self.total} problem{'s' if self.total != 1 else ''} in the input; nothing was written"
+        head = f"{self.total} problem{'s' if self.total != 1 else ''} {self._where}"
         super().__init__(head + ":\n  " + "\n  ".join(lines))
+
+
+class InvalidStoredRecords(InvalidRecords):
+    """Records a store already holds fail validation as it stands now: written by an older orggraph, or
+    changed on a graph server by other means (see :func:`orggraph.load.check_store`)."""
+
+    _where = "in the records the store holds"
 
 
 class NotFound(OrgGraphError, KeyError):

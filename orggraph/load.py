@@ -6,10 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
-from .exceptions import InvalidRecords, RecordError
+from .exceptions import InvalidRecords, InvalidStoredRecords, RecordError
 from .model import EDGE_TYPES, ENDPOINTS, NODE_KINDS, validate_edges, validate_nodes
 
-__all__ = ["Item", "Sink", "Loader", "LoadReport", "find_cycle", "check_load"]
+__all__ = ["Item", "Sink", "Loader", "LoadReport", "find_cycle", "check_load", "check_store"]
 
 #: what a reader yields: ("node" | "edge" | "error", where, record or message)
 Item = tuple[str, str, Any]
@@ -408,3 +408,35 @@ def check_load(store: Any, items: Iterable[Item], *, check: Callable[[], None] |
     except _Valid:
         pass
     return report
+
+
+def check_store(store: Any, *, max_errors: int = 100) -> LoadReport:
+    """Check every record a store holds against the rules as they stand, each record and all of them
+    together, as if they were loaded afresh into an empty store; nothing is written.
+
+    For a store written by an older orggraph, or on a graph server where other tools can write.
+
+    Raises
+    ------
+    InvalidStoredRecords
+        Naming each record (``node ID``, ``edge TYPE SOURCE -> TARGET``), field and fault.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from orggraph.store import EmbeddedStore
+    >>> store = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "city.db"))
+    >>> _ = store.load([("node", "row 1", {"id": "s1", "kind": "Area", "name": "江滨街道", "level": "street"})])
+    >>> print(check_store(store))
+    read 1 records (1 Area); all valid; nothing written (a dry run)
+    """
+    def stored() -> Iterator[Item]:
+        for node in store.nodes():
+            yield ("node", f"node {node.get('id')}", node)
+        for edge in store.edges():
+            yield ("edge", f"edge {edge.get('type')} {edge.get('source')} -> {edge.get('target')}", edge)
+
+    try:
+        return check_load(None, stored(), max_errors=max_errors)
+    except InvalidRecords as exc:
+        raise InvalidStoredRecords(exc.errors, exc.total) from None

@@ -96,6 +96,21 @@ def test_a_dry_run_checks_against_the_store_and_writes_nothing(tmp_path):
     assert (tmp_path / "s.db").read_bytes() == before
 
 
+def test_check_names_what_the_store_holds_against_the_rules(tmp_path):
+    import sqlite3
+
+    (tmp_path / "street.json").write_text(json.dumps(STREET, ensure_ascii=False), encoding="utf-8")
+    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    good = run_cli("check", "--db", "s.db", cwd=tmp_path)
+    assert good.returncode == 0 and good.stdout.strip() == "the store's 37 records are all valid"
+    with sqlite3.connect(tmp_path / "s.db") as conn:  # as an older orggraph might have let it in
+        conn.execute("UPDATE nodes SET props = json_set(props, '$.address', 'x' || char(1)) WHERE id = 'h2'")
+    bad = run_cli("check", "--db", "s.db", cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "4 problems in the records the store holds" in bad.stderr  # the node, and its three edges
+    assert "node h2, field address: 'x\\x01' holds a control character (U+0001); remove it" in bad.stderr
+
+
 @pytest.mark.parametrize(
     "args, code, message",
     [

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -251,6 +253,31 @@ def test_a_dry_run_makes_every_check_and_writes_nothing(loaded):
         check_load(None, change)
     assert snapshot(loaded) == before and loaded.revision == revision
     assert loaded.load(change).added_nodes == 1  # and the change it checked loads
+
+
+def test_check_store_finds_what_was_written_around_the_rules(loaded, tmp_path):
+    """Records changed by other means (an older orggraph, another tool on the server) are named."""
+    from orggraph.exceptions import InvalidStoredRecords
+    from orggraph.load import check_store
+
+    assert check_store(loaded).records == len(STREET["nodes"]) + len(STREET["edges"])
+    h1 = {k: v for k, v in loaded.node("h1").items() if k not in ("id", "kind")} | {"phone": "123"}
+    m1 = {k: v for k, v in loaded.node("m1").items() if k not in ("id", "kind")} | {"name": "张\x07"}
+    if isinstance(loaded, EmbeddedStore):  # as an older orggraph, or a hand with sqlite3, might leave it
+        with sqlite3.connect(loaded.path) as conn:
+            for node_id, props in (("h1", h1), ("m1", m1)):
+                conn.execute("UPDATE nodes SET props = ? WHERE id = ?", (json.dumps(props), node_id))
+            conn.execute("INSERT INTO edges VALUES ('WITHIN', 's1', 'b1', '', NULL, '{}')")
+    else:  # as another tool on the server might
+        for kind, node_id, props in (("Household", "h1", h1), ("Member", "m1", m1)):
+            loaded.conn.write(f"MATCH (n:{kind} {{id: $id}}) SET n.props = $props", {"id": node_id, "props": json.dumps(props)})
+        loaded.conn.write("MATCH (s:Area {id: 's1'}), (b:Area {id: 'b1'}) CREATE (s)-[:WITHIN {since: '', props: '{}'}]->(b)")
+    with pytest.raises(InvalidStoredRecords) as info:
+        check_store(loaded)
+    found = {(e.where, e.field) for e in info.value.errors}
+    assert {("node h1", "phone"), ("node m1", "name")} <= found, found
+    assert any("WITHIN edges form a cycle" in e.message for e in info.value.errors), info.value.errors
+    assert re.match(r"\d+ problems in the records the store holds", str(info.value))
 
 
 def test_a_load_whose_check_fails_writes_nothing(loaded):
