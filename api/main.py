@@ -20,7 +20,7 @@ from .routes_questions import router as questions_router
 from .schemas import ERROR_RESPONSES
 from .settings import Settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "prepare"]
 
 log = logging.getLogger("orggraph.api")
 
@@ -60,6 +60,16 @@ class BodyLimit:
         await errors.error(413, self._message())(scope, receive, send)
 
 
+def prepare(app: FastAPI, store: Any, settings: Settings) -> None:
+    """Put what the routes read into the app's state: the store, the settings and empty caches (what the
+    lifespan does on start-up; a test that drives the app without it calls this)."""
+    app.state.store = store
+    app.state.settings = settings
+    app.state.scopes = {}  # each token's scope, by token and revision
+    app.state.coverage = {}  # the whole network's coverage, by revision, day and members unavailable
+    app.state.gaps = {}  # the whole network's gaps, by revision, day, members unavailable and thresholds
+
+
 def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
     """The API for one store: the settings' store (embedded or a server), or one handed in."""
     settings = settings or Settings()
@@ -67,11 +77,8 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = store is None
-        app.state.store = store or open_store(settings.db, server=settings.server, user=settings.user,
-                                              password=settings.password, database=settings.database)
-        app.state.settings = settings
-        app.state.scopes = {}
-        app.state.coverage = {}  # the whole network's coverage, by revision, day and members unavailable
+        prepare(app, store or open_store(settings.db, server=settings.server, user=settings.user,
+                                         password=settings.password, database=settings.database), settings)
         log.info("orggraph API ready")  # never a record: nothing personal goes to the logs
         try:
             yield

@@ -17,6 +17,7 @@ from .load import check_load
 
 __all__ = ["TOKEN_ROLES", "Token", "Scope", "create_token", "tokens", "revoke_token", "authenticate",
            "scope_of", "roots", "check_within", "audit", "tokens_within", "audit_within", "load_within", "remove_within",
+           "coverage_within", "gaps_within", "incident_within",
            "AccessError", "OutsideScope"]
 
 #: what each role may do: viewers read, editors also change records within their scope, admins also
@@ -258,6 +259,58 @@ def roots(store: Any, areas: Iterable[str]) -> list[str]:
     chosen = set(numbers.values())
     ancestry = view.s["ancestry"]
     return sorted(a for a, n in numbers.items() if not any(up in chosen for up in ancestry[n][1:]))
+
+
+def coverage_within(store: Any, report: dict[str, Any], scope: Scope, areas: Iterable[str],
+                    level: str | None = None) -> dict[str, Any]:
+    """The whole network's coverage (:func:`orggraph.queries.coverage`) cut to a scope: the areas within
+    it (of one level, if given), and totals over the scope's own ``areas`` counting each household once."""
+    from .queries.coverage import _block
+
+    rows = {row["id"]: row for row in report["areas"]}
+    keys = ("households", "covered", "people", "people_covered", "vulnerable", "vulnerable_covered")
+    total = {k: sum(rows[root][k] for root in roots(store, areas)) for k in keys}
+    kept = [r for r in report["areas"] if r["id"] in scope.areas and (level is None or r["level"] == level)]
+    return {"as_of": report["as_of"], **_block(**total), "unavailable": report["unavailable"], "areas": kept}
+
+
+def gaps_within(report: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    """The whole network's gaps (:func:`orggraph.queries.gaps`) cut to a scope: each list keeps what lies
+    within it."""
+    out = dict(report)
+    for key in ("uncovered_households", "lapsed_households", "unlocated_households"):
+        out[key] = [h for h in report[key] if h in scope.households]
+    for key in ("overloaded_members", "single_points_of_failure"):
+        out[key] = [m for m in report[key] if m["member"] in scope.members]
+    out["idle_sunk_members"] = [m for m in report["idle_sunk_members"] if m in scope.members]
+    out["idle_units"] = [u for u in report["idle_units"] if u in scope.units]
+    out["vacant_posts"] = [v for v in report["vacant_posts"]
+                           if (v["area"] in scope.areas) or (v["org"] is not None and v["org"] in scope.orgs)]
+    out["cross_boundary_contacts"] = [c for c in report["cross_boundary_contacts"]
+                                      if c["member"] in scope.members and c["household"] in scope.households]
+    return out
+
+
+def incident_within(store: Any, scope: Scope, areas: Iterable[str] = (), households: Iterable[str] = (),
+                    **options: Any) -> dict[str, Any]:
+    """An incident's call sheet (:func:`orggraph.queries.incident`) for the affected areas and households
+    within a scope, with stand-ins from within it only.
+
+    Raises
+    ------
+    NotFound
+        If no affected area or household lies within the scope.
+    """
+    from .queries import incident
+
+    areas = [a for a in areas if a in scope.areas]
+    households = [h for h in households if h in scope.households]
+    if not areas and not households:
+        raise NotFound("no affected area or household within the token's scope")
+    sheet = incident(store, areas, households, **options)
+    for entry in sheet["entries"]:
+        entry["stand_ins"] = [s for s in entry["stand_ins"] if s["member"] in scope.members]
+    return sheet
 
 
 #: how a new node of each kind comes to lie within a scope: an edge of this type, with the node at this end

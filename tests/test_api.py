@@ -409,6 +409,14 @@ def test_an_import_outside_the_scope_is_refused_whole(api):
     assert api.store.counts() == before
 
 
+def test_gaps_are_kept_until_the_network_changes(api):
+    first = get(api, "/gaps", as_of=DAY).json()
+    assert "h3" in first["uncovered_households"]
+    assert get(api, "/gaps", as_of=DAY).json() == first  # kept
+    assert send(api, "post", "/edges", json={"type": "CONTACTS", "source": "m1", "target": "h3"}).status_code == 201
+    assert "h3" not in get(api, "/gaps", as_of=DAY).json()["uncovered_households"]  # a new revision, asked afresh
+
+
 def test_an_import_dry_run_makes_every_check_and_writes_nothing(api):
     before, revision = api.store.counts(), api.store.revision
     inside = {"nodes": [{"id": "h4", "kind": "Household"}], "edges": [{"type": "LOCATED_IN", "source": "h4", "target": "b1"}]}

@@ -16,6 +16,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 from orggraph.access import create_token
 from orggraph.api import create_app
+from orggraph.api.main import prepare
 from orggraph.api.settings import Settings
 from orggraph.io.excel import write_workbook
 from orggraph.store import EmbeddedStore
@@ -28,7 +29,7 @@ _store = EmbeddedStore(_folder / "api.db")
 _store.load(items(two_communities()))
 _tokens = {role: create_token(_store, role, ["c1"])[0] for role in ("viewer", "editor", "admin")}
 app = create_app(store=_store)
-app.state.store, app.state.settings, app.state.scopes, app.state.coverage = _store, Settings(), {}, {}  # what the lifespan would set
+prepare(app, _store, Settings())  # what the lifespan would do
 
 # The upload media types, which schemathesis cannot make up from a JSON Schema: records near to valid
 # (new households and members placed in areas within the token's scope and outside it, contacts between
@@ -111,8 +112,7 @@ def on_a_graph_server(falkordb_server):
     store = connect(f"{falkordb_server}/{graph}")
     store.load(items(two_communities()))
     _server_tokens.update({role: create_token(store, role, ["c1"])[0] for role in ("viewer", "editor", "admin")})
-    state = _server_app.state
-    state.store, state.settings, state.scopes, state.coverage = store, Settings(), {}, {}
+    prepare(_server_app, store, Settings())
     yield
     store.conn.command("GRAPH.DELETE", graph)
     store.close()
