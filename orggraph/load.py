@@ -414,7 +414,8 @@ def check_store(store: Any, *, max_errors: int = 100) -> LoadReport:
     """Check every record a store holds against the rules as they stand, each record and all of them
     together, as if they were loaded afresh into an empty store; nothing is written.
 
-    For a store written by an older orggraph, or on a graph server where other tools can write.
+    For a store written by an older orggraph, or on a graph server where other tools can write: there,
+    the copies of fields that the queries filter on are also checked against each record.
 
     Raises
     ------
@@ -436,7 +437,16 @@ def check_store(store: Any, *, max_errors: int = 100) -> LoadReport:
         for edge in store.edges():
             yield ("edge", f"edge {edge.get('type')} {edge.get('source')} -> {edge.get('target')}", edge)
 
+    errors: list[RecordError] = []
+    total = 0
     try:
-        return check_load(None, stored(), max_errors=max_errors)
+        report = check_load(None, stored(), max_errors=max_errors)
     except InvalidRecords as exc:
-        raise InvalidStoredRecords(exc.errors, exc.total) from None
+        errors, total = list(exc.errors), exc.total
+    if hasattr(store, "copies_out_of_step"):  # a graph server: the copies the queries read, beside each record
+        copies = store.copies_out_of_step()
+        errors += copies[: max(0, max_errors - len(errors))]
+        total += len(copies)
+    if total:
+        raise InvalidStoredRecords(errors, total)
+    return report

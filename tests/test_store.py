@@ -280,6 +280,21 @@ def test_check_store_finds_what_was_written_around_the_rules(loaded, tmp_path):
     assert re.match(r"\d+ problems in the records the store holds", str(info.value))
 
 
+def test_check_store_finds_copies_a_hand_edit_left_out_of_step(server_store):
+    from orggraph.exceptions import InvalidStoredRecords
+    from orggraph.load import check_store
+
+    server_store.load(items(STREET))
+    server_store.conn.write("MATCH (m:Member {id: 'm1'}) SET m.status = 'unavailable'")  # props still say active
+    with pytest.raises(InvalidStoredRecords) as info:
+        check_store(server_store)
+    assert [str(e) for e in info.value.errors] == [
+        "node m1, field status: the server's copy 'unavailable' differs from the record's None; "
+        "set the copy back to the record's value"]
+    server_store.conn.write("MATCH (m:Member {id: 'm1'}) SET m.status = null")
+    assert check_store(server_store).records == len(STREET["nodes"]) + len(STREET["edges"])
+
+
 def test_a_load_whose_check_fails_writes_nothing(loaded):
     before, revision = snapshot(loaded), loaded.revision
 

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlparse
 
 import orjson
 
-from ..exceptions import NotFound, StoreError, StoreUnavailable
+from ..exceptions import NotFound, RecordError, StoreError, StoreUnavailable
 from ..load import Item, Loader, LoadReport
 from ..model import EDGE_TYPES, ENDPOINTS, NODE_KINDS
 
@@ -556,6 +556,23 @@ class ServerStore:
                                   {"ids": ids[start : start + page]})
             for node_id, props in rows:
                 yield {"id": node_id, "kind": kind, **orjson.loads(props)}
+
+    def copies_out_of_step(self, *, page: int = 10000) -> list[RecordError]:
+        """Nodes whose copies of record fields (those the queries filter on: name, level, status, people,
+        vulnerable) differ from the record in ``props``: what a hand edit in Cypher leaves behind."""
+        fields = ("name", "level", "status", "people", "vulnerable")
+        problems = []
+        for kind in NODE_KINDS:
+            ids = self._ids_of(kind)
+            for start in range(0, len(ids), page):
+                rows = self.conn.read(f"MATCH (n:{kind}) WHERE n.id IN $ids RETURN n.id, n.props, "
+                                      + ", ".join(f"n.{f}" for f in fields), {"ids": ids[start : start + page]})
+                for node_id, props, *copies in rows:
+                    expected = _node_row({"id": node_id, "kind": kind, **orjson.loads(props)})
+                    problems += [RecordError(f"node {node_id}", field, f"the server's copy {have!r} differs from the "
+                                             f"record's {expected[field]!r}; set the copy back to the record's value")
+                                 for field, have in zip(fields, copies) if have != expected[field]]
+        return problems
 
     def edges(self, type_: str | None = None, *, page: int = 10000) -> Iterator[dict[str, Any]]:
         if type_ is not None and type_ not in EDGE_TYPES:
