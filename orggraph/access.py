@@ -150,7 +150,23 @@ def tokens_within(store: Any, scope: "Scope") -> list[Token]:
 def audit_within(store: Any, scope: "Scope", *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
     """The audit log as an admin of a scope sees it: each row cut to the records within the scope, rows
     with none left out. Up to ``limit`` rows after the row numbered ``after``; page on with the last
-    row's ``seq``."""
+    row's ``seq``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from orggraph.store import EmbeddedStore
+    >>> store = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "t.db"))
+    >>> _ = store.load([("node", "1", {"id": "c1", "kind": "Area", "name": "桂花社区", "level": "community"}),
+    ...                 ("node", "2", {"id": "c2", "kind": "Area", "name": "向阳社区", "level": "community"})])
+    >>> _, city = create_token(store, "viewer", ["c1", "c2"], pii=True)
+    >>> audit(store, city, "GET /areas", ["c1", "c2"])
+    >>> audit(store, city, "GET /areas/{id}", ["c2"])
+    >>> [(row["seq"], row["records"]) for row in audit_within(store, scope_of(store, ["c1"]))]
+    [(1, ['c1'])]
+    >>> [t.areas for t in tokens_within(store, scope_of(store, ["c1"]))]
+    []
+    """
     rows: list[dict[str, Any]] = []
     while len(rows) < limit:
         batch = store.audit_rows(after=after, limit=max(limit, 100))
@@ -276,7 +292,23 @@ def coverage_within(store: Any, report: dict[str, Any], scope: Scope, areas: Ite
 
 def gaps_within(report: dict[str, Any], scope: Scope) -> dict[str, Any]:
     """The whole network's gaps (:func:`orggraph.queries.gaps`) cut to a scope: each list keeps what lies
-    within it."""
+    within it.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from orggraph.queries import gaps
+    >>> from orggraph.store import EmbeddedStore
+    >>> store = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "t.db"))
+    >>> _ = store.load([("node", "1", {"id": "b1", "kind": "Area", "name": "1号楼", "level": "building"}),
+    ...                 ("node", "2", {"id": "b2", "kind": "Area", "name": "2号楼", "level": "building"}),
+    ...                 ("node", "3", {"id": "h1", "kind": "Household"}), ("node", "4", {"id": "h2", "kind": "Household"}),
+    ...                 ("edge", "5", {"type": "LOCATED_IN", "source": "h1", "target": "b1"}),
+    ...                 ("edge", "6", {"type": "LOCATED_IN", "source": "h2", "target": "b2"})])
+    >>> report = gaps(store)
+    >>> report["uncovered_households"], gaps_within(report, scope_of(store, ["b1"]))["uncovered_households"]
+    (['h1', 'h2'], ['h1'])
+    """
     out = dict(report)
     for key in ("uncovered_households", "lapsed_households", "unlocated_households"):
         out[key] = [h for h in report[key] if h in scope.households]
