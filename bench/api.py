@@ -4,6 +4,7 @@
     python bench/api.py --workers 2            # two server processes
     python bench/api.py --rate 4               # each client asks 4 times a second, not as fast as it can
     python bench/api.py 20000 --clients 20 --seconds 10
+    python bench/api.py --falkordb --rate 4    # the API on a FalkorDB server of its own, the city copied in
 
 Each client keeps one HTTP/1.1 connection and asks for a random household's chain (19 times in 20) or
 coverage by community (1 in 20), with a token whose scope is the whole city: as fast as it can (a closed
@@ -31,7 +32,9 @@ from queries import prepare  # noqa: E402  (the same cities as the other benchma
 
 from orggraph.access import create_token  # noqa: E402
 from orggraph.store import EmbeddedStore  # noqa: E402
-from orggraph.store.local import free_port  # noqa: E402
+from orggraph.io import copy_store  # noqa: E402
+from orggraph.store.local import LocalFalkorDB, free_port  # noqa: E402
+from orggraph.store.server import connect  # noqa: E402
 
 
 async def client(port: int, token: str, households: list[str], deadline: float, seed: int,
@@ -89,16 +92,27 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0,
                         help="requests a second per client; 0 (the default): as fast as each client can")
     parser.add_argument("--folder", type=Path, default=Path("bench/out"))
+    parser.add_argument("--falkordb", action="store_true", help="serve the city from a FalkorDB server of its own")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     db = prepare(args.households, args.folder)
+    graph_server = LocalFalkorDB() if args.falkordb else None
     with EmbeddedStore(db) as store:
         streets = [a["id"] for a in store.nodes("Area") if a["level"] == "street"]
-        token, _ = create_token(store, "viewer", streets)
         households = sorted({e["source"] for e in store.edges("LOCATED_IN")})  # unlocated ones are in no scope
-        store.index()
+        if graph_server is None:
+            token, _ = create_token(store, "viewer", streets)
+            store.index()
+            where = ["--db", str(db)]
+        else:
+            began = time.perf_counter()
+            with connect(f"{graph_server.uri}/city") as on_server:
+                copy_store(store, on_server)
+                token, _ = create_token(on_server, "viewer", streets)
+            print(f"copied the city to FalkorDB in {time.perf_counter() - began:.1f} s")
+            where = ["--server", f"{graph_server.uri}/city"]
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port), "--db", str(db),
+    server = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port), *where,
                                "--workers", str(args.workers)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -116,10 +130,13 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if graph_server is not None:
+            graph_server.stop()
     total = sum(len(v) for v in results.values())
     pace = f"each {args.rate:g} requests a second" if args.rate else "each as fast as it can"
     print(f"{args.households:,} households; {args.clients} clients ({pace}) for {elapsed:.1f} s against "
-          f"{args.workers} uvicorn process{'es' if args.workers > 1 else ''}; "
+          f"{args.workers} uvicorn process{'es' if args.workers > 1 else ''}"
+          f"{' on FalkorDB' if graph_server is not None else ''}; "
           f"{total:,} requests, {total / elapsed:.0f} a second, {len(errors)} not 200\n")
     print("| question | requests | a second | median ms | p90 ms | p99 ms | max ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
