@@ -36,6 +36,18 @@ def _ids(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
+async def _kept(cache: dict, key: tuple, run: Any, store: Any, **options: Any) -> dict[str, Any]:
+    """A whole-network answer, worked out off the event loop once a key (the key begins with the store's
+    revision, so a change is seen at once) and kept for the next token to cut to its scope."""
+    report = cache.get(key)
+    if report is None:
+        report = await run_in_threadpool(run, store, **options)
+        if len(cache) >= 16:
+            cache.clear()
+        cache[key] = report
+    return report
+
+
 @router.get("/coverage", summary="Coverage of the areas within the token's scope")
 async def coverage(request: Request, store: StoreDep, token: TokenDep, scope: ScopeDep,
              area: Annotated[str | None, Query(max_length=200)] = None,
@@ -49,14 +61,8 @@ async def coverage(request: Request, store: StoreDep, token: TokenDep, scope: Sc
         return JSONBytes(orjson.dumps(answer))
     # the whole network's coverage, once a revision and day (the same for every token), then cut to the
     # scope on the event loop: a millisecond or two, where a hop to the thread pool costs more under load
-    cache = request.app.state.coverage
     key = (store.revision, as_of or _dt.date.today(), tuple(sorted(set(gone))))
-    report = cache.get(key)
-    if report is None:
-        report = await run_in_threadpool(run_coverage, store, as_of=as_of, unavailable=gone)  # a scan: off the loop
-        if len(cache) >= 16:
-            cache.clear()
-        cache[key] = report
+    report = await _kept(request.app.state.coverage, key, run_coverage, store, as_of=as_of, unavailable=gone)
     return JSONBytes(orjson.dumps(coverage_within(store, report, scope, token.areas, level)))
 
 
@@ -77,15 +83,9 @@ async def gaps(request: Request, store: StoreDep, scope: ScopeDep, as_of: AsOf =
     # the whole network's gaps, once a revision, day and question (13 s at 200,000 households on a
     # graph server, so worth keeping), then cut to the scope
     gone = _ids(unavailable)
-    cache = request.app.state.gaps
     key = (store.revision, as_of or _dt.date.today(), tuple(sorted(set(gone))), max_households, spof)
-    report = cache.get(key)
-    if report is None:
-        report = await run_in_threadpool(run_gaps, store, as_of=as_of, unavailable=gone,
-                                         max_households=max_households, spof=spof)
-        if len(cache) >= 16:
-            cache.clear()
-        cache[key] = report
+    report = await _kept(request.app.state.gaps, key, run_gaps, store, as_of=as_of, unavailable=gone,
+                         max_households=max_households, spof=spof)
     return JSONBytes(orjson.dumps(gaps_within(report, scope)))
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .exceptions import NotFound, OrgGraphError, RecordError
 from .index import AREA, HOUSEHOLD, MEMBER, ORG, UNIT
-from .load import check_load
+from .load import LoadReport, check_load
 
 __all__ = ["TOKEN_ROLES", "Token", "Scope", "create_token", "tokens", "revoke_token", "authenticate",
            "scope_of", "roots", "check_within", "audit", "tokens_within", "audit_within", "load_within", "remove_within",
@@ -168,15 +168,16 @@ def audit_within(store: Any, scope: "Scope", *, after: int = 0, limit: int = 100
     []
     """
     rows: list[dict[str, Any]] = []
+    page = max(limit, 100)
     while len(rows) < limit:
-        batch = store.audit_rows(after=after, limit=max(limit, 100))
+        batch = store.audit_rows(after=after, limit=page)
         for row in batch:
             records = [r for r in row["records"] if scope.allows_any(r)]
             if records:
                 rows.append({**row, "records": records})
                 if len(rows) == limit:
                     break
-        if len(batch) < max(limit, 100):
+        if len(batch) < page:
             break
         after = batch[-1]["seq"]
     return rows
@@ -453,7 +454,7 @@ def load_within(store: Any, scope: Scope, items: list[tuple[str, Any, Any]], *, 
     OutsideScope
         If a record reaches outside the scope. Either way nothing is written.
     """
-    def within() -> None:  # runs once the records are valid, before anything is written
+    def within(_: LoadReport) -> None:  # runs once the records are valid, before anything is written
         ids = {r.get(f) for _, _, r in items if isinstance(r, dict) for f in ("id", "source", "target")}
         problems = check_within(scope, items, store.kinds_of(i for i in ids if isinstance(i, str)))
         if problems:

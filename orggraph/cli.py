@@ -13,7 +13,7 @@ import typer
 
 from .exceptions import InvalidRecords, NotFound, OrgGraphError, StoreNotFound
 from .io import FORMATS, UnknownFormat, check_format, export_store, read_file, write_template
-from .load import LoadReport, check_load
+from .load import LoadReport, check_load, check_store
 from .model import NODE_KINDS
 from .store import DEFAULT_DB, open_store
 
@@ -188,8 +188,6 @@ def check(
     For a store written by an older orggraph, or on a graph server where other tools can write. Each
     problem is listed on stderr (record, field, what is wrong) and the exit status is 2.
     """
-    from .load import check_store
-
     with _store(db, server, user, password, database) as store:
         report = check_store(store)
     if json_:

@@ -298,7 +298,7 @@ def test_check_store_finds_copies_a_hand_edit_left_out_of_step(server_store):
 def test_a_load_whose_check_fails_writes_nothing(loaded):
     before, revision = snapshot(loaded), loaded.revision
 
-    def refuse():
+    def refuse(_):
         raise OrgGraphError("outside")
 
     with pytest.raises(OrgGraphError, match="outside"):

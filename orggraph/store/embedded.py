@@ -269,7 +269,7 @@ class EmbeddedStore:
     # -- writing --------------------------------------------------------------------------------------
 
     def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100,
-             check: Callable[[], None] | None = None) -> LoadReport:
+             check: Callable[[LoadReport], None] | None = None) -> LoadReport:
         """Add records in one transaction: all of them, or none if any is invalid.
 
         Parameters
@@ -277,8 +277,9 @@ class EmbeddedStore:
         items : iterable of (what, where, record)
             As the readers in :mod:`orggraph.io` yield them.
         check : callable, optional
-            Called once every record is valid and before anything is committed; if it raises, nothing
-            is written (the API checks here that a change stays within the token's scope).
+            Called with the report of what was read once every record is valid, before anything is
+            committed; if it raises, nothing is written (the API checks here that a change stays within
+            the token's scope).
 
         Returns
         -------
@@ -293,7 +294,7 @@ class EmbeddedStore:
             return self._load(items, batch_size, max_errors, check)
 
     def _load(self, items: Iterable[Item], batch_size: int | None, max_errors: int,
-              check: Callable[[], None] | None) -> LoadReport:
+              check: Callable[[LoadReport], None] | None) -> LoadReport:
         conn = self._write_conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -309,7 +310,7 @@ class EmbeddedStore:
             loader.add_all(items)
             report = loader.finish()
             if check is not None:
-                check()
+                check(report)
             if empty:
                 for statement in _INDEXES.strip().splitlines():  # executescript would commit first
                     conn.execute(statement)

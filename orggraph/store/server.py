@@ -372,12 +372,12 @@ class ServerStore:
     # -- writing --------------------------------------------------------------------------------------
 
     def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100,
-             check: Callable[[], None] | None = None) -> LoadReport:
+             check: Callable[[LoadReport], None] | None = None) -> LoadReport:
         """Add records: validated in full first, then written in batches (see the class).
 
         ``batch_size`` sets the validation batches; the write batches are the connection's setting.
-        ``check`` is called once every record is valid and before the first write; if it raises,
-        nothing is written.
+        ``check`` is called with the report of what was read once every record is valid and before the
+        first write; if it raises, nothing is written.
         """
         before = self._totals()
         spool = _Spool(self)
@@ -387,7 +387,7 @@ class ServerStore:
             loader.add_all(items)
             report = loader.finish()
             if check is not None:
-                check()
+                check(report)
             written = self.conn.write_all(spool.replay()) if spool.batches else 0
             if written:
                 self.conn.write(f"MATCH (m:{_META} {{id: 'meta'}}) SET m.revision = m.revision + 1")
