@@ -108,7 +108,7 @@ def test_check_names_what_the_store_holds_against_the_rules(tmp_path):
     bad = run_cli("check", "--db", "s.db", cwd=tmp_path)
     assert bad.returncode == 2
     assert "4 problems in the records the store holds" in bad.stderr  # the node, and its three edges
-    assert "node h2, field address: 'x\\x01' holds a control character (U+0001); remove it" in bad.stderr
+    assert "node h2, field address: text of 2 characters holds a control character (U+0001) at character 2; remove it" in bad.stderr
 
 
 @pytest.mark.parametrize(
