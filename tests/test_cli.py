@@ -41,7 +41,7 @@ def test_generate_load_export_load_gives_the_same_network(tmp_path):
     assert again["unchanged"] == report["records"]
 
     for suffix in (".xlsx", ".json", ".jsonl"):
-        out = run_cli("export", f"out{suffix}", cwd=tmp_path)
+        out = run_cli("export", "--unmask", f"out{suffix}", cwd=tmp_path)
         assert out.returncode == 0, out.stderr
         assert f"wrote {report['records']} records to out{suffix}" in out.stdout
         copy = run_cli("load", f"out{suffix}", "--db", f"copy{suffix}.db", "--json", cwd=tmp_path)
