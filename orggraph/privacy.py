@@ -338,7 +338,7 @@ def scrub_path(target: str) -> str:
     Examples
     --------
     >>> scrub_path("/coverage?as_of=2026-11-23&unavailable=m1,m2")
-    '/coverage?as_of=…&unavailable=…'
+    '/coverage?as_of=*&unavailable=*'
     >>> scrub_path("/households/13812345678")
     '/households/138****5678'
     """
@@ -347,7 +347,7 @@ def scrub_path(target: str) -> str:
     if not parts.query:
         return path
     keys = [mask_text(k) for k, _ in parse_qsl(parts.query, keep_blank_values=True)]
-    return f"{path}?{'&'.join(f'{k}=…' for k in keys) or '…'}"
+    return f"{path}?{'&'.join(f'{k}=*' for k in keys) or '*'}"
 
 
 class ScrubLog(logging.Filter):
