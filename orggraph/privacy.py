@@ -123,11 +123,16 @@ def is_personal(field: str, kind: str | None = None, public: Iterable[str] | str
     >>> is_personal("楼栋备注", "Household", public="楼栋备注"), is_personal("mobile", "Household", public="mobile")
     (False, True)
     """
+    return _personal(field, kind, public if isinstance(public, frozenset) else public_properties(public))
+
+
+@functools.lru_cache(maxsize=8192)
+def _personal(field: str, kind: str | None, public: frozenset[str]) -> bool:
     if personal_class(field):
         return True
     if field in _schema(kind):
         return False
-    return _normal(field) not in (public_properties(public) if not isinstance(public, frozenset) else public)
+    return _normal(field) not in public
 
 
 # --- masking --------------------------------------------------------------------------------------------
