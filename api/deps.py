@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..access import Scope, Token, authenticate, scope_of
 
-__all__ = ["StoreDep", "TokenDep", "ScopeDep", "SettingsDep", "require_role", "get_store"]
+__all__ = ["StoreDep", "TokenDep", "ScopeDep", "SettingsDep", "PublicDep", "require_role", "get_store"]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `orggraph token create`.")
 
@@ -24,8 +24,16 @@ async def get_settings(request: Request) -> Any:
     return request.app.state.settings
 
 
+async def get_public(request: Request) -> frozenset[str]:
+    """The free-form properties declared non-personal (settings.public_properties), in their normal form."""
+    from ..privacy import public_properties
+
+    return public_properties(request.app.state.settings.public_properties)
+
+
 StoreDep = Annotated[Any, Depends(get_store)]
 SettingsDep = Annotated[Any, Depends(get_settings)]
+PublicDep = Annotated[frozenset, Depends(get_public)]
 
 
 async def get_token(store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Token:

@@ -13,6 +13,7 @@ from starlette.routing import compile_path
 
 from ..access import AccessError, OutsideScope
 from ..exceptions import InvalidRecords, NotFound, OrgGraphError, StoreUnavailable
+from ..privacy import mask_text
 
 __all__ = ["install", "error"]
 
@@ -24,8 +25,12 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
 
 def error(status: int, message: str, details: list[Any] | None = None,
           headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"error": {"status": status, "code": _CODES.get(status, "error"), "message": message,
-                      "details": details or []}}
+    """The one error shape. Every text in it has phone- and id-card-shaped numbers masked, whatever put
+    them there (a message that names a value, an id the caller sent)."""
+    details = [{k: mask_text(v) if isinstance(v, str) else v for k, v in d.items()} if isinstance(d, dict) else d
+               for d in details or []]
+    body = {"error": {"status": status, "code": _CODES.get(status, "error"), "message": mask_text(message),
+                      "details": details}}
     headers = dict(headers or {})
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
@@ -51,6 +56,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # where and what only: never the input pydantic carries, which may be a person's data
         details = [{"where": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
         return error(422, "the request is not valid", details)
 

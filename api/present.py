@@ -5,24 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from ..access import Token
-from ..model import mask_phone
-from ..report import mask_address
+from ..privacy import mask_record
 
-__all__ = ["present"]
+__all__ = ["present", "present_edge"]
 
 
-def present(record: dict[str, Any], token: Token, shown: list[str]) -> dict[str, Any]:
-    """A copy of a node for this token. Ids of records shown with personal data unmasked go to ``shown``."""
-    out = dict(record)
-    personal = False
-    if out.get("phone"):
-        personal = True
-        if not token.pii:
-            out["phone"] = mask_phone(out["phone"])
-    if out.get("kind") == "Household" and out.get("address"):
-        personal = True
-        if not token.pii:
-            out["address"] = mask_address(out["address"])
+def present(record: dict[str, Any], token: Token, shown: list[str], public: Any = None) -> dict[str, Any]:
+    """A node for this token (:func:`orggraph.privacy.mask_record`). Ids of records shown with personal
+    data unmasked go to ``shown``; ``public`` names the free-form properties declared non-personal."""
+    out, personal = mask_record(record, token.pii, public)
     if personal and token.pii:
-        shown.append(out["id"])
-    return out
+        shown.append(record["id"])
+    return dict(out)
+
+
+def present_edge(edge: dict[str, Any], token: Token, shown: list[str], public: Any = None) -> dict[str, Any]:
+    """An edge for this token; when its personal data is shown unmasked, both its ends go to ``shown``."""
+    out, personal = mask_record(edge, token.pii, public)
+    if personal and token.pii:
+        shown += [edge["source"], edge["target"]]
+    return dict(out)

@@ -8,8 +8,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from ..access import audit, load_within, remove_within
 from ..exceptions import NotFound
-from .deps import ScopeDep, StoreDep, TokenDep, require_role
-from .present import present
+from .deps import PublicDep, ScopeDep, StoreDep, TokenDep, require_role
+from .present import present, present_edge
 from .schemas import MAX_PAGE, EdgeCreate, EdgePublic, NodeCreate, NodePublic, NodeUpdate, Page, Removed
 
 __all__ = ["router_for", "edges_router", "KINDS"]
@@ -26,21 +26,21 @@ def router_for(segment: str) -> APIRouter:
     router = APIRouter(prefix=f"/{segment}", tags=[segment])
 
     @router.get("", response_model=Page, summary=f"List the {segment} within the token's scope")
-    async def list_nodes(request: Request, store: StoreDep, token: TokenDep, scope: ScopeDep,
+    async def list_nodes(request: Request, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep,
                    limit: Limit = 100, after: After = None) -> Page:
         ids = sorted(i for i in getattr(scope, _field(kind)) if after is None or i > after)
         page = ids[:limit]
         shown: list[str] = []
-        items = [present(store.node(i), token, shown) for i in page]
+        items = [present(store.node(i), token, shown, public) for i in page]
         audit(store, token, f"GET /{segment}", shown)
         return Page(items=items, next=page[-1] if len(ids) > limit else None)
 
     @router.get("/{node_id}", response_model=NodePublic, summary=f"One of the {segment}")
-    async def get_node(node_id: str, store: StoreDep, token: TokenDep, scope: ScopeDep) -> NodePublic:
+    async def get_node(node_id: str, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep) -> NodePublic:
         if not scope.allows(kind, node_id):
             raise HTTPException(404, f"no {kind.lower()} with id {node_id!r}")
         shown: list[str] = []
-        record = present(store.node(node_id), token, shown)
+        record = present(store.node(node_id), token, shown, public)
         audit(store, token, f"GET /{segment}/{{id}}", shown)
         return NodePublic(**record)
 
@@ -48,7 +48,7 @@ def router_for(segment: str) -> APIRouter:
 
     @router.post("", response_model=NodePublic, status_code=201, dependencies=editor,
                  summary=f"Add one of the {segment}, with the edges that place it within the token's areas")
-    def create_node(body: NodeCreate, store: StoreDep, token: TokenDep, scope: ScopeDep) -> NodePublic:
+    def create_node(body: NodeCreate, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep) -> NodePublic:
         record = body.model_dump(exclude={"edges"}, exclude_none=True)
         if record.pop("kind", kind) != kind:
             raise HTTPException(422, f"the kind of /{segment} is {kind}")
@@ -61,11 +61,12 @@ def router_for(segment: str) -> APIRouter:
         items = [("node", "node", {**record, "kind": kind})]
         items += [("edge", f"edges[{i}]", e.model_dump(exclude_none=True)) for i, e in enumerate(body.edges)]
         load_within(store, scope, items)
-        return _shown(store, token, body.id, f"POST /{segment}")
+        return _shown(store, token, body.id, f"POST /{segment}", public)
 
     @router.put("/{node_id}", response_model=NodePublic, dependencies=editor,
                 summary=f"Replace the properties of one of the {segment}")
-    def update_node(node_id: str, body: NodeUpdate, store: StoreDep, token: TokenDep, scope: ScopeDep) -> NodePublic:
+    def update_node(node_id: str, body: NodeUpdate, store: StoreDep, token: TokenDep, scope: ScopeDep,
+                    public: PublicDep) -> NodePublic:
         if not scope.allows(kind, node_id):
             raise HTTPException(404, f"no {kind.lower()} with id {node_id!r}")
         record = body.model_dump()
@@ -73,7 +74,7 @@ def router_for(segment: str) -> APIRouter:
             if record.setdefault(field, value) != value:
                 raise HTTPException(422, f"the {field} of /{segment}/{node_id} is {value!r}; got {record[field]!r}")
         load_within(store, scope, [("node", "body", record)])
-        return _shown(store, token, node_id, f"PUT /{segment}/{{id}}")
+        return _shown(store, token, node_id, f"PUT /{segment}/{{id}}", public)
 
     @router.delete("/{node_id}", response_model=Removed, dependencies=editor,
                    summary=f"Remove one of the {segment}, with its edges (to end a relation, set its until)")
@@ -85,9 +86,9 @@ def router_for(segment: str) -> APIRouter:
     return router
 
 
-def _shown(store, token, node_id: str, route: str) -> NodePublic:
+def _shown(store, token, node_id: str, route: str, public: frozenset) -> NodePublic:
     shown: list[str] = []
-    record = present(store.node(node_id), token, shown)
+    record = present(store.node(node_id), token, shown, public)
     audit(store, token, route, shown)
     return NodePublic(**record)
 
@@ -100,7 +101,7 @@ edges_router = APIRouter(prefix="/edges", tags=["edges"])
 
 
 @edges_router.get("", response_model=Page, summary="The edges of one node, within the token's scope")
-def list_edges(store: StoreDep, scope: ScopeDep,
+def list_edges(store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep,
                node: Annotated[str, Query(min_length=1, max_length=200, description="A node id.")],
                type: Annotated[str | None, Query(max_length=40)] = None,
                limit: Limit = 100, after: Annotated[int, Query(ge=0, le=10**9, description="The `next` of the previous page.")] = 0) -> Page:
@@ -108,13 +109,16 @@ def list_edges(store: StoreDep, scope: ScopeDep,
         raise HTTPException(404, f"no node with id {node!r}")
     edges = [e for e in store.edges_of(node, type) if scope.allows_any(e["source"]) and scope.allows_any(e["target"])]
     page = edges[after : after + limit]
-    return Page(items=[EdgePublic(**e).model_dump() for e in page],
+    shown: list[str] = []
+    items = [EdgePublic(**present_edge(e, token, shown, public)).model_dump() for e in page]
+    audit(store, token, "GET /edges", shown)
+    return Page(items=items,
                 next=str(after + limit) if len(edges) > after + limit else None)
 
 
 @edges_router.post("", response_model=EdgePublic, status_code=201, dependencies=[require_role("editor", "admin")],
                    summary="Add an edge between two nodes within the token's scope, or change it (until, properties)")
-def create_edge(body: EdgeCreate, store: StoreDep, scope: ScopeDep) -> EdgePublic:
+def create_edge(body: EdgeCreate, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep) -> EdgePublic:
     record = body.model_dump(exclude_none=True)
     for end in ("source", "target"):
         if not scope.allows_any(record[end]):
@@ -123,7 +127,10 @@ def create_edge(body: EdgeCreate, store: StoreDep, scope: ScopeDep) -> EdgePubli
     since = record.get("since", "")
     for edge in store.edges_of(body.source, body.type):
         if edge["target"] == body.target and edge.get("since", "") == since:
-            return EdgePublic(**edge)
+            shown: list[str] = []
+            answer = EdgePublic(**present_edge(edge, token, shown, public))
+            audit(store, token, "POST /edges", shown)
+            return answer
     raise NotFound("the edge was written but cannot be read back")  # pragma: no cover
 
 

@@ -16,8 +16,9 @@ from ..access import Scope, audit, coverage_within, gaps_within, incident_within
 from ..queries import coverage as run_coverage
 from ..queries import gaps as run_gaps
 from ..queries import responsibility_chain
+from ..privacy import mask_text
 from ..report import Namer, incident_workbook
-from .deps import ScopeDep, StoreDep, TokenDep
+from .deps import PublicDep, ScopeDep, StoreDep, TokenDep
 from .schemas import IncidentCreate
 
 __all__ = ["router"]
@@ -58,12 +59,27 @@ async def coverage(request: Request, store: StoreDep, token: TokenDep, scope: Sc
         if area not in scope.areas:
             raise HTTPException(404, f"no area with id {area!r}")
         answer = await run_in_threadpool(run_coverage, store, area=area, level=level, as_of=as_of, unavailable=gone)
-        return JSONBytes(orjson.dumps(answer))
+        return JSONBytes(orjson.dumps(_named(store, token, answer)))
     # the whole network's coverage, once a revision and day (the same for every token), then cut to the
     # scope on the event loop: a millisecond or two, where a hop to the thread pool costs more under load
     key = (store.revision, as_of or _dt.date.today(), tuple(sorted(set(gone))))
     report = await _kept(request.app.state.coverage, key, run_coverage, store, as_of=as_of, unavailable=gone)
-    return JSONBytes(orjson.dumps(coverage_within(store, report, scope, token.areas, level)))
+    return JSONBytes(orjson.dumps(_named(store, token, coverage_within(store, report, scope, token.areas, level))))
+
+
+def _named(store: Any, token: Any, answer: dict[str, Any]) -> dict[str, Any]:
+    """Coverage with any phone- or id-card-shaped number in an area's name masked unless the token has
+    pii (then audited): a name is text like any other."""
+    rows, shown = [], []
+    for row in answer["areas"]:
+        name = row.get("name")
+        if isinstance(name, str) and mask_text(name) != name:
+            shown.append(row["id"])
+            row = row if token.pii else {**row, "name": mask_text(name)}
+        rows.append(row)
+    if shown and token.pii:
+        audit(store, token, "GET /coverage", shown)
+    return {**answer, "areas": rows} if shown else answer
 
 
 # light enough (a fraction of a millisecond) to answer on the event loop; the scans below use the thread pool
@@ -104,15 +120,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.post("/incidents.xlsx", summary="The call sheet as an Excel workbook to print",
              response_class=Response, responses={200: {"content": {XLSX: {}}}})
-def incidents_xlsx(body: IncidentCreate, store: StoreDep, token: TokenDep, scope: ScopeDep) -> Response:
+def incidents_xlsx(body: IncidentCreate, store: StoreDep, token: TokenDep, scope: ScopeDep,
+                   public: PublicDep) -> Response:
     sheet = _incident(store, scope, body)
+    namer = Namer.of(store, unmask=token.pii, public=public)
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "call-sheet.xlsx")
-        incident_workbook(sheet, Namer.of(store, unmask=token.pii), path)
+        incident_workbook(sheet, namer, path)
         data = open(path, "rb").read()
-    if token.pii:
-        people = [e["household"] for e in sheet["entries"]]
-        people += [l["member"] for e in sheet["entries"] for l in e["chain"]["links"] if l["member"]]
-        people += [s["member"] for e in sheet["entries"] for s in e["stand_ins"]]
-        audit(store, token, "POST /incidents.xlsx", people)
+    audit(store, token, "POST /incidents.xlsx", sorted(namer.shown))  # the records shown unmasked, if any
     return Response(data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="call-sheet.xlsx"'})

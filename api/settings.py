@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     #: the web origins (``scheme://host[:port]``) whose pages may call the API from a browser (CORS);
     #: none by default. ``ORGGRAPH_CORS_ORIGINS`` takes them separated by commas.
     cors_origins: Annotated[list[str], NoDecode] = []
+    #: free-form properties declared non-personal: shown to every token, never audited (a property named
+    #: as a phone, an address or an id-card number stays personal). ``ORGGRAPH_PUBLIC_PROPERTIES`` takes
+    #: them separated by commas.
+    public_properties: Annotated[list[str], NoDecode] = []
+
+    @field_validator("public_properties", mode="before")
+    @classmethod
+    def _public(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [name.strip() for name in value.split(",") if name.strip()]
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

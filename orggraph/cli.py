@@ -70,7 +70,14 @@ Unavailable = Annotated[
     ),
 ]
 Unmask = Annotated[
-    bool, typer.Option("--unmask", help="Show phone numbers and addresses in full (masked by default).")
+    bool, typer.Option("--unmask", help="Show personal data in full: phone numbers, addresses, id-card numbers "
+                                        "and free-form properties (masked by default; each time is audited).")
+]
+Public = Annotated[
+    Optional[str],
+    typer.Option("--public-property", envvar="ORGGRAPH_PUBLIC_PROPERTIES", metavar="NAME[,NAME...]",
+                 help="Free-form properties that are not personal data, shown unmasked (others are masked; a "
+                      "property named as a phone, an address or an id-card number always is)."),
 ]
 MaxHouseholds = Annotated[
     int, typer.Option("--max-households", min=0, help="A member with more households than this is overloaded.")
@@ -89,14 +96,40 @@ def _ids(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _namer(store: Any, unmask: bool) -> Any:
+def _namer(store: Any, unmask: bool, public: str | None = None) -> Any:
     from .report import Namer
 
-    return Namer.of(store, unmask=unmask)
+    return Namer.of(store, unmask=unmask, public=public)
+
+
+def _audit(store: Any, command: str, records: Any) -> None:
+    """One row of the audit log for personal data the command showed unmasked; the token column names the
+    command line and the system user who ran it."""
+    import datetime as dt
+    import getpass
+
+    records = sorted(set(records))
+    if records:
+        try:
+            user = getpass.getuser()
+        except Exception:  # no user name to be had (a container without one)
+            user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+        store.append_audit(dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), f"cli:{user}",
+                           f"orggraph {command} --unmask", records)
+
+
+def _masked_name(row: dict[str, Any], unmask: bool) -> dict[str, Any]:
+    """A coverage row with phone- and id-card-shaped numbers in its area's name masked, unless unmask."""
+    from .privacy import mask_text
+
+    name = row.get("name")
+    return row if unmask or not isinstance(name, str) or mask_text(name) == name else {**row, "name": mask_text(name)}
 
 
 def _fail(code: int, message: str) -> None:
-    typer.echo(f"orggraph: {message}", err=True)
+    from .privacy import mask_text
+
+    typer.echo(f"orggraph: {mask_text(message)}", err=True)  # never a whole phone or id-card number
     raise typer.Exit(code)
 
 
@@ -205,20 +238,30 @@ def export(
     user: User = None,
     password: Password = None,
     database: Database = None,
+    unmask: Annotated[bool, typer.Option("--unmask", help="Write personal data in full: a complete backup, "
+                                                          "audited (masked by default).")] = False,
+    public: Public = None,
     json_: Json = False,
 ) -> None:
-    """Write the whole store to FILE, so that loading it elsewhere gives the same network.
+    """Write the whole store to FILE; with --unmask, so that loading it elsewhere gives the same network.
 
-    The format follows the extension. A workbook holds at most 1,048,575 rows a sheet: export a large
-    city to .jsonl. The file is complete or not written at all.
+    Without --unmask, personal data (phones, addresses, id-card numbers, free-form properties) is masked:
+    a copy to hand on, not a backup. With --unmask the file is a complete backup, and the records whose
+    personal data it holds are named in the audit log. The format follows the extension. A workbook
+    holds at most 1,048,575 rows a sheet: export a large city to .jsonl. The file is complete or not
+    written at all.
     """
     check_format(file)
+    shown: list[str] = []
     with _store(db, server, user, password, database) as store:
-        count = export_store(store, file)
+        count = export_store(store, file, unmask=unmask, public=public, shown=shown if unmask else None)
+        if unmask:
+            _audit(store, "export", shown)
     if json_:
-        _print_json({"file": str(file), "records": count})
+        _print_json({"file": str(file), "records": count, "masked": not unmask})
     else:
-        typer.echo(f"wrote {count} records to {file}")
+        typer.echo(f"wrote {count} records to {file}" + ("" if unmask else
+                   " (personal data masked: not a backup; --unmask writes everything)"))
 
 
 @app.command()
@@ -323,6 +366,7 @@ def coverage(
     database: Database = None,
     as_of: AsOf = None,
     unavailable: Unavailable = None,
+    unmask: Unmask = False,
     json_: Json = False,
 ) -> None:
     """Coverage of every area: households, covered, uncovered and rate.
@@ -334,6 +378,8 @@ def coverage(
 
     with _store(db, server, user, password, database) as store:
         result = run(store, level=level, area=area, as_of=as_of, unavailable=_ids(unavailable))
+        result["areas"] = [_masked_name(row, unmask) for row in result["areas"]]
+        _audit(store, "coverage", [row["id"] for row in result["areas"] if unmask and _masked_name(row, False) != row])
     if json_:
         _print_json(result)
     else:
@@ -379,6 +425,7 @@ def chain(
     as_of: AsOf = None,
     unavailable: Unavailable = None,
     unmask: Unmask = False,
+    public: Public = None,
     json_: Json = False,
 ) -> None:
     """The 包保 responsibility chain of a household, in the order to call.
@@ -396,7 +443,9 @@ def chain(
         else:
             from .report import chain_text
 
-            typer.echo(chain_text(result, _namer(store, unmask)))
+            namer = _namer(store, unmask, public)
+            typer.echo(chain_text(result, namer))
+            _audit(store, "chain", namer.shown)
 
 
 @app.command()
@@ -445,6 +494,7 @@ def incident(
     as_of: AsOf = None,
     unavailable: Unavailable = None,
     unmask: Unmask = False,
+    public: Public = None,
     json_: Json = False,
 ) -> None:
     """The call sheet of an incident: every affected household with its chain, vulnerable and uncovered first.
@@ -460,7 +510,7 @@ def incident(
     with _store(db, server, user, password, database) as store:
         result = run(store, area, household, as_of=as_of, unavailable=_ids(unavailable),
                      max_households=max_households, stand_ins=stand_ins)
-        namer = _namer(store, unmask)
+        namer = _namer(store, unmask, public)
         if xlsx is not None:
             from .report import incident_workbook
 
@@ -473,6 +523,7 @@ def incident(
             typer.echo(incident_text(result, namer, limit=limit))
             if xlsx is not None:
                 typer.echo(f"wrote the call sheet to {xlsx}")
+        _audit(store, "incident", namer.shown)
 
 
 token_app = typer.Typer(help="API tokens: each has a role (admin, editor, viewer) and a scope of areas.",
@@ -552,6 +603,7 @@ def serve(
     cors_origin: Annotated[Optional[list[str]], typer.Option(
         "--cors-origin", help="A web origin (https://host[:port]) whose pages may call the API from a browser; "
                               "repeat for more. None by default.")] = None,
+    public: Public = None,
 ) -> None:
     """Serve the HTTP API with uvicorn (OpenAPI docs at /docs). Every request needs a bearer token."""
     import uvicorn
@@ -560,7 +612,7 @@ def serve(
     from .api.settings import Settings
 
     given = {"db": str(Path(db).resolve()) if db else None, "server": server, "user": user, "password": password,
-             "database": database, "cors_origins": ",".join(cors_origin or [])}
+             "database": database, "cors_origins": ",".join(cors_origin or []), "public_properties": public}
     try:
         Settings(**{k: v for k, v in given.items() if v})  # a bad setting fails here, before a worker starts
     except ValidationError as exc:
@@ -569,9 +621,23 @@ def serve(
     for key, value in given.items():  # the workers read their settings from the environment
         if value:
             os.environ[f"ORGGRAPH_{key.upper()}"] = value
-    # access logs name routes and ids only; nothing personal is ever in a URL the API serves
     uvicorn.run("orggraph.api.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+                log_level="info", log_config=_log_config())
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, with :class:`orggraph.privacy.ScrubLog` on every handler: access lines name the
+    path without the query's values, and no message or traceback carries a phone or id-card number."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["scrub"] = {"()": "orggraph.privacy.ScrubLog"}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("scrub")
+    config["loggers"]["orggraph"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def main() -> None:

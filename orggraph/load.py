@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from .exceptions import InvalidRecords, InvalidStoredRecords, RecordError
 from .model import EDGE_TYPES, ENDPOINTS, NODE_KINDS, validate_edges, validate_nodes
+from .privacy import describe
 
 __all__ = ["Item", "Sink", "Loader", "LoadReport", "find_cycle", "check_load", "check_store"]
 
@@ -176,7 +177,7 @@ class Loader:
         elif what == "node":
             kind = record.get("kind")
             if not isinstance(kind, str) or kind not in NODE_KINDS:
-                self.error(where, "kind", f"unknown node kind {kind!r}; allowed: {', '.join(NODE_KINDS)}", seq)
+                self.error(where, "kind", f"unknown node kind {describe(kind, 'kind')}; allowed: {', '.join(NODE_KINDS)}", seq)
                 return
             buf = self._node_buf[kind]
             buf.append((where, record, seq))
@@ -185,7 +186,7 @@ class Loader:
         else:
             type_ = record.get("type")
             if not isinstance(type_, str) or type_ not in ENDPOINTS:
-                self.error(where, "type", f"unknown edge type {type_!r}; allowed: {', '.join(EDGE_TYPES)}", seq)
+                self.error(where, "type", f"unknown edge type {describe(type_, 'type')}; allowed: {', '.join(EDGE_TYPES)}", seq)
                 return
             buf = self._edge_buf[type_]
             buf.append((where, record, seq))

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, Validati
 from typing_extensions import NotRequired, TypedDict
 
 from .exceptions import RecordError
+from .privacy import MASK, describe, is_personal, mask_phone
 
 __all__ = [
     "NODE_KINDS",
@@ -239,33 +240,14 @@ _EDGE_VALIDATORS = {t: TypeAdapter(list[s], config=_STRICT) for t, s in _EDGE_SC
 _PHONE_FIELDS = {"phone"}
 
 
-def mask_phone(phone: str | None) -> str | None:
-    """Mask a phone number for display: the first three and the last four digits stay.
-
-    Examples
-    --------
-    >>> mask_phone("13800001234")
-    '138****1234'
-    >>> mask_phone("027-87654321")
-    '027****4321'
-    >>> mask_phone(None) is None
-    True
-    """
-    if phone is None:
-        return None
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) < 8:
-        return "*" * len(phone)
-    return f"{phone[:3]}****{digits[-4:]}"
-
-
 def _allowed(values: Iterable[str]) -> str:
     return ", ".join(values)
 
 
-def _describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _describe(value: Any, field: str | None = None) -> str:
+    """A value as an error may echo it: a personal or free-form field's by its type and size only, any
+    other with phone- and id-card-shaped numbers masked (:func:`orggraph.privacy.describe`)."""
+    return describe(value, field or None)
 
 
 def _message(err: dict[str, Any], field: str) -> str:
@@ -276,30 +258,32 @@ def _message(err: dict[str, Any], field: str) -> str:
         return "is required"
     if kind == "literal_error":
         expected = get_args_of_literal(err)
-        return f"unknown value {_describe(value)}; allowed: {_allowed(expected)}"
+        return f"unknown value {_describe(value, field)}; allowed: {_allowed(expected)}"
     if kind in {"greater_than_equal", "less_than_equal"}:
-        return f"must be {'at least' if kind == 'greater_than_equal' else 'at most'} {err['ctx'][next(iter(err['ctx']))]}, got {_describe(value)}"
+        return f"must be {'at least' if kind == 'greater_than_equal' else 'at most'} {err['ctx'][next(iter(err['ctx']))]}, got {_describe(value, field)}"
     if kind in {"int_type", "int_parsing", "int_from_float"}:
-        return f"must be a whole number, got {_describe(value)}"
+        return f"must be a whole number, got {_describe(value, field)}"
     if kind.startswith("date") or (kind == "string_pattern_mismatch" and field in _DATE_FIELDS):
-        return f"must be an ISO date YYYY-MM-DD, got {_describe(value)}"
+        return f"must be an ISO date YYYY-MM-DD, got {_describe(value, field)}"
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "string_too_long":
         return f"is too long (at most {err['ctx']['max_length']} characters)"
     if kind == "string_pattern_mismatch":
         if field in _PHONE_FIELDS:
+            masked = mask_phone(str(value))
             return (
-                f"{mask_phone(str(value))} is not a mainland mobile (11 digits, 13x-19x) "
-                "or landline (area code, then 7-8 digits) number"
+                f"{masked if masked != MASK else _describe(value, field)} is not a mainland mobile (11 digits, "
+                "13x-19x) or landline (area code, then 7-8 digits) number"
             )
         if isinstance(value, str) and (bad := _CONTROL_RE.search(value) or (field == "id" and re.search(r"[\t\n\r]", value))):
-            return f"{_describe(value)} holds a control character (U+{ord(bad.group()):04X}); remove it"
-        return f"{_describe(value)} must not be blank or start or end with spaces"
+            where = f" at character {bad.start() + 1}" if is_personal(field, None, ()) else ""  # the value not shown
+            return f"{_describe(value, field)} holds a control character (U+{ord(bad.group()):04X}){where}; remove it"
+        return f"{_describe(value, field)} must not be blank or start or end with spaces"
     if kind == "string_type":
-        return f"must be text, got {_describe(value)}"
+        return f"must be text, got {_describe(value, field)}"
     if kind == "list_type":
-        return f"must be a list, got {_describe(value)}"
+        return f"must be a list, got {_describe(value, field)}"
     return err["msg"]
 
 

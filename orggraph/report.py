@@ -6,7 +6,8 @@ import os
 import re
 from typing import Any, Callable
 
-from .model import LABELS, mask_phone
+from .model import LABELS
+from .privacy import mask_address, mask_record, mask_text
 
 __all__ = ["Namer", "coverage_text", "chain_text", "gaps_text", "incident_text", "incident_workbook", "mask_address"]
 
@@ -14,40 +15,26 @@ ROLE_LABELS = {"contact": "包保联系人", "sending_unit": "派出单位", "ar
 REASON_LABELS = {"no_org": "无管辖组织", "no_responsible": "无在岗负责人", "weak_org": "软弱涣散组织"}
 
 
-def mask_address(address: str | None) -> str | None:
-    """Keep an address down to the building, mask the rest.
-
-    Examples
-    --------
-    >>> mask_address("云河市江滨街道桂花社区3号楼2单元501室")
-    '云河市江滨街道桂花社区3号楼****'
-    >>> mask_address("和平村五组") is None
-    False
-    """
-    if address is None:
-        return None
-    match = re.search(r"^(.*?(?:号楼|栋|幢|号院|组))", address)
-    keep = match.group(1) if match else address[: max(1, len(address) // 2)]
-    return keep + "****" if keep != address else address
-
-
 class Namer:
-    """Names beside ids, and personal data masked unless ``unmask`` is set.
+    """Names beside ids, and personal data masked unless ``unmask`` is set (:mod:`orggraph.privacy`).
 
     ``index`` gives the names at once on the embedded store; without one (a server) each is asked for.
+    ``shown`` collects the ids of the records whose personal data was shown unmasked, for the audit log.
     """
 
-    def __init__(self, store: Any, index: Any, unmask: bool = False):
+    def __init__(self, store: Any, index: Any, unmask: bool = False, public: Any = None):
         self.store = store
         self.index = index
         self.unmask = unmask
+        self.public = public
+        self.shown: set[str] = set()
 
     @classmethod
-    def of(cls, store: Any, unmask: bool = False) -> "Namer":
+    def of(cls, store: Any, unmask: bool = False, public: Any = None) -> "Namer":
         """A namer for a store: with the index the embedded store keeps at hand; a server is asked."""
         from .store.embedded import EmbeddedStore
 
-        return cls(store, store.index() if isinstance(store, EmbeddedStore) else None, unmask=unmask)
+        return cls(store, store.index() if isinstance(store, EmbeddedStore) else None, unmask=unmask, public=public)
 
     def name(self, node_id: str | None) -> str:
         if node_id is None:
@@ -57,6 +44,10 @@ class Namer:
             name = self.index.names[number] if number is not None else None
         else:  # a server store: ask it
             name = self.record(node_id).get("name")
+        if name and not self.unmask:
+            name = mask_text(name)
+        elif name and mask_text(name) != name:
+            self.shown.add(node_id)
         return f"{name} ({node_id})" if name else node_id
 
     def record(self, node_id: str) -> dict[str, Any]:
@@ -65,15 +56,23 @@ class Namer:
         except Exception:  # an index without its store, or a node removed since
             return {}
 
-    def phone(self, node_id: str | None) -> str:
+    def _field(self, node_id: str | None, field: str) -> str:
         if node_id is None:
             return ""
-        phone = self.record(node_id).get("phone")
-        return (phone if self.unmask else mask_phone(phone)) or ""
+        record = self.record(node_id)
+        if record.get(field) in (None, ""):
+            return ""
+        shown, personal = mask_record({"id": node_id, "kind": record.get("kind"), field: record[field]},
+                                      self.unmask, self.public)
+        if personal and self.unmask:
+            self.shown.add(node_id)
+        return str(shown[field])
+
+    def phone(self, node_id: str | None) -> str:
+        return self._field(node_id, "phone")
 
     def address(self, household: str) -> str:
-        address = self.record(household).get("address")
-        return (address if self.unmask else mask_address(address)) or ""
+        return self._field(household, "address")
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:

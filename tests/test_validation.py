@@ -47,7 +47,7 @@ def one_edge(**edge) -> dict:
         ({"id": "h\x079", "kind": "Household"}, "nodes[0], field id: 'h\\x079' holds a control character (U+0007); remove it"),
         ({"id": "h\n9", "kind": "Household"}, "nodes[0], field id: 'h\\n9' holds a control character (U+000A); remove it"),
         ({"id": "h9", "kind": "Household", "address": "1号楼\x00"},
-         "nodes[0], field address: '1号楼\\x00' holds a control character (U+0000); remove it"),
+         "nodes[0], field address: text of 4 characters holds a control character (U+0000) at character 4; remove it"),
         ({"id": "m9", "kind": "Member", "name": "张\x1b三"}, "nodes[0], field name: '张\\x1b三' holds a control character (U+001B); remove it"),
     ],
 )

@@ -70,22 +70,49 @@ def load_file(store: Any, path: str | os.PathLike[str], *, progress: bool | None
     return check_load(store, records) if dry_run else store.load(records)
 
 
-def export_store(store: Any, path: str | os.PathLike[str]) -> int:
+def export_store(store: Any, path: str | os.PathLike[str], *, unmask: bool = True, public: Any = None,
+                 shown: list[str] | None = None) -> int:
     """Write the whole store to ``path`` (format by extension); return the number of records.
 
     The file is written beside its destination and moved into place when complete, so a failed export
     never leaves a half-written file where a good one was.
+
+    Parameters
+    ----------
+    unmask : bool
+        True (the default): every value as stored, a complete backup. False: personal data masked
+        (:func:`orggraph.privacy.mask_record`), a copy to hand on, which does not load back to the same network.
+    public : names, optional
+        Free-form properties declared non-personal (default: ``$ORGGRAPH_PUBLIC_PROPERTIES``).
+    shown : list, optional
+        Given, it receives the ids of the nodes (and both ends of the edges) whose personal data was
+        written unmasked, for the audit log.
     """
+    from ..privacy import mask_record, public_properties
+
     suffix = check_format(path)
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
+    public = public_properties(public)
+
+    def kept(records: Iterator[dict[str, Any]], ends: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+        for record in records:
+            out, personal = mask_record(record, unmask, public)
+            if personal and unmask and shown is not None:
+                shown.extend(record[end] for end in ends)
+            yield out
+
+    if unmask and shown is None:
+        nodes, edges = store.nodes(), store.edges()  # as they are: nothing to mask nor to note
+    else:
+        nodes, edges = kept(store.nodes(), ("id",)), kept(store.edges(), ("source", "target"))
     try:
         if suffix == ".xlsx":
-            count = write_workbook(store.nodes(), store.edges(), partial)
+            count = write_workbook(nodes, edges, partial)
         else:
             with partial.open("wb") as out:
                 writer = write_jsonl if suffix == ".jsonl" else write_json
-                count = writer(store.nodes(), store.edges(), out)
+                count = writer(nodes, edges, out)
                 out.flush()
                 os.fsync(out.fileno())
         os.replace(partial, path)

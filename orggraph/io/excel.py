@@ -12,6 +12,7 @@ import orjson
 from ..exceptions import OrgGraphError
 from ..load import Item
 from ..model import EDGE_TYPES, ENDPOINTS, NODE_KINDS, VOCABULARIES
+from ..privacy import describe
 
 __all__ = ["SHEETS", "Sheet", "write_template", "read_workbook", "write_workbook", "SheetRow"]
 
@@ -127,7 +128,7 @@ def _cell(sheet: Sheet, field: str, value: Any) -> tuple[Any, str | None]:
             return int(text), None
         if field == "items" and text is not None:
             return [p.strip() for p in _split(text)], None
-        return None, f"must be a whole number, got {value!r}"
+        return None, f"must be a whole number, got {describe(value, field)}"
     text = _text(value)
     if text is None:
         return None, None
@@ -140,11 +141,11 @@ def _cell(sheet: Sheet, field: str, value: Any) -> tuple[Any, str | None]:
         codes = []
         for part in _split(text):
             if part not in mapping:
-                return None, f"unknown value {part!r}; allowed: {allowed}"
+                return None, f"unknown value {describe(part, field)}; allowed: {allowed}"
             codes.append(mapping[part])
         return codes, None
     if text not in mapping:
-        return None, f"unknown value {text!r}; allowed: {allowed}"
+        return None, f"unknown value {describe(text, field)}; allowed: {allowed}"
     return mapping[text], None
 
 
@@ -195,7 +196,7 @@ def _read_sheet(sheet: Sheet, ws: Any) -> Iterator[Item]:
             continue
         if text not in by_header:
             yield ("error", f"sheet {sheet.name}, row 1",
-                   f"column {_column_letter(i)}: unknown header {text!r}; expected: "
+                   f"column {_column_letter(i)}: unknown header {describe(text)}; expected: "
                    f"{'、'.join(h for _, h in sheet.columns)}")
             return
         field = by_header[text]

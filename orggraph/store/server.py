@@ -12,6 +12,7 @@ import orjson
 from ..exceptions import NotFound, RecordError, StoreError, StoreUnavailable
 from ..load import Item, Loader, LoadReport
 from ..model import EDGE_TYPES, ENDPOINTS, NODE_KINDS
+from ..privacy import describe
 
 __all__ = ["Connection", "FalkorConnection", "Neo4jConnection", "ServerStore", "connect"]
 
@@ -569,8 +570,9 @@ class ServerStore:
                                       + ", ".join(f"n.{f}" for f in fields), {"ids": ids[start : start + page]})
                 for node_id, props, *copies in rows:
                     expected = _node_row({"id": node_id, "kind": kind, **orjson.loads(props)})
-                    problems += [RecordError(f"node {node_id}", field, f"the server's copy {have!r} differs from the "
-                                             f"record's {expected[field]!r}; set the copy back to the record's value")
+                    problems += [RecordError(f"node {node_id}", field, f"the server's copy {describe(have, field)} differs "
+                                             f"from the record's {describe(expected[field], field)}; set the copy back "
+                                             "to the record's value")
                                  for field, have in zip(fields, copies) if have != expected[field]]
         return problems
 
