@@ -275,3 +275,71 @@ def test_the_api_keeps_the_same_limit_on_every_route(api):
     put = send(api, "put", "/households/h1", json={"note": long})
     assert put.status_code == 422 and str(MAX_TEXT) in put.text
     assert send(api, "put", "/households/h1", json={"note": "x" * MAX_TEXT}).status_code == 200
+
+
+# -- 4. a record given twice in one input ---------------------------------------------------------------
+
+def test_an_id_given_again_with_other_properties_names_both_lines(tmp_path, store):
+    store.load(items(street()))
+    before = snapshot(store)
+    lines = [{"node": {"id": "h7", "kind": "Household"}}, {"node": {"id": "h8", "kind": "Household"}},
+             {"node": {"id": "h1", "kind": "Household", "address": "桂花社区1号楼1单元101室", "people": 3}},
+             {"node": {"id": "h9", "kind": "Household"}}, {"edge": {"type": "LOCATED_IN", "source": "h9", "target": "b1"}},
+             {"node": {"id": "h8", "kind": "Household"}},  # given again alike: taken once
+             {"node": {"id": "h1", "kind": "Household", "address": "桂花社区1号楼1单元101室", "people": 4}}]
+    path = tmp_path / "twice.jsonl"
+    path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
+    with pytest.raises(InvalidRecords) as info:
+        load_file(store, path)
+    assert [str(e) for e in info.value.errors] == [
+        "line 7, field id: 'h1' is given again with other properties (first at line 3)"]
+    assert snapshot(store) == before
+    with pytest.raises(InvalidRecords):
+        load_file(store, path, dry_run=True)
+
+
+def test_a_record_given_twice_alike_is_taken_once_and_is_unchanged_on_reload(tmp_path, store):
+    doc = street()
+    doc["nodes"].insert(3, dict(doc["nodes"][-1]))  # h3, with its keys in another order below
+    doc["nodes"].append(dict(reversed(list(doc["nodes"][-1].items()))))
+    doc["edges"].append(dict(doc["edges"][-1]))
+    path = tmp_path / "street.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False))
+    first = load_file(store, path)
+    assert (first.added_nodes, first.added_edges) == (len(street()["nodes"]), len(street()["edges"]))
+    again = load_file(store, path)
+    assert (again.added_nodes, again.added_edges, again.changed) == (0, 0, 0)
+
+
+def test_an_edge_given_again_with_another_until_or_other_properties_names_both_places(store):
+    store.load(items(street()))
+    doc = {"nodes": [], "edges": [
+        {"type": "CONTACTS", "source": "m1", "target": "h3", "since": "2025-01-01"},
+        {"type": "CONTACTS", "source": "m1", "target": "h3", "since": "2025-06-01"},  # another since: another edge
+        {"type": "CONTACTS", "source": "m1", "target": "h3", "since": "2025-01-01", "until": "2025-12-31"},
+        {"type": "LOCATED_IN", "source": "h3", "target": "b1", "floor": 2},
+        {"type": "LOCATED_IN", "source": "h3", "target": "b1", "floor": 3},
+        {"type": "LOCATED_IN", "source": "h3", "target": "b1", "floor": 2},  # alike the first: no more to say
+        {"type": "CONTACTS", "source": "m1", "target": "h3", "since": "2025-06-01"},
+    ]}
+    before = snapshot(store)
+    with pytest.raises(InvalidRecords) as info:
+        store.load(items(doc))
+    assert [str(e) for e in info.value.errors] == [
+        "edges[2]: this CONTACTS edge (its source, target and since) is given again with other properties or until "
+        "(first at edges[0])",
+        "edges[4]: this LOCATED_IN edge (its source, target and since) is given again with other properties or until "
+        "(first at edges[3])"]
+    assert snapshot(store) == before
+
+
+def test_an_id_given_for_two_kinds_is_named_once(embedded):
+    messages = refused(embedded, [node(id="h9", kind="Household"), node("line 2", id="h9", kind="Member", name="王芳")])
+    assert messages == ["line 2, field id: 'h9' is already a Household in this load; an id names one node only"]
+
+
+def test_repeats_are_found_across_batches(embedded):
+    records = [node(f"line {i}", id=f"h{i}", kind="Household", people=1 + i % 5) for i in range(1, 12_001)]
+    records.append(node("line 12001", id="h17", kind="Household", people=5))
+    messages = refused(embedded, records)
+    assert messages == ["line 12001, field id: 'h17' is given again with other properties (first at line 17)"]
