@@ -122,10 +122,17 @@ def _a(kind: str) -> str:
     return ("an " if kind[0] in "AEIO" else "a ") + kind  # a Unit, an Org
 
 
+class _Place(str):
+    """A place rebuilt from a run of a workbook's rows: the text, and how to name the sheet's columns."""
+
+    columns: dict[str, str]
+
+
 class _Places:
     """Where each item of a load was read, by its number in the load, kept compactly: places that count
-    up by one (``line 7``, ``line 8``, ...; ``nodes[0]``, ``nodes[1]``, ...) are kept as one run, so a load
-    of millions of lines keeps a handful. Any other place is kept as it came.
+    up by one (``line 7``, ``line 8``, ...; ``nodes[0]``, ``nodes[1]``, ...; a sheet's rows) are kept as one
+    run, so a load of millions of lines keeps a handful. Other places are kept as they came, up to
+    ``most`` runs (a stream with no order to its places, such as a store's own records, keeps no more).
 
     Examples
     --------
@@ -138,38 +145,54 @@ class _Places:
 
     _NUMBERED = re.compile(r"(.*?)([1-9]\d*|0)(\D*)", re.S)
 
-    def __init__(self) -> None:
+    def __init__(self, most: int = 200_000) -> None:
         self._starts = array("q")  # the number of the item each run starts with
-        self._runs: list[Any] = []  # (head, first number, tail), or a place kept whole
+        self._runs: list[tuple[str, int, str, Any] | str] = []  # (head, first number, tail, columns), or a place
         self._next: str | None = None  # the place that would carry the run on
         self._head = self._tail = ""
         self._number = 0
+        self._columns: Any = None
+        self._most = most
+        self._until: int | None = None  # the first item no longer kept, once there were too many runs
 
     def __len__(self) -> int:
         return len(self._runs)
 
     def add(self, seq: int, where: Any) -> None:
-        if where == self._next and type(where) is str:
+        columns = getattr(where, "columns", None)
+        if where == self._next and columns is self._columns:
             self._number += 1
             self._next = f"{self._head}{self._number + 1}{self._tail}"
             return
+        if self._until is not None:
+            return
+        if len(self._runs) >= self._most:
+            self._until = seq
+            return
         self._starts.append(seq)
-        numbered = self._NUMBERED.fullmatch(where) if type(where) is str else None
-        if numbered is None:  # a workbook's row (which names its columns), or a place without a number
-            self._runs.append(where)
+        numbered = self._NUMBERED.fullmatch(where) if isinstance(where, str) else None
+        if numbered is None:  # a place without a number
+            self._runs.append(str(where))
             self._next = None
             return
-        self._head, self._tail, self._number = numbered[1], numbered[3], int(numbered[2])
-        self._runs.append((self._head, self._number, self._tail))
+        self._head, self._tail, self._number, self._columns = numbered[1], numbered[3], int(numbered[2]), columns
+        self._runs.append((self._head, self._number, self._tail, columns))
         self._next = f"{self._head}{self._number + 1}{self._tail}"
 
-    def get(self, seq: int) -> Any:
+    def get(self, seq: int) -> str:
+        if self._until is not None and seq >= self._until:
+            return f"record {seq} of the input"
         i = bisect_right(self._starts, seq) - 1
         run = self._runs[i]
-        if type(run) is tuple:
-            head, first, tail = run
-            return f"{head}{first + seq - self._starts[i]}{tail}"
-        return run
+        if type(run) is str:
+            return run
+        head, first, tail, columns = run
+        text = f"{head}{first + seq - self._starts[i]}{tail}"
+        if columns is None:
+            return text
+        place = _Place(text)
+        place.columns = columns
+        return place
 
 
 _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
@@ -242,7 +265,7 @@ class Loader:
         self._seq += 1
         seq = self._seq
         places = self._places
-        if where == places._next and type(where) is str:  # the next line: _Places.add, inline for speed
+        if where == places._next and type(where) is str and places._columns is None:  # _Places.add, inline
             places._number += 1
             places._next = f"{places._head}{places._number + 1}{places._tail}"
         else:

@@ -411,11 +411,11 @@ def _hidden(value: str, field: str) -> str | None:
 
     Examples
     --------
-    >>> _hidden("h0000000\u200b1", "id")
+    >>> _hidden("h0000000\\u200b1", "id")
     'holds an invisible character (U+200B ZERO WIDTH SPACE) at position 9; remove it'
-    >>> _hidden("\u202e1号楼", "address")
+    >>> _hidden("\\u202e1号楼", "address")
     'holds a direction-control character (U+202E RIGHT-TO-LEFT OVERRIDE) at position 1; remove it'
-    >>> _hidden("\u3000 ", "name")
+    >>> _hidden("\\u3000 ", "name")
     'must not be blank (it holds only spaces)'
     """
     is_id = field in _ID_FIELDS
@@ -553,6 +553,15 @@ def validate_nodes(
     >>> out, errors = validate_nodes("Area", [("line 2", {"id": "a1", "name": "秀林街道", "level": "town"})])
     >>> print(errors[0])  # doctest: +ELLIPSIS
     line 2, field level: unknown value 'town'; allowed: street, township, community, village, grid, ...
+
+    Invisible characters are named by code point and position, and free-form properties held to the limits:
+
+    >>> out, errors = validate_nodes("Household", [("line 3", {"id": "h0000000\u200b1"}),
+    ...                                            ("line 4", {"id": "h2", "note": "x" * (MAX_TEXT + 1)})])
+    >>> for error in errors:
+    ...     print(error)
+    line 3, field id: holds an invisible character (U+200B ZERO WIDTH SPACE) at position 9; remove it
+    line 4, field note: is too long: a property holds at most 2000 characters of text
     """
     outputs, errors = _run(_NODE_VALIDATORS[kind], _NODE_FIELDS[kind], items)
     for out in outputs:

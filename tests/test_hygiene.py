@@ -343,3 +343,16 @@ def test_repeats_are_found_across_batches(embedded):
     records.append(node("line 12001", id="h17", kind="Household", people=5))
     messages = refused(embedded, records)
     assert messages == ["line 12001, field id: 'h17' is given again with other properties (first at line 17)"]
+
+
+def test_a_row_given_again_in_a_workbook_names_both_rows_and_the_column(tmp_path, embedded):
+    from orggraph.io.excel import write_workbook
+
+    path = tmp_path / "台账.xlsx"
+    write_workbook([{"id": "h1", "kind": "Household", "people": 2}, {"id": "h2", "kind": "Household"},
+                    {"id": "h1", "kind": "Household", "people": 3}], [], path)
+    with pytest.raises(InvalidRecords) as info:
+        load_file(embedded, path)
+    [error] = info.value.errors
+    assert (error.where, error.message) == ("sheet 住户, row 4", "'h1' is given again with other properties (first at sheet 住户, row 2)")
+    assert error.field.startswith("column A") and error.field.endswith("(id)")
