@@ -380,8 +380,8 @@ class Loader:
             rows.append(out)
             seqs.append(seq)
         if rows:
-            keys = [(r["source"], r["target"], r.get("since") or "") for r in rows]
-            self._fingerprint(seqs, list(map(hash, keys)), [hash((k[2], k[1], k[0], 0)) for k in keys], rows, type_)
+            keys = [(type_, r["source"], r["target"], r.get("since") or "") for r in rows]
+            self._fingerprint(seqs, list(map(hash, keys)), [hash((k[3], k[2], k[1], k[0])) for k in keys], rows, type_)
         if rows and not self.error_count:
             self.sink.write_edges(rows)
 
@@ -442,8 +442,9 @@ class Loader:
         if not len(again):
             return
         found = []
+        last = len(again) - 1
         for seqs, ks, checks, bodies, what in prints:
-            for i in np.nonzero(np.isin(ks, again))[0]:
+            for i in np.nonzero(again[np.minimum(np.searchsorted(again, ks), last)] == ks)[0]:
                 found.append((int(seqs[i]), int(ks[i]), int(checks[i]), int(bodies[i]), what))
         found.sort()  # in the order of the input
         first: dict[tuple[str, int, int], tuple[int, int]] = {}
