@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from ..model import MAX_ITEMS, MAX_NAME, MAX_TEXT  # the limits every load keeps, the same here
+
 __all__ = ["NodePublic", "NodeCreate", "NodeUpdate", "EdgePublic", "EdgeCreate", "Removed", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE",
            "ErrorPublic", "ERROR_RESPONSES", "HealthPublic"]
 
@@ -33,8 +35,6 @@ Text = Annotated[str, StringConstraints(max_length=40)]
 Day = Annotated[str, StringConstraints(max_length=10), Field(description="YYYY-MM-DD")]
 
 
-MAX_TEXT = 2000  # the longest text a property may hold
-MAX_ITEMS = 100  # the most items a list property may hold
 
 
 class _Properties(BaseModel):
@@ -45,8 +45,8 @@ class _Properties(BaseModel):
     @model_validator(mode="after")
     def _limits(self) -> "_Properties":
         for name, value in (self.model_extra or {}).items():
-            if len(name) > 100:
-                raise ValueError(f"a property name is longer than 100 characters: {name[:20]!r}...")
+            if len(name) > MAX_NAME:
+                raise ValueError(f"a property name is longer than {MAX_NAME} characters: {name[:20]!r}...")
             for item in value if isinstance(value, list) else [value]:
                 if isinstance(item, (dict, list)):
                     raise ValueError(f"property {name!r}: a value is a number, text, true/false or a list of those")

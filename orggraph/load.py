@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from array import array
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Protocol
+
+import numpy as np
+import orjson
 
 from .exceptions import InvalidRecords, InvalidStoredRecords, RecordError
 from .model import EDGE_TYPES, ENDPOINTS, NODE_KINDS, validate_edges, validate_nodes
@@ -117,6 +123,90 @@ def _a(kind: str) -> str:
     return ("an " if kind[0] in "AEIO" else "a ") + kind  # a Unit, an Org
 
 
+class _Place(str):
+    """A place rebuilt from a run of a workbook's rows: the text, and how to name the sheet's columns."""
+
+    columns: dict[str, str]
+
+
+class _Places:
+    """Where each item of a load was read, by its number in the load, kept compactly: places that count
+    up by one (``line 7``, ``line 8``, ...; ``nodes[0]``, ``nodes[1]``, ...; a sheet's rows) are kept as one
+    run, so a load of millions of lines keeps a handful. Other places are kept as they came, up to
+    ``most`` runs (a stream with no order to its places, such as a store's own records, keeps no more).
+
+    Examples
+    --------
+    >>> places = _Places()
+    >>> for seq, where in enumerate(["line 1", "line 2", "line 4", "line 5", "nodes[0]"], 1):
+    ...     places.add(seq, where)
+    >>> [places.get(seq) for seq in (1, 2, 3, 4, 5)], len(places)
+    (['line 1', 'line 2', 'line 4', 'line 5', 'nodes[0]'], 3)
+    """
+
+    _NUMBERED = re.compile(r"(.*?)([1-9]\d*|0)(\D*)", re.S)
+
+    def __init__(self, most: int = 200_000) -> None:
+        self._starts = array("q")  # the number of the item each run starts with
+        self._runs: list[tuple[str, int, str, Any] | str] = []  # (head, first number, tail, columns), or a place
+        self._next: str | None = None  # the place that would carry the run on
+        self._head = self._tail = ""
+        self._number = 0
+        self._columns: Any = None
+        self._most = most
+        self._until: int | None = None  # the first item no longer kept, once there were too many runs
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def add(self, seq: int, where: Any) -> None:
+        columns = getattr(where, "columns", None)
+        if where == self._next and columns is self._columns:
+            self._number += 1
+            self._next = f"{self._head}{self._number + 1}{self._tail}"
+            return
+        if self._until is not None:
+            return
+        if len(self._runs) >= self._most:
+            self._until = seq
+            return
+        self._starts.append(seq)
+        numbered = self._NUMBERED.fullmatch(where) if isinstance(where, str) else None
+        if numbered is None:  # a place without a number
+            self._runs.append(str(where))
+            self._next = None
+            return
+        self._head, self._tail, self._number, self._columns = numbered[1], numbered[3], int(numbered[2]), columns
+        self._runs.append((self._head, self._number, self._tail, columns))
+        self._next = f"{self._head}{self._number + 1}{self._tail}"
+
+    def get(self, seq: int) -> str:
+        if self._until is not None and seq >= self._until:
+            return f"record {seq} of the input"
+        i = bisect_right(self._starts, seq) - 1
+        run = self._runs[i]
+        if type(run) is str:
+            return run
+        head, first, tail, columns = run
+        text = f"{head}{first + seq - self._starts[i]}{tail}"
+        if columns is None:
+            return text
+        place = _Place(text)
+        place.columns = columns
+        return place
+
+
+_SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+
+
+def _body(record: dict[str, Any]) -> int:
+    """A 32-bit fingerprint of a whole record, the same whatever the order of its keys."""
+    try:
+        return hash(orjson.dumps(record, option=_SORTED)) & 0xFFFFFFFF
+    except TypeError:  # a value JSON cannot hold (it is refused later, as the store writes it)
+        return hash(repr(sorted(record.items(), key=repr))) & 0xFFFFFFFF
+
+
 class Loader:
     """Validate a stream of records in batches and pass the valid rows to a sink.
 
@@ -149,6 +239,11 @@ class Loader:
         self._invalid: set[str] = set()  # ids of node records that failed validation
         self._deferred: list[tuple[str, str, str, str, int]] = []  # (where, type, source, target, seq)
         self._hier_new: dict[str, list[tuple[str, str, str, int]]] = {t: [] for t in _HIERARCHIES}
+        # Every valid record's fingerprints, a batch at a time: (numbers in the load, key, check, body, what).
+        # 20 bytes a record, where a set of the keys themselves would take ten times that; a key given twice
+        # is found at the end, by sorting (see _check_repeats).
+        self._prints: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]] = []
+        self._places = _Places()
 
     # -- intake ---------------------------------------------------------------------------------------
 
@@ -170,6 +265,12 @@ class Loader:
         what, where, record = item
         self._seq += 1
         seq = self._seq
+        places = self._places
+        if where == places._next and type(where) is str and places._columns is None:  # _Places.add, inline
+            places._number += 1
+            places._next = f"{places._head}{places._number + 1}{places._tail}"
+        else:
+            places.add(seq, where)
         if what == "error":
             self.error(where, None, record, seq)
         elif not isinstance(record, dict):
@@ -214,6 +315,7 @@ class Loader:
         outputs, errors = validate_nodes(kind, [(w, r) for w, r, _ in batch])
         self._batch_errors(batch, errors)
         rows = []
+        seqs = []
         kinds = self._kinds
         for (where, record, seq), out in zip(batch, outputs):
             if out is None:
@@ -227,6 +329,7 @@ class Loader:
                 continue
             kinds[node_id] = kind
             rows.append(out)
+            seqs.append(seq)
         if not self.store_empty and rows:
             stored = self.sink.kinds_of([r["id"] for r in rows])
             clash = {i for i, k in stored.items() if k != kind}
@@ -238,7 +341,10 @@ class Loader:
                             f"{out['id']!r} is already {_a(stored[out['id']])} in the store; an id names one node only",
                             seq,
                         )
+                seqs = [q for q, r in zip(seqs, rows) if r["id"] not in clash]
                 rows = [r for r in rows if r["id"] not in clash]
+        if rows:
+            self._fingerprint(seqs, [hash(r["id"]) for r in rows], [hash(r["id"] + "\0") for r in rows], rows, "node")
         if rows and not self.error_count:
             self.sink.write_nodes(rows)
 
@@ -254,6 +360,7 @@ class Loader:
         want_source, want_target = ENDPOINTS[type_]
         kinds = self._kinds
         rows = []
+        seqs = []
         for (where, _, seq), out in zip(batch, outputs):
             if out is None:
                 continue
@@ -272,8 +379,25 @@ class Loader:
             if type_ in self._hier_new:
                 self._hier_new[type_].append((where, source, target, seq))
             rows.append(out)
+            seqs.append(seq)
+        if rows:
+            keys = [(type_, r["source"], r["target"], r.get("since") or "") for r in rows]
+            self._fingerprint(seqs, list(map(hash, keys)), [hash((k[3], k[2], k[1], k[0])) for k in keys], rows, type_)
         if rows and not self.error_count:
             self.sink.write_edges(rows)
+
+    def _fingerprint(self, seqs: list[int], keys: list[int], checks: list[int], rows: list[dict[str, Any]],
+                     what: str) -> None:
+        """Keep a batch's fingerprints: the key (an id; an edge's source, target and since) hashed two
+        independent ways, 96 bits in all, so that two keys are taken for one by chance less often than once
+        in 10^15 loads of the largest city; and the whole record, to tell a repeat from a change."""
+        self._prints.append((
+            np.array(seqs, dtype=np.uint32 if self._seq < 2**32 else np.uint64),
+            np.array(keys, dtype=np.int64),
+            np.array(checks, dtype=np.int64).astype(np.uint32),
+            np.array([_body(r) for r in rows], dtype=np.uint32),
+            what,
+        ))
 
     def _check_endpoint(
         self, where: str, type_: str, end: str, node_id: str, got: str | None, want: str, seq: int
@@ -298,11 +422,49 @@ class Loader:
             self._flush_nodes(kind)
         for type_ in list(self._edge_buf):
             self._flush_edges(type_)
+        self._check_repeats()
         self._resolve_deferred()
         self._check_cycles()
         if self.error_count:
             raise InvalidRecords(self.errors, self.error_count)
         return self.report
+
+    def _check_repeats(self) -> None:
+        """A node id, or an edge key (type, source, target, since), given twice in this load with other
+        properties (or another until) is an error naming both places: the store would keep the last one
+        silently, and report it changed on every reload. Given twice alike, it is taken once."""
+        prints, self._prints = self._prints, []  # freed before the store builds its indexes
+        if not prints:
+            return
+        keys = np.concatenate([p[1] for p in prints])
+        keys.sort()
+        again = np.unique(keys[1:][keys[1:] == keys[:-1]])
+        del keys
+        if not len(again):
+            return
+        found = []
+        last = len(again) - 1
+        for seqs, ks, checks, bodies, what in prints:
+            for i in np.nonzero(again[np.minimum(np.searchsorted(again, ks), last)] == ks)[0]:
+                found.append((int(seqs[i]), int(ks[i]), int(checks[i]), int(bodies[i]), what))
+        found.sort()  # in the order of the input
+        first: dict[tuple[str, int, int], tuple[int, int]] = {}
+        ids: dict[int, str] | None = None
+        for seq, key, check, body, what in found:
+            seen = first.setdefault((what, key, check), (seq, body))
+            if seen[1] == body:
+                continue
+            earlier = self._places.get(seen[0])
+            if what == "node":
+                if ids is None:  # the ids given again, from the hashes (only ever on a failed load)
+                    wanted = {k for _, k, _, _, w in found if w == "node"}
+                    ids = {hash(i): i for i in self._kinds if hash(i) in wanted}
+                self.error(self._places.get(seq), "id",
+                           f"{ids.get(key, '')!r} is given again with other properties (first at {earlier})", seq)
+            else:
+                self.error(self._places.get(seq), None,
+                           f"this {what} edge (its source, target and since) is given again with other properties "
+                           f"or until (first at {earlier})", seq)
 
     def _resolve_deferred(self) -> None:
         if not self._deferred:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import unicodedata
 from typing import Annotated, Any, Iterable, Literal, Union, get_args
 
-from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 from typing_extensions import NotRequired, TypedDict
 
 from .exceptions import RecordError
@@ -29,6 +30,11 @@ __all__ = [
     "VOCABULARIES",
     "LABELS",
     "DATED_EDGE_TYPES",
+    "MAX_TEXT",
+    "MAX_ITEMS",
+    "MAX_DEPTH",
+    "MAX_NAME",
+    "MAX_PROPERTIES",
     "mask_phone",
     "validate_nodes",
     "validate_edges",
@@ -151,14 +157,97 @@ PHONE_PATTERN = rf"^(?:{_MOBILE}|{_LANDLINE})$"
 
 # Control characters are refused (in text, all but tab and line breaks): no export, Excel above all, can
 # carry them, and in an id, a name or an address they are never meant.
-_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 _CONTROL_RE = re.compile(rf"[{_CONTROL}]")
-_ID_END = r"[^\s\x00-\x1f\x7f]"
-Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=rf"^{_ID_END}(?:[^\x00-\x1f\x7f]*{_ID_END})?$")]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=rf"^[^{_CONTROL}]*$")]
+
+# Invisible characters: an id that looks like another must not be taken for it (h0000000<U+200B>1 is not
+# h00000001), nor may a name read one way and be stored another (U+202E turns the text that follows).
+# Refused in ids: every format character (Unicode category Cf: zero-width space, the BOM, the direction
+# controls), every other default-ignorable code point (Hangul fillers, variation selectors, tags), the
+# noncharacters (U+FDD0-U+FDEF and U+xFFFE, U+xFFFF of every plane) and, by the string check itself, lone
+# surrogates. Refused in names, addresses and other declared text: the same, except the zero-width
+# non-joiner and joiner (U+200C, U+200D) and the Mongolian vowel separator (U+180E), which shape Arabic,
+# Indic and Mongolian words, and the variation selectors, which pick the form of a rare ideograph in a
+# personal name. Free-form property text may hold any character but a noncharacter (no workbook can).
+_FORMAT = (  # category Cf (Unicode 15)
+    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891),
+    (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)
+_IGNORABLE = (  # the other default-ignorable code points (Hangul fillers, variation selectors, unassigned)
+    (0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180D), (0x180F, 0x180F), (0x2065, 0x2065),
+    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xE0000, 0xE0FFF),
+)
+_NONCHARACTERS = ((0xFDD0, 0xFDEF),) + tuple((p + 0xFFFE, p + 0xFFFF) for p in range(0, 0x110000, 0x10000))
+_SHAPING = frozenset("\u200c\u200d\u180e")  # meaningful in names: kept
+_BLANK_LETTERS = ((0x115F, 0x1160), (0x3164, 0x3164), (0xFFA0, 0xFFA0))  # letters that show as nothing
+_TEXT_HIDDEN = (  # in names and addresses: the format characters but those that shape words, and the same
+    tuple(r for r in _FORMAT if r not in {(0x180E, 0x180E), (0x200B, 0x200F)})
+    + ((0x200B, 0x200B), (0x200E, 0x200F)) + _BLANK_LETTERS + _NONCHARACTERS
+)
+
+
+def _class(ranges: Iterable[tuple[int, int]], rust: bool) -> str:
+    """The body of a regex character class: for the patterns (Rust syntax) or for Python's re."""
+    def one(code: int) -> str:
+        return f"\\x{{{code:X}}}" if rust else f"\\U{code:08X}"
+    return "".join(one(a) if a == b else f"{one(a)}-{one(b)}" for a, b in ranges)
+
+
+_ID_HIDDEN = _FORMAT + _IGNORABLE + _NONCHARACTERS
+_ID_BAD = rf"\x00-\x1f\x7f-\x9f{_class(_ID_HIDDEN, True)}"
+_TEXT_BAD = rf"{_CONTROL}{_class(_TEXT_HIDDEN, True)}"
+_ID_HIDDEN_RE = re.compile(f"[{_class(_ID_HIDDEN, False)}]")
+_TEXT_HIDDEN_RE = re.compile(f"[{_class(_TEXT_HIDDEN, False)}]")
+_ID_END = rf"[^\s{_ID_BAD}]"
+Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=rf"^{_ID_END}(?:[^{_ID_BAD}\x{{2028}}\x{{2029}}]*{_ID_END})?$")]
+# text holds at least one character that is neither a space (U+3000 included) nor a joiner
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500,
+                                        pattern=rf"^[^{_TEXT_BAD}]*[^\s{_TEXT_BAD}\x{{200C}}\x{{200D}}\x{{180E}}][^{_TEXT_BAD}]*$")]
 Phone = Annotated[str, StringConstraints(pattern=PHONE_PATTERN)]
 IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$")]
 _DATE_FIELDS = {"since", "until"}
+
+
+# --- free-form properties: the one limit, kept by every load (the API's routes share it) ---------------
+
+#: the longest text a free-form property may hold, in characters
+MAX_TEXT = 2000
+#: the most items a free-form list property may hold
+MAX_ITEMS = 100
+#: how deeply a free-form property may nest: 1 is a list of values (text, numbers, true/false), no list
+#: within it and never an object
+MAX_DEPTH = 1
+#: the longest name of a free-form property, in characters
+MAX_NAME = 100
+#: the most free-form properties one record may hold
+MAX_PROPERTIES = 100
+
+_INT64 = 2**63
+
+
+def _not_whole(value: Any) -> Any:
+    """A whole number is an int, held to 64 bits (a float would take it whole, and no store could)."""
+    if type(value) is int:
+        raise ValueError("a whole number beyond 64 bits")
+    return value
+
+
+def _property_type(depth: int) -> Any:
+    """The type of a free-form property value that nests at most ``depth`` lists deep."""
+    scalar: list[Any] = [
+        Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=rf"^[^{_class(_NONCHARACTERS, True)}]*$")],
+        Annotated[int, Field(ge=-_INT64, lt=_INT64)],
+        Annotated[float, Field(allow_inf_nan=False), BeforeValidator(_not_whole)],
+        bool,
+    ]
+    if depth > 0:
+        scalar.append(Annotated[list[_property_type(depth - 1)], Field(max_length=MAX_ITEMS)])  # type: ignore[misc]
+    return Union[tuple(scalar)]  # type: ignore[return-value]
+
+
+Property = _property_type(MAX_DEPTH)
 
 
 def _lit(vocab: dict[str, str]) -> Any:
@@ -238,6 +327,10 @@ _STRICT = ConfigDict(strict=True)
 _NODE_VALIDATORS = {k: TypeAdapter(list[s], config=_STRICT) for k, s in _NODE_SCHEMAS.items()}
 _EDGE_VALIDATORS = {t: TypeAdapter(list[s], config=_STRICT) for t, s in _EDGE_SCHEMAS.items()}
 _PHONE_FIELDS = {"phone"}
+# the declared fields of each kind and type (with kind or type): any other key is a free-form property
+_NODE_FIELDS = {k: frozenset({"kind", *s.__required_keys__, *s.__optional_keys__}) for k, s in _NODE_SCHEMAS.items()}
+_EDGE_FIELDS = {t: frozenset({"type", *s.__required_keys__, *s.__optional_keys__}) for t, s in _EDGE_SCHEMAS.items()}
+_PROPERTIES = TypeAdapter(list[dict[str, Property]], config=_STRICT)
 
 
 def _allowed(values: Iterable[str]) -> str:
@@ -279,12 +372,94 @@ def _message(err: dict[str, Any], field: str) -> str:
         if isinstance(value, str) and (bad := _CONTROL_RE.search(value) or (field == "id" and re.search(r"[\t\n\r]", value))):
             where = f" at character {bad.start() + 1}" if is_personal(field, None, ()) else ""  # the value not shown
             return f"{_describe(value, field)} holds a control character (U+{ord(bad.group()):04X}){where}; remove it"
+        if isinstance(value, str) and (hidden := _hidden(value, field)):
+            return hidden
         return f"{_describe(value, field)} must not be blank or start or end with spaces"
+    if kind == "string_unicode" and isinstance(value, str):
+        return _hidden(value, field) or err["msg"]
     if kind == "string_type":
         return f"must be text, got {_describe(value, field)}"
     if kind == "list_type":
         return f"must be a list, got {_describe(value, field)}"
     return err["msg"]
+
+
+_ID_FIELDS = {"id", "source", "target"}
+_DIRECTION = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _hidden(value: str, field: str) -> str | None:
+    """Name the first character of ``value`` that its field refuses as unseen (an invisible or
+    direction-control character, a noncharacter, a lone surrogate) by code point and position, or say that
+    a text is blank; None if neither. The value itself is never echoed.
+
+    Examples
+    --------
+    >>> _hidden("h0000000\\u200b1", "id")
+    'holds an invisible character (U+200B ZERO WIDTH SPACE) at position 9; remove it'
+    >>> _hidden("\\u202e1号楼", "address")
+    'holds a direction-control character (U+202E RIGHT-TO-LEFT OVERRIDE) at position 1; remove it'
+    >>> _hidden("\\u3000 ", "name")
+    'must not be blank (it holds only spaces)'
+    """
+    is_id = field in _ID_FIELDS
+    pattern = _ID_HIDDEN_RE if is_id else _TEXT_HIDDEN_RE
+    for position, char in enumerate(value, 1):
+        code = ord(char)
+        if 0xD800 <= code <= 0xDFFF:
+            what = "a lone surrogate"
+        elif code & 0xFFFE == 0xFFFE or 0xFDD0 <= code <= 0xFDEF:
+            what = "a noncharacter"
+        elif is_id and char in "\u2028\u2029":
+            what = "a line break"
+        elif pattern.match(char):
+            what = "a direction-control character" if char in _DIRECTION else "an invisible character"
+        else:
+            continue
+        name = unicodedata.name(char, "")
+        return f"holds {what} (U+{code:04X}{' ' + name if name else ''}) at position {position}; remove it"
+    if not is_id and not value.replace("\u200c", "").replace("\u200d", "").replace("\u180e", "").strip():
+        return "must not be blank (it holds only spaces)"
+    return None
+
+
+def _property_message(errs: list[dict[str, Any]], value: Any) -> str:
+    """One sentence for a free-form property that failed, from every error pydantic gave for it (one for
+    each type a property may have), naming the limit it broke."""
+    by_kind = {err["type"]: err for err in errs}
+    if "string_too_long" in by_kind:
+        return f"is too long: a property holds at most {MAX_TEXT} characters of text"
+    if "too_long" in by_kind:
+        return f"holds {by_kind['too_long']['ctx']['actual_length']} items; a property holds at most {MAX_ITEMS}"
+    for kind in ("string_pattern_mismatch", "string_unicode"):
+        if kind in by_kind and isinstance(by_kind[kind]["input"], str):
+            return _hidden(by_kind[kind]["input"], "property") or by_kind[kind]["msg"]
+    if "finite_number" in by_kind:
+        return "must be a finite number"
+    if {"greater_than_equal", "less_than"} & by_kind.keys():
+        return "is a whole number beyond 64 bits"
+    if isinstance(value, list):
+        return (f"a list property holds text, numbers and true/false, nested at most {MAX_DEPTH} deep; "
+                "this one holds a list or an object")
+    return f"must be text, a number, true/false or a list of those, got {type(value).__name__}"
+
+
+def _property_names(properties: dict[str, Any]) -> list[str]:
+    """What is wrong with the names or the number of a record's free-form properties."""
+    names = list(properties)
+    problems = []
+    if len(names) > MAX_PROPERTIES:
+        problems.append(f"holds {len(names)} properties of its own; a record holds at most {MAX_PROPERTIES}")
+    for name in names:
+        if not isinstance(name, str):
+            problems.append(f"a property name must be text, got {type(name).__name__}")
+        elif len(name) > MAX_NAME:
+            problems.append(f"a property name is {len(name)} characters long; a name holds at most {MAX_NAME}")
+        elif (hidden := _hidden(name, "property")) and not hidden.startswith("must"):
+            problems.append(f"a property name {hidden}")
+        elif not name.strip():
+            problems.append("a property name must not be blank")
+    return problems
 
 
 def get_args_of_literal(err: dict[str, Any]) -> list[str]:
@@ -294,26 +469,44 @@ def get_args_of_literal(err: dict[str, Any]) -> list[str]:
 
 
 def _run(
-    validator: TypeAdapter, items: list[tuple[str, dict[str, Any]]]
+    validator: TypeAdapter, declared: frozenset[str], items: list[tuple[str, dict[str, Any]]]
 ) -> tuple[list[dict[str, Any] | None], list[RecordError]]:
     """Validate a batch; return one output per item (None where it failed) and the errors.
 
-    A null value means "not given" and is dropped; every other key is kept as it came.
+    A null value means "not given" and is dropped; every other key is kept as it came, a free-form
+    property held to the limits (:data:`MAX_TEXT`, :data:`MAX_ITEMS`, :data:`MAX_DEPTH`, :data:`MAX_NAME`,
+    :data:`MAX_PROPERTIES`).
     """
     outputs: list[dict[str, Any] | None] = [
         rec if None not in rec.values() else {k: v for k, v in rec.items() if v is not None} for _, rec in items
     ]
+    errors: list[RecordError] = []
     try:
         validator.validate_python(outputs)
-        return outputs, []
     except ValidationError as exc:
-        errors: list[RecordError] = []
         for err in exc.errors(include_url=False):
             index = err["loc"][0]
             field = str(err["loc"][1]) if len(err["loc"]) > 1 else None
             outputs[index] = None
             errors.append(RecordError(items[index][0], field, _message(err, field or "")))
-        return outputs, errors
+    free = [i for i, out in enumerate(outputs) if out is not None and not declared.issuperset(out)]
+    if free:  # the records with free-form properties: their names, their number and their values
+        extras = [{k: v for k, v in outputs[i].items() if k not in declared} for i in free]  # type: ignore[union-attr]
+        for i, props in zip(free, extras):
+            for problem in _property_names(props):
+                errors.append(RecordError(items[i][0], None, problem))
+                outputs[i] = None
+        try:
+            _PROPERTIES.validate_python(extras)
+        except ValidationError as exc:
+            grouped: dict[tuple[int, str], list[dict[str, Any]]] = {}
+            for err in exc.errors(include_url=False):  # one error for each type a property may have
+                if len(err["loc"]) > 1:
+                    grouped.setdefault((free[err["loc"][0]], str(err["loc"][1])), []).append(err)
+            for (i, field), errs in grouped.items():
+                errors.append(RecordError(items[i][0], field, _property_message(errs, items[i][1].get(field))))
+                outputs[i] = None
+    return outputs, errors
 
 
 def validate_nodes(
@@ -344,8 +537,17 @@ def validate_nodes(
     >>> out, errors = validate_nodes("Area", [("line 2", {"id": "a1", "name": "秀林街道", "level": "town"})])
     >>> print(errors[0])  # doctest: +ELLIPSIS
     line 2, field level: unknown value 'town'; allowed: street, township, community, village, grid, ...
+
+    Invisible characters are named by code point and position, and free-form properties held to the limits:
+
+    >>> out, errors = validate_nodes("Household", [("line 3", {"id": "h0000000\u200b1"}),
+    ...                                            ("line 4", {"id": "h2", "note": "x" * (MAX_TEXT + 1)})])
+    >>> for error in errors:
+    ...     print(error)
+    line 3, field id: holds an invisible character (U+200B ZERO WIDTH SPACE) at position 9; remove it
+    line 4, field note: is too long: a property holds at most 2000 characters of text
     """
-    outputs, errors = _run(_NODE_VALIDATORS[kind], items)
+    outputs, errors = _run(_NODE_VALIDATORS[kind], _NODE_FIELDS[kind], items)
     for out in outputs:
         if out is not None and "kind" not in out:
             out["kind"] = kind
@@ -366,7 +568,7 @@ def validate_edges(
     >>> print(errors[0])
     line 9, field until: 2021-04-30 is before since 2021-05-01
     """
-    outputs, errors = _run(_EDGE_VALIDATORS[type_], items)
+    outputs, errors = _run(_EDGE_VALIDATORS[type_], _EDGE_FIELDS[type_], items)
     for i, out in enumerate(outputs):
         if out is None:
             continue

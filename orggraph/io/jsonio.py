@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
@@ -38,23 +39,90 @@ def items_from_document(doc: Any) -> Iterator[Item]:
             yield (what, f"{key}[{i}]", record)
 
 
+_BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark, which Windows tools write at the start of a file
+_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _utf16(path: str | os.PathLike[str], head: bytes) -> Item | None:
+    if head.startswith(_UTF16):
+        return ("error", str(path), "the file is UTF-16 (a Windows 'Unicode' text file); save it as UTF-8")
+    return None
+
+
+def _where_in(doc: str, pos: int) -> str:
+    """Line and column of a character, lines ended by LF, CRLF or a lone CR alike."""
+    before = doc[:pos]
+    ends = list(_LINE_END.finditer(before))
+    column = pos - (ends[-1].end() if ends else 0) + 1
+    return f"line {len(ends) + 1} column {column}"
+
+
 def read_json(path: str | os.PathLike[str]) -> Iterator[Item]:
-    """Read a JSON file of the interchange format (held in memory: use JSON Lines for large files)."""
+    """Read a JSON file of the interchange format (held in memory: use JSON Lines for large files).
+
+    A byte order mark at the start is skipped, and lines may end in LF, CRLF or a lone CR.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "street.json")
+    >>> with open(path, "wb") as fh:
+    ...     _ = fh.write(b'\\xef\\xbb\\xbf{"nodes": [\\r{"id": "h1", "kind": "Household"}\\r]}\\r')
+    >>> list(read_json(path))
+    [('node', 'nodes[0]', {'id': 'h1', 'kind': 'Household'})]
+    """
+    data = Path(path).read_bytes()
+    if (utf16 := _utf16(path, data)) is not None:
+        yield utf16
+        return
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
     try:
-        doc = orjson.loads(Path(path).read_bytes())
+        doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        yield ("error", str(path), f"not valid JSON: {exc}")
+        yield ("error", str(path), f"not valid JSON: {exc.msg}: {_where_in(exc.doc, exc.pos)}")
         return
     yield from items_from_document(doc)
+
+
+def _lines(fh: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """The lines of a file, numbered from 1: ended by LF, CRLF or a lone CR (as old Mac files are), a
+    byte order mark at the start skipped."""
+    number = 0
+    for chunk in fh:  # split at LF only
+        if number == 0 and chunk.startswith(_BOM):
+            chunk = chunk[len(_BOM):]
+        if b"\r" not in chunk:
+            number += 1
+            yield number, chunk
+            continue
+        for line in (chunk[:-2] if chunk.endswith(b"\r\n") else chunk).split(b"\r"):
+            number += 1
+            yield number, line
 
 
 def read_jsonl(path: str | os.PathLike[str], *, progress: bool | None = None) -> Iterator[Item]:
     """Stream a JSON Lines file: one ``{"node": {...}}`` or ``{"edge": {...}}`` a line.
 
+    Lines may end in LF, CRLF or a lone CR, and a byte order mark at the start is skipped; errors name the
+    line as an editor counts it.
+
     Parameters
     ----------
     progress : bool, optional
         Show a progress bar on stderr; by default only for large files on a terminal.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "street.jsonl")
+    >>> with open(path, "wb") as fh:
+    ...     _ = fh.write(b'\\xef\\xbb\\xbf{"node": {"id": "h1", "kind": "Household"}}\\r\\r{"nodes": []}\\r')
+    >>> for item in read_jsonl(path):
+    ...     print(item)
+    ('node', 'line 1', {'id': 'h1', 'kind': 'Household'})
+    ('error', 'line 3', 'expected {"node": {...}} or {"edge": {...}}')
     """
     path = Path(path)
     size = path.stat().st_size
@@ -68,8 +136,12 @@ def read_jsonl(path: str | os.PathLike[str], *, progress: bool | None = None) ->
     loads = orjson.loads
     try:
         with path.open("rb") as fh:
+            if (utf16 := _utf16(path, fh.read(2))) is not None:
+                yield utf16
+                return
+            fh.seek(0)
             done = 0
-            for number, line in enumerate(fh, 1):
+            for number, line in _lines(fh):
                 if bar is not None:
                     done += len(line)
                     if number % 20000 == 0:
