@@ -677,9 +677,7 @@ def check_within(scope: Scope, items: Iterable[tuple[str, Any, Any]], stored: di
             problems.append((seq, RecordError(str(where), end, f"no node with id {shown!r} in this change "
                                                                "or among the records the token may read")))
             continue
-        if any(i in new and i not in placed for _, i in ends):
-            continue  # named with the node itself
-        end = scope.edge_fault(edge, new=placed)
+        end = scope.edge_fault(edge, new=new)  # a new node not placed is named with the node itself
         if end is not None:
             problems.append((seq, RecordError(str(where), end, why(edge[end]))))
     return [e for _, e in sorted(problems, key=lambda p: p[0])]
