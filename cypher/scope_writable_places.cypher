@@ -1,16 +1,16 @@
-// What decides which places a token may change (see orggraph.access.Scope): the households located
-// within its areas and also outside them, the organizations governing an area within, and those also
-// governing one outside. Every edge counts, whatever its dates.
+// What decides which places a token may change (see orggraph.access.Scope), as rows for the caller to
+// weigh: every area each household located within its areas in more than one place is located in, and
+// every area governed by each organization governing one within them. Every edge counts, whatever its dates.
 // $inside: [area id] within the token's areas
-// returns: what ('household_out', 'org_in' or 'org_out'), id
-MATCH (a:Area)<-[:LOCATED_IN]-(h:Household)-[:LOCATED_IN]->(b:Area)
-WHERE a.id IN $inside AND NOT b.id IN $inside
-RETURN DISTINCT 'household_out' AS what, h.id AS id
+// returns: what ('located' or 'governs'), id (household or org), area
+MATCH (a:Area)<-[:LOCATED_IN]-(h:Household)
+WHERE a.id IN $inside AND h.homes > 1
+WITH DISTINCT h
+MATCH (h)-[:LOCATED_IN]->(b:Area)
+RETURN DISTINCT 'located' AS what, h.id AS id, b.id AS area
 UNION
-MATCH (o:Org)-[:GOVERNS]->(a:Area)
+MATCH (a:Area)<-[:GOVERNS]-(o:Org)
 WHERE a.id IN $inside
-RETURN DISTINCT 'org_in' AS what, o.id AS id
-UNION
-MATCH (a:Area)<-[:GOVERNS]-(o:Org)-[:GOVERNS]->(b:Area)
-WHERE a.id IN $inside AND NOT b.id IN $inside
-RETURN DISTINCT 'org_out' AS what, o.id AS id
+WITH DISTINCT o
+MATCH (o)-[:GOVERNS]->(b:Area)
+RETURN DISTINCT 'governs' AS what, o.id AS id, b.id AS area

@@ -418,18 +418,30 @@ def _scope_on_server(store: Any, areas: list[str]) -> Scope:
         context[kind].add(node_id)
     context["Org"] -= found["Org"]
     context["Member"] -= found["Member"]
-    places: dict[str, set[str]] = {"household_out": set(), "org_in": set(), "org_out": set()}
-    for what, node_id in read(statement("scope_writable_places"), {"inside": sorted(inside)}):
-        places[what].add(node_id)
-    orgs_w = places["org_in"] - places["org_out"]
-    serves_out = {m for (m,) in read(statement("scope_serving_outside"), {
-        "members": sorted(found["Member"]), "inside": sorted(inside), "orgs": sorted(orgs_w)})}
+    households_out, orgs_in, orgs_out = set(), set(), set()
+    for what, node_id, area in read(statement("scope_writable_places"), {"inside": sorted(inside)}):
+        if what == "governs":
+            orgs_in.add(node_id)
+        if area not in inside:
+            (orgs_out if what == "governs" else households_out).add(node_id)
+    orgs_w = orgs_in - orgs_out
+    counts: dict[str, dict[str, int]] = {"within": {}, "all": {}}
+    serves_out = set()
+    rows = read(statement("scope_serving"), {"members": sorted(found["Member"]), "inside": sorted(inside),
+                                             "households_out": sorted(households_out)})
+    for what, member, other in rows:
+        if what in counts:
+            counts[what][member] = other
+        elif what == "out" or other not in (inside if what == "area" else orgs_w):
+            serves_out.add(member)
+    # a member with a household located outside the token's areas (or nowhere) contacts fewer within than in all
+    serves_out |= {m for m, n in counts["all"].items() if counts["within"].get(m, 0) != n}
     members_w = found["Member"] - serves_out
     units_w = set(units)
     for type_, unit, other in read(statement("scope_unit_ties"), {"units": sorted(units)}):
         if other not in (orgs_w if type_ == "CO_BUILDS" else members_w):
             units_w.discard(unit)
-    households_w = found["Household"] - places["household_out"]
+    households_w = found["Household"] - households_out
     return Scope(frozenset(inside), frozenset(found["Household"]), frozenset(found["Org"]),
                  frozenset(found["Member"]), frozenset(units), above=frozenset(above),
                  context_orgs=frozenset(context["Org"]), context_members=frozenset(context["Member"]),

@@ -218,6 +218,21 @@ def test_the_rule_is_worked_out_alike_on_both_backends(city_records, server_stor
     assert {"o-s001c1", "s001c1g01", "h00000001", "m0000124", "u00003"} <= scope.writable
     assert not {"o-s001", "s001", "m0000002", "m0000703", "m0000008", "o-u00002"} & scope.writable
     assert {"m0000008"} <= scope.context_members and {"o-u00002"} <= scope.context_orgs and "s001" in scope.above
+    # the rarer shapes: a household located in two communities, a contact of a household located nowhere,
+    # an organization governing areas of two communities, a unit co-building with two
+    unlocated = sorted({h["id"] for h in embedded.nodes("Household")} - {e["source"] for e in embedded.edges("LOCATED_IN")})
+    change = items({"nodes": [], "edges": [
+        {"type": "LOCATED_IN", "source": "h00000002", "target": "s001c2g01b1"},
+        {"type": "CONTACTS", "source": "m0000129", "target": unlocated[0]},
+        {"type": "GOVERNS", "source": "o-s001c1g02", "target": "s001c2g02"},
+        {"type": "CO_BUILDS", "source": "u00004", "target": "o-s001c2", "kind": "pairing"}]})
+    embedded.load(change)
+    server_store.load(change)
+    for areas in (["s001c1"], ["s001c2"], ["s001c1g01", "s001c2g01"]):
+        assert scope_of(server_store, areas) == scope_of(embedded, areas), areas
+    scope = scope_of(server_store, ["s001c1"])
+    assert not {"h00000002", "m0000124", "m0000129", "o-s001c1g02", "u00004"} & scope.writable
+    assert {"h00000002", "m0000124", "m0000129", "o-s001c1g02", "u00004"} <= scope.households | scope.members | scope.orgs | scope.units
     embedded.close()
 
 
