@@ -1,16 +1,11 @@
 // Where the members of a token's scope serve (see orggraph.access.SERVES), as rows for the caller to weigh:
-// for each member, how many households it contacts or lives in that are located within the token's
-// areas ('within') and how many in all ('all'); the members of the households located within and also
+// for each member, how many households it contacts or lives in ('all', to weigh against how many of them
+// are located within the token's areas, from scope_people); the members of the households located within and also
 // outside ('out'); and each area a member is assigned to ('area') and organization it holds a post in,
 // belongs or reported to ('org'). Every edge counts, whatever its dates.
-// $members: [member id] of the scope; $inside: [area id] within its areas; $households_out: [household id]
+// $members: [member id] of the scope; $households_out: [household id]
 // located within its areas and also outside them
 // returns: what, member, other (a count, or an id)
-MATCH (a:Area)<-[:LOCATED_IN]-(h:Household)<-[:CONTACTS|RESIDES_IN]-(m:Member)
-WHERE a.id IN $inside
-WITH DISTINCT m, h
-RETURN 'within' AS what, m.id AS member, count(h) AS other
-UNION ALL
 MATCH (m:Member)-[:CONTACTS|RESIDES_IN]->(h:Household)
 WHERE m.id IN $members
 WITH DISTINCT m, h

@@ -410,8 +410,12 @@ def _scope_on_server(store: Any, areas: list[str]) -> Scope:
     above = governed - inside
     governed |= inside
     found: dict[str, set[str]] = {"Household": set(), "Org": set(), "Member": set()}
-    for kind, node_id in read(statement("scope_people"), {"inside": sorted(inside), "governed": sorted(governed)}):
+    within: dict[str, int] = {}  # each member's households located within the token's areas
+    for kind, node_id, households in read(statement("scope_people"), {"inside": sorted(inside),
+                                                                       "governed": sorted(governed)}):
         found[kind].add(node_id)
+        if households is not None:
+            within[node_id] = households
     units = {u for (u,) in read(statement("scope_units"), {"members": sorted(found["Member"])})}
     context: dict[str, set[str]] = {"Org": set(), "Member": set()}
     for kind, node_id in read(statement("scope_context"), {"units": sorted(units), "above": sorted(above)}):
@@ -425,17 +429,15 @@ def _scope_on_server(store: Any, areas: list[str]) -> Scope:
         if area not in inside:
             (orgs_out if what == "governs" else households_out).add(node_id)
     orgs_w = orgs_in - orgs_out
-    counts: dict[str, dict[str, int]] = {"within": {}, "all": {}}
     serves_out = set()
-    rows = read(statement("scope_serving"), {"members": sorted(found["Member"]), "inside": sorted(inside),
+    rows = read(statement("scope_serving"), {"members": sorted(found["Member"]),
                                              "households_out": sorted(households_out)})
     for what, member, other in rows:
-        if what in counts:
-            counts[what][member] = other
+        if what == "all":  # a household located outside the token's areas (or nowhere): fewer within than in all
+            if within.get(member, 0) != other:
+                serves_out.add(member)
         elif what == "out" or other not in (inside if what == "area" else orgs_w):
             serves_out.add(member)
-    # a member with a household located outside the token's areas (or nowhere) contacts fewer within than in all
-    serves_out |= {m for m, n in counts["all"].items() if counts["within"].get(m, 0) != n}
     members_w = found["Member"] - serves_out
     units_w = set(units)
     for type_, unit, other in read(statement("scope_unit_ties"), {"units": sorted(units)}):
