@@ -257,8 +257,8 @@ class Scope:
         'source'
         """
         new = set(new)
-        source, target = edge.get("source"), edge.get("target")
-        if edge.get("type") in SERVES:
+        source, target = _str(edge.get("source")), _str(edge.get("target"))
+        if _str(edge.get("type")) in SERVES:
             if not (target in new or self.may_change(target)):
                 return "target"
             return None if source in new or self.sees(source) else "source"
@@ -656,7 +656,7 @@ def check_within(scope: Scope, items: Iterable[tuple[str, Any, Any]], stored: di
         if what == "edge":
             edges.append((seq, where, record))
             continue
-        node_id, kind = _str(record.get("id")), record.get("kind")
+        node_id, kind = _str(record.get("id")), _str(record.get("kind"))
         if node_id is None:
             continue  # not a valid record: the load names it
         if node_id in visible:
@@ -669,7 +669,7 @@ def check_within(scope: Scope, items: Iterable[tuple[str, Any, Any]], stored: di
     for _, _, edge in edges:
         for end, other in (("source", "target"), ("target", "source")):
             node_id, far = _str(edge.get(end)), _str(edge.get(other))
-            if node_id in new and far is not None and (edge.get("type"), end) in _ANCHORS.get(new[node_id][0], ()):
+            if node_id in new and far is not None and (_str(edge.get("type")), end) in _ANCHORS.get(new[node_id][0], ()):
                 placed_by.setdefault(far, []).append(node_id)
     queue = [i for i in placed_by if i not in new and i in visible and scope.may_change(i)]
     while queue:
@@ -679,9 +679,9 @@ def check_within(scope: Scope, items: Iterable[tuple[str, Any, Any]], stored: di
                 queue.append(node_id)
     for node_id, (kind, (seq, where)) in new.items():
         if node_id not in placed:
-            how = " or ".join(sorted(t for t, _ in _ANCHORS.get(kind, ()))) or "an"
-            problems.append((seq, RecordError(str(where), "id", f"{node_id!r} would lie outside the token's areas "
-                                                                 f"(a new {kind} needs a {how} edge to a record the token may change)")))
+            how = " or ".join(sorted(t for t, _ in _ANCHORS.get(kind, ())))
+            needs = f" (a new {kind} needs a {how} edge to a record the token may change)" if how else ""
+            problems.append((seq, RecordError(str(where), "id", f"{node_id!r} would lie outside the token's areas{needs}")))
     for seq, where, edge in edges:
         ends = [(end, _str(edge.get(end))) for end in ("source", "target")]
         unknown = [(end, i) for end, i in ends if i not in new and i not in visible]
