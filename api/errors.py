@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
-from ..access import AccessError, OutsideScope
+from ..access import AccessError, IdTaken, OutsideScope
 from ..exceptions import InvalidRecords, NotFound, OrgGraphError, StoreUnavailable
 from ..privacy import mask_text
 
@@ -73,6 +73,11 @@ def install(app: FastAPI) -> None:
     async def outside(_: Request, exc: OutsideScope) -> JSONResponse:
         details = [{"where": e.where, "field": e.field, "message": e.message} for e in exc.errors[:100]]
         return error(403, f"{len(exc.errors)} record(s) reach outside the token's areas; nothing was written", details)
+
+    @app.exception_handler(IdTaken)
+    async def taken(_: Request, exc: IdTaken) -> JSONResponse:
+        details = [{"where": e.where, "field": e.field, "message": e.message} for e in exc.errors[:100]]
+        return error(409, f"{len(exc.errors)} id(s) taken; nothing was written", details)
 
     @app.exception_handler(AccessError)
     async def access(_: Request, exc: AccessError) -> JSONResponse:

@@ -52,15 +52,13 @@ def router_for(segment: str) -> APIRouter:
         record = body.model_dump(exclude={"edges"}, exclude_none=True)
         if record.pop("kind", kind) != kind:
             raise HTTPException(422, f"the kind of /{segment} is {kind}")
-        if store.kinds_of([body.id]):
-            raise HTTPException(409, f"the id {body.id!r} is taken; to change a node, PUT /{segment}/{{id}}")
         for i, edge in enumerate(body.edges):  # the other ends must be visible to the token, as reads require
             for end in (edge.source, edge.target):
-                if end != body.id and not scope.allows_any(end):
+                if end != body.id and not scope.sees(end):
                     raise HTTPException(404, f"edges[{i}]: no node with id {end!r}")
         items = [("node", "node", {**record, "kind": kind})]
         items += [("edge", f"edges[{i}]", e.model_dump(exclude_none=True)) for i, e in enumerate(body.edges)]
-        load_within(store, scope, items)
+        load_within(store, scope, items, create=[body.id])  # a taken id: 409, only once the scope allows the rest
         return _shown(store, token, body.id, f"POST /{segment}", public)
 
     @router.put("/{node_id}", response_model=NodePublic, dependencies=editor,
@@ -105,9 +103,9 @@ def list_edges(store: StoreDep, token: TokenDep, scope: ScopeDep, public: Public
                node: Annotated[str, Query(min_length=1, max_length=200, description="A node id.")],
                type: Annotated[str | None, Query(max_length=40)] = None,
                limit: Limit = 100, after: Annotated[int, Query(ge=0, le=10**9, description="The `next` of the previous page.")] = 0) -> Page:
-    if not scope.allows_any(node):
+    if not scope.sees(node):
         raise HTTPException(404, f"no node with id {node!r}")
-    edges = [e for e in store.edges_of(node, type) if scope.allows_any(e["source"]) and scope.allows_any(e["target"])]
+    edges = [e for e in store.edges_of(node, type) if scope.sees(e["source"]) and scope.sees(e["target"])]
     page = edges[after : after + limit]
     shown: list[str] = []
     items = [EdgePublic(**present_edge(e, token, shown, public)).model_dump() for e in page]
@@ -121,7 +119,7 @@ def list_edges(store: StoreDep, token: TokenDep, scope: ScopeDep, public: Public
 def create_edge(body: EdgeCreate, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep) -> EdgePublic:
     record = body.model_dump(exclude_none=True)
     for end in ("source", "target"):
-        if not scope.allows_any(record[end]):
+        if not scope.sees(record[end]):
             raise HTTPException(404, f"{end}: no node with id {record[end]!r}")
     load_within(store, scope, [("edge", "body", record)])
     since = record.get("since", "")

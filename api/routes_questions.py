@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ..access import Scope, audit, coverage_within, gaps_within, incident_within
+from ..access import Scope, audit, coverage_within, gaps_within, incident_within, unavailable_within
 from ..queries import coverage as run_coverage
 from ..queries import gaps as run_gaps
 from ..queries import responsibility_chain
@@ -54,7 +54,7 @@ async def coverage(request: Request, store: StoreDep, token: TokenDep, scope: Sc
              area: Annotated[str | None, Query(max_length=200)] = None,
              level: Annotated[str | None, Query(max_length=40)] = None, as_of: AsOf = None,
              unavailable: Unavailable = None) -> dict[str, Any]:
-    gone = _ids(unavailable)
+    gone = unavailable_within(scope, _ids(unavailable))  # one it may not read answers as an unknown one
     if area is not None:
         if area not in scope.areas:
             raise HTTPException(404, f"no area with id {area!r}")
@@ -89,7 +89,8 @@ async def chain(household: str, store: StoreDep, scope: ScopeDep, as_of: AsOf = 
     if household not in scope.households:
         raise HTTPException(404, f"no household with id {household!r}")
     # serialized here: the answer is plain JSON already, and FastAPI's encoder would double the time
-    return JSONBytes(orjson.dumps(responsibility_chain(store, household, as_of=as_of, unavailable=_ids(unavailable))))
+    gone = unavailable_within(scope, _ids(unavailable))
+    return JSONBytes(orjson.dumps(responsibility_chain(store, household, as_of=as_of, unavailable=gone)))
 
 
 @router.get("/gaps", summary="Every gap within the token's scope")
@@ -98,7 +99,7 @@ async def gaps(request: Request, store: StoreDep, scope: ScopeDep, as_of: AsOf =
                spof: Annotated[int, Query(ge=1, le=1000)] = 10) -> dict[str, Any]:
     # the whole network's gaps, once a revision, day and question (13 s at 200,000 households on a
     # graph server, so worth keeping), then cut to the scope
-    gone = _ids(unavailable)
+    gone = unavailable_within(scope, _ids(unavailable))
     key = (store.revision, as_of or _dt.date.today(), tuple(sorted(set(gone))), max_households, spof)
     report = await _kept(request.app.state.gaps, key, run_gaps, store, as_of=as_of, unavailable=gone,
                          max_households=max_households, spof=spof)
@@ -106,7 +107,8 @@ async def gaps(request: Request, store: StoreDep, scope: ScopeDep, as_of: AsOf =
 
 
 def _incident(store: Any, scope: Scope, body: IncidentCreate) -> dict[str, Any]:
-    return incident_within(store, scope, body.areas, body.households, as_of=body.as_of, unavailable=body.unavailable,
+    return incident_within(store, scope, body.areas, body.households, as_of=body.as_of,
+                           unavailable=unavailable_within(scope, body.unavailable),
                            max_households=body.max_households, stand_ins=body.stand_ins)
 
 

@@ -17,8 +17,8 @@ from .load import LoadReport, check_load
 
 __all__ = ["TOKEN_ROLES", "Token", "Scope", "create_token", "tokens", "revoke_token", "authenticate",
            "scope_of", "roots", "check_within", "audit", "tokens_within", "audit_within", "load_within", "remove_within",
-           "coverage_within", "gaps_within", "incident_within",
-           "AccessError", "OutsideScope"]
+           "coverage_within", "gaps_within", "incident_within", "unavailable_within", "SERVES",
+           "AccessError", "OutsideScope", "IdTaken"]
 
 #: what each role may do: viewers read, editors also change records within their scope, admins also
 #: manage tokens and read the audit log
@@ -183,29 +183,155 @@ def audit_within(store: Any, scope: "Scope", *, after: int = 0, limit: int = 100
     return rows
 
 
+#: the relations in which a member serves: a member's own record may change only when all of them lie within
+SERVES = ("CONTACTS", "ASSIGNED_TO", "HOLDS_POST", "SUNK_TO", "MEMBER_OF", "RESIDES_IN")
+
+
 @dataclass(frozen=True)
 class Scope:
-    """What a token may see: its areas and everything within them, the households located there, the
-    organizations governing them (up to the street), the members who contact those households, are
-    assigned there, hold posts in those organizations or live there, and the units they come from."""
+    """What a token may see and what it may change.
+
+    Its own records (``areas`` to ``units``), listed and counted in its answers: its areas and every
+    area within them, the households located there, the organizations governing them (up to the
+    street), the members who contact those households, are assigned there, hold posts in those
+    organizations or live there, and the units they come from.
+
+    Read-only context, readable by id but not listed nor counted: what its households' chains name
+    beyond its own records: the areas above its own (``above``), the organizations of its units
+    (``context_orgs``), and the members assigned to the areas above or holding posts in those
+    organizations (``context_members``).
+
+    What it may change (``writable``, ids of every kind): the areas within its own; the households
+    located only there; the organizations that govern at least one area and only areas within (every
+    GOVERNS edge, whatever its dates); the members all of whose relations in which they serve
+    (:data:`SERVES`) lie within, an EMPLOYED_BY edge apart; the units that co-build only with writable
+    organizations and whose employees are all writable members. See :meth:`edge_fault` for edges.
+    """
 
     areas: frozenset[str]
     households: frozenset[str]
     orgs: frozenset[str]
     members: frozenset[str]
     units: frozenset[str]
+    above: frozenset[str] = frozenset()
+    context_orgs: frozenset[str] = frozenset()
+    context_members: frozenset[str] = frozenset()
+    writable: frozenset[str] = frozenset()
 
     def allows(self, kind: str, node_id: str) -> bool:
+        """Whether the token may read this node of this kind: its own or read-only context."""
         return node_id in {"Area": self.areas, "Household": self.households, "Org": self.orgs,
-                           "Member": self.members, "Unit": self.units}[kind]
+                           "Member": self.members, "Unit": self.units}[kind] or node_id in {
+            "Area": self.above, "Org": self.context_orgs, "Member": self.context_members}.get(kind, ())
 
     def allows_any(self, node_id: str) -> bool:
+        """Whether a node is one of the token's own records (read-only context apart)."""
         return (node_id in self.households or node_id in self.areas or node_id in self.members
                 or node_id in self.orgs or node_id in self.units)
 
+    def sees(self, node_id: str) -> bool:
+        """Whether the token may read a node: its own records and the read-only context."""
+        return (self.allows_any(node_id) or node_id in self.above or node_id in self.context_orgs
+                or node_id in self.context_members)
+
+    def may_change(self, node_id: str) -> bool:
+        """Whether the token may change a node's own record (or remove it, edges permitting)."""
+        return node_id in self.writable
+
+    def edge_fault(self, edge: dict[str, Any], new: Iterable[str] = ()) -> str | None:
+        """Which end of an edge keeps it from lying within the scope (``"source"`` or ``"target"``), or None.
+
+        An edge lies within when the place it concerns may be changed: CONTACTS and RESIDES_IN by their
+        household, ASSIGNED_TO by its area, HOLDS_POST, MEMBER_OF and SUNK_TO by their organization (the
+        member at the other end need only be readable: naming a contact is a change to the household,
+        not to the member); every other type (GOVERNS, WITHIN, SUBORDINATE_TO, LOCATED_IN, OF_UNIT,
+        CO_BUILDS, EMPLOYED_BY) by both ends. ``new`` are the nodes a change adds and places within.
+
+        Examples
+        --------
+        >>> scope = Scope(frozenset({"b1"}), frozenset({"h1"}), frozenset(), frozenset({"m1"}), frozenset(),
+        ...               writable=frozenset({"b1", "h1"}))
+        >>> scope.edge_fault({"type": "CONTACTS", "source": "m1", "target": "h1"}) is None
+        True
+        >>> scope.edge_fault({"type": "EMPLOYED_BY", "source": "m1", "target": "u1"})
+        'source'
+        """
+        new = set(new)
+        source, target = _str(edge.get("source")), _str(edge.get("target"))
+        if _str(edge.get("type")) in SERVES:
+            if not (target in new or self.may_change(target)):
+                return "target"
+            return None if source in new or self.sees(source) else "source"
+        for end, node_id in (("source", source), ("target", target)):
+            if not (node_id in new or self.may_change(node_id)):
+                return end
+        return None
+
+    def why(self, store: Any, node_id: str) -> str:
+        """Why the token may not change a node it may read: a sentence naming the node and the relation at
+        fault (the far end named only if the token may read it)."""
+        kinds = store.kinds_of([node_id])
+        kind = kinds.get(node_id)
+
+        def named(other: str, what: str) -> str:
+            return other if self.sees(other) else what
+
+        edges = sorted(store.edges_of(node_id), key=lambda e: (e["type"], e["source"], e["target"], e.get("since", "")))
+        if kind == "Area":
+            return f"{node_id} lies outside the token's areas"
+        if kind == "Household":
+            for e in edges:
+                if e["type"] == "LOCATED_IN" and e["target"] not in self.areas:
+                    return (f"{node_id} is located outside the token's areas "
+                            f"(LOCATED_IN {named(e['target'], 'an area the token cannot see')})")
+            return f"{node_id} is located nowhere within the token's areas"
+        if kind == "Org":
+            for e in edges:
+                if e["type"] == "GOVERNS" and e["source"] == node_id and e["target"] not in self.areas:
+                    return (f"{node_id} governs areas outside the token's areas "
+                            f"(GOVERNS {named(e['target'], 'an area the token cannot see')})")
+            return f"{node_id} governs no area within the token's areas"
+        if kind == "Member":
+            for e in edges:
+                if e["type"] in SERVES and e["source"] == node_id and not self.may_change(e["target"]):
+                    what = {"CONTACTS": "a household", "RESIDES_IN": "a household", "ASSIGNED_TO": "an area"}.get(
+                        e["type"], "an organization")
+                    return (f"{node_id} also serves outside the token's areas "
+                            f"({e['type']} {named(e['target'], what + ' the token cannot see')})")
+            return f"{node_id} serves nowhere within the token's areas"
+        if kind == "Unit":
+            for e in edges:
+                if e["type"] == "CO_BUILDS" and not self.may_change(e["target"]):
+                    return (f"{node_id} serves outside the token's areas "
+                            f"(CO_BUILDS {named(e['target'], 'an organization the token cannot see')})")
+            for e in edges:
+                if e["type"] == "EMPLOYED_BY" and not self.may_change(e["source"]):
+                    return (f"{node_id} employs a member who serves outside the token's areas "
+                            f"(EMPLOYED_BY {named(e['source'], 'a member the token cannot see')})")
+        return f"{node_id} lies outside the token's areas"
+
 
 def scope_of(store: Any, areas: Iterable[str]) -> Scope:
-    """The :class:`Scope` of some areas: from the index on the embedded store, in Cypher on a server."""
+    """The :class:`Scope` of some areas: from the index on the embedded store, in Cypher on a server.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from orggraph.store import EmbeddedStore
+    >>> store = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "t.db"))
+    >>> _ = store.load([("node", "1", {"id": "s1", "kind": "Area", "name": "江滨街道", "level": "street"}),
+    ...                 ("node", "2", {"id": "c1", "kind": "Area", "name": "桂花社区", "level": "community"}),
+    ...                 ("node", "3", {"id": "o-s1", "kind": "Org", "name": "大工委", "level": "street"}),
+    ...                 ("node", "4", {"id": "o-c1", "kind": "Org", "name": "大党委", "level": "community"}),
+    ...                 ("edge", "5", {"type": "WITHIN", "source": "c1", "target": "s1"}),
+    ...                 ("edge", "6", {"type": "GOVERNS", "source": "o-s1", "target": "s1"}),
+    ...                 ("edge", "7", {"type": "GOVERNS", "source": "o-c1", "target": "c1"})])
+    >>> scope = scope_of(store, ["c1"])
+    >>> sorted(scope.orgs), sorted(scope.above), sorted(scope.writable)
+    (['o-c1', 'o-s1'], ['s1'], ['c1', 'o-c1'])
+    >>> scope.why(store, "o-s1")
+    "o-s1 governs areas outside the token's areas (GOVERNS s1)"
+    """
     from .queries._view import View, on_server
 
     if on_server(store):
@@ -235,13 +361,42 @@ def scope_of(store: Any, areas: Iterable[str]) -> Scope:
     members[e["HOLDS_POST"].source[orgs[e["HOLDS_POST"].target]]] = True
     units = np.zeros(n, dtype=bool)
     units[e["EMPLOYED_BY"].target[members[e["EMPLOYED_BY"].source]]] = True
+    # read-only context: the areas above, the units' own organizations and the people the chains name there
+    upper = governed & ~inside
+    context_orgs = np.zeros(n, dtype=bool)
+    context_orgs[e["OF_UNIT"].source[units[e["OF_UNIT"].target]]] = True
+    context_members = np.zeros(n, dtype=bool)
+    context_members[e["HOLDS_POST"].source[context_orgs[e["HOLDS_POST"].target]]] = True
+    context_members[e["ASSIGNED_TO"].source[upper[e["ASSIGNED_TO"].target]]] = True
+    context_orgs &= ~orgs
+    context_members &= ~members
+    # what it may change: places first, then the members serving only there, then their units
+    out = np.zeros(n, dtype=bool)
+    out[e["LOCATED_IN"].source[~inside[e["LOCATED_IN"].target]]] = True
+    households_w = seen_h & ~out
+    governs_in, governs_out = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    governs_in[e["GOVERNS"].source[inside[e["GOVERNS"].target]]] = True
+    governs_out[e["GOVERNS"].source[~inside[e["GOVERNS"].target]]] = True
+    orgs_w = governs_in & ~governs_out
+    places = inside | households_w | orgs_w
+    serves_out = np.zeros(n, dtype=bool)
+    for type_ in SERVES:
+        serves_out[e[type_].source[~places[e[type_].target]]] = True
+    members_w = members & ~serves_out
+    unit_out = np.zeros(n, dtype=bool)
+    unit_out[e["CO_BUILDS"].source[~orgs_w[e["CO_BUILDS"].target]]] = True
+    unit_out[e["EMPLOYED_BY"].target[~members_w[e["EMPLOYED_BY"].source]]] = True
+    units_w = units & ~unit_out
     ids, kinds = index.ids, index.kinds
 
-    def named(mask: np.ndarray, kind: int) -> frozenset[str]:
-        return frozenset(ids[i] for i in np.flatnonzero(mask & (kinds == kind)).tolist())
+    def named(mask: np.ndarray, kind: int | None = None) -> frozenset[str]:
+        chosen = mask if kind is None else mask & (kinds == kind)
+        return frozenset(ids[i] for i in np.flatnonzero(chosen).tolist())
 
     return Scope(named(inside, AREA), named(seen_h, HOUSEHOLD), named(orgs, ORG), named(members, MEMBER),
-                 named(units, UNIT))
+                 named(units, UNIT), above=named(upper, AREA), context_orgs=named(context_orgs, ORG),
+                 context_members=named(context_members, MEMBER),
+                 writable=named(inside | households_w | orgs_w | members_w | units_w))
 
 
 def _scope_on_server(store: Any, areas: list[str]) -> Scope:
@@ -252,13 +407,47 @@ def _scope_on_server(store: Any, areas: list[str]) -> Scope:
     inside, governed = set(), set()
     for area, within in read(statement("scope_areas"), {"areas": areas}):
         (inside if within else governed).add(area)
+    above = governed - inside
     governed |= inside
     found: dict[str, set[str]] = {"Household": set(), "Org": set(), "Member": set()}
-    for kind, node_id in read(statement("scope_people"), {"inside": sorted(inside), "governed": sorted(governed)}):
+    within: dict[str, int] = {}  # each member's households located within the token's areas
+    for kind, node_id, households in read(statement("scope_people"), {"inside": sorted(inside),
+                                                                       "governed": sorted(governed)}):
         found[kind].add(node_id)
+        if households is not None:
+            within[node_id] = households
     units = {u for (u,) in read(statement("scope_units"), {"members": sorted(found["Member"])})}
+    context: dict[str, set[str]] = {"Org": set(), "Member": set()}
+    for kind, node_id in read(statement("scope_context"), {"units": sorted(units), "above": sorted(above)}):
+        context[kind].add(node_id)
+    context["Org"] -= found["Org"]
+    context["Member"] -= found["Member"]
+    households_out, orgs_in, orgs_out = set(), set(), set()
+    for what, node_id, area in read(statement("scope_writable_places"), {"inside": sorted(inside)}):
+        if what == "governs":
+            orgs_in.add(node_id)
+        if area not in inside:
+            (orgs_out if what == "governs" else households_out).add(node_id)
+    orgs_w = orgs_in - orgs_out
+    serves_out = set()
+    rows = read(statement("scope_serving"), {"members": sorted(found["Member"]),
+                                             "households_out": sorted(households_out)})
+    for what, member, other in rows:
+        if what == "all":  # a household located outside the token's areas (or nowhere): fewer within than in all
+            if within.get(member, 0) != other:
+                serves_out.add(member)
+        elif what == "out" or other not in (inside if what == "area" else orgs_w):
+            serves_out.add(member)
+    members_w = found["Member"] - serves_out
+    units_w = set(units)
+    for type_, unit, other in read(statement("scope_unit_ties"), {"units": sorted(units)}):
+        if other not in (orgs_w if type_ == "CO_BUILDS" else members_w):
+            units_w.discard(unit)
+    households_w = found["Household"] - households_out
     return Scope(frozenset(inside), frozenset(found["Household"]), frozenset(found["Org"]),
-                 frozenset(found["Member"]), frozenset(units))
+                 frozenset(found["Member"]), frozenset(units), above=frozenset(above),
+                 context_orgs=frozenset(context["Org"]), context_members=frozenset(context["Member"]),
+                 writable=frozenset(inside | households_w | orgs_w | members_w | units_w))
 
 
 def roots(store: Any, areas: Iterable[str]) -> list[str]:
@@ -346,13 +535,41 @@ def incident_within(store: Any, scope: Scope, areas: Iterable[str] = (), househo
     return sheet
 
 
+def unavailable_within(scope: Scope, ids: Iterable[str]) -> list[str]:
+    """What-if unavailable members as a token may name them: each must be a member it may read, and one it
+    may not read answers exactly as an unknown id does (the queries' own message).
+
+    Raises
+    ------
+    NotFound
+        Naming up to five of the ids, unknown or not readable alike.
+
+    Examples
+    --------
+    >>> scope = Scope(frozenset(), frozenset(), frozenset(), frozenset({"m1"}), frozenset())
+    >>> unavailable_within(scope, ["m1"])
+    ['m1']
+    >>> unavailable_within(scope, ["m1", "m9"])
+    Traceback (most recent call last):
+    ...
+    orggraph.exceptions.NotFound: unavailable: no member with id 'm9'
+    """
+    ids = list(ids)
+    unknown = sorted({m for m in ids if not (m in scope.members or m in scope.context_members)})
+    if unknown:
+        raise NotFound(f"unavailable: no member with id {', '.join(map(repr, unknown[:5]))}")
+    return ids
+
+
 #: how a new node of each kind comes to lie within a scope: an edge of this type, with the node at this end
+#: and, at the other, a record the token may change (or another new node placed so)
 _ANCHORS = {
     "Household": {("LOCATED_IN", "source")},
     "Area": {("WITHIN", "source")},
     "Org": {("GOVERNS", "source")},
-    "Member": {("CONTACTS", "source"), ("ASSIGNED_TO", "source"), ("HOLDS_POST", "source"), ("RESIDES_IN", "source")},
-    "Unit": {("EMPLOYED_BY", "target")},
+    "Member": {("CONTACTS", "source"), ("ASSIGNED_TO", "source"), ("HOLDS_POST", "source"), ("RESIDES_IN", "source"),
+               ("SUNK_TO", "source"), ("MEMBER_OF", "source")},
+    "Unit": {("EMPLOYED_BY", "target"), ("CO_BUILDS", "source")},
 }
 
 
@@ -365,100 +582,159 @@ class OutsideScope(AccessError):
                          + "\n  ".join(str(e) for e in self.errors[:100]))
 
 
-def check_within(scope: Scope, items: Iterable[tuple[str, Any, Any]], stored: dict[str, str]) -> list[RecordError]:
-    """What in a change lies outside a scope; empty when all of it may be written.
+class IdTaken(AccessError):
+    """A change that would add a node under an id the store holds already. Ids name one record in the whole
+    store, so this cannot be hidden from a token that may not read the record; it is answered only once
+    the change passed the scope check, with one message whether or not the token may read the record."""
 
-    A node the store holds already must be within the scope. A new node must come to lie within it
-    through an edge of the same change: a household located in one of its areas, a member contacting
-    one of its households or assigned to one of its areas, a unit employing one of its members, an
-    area within one of its areas, an organization governing one, possibly through other new nodes.
-    Every edge must join two nodes that are, or come to be, within the scope.
+    def __init__(self, errors: list[RecordError]):
+        self.errors = list(errors)
+        super().__init__(f"{len(self.errors)} id(s) taken; nothing was written:\n  "
+                         + "\n  ".join(str(e) for e in self.errors[:100]))
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def check_within(scope: Scope, items: Iterable[tuple[str, Any, Any]], stored: dict[str, str], *,
+                 store: Any = None, create: Iterable[str] = ()) -> list[RecordError]:
+    """What in a change the token may not make; empty when it may make all of it.
+
+    A node the store holds and the token may read must be one it may change (:attr:`Scope.writable`).
+    Any other node of the change is new, whether the store holds the id or not (so that an id taken
+    outside the scope answers as an unknown one): it must come to lie within through an edge of the
+    same change to a record the token may change: a household located in one of its areas, a member
+    contacting one of its households or assigned to one of its areas (or holding a post, membership or
+    report in one of its organizations), a unit employing one of its members or co-building with one
+    of its organizations, an area within one of its areas, an organization governing one, possibly
+    through other new nodes. Every edge must lie within (:meth:`Scope.edge_fault`), and name only
+    nodes of the change or nodes the token may read.
 
     Parameters
     ----------
     scope : Scope
         What the token may see and change.
     items : iterable of (what, where, record)
-        The change, as the readers of :mod:`orggraph.io` yield it (valid records, as a load checks first).
+        The change, as the readers of :mod:`orggraph.io` yield it.
     stored : dict
         The kind of every id of the change that names a node the store holds already.
+    store : optional
+        The store, to say why a record is read-only (:meth:`Scope.why`).
+    create : iterable of str
+        Ids the change must add as new nodes (a POST), checked as new whatever the store holds.
 
     Returns
     -------
     list of RecordError
-        Naming the record, the field (``id``, ``source`` or ``target``) and what is outside.
+        Naming the record, the field (``id``, ``source`` or ``target``) and why.
 
     Examples
     --------
-    >>> scope = Scope(frozenset({"b1"}), frozenset(), frozenset(), frozenset(), frozenset())
+    >>> scope = Scope(frozenset({"b1"}), frozenset(), frozenset(), frozenset(), frozenset(),
+    ...               writable=frozenset({"b1"}))
     >>> new = ("node", "nodes[0]", {"id": "h9", "kind": "Household"})
     >>> check_within(scope, [new, ("edge", "edges[0]", {"type": "LOCATED_IN", "source": "h9", "target": "b1"})],
     ...              {"b1": "Area"})
     []
     >>> [str(e) for e in check_within(scope, [new], {"b1": "Area"})]
-    ["nodes[0], field id: 'h9' would lie outside the token's areas (a new Household needs a LOCATED_IN edge to what is within)"]
+    ["nodes[0], field id: 'h9' would lie outside the token's areas (a new Household needs a LOCATED_IN edge to a record the token may change)"]
     """
-    inside = set()
-    new: dict[str, tuple[str, Any]] = {}  # id -> (kind, where) of the nodes the change adds
+    create = set(create)
+    visible = {i for i in stored if scope.sees(i) and i not in create}
+    placed: set[str] = set()
+    new: dict[str, tuple[str, tuple[int, Any]]] = {}  # id -> (kind, (seq, where)) of the nodes the change adds
     problems: list[tuple[int, RecordError]] = []
     edges: list[tuple[int, Any, dict[str, Any]]] = []
+
+    def why(node_id: str) -> str:
+        return scope.why(store, node_id) if store is not None else f"{node_id} may not be changed by the token"
+
     for seq, (what, where, record) in enumerate(items):
         if not isinstance(record, dict):
             continue
         if what == "edge":
             edges.append((seq, where, record))
             continue
-        node_id, kind = record.get("id"), record.get("kind")
-        if node_id in stored:
-            if not scope.allows_any(node_id):
-                problems.append((seq, RecordError(str(where), "id", f"{node_id!r} is outside the token's areas")))
+        node_id, kind = _str(record.get("id")), _str(record.get("kind"))
+        if node_id is None:
+            continue  # not a valid record: the load names it
+        if node_id in visible:
+            if not scope.may_change(node_id):
+                problems.append((seq, RecordError(str(where), "id", why(node_id))))
         elif node_id not in new:
             new[node_id] = (kind, (seq, where))
-    # anchor the new nodes: from the nodes within, follow the anchoring edges to the new ones they place
+    # anchor the new nodes: from the records it may change, follow the anchoring edges to the new ones they place
     placed_by: dict[str, list[str]] = {}
     for _, _, edge in edges:
         for end, other in (("source", "target"), ("target", "source")):
-            node_id = edge.get(end)
-            if node_id in new and (edge.get("type"), end) in _ANCHORS.get(new[node_id][0], ()):
-                placed_by.setdefault(edge.get(other), []).append(node_id)
-    queue = [i for i in placed_by if i not in new and i in stored and scope.allows_any(i)]
+            node_id, far = _str(edge.get(end)), _str(edge.get(other))
+            if node_id in new and far is not None and (_str(edge.get("type")), end) in _ANCHORS.get(new[node_id][0], ()):
+                placed_by.setdefault(far, []).append(node_id)
+    queue = [i for i in placed_by if i not in new and i in visible and scope.may_change(i)]
     while queue:
         for node_id in placed_by.pop(queue.pop(), []):
-            if node_id not in inside:
-                inside.add(node_id)
+            if node_id not in placed:
+                placed.add(node_id)
                 queue.append(node_id)
     for node_id, (kind, (seq, where)) in new.items():
-        if node_id not in inside:
+        if node_id not in placed:
             how = " or ".join(sorted(t for t, _ in _ANCHORS.get(kind, ())))
-            problems.append((seq, RecordError(str(where), "id", f"{node_id!r} would lie outside the token's areas "
-                                                                 f"(a new {kind} needs a {how} edge to what is within)")))
+            needs = f" (a new {kind} needs a {how} edge to a record the token may change)" if how else ""
+            problems.append((seq, RecordError(str(where), "id", f"{node_id!r} would lie outside the token's areas{needs}")))
     for seq, where, edge in edges:
-        for end in ("source", "target"):
-            node_id = edge.get(end)
-            if node_id in new or (node_id in stored and scope.allows_any(node_id)):
-                continue
-            problems.append((seq, RecordError(str(where), end, f"{node_id!r} is outside the token's areas")))
-            break
+        ends = [(end, _str(edge.get(end))) for end in ("source", "target")]
+        unknown = [(end, i) for end, i in ends if i not in new and i not in visible]
+        if unknown:
+            end, node_id = unknown[0]
+            shown = node_id if node_id is not None else edge.get(end)
+            problems.append((seq, RecordError(str(where), end, f"no node with id {shown!r} in this change "
+                                                               "or among the records the token may read")))
+            continue
+        end = scope.edge_fault(edge, new=new)  # a new node not placed is named with the node itself
+        if end is not None:
+            problems.append((seq, RecordError(str(where), end, why(edge[end]))))
     return [e for _, e in sorted(problems, key=lambda p: p[0])]
 
 
+def _refuse(store: Any, scope: Scope, items: list[tuple[str, Any, Any]], create: Iterable[str]) -> None:
+    """Raise if a change is not the token's to make: OutsideScope first, then IdTaken."""
+    create = set(create)
+    ids = {_str(r.get(f)) for _, _, r in items if isinstance(r, dict) for f in ("id", "source", "target")}
+    stored = store.kinds_of(sorted(i for i in ids if i is not None))
+    problems = check_within(scope, items, stored, store=store, create=create)
+    if problems:
+        raise OutsideScope(problems)
+    taken = [RecordError(str(where), "id", f"the id {r['id']!r} is taken (an id names one record in the whole "
+                                           "store); choose another")
+             for what, where, r in items if what == "node" and isinstance(r, dict) and _str(r.get("id")) in stored
+             and (r["id"] in create or not scope.sees(r["id"]))]
+    if taken:
+        raise IdTaken(taken)
+
+
 def load_within(store: Any, scope: Scope, items: list[tuple[str, Any, Any]], *, dry_run: bool = False,
-                **options: Any) -> Any:
-    """Load a change, all or nothing, only if all of it lies within the scope (see :func:`check_within`);
+                create: Iterable[str] = (), **options: Any) -> Any:
+    """Load a change, all or nothing, only if the token may make all of it (see :func:`check_within`);
     with ``dry_run``, make every check and write nothing.
+
+    The scope is checked before the records are (so that a record outside it, or an id taken there,
+    answers as an unknown one would), and again under the store's write lock, once they are valid.
 
     Raises
     ------
-    InvalidRecords
-        If a record is not valid (checked first, as any load checks it).
     OutsideScope
-        If a record reaches outside the scope. Either way nothing is written.
+        If a record reaches outside the scope or is read-only to the token.
+    IdTaken
+        If, within the scope, a new node's id is taken: an id in ``create``, or one the token may not read.
+    InvalidRecords
+        If a record is not valid. Either way nothing is written.
     """
+    items = list(items)
+    _refuse(store, scope, items, create)
+
     def within(_: LoadReport) -> None:  # runs once the records are valid, before anything is written
-        ids = {r.get(f) for _, _, r in items if isinstance(r, dict) for f in ("id", "source", "target")}
-        problems = check_within(scope, items, store.kinds_of(i for i in ids if isinstance(i, str)))
-        if problems:
-            raise OutsideScope(problems)
+        _refuse(store, scope, items, create)
 
     if dry_run:
         return check_load(store, items, check=within, **options)
@@ -467,27 +743,41 @@ def load_within(store: Any, scope: Scope, items: list[tuple[str, Any, Any]], *, 
 
 def remove_within(store: Any, scope: Scope, nodes: Iterable[str] = (),
                   edges: Iterable[dict[str, Any]] = ()) -> dict[str, int]:
-    """Remove nodes (with their edges) and edges, only if everything removed lies within the scope.
+    """Remove nodes (with their edges) and edges, only if the token may remove all of it.
 
-    A node or an edge outside the scope is :class:`~orggraph.exceptions.NotFound`, as if it were not
-    there; a node within the scope whose removal would take an edge to something outside (a member who
-    also contacts households of another community) is :class:`OutsideScope`.
+    A node the token may not read (or an edge with such an end) is :class:`~orggraph.exceptions.NotFound`,
+    as if it were not there. A node it may read but not change, or whose removal would take an edge
+    that does not lie within (:meth:`Scope.edge_fault`), and an edge that does not lie within, are
+    :class:`OutsideScope`, naming why.
     """
     nodes, edges = list(nodes), list(edges)
     for node_id in nodes:
-        if not scope.allows_any(node_id):
+        if not scope.sees(node_id):
             raise NotFound(f"no node with id {node_id!r}")
     for edge in edges:
         for end in ("source", "target"):
-            if not scope.allows_any(edge.get(end)):
+            if not scope.sees(edge.get(end)):
                 raise NotFound(f"no node with id {edge.get(end)!r}")
     problems = []
     for node_id in nodes:
+        if not scope.may_change(node_id):
+            problems.append(RecordError(node_id, "id", scope.why(store, node_id)))
+            continue
         for edge in store.edges_of(node_id):
-            other = edge["target"] if edge["source"] == node_id else edge["source"]
-            if not scope.allows_any(other):
-                problems.append(RecordError(node_id, None, f"removing it would remove the {edge['type']} edge "
-                                            f"{edge['source']!r} -> {edge['target']!r}, which reaches outside the token's areas"))
+            end = scope.edge_fault(edge)
+            if end is not None:
+                other = edge[end]
+                if scope.sees(other):
+                    reason = f"removing it would remove the {edge['type']} edge {edge['source']!r} -> {edge['target']!r}: "
+                    problems.append(RecordError(node_id, "id", reason + scope.why(store, other)))
+                else:
+                    problems.append(RecordError(node_id, "id", f"removing it would remove a {edge['type']} edge to "
+                                                                "a record outside the token's areas"))
+    for edge in edges:
+        end = scope.edge_fault(edge)
+        if end is not None:
+            problems.append(RecordError(f"{edge.get('type')} {edge.get('source')!r} -> {edge.get('target')!r}", end,
+                                        scope.why(store, edge[end])))
     if problems:
         raise OutsideScope(problems)
     return store.delete(nodes=nodes, edges=edges)

@@ -95,7 +95,8 @@ def test_nodes_by_id_and_masking(api):
     assert get(api, "/members/m1").json()["name"] == "王芳"
     assert get(api, "/orgs/o-c1").json()["level"] == "community"
     assert get(api, "/units/u1").json()["name"] == "云河市财政局"
-    assert get(api, "/areas/s1").status_code == 404  # above the token's area: not within it
+    assert get(api, "/areas/s1").json()["level"] == "street"  # above the token's area: read-only context
+    assert "s1" not in [a["id"] for a in get(api, "/areas").json()["items"]]  # but not one of its own
     assert get(api, "/orgs/o-s1").json()["level"] == "street"  # but the street committee governs its households
 
 
@@ -401,9 +402,10 @@ def test_an_import_outside_the_scope_is_refused_whole(api):
     response = post_import(api, "editor", outside)
     assert response.status_code == 403
     assert response.json()["error"]["details"] == [
-        {"where": "nodes[1]", "field": "id",
-         "message": "'h6' would lie outside the token's areas (a new Household needs a LOCATED_IN edge to what is within)"},
-        {"where": "edges[1]", "field": "target", "message": "'b9' is outside the token's areas"}]
+        {"where": "nodes[1]", "field": "id", "message": "'h6' would lie outside the token's areas (a new Household needs "
+                                                        "a LOCATED_IN edge to a record the token may change)"},
+        {"where": "edges[1]", "field": "target",
+         "message": "no node with id 'b9' in this change or among the records the token may read"}]
     changing = {"nodes": [{"id": "h9", "kind": "Household", "people": 9}]}  # another community's household
     assert post_import(api, "editor", changing).status_code == 403
     assert api.store.counts() == before
@@ -425,8 +427,9 @@ def test_an_import_dry_run_makes_every_check_and_writes_nothing(api):
     assert answer.json() == {"records": 2, "nodes": {"Household": 1}, "edges": {"LOCATED_IN": 1}, "dry_run": True}
     outside = {"nodes": [{"id": "h5", "kind": "Household"}], "edges": [{"type": "LOCATED_IN", "source": "h5", "target": "b9"}]}
     assert api.post("/import", params={"dry_run": "true"}, json=outside, headers=auth).status_code == 403
-    assert api.post("/import", params={"dry_run": "true"}, json={"nodes": [{"id": "h5", "kind": "Household", "people": 0}]},
-                    headers=auth).status_code == 422
+    invalid = {"nodes": [{"id": "h5", "kind": "Household", "people": 0}],
+               "edges": [{"type": "LOCATED_IN", "source": "h5", "target": "b1"}]}  # within the scope, so its validity is checked
+    assert api.post("/import", params={"dry_run": "true"}, json=invalid, headers=auth).status_code == 422
     assert (api.store.counts(), api.store.revision) == (before, revision)
     assert post_import(api, "editor", inside).json()["added_nodes"] == 1
 
@@ -477,7 +480,8 @@ def test_changes_that_reach_outside_are_refused(api):
     assert m2.status_code == 404  # the other community's household is not there for this token
     api.store.load(items({"nodes": [], "edges": [{"type": "CONTACTS", "source": "m1", "target": "h9"}]}))
     shared = send(api, "delete", "/members/m1")  # m1 now also contacts a household of the other community
-    assert shared.status_code == 403 and "CONTACTS edge 'm1' -> 'h9'" in shared.json()["error"]["details"][0]["message"]
+    assert shared.status_code == 403 and shared.json()["error"]["details"][0]["message"] == (
+        "m1 also serves outside the token's areas (CONTACTS a household the token cannot see)")
     assert send(api, "delete", "/members/m1", "viewer").status_code == 403  # viewers do not change anything
     assert send(api, "put", "/households/h1", json={"kind": "Member"}).status_code == 422
     counts = api.store.counts()
@@ -496,8 +500,8 @@ def test_a_workbook_upload_imports_and_names_the_cell_at_fault(api, tmp_path):
     assert response.status_code == 200, response.text
     assert response.json()["added_nodes"] == 1 and get(api, "/households/h7").status_code == 200
     bad = tmp_path / "bad.xlsx"
-    write_workbook([{"id": "h8", "kind": "Household", "people": 0}], [], bad)
-    [detail] = post_import(api, "editor", bad.read_bytes(), xlsx).json()["error"]["details"]
+    write_workbook([{"id": "h8", "kind": "Household", "people": 0}], [{"type": "LOCATED_IN", "source": "h8", "target": "b1"}], bad)
+    detail = post_import(api, "editor", bad.read_bytes(), xlsx).json()["error"]["details"][0]  # then its edge
     assert detail["where"].startswith("sheet ") and "people" in detail["field"] and "at least 1" in detail["message"]
 
 

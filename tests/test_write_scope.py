@@ -1,0 +1,403 @@
+"""What a token may change (only what lies wholly within its areas), what it reads beside them (read-only),
+and ids outside its scope, which answer exactly as unknown ones: on a generated city and on the hand-built
+street, over the embedded store and a FalkorDB server."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from fastapi.testclient import TestClient
+
+from orggraph.access import create_token, scope_of
+from orggraph.api import create_app
+from orggraph.generate import generate_city
+from orggraph.queries import responsibility_chain
+from orggraph.store import EmbeddedStore
+
+from .conftest import items, snapshot
+from .test_api import two_communities
+
+DAY = "2026-11-23"
+
+
+def send(client, method, path, who="editor", **options):
+    return client.request(method.upper(), path, headers={"Authorization": f"Bearer {client.tokens[who]}"}, **options)
+
+
+def details(response) -> list[str]:
+    return [d["message"] for d in response.json()["error"]["details"]]
+
+
+# -- the generated city of the report: an editor of community s001c1 --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def city_records():
+    records, _ = generate_city(households=6000, seed=3)
+    return [(what, f"record {i}", r) for i, (what, r) in enumerate(records)]
+
+
+@pytest.fixture(params=["embedded", "falkordb"])
+def city(request, tmp_path, city_records):
+    if request.param == "embedded":
+        store = EmbeddedStore(tmp_path / "city.db")
+    else:
+        store = request.getfixturevalue("server_store")
+        store.conn.batch_size = 2000
+    store.load(city_records)
+    with TestClient(create_app(store=store)) as client:
+        client.store = store
+        client.tokens = {"editor": create_token(store, "editor", ["s001c1"])[0],
+                         "viewer": create_token(store, "viewer", ["s001c1"])[0]}
+        yield client
+    if request.param == "embedded":
+        store.close()
+
+
+def refused(client, response, message: str, before) -> bool:
+    """A 403 whose details say why, and nothing written."""
+    assert response.status_code == 403, response.text
+    assert message in details(response), details(response)
+    assert snapshot(client.store) == before
+    return True
+
+
+def test_the_street_s_own_committee_is_read_only(city):
+    before = snapshot(city.store)
+    answer = send(city, "put", "/orgs/o-s001", json={"name": "江滨街道大工委", "level": "street", "status": "weak_lax"})
+    assert refused(city, answer, "o-s001 governs areas outside the token's areas (GOVERNS s001)", before)
+    assert send(city, "get", "/orgs/o-s001").json()["level"] == "street"  # still readable
+
+
+def test_no_member_is_given_the_street_secretary_s_post(city):
+    before = snapshot(city.store)
+    answer = send(city, "post", "/edges", json={"type": "HOLDS_POST", "source": "m0000124", "target": "o-s001",
+                                                 "post": "secretary"})
+    assert refused(city, answer, "o-s001 governs areas outside the token's areas (GOVERNS s001)", before)
+    assert answer.json()["error"]["details"][0]["field"] == "target"
+
+
+def test_the_street_secretary_s_post_is_not_removed(city):
+    before = snapshot(city.store)
+    answer = send(city, "delete", "/edges", params={"type": "HOLDS_POST", "source": "m0000001", "target": "o-s001",
+                                                    "since": "2021-03-01"})
+    assert refused(city, answer, "o-s001 governs areas outside the token's areas (GOVERNS s001)", before)
+
+
+def test_the_street_s_deputy_is_not_renamed_nor_erased(city):
+    before = snapshot(city.store)
+    answer = send(city, "put", "/members/m0000002", json={"name": "改名"})  # the phone would be erased with it
+    assert refused(city, answer, "m0000002 also serves outside the token's areas (HOLDS_POST o-s001)", before)
+    assert city.store.node("m0000002")["phone"]
+
+
+def test_a_street_committee_member_is_not_removed(city):
+    before = snapshot(city.store)
+    answer = send(city, "delete", "/members/m0000003")
+    assert refused(city, answer, "m0000003 also serves outside the token's areas (HOLDS_POST o-s001)", before)
+
+
+def test_a_unit_whose_member_serves_the_street_is_read_only(city):
+    """u00003 co-builds with community c1 only and all its members serve there: the c1 editor may change it,
+    until one of them holds a post in the street's committee (as the report's second write left it)."""
+    assert send(city, "put", "/units/u00003", json={"name": "云河市农商银行", "category": "state_firm"}).status_code == 200
+    city.store.load(items({"nodes": [], "edges": [
+        {"type": "HOLDS_POST", "source": "m0000124", "target": "o-s001", "post": "secretary"}]}))
+    before = snapshot(city.store)
+    answer = send(city, "put", "/units/u00003", json={"name": "改名"})
+    assert refused(city, answer, "u00003 employs a member who serves outside the token's areas (EMPLOYED_BY m0000124)",
+                   before)
+
+
+def test_a_member_who_reported_to_another_community_is_read_only(city):
+    before = snapshot(city.store)
+    answer = send(city, "put", "/members/m0000703", json={"name": "改名"})
+    # the other community's organization is not named: the token cannot read it
+    assert refused(city, answer, "m0000703 also serves outside the token's areas (SUNK_TO an organization the token "
+                                 "cannot see)", before)
+    assert send(city, "get", "/orgs/o-s001c2").status_code == 404
+
+
+def test_the_other_community_s_chains_stay_as_they_were(city):
+    """The report: after the seven writes, a household of community c2 had the c1 editor's choice as its
+    street's responsible person. All seven are tried here; every c2 chain answers as before."""
+    c2 = [f"h0000{n}" for n in range(2860, 2900)]
+    chains = {h: responsibility_chain(city.store, h, as_of=DAY) for h in c2}
+    assert any(link["org"] == "o-s001" for link in chains[c2[0]]["links"])
+    send(city, "put", "/orgs/o-s001", json={"name": "x", "level": "street", "status": "weak_lax"})
+    send(city, "post", "/edges", json={"type": "HOLDS_POST", "source": "m0000124", "target": "o-s001", "post": "secretary"})
+    send(city, "delete", "/edges", params={"type": "HOLDS_POST", "source": "m0000001", "target": "o-s001", "since": "2021-03-01"})
+    send(city, "put", "/members/m0000002", json={"name": "改名"})
+    send(city, "delete", "/members/m0000003")
+    send(city, "put", "/members/m0000703", json={"name": "改名"})
+    assert {h: responsibility_chain(city.store, h, as_of=DAY) for h in c2} == chains
+
+
+def test_within_its_areas_the_editor_still_changes_what_it_should(city):
+    """Its households, its grid branches, its own members, and the relations of its places to any member it
+    reads: naming the street secretary a household's contact is a change to the household."""
+    assert send(city, "put", "/households/h00000001", json={"people": 4}).status_code == 200
+    assert send(city, "put", "/orgs/o-s001c1g01", json={"name": "第1网格党支部", "level": "grid"}).status_code == 200
+    assert send(city, "put", "/members/m0000124", json={"name": "韩冬梅"}).status_code == 200
+    edge = {"type": "CONTACTS", "source": "m0000001", "target": "h00000006", "since": "2026-01-01"}
+    assert send(city, "post", "/edges", json=edge).status_code == 201
+    assert send(city, "delete", "/edges", params=edge).json() == {"nodes": 0, "edges": 1}
+    ended = {"type": "CONTACTS", "source": "m0000703", "target": "h00001958", "since": "2024-03-01", "until": "2026-01-31"}
+    assert send(city, "post", "/edges", json=ended).status_code == 201  # another community's member, a c1 household
+
+
+def test_what_the_chains_name_is_read_only_context(city):
+    """Every person, organization, unit and area a c1 household's chain names may be read by the same
+    token (GET /members/m0000008 and /areas/s001 were 404), but not changed, nor listed as its own."""
+    assert send(city, "get", "/members/m0000008", "viewer").json()["id"] == "m0000008"  # a unit's secretary
+    assert send(city, "get", "/areas/s001", "viewer").json()["level"] == "street"
+    households = [h for h in sorted(scope_of(city.store, ["s001c1"]).households)]
+    route = {"member": "members", "org": "orgs", "unit": "units", "area": "areas"}
+    named = set()
+    for household in random.Random(5).sample(households, 12) + ["h00001958"]:
+        chain = send(city, "get", f"/households/{household}/chain", "viewer", params={"as_of": DAY}).json()
+        named |= {(field, link[field]) for link in chain["links"] for field in route if link[field]}
+    named |= {("area", b["area"]) for b in chain["breaks"] if b["area"]}
+    assert {("member", "m0000008"), ("area", "s001"), ("org", "o-s001")} & named
+    for field, node_id in sorted(named):
+        assert send(city, "get", f"/{route[field]}/{node_id}", "viewer").status_code == 200, (field, node_id)
+    sheet = send(city, "post", "/incidents", "viewer", json={"areas": ["s001c1g01"], "as_of": DAY}).json()
+    for entry in sheet["entries"]:
+        for link in entry["chain"]["links"]:
+            for field in route:
+                if link[field]:
+                    assert send(city, "get", f"/{route[field]}/{link[field]}", "viewer").status_code == 200
+    assert "s001" not in [a["id"] for a in send(city, "get", "/areas", "viewer", params={"limit": 500}).json()["items"]]
+    before = snapshot(city.store)
+    answer = send(city, "put", "/members/m0000008", json={"name": "改名"})
+    assert refused(city, answer, "m0000008 also serves outside the token's areas (HOLDS_POST o-u00002)", before)
+    assert refused(city, send(city, "put", "/areas/s001", json={"name": "x", "level": "street"}),
+                   "s001 lies outside the token's areas", before)
+
+
+def test_ids_outside_the_scope_answer_as_unknown_ones(city):
+    """The report's two oracles on the city: POST /households with another community's id, and a what-if
+    unavailable member of another community."""
+    c2_household, c2_member = "h00002700", "m0000500"
+    for body in ({}, {"edges": [{"type": "LOCATED_IN", "source": "ID", "target": "s001c2g01b1"}]}):
+        same(send(city, "post", "/households", json=with_id(body, c2_household)),
+             send(city, "post", "/households", json=with_id(body, "hq")), c2_household, "hq")
+    for path in ("/coverage", "/gaps", "/households/h00000001/chain"):
+        same(send(city, "get", path, params={"unavailable": c2_member}), send(city, "get", path, params={"unavailable": "mq"}),
+             c2_member, "mq")
+    # anchored within its areas, a taken id is a 409, the same whether the token reads the record or not
+    anchor = {"edges": [{"type": "LOCATED_IN", "source": "ID", "target": "s001c1g01b1"}]}
+    taken = send(city, "post", "/households", json=with_id(anchor, c2_household))
+    mine = send(city, "post", "/households", json=with_id(anchor, "h00000001"))
+    assert taken.status_code == 409
+    same(taken, mine, c2_household, "h00000001")
+    assert send(city, "post", "/households", json=with_id(anchor, "hq")).status_code == 201
+
+
+def with_id(body: dict, node_id: str) -> dict:
+    return json.loads(json.dumps({"id": "ID", **body}).replace('"ID"', json.dumps(node_id)))
+
+
+def same(a, b, a_id: str, b_id: str) -> None:
+    """Two answers alike but for the id asked about: status, and body with each id put to one placeholder."""
+    assert a.status_code == b.status_code, (a.status_code, a.text, b.status_code, b.text)
+    assert a.text.replace(a_id, "<ID>") == b.text.replace(b_id, "<ID>"), (a.text, b.text)
+
+
+def test_the_rule_is_worked_out_alike_on_both_backends(city_records, server_store, tmp_path):
+    """Read and write scope in Cypher on the server, from the index on the embedded store: the same sets."""
+    embedded = EmbeddedStore(tmp_path / "city.db")
+    embedded.load(city_records)
+    server_store.conn.batch_size = 2000
+    server_store.load(city_records)
+    for areas in (["s001c1"], ["s001c2g03", "s001c1g05b2"], ["s001"]):
+        assert scope_of(server_store, areas) == scope_of(embedded, areas), areas
+    scope = scope_of(server_store, ["s001c1"])
+    assert {"o-s001c1", "s001c1g01", "h00000001", "m0000124", "u00003"} <= scope.writable
+    assert not {"o-s001", "s001", "m0000002", "m0000703", "m0000008", "o-u00002"} & scope.writable
+    assert {"m0000008"} <= scope.context_members and {"o-u00002"} <= scope.context_orgs and "s001" in scope.above
+    # the rarer shapes: a household located in two communities, a contact of a household located nowhere,
+    # an organization governing areas of two communities, a unit co-building with two
+    unlocated = sorted({h["id"] for h in embedded.nodes("Household")} - {e["source"] for e in embedded.edges("LOCATED_IN")})
+    change = items({"nodes": [], "edges": [
+        {"type": "LOCATED_IN", "source": "h00000002", "target": "s001c2g01b1"},
+        {"type": "CONTACTS", "source": "m0000129", "target": unlocated[0]},
+        {"type": "GOVERNS", "source": "o-s001c1g02", "target": "s001c2g02"},
+        {"type": "CO_BUILDS", "source": "u00004", "target": "o-s001c2", "kind": "pairing"}]})
+    embedded.load(change)
+    server_store.load(change)
+    for areas in (["s001c1"], ["s001c2"], ["s001c1g01", "s001c2g01"]):
+        assert scope_of(server_store, areas) == scope_of(embedded, areas), areas
+    scope = scope_of(server_store, ["s001c1"])
+    assert not {"h00000002", "m0000124", "m0000129", "o-s001c1g02", "u00004"} & scope.writable
+    assert {"h00000002", "m0000124", "m0000129", "o-s001c1g02", "u00004"} <= scope.households | scope.members | scope.orgs | scope.units
+    embedded.close()
+
+
+# -- every write route: a case refused for a read-only record; a new write route without one fails ----------
+
+
+def shared_street() -> dict:
+    """Two communities, and records the c1 editor reads but may not change: a street committee member (m5),
+    a member who reported to c2 and contacts a c1 household (m7), a household located in both (h8), a unit
+    co-building with both (u1), besides the street (s1) and its committee (o-s1)."""
+    doc = two_communities()
+    doc["nodes"] += [{"id": "m5", "kind": "Member", "name": "周强"}, {"id": "m7", "kind": "Member", "name": "吴敏"},
+                     {"id": "h8", "kind": "Household", "address": "桂花社区1号楼501室"}]
+    doc["edges"] += [{"type": "HOLDS_POST", "source": "m5", "target": "o-s1", "post": "deputy_secretary"},
+                     {"type": "SUNK_TO", "source": "m7", "target": "o-c2"},
+                     {"type": "CONTACTS", "source": "m7", "target": "h3"},
+                     {"type": "LOCATED_IN", "source": "h8", "target": "b1"},
+                     {"type": "LOCATED_IN", "source": "h8", "target": "b9"},
+                     {"type": "CO_BUILDS", "source": "u1", "target": "o-c2", "kind": "pairing"}]
+    return doc
+
+
+@pytest.fixture(params=["embedded", "falkordb"])
+def street_api(request, tmp_path):
+    store = EmbeddedStore(tmp_path / "api.db") if request.param == "embedded" else request.getfixturevalue("server_store")
+    store.load(items(shared_street()))
+    with TestClient(create_app(store=store)) as client:
+        client.store = store
+        client.tokens = {"editor": create_token(store, "editor", ["c1"])[0],
+                         "viewer": create_token(store, "viewer", ["c1"])[0]}
+        yield client
+    if request.param == "embedded":
+        store.close()
+
+
+def _post_new(segment: str, edge: dict, **props):
+    return lambda c: send(c, "post", f"/{segment}", json={"id": "new", "name": "新", "level": "building", **props,
+                                                          "edges": [edge]})
+
+
+READ_ONLY = {  # each write route, asked to change a record the c1 editor reads but may not change: (call, why)
+    ("post", "/households"): (_post_new("households", {"type": "LOCATED_IN", "source": "new", "target": "s1"}),
+                              "s1 lies outside the token's areas"),
+    ("post", "/members"): (_post_new("members", {"type": "CONTACTS", "source": "new", "target": "h8"}),
+                           "h8 is located outside the token's areas (LOCATED_IN an area the token cannot see)"),
+    ("post", "/orgs"): (_post_new("orgs", {"type": "GOVERNS", "source": "new", "target": "s1"}),
+                        "s1 lies outside the token's areas"),
+    ("post", "/areas"): (_post_new("areas", {"type": "WITHIN", "source": "new", "target": "s1"}),
+                         "s1 lies outside the token's areas"),
+    ("post", "/units"): (_post_new("units", {"type": "CO_BUILDS", "source": "new", "target": "o-s1"}),
+                         "o-s1 governs areas outside the token's areas (GOVERNS s1)"),
+    ("post", "/edges"): (lambda c: send(c, "post", "/edges", json={"type": "HOLDS_POST", "source": "m1", "target": "o-s1",
+                                                                   "post": "secretary"}),
+                         "o-s1 governs areas outside the token's areas (GOVERNS s1)"),
+    ("delete", "/edges"): (lambda c: send(c, "delete", "/edges", params={"type": "GOVERNS", "source": "o-s1", "target": "s1",
+                                                                         "since": "2021-03-01"}),
+                           "o-s1 governs areas outside the token's areas (GOVERNS s1)"),
+    ("post", "/import"): (lambda c: send(c, "post", "/import", json={"nodes": [
+        {"id": "o-s1", "kind": "Org", "name": "x", "level": "street", "status": "weak_lax"}]}),
+        "o-s1 governs areas outside the token's areas (GOVERNS s1)"),
+}
+_RECORDS = {"households": ("h8", {"address": "x"}, "h8 is located outside the token's areas (LOCATED_IN an area the "
+                                                   "token cannot see)"),
+            "members": ("m7", {"name": "x"}, "m7 also serves outside the token's areas (SUNK_TO an organization the "
+                                             "token cannot see)"),
+            "orgs": ("o-s1", {"name": "x", "level": "street"}, "o-s1 governs areas outside the token's areas (GOVERNS s1)"),
+            "areas": ("s1", {"name": "x", "level": "street"}, "s1 lies outside the token's areas"),
+            "units": ("u1", {"name": "x"}, "u1 serves outside the token's areas (CO_BUILDS an organization the token "
+                                           "cannot see)")}
+for _segment, (_id, _body, _why) in _RECORDS.items():
+    READ_ONLY[("put", f"/{_segment}/{{node_id}}")] = (
+        lambda c, s=_segment, i=_id, b=_body: send(c, "put", f"/{s}/{i}", json=b), _why)
+    READ_ONLY[("delete", f"/{_segment}/{{node_id}}")] = (lambda c, s=_segment, i=_id: send(c, "delete", f"/{s}/{i}"), _why)
+
+#: the routes that take POST but change nothing: questions
+QUESTIONS = {("post", "/incidents"), ("post", "/incidents.xlsx")}
+
+
+def test_every_write_route_refuses_a_read_only_record(street_api):
+    routes = {(m, p) for p, ops in street_api.app.openapi()["paths"].items() for m in ops if m in ("post", "put", "delete")}
+    assert routes - QUESTIONS == set(READ_ONLY), f"write routes without a read-only case: {routes - QUESTIONS - set(READ_ONLY)}"
+    for route, (call, why) in READ_ONLY.items():
+        before = snapshot(street_api.store)
+        answer = call(street_api)
+        assert answer.status_code == 403, (route, answer.text)
+        assert why in details(answer), (route, details(answer))
+        assert snapshot(street_api.store) == before, route
+        if route[0] != "post" or route[1] in ("/edges", "/import"):  # the record itself is still readable
+            assert send(street_api, "get", "/edges", "viewer", params={"node": why.split()[0]}).status_code == 200, route
+
+
+# -- ids outside the scope answer exactly as unknown ones, on every route that takes an id --------------------
+
+
+def _ask(method, path, **options):
+    """A request with ID where the id goes."""
+    def call(c, node_id):
+        filled = json.loads(json.dumps(options).replace('"ID"', json.dumps(node_id)))
+        return send(c, method, path.replace("ID", node_id), **filled)
+    return call
+
+
+#: each route that takes an id, asked about one the c1 editor may not read (of c2) and about an unknown one
+ORACLES = {
+    ("get", "/households/{node_id}"): [(_ask("get", "/households/ID"), "h9", "hq")],
+    ("put", "/households/{node_id}"): [(_ask("put", "/households/ID", json={"people": 2}), "h9", "hq")],
+    ("delete", "/households/{node_id}"): [(_ask("delete", "/households/ID"), "h9", "hq")],
+    ("post", "/households"): [(_ask("post", "/households", json={"id": "ID"}), "h9", "hq"),
+                              (_ask("post", "/households", json={"id": "new", "edges": [
+                                  {"type": "LOCATED_IN", "source": "new", "target": "ID"}]}), "b9", "bq"),
+                              (_ask("post", "/households", json={"id": "ID", "edges": [
+                                  {"type": "LOCATED_IN", "source": "ID", "target": "b9"}]}), "h9", "hq")],
+    ("get", "/households/{household}/chain"): [(_ask("get", "/households/ID/chain"), "h9", "hq"),
+                                               (_ask("get", "/households/h1/chain", params={"unavailable": "ID"}), "m9", "mq")],
+    ("get", "/members/{node_id}"): [(_ask("get", "/members/ID"), "m9", "mq")],
+    ("put", "/members/{node_id}"): [(_ask("put", "/members/ID", json={"name": "x"}), "m9", "mq")],
+    ("delete", "/members/{node_id}"): [(_ask("delete", "/members/ID"), "m9", "mq")],
+    ("post", "/members"): [(_ask("post", "/members", json={"id": "ID", "name": "x"}), "m9", "mq"),
+                           (_ask("post", "/members", json={"id": "new", "name": "x", "edges": [
+                               {"type": "CONTACTS", "source": "new", "target": "ID"}]}), "h9", "hq")],
+    ("get", "/orgs/{node_id}"): [(_ask("get", "/orgs/ID"), "o-c2", "o-cq")],
+    ("put", "/orgs/{node_id}"): [(_ask("put", "/orgs/ID", json={"name": "x", "level": "grid"}), "o-c2", "o-cq")],
+    ("delete", "/orgs/{node_id}"): [(_ask("delete", "/orgs/ID"), "o-c2", "o-cq")],
+    ("post", "/orgs"): [(_ask("post", "/orgs", json={"id": "ID", "name": "x", "level": "grid"}), "o-c2", "o-cq")],
+    ("get", "/areas/{node_id}"): [(_ask("get", "/areas/ID"), "c2", "cq")],
+    ("put", "/areas/{node_id}"): [(_ask("put", "/areas/ID", json={"name": "x", "level": "grid"}), "c2", "cq")],
+    ("delete", "/areas/{node_id}"): [(_ask("delete", "/areas/ID"), "c2", "cq")],
+    ("post", "/areas"): [(_ask("post", "/areas", json={"id": "ID", "name": "x", "level": "grid"}), "c2", "cq"),
+                         (_ask("post", "/areas", json={"id": "ID", "name": "x", "level": "building", "edges": [
+                             {"type": "WITHIN", "source": "ID", "target": "s1"}]}), "b9", "bq")],
+    ("get", "/units/{node_id}"): [(_ask("get", "/units/ID"), "u2", "uq")],
+    ("put", "/units/{node_id}"): [(_ask("put", "/units/ID", json={"name": "x"}), "u2", "uq")],
+    ("delete", "/units/{node_id}"): [(_ask("delete", "/units/ID"), "u2", "uq")],
+    ("post", "/units"): [(_ask("post", "/units", json={"id": "ID", "name": "x"}), "u2", "uq")],
+    ("get", "/edges"): [(_ask("get", "/edges", params={"node": "ID"}), "h9", "hq")],
+    ("post", "/edges"): [(_ask("post", "/edges", json={"type": "CONTACTS", "source": "m1", "target": "ID"}), "h9", "hq"),
+                         (_ask("post", "/edges", json={"type": "CONTACTS", "source": "ID", "target": "h1"}), "m9", "mq")],
+    ("delete", "/edges"): [(_ask("delete", "/edges", params={"type": "CONTACTS", "source": "ID", "target": "h9"}), "m9", "mq")],
+    ("post", "/import"): [(_ask("post", "/import", json={"nodes": [{"id": "ID", "kind": "Household"}]}), "h9", "hq"),
+                          (_ask("post", "/import", json={"nodes": [{"id": "ID", "kind": "Member", "name": "x"}]}), "h9", "hq"),
+                          (_ask("post", "/import", json={"edges": [{"type": "LOCATED_IN", "source": "h1", "target": "ID"}]}),
+                           "b9", "bq"),
+                          (_ask("post", "/import", json={"nodes": [{"id": "ID", "kind": "Household", "people": 0}]}),
+                           "h9", "hq")],
+    ("get", "/coverage"): [(_ask("get", "/coverage", params={"area": "ID"}), "c2", "cq"),
+                           (_ask("get", "/coverage", params={"unavailable": "ID"}), "m9", "mq")],
+    ("get", "/gaps"): [(_ask("get", "/gaps", params={"unavailable": "ID"}), "m9", "mq")],
+    ("post", "/incidents"): [(_ask("post", "/incidents", json={"areas": ["ID"]}), "c2", "cq"),
+                             (_ask("post", "/incidents", json={"households": ["ID"]}), "h9", "hq"),
+                             (_ask("post", "/incidents", json={"areas": ["c1"], "unavailable": ["ID"]}), "m9", "mq")],
+    ("post", "/incidents.xlsx"): [(_ask("post", "/incidents.xlsx", json={"areas": ["ID"]}), "c2", "cq"),
+                                  (_ask("post", "/incidents.xlsx", json={"areas": ["c1"], "unavailable": ["ID"]}), "m9", "mq")],
+}
+#: the routes that take no id: lists page on with `after`, compared as text, never looked up
+NO_IDS = {("get", "/households"), ("get", "/members"), ("get", "/orgs"), ("get", "/areas"), ("get", "/units"),
+          ("get", "/tokens"), ("get", "/audit"), ("get", "/health")}
+
+
+def test_unknown_and_out_of_scope_ids_answer_alike(street_api):
+    routes = {(m, p) for p, ops in street_api.app.openapi()["paths"].items() for m in ops}
+    assert routes - NO_IDS == set(ORACLES), f"routes without an id case: {routes - NO_IDS - set(ORACLES)}"
+    for route, cases in ORACLES.items():
+        for call, outside, unknown in cases:
+            before = snapshot(street_api.store)
+            a, b = call(street_api, outside), call(street_api, unknown)
+            assert a.status_code >= 400, (route, outside, a.text)
+            same(a, b, outside, unknown)
+            assert snapshot(street_api.store) == before, route
