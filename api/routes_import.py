@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Annotated, Any
+from typing import Annotated, Any, Iterable, Iterator
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from ..access import Scope, load_within
-from ..io import read_file
-from ..load import LoadReport
+from ..io import Limits, WorkbookTooLarge, read_file
+from ..load import Item, LoadReport
 from .deps import ScopeDep, StoreDep, require_role
+from .errors import error
 
 __all__ = ["router", "import_into"]
 
@@ -42,17 +43,54 @@ async def import_records(request: Request, store: StoreDep, scope: ScopeDep,
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in _SUFFIX:
         raise HTTPException(415, f"send {', '.join(_SUFFIX)}; got {media or 'no content type'}")
-    body = await request.body()
-    report = await run_in_threadpool(import_into, store, scope, body, _SUFFIX[media], dry_run)
+    settings = request.app.state.settings
+    limits = Limits(rows=settings.import_max_rows, columns=settings.import_max_columns,
+                    seconds=settings.import_max_seconds, part_bytes=settings.import_max_part_bytes)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "import" + _SUFFIX[media])
+        with open(path, "wb") as out:  # to a file as it arrives, not held whole in memory
+            async for chunk in request.stream():
+                out.write(chunk)
+        try:
+            report = await run_in_threadpool(import_into, store, scope, path, dry_run, limits)
+        except WorkbookTooLarge as exc:
+            setting = f"ORGGRAPH_IMPORT_MAX_{exc.limit.upper()}"
+            return error(413, f"{exc}; nothing was written", [
+                {"where": exc.where, "limit": exc.limit, "maximum": exc.maximum, "setting": setting}])
     return report.as_dict()
 
 
-def import_into(store: Any, scope: Scope, body: bytes, suffix: str, dry_run: bool = False) -> LoadReport:
-    """Read an upload and load it, all or nothing: invalid records are InvalidRecords (422), records
-    reaching outside the scope are OutsideScope (403); either way nothing is written, nor with dry_run."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "import" + suffix)
-        with open(path, "wb") as out:
-            out.write(body)
-        items = list(read_file(path, progress=False))
-    return load_within(store, scope, items, dry_run=dry_run)
+class _Replay:
+    """The records of an upload, passed to the load one by one as they are read. Of each, only what the
+    scope check needs on its second look (what, where, and the ids and kind or type) is kept, once for
+    records alike in these, so an upload is never held in memory whole."""
+
+    _KEYS = ("id", "kind", "type", "source", "target")
+
+    def __init__(self, items: Iterable[Item]):
+        self._items: Iterable[Item] | None = items
+        self._kept: dict[Any, Item] = {}
+
+    def __iter__(self) -> Iterator[Item]:
+        if self._items is None:
+            return iter(self._kept.values())
+        items, self._items = self._items, None
+        return self._first(items)
+
+    def _first(self, items: Iterable[Item]) -> Iterator[Item]:
+        kept = self._kept
+        for what, where, record in items:
+            if isinstance(record, dict):
+                key = (what, *(record.get(k) for k in self._KEYS))
+                if key not in kept:
+                    kept[key] = (what, str(where), {k: record[k] for k in self._KEYS if k in record})
+            else:
+                kept[(what, where)] = (what, str(where), record)
+            yield what, where, record
+
+
+def import_into(store: Any, scope: Scope, path: str, dry_run: bool = False, limits: Limits | None = None) -> LoadReport:
+    """Load an upload from its file, all or nothing, streaming its records into the load: invalid records
+    are InvalidRecords (422), records reaching outside the scope OutsideScope (403), a workbook past its
+    ``limits`` WorkbookTooLarge (413); whichever, nothing is written, nor with dry_run."""
+    return load_within(store, scope, _Replay(read_file(path, progress=False, limits=limits)), dry_run=dry_run)
