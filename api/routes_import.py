@@ -81,11 +81,13 @@ class _Replay:
         kept = self._kept
         for what, where, record in items:
             if isinstance(record, dict):
-                key = (what, *(record.get(k) for k in self._KEYS))
+                key: Any = (what, *(record.get(k) for k in self._KEYS))
+                if not all(v is None or isinstance(v, str) for v in key):
+                    key = len(kept)  # not a record the load takes, and nothing to be alike in
                 if key not in kept:
                     kept[key] = (what, str(where), {k: record[k] for k in self._KEYS if k in record})
             else:
-                kept[(what, where)] = (what, str(where), record)
+                kept[len(kept)] = (what, str(where), record)
             yield what, where, record
 
 
