@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Annotated, Any
+from typing import Annotated, Any, Iterator
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from ..access import Scope, load_within
-from ..io import read_file
-from ..load import LoadReport
+from ..io import Limits, WorkbookTooLarge, read_file
+from ..load import Item, LoadReport
 from .deps import ScopeDep, StoreDep, require_role
+from .errors import error
 
 __all__ = ["router", "import_into"]
 
@@ -42,17 +43,36 @@ async def import_records(request: Request, store: StoreDep, scope: ScopeDep,
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in _SUFFIX:
         raise HTTPException(415, f"send {', '.join(_SUFFIX)}; got {media or 'no content type'}")
-    body = await request.body()
-    report = await run_in_threadpool(import_into, store, scope, body, _SUFFIX[media], dry_run)
+    settings = request.app.state.settings
+    limits = Limits(rows=settings.import_max_rows, columns=settings.import_max_columns,
+                    seconds=settings.import_max_seconds, part_bytes=settings.import_max_part_bytes)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "import" + _SUFFIX[media])
+        with open(path, "wb") as out:  # to a file as it arrives, not held whole in memory
+            async for chunk in request.stream():
+                out.write(chunk)
+        try:
+            report = await run_in_threadpool(import_into, store, scope, path, dry_run, limits)
+        except WorkbookTooLarge as exc:
+            setting = f"ORGGRAPH_IMPORT_MAX_{exc.limit.upper()}"
+            return error(413, f"{exc}; nothing was written", [
+                {"where": exc.where, "limit": exc.limit, "maximum": exc.maximum, "setting": setting}])
     return report.as_dict()
 
 
-def import_into(store: Any, scope: Scope, body: bytes, suffix: str, dry_run: bool = False) -> LoadReport:
-    """Read an upload and load it, all or nothing: invalid records are InvalidRecords (422), records
-    reaching outside the scope are OutsideScope (403); either way nothing is written, nor with dry_run."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "import" + suffix)
-        with open(path, "wb") as out:
-            out.write(body)
-        items = list(read_file(path, progress=False))
-    return load_within(store, scope, items, dry_run=dry_run)
+class _Upload:
+    """An upload's records, read afresh from its file on each pass (the scope check's, then the load's),
+    so that an upload is never held in memory whole."""
+
+    def __init__(self, path: str, limits: Limits | None):
+        self.path, self.limits = path, limits
+
+    def __iter__(self) -> Iterator[Item]:
+        return read_file(self.path, progress=False, limits=self.limits)
+
+
+def import_into(store: Any, scope: Scope, path: str, dry_run: bool = False, limits: Limits | None = None) -> LoadReport:
+    """Load an upload from its file, all or nothing, streaming its records into the load: invalid records
+    are InvalidRecords (422), records reaching outside the scope OutsideScope (403), a workbook past its
+    ``limits`` WorkbookTooLarge (413); whichever, nothing is written, nor with dry_run."""
+    return load_within(store, scope, _Upload(path, limits), dry_run=dry_run)

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     max_page_size: int = 500
     #: the largest request body accepted, in bytes
     max_body_bytes: int = 10 * 1024 * 1024
+    #: a workbook sent to ``POST /import`` is refused (413) past any of these: rows of records a sheet,
+    #: the last column a cell may be in, seconds to read it, bytes of one part (a sheet) unzipped
+    import_max_rows: int = 100_000
+    import_max_columns: int = 200
+    import_max_seconds: float = 60.0
+    import_max_part_bytes: int = 64 * 1024 * 1024
     #: the web origins (``scheme://host[:port]``) whose pages may call the API from a browser (CORS);
     #: none by default. ``ORGGRAPH_CORS_ORIGINS`` takes them separated by commas.
     cors_origins: Annotated[list[str], NoDecode] = []

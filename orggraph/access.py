@@ -13,7 +13,7 @@ import numpy as np
 
 from .exceptions import NotFound, OrgGraphError, RecordError
 from .index import AREA, HOUSEHOLD, MEMBER, ORG, UNIT
-from .load import LoadReport, check_load
+from .load import LoadReport, check_load, check_records
 
 __all__ = ["TOKEN_ROLES", "Token", "Scope", "create_token", "tokens", "revoke_token", "authenticate",
            "scope_of", "roots", "check_within", "audit", "tokens_within", "audit_within", "load_within", "remove_within",
@@ -713,28 +713,63 @@ def _refuse(store: Any, scope: Scope, items: list[tuple[str, Any, Any]], create:
         raise IdTaken(taken)
 
 
-def load_within(store: Any, scope: Scope, items: list[tuple[str, Any, Any]], *, dry_run: bool = False,
+def _scope_keys(items: Iterable[tuple[str, Any, Any]]) -> list[tuple[str, str, Any]]:
+    """What the scope check reads of a change: of each record its ids and its kind or type, once for the
+    records alike in these, so that a pass over an upload keeps no more than its distinct keys."""
+    kept: dict[Any, tuple[str, str, Any]] = {}
+    for what, where, record in items:
+        if isinstance(record, dict):
+            key: Any = (what, *(record.get(k) for k in _SCOPE_KEYS))
+            if not all(v is None or isinstance(v, str) for v in key):
+                key = len(kept)  # not a record the load takes, and nothing to be alike in
+            if key not in kept:
+                kept[key] = (what, str(where), {k: record[k] for k in _SCOPE_KEYS if k in record})
+        else:
+            kept[len(kept)] = (what, str(where), record)
+    return list(kept.values())
+
+
+_SCOPE_KEYS = ("id", "kind", "type", "source", "target")
+
+
+def load_within(store: Any, scope: Scope, items: Iterable[tuple[str, Any, Any]], *, dry_run: bool = False,
                 create: Iterable[str] = (), **options: Any) -> Any:
     """Load a change, all or nothing, only if the token may make all of it (see :func:`check_within`);
     with ``dry_run``, make every check and write nothing.
+
+    ``items`` is a list, or an iterable read afresh on each pass (as an upload read from its file is),
+    so that a large change is never held whole: one pass for the scope, one for the load.
 
     The scope is checked before the records are (so that a record outside it, or an id taken there,
     answers as an unknown one would), and again under the store's write lock, once they are valid.
 
     Raises
     ------
+    InvalidRecords
+        If a record is not valid whatever the store holds (its fields, a record given twice), before
+        the scope is looked at; and once the scope allows the change, if it is not valid with what
+        the store holds.
     OutsideScope
         If a record reaches outside the scope or is read-only to the token.
     IdTaken
         If, within the scope, a new node's id is taken: an id in ``create``, or one the token may not read.
-    InvalidRecords
-        If a record is not valid. Either way nothing is written.
+        Whichever, nothing is written.
     """
-    items = list(items)
-    _refuse(store, scope, items, create)
+    if iter(items) is items:  # a one-pass iterator: held, as it is read twice
+        items = list(items)
+    keys = _scope_keys(items)
+    try:
+        _refuse(store, scope, keys, create)
+    except (OutsideScope, IdTaken):
+        # what is wrong with the records whatever the store holds comes first: it reveals nothing of the
+        # store, and a record refused as read (a formula with no value) leaves edges to it dangling
+        own = check_records(items, max_errors=options.get("max_errors", 100))
+        if own is not None:
+            raise own from None
+        raise
 
     def within(_: LoadReport) -> None:  # runs once the records are valid, before anything is written
-        _refuse(store, scope, items, create)
+        _refuse(store, scope, keys, create)
 
     if dry_run:
         return check_load(store, items, check=within, **options)

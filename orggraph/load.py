@@ -16,7 +16,7 @@ from .exceptions import InvalidRecords, InvalidStoredRecords, RecordError
 from .model import EDGE_TYPES, ENDPOINTS, NODE_KINDS, validate_edges, validate_nodes
 from .privacy import describe
 
-__all__ = ["Item", "Sink", "Loader", "LoadReport", "find_cycle", "check_load", "check_store"]
+__all__ = ["Item", "Sink", "Loader", "LoadReport", "find_cycle", "check_load", "check_records", "check_store"]
 
 #: what a reader yields: ("node" | "edge" | "error", where, record or message)
 Item = tuple[str, str, Any]
@@ -521,6 +521,33 @@ class _Nowhere:
 
     def hierarchy(self, type_: str) -> Iterable[tuple[str, str]]:
         return ()
+
+
+def check_records(items: Iterable[Item], *, max_errors: int = 100) -> InvalidRecords | None:
+    """What is wrong with records whatever a store holds: each record's fields, vocabularies and dates,
+    kinds and ends among the records themselves, a record given twice. Endpoints outside the records
+    and cycles through a store are not looked at, so the answer reveals nothing of any store.
+
+    Returns
+    -------
+    InvalidRecords or None
+        The problems found (to raise), or None when there are none.
+
+    Examples
+    --------
+    >>> print(check_records([("node", "line 1", {"id": "h1", "kind": "Household", "people": 0}),
+    ...                      ("edge", "line 2", {"type": "CONTACTS", "source": "m9", "target": "h1"})]))
+    1 problem in the input; nothing was written:
+      line 1, field people: must be at least 1, got 0
+    """
+    loader = Loader(_Nowhere(), store_empty=True, max_errors=max_errors)
+    loader.add_all(items)
+    for kind in list(loader._node_buf):
+        loader._flush_nodes(kind)
+    for type_ in list(loader._edge_buf):
+        loader._flush_edges(type_)
+    loader._check_repeats()
+    return InvalidRecords(loader.errors, loader.error_count) if loader.error_count else None
 
 
 def check_load(store: Any, items: Iterable[Item], *, check: Callable[[LoadReport], None] | None = None,

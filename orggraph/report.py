@@ -185,8 +185,14 @@ def incident_text(result: dict[str, Any], namer: Namer, limit: int = 50) -> str:
 
 
 def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathLike[str]) -> None:
-    """An Excel call sheet a street office can print and work through, one household a row."""
+    """An Excel call sheet a street office can print and work through, one household a row.
+
+    Every text is written as text (:func:`orggraph.io.excel.text_row`): a name beginning with ``=`` is
+    shown as written, never run as a formula; a character no workbook can hold is shown as U+FFFD.
+    """
     from openpyxl import Workbook
+
+    from .io.excel import text_row
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.page import PageMargins
 
@@ -195,10 +201,10 @@ def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathL
     ws.title = "应急联络单"
     title = (f"应急联络单  {result['as_of']}  区域: {'、'.join(namer.name(a) for a in result['areas']) or '-'}  "
              f"住户 {result['households']} 户，未覆盖 {result['uncovered']} 户，重点人群 {result['vulnerable']} 户")
-    ws.append([title])
+    ws.append(text_row(ws, [title], replace=True))
     ws["A1"].font = Font(bold=True, size=13)
     headers = ["序号", "住户编号", "地址", "人数", "状态", "包保联系人及电话", "上级责任人", "断点", "建议顶岗人员", "已联系", "备注"]
-    ws.append(headers)
+    ws.append(text_row(ws, headers, replace=True))
     for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -221,7 +227,7 @@ def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathL
             "☐",
             "",
         ]
-        ws.append(row)
+        ws.append(text_row(ws, row, replace=True))
         if not entry["covered"]:
             for cell in ws[ws.max_row][:5]:
                 cell.fill = red

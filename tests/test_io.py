@@ -219,7 +219,7 @@ def test_export_refuses_a_sheet_larger_than_excel_holds(loaded, tmp_path, monkey
 def test_export_names_a_record_a_workbook_cannot_hold(tmp_path):
     """A store filled before control characters were refused: the export names the record, not openpyxl's fault."""
     nodes = [{"id": "h9", "kind": "Household", "address": "1号楼\x07101室"}]
-    with pytest.raises(OrgGraphError, match=r"住户 h9: a field holds a control character no workbook can hold"):
+    with pytest.raises(OrgGraphError, match=r"住户 h9, field address: holds U\+0007, a character no workbook can hold"):
         excel_module.write_workbook(nodes, [], tmp_path / "old.xlsx")
 
 

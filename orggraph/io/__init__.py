@@ -8,11 +8,12 @@ from typing import Any, Iterator
 
 from ..exceptions import OrgGraphError
 from ..load import Item, LoadReport, check_load
-from .excel import read_workbook, write_template, write_workbook
+from .excel import Limits, WorkbookTooLarge, read_workbook, write_template, write_workbook
 from .jsonio import read_json, read_jsonl, write_json, write_jsonl
 
 __all__ = [
     "FORMATS", "check_format", "read_file", "load_file", "export_store", "copy_store", "write_template", "UnknownFormat",
+    "Limits", "WorkbookTooLarge",
 ]
 
 FORMATS = (".json", ".jsonl", ".xlsx")
@@ -36,8 +37,11 @@ def check_format(path: str | os.PathLike[str]) -> str:
     return suffix
 
 
-def read_file(path: str | os.PathLike[str], *, progress: bool | None = None) -> Iterator[Item]:
-    """The records of a ``.json``, ``.jsonl`` or ``.xlsx`` file, as a store's ``load`` takes them."""
+def read_file(path: str | os.PathLike[str], *, progress: bool | None = None,
+              limits: Limits | None = None) -> Iterator[Item]:
+    """The records of a ``.json``, ``.jsonl`` or ``.xlsx`` file, as a store's ``load`` takes them, one by
+    one as they are read; a workbook within ``limits`` (:class:`~orggraph.io.excel.Limits`; by default
+    Excel's own rows and 200 columns), or :class:`~orggraph.io.excel.WorkbookTooLarge` as soon as it is not."""
     suffix = check_format(path)
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such file")
@@ -45,7 +49,7 @@ def read_file(path: str | os.PathLike[str], *, progress: bool | None = None) -> 
         return read_jsonl(path, progress=progress)
     if suffix == ".json":
         return read_json(path)
-    return read_workbook(path)
+    return read_workbook(path, limits=limits)
 
 
 def load_file(store: Any, path: str | os.PathLike[str], *, progress: bool | None = None,
