@@ -66,6 +66,11 @@ class Results:
         start, end = self.load[0], self.load[1]
         return [s for when, s in self.health if start <= when <= end]
 
+    def health_while_held(self) -> list[float]:
+        """/health's latencies while the write lock was held by :func:`hold_lock`."""
+        start, end = getattr(self, "held", (0.0, -1.0))
+        return [s for when, s in self.health if start <= when <= end]
+
 
 class Client:
     """One keep-alive HTTP connection to the server, with a token."""
@@ -117,7 +122,13 @@ class Written:
             self.households[household] = (phone_, counts | {people})
 
     def will_be(self, household: str, people: int) -> None:  # a change on its way: either count may be read
-        self.add(household, self.households[household][0], people)
+        with self.lock:
+            phone, counts = self.households[household]
+            self.households[household] = (phone, counts | {people})
+
+    def counts(self, household: str) -> set[int]:
+        with self.lock:
+            return set(self.households[household][1])
 
     def sample(self, rng: random.Random) -> tuple[str, str, set[int]] | None:
         with self.lock:
@@ -218,8 +229,9 @@ def reader(port: int, token: str, results: Results, written: Written, city: dict
             if sample is None:
                 time.sleep(0.01)
                 continue
-            household, phone, counts = sample
+            household, phone, _ = sample
             status, answer = client.call("GET /households/{id} (pii)", "GET", f"/households/{household}")
+            counts = written.counts(household)  # as told by now: a change is noted before it is sent
             if status != 200 or answer.get("phone") != phone or answer.get("people") not in counts:
                 wrong(results, f"GET /households/{household} (pii): {status} {str(answer)[:200]}; written: {phone}, {sorted(counts)}")
         elif roll < 0.6:
@@ -260,6 +272,20 @@ def cli_load(db: Path, file: Path, results: Results, delay: float, env: dict[str
     results.load = (start, time.perf_counter(), done.returncode, done.stderr[-500:])
 
 
+def hold_lock(db: Path, results: Results, delay: float, seconds: float) -> None:
+    """Hold the store's write lock from this process (not the server's) for a while, as a load would."""
+    import sqlite3
+
+    time.sleep(delay)
+    conn = sqlite3.connect(db, isolation_level=None, timeout=600)
+    conn.execute("BEGIN IMMEDIATE")
+    start = time.perf_counter()
+    time.sleep(seconds)
+    conn.execute("ROLLBACK")
+    conn.close()
+    results.held = (start, time.perf_counter())  # type: ignore[attr-defined]
+
+
 def city_facts(db: Path) -> dict:
     """The ids the clients use: buildings to place households in, members who contact, households."""
     from orggraph.store import EmbeddedStore
@@ -286,9 +312,11 @@ def wait_until_up(port: int, process: subprocess.Popen, seconds: float = 60) -> 
 
 
 def run(db: Path, load_file: Path, *, workers: int = 1, writers: int = 6, per_writer: int = 60, readers: int = 4,
-        load_after: float = 1.0, seed: int = 1, env: dict[str, str] | None = None, seconds: float = 600) -> Results:
+        load_after: float = 1.0, seed: int = 1, env: dict[str, str] | None = None, seconds: float = 600,
+        hold: tuple[float, float] | None = None) -> Results:
     """One run against ``db`` (changed by it): serve it, write, read and load beside, and count. A writer
-    that has not finished within ``seconds`` stops, and says so among the wrong answers.
+    that has not finished within ``seconds`` stops, and says so among the wrong answers. ``hold``, (after,
+    seconds): also hold the store's write lock from this process, as a load of that length would.
 
     The store must hold a city and two tokens made by :func:`prepare_tokens`, named in ``db``'s
     ``.tokens.json`` beside it.
@@ -315,11 +343,14 @@ def run(db: Path, load_file: Path, *, workers: int = 1, writers: int = 6, per_wr
                    for i in range(readers)]
         beside = [threading.Thread(target=guarded(health), args=(port, results, stop)),
                   threading.Thread(target=cli_load, args=(db, load_file, results, load_after, env))]
+        if hold:
+            beside.append(threading.Thread(target=hold_lock, args=(db, results, *hold)))
         for thread in writing + reading + beside:
             thread.start()
         for thread in writing:
             thread.join()
-        beside[1].join()  # the load, to its end
+        for thread in beside[1:]:  # the load, and the lock held, to their end
+            thread.join()
         stop.set()
         for thread in reading + beside:
             thread.join()
@@ -397,7 +428,8 @@ def report(results: Results) -> str:
                      f"| {max(times) * 1000:.1f} |")
     during = results.health_during_load()
     every = [s for _, s in results.health]
-    for label, values in (("GET /health, during the load", during), ("GET /health, all run", every)):
+    for label, values in (("GET /health, during the load", during), ("GET /health, write lock held", results.health_while_held()),
+                          ("GET /health, all run", every)):
         if values:
             lines.append(f"| {label} | {len(values):,} | {statistics.median(values) * 1000:.1f} | "
                          f"{percentile(values, 0.99) * 1000:.1f} | {max(values) * 1000:.1f} |")
@@ -416,6 +448,8 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=4)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="server processes, one run each")
     parser.add_argument("--seconds", type=float, default=600, help="a writer not done by then stops")
+    parser.add_argument("--hold", type=float, default=0, metavar="SECONDS",
+                        help="also hold the store's write lock this long from another process, 2 s in")
     parser.add_argument("--folder", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
     base, big = prepare(args.households, args.load, args.folder)
@@ -426,7 +460,8 @@ def main() -> None:
         db = args.folder / f"conc-run-{workers}.db"
         copy_store(base, db)
         results = run(db, big, workers=workers, writers=args.writers, per_writer=args.per_writer,
-                      readers=args.readers, seed=seed, seconds=args.seconds)
+                      readers=args.readers, seed=seed, seconds=args.seconds,
+                      hold=(2.0, args.hold) if args.hold else None)
         print(report(results), "\n", flush=True)
         failed |= bool(results.wrong or results.server_errors)
     sys.exit(1 if failed else 0)
