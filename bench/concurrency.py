@@ -2,6 +2,7 @@
 
     python bench/concurrency.py                      # 20,000 households; 1 and 2 workers; a 100,000 load
     python bench/concurrency.py 5000 --load 30000 --writers 4 --per-writer 30 --workers 1
+    python bench/concurrency.py 5000 --load 30000 --falkordb --workers 1   # on a FalkorDB server of its own
 
 A city is generated and loaded into a store, which is copied for each run. For each number of server
 processes: ``orggraph serve`` on loopback; N writer threads, each adding households one at a time
@@ -264,10 +265,10 @@ def health(port: int, results: Results, stop: threading.Event) -> None:
         stop.wait(0.1)
 
 
-def cli_load(db: Path, file: Path, results: Results, delay: float, env: dict[str, str]) -> None:
+def cli_load(db: Path, file: Path, results: Results, delay: float, env: dict[str, str], where: list[str]) -> None:
     time.sleep(delay)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "orggraph", "load", str(file), "--db", str(db)],
+    done = subprocess.run([sys.executable, "-m", "orggraph", "load", str(file), *where],
                           capture_output=True, text=True, env=env, cwd=db.parent, timeout=1800)
     results.load = (start, time.perf_counter(), done.returncode, done.stderr[-500:])
 
@@ -313,10 +314,12 @@ def wait_until_up(port: int, process: subprocess.Popen, seconds: float = 60) -> 
 
 def run(db: Path, load_file: Path, *, workers: int = 1, writers: int = 6, per_writer: int = 60, readers: int = 4,
         load_after: float = 1.0, seed: int = 1, env: dict[str, str] | None = None, seconds: float = 600,
-        hold: tuple[float, float] | None = None) -> Results:
+        hold: tuple[float, float] | None = None, server: str | None = None) -> Results:
     """One run against ``db`` (changed by it): serve it, write, read and load beside, and count. A writer
     that has not finished within ``seconds`` stops, and says so among the wrong answers. ``hold``, (after,
     seconds): also hold the store's write lock from this process, as a load of that length would.
+    ``server``: serve and load the graph server at this URI instead (the city copied there, and its
+    tokens, by :func:`to_server`).
 
     The store must hold a city and two tokens made by :func:`prepare_tokens`, named in ``db``'s
     ``.tokens.json`` beside it.
@@ -328,7 +331,8 @@ def run(db: Path, load_file: Path, *, workers: int = 1, writers: int = 6, per_wr
     city = city_facts(db)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("ORGGRAPH_")}, **(env or {})}
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port), "--db", str(db),
+    where = ["--server", server] if server else ["--db", str(db)]
+    server = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port), *where,
                                "--workers", str(workers)], env=env, cwd=db.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
     results, written, stop = Results(workers), Written(), threading.Event()
@@ -342,7 +346,7 @@ def run(db: Path, load_file: Path, *, workers: int = 1, writers: int = 6, per_wr
         reading = [threading.Thread(target=guarded(reader), args=(port, tokens["viewer"], results, written, city, i, stop, seed))
                    for i in range(readers)]
         beside = [threading.Thread(target=guarded(health), args=(port, results, stop)),
-                  threading.Thread(target=cli_load, args=(db, load_file, results, load_after, env))]
+                  threading.Thread(target=cli_load, args=(db, load_file, results, load_after, env, where))]
         if hold:
             beside.append(threading.Thread(target=hold_lock, args=(db, results, *hold)))
         for thread in writing + reading + beside:
@@ -406,8 +410,23 @@ def prepare(households: int, load_households: int, folder: Path) -> tuple[Path, 
             load_file(store, city, progress=False)
         prepare_tokens(base)
         with EmbeddedStore(base) as store:  # fold the WAL into the file, so that a copy of it is whole
-            store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            store._write_conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return base, big
+
+
+def to_server(db: Path, uri: str) -> None:
+    """The city of a store file copied to a graph server, with tokens of its own (replacing the file's)."""
+    from orggraph.access import create_token
+    from orggraph.io import copy_store as copy
+    from orggraph.store import EmbeddedStore
+    from orggraph.store.server import connect
+
+    with EmbeddedStore(db) as store, connect(uri) as on_server:
+        copy(store, on_server)
+        streets = [a["id"] for a in on_server.nodes("Area") if a["level"] == "street"]
+        editor, _ = create_token(on_server, "editor", streets, pii=True)
+        viewer, _ = create_token(on_server, "viewer", streets, pii=True)
+    Path(f"{db}.tokens.json").write_text(json.dumps({"editor": editor, "viewer": viewer}))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -450,6 +469,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=600, help="a writer not done by then stops")
     parser.add_argument("--hold", type=float, default=0, metavar="SECONDS",
                         help="also hold the store's write lock this long from another process, 2 s in")
+    parser.add_argument("--falkordb", action="store_true", help="serve the city from a FalkorDB server of its own")
     parser.add_argument("--folder", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
     base, big = prepare(args.households, args.load, args.folder)
@@ -459,10 +479,21 @@ def main() -> None:
     for seed, workers in enumerate(args.workers, start=1):
         db = args.folder / f"conc-run-{workers}.db"
         copy_store(base, db)
-        results = run(db, big, workers=workers, writers=args.writers, per_writer=args.per_writer,
-                      readers=args.readers, seed=seed, seconds=args.seconds,
-                      hold=(2.0, args.hold) if args.hold else None)
-        print(report(results), "\n", flush=True)
+        graph_server = uri = None
+        if args.falkordb:
+            from orggraph.store.local import LocalFalkorDB
+
+            graph_server = LocalFalkorDB()
+            uri = f"{graph_server.uri}/city"
+            to_server(db, uri)
+        try:
+            results = run(db, big, workers=workers, writers=args.writers, per_writer=args.per_writer,
+                          readers=args.readers, seed=seed, seconds=args.seconds,
+                          hold=(2.0, args.hold) if args.hold and not uri else None, server=uri)
+        finally:
+            if graph_server is not None:
+                graph_server.stop()
+        print(report(results) + (" (on FalkorDB)" if uri else ""), "\n", flush=True)
         failed |= bool(results.wrong or results.server_errors)
     sys.exit(1 if failed else 0)
 

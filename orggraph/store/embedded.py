@@ -633,6 +633,8 @@ class EmbeddedStore:
             return False
         try:
             conn = self._write_conn()
+            if conn.in_transaction:  # asked for inside this thread's own write: that write saves what it must
+                return False
             conn.execute("PRAGMA busy_timeout = 0")
             try:
                 conn.execute("BEGIN IMMEDIATE")
