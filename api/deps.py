@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from ..access import Scope, Token, authenticate, scope_of
 
@@ -49,12 +50,15 @@ TokenDep = Annotated[Token, Depends(get_token)]
 
 
 async def get_scope(request: Request, store: StoreDep, token: TokenDep) -> Scope:
-    """The token's scope, kept while the store's revision holds."""
+    """The token's scope, kept while the store's revision holds. Worked out in the thread pool: after a
+    change it may first bring the query index up to date, seconds after a large load, and the event loop
+    must not wait for that."""
     cache = request.app.state.scopes
     key = (token.id, store.revision)
     if key not in cache:
+        scope = await run_in_threadpool(scope_of, store, token.areas)
         cache.clear() if len(cache) > 1000 else None
-        cache[key] = scope_of(store, token.areas)
+        cache[key] = scope
     return cache[key]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,10 +13,10 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
 from ..access import AccessError, IdTaken, OutsideScope
-from ..exceptions import InvalidRecords, NotFound, OrgGraphError, StoreUnavailable
+from ..exceptions import InvalidRecords, NotFound, OrgGraphError, StoreBusy, StoreUnavailable
 from ..privacy import mask_text
 
-__all__ = ["install", "error"]
+__all__ = ["install", "error", "CatchAll"]
 
 log = logging.getLogger("orggraph.api")
 
@@ -44,7 +45,40 @@ def _paths(app: FastAPI) -> list[tuple[Any, list[str]]]:
     return app.state.allow
 
 
+class CatchAll:
+    """Any exception no handler took becomes a 500 in the one error shape, never a plain-text page.
+
+    Logged by its type and where it was raised, never its message, which may hold a record's data. A plain
+    ASGI middleware inside Starlette's own, which would answer in plain text and log the message.
+    """
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def sending(message: dict) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:  # noqa: BLE001  (the point: whatever it is)
+            frames = "".join(traceback.format_tb(exc.__traceback__)[-8:])
+            log.error("unexpected %s on %s %s; nothing personal is logged, only where it was raised:\n%s",
+                      type(exc).__name__, scope.get("method"), scope.get("path"), frames)
+            if started:  # too late to answer otherwise: end the connection
+                raise
+            await error(500, "the server failed unexpectedly; see its log")(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
+    app.add_middleware(CatchAll)
+
     @app.exception_handler(HTTPException)
     async def http(request: Request, exc: HTTPException) -> JSONResponse:
         headers = getattr(exc, "headers", None)
@@ -87,11 +121,18 @@ def install(app: FastAPI) -> None:
     async def value(_: Request, exc: ValueError) -> JSONResponse:
         return error(400, str(exc))
 
+    @app.exception_handler(StoreBusy)
+    async def busy(_: Request, exc: StoreBusy) -> JSONResponse:
+        log.warning("a write gave up waiting for the store: another write held it too long")
+        return error(503, "the store is busy with another change (a load or an import); nothing was written; "
+                          "try again in a few seconds", headers={"Retry-After": "5"})
+
     @app.exception_handler(StoreUnavailable)
     async def unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
         log.warning("the store cannot be reached: %s", exc)  # where the server is; nothing personal
         return error(503, "the store cannot be reached now; try again shortly", headers={"Retry-After": "5"})
 
     @app.exception_handler(OrgGraphError)
-    async def other(_: Request, exc: OrgGraphError) -> JSONResponse:
+    async def other(request: Request, exc: OrgGraphError) -> JSONResponse:
+        log.error("%s from the store on %s %s", type(exc).__name__, request.method, request.url.path)
         return error(500, "the store failed; see the server's log")

@@ -78,7 +78,8 @@ def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = store is None
         prepare(app, store or open_store(settings.db, server=settings.server, user=settings.user,
-                                         password=settings.password, database=settings.database), settings)
+                                         password=settings.password, database=settings.database,
+                                         wait=settings.write_wait), settings)
         log.info("orggraph API ready")  # never a record: nothing personal goes to the logs
         try:
             yield

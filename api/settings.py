@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     database: str | None = None
     #: the most items one page of a list holds
     max_page_size: int = 500
+    #: seconds a change waits for another write to the store file (a load from the command line, say)
+    #: before the API answers 503 with Retry-After
+    write_wait: float = 10.0
     #: the largest request body accepted, in bytes
     max_body_bytes: int = 10 * 1024 * 1024
     #: a workbook sent to ``POST /import`` is refused (413) past any of these: rows of records a sheet,

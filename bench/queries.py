@@ -55,8 +55,8 @@ def bench(households: int, folder: Path) -> dict:
     db = prepare(households, folder)
     result: dict = {"households": households}
     with EmbeddedStore(db) as store:
-        store._conn.execute("DELETE FROM index_cache")  # measure the first build honestly
-        store._conn.execute("DELETE FROM index_changes")
+        store._write_conn().execute("DELETE FROM index_cache")  # measure the first build honestly
+        store._write_conn().execute("DELETE FROM index_changes")
         result["index_build_s"], _ = timed(store.index)
     with EmbeddedStore(db) as store:
         result["reopen_index_s"], index = timed(store.index)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
@@ -57,8 +58,8 @@ Database = Annotated[
 
 
 def _store(db: Optional[Path], server: Optional[str], user: Optional[str], password: Optional[str],
-           database: Optional[str], create: bool = False) -> Any:
-    return open_store(db, server=server, user=user, password=password, database=database, create=create)
+           database: Optional[str], create: bool = False, wait: float | None = None) -> Any:
+    return open_store(db, server=server, user=user, password=password, database=database, create=create, wait=wait)
 AsOf = Annotated[
     Optional[str], typer.Option("--as-of", metavar="YYYY-MM-DD", help="The day to answer for [default: today].")
 ]
@@ -152,6 +153,8 @@ def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             _fail(2, str(exc))
         except OrgGraphError as exc:
             _fail(1, str(exc))
+        except sqlite3.Error as exc:  # the store file, from below the library: said plainly all the same
+            _fail(1, f"the store file failed: {exc}")
         except OSError as exc:
             _fail(1, str(exc))
 
@@ -182,6 +185,9 @@ def load(
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every record as a load would, against the store, "
                                                              "and write nothing.")] = False,
+    wait: Annotated[float, typer.Option("--wait", envvar="ORGGRAPH_WAIT", min=0, metavar="SECONDS",
+                                        help="How long to wait for another write to the store file (another load, "
+                                             "the API's changes) before giving up, exit 1.")] = 600,
 ) -> None:
     """Add the records of FILE to the store, all or nothing.
 
@@ -198,7 +204,7 @@ def load(
         except StoreNotFound:  # no store yet: check the file as a first load
             report = check_load(None, records)
     else:
-        with _store(db, server, user, password, database, create=True) as store:
+        with _store(db, server, user, password, database, create=True, wait=wait) as store:
             report = store.load(records)
     if json_:
         _print_json(_report_dict(report, file=str(file)))

@@ -14,6 +14,7 @@ __all__ = [
     "IndexOutOfStep",
     "StoreNotFound",
     "StoreUnavailable",
+    "StoreBusy",
 ]
 
 
@@ -90,6 +91,11 @@ class StoreError(OrgGraphError):
 
 class StoreUnavailable(StoreError):
     """The graph server cannot be reached now (down, restarting, or the network between); try again later."""
+
+
+class StoreBusy(StoreUnavailable):
+    """The store is busy with another write (a long load, say) and a write could not wait longer for it;
+    nothing was written: try again when it has finished."""
 
 
 class StoreNotFound(StoreError, FileNotFoundError):

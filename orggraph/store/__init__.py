@@ -21,9 +21,12 @@ def open_store(
     password: str | None = None,
     database: str | None = None,
     create: bool = True,
+    wait: float | None = None,
 ) -> Store:
     """Open a store: a graph server if one is named (``server``, else ``$ORGGRAPH_SERVER``), otherwise
     the embedded store at ``db``, else ``$ORGGRAPH_DB``, else ``orggraph.db``. A server wins over ``db``.
+    ``wait`` is how many seconds a write to the embedded store waits for another writer before it gives
+    up with :class:`~orggraph.exceptions.StoreBusy` (default: the store's, 30).
 
     Server credentials come from the arguments or ``$ORGGRAPH_USER``, ``$ORGGRAPH_PASSWORD`` and
     ``$ORGGRAPH_DATABASE``. With ``create=False`` a missing embedded store raises
@@ -50,4 +53,4 @@ def open_store(
     path = db or os.environ.get("ORGGRAPH_DB") or DEFAULT_DB
     if not create and not os.path.exists(path):
         raise StoreNotFound(f"no store at {path}; load a file into it first, or name another with --db")
-    return EmbeddedStore(path)
+    return EmbeddedStore(path) if wait is None else EmbeddedStore(path, wait=wait)

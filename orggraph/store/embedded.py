@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
+import time
+import weakref
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
-from ..exceptions import IndexOutOfStep, NotFound, StoreError
+from ..exceptions import IndexOutOfStep, NotFound, StoreBusy, StoreError
 from ..index import Index, build_index
 from ..load import Item, Loader, LoadReport
 from ..model import EDGE_TYPES, NODE_KINDS
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 2  # 2: tokens expire
+SCHEMA_VERSION = 3  # 2: tokens expire; 3: the audit log in a file of its own
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,6 +53,10 @@ CREATE TABLE IF NOT EXISTS tokens (
     revoked TEXT,
     expires TEXT                    -- ISO time in UTC, or NULL: valid until revoked
 );
+"""
+# The audit log lives in a file of its own beside the store (``city.db-audit``), so that appending to it
+# never waits on a load's long write transaction, nor a load on it.
+_AUDIT_SCHEMA = """
 -- who saw personal data unmasked, when, where: append-only
 CREATE TABLE IF NOT EXISTS audit (
     seq     INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -125,6 +132,11 @@ def _edge_rows(rows: list[dict[str, Any]]) -> list[tuple]:
     return out
 
 
+def _is_busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite said another connection holds the lock (rather than that something is wrong)."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def _save_whole(conn: sqlite3.Connection, index: Index) -> None:
     """Save the query index whole, in place of the one saved before and the changes logged since."""
     conn.execute("DELETE FROM index_changes")
@@ -180,10 +192,21 @@ class EmbeddedStore:
     or not at all, even if the process is killed or the machine loses power half-way. Nodes are keyed by
     id and edges by (type, source, target, since), so loading the same records twice changes nothing.
 
+    Many threads and processes may use one store at once. Each thread reads on a connection of its own,
+    each read seeing the store as the last write left it, so a record is readable by its writer at once;
+    reads never wait for a write. Writes (records, tokens, the saved query index) go one at a time through
+    one writer connection; a write waits at most ``wait`` seconds for another to finish, in this process
+    or another (a long load), then raises :class:`~orggraph.exceptions.StoreBusy`. The audit log is kept
+    in a SQLite file of its own beside the store (``city.db`` -> ``city.db-audit``, WAL, append-only), so
+    that showing personal data never waits on a load.
+
     Parameters
     ----------
     path : str or Path
         The store file; created if it does not exist.
+    wait : float
+        Seconds a write waits for another writer before it gives up with StoreBusy (default 30). Can be
+        changed on an open store (``store.wait = 10``).
 
     Examples
     --------
@@ -195,63 +218,181 @@ class EmbeddedStore:
     '江滨街道'
     """
 
-    def __init__(self, path: str | os.PathLike[str]):
+    def __init__(self, path: str | os.PathLike[str], *, wait: float = 30.0):
         self.path = Path(path)
-        try:
-            self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn = self._conn
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA cache_size = -262144")  # 256 MiB, so a large load rarely spills
-            conn.execute("PRAGMA temp_store = MEMORY")
-            has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
-            version = has_meta and conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            if version and int(version[0]) > SCHEMA_VERSION:
-                conn.close()
-                raise StoreError(
-                    f"{self.path} was written by a newer orggraph (schema {version[0]}, this one reads {SCHEMA_VERSION})"
-                )
-            conn.executescript(_SCHEMA + _INDEXES)
-            if not version:
-                conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-                conn.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
-            elif int(version[0]) < SCHEMA_VERSION:
-                self._upgrade(conn, int(version[0]))
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not an orggraph store ({exc})") from exc
-        self._index: Index | None = None
+        self.audit_path = Path(f"{self.path}-audit")
+        self.wait = wait
+        self._local = threading.local()  # each thread's read connection
+        self._readers: list[tuple[weakref.ref, sqlite3.Connection]] = []
+        self._readers_lock = threading.Lock()
         self._lock = threading.RLock()  # one writer at a time in this process
         self._writer: sqlite3.Connection | None = None
+        self._building = threading.Lock()  # one build of the query index at a time
+        self._audit_conn: sqlite3.Connection | None = None
+        self._audit_lock = threading.Lock()
+        self._index: Index | None = None
+        self._next_index: Index | None = None  # the index a write carried forward, kept once it commits
+        try:
+            conn = self._write_conn()
+            conn.execute("PRAGMA busy_timeout = %d" % (max(wait, 0) * 1000))
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            version = self._version(conn)
+            if version is not None and version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} was written by a newer orggraph (schema {version}, this one reads {SCHEMA_VERSION})"
+                )
+            if version != SCHEMA_VERSION:  # a new file, or an older one: made or upgraded in one write
+                with self._writing() as conn:
+                    version = self._version(conn)
+                    if version is None:
+                        for statement in (_SCHEMA + _INDEXES).split(";"):
+                            if statement.strip():
+                                conn.execute(statement)
+                        conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                        conn.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
+                    elif version < SCHEMA_VERSION:
+                        self._upgrade(conn, version)
+        except StoreError:
+            self.close()
+            raise
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            if _is_busy(exc):
+                raise self._busy() from None
+            raise StoreError(f"{self.path} is not an orggraph store ({exc})") from exc
 
     @staticmethod
-    def _upgrade(conn: sqlite3.Connection, version: int) -> None:
-        """Bring a file written by an older orggraph up to this schema, in one transaction. The version is
-        raised so that an older orggraph, which would not know of expiry, refuses the file."""
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if version < 2 and "expires" not in {row[1] for row in conn.execute("PRAGMA table_info(tokens)")}:
-                conn.execute("ALTER TABLE tokens ADD COLUMN expires TEXT")
-            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    def _version(conn: sqlite3.Connection) -> int | None:
+        has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        row = has_meta and conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else None
+
+    def _upgrade(self, conn: sqlite3.Connection, version: int) -> None:
+        """Bring a file written by an older orggraph up to this schema, inside the write transaction. The
+        version is raised so that an older orggraph, which would not know of expiry nor of the audit file,
+        refuses the file.
+
+        From schema 3 the audit log is a file of its own: the rows of the old table are copied there (by
+        their numbers, so copying twice after a crash half-way adds nothing) before the table is dropped.
+        """
+        if version < 2 and "expires" not in {row[1] for row in conn.execute("PRAGMA table_info(tokens)")}:
+            conn.execute("ALTER TABLE tokens ADD COLUMN expires TEXT")
+        if version < 3 and conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit'").fetchone():
+            rows = conn.execute("SELECT seq, at, token, route, records FROM audit ORDER BY seq").fetchall()
+            with self._audit_lock:
+                audit = self._audit()
+                audit.execute("BEGIN IMMEDIATE")
+                try:
+                    audit.executemany("INSERT OR IGNORE INTO audit (seq, at, token, route, records) VALUES (?, ?, ?, ?, ?)",
+                                      rows)
+                    audit.execute("COMMIT")
+                except BaseException:
+                    audit.execute("ROLLBACK")
+                    raise
+            conn.execute("DROP TABLE audit")  # its triggers go with it
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+
+    # -- connections ------------------------------------------------------------------------------------
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's read connection (made on first use): never shared by two threads at once."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=max(self.wait, 5))
+            conn.execute("PRAGMA query_only = 1")  # every write goes through the writer
+            conn.execute("PRAGMA cache_size = -32768")  # 32 MiB a thread
+            conn.execute("PRAGMA temp_store = MEMORY")
+            with self._readers_lock:  # close the connections of threads that have ended
+                alive = []
+                for thread, other in self._readers:
+                    owner = thread()
+                    if owner is None or not owner.is_alive():
+                        other.close()
+                    else:
+                        alive.append((thread, other))
+                alive.append((weakref.ref(threading.current_thread()), conn))
+                self._readers = alive
+            self._local.conn = conn
+        return conn
 
     def _write_conn(self) -> sqlite3.Connection:
-        """The connection that writes records, so that reads on the other never see a write half-done."""
+        """The one connection that writes, used under the write lock only."""
         if self._writer is None:
-            self._writer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            self._writer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                           timeout=max(self.wait, 0))
             self._writer.execute("PRAGMA synchronous = FULL")
             self._writer.execute("PRAGMA cache_size = -262144")  # 256 MiB, so a large load rarely spills
             self._writer.execute("PRAGMA temp_store = MEMORY")
         return self._writer
 
+    def _busy(self, what: str = "the store") -> StoreBusy:
+        return StoreBusy(f"{what} {self.path} is busy: another write (a load, perhaps) has held it for more than "
+                         f"{self.wait:g} s; try again when it has finished")
+
+    @contextlib.contextmanager
+    def _writing(self, wait: float | None = None) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the writer connection: waits up to ``wait`` seconds (the store's
+        ``wait`` by default) for the other writers of this process and then of any other, else StoreBusy.
+        An index the write carried forward (``self._next_index``) is kept once it commits."""
+        wait = self.wait if wait is None else wait
+        deadline = time.monotonic() + max(wait, 0)
+        if not self._lock.acquire(timeout=max(wait, 0)):
+            raise self._busy()
+        try:
+            conn = self._write_conn()
+            conn.execute("PRAGMA busy_timeout = %d" % (max(0.0, deadline - time.monotonic()) * 1000))
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if _is_busy(exc):
+                    raise self._busy() from None
+                raise
+            self._next_index = None
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                self._next_index = None
+                raise
+            if self._next_index is not None:
+                self._index, self._next_index = self._next_index, None
+        finally:
+            self._lock.release()
+
+    def _audit(self) -> sqlite3.Connection:
+        """The audit file's connection, made (and the file with it) on first use; used under ``_audit_lock``."""
+        if self._audit_conn is None:
+            conn = sqlite3.connect(self.audit_path, isolation_level=None, check_same_thread=False,
+                                   timeout=max(self.wait, 5))
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")
+                if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' "
+                                    "AND name = 'audit_append_only_delete'").fetchone():
+                    conn.executescript(_AUDIT_SCHEMA)
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if _is_busy(exc):
+                    raise self._busy("the audit log of") from None
+                raise
+            self._audit_conn = conn
+        return self._audit_conn
+
     # -- life cycle -----------------------------------------------------------------------------------
 
     def close(self) -> None:
+        with self._readers_lock:
+            for _, conn in self._readers:
+                conn.close()
+            self._readers = []
         if self._writer is not None:
             self._writer.close()
-        self._conn.close()
+        if self._audit_conn is not None:
+            self._audit_conn.close()
 
     def __enter__(self) -> "EmbeddedStore":
         return self
@@ -289,48 +430,47 @@ class EmbeddedStore:
         ------
         InvalidRecords
             Naming each bad record, field and fault; the store is left exactly as it was.
+        StoreBusy
+            If another write held the store for longer than the store's ``wait``; nothing was written.
         """
-        with self._lock:
-            return self._load(items, batch_size, max_errors, check)
+        with self._writing() as conn:
+            report = self._load(conn, items, batch_size, max_errors, check)
+        if report.records > 100_000:  # fold a large load into the main file now, if no reader holds it back
+            with self._lock:
+                conn.execute("PRAGMA busy_timeout = 1000")
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                except sqlite3.OperationalError as exc:
+                    if not _is_busy(exc):
+                        raise
+        return report
 
-    def _load(self, items: Iterable[Item], batch_size: int | None, max_errors: int,
+    def _load(self, conn: sqlite3.Connection, items: Iterable[Item], batch_size: int | None, max_errors: int,
               check: Callable[[LoadReport], None] | None) -> LoadReport:
-        conn = self._write_conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            before_nodes, before_edges = self._totals(conn)
-            empty = before_nodes == 0 and before_edges == 0
-            if empty:  # build the secondary indexes once at the end: sorting beats row-by-row upkeep
-                for name in _INDEX_NAMES:
-                    conn.execute(f"DROP INDEX {name}")
-            changes = conn.total_changes
-            revision = int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
-            sink = _Sink(conn, keep=0 if empty else _CARRY_AT_MOST)
-            loader = Loader(sink, store_empty=empty, batch_size=batch_size or 5000, max_errors=max_errors)
-            loader.add_all(items)
-            report = loader.finish()
-            if check is not None:
-                check(report)
-            if empty:
-                for statement in _INDEXES.strip().splitlines():  # executescript would commit first
-                    conn.execute(statement)
-            after_nodes, after_edges = self._totals(conn)
-            report.added_nodes = after_nodes - before_nodes
-            report.added_edges = after_edges - before_edges
-            report.changed = conn.total_changes - changes - report.added_nodes - report.added_edges
-            carried = None
-            if report.added_nodes or report.added_edges or report.changed:
-                conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
-                if sink.nodes is not None and sink.edges is not None:
-                    carried = self._carry_index(conn, revision, nodes=sink.nodes, edges=sink.edges)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        if carried is not None:
-            self._index = carried
-        if report.records > 100_000:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # fold a large load into the main file now
+        before_nodes, before_edges = self._totals(conn)
+        empty = before_nodes == 0 and before_edges == 0
+        if empty:  # build the secondary indexes once at the end: sorting beats row-by-row upkeep
+            for name in _INDEX_NAMES:
+                conn.execute(f"DROP INDEX {name}")
+        changes = conn.total_changes
+        revision = int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+        sink = _Sink(conn, keep=0 if empty else _CARRY_AT_MOST)
+        loader = Loader(sink, store_empty=empty, batch_size=batch_size or 5000, max_errors=max_errors)
+        loader.add_all(items)
+        report = loader.finish()
+        if check is not None:
+            check(report)
+        if empty:
+            for statement in _INDEXES.strip().splitlines():
+                conn.execute(statement)
+        after_nodes, after_edges = self._totals(conn)
+        report.added_nodes = after_nodes - before_nodes
+        report.added_edges = after_edges - before_edges
+        report.changed = conn.total_changes - changes - report.added_nodes - report.added_edges
+        if report.added_nodes or report.added_edges or report.changed:
+            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+            if sink.nodes is not None and sink.edges is not None:
+                self._next_index = self._carry_index(conn, revision, nodes=sink.nodes, edges=sink.edges)
         return report
 
     def delete(self, nodes: Iterable[str] = (), edges: Iterable[dict[str, Any]] = ()) -> dict[str, int]:
@@ -348,6 +488,8 @@ class EmbeddedStore:
         ------
         NotFound
             If a node or an edge does not exist; nothing is removed.
+        StoreBusy
+            If another write held the store for longer than the store's ``wait``; nothing was removed.
 
         Examples
         --------
@@ -363,39 +505,29 @@ class EmbeddedStore:
         ...
         orggraph.exceptions.NotFound: no node with id 'h1'
         """
-        with self._lock:
-            conn = self._write_conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                revision = int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
-                gone_edges: list[tuple[str, str, str, str | None]] = []
-                gone_nodes: list[str] = []
-                removed_edges = 0
-                for edge in edges:
-                    key = (edge.get("type"), edge.get("source"), edge.get("target"), edge.get("since") or "")
-                    cursor = conn.execute("DELETE FROM edges WHERE type = ? AND source = ? AND target = ? AND since = ?", key)
-                    if cursor.rowcount != 1:
-                        raise NotFound(f"no {key[0]} edge from {key[1]!r} to {key[2]!r}"
-                                       + (f" since {key[3]}" if key[3] else " without a since"))
-                    gone_edges.append(key)
-                    removed_edges += 1
-                removed_nodes = 0
-                for node_id in dict.fromkeys(nodes):
-                    if conn.execute("DELETE FROM nodes WHERE id = ?", (node_id,)).rowcount != 1:
-                        raise NotFound(f"no node with id {node_id!r}")
-                    gone_nodes.append(node_id)
-                    removed_nodes += 1
-                    removed_edges += conn.execute("DELETE FROM edges WHERE source = ?1 OR target = ?1", (node_id,)).rowcount
-                carried = None
-                if removed_nodes or removed_edges:
-                    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
-                    carried = self._carry_index(conn, revision, removed_nodes=gone_nodes, removed_edges=gone_edges)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            if carried is not None:
-                self._index = carried
+        with self._writing() as conn:
+            revision = int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+            gone_edges: list[tuple[str, str, str, str | None]] = []
+            gone_nodes: list[str] = []
+            removed_edges = 0
+            for edge in edges:
+                key = (edge.get("type"), edge.get("source"), edge.get("target"), edge.get("since") or "")
+                cursor = conn.execute("DELETE FROM edges WHERE type = ? AND source = ? AND target = ? AND since = ?", key)
+                if cursor.rowcount != 1:
+                    raise NotFound(f"no {key[0]} edge from {key[1]!r} to {key[2]!r}"
+                                   + (f" since {key[3]}" if key[3] else " without a since"))
+                gone_edges.append(key)
+                removed_edges += 1
+            removed_nodes = 0
+            for node_id in dict.fromkeys(nodes):
+                if conn.execute("DELETE FROM nodes WHERE id = ?", (node_id,)).rowcount != 1:
+                    raise NotFound(f"no node with id {node_id!r}")
+                gone_nodes.append(node_id)
+                removed_nodes += 1
+                removed_edges += conn.execute("DELETE FROM edges WHERE source = ?1 OR target = ?1", (node_id,)).rowcount
+            if removed_nodes or removed_edges:
+                conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+                self._next_index = self._carry_index(conn, revision, removed_nodes=gone_nodes, removed_edges=gone_edges)
         return {"nodes": removed_nodes, "edges": removed_edges}
 
     def kinds_of(self, ids: Iterable[str]) -> dict[str, str]:
@@ -458,17 +590,21 @@ class EmbeddedStore:
         Kept in memory while the revision holds and saved in the store file, so that a reopened store
         (or another process) has it back at once. A change of up to 100,000 records carries it forward
         (:meth:`Index.updated`, a fraction of a second); after a larger one it is rebuilt from the records.
+        Building it never waits for a write: it reads one consistent state of the file, and saves what it
+        built only if no write is under way (else the next build saves it).
         """
         revision = self.revision
-        if self._index is not None and self._index.revision == revision:
-            return self._index
-        with self._lock:  # one build at a time; the others wait for it
-            if self._index is not None and self._index.revision == revision:
-                return self._index
-            return self._build_index(revision)
+        index = self._index
+        if index is not None and index.revision == revision:
+            return index
+        with self._building:  # one build at a time; the others wait for it
+            index = self._index
+            if index is not None and index.revision >= revision:
+                return index
+            return self._build_index()
 
-    def _build_index(self, revision: int) -> Index:
-        conn = self._write_conn()
+    def _build_index(self) -> Index:
+        conn = self._conn
         conn.execute("BEGIN")  # one consistent read, without holding up writers meanwhile
         try:
             revision = int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
@@ -485,29 +621,51 @@ class EmbeddedStore:
         finally:
             conn.execute("COMMIT")
         if built:
-            conn.execute("BEGIN IMMEDIATE")
+            self._save_index(index)
+        current = self._index
+        if current is None or current.revision < index.revision:
+            self._index = index
+        return index
+
+    def _save_index(self, index: Index) -> bool:
+        """Save a built index if the write lock is free at once (in this process and in the file); whether it was."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            conn = self._write_conn()
+            if conn.in_transaction:  # asked for inside this thread's own write: that write saves what it must
+                return False
+            conn.execute("PRAGMA busy_timeout = 0")
             try:
-                if int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0]) == revision:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if _is_busy(exc):
+                    return False
+                raise
+            try:
+                if int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0]) == index.revision:
                     _save_whole(conn, index)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        self._index = index
-        return index
+            return True
+        finally:
+            self._lock.release()
 
     # -- tokens and the audit log (orggraph.access) ------------------------------------------------------
 
     def save_token(self, row: dict[str, Any]) -> None:
-        self._conn.execute(
-            "INSERT INTO tokens (id, hash, role, areas, pii, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (row["id"], row["hash"], row["role"], orjson.dumps(row["areas"]).decode(), int(row["pii"]), row["created"],
-             row.get("expires")),
-        )
+        with self._writing() as conn:
+            conn.execute(
+                "INSERT INTO tokens (id, hash, role, areas, pii, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (row["id"], row["hash"], row["role"], orjson.dumps(row["areas"]).decode(), int(row["pii"]), row["created"],
+                 row.get("expires")),
+            )
 
     def token_rows(self) -> list[dict[str, Any]]:
         rows = self._conn.execute(
-            "SELECT id, hash, role, areas, pii, created, revoked, expires FROM tokens ORDER BY rowid")
+            "SELECT id, hash, role, areas, pii, created, revoked, expires FROM tokens ORDER BY rowid").fetchall()
         return [
             {"id": i, "hash": h, "role": r, "areas": orjson.loads(a), "pii": bool(p), "created": c, "revoked": v,
              "expires": e}
@@ -515,16 +673,26 @@ class EmbeddedStore:
         ]
 
     def revoke_token(self, token_id: str, when: str) -> bool:
-        cursor = self._conn.execute("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL", (when, token_id))
-        return cursor.rowcount == 1
+        with self._writing() as conn:
+            cursor = conn.execute("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL", (when, token_id))
+            return cursor.rowcount == 1
 
     def append_audit(self, at: str, token: str, route: str, records: list[str]) -> None:
-        self._conn.execute("INSERT INTO audit (at, token, route, records) VALUES (?, ?, ?, ?)",
-                           (at, token, route, orjson.dumps(records).decode()))
+        """Add a row to the audit log, in its own file: a write of its own, which waits for no load."""
+        with self._audit_lock:
+            try:
+                self._audit().execute("INSERT INTO audit (at, token, route, records) VALUES (?, ?, ?, ?)",
+                                      (at, token, route, orjson.dumps(records).decode()))
+            except sqlite3.OperationalError as exc:
+                if _is_busy(exc):
+                    raise self._busy("the audit log of") from None
+                raise
 
     def audit_rows(self, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self._conn.execute(
-            "SELECT seq, at, token, route, records FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit))
+        with self._audit_lock:
+            rows = self._audit().execute(
+                "SELECT seq, at, token, route, records FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+            ).fetchall()
         return [{"seq": q, "at": a, "token": t, "route": r, "records": orjson.loads(rec)} for q, a, t, r, rec in rows]
 
     # -- reading --------------------------------------------------------------------------------------
