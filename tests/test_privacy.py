@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -157,8 +156,8 @@ def personal_db(tmp_path):
 
 
 def cli_audit(folder) -> list[tuple[str, str, list[str]]]:
-    with sqlite3.connect(folder / "s.db") as conn:
-        return [(t.split(":")[0], r, json.loads(rec)) for t, r, rec in conn.execute("SELECT token, route, records FROM audit")]
+    with EmbeddedStore(folder / "s.db") as store:
+        return [(row["token"].split(":")[0], row["route"], row["records"]) for row in store.audit_rows(limit=1000)]
 
 
 def test_export_masks_unless_unmask_and_a_complete_one_is_audited(personal_db):
