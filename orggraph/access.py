@@ -193,8 +193,11 @@ class Scope:
 
     Its own records (``areas`` to ``units``), listed and counted in its answers: its areas and every
     area within them, the households located there, the organizations governing them (up to the
-    street), the members who contact those households, are assigned there, hold posts in those
-    organizations or live there, and the units they come from.
+    street), the members tied there by any relation in which they serve (:data:`SERVES`: who contact
+    those households or live there, are assigned there, or hold a post in, belong or reported to
+    one of those organizations, even if they contact nobody yet), and the units those members come
+    from or that co-build with those organizations (even if they have sent nobody yet). A household
+    located nowhere, and a member who serves nowhere, lie in no token's scope.
 
     Read-only context, readable by id but not listed nor counted: what its households' chains name
     beyond its own records: the areas above its own (``above``), the organizations of its units
@@ -358,9 +361,11 @@ def scope_of(store: Any, areas: Iterable[str]) -> Scope:
     members[e["CONTACTS"].source[seen_h[e["CONTACTS"].target]]] = True
     members[e["RESIDES_IN"].source[seen_h[e["RESIDES_IN"].target]]] = True
     members[e["ASSIGNED_TO"].source[inside[e["ASSIGNED_TO"].target]]] = True
-    members[e["HOLDS_POST"].source[orgs[e["HOLDS_POST"].target]]] = True
+    for type_ in ("HOLDS_POST", "MEMBER_OF", "SUNK_TO"):  # a post, a membership or a report in one of its orgs
+        members[e[type_].source[orgs[e[type_].target]]] = True
     units = np.zeros(n, dtype=bool)
     units[e["EMPLOYED_BY"].target[members[e["EMPLOYED_BY"].source]]] = True
+    units[e["CO_BUILDS"].source[orgs[e["CO_BUILDS"].target]]] = True  # one that has sent nobody yet included
     # read-only context: the areas above, the units' own organizations and the people the chains name there
     upper = governed & ~inside
     context_orgs = np.zeros(n, dtype=bool)
@@ -416,7 +421,8 @@ def _scope_on_server(store: Any, areas: list[str]) -> Scope:
         found[kind].add(node_id)
         if households is not None:
             within[node_id] = households
-    units = {u for (u,) in read(statement("scope_units"), {"members": sorted(found["Member"])})}
+    units = {u for (u,) in read(statement("scope_units"), {"members": sorted(found["Member"]),
+                                                           "orgs": sorted(found["Org"])})}
     context: dict[str, set[str]] = {"Org": set(), "Member": set()}
     for kind, node_id in read(statement("scope_context"), {"units": sorted(units), "above": sorted(above)}):
         context[kind].add(node_id)

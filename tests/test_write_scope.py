@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from orggraph.access import create_token, scope_of
 from orggraph.api import create_app
 from orggraph.generate import generate_city
-from orggraph.queries import responsibility_chain
+from orggraph.queries import gaps, responsibility_chain
 from orggraph.store import EmbeddedStore
 
 from .conftest import items, snapshot
@@ -226,14 +226,95 @@ def test_the_rule_is_worked_out_alike_on_both_backends(city_records, server_stor
         {"type": "CONTACTS", "source": "m0000129", "target": unlocated[0]},
         {"type": "GOVERNS", "source": "o-s001c1g02", "target": "s001c2g02"},
         {"type": "CO_BUILDS", "source": "u00004", "target": "o-s001c2", "kind": "pairing"}]})
+    # and the members and units tied to the areas by one relation alone: a report to a building's organization,
+    # a membership alone, a report to the street's committee, a unit co-building and employing nobody, a
+    # unit whose only employee reported and contacts nobody
+    change += items({"nodes": [
+        {"id": "m-sunk", "kind": "Member", "name": "甲"}, {"id": "m-member", "kind": "Member", "name": "乙"},
+        {"id": "m-street", "kind": "Member", "name": "丙"}, {"id": "m-sent", "kind": "Member", "name": "丁"},
+        {"id": "u-idle", "kind": "Unit", "name": "某公司"}, {"id": "u-sent", "kind": "Unit", "name": "某中心"}], "edges": [
+        {"type": "SUNK_TO", "source": "m-sunk", "target": "o-s001c1g01b1"},
+        {"type": "MEMBER_OF", "source": "m-member", "target": "o-s001c1"},
+        {"type": "SUNK_TO", "source": "m-street", "target": "o-s001"},
+        {"type": "CO_BUILDS", "source": "u-idle", "target": "o-s001c1", "kind": "dual_report"},
+        {"type": "EMPLOYED_BY", "source": "m-sent", "target": "u-sent"},
+        {"type": "SUNK_TO", "source": "m-sent", "target": "o-s001c2", "until": "2025-12-31"}]})
     embedded.load(change)
     server_store.load(change)
-    for areas in (["s001c1"], ["s001c2"], ["s001c1g01", "s001c2g01"]):
+    for areas in (["s001c1"], ["s001c2"], ["s001c1g01", "s001c2g01"], ["s001c1g02"], ["s001"]):
         assert scope_of(server_store, areas) == scope_of(embedded, areas), areas
     scope = scope_of(server_store, ["s001c1"])
-    assert not {"h00000002", "m0000124", "m0000129", "o-s001c1g02", "u00004"} & scope.writable
+    assert not {"h00000002", "m0000124", "m0000129", "o-s001c1g02", "u00004", "m-street"} & scope.writable
     assert {"h00000002", "m0000124", "m0000129", "o-s001c1g02", "u00004"} <= scope.households | scope.members | scope.orgs | scope.units
+    assert {"m-sunk", "m-member", "m-street"} <= scope.members and "u-idle" in scope.units
+    assert {"m-sunk", "m-member", "u-idle"} <= scope.writable
+    assert not {"m-sent", "u-sent"} & (scope.members | scope.units | scope.context_members)
+    scope = scope_of(server_store, ["s001c2"])
+    assert {"m-sent", "u-sent", "m-street"} <= scope.members | scope.units and {"m-sent", "u-sent"} <= scope.writable
+    assert not {"m-sunk", "m-member", "u-idle"} & (scope.members | scope.units)
     embedded.close()
+
+
+# -- members tied to the areas by a report or a membership alone, units by a co-building alone ---------------
+
+
+def idle_within(store, area: str) -> tuple[list[str], list[str]]:
+    """The idle sunk members and idle units of the whole network's gaps (the command line's answer) that
+    reported to, or co-build with, an organization governing the area or an area within it."""
+    orgs = {e["source"] for e in store.edges("GOVERNS") if e["target"] == area or e["target"].startswith(area)}
+    sunk = {e["source"] for e in store.edges("SUNK_TO") if e["target"] in orgs}
+    builds = {e["source"] for e in store.edges("CO_BUILDS") if e["target"] in orgs}
+    report = gaps(store, as_of=DAY)
+    return ([m for m in report["idle_sunk_members"] if m in sunk], [u for u in report["idle_units"] if u in builds])
+
+
+def listed(client, who: str, segment: str) -> set[str]:
+    ids, after = set(), None
+    while True:
+        page = send(client, "get", f"/{segment}", who, params={"limit": 500, **({"after": after} if after else {})}).json()
+        ids |= {item["id"] for item in page["items"]}
+        if not (after := page["next"]):
+            return ids
+
+
+def test_members_who_only_reported_and_units_that_sent_nobody_are_the_token_s_own(city):
+    """A member whose only service is SUNK_TO the community's organization, and a unit that co-builds with
+    it but has sent nobody yet, were invisible to every token (404, and missing from /gaps): they are the
+    community's and the street's own records, read, listed and in their gaps."""
+    city.tokens["street"] = create_token(city.store, "viewer", ["s001"])[0]
+    for who, area in (("viewer", "s001c1"), ("street", "s001")):
+        members, units = idle_within(city.store, area)
+        assert members and units, area  # the city has both, or this test would prove nothing
+        for node_id, segment in [(m, "members") for m in members] + [(u, "units") for u in units]:
+            assert send(city, "get", f"/{segment}/{node_id}", who).status_code == 200, (who, node_id)
+        assert set(members) <= listed(city, who, "members") and set(units) <= listed(city, who, "units")
+        report = send(city, "get", "/gaps", who, params={"as_of": DAY}).json()
+        assert (report["idle_sunk_members"], report["idle_units"]) == (members, units), who
+
+
+def test_an_idle_member_can_be_given_a_contact_and_its_unit_changed(city):
+    """What the gap calls for: the community's and the street's editors name the idle member a household's
+    contact, ask what if it were unavailable, and change the unit that sent it, whose every tie lies within."""
+    city.tokens["street"] = create_token(city.store, "editor", ["s001"])[0]
+    city.tokens["grid"] = create_token(city.store, "editor", ["s001c1g01"])[0]
+    (member, *_), (idle_unit, *_) = idle_within(city.store, "s001c1")
+    unit = next(e["target"] for e in city.store.edges_of(member) if e["type"] == "EMPLOYED_BY")
+    for who in ("editor", "street", "grid"):
+        edge = {"type": "CONTACTS", "source": member, "target": "h00000003", "since": "2026-11-01"}
+        assert send(city, "post", "/edges", who, json=edge).status_code == 201, who
+        assert send(city, "delete", "/edges", who, params=edge).json() == {"nodes": 0, "edges": 1}, who
+        assert send(city, "get", "/coverage", who, params={"unavailable": member}).status_code == 200, who
+    for who in ("editor", "street"):
+        assert send(city, "put", f"/members/{member}", who, json={"name": "韩雪"}).status_code == 200, who
+        for node_id in (unit, idle_unit):
+            answer = send(city, "put", f"/units/{node_id}", who, json={"name": "云河市某单位"})
+            assert answer.status_code == 200, (who, node_id, answer.text)
+    # a grid of the community reads them, but the community's organization is not the grid's to change
+    before = snapshot(city.store)
+    assert refused(city, send(city, "put", f"/members/{member}", "grid", json={"name": "x"}),
+                   f"{member} also serves outside the token's areas (SUNK_TO o-s001c1)", before)
+    assert refused(city, send(city, "put", f"/units/{idle_unit}", "grid", json={"name": "x"}),
+                   f"{idle_unit} serves outside the token's areas (CO_BUILDS o-s001c1)", before)
 
 
 # -- every write route: a case refused for a read-only record; a new write route without one fails ----------
