@@ -16,7 +16,7 @@ from ..access import Scope, audit, coverage_within, gaps_within, incident_within
 from ..queries import coverage as run_coverage
 from ..queries import gaps as run_gaps
 from ..queries import responsibility_chain
-from ..privacy import mask_text
+from ..privacy import mask_record
 from ..report import Namer, incident_workbook
 from .deps import PublicDep, ScopeDep, StoreDep, TokenDep
 from .schemas import IncidentCreate
@@ -72,10 +72,10 @@ def _named(store: Any, token: Any, answer: dict[str, Any]) -> dict[str, Any]:
     pii (then audited): a name is text like any other."""
     rows, shown = [], []
     for row in answer["areas"]:
-        name = row.get("name")
-        if isinstance(name, str) and mask_text(name) != name:
+        named, personal = mask_record({"id": row["id"], "name": row.get("name")}, token.pii)
+        if personal:
             shown.append(row["id"])
-            row = row if token.pii else {**row, "name": mask_text(name)}
+            row = {**row, "name": named["name"]}
         rows.append(row)
     if shown and token.pii:
         audit(store, token, "GET /coverage", shown)

@@ -121,10 +121,10 @@ def _audit(store: Any, command: str, records: Any) -> None:
 
 def _masked_name(row: dict[str, Any], unmask: bool) -> dict[str, Any]:
     """A coverage row with phone- and id-card-shaped numbers in its area's name masked, unless unmask."""
-    from .privacy import mask_text
+    from .privacy import mask_record
 
-    name = row.get("name")
-    return row if unmask or not isinstance(name, str) or mask_text(name) == name else {**row, "name": mask_text(name)}
+    name = mask_record({"id": row.get("id"), "name": row.get("name")}, unmask)[0]["name"]
+    return row if name == row.get("name") else {**row, "name": name}
 
 
 def _fail(code: int, message: str) -> None:
@@ -353,7 +353,8 @@ def demo(
 
     with _store(db, server, user, password, database) as store:
         typer.echo("")
-        typer.echo(coverage_text(run_coverage(store, level="community")))
+        shown = run_coverage(store, level="community")  # the store may hold more than the sample city
+        typer.echo(coverage_text({**shown, "areas": [_masked_name(row, False) for row in shown["areas"]]}))
         typer.echo("")
         typer.echo(gaps_text(run_gaps(store), _namer(store, False), limit=3))
     typer.echo("")

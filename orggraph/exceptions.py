@@ -40,6 +40,8 @@ class RecordError:
     --------
     >>> str(RecordError("line 3", "people", "must be at least 1, got 0"))
     'line 3, field people: must be at least 1, got 0'
+    >>> str(RecordError("line 4", "李四13712345678", "is too long"))
+    'line 4, field 李四137****5678: is too long'
     """
 
     where: str
@@ -47,9 +49,11 @@ class RecordError:
     message: str
 
     def __str__(self) -> str:
+        from .privacy import mask_text  # a field's name may hold a phone number: it is masked as a value is
+
         if self.field:
-            return f"{self.where}, field {self.field}: {self.message}"
-        return f"{self.where}: {self.message}"
+            return mask_text(f"{self.where}, field {self.field}: {self.message}")
+        return mask_text(f"{self.where}: {self.message}")
 
 
 class InvalidRecords(OrgGraphError, ValueError):

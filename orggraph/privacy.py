@@ -8,7 +8,7 @@ import os
 import re
 import unicodedata
 from typing import Any, Iterable
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 __all__ = [
     "MASK",
@@ -113,7 +113,7 @@ def is_personal(field: str, kind: str | None = None, public: Iterable[str] | str
     """Whether a field of a record of ``kind`` (a node kind or edge type) holds personal data.
 
     Personal are: fields named as phones, addresses or id-card numbers (whatever the kind, declared or
-    not), and every free-form property (one the kind's schema does not declare) unless named in
+    not), fields whose name holds a phone- or id-card-shaped number, and every free-form property (one the kind's schema does not declare) unless named in
     ``public`` (see :func:`public_properties`). With ``kind`` None, any kind's schema counts.
 
     Examples
@@ -122,26 +122,70 @@ def is_personal(field: str, kind: str | None = None, public: Iterable[str] | str
     (True, False, True)
     >>> is_personal("楼栋备注", "Household", public="楼栋备注"), is_personal("mobile", "Household", public="mobile")
     (False, True)
+    >>> is_personal("李四13712345678", "CONTACTS", public="李四13712345678")
+    True
     """
     return _personal(field, kind, public if isinstance(public, frozenset) else public_properties(public))
 
 
 @functools.lru_cache(maxsize=8192)
 def _personal(field: str, kind: str | None, public: frozenset[str]) -> bool:
-    if personal_class(field):
+    if personal_class(field) or _shaped(field):
         return True
     if field in _schema(kind):
         return False
     return _normal(field) not in public
 
 
-# --- masking --------------------------------------------------------------------------------------------
+# --- masking ---------------------------------------------------------------------------------------------
+# Numbers are found in a folded copy of the text, one character for one, so that a match's place is its
+# place in the text: every Unicode decimal digit (full-width, Arabic-Indic, mathematical, ...) and every
+# character whose compatibility form is one ASCII digit (①, ²) becomes that digit; spaces, dashes and dots
+# of every width become " ", "-" and "."; full-width brackets, plus and X become ASCII ones.
 
-_MOBILE = r"(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}"
-_LANDLINE = r"\(?0\d{2,3}\)?[- ]?[2-9]\d{6,7}(?:-\d{1,6})?"
-_ID_CARD = r"\d{17}[\dXx]|\d{15}"
-#: phone- and id-card-shaped runs of digits inside any text
-_SHAPED = re.compile(rf"(?<!\d)(?:(?P<id>{_ID_CARD})|(?P<phone>{_MOBILE}|{_LANDLINE}))(?!\d)")
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_DOTS = "\u2024\u3002\uff0e\uff61"
+_KEPT = frozenset("0123456789+()Xx")
+
+
+class _Fold(dict):
+    """A ``str.translate`` table built as characters are met (a character maps to itself unless folded)."""
+
+    def __missing__(self, code: int) -> int:
+        char = chr(code)
+        if char.isdecimal():
+            folded = str(unicodedata.decimal(char))
+        elif char in _DASHES:
+            folded = "-"
+        elif char in _DOTS:
+            folded = "."
+        elif char.isspace() and char not in "\n\r\t\v\f\x1c\x1d\x1e\x1f\x85\u2028\u2029":
+            folded = " "  # a space of any width; line and field breaks still part numbers
+        else:
+            compat = unicodedata.normalize("NFKC", char)
+            folded = compat if len(compat) == 1 and compat in _KEPT else char
+        self[code] = ord(folded)
+        return self[code]
+
+
+_FOLD = _Fold()
+
+
+def _fold(text: str) -> str:
+    """The text as numbers are looked for in it: same length, each character folded (see above).
+
+    >>> _fold("１３８．１２３４－５６７８　①")
+    '138.1234-5678 1'
+    """
+    return text if text.isascii() else text.translate(_FOLD)
+
+
+_SEP = r"[-. ]"  # at most one between two digits: 138 1234 5678, 138-1234-5678, 138.1234.5678
+_MOBILE = rf"(?:\+?86{_SEP}?)?1{_SEP}?[3-9](?:{_SEP}?\d){{9}}"
+_LANDLINE = rf"\(?0\d{{2,3}}\)?{_SEP}?[2-9](?:{_SEP}?\d){{6,7}}(?:-\d{{1,6}})?"
+_ID_CARD = rf"\d(?:{_SEP}?\d){{16}}{_SEP}?[\dXx]|\d(?:{_SEP}?\d){{14}}"
+#: phone- and id-card-shaped runs of digits inside any (folded) text
+_SHAPED = re.compile(rf"(?<!\d)(?:(?P<id>{_ID_CARD})|(?P<phone>{_MOBILE}|{_LANDLINE}))(?!\d)", re.ASCII)
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -153,15 +197,16 @@ def mask_phone(phone: str | None) -> str | None:
     '138****1234'
     >>> mask_phone("027-87654321")
     '027****4321'
-    >>> mask_phone("李四13712345678")
-    '****'
+    >>> mask_phone("李四13712345678"), mask_phone("１３８．１２３４．５６７８")
+    ('****', '138****5678')
     >>> mask_phone(None) is None
     True
     """
     if phone is None:
         return None
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) < 8 or re.search(r"[^\d\s+()\-]", phone):  # not a number alone: show nothing of it
+    phone = _fold(phone)
+    digits = re.sub(r"[^0-9]", "", phone)
+    if len(digits) < 8 or re.search(r"[^0-9 +().\-]", phone):  # not a number alone: show nothing of it
         return MASK
     if len(digits) == 13 and digits.startswith("86"):  # +86 and a mobile
         digits = digits[2:]
@@ -193,19 +238,22 @@ def mask_id_card(number: str | None) -> str | None:
     --------
     >>> mask_id_card("11010119900101123X")
     '110***********123X'
-    >>> mask_id_card("身份证丢了")
-    '****'
+    >>> mask_id_card("110101 19900101 123x"), mask_id_card("身份证丢了")
+    ('110***********123x', '****')
     """
     if number is None:
         return None
-    if not re.fullmatch(_ID_CARD, number.strip()):
+    number = _fold(number).strip()
+    if not re.fullmatch(_ID_CARD, number, re.ASCII):
         return MASK
-    number = number.strip()
+    number = re.sub(_SEP, "", number)
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
 def mask_text(text: str) -> str:
     """Mask every phone- and id-card-shaped number inside a text; the rest stays.
+
+    Digits of any script count, and one space, dash or dot (of any width) may stand between two digits.
 
     Examples
     --------
@@ -213,17 +261,23 @@ def mask_text(text: str) -> str:
     '李四 137****5678，座机 027****4321'
     >>> mask_text("身份证 110101199001011234")
     '身份证 110***********1234'
+    >>> mask_text("张三１３８１２３４５６７８，138.1234.5678")
+    '张三138****5678，138****5678'
     >>> mask_text("2021-03-01, 3号楼, h00000001")
     '2021-03-01, 3号楼, h00000001'
     """
     if not any(c.isdigit() for c in text):
         return text
-    return _SHAPED.sub(lambda m: mask_id_card(m["id"]) if m["id"] else mask_phone(m["phone"]), text)
+    folded, out, last = _fold(text), [], 0
+    for m in _SHAPED.finditer(folded):
+        out += [text[last:m.start()], mask_id_card(m["id"]) if m["id"] else mask_phone(m["phone"])]
+        last = m.end()
+    return "".join(out) + text[last:] if out else text
 
 
 def _shaped(value: Any) -> bool:
     if isinstance(value, str):
-        return _SHAPED.search(value) is not None
+        return any(c.isdigit() for c in value) and _SHAPED.search(_fold(value)) is not None
     if isinstance(value, int) and not isinstance(value, bool):
         return _SHAPED.search(str(value)) is not None
     return isinstance(value, list) and any(_shaped(v) for v in value)
@@ -267,6 +321,9 @@ def mask_record(record: dict[str, Any], pii: bool, public: Iterable[str] | str |
     """A record (a node, or an edge) as shown with or without the ``pii`` permission, and whether it holds
     personal data at all (so that a showing with ``pii`` is audited).
 
+    Without ``pii`` the names of the properties are masked too: a phone- or id-card-shaped number in a
+    name (``"李四13712345678"``) is masked as in a value, and that property's value shows :data:`MASK`.
+
     Parameters
     ----------
     record : dict
@@ -290,20 +347,24 @@ def mask_record(record: dict[str, Any], pii: bool, public: Iterable[str] | str |
     ({'id': 'h1', 'kind': 'Household', 'people': 2, 'mobile': '137****5678', 'emergency_contact': '****'}, True)
     >>> mask_record(household, pii=True)[1], mask_record({"id": "a1", "kind": "Area", "name": "桂花社区"}, False)
     (True, ({'id': 'a1', 'kind': 'Area', 'name': '桂花社区'}, False))
+    >>> mask_record({"id": "h2", "kind": "Household", "张三电话13912345678": "有", "13812345678": ""}, pii=False)
+    ({'id': 'h2', 'kind': 'Household', '张三电话139****5678': '****', '138****5678': ''}, True)
     """
     public = public_properties(public) if not isinstance(public, frozenset) else public
     kind = record.get("type") if "source" in record else record.get("kind")  # a CO_BUILDS edge has a kind too
     personal = False
     shown: dict[str, Any] | None = None if pii else {}
     for field, value in record.items():
-        if value is None or value == "" or value == [] or field in _IDENTITY:
-            if shown is not None:
-                shown[field] = value
-            continue
-        hit = is_personal(field, kind, public) or _shaped(value)
+        named = field not in _IDENTITY and _shaped(field)  # a name holding a number is itself personal
+        empty = value is None or value == "" or value == []
+        hit = named or not (empty or field in _IDENTITY) and (is_personal(field, kind, public) or _shaped(value))
         personal = personal or hit
         if shown is not None:
-            shown[field] = mask_value(value, field, kind, public) if hit else value
+            key = mask_text(field) if named else field
+            key, base, n = key, key, 2
+            while key in shown:  # two names that mask alike are both kept
+                key, n = f"{base} ({n})", n + 1
+            shown[key] = mask_value(value, field, kind, public) if hit and not empty else value
     return (record if shown is None else shown), personal
 
 
@@ -337,28 +398,64 @@ def describe(value: Any, field: str | None = None, kind: str | None = None, limi
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _decoded(text: str, printable: bool = False) -> str:
+    """Percent-escapes decoded, again while any are left (a number may be escaped twice); with
+    ``printable``, a character that is not (a line break, a control character) stays escaped."""
+
+    def plain(match: re.Match[str]) -> str:
+        chars = unquote(match.group())
+        return "".join(c if c.isprintable() else quote(c) for c in chars) if printable else chars
+
+    for _ in range(5):
+        if "%" not in text or (done := _ESCAPES.sub(plain, text)) == text:
+            break
+        text = done
+    return text
+
+
 def scrub_path(target: str) -> str:
     """A request's path for a log: personal-shaped numbers masked, the query's values left out.
+
+    The path is decoded (percent-escapes) before numbers are looked for in it, and escaped again as the
+    server writes it, so that no escape can hide or glue on to a number.
 
     Examples
     --------
     >>> scrub_path("/coverage?as_of=2026-11-23&unavailable=m1,m2")
     '/coverage?as_of=*&unavailable=*'
-    >>> scrub_path("/households/13812345678")
-    '/households/138****5678'
+    >>> scrub_path("/households/13812345678"), scrub_path("/households/x%2013812345678")
+    ('/households/138****5678', '/households/x%20138****5678')
+    >>> scrub_path("/households/%E5%BC%A0%E4%B8%8913812345678")
+    '/households/%E5%BC%A0%E4%B8%89138****5678'
     """
     parts = urlsplit(target)
-    path = mask_text(parts.path)
+    path = quote(mask_text(_decoded(parts.path)), safe="/*")
     if not parts.query:
         return path
-    keys = [mask_text(k) for k, _ in parse_qsl(parts.query, keep_blank_values=True)]
+    keys = [quote(mask_text(_decoded(k)), safe="*") for k, _ in parse_qsl(parts.query, keep_blank_values=True)]
     return f"{path}?{'&'.join(f'{k}=*' for k in keys) or '*'}"
+
+
+def _scrub_message(message: str) -> str:
+    """A log message with phone- and id-card-shaped numbers masked, those behind percent-escapes too
+    (then the message is shown with its printable escapes decoded).
+
+    >>> _scrub_message("no such household: %E5%BC%A0%0A%31%33%3812345678")
+    'no such household: 张%0A138****5678'
+    """
+    masked = mask_text(message)
+    if "%" not in masked or mask_text(plain := _decoded(masked, printable=True)) == plain:
+        return masked
+    return mask_text(plain)
 
 
 class ScrubLog(logging.Filter):
     """A logging filter that keeps personal data out of a log: query values left out of access-log lines
-    (uvicorn's, whose third argument is the path), and phone- and id-card-shaped numbers masked in
-    every message and traceback."""
+    (uvicorn's, whose third argument is the path: see :func:`scrub_path`), and phone- and id-card-shaped
+    numbers masked in every message and traceback, percent-escaped ones included."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
@@ -370,7 +467,7 @@ class ScrubLog(logging.Filter):
             message = record.msg % args if args else str(record.msg)
         except (TypeError, ValueError):
             message = str(record.msg)
-        record.msg, record.args = mask_text(message), None
+        record.msg, record.args = _scrub_message(message), None
         if record.exc_info and not record.exc_text:
-            record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = _scrub_message(logging.Formatter().formatException(record.exc_info))
         return True

@@ -7,7 +7,7 @@ import re
 from typing import Any, Callable
 
 from .model import LABELS
-from .privacy import mask_address, mask_record, mask_text
+from .privacy import mask_address, mask_record
 
 __all__ = ["Namer", "coverage_text", "chain_text", "gaps_text", "incident_text", "incident_workbook", "mask_address"]
 
@@ -44,10 +44,11 @@ class Namer:
             name = self.index.names[number] if number is not None else None
         else:  # a server store: ask it
             name = self.record(node_id).get("name")
-        if name and not self.unmask:
-            name = mask_text(name)
-        elif name and mask_text(name) != name:
-            self.shown.add(node_id)
+        if name:
+            shown, personal = mask_record({"id": node_id, "name": name}, self.unmask, self.public)
+            name = shown["name"]
+            if personal and self.unmask:
+                self.shown.add(node_id)
         return f"{name} ({node_id})" if name else node_id
 
     def record(self, node_id: str) -> dict[str, Any]:

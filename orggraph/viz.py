@@ -232,21 +232,21 @@ def gap_counts(report: dict[str, Any]) -> Any:
 def member_households(graph: Any, member: str, *, as_of: str | None = None, unmask: bool = False) -> Any:
     """The households one member contacts on the day, with where they live and who else contacts them.
 
-    Addresses and phones are masked unless ``unmask`` is set. Returns a DataFrame.
+    Personal data is masked unless ``unmask`` is set (:func:`orggraph.privacy.mask_record`). Returns a
+    DataFrame.
     """
     from .graph import today
-    from .model import mask_phone
-    from .report import mask_address
+    from .privacy import mask_record
 
     day = as_of or today()
     rows = []
     for household, data in sorted(graph.out_edges(member, "CONTACTS", day)):
-        record = graph.node(household)
+        record = mask_record(graph.node(household), unmask)[0]
         others = [m for m in graph.contacts_of(household, as_of=day) if m != member]
         rows.append({
             "household": household,
-            "address": record.get("address") if unmask else mask_address(record.get("address")),
-            "phone": record.get("phone") if unmask else mask_phone(record.get("phone")),
+            "address": record.get("address"),
+            "phone": record.get("phone"),
             "people": record.get("people", 1),
             "flags": "、".join(LABELS.get(f, f) for f in record.get("flags", [])),
             "since": data.get("since"),

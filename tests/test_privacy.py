@@ -211,7 +211,8 @@ def test_command_line_errors_do_not_echo_personal_values(tmp_path):
 # -- the access log ---------------------------------------------------------------------------------------
 
 
-def test_the_access_log_of_a_real_server_holds_nothing_personal(tmp_path):
+def served_log(tmp_path, paths: list[str]) -> str:
+    """The log of a real ``orggraph serve`` after a pii token asked for each path (quoted as given)."""
     (tmp_path / "street.json").write_text(json.dumps(two_communities(), ensure_ascii=False), encoding="utf-8")
     assert run_cli("load", "street.json", cwd=tmp_path).returncode == 0
     with EmbeddedStore(tmp_path / "orggraph.db") as store:
@@ -228,8 +229,7 @@ def test_the_access_log_of_a_real_server_holds_nothing_personal(tmp_path):
                 break
             except OSError:
                 time.sleep(0.1)
-        for path in (f"/coverage?as_of={DAY}&unavailable={MOBILE},m1", "/households/h1", f"/households/{OTHER_MOBILE}",
-                     f"/edges?node=h1&type=CONTACTS&id_card={ID_CARD}"):
+        for path in paths:
             request = urllib.request.Request(url + path, headers={"Authorization": f"Bearer {secret}"})
             try:
                 urllib.request.urlopen(request, timeout=10).read()
@@ -238,6 +238,187 @@ def test_the_access_log_of_a_real_server_holds_nothing_personal(tmp_path):
     finally:
         proc.terminate()
         log = proc.communicate(timeout=20)[0]
+    assert log.count(" HTTP/1.1") >= len(paths), log  # every request was logged
+    return log
+
+
+def test_the_access_log_of_a_real_server_holds_nothing_personal(tmp_path):
+    log = served_log(tmp_path, [f"/coverage?as_of={DAY}&unavailable={MOBILE},m1", "/households/h1",
+                                f"/households/{OTHER_MOBILE}", f"/edges?node=h1&type=CONTACTS&id_card={ID_CARD}"])
     assert "GET /coverage?as_of=*&unavailable=* HTTP/1.1" in log and "GET /households/138****5678 HTTP/1.1" in log
     assert "GET /edges?node=*&type=*&id_card=* HTTP/1.1" in log
     assert nothing_personal(log) and "13900002222" not in log and "m1" not in log
+
+
+def test_the_access_log_decodes_a_path_before_masking_it(tmp_path):
+    """A number glued to a percent-escape, escaped itself (once or twice), or in full-width digits."""
+    from urllib.parse import quote, unquote
+
+    paths = ["/households/%E5%BC%A0%E4%B8%8913812345678", "/households/x%2013812345678",
+             "/households/" + "".join(f"%{ord(c):02X}" for c in OTHER_MOBILE),
+             "/households/" + "".join(f"%25{ord(c):02X}" for c in OTHER_MOBILE),
+             "/households/" + quote("１３８１２３４５６７８"), "/households/" + quote("138.1234.5678"),
+             f"/edges?node=h1&x%20{MOBILE}=1"]
+    log = served_log(tmp_path, paths)
+    lines = [line for line in log.splitlines() if " HTTP/1.1" in line]
+    assert not any(leaks(unquote(unquote(line))) for line in lines), log
+    assert "GET /households/%E5%BC%A0%E4%B8%89138****5678 HTTP/1.1" in log
+    assert "GET /households/x%20138****5678 HTTP/1.1" in log and f"GET /edges?node=*&x%20137****5678=* HTTP/1.1" in log
+
+
+# -- numbers in property names, in digits of any script, behind percent-escapes -------------------------------
+
+NUMBERS = (MOBILE, OTHER_MOBILE, "13912345678", "110101199003074518")
+NAMED = {"id": "hK1", "address": "桂花社区1号楼2单元702室", "张三电话13912345678": "有",
+         "身份证110101199003074518": True, "13812345678": "x",
+         "edges": [{"type": "LOCATED_IN", "source": "hK1", "target": "b1"}]}
+FULL_WIDTH_NAME, DOTTED_NAME = "张三１３８１２３４５６７８", "张三138.1234.5678"
+FULL_WIDTH_ADDRESS = "张三家电话１３８１２３４５６７８桂花社区1号楼1单元101室"
+
+
+def leaks(text: str) -> bool:
+    """Whether a whole number shows, in any digits and with any separators between them (folded here in
+    the test's own way: NFKC, then spaces, dots and dashes dropped)."""
+    import re
+    import unicodedata
+
+    folded = re.sub(r"[\s.\-]", "", unicodedata.normalize("NFKC", text))
+    return any(n in folded for n in NUMBERS)
+
+
+def shown(response) -> str:
+    return json.dumps(response.json(), ensure_ascii=False)
+
+
+def cells(data) -> str:
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data) if isinstance(data, bytes) else data)
+    return " ".join(str(c.value) for sheet in book for row in sheet.iter_rows() for c in row)
+
+
+def test_numbers_in_property_names_are_masked_for_a_viewer_and_audited_for_pii(api):
+    created = send(api, "post", "/households", json=NAMED)
+    assert created.status_code == 201, created.text
+    assert not leaks(created.text)  # the editor has no pii
+    edge = send(api, "post", "/edges", json={"type": "CONTACTS", "source": "m1", "target": "hK1", "李四13712345678": "y"})
+    assert edge.status_code == 201 and not leaks(edge.text) and edge.json()["李四137****5678"] == "****"
+
+    household = get(api, "/households/hK1").json()
+    assert household["张三电话139****5678"] == household["138****5678"] == household["身份证110***********4518"] == "****"
+    for response in (get(api, "/households"), get(api, "/edges", node="hK1"), get(api, "/edges", node="m1")):
+        assert response.status_code == 200 and not leaks(shown(response)), response.text
+    assert audit_rows(api) == []
+
+    full = get(api, "/households/hK1", "pii").json()
+    assert (full["张三电话13912345678"], full["身份证110101199003074518"], full["13812345678"]) == ("有", True, "x")
+    contact = [e for e in get(api, "/edges", "pii", node="hK1").json()["items"] if e["type"] == "CONTACTS"]
+    assert contact[0]["李四13712345678"] == "y"
+    assert audit_rows(api) == [("GET /households/{id}", ["hK1"]), ("GET /edges", ["hK1", "m1"])]
+
+
+def test_two_names_that_mask_alike_are_both_shown():
+    record = {"id": "h1", "kind": "Household", "13812345678": "a", "138 9999 5678": "b", "138****5678": "c"}
+    masked, personal = mask_record(record, pii=False)
+    assert personal and masked == {"id": "h1", "kind": "Household", "138****5678": "****",
+                                   "138****5678 (2)": "****", "138****5678 (3)": "****"}
+
+
+def test_digits_of_any_script_and_any_separator_are_masked():
+    from orggraph.privacy import mask_address, mask_id_card, mask_phone, mask_text
+
+    cases = {
+        FULL_WIDTH_NAME: "张三138****5678",
+        DOTTED_NAME: "张三138****5678",
+        "李四１３８．１２３４．５６７８。": "李四138****5678。",
+        "王五 138－1234－5678 住": "王五 138****5678 住",
+        "赵六 138\u30001234\u30005678": "赵六 138****5678",
+        "钱七 138\u20131234\u20135678": "钱七 138****5678",
+        "孙八 ١٣٨١٢٣٤٥٦٧٨ 号": "孙八 138****5678 号",  # Arabic-Indic
+        "周九 १३८१२३४५६७८": "周九 138****5678",  # Devanagari
+        "吴十 \U0001d7cf\U0001d7d1\U0001d7d6\U0001d7cf\U0001d7d0\U0001d7d1\U0001d7d2\U0001d7d3\U0001d7d4\U0001d7d5\U0001d7d6": "吴十 138****5678",
+        "座机 ０２７－８７６５４３２１ 转": "座机 027****4321 转",
+        "身份证 110101 19900307 4518": "身份证 110***********4518",
+        "身份证 １１０１０１１９９００３０７４５１８，完": "身份证 110***********4518，完",
+    }
+    for text, masked in cases.items():
+        assert mask_text(text) == masked, text
+    assert mask_text("2021.03.01-2023.12.31，3号楼2单元，0.5 1.5 2.5") == "2021.03.01-2023.12.31，3号楼2单元，0.5 1.5 2.5"
+    assert mask_phone("１３８．１２３４．５６７８") == "138****5678" and mask_id_card("１１０１０１１９９００３０７４５１８") == "110***********4518"
+    assert mask_address(FULL_WIDTH_ADDRESS) == "张三家电话138****5678桂花社区1号楼****"
+
+
+def test_full_width_and_dotted_numbers_are_masked_in_answers_and_call_sheets(api):
+    assert send(api, "put", "/members/m1", json={"name": FULL_WIDTH_NAME, "phone": "13800001111"}).status_code == 200
+    assert send(api, "put", "/members/m2", json={"name": DOTTED_NAME}).status_code == 200
+    assert send(api, "put", "/households/h1", json={"address": FULL_WIDTH_ADDRESS, "people": 3}).status_code == 200
+    assert get(api, "/members/m1").json()["name"] == "张三138****5678"
+    assert get(api, "/households/h1").json()["address"] == "张三家电话138****5678桂花社区1号楼****"
+    for response in (get(api, "/members/m2"), get(api, "/members"), get(api, "/households")):
+        assert not leaks(shown(response)), response.text
+    sheet = api.post("/incidents.xlsx", json={"areas": ["b1"], "as_of": DAY},
+                     headers={"Authorization": f"Bearer {api.tokens['viewer']}"})
+    assert sheet.status_code == 200
+    text = cells(sheet.content)
+    assert "张三家电话138****5678桂花社区1号楼****" in text and not leaks(text), text
+    assert audit_rows(api) == []
+    assert get(api, "/members/m2", "pii").json()["name"] == DOTTED_NAME
+    assert audit_rows(api) == [("GET /members/{id}", ["m2"])]
+
+
+@pytest.fixture
+def hidden_db(tmp_path):
+    """A store whose only personal data hides in property names, full-width digits and dotted numbers."""
+    doc = street()
+    for node in doc["nodes"]:
+        node.pop("phone", None)
+    doc["nodes"][9]["name"] = FULL_WIDTH_NAME  # m1
+    doc["nodes"][10]["name"] = DOTTED_NAME  # m2
+    doc["nodes"][12]["address"] = FULL_WIDTH_ADDRESS  # h1
+    doc["nodes"][14].pop("note")  # h3
+    doc["nodes"][14].update({k: v for k, v in NAMED.items() if k not in ("id", "address", "edges")})
+    doc["edges"][-2]["李四13712345678"] = "y"  # CONTACTS m3 -> h2: m3's only personal data
+    (tmp_path / "street.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    return tmp_path
+
+
+def test_exports_and_call_sheets_mask_numbers_in_names_and_any_digits(hidden_db):
+    for name in ("masked.jsonl", "masked.xlsx"):
+        assert run_cli("export", name, "--db", "s.db", cwd=hidden_db).returncode == 0
+    text = (hidden_db / "masked.jsonl").read_text(encoding="utf-8")
+    assert "张三电话139****5678" in text and "李四137****5678" in text and not leaks(text)
+    assert not leaks(cells(hidden_db / "masked.xlsx"))
+    sheet = run_cli("incident", "--area", "b1", "--as-of", DAY, "--xlsx", "call.xlsx", "--db", "s.db", cwd=hidden_db)
+    assert sheet.returncode == 0 and not leaks(sheet.stdout), sheet.stdout
+    call = cells(hidden_db / "call.xlsx")
+    assert "张三家电话138****5678桂花社区1号楼****" in call and not leaks(call)
+    assert cli_audit(hidden_db) == []
+    assert run_cli("export", "--unmask", "full.jsonl", "--db", "s.db", cwd=hidden_db).returncode == 0
+    [row] = cli_audit(hidden_db)
+    assert row[1] == "orggraph export --unmask" and set(row[2]) == {"m1", "m2", "m3", "h1", "h2", "h3"}
+
+
+def test_library_errors_mask_numbers_in_property_names(embedded):
+    doc = street()
+    doc["nodes"][12]["13812345678"] = {"a": 1}
+    doc["nodes"][13][FULL_WIDTH_NAME] = "x" * 3000
+    with pytest.raises(InvalidRecords) as info:
+        embedded.load(items(doc))
+    text = str(info.value)
+    assert "field 138****5678:" in text and "field 张三138****5678:" in text and not leaks(text), text
+
+
+def test_member_households_masks_through_the_one_definition(embedded):
+    from orggraph import viz
+    from orggraph.graph import OrgGraph
+
+    doc = street()
+    doc["nodes"][12]["address"] = FULL_WIDTH_ADDRESS
+    embedded.load(items(doc))
+    table = viz.member_households(OrgGraph.from_store(embedded), "m1", as_of=DAY)
+    assert (table.loc[0, "address"], table.loc[0, "phone"]) == ("张三家电话138****5678桂花社区1号楼****", "139****2222")
+    full = viz.member_households(OrgGraph.from_store(embedded), "m1", as_of=DAY, unmask=True)
+    assert (full.loc[0, "address"], full.loc[0, "phone"]) == (FULL_WIDTH_ADDRESS, "13900002222")
