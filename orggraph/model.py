@@ -162,30 +162,43 @@ _CONTROL_RE = re.compile(rf"[{_CONTROL}]")
 
 # Invisible characters: an id that looks like another must not be taken for it (h0000000<U+200B>1 is not
 # h00000001), nor may a name read one way and be stored another (U+202E turns the text that follows).
-# Refused in ids: every format character (Unicode category Cf: zero-width space, the BOM, the direction
-# controls), every other default-ignorable code point (Hangul fillers, variation selectors, tags), the
-# noncharacters (U+FDD0-U+FDEF and U+xFFFE, U+xFFFF of every plane) and, by the string check itself, lone
-# surrogates. Refused in names, addresses and other declared text: the same, except the zero-width
-# non-joiner and joiner (U+200C, U+200D) and the Mongolian vowel separator (U+180E), which shape Arabic,
-# Indic and Mongolian words, and the variation selectors, which pick the form of a rare ideograph in a
-# personal name. Free-form property text may hold any character but a noncharacter (no workbook can).
+# The lists are Unicode's: every format character (category Cf) and every default-ignorable code point
+# (the property Default_Ignorable_Code_Point: the format characters but a few, the combining grapheme
+# joiner, Hangul fillers, Khmer inherent vowels, variation selectors, tags), and the noncharacters
+# (U+FDD0-U+FDEF and U+xFFFE, U+xFFFF of every plane); lone surrogates are refused by the string check.
+# Refused in ids, and in an id also: every space (category Zs, U+0020 and U+00A0 too), U+2800 (a blank
+# braille pattern), U+FFFC and U+FFFD (stand-ins for what was lost), private-use characters (no two
+# fonts agree on them) and unassigned code points. Refused in names, addresses and all other text: the
+# same invisible characters, except the zero-width non-joiner and joiner (U+200C, U+200D) and the
+# Mongolian vowel separator (U+180E), which shape Arabic, Indic and Mongolian words, and the variation
+# selectors, which pick the form of a rare ideograph in a personal name; and a name or an address holds
+# at least one visible character (a letter, number, symbol or punctuation mark, U+2800 not one).
 _FORMAT = (  # category Cf (Unicode 15)
     (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891),
     (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F),
     (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F),
     (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
 )
-_IGNORABLE = (  # the other default-ignorable code points (Hangul fillers, variation selectors, unassigned)
-    (0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180D), (0x180F, 0x180F), (0x2065, 0x2065),
-    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xE0000, 0xE0FFF),
+_DEFAULT_IGNORABLE = (  # Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 15)
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+    (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
 )
+_VARIATION_SELECTORS = ((0x180B, 0x180D), (0x180F, 0x180F), (0xFE00, 0xFE0F), (0xE0100, 0xE01EF))  # Variation_Selector
 _NONCHARACTERS = ((0xFDD0, 0xFDEF),) + tuple((p + 0xFFFE, p + 0xFFFF) for p in range(0, 0x110000, 0x10000))
-_SHAPING = frozenset("\u200c\u200d\u180e")  # meaningful in names: kept
-_BLANK_LETTERS = ((0x115F, 0x1160), (0x3164, 0x3164), (0xFFA0, 0xFFA0))  # letters that show as nothing
-_TEXT_HIDDEN = (  # in names and addresses: the format characters but those that shape words, and the same
-    tuple(r for r in _FORMAT if r not in {(0x180E, 0x180E), (0x200B, 0x200F)})
-    + ((0x200B, 0x200B), (0x200E, 0x200F)) + _BLANK_LETTERS + _NONCHARACTERS
-)
+_SHAPING = ((0x180E, 0x180E), (0x200C, 0x200D))  # meaningful in names: kept
+
+
+def _ranges(include: Iterable[tuple[int, int]], exclude: Iterable[tuple[int, int]] = ()) -> tuple[tuple[int, int], ...]:
+    """The code points of ``include`` but not ``exclude``, as sorted ranges."""
+    codes = {c for a, b in include for c in range(a, b + 1)} - {c for a, b in exclude for c in range(a, b + 1)}
+    out: list[list[int]] = []
+    for code in sorted(codes):
+        if out and out[-1][1] == code - 1:
+            out[-1][1] = code
+        else:
+            out.append([code, code])
+    return tuple((a, b) for a, b in out)
 
 
 def _class(ranges: Iterable[tuple[int, int]], rust: bool) -> str:
@@ -195,16 +208,23 @@ def _class(ranges: Iterable[tuple[int, int]], rust: bool) -> str:
     return "".join(one(a) if a == b else f"{one(a)}-{one(b)}" for a, b in ranges)
 
 
-_ID_HIDDEN = _FORMAT + _IGNORABLE + _NONCHARACTERS
-_ID_BAD = rf"\x00-\x1f\x7f-\x9f{_class(_ID_HIDDEN, True)}"
+_ID_HIDDEN = _ranges(_FORMAT + _DEFAULT_IGNORABLE + _NONCHARACTERS)
+_TEXT_HIDDEN = _ranges(_FORMAT + _DEFAULT_IGNORABLE + _NONCHARACTERS, _SHAPING + _VARIATION_SELECTORS)
+_STAND_INS = "\u2800\ufffc\ufffd"  # a blank braille pattern; what stands for an object, or for what was lost
+# in an id: no control character (tabs and line breaks neither), nothing invisible, no space of any kind
+# (nor U+2028, U+2029), nothing that stands in for another character, no private-use or unassigned one
+_ID_BAD = rf"\x00-\x1f\x7f-\x9f{_class(_ID_HIDDEN, True)}\x{{2028}}\x{{2029}}\x{{2800}}\x{{FFFC}}\x{{FFFD}}\p{{Zs}}\p{{Co}}"
 _TEXT_BAD = rf"{_CONTROL}{_class(_TEXT_HIDDEN, True)}"
 _ID_HIDDEN_RE = re.compile(f"[{_class(_ID_HIDDEN, False)}]")
 _TEXT_HIDDEN_RE = re.compile(f"[{_class(_TEXT_HIDDEN, False)}]")
-_ID_END = rf"[^\s{_ID_BAD}]"
-Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=rf"^{_ID_END}(?:[^{_ID_BAD}\x{{2028}}\x{{2029}}]*{_ID_END})?$")]
-# text holds at least one character that is neither a space (U+3000 included) nor a joiner
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500,
-                                        pattern=rf"^[^{_TEXT_BAD}]*[^\s{_TEXT_BAD}\x{{200C}}\x{{200D}}\x{{180E}}][^{_TEXT_BAD}]*$")]
+# the characters a free-form property's name may not hold: as an id's, but spaces within it are kept
+_KEY_BAD_RE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029{_class(_ID_HIDDEN, False)}\\ud800-\\udfff]")
+_TEXT_BAD_RE = re.compile(f"[{_CONTROL}{_class(_TEXT_HIDDEN, False)}\\ud800-\\udfff]")
+# (unassigned code points by intersection: the regex engine's union of \p{Cn} with U+E000 loses U+E000)
+Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=rf"^[[^{_ID_BAD}]&&\P{{Cn}}]+$")]
+# text holds at least one visible character: a letter, number, symbol or punctuation mark (not U+2800)
+_VISIBLE = rf"[[\p{{L}}\p{{N}}\p{{S}}\p{{P}}]--[\x{{2800}}{_TEXT_BAD}]]"
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=rf"^[^{_TEXT_BAD}]*{_VISIBLE}[^{_TEXT_BAD}]*$")]
 Phone = Annotated[str, StringConstraints(pattern=PHONE_PATTERN)]
 IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$")]
 _DATE_FIELDS = {"since", "until"}
@@ -237,7 +257,8 @@ def _not_whole(value: Any) -> Any:
 def _property_type(depth: int) -> Any:
     """The type of a free-form property value that nests at most ``depth`` lists deep."""
     scalar: list[Any] = [
-        Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=rf"^[^{_class(_NONCHARACTERS, True)}]*$")],
+        # text: the characters of declared text (no control but tab and line breaks, nothing invisible)
+        Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=rf"^[^{_TEXT_BAD}]*$")],
         Annotated[int, Field(ge=-_INT64, lt=_INT64)],
         Annotated[float, Field(allow_inf_nan=False), BeforeValidator(_not_whole)],
         bool,
@@ -369,12 +390,12 @@ def _message(err: dict[str, Any], field: str) -> str:
                 f"{masked if masked != MASK else _describe(value, field)} is not a mainland mobile (11 digits, "
                 "13x-19x) or landline (area code, then 7-8 digits) number"
             )
-        if isinstance(value, str) and (bad := _CONTROL_RE.search(value) or (field == "id" and re.search(r"[\t\n\r]", value))):
+        if isinstance(value, str) and (bad := _CONTROL_RE.search(value) or (field in _ID_FIELDS and re.search(r"[\t\n\r]", value))):
             where = f" at character {bad.start() + 1}" if is_personal(field, None, ()) else ""  # the value not shown
             return f"{_describe(value, field)} holds a control character (U+{ord(bad.group()):04X}){where}; remove it"
         if isinstance(value, str) and (hidden := _hidden(value, field)):
             return hidden
-        return f"{_describe(value, field)} must not be blank or start or end with spaces"
+        return f"{_describe(value, field)} holds a character {'an id' if field in _ID_FIELDS else 'text'} may not hold"
     if kind == "string_unicode" and isinstance(value, str):
         return _hidden(value, field) or err["msg"]
     if kind == "string_type":
@@ -388,39 +409,80 @@ _ID_FIELDS = {"id", "source", "target"}
 _DIRECTION = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+def _kind_of(char: str, is_id: bool) -> str | None:
+    """What ``char`` is, if an id (``is_id``) or a text refuses it as unseen or as standing for another:
+    'an invisible character', 'a space', ...; None if it is kept."""
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return "a lone surrogate"
+    if code & 0xFFFE == 0xFFFE or 0xFDD0 <= code <= 0xFDEF:
+        return "a noncharacter"
+    if (_ID_HIDDEN_RE if is_id else _TEXT_HIDDEN_RE).match(char):
+        return "a direction-control character" if char in _DIRECTION else "an invisible character"
+    if not is_id:
+        return None
+    if char in "\u2028\u2029":
+        return "a line break"
+    category = unicodedata.category(char)
+    if category == "Zs":
+        return "a space"
+    if char == "\u2800":
+        return "a blank character"
+    if char in _STAND_INS:
+        return "a stand-in character"
+    if category == "Co":
+        return "a private-use character"
+    if category == "Cn":
+        return "an unassigned code point"
+    return None
+
+
+def _at(what: str, char: str, position: int) -> str:
+    name = unicodedata.name(char, "")
+    return f"holds {what} (U+{ord(char):04X}{' ' + name if name else ''}) at position {position}; remove it"
+
+
 def _hidden(value: str, field: str) -> str | None:
     """Name the first character of ``value`` that its field refuses as unseen (an invisible or
-    direction-control character, a noncharacter, a lone surrogate) by code point and position, or say that
-    a text is blank; None if neither. The value itself is never echoed.
+    direction-control character, a noncharacter, a lone surrogate; in an id also a space, a stand-in, a
+    private-use or unassigned code point) by code point and position, or say that a text is blank (it
+    holds no letter, number, symbol or punctuation mark); None if neither. The value is never echoed.
 
     Examples
     --------
     >>> _hidden("h0000000\\u200b1", "id")
     'holds an invisible character (U+200B ZERO WIDTH SPACE) at position 9; remove it'
+    >>> _hidden("h0000000\\u00a01", "id")
+    'holds a space (U+00A0 NO-BREAK SPACE) at position 9; remove it'
     >>> _hidden("\\u202e1号楼", "address")
     'holds a direction-control character (U+202E RIGHT-TO-LEFT OVERRIDE) at position 1; remove it'
     >>> _hidden("\\u3000 ", "name")
     'must not be blank (it holds only spaces)'
+    >>> _hidden("\\u2800", "name")
+    'must not be blank (it holds no letter, number, symbol or punctuation mark)'
     """
     is_id = field in _ID_FIELDS
-    pattern = _ID_HIDDEN_RE if is_id else _TEXT_HIDDEN_RE
     for position, char in enumerate(value, 1):
-        code = ord(char)
-        if 0xD800 <= code <= 0xDFFF:
-            what = "a lone surrogate"
-        elif code & 0xFFFE == 0xFFFE or 0xFDD0 <= code <= 0xFDEF:
-            what = "a noncharacter"
-        elif is_id and char in "\u2028\u2029":
-            what = "a line break"
-        elif pattern.match(char):
-            what = "a direction-control character" if char in _DIRECTION else "an invisible character"
-        else:
-            continue
-        name = unicodedata.name(char, "")
-        return f"holds {what} (U+{code:04X}{' ' + name if name else ''}) at position {position}; remove it"
-    if not is_id and not value.replace("\u200c", "").replace("\u200d", "").replace("\u180e", "").strip():
-        return "must not be blank (it holds only spaces)"
+        what = _kind_of(char, is_id)
+        if what is not None:
+            return _at(what, char, position)
+    if not is_id and not any(unicodedata.category(c)[0] in "LNSP" and c != "\u2800" for c in value):
+        if not value.replace("\u200c", "").replace("\u200d", "").replace("\u180e", "").strip():
+            return "must not be blank (it holds only spaces)"
+        return "must not be blank (it holds no letter, number, symbol or punctuation mark)"
     return None
+
+
+def _text_problem(value: str) -> str | None:
+    """What is wrong with the characters of a free-form text (a control character, an invisible one), the
+    value not echoed; None if nothing."""
+    bad = _TEXT_BAD_RE.search(value)
+    if bad is None:
+        return None
+    char = bad.group()
+    if _CONTROL_RE.match(char):
+        return _at("a control character", char, bad.start() + 1)
+    return _at(_kind_of(char, False) or "a character text may not hold", char, bad.start() + 1)
 
 
 def _property_message(errs: list[dict[str, Any]], value: Any) -> str:
@@ -433,7 +495,7 @@ def _property_message(errs: list[dict[str, Any]], value: Any) -> str:
         return f"holds {by_kind['too_long']['ctx']['actual_length']} items; a property holds at most {MAX_ITEMS}"
     for kind in ("string_pattern_mismatch", "string_unicode"):
         if kind in by_kind and isinstance(by_kind[kind]["input"], str):
-            return _hidden(by_kind[kind]["input"], "property") or by_kind[kind]["msg"]
+            return _text_problem(by_kind[kind]["input"]) or by_kind[kind]["msg"]
     if "finite_number" in by_kind:
         return "must be a finite number"
     if {"greater_than_equal", "less_than"} & by_kind.keys():
@@ -455,11 +517,47 @@ def _property_names(properties: dict[str, Any]) -> list[str]:
             problems.append(f"a property name must be text, got {type(name).__name__}")
         elif len(name) > MAX_NAME:
             problems.append(f"a property name is {len(name)} characters long; a name holds at most {MAX_NAME}")
-        elif (hidden := _hidden(name, "property")) and not hidden.startswith("must"):
-            problems.append(f"a property name {hidden}")
-        elif not name.strip():
-            problems.append("a property name must not be blank")
+        elif (bad := _KEY_BAD_RE.search(name)) or name != name.strip() or not name:
+            problems.append(f"a property name {_key_problem(name, bad)}")
     return problems
+
+
+def _key_problem(name: str, bad: re.Match[str] | None) -> str:
+    """What is wrong with a free-form property's name: as in an id, a control character (tabs and line
+    breaks too), an invisible one or a line separator, and spaces at its ends (spaces within are kept)."""
+    if bad is not None:
+        char = bad.group()
+        if _CONTROL_RE.match(char) or char in "\t\n\r":
+            return _at("a control character", char, bad.start() + 1)
+        return _at(_kind_of(char, True) or "a character a name may not hold", char, bad.start() + 1)
+    if not name.strip():
+        return "must not be blank"
+    return "must not start or end with spaces"
+
+
+#: a mainland mobile number, or an id-card number (18 digits, or 17 and X; 15 of the old cards), not part
+#: of a longer run of digits (full-width digits count as digits)
+_PERSONAL_ID_RE = re.compile(r"(?<!\d)(?:([1１][3-9３-９]\d{9})|\d{17}[\dXxＸｘ]|\d{15})(?!\d)")
+
+
+def _personal_id(value: str) -> str | None:
+    """What personal data an id is shaped like, if any: ids are shown to every token and never masked.
+
+    Examples
+    --------
+    >>> _personal_id("13812345678")
+    'holds a number shaped like a mobile phone number (11 digits, 13x-19x); ids are shown to every token, so an id must not hold one'
+    >>> _personal_id("h00000001") is None, _personal_id("x138123456789") is None
+    (True, True)
+    """
+    if len(value) < 11:
+        return None
+    found = _PERSONAL_ID_RE.search(value)
+    if found is None:
+        return None
+    what = ("a mobile phone number (11 digits, 13x-19x)" if found.group(1)
+            else "an id-card number (18 digits, or 17 and X, or 15)")
+    return f"holds a number shaped like {what}; ids are shown to every token, so an id must not hold one"
 
 
 def get_args_of_literal(err: dict[str, Any]) -> list[str]:
@@ -469,7 +567,8 @@ def get_args_of_literal(err: dict[str, Any]) -> list[str]:
 
 
 def _run(
-    validator: TypeAdapter, declared: frozenset[str], items: list[tuple[str, dict[str, Any]]]
+    validator: TypeAdapter, declared: frozenset[str], items: list[tuple[str, dict[str, Any]]],
+    ids: tuple[str, ...] = ("id",),
 ) -> tuple[list[dict[str, Any] | None], list[RecordError]]:
     """Validate a batch; return one output per item (None where it failed) and the errors.
 
@@ -489,6 +588,13 @@ def _run(
             field = str(err["loc"][1]) if len(err["loc"]) > 1 else None
             outputs[index] = None
             errors.append(RecordError(items[index][0], field, _message(err, field or "")))
+    for field in ids:  # an id shaped like a phone or id-card number: shown to every token, never masked
+        personal = [i for i, out in enumerate(outputs) if out is not None and len(out[field]) > 10
+                    and _PERSONAL_ID_RE.search(out[field])]
+        for i in personal:
+            if outputs[i] is not None:
+                errors.append(RecordError(items[i][0], field, _personal_id(outputs[i][field])))  # type: ignore[index,arg-type]
+                outputs[i] = None
     free = [i for i, out in enumerate(outputs) if out is not None and not declared.issuperset(out)]
     if free:  # the records with free-form properties: their names, their number and their values
         extras = [{k: v for k, v in outputs[i].items() if k not in declared} for i in free]  # type: ignore[union-attr]
@@ -568,7 +674,7 @@ def validate_edges(
     >>> print(errors[0])
     line 9, field until: 2021-04-30 is before since 2021-05-01
     """
-    outputs, errors = _run(_EDGE_VALIDATORS[type_], _EDGE_FIELDS[type_], items)
+    outputs, errors = _run(_EDGE_VALIDATORS[type_], _EDGE_FIELDS[type_], items, ("source", "target"))
     for i, out in enumerate(outputs):
         if out is None:
             continue

@@ -41,7 +41,7 @@ def one_edge(**edge) -> dict:
         ({"id": "u9", "kind": "Unit"}, "nodes[0], field name: is required"),
         ({"id": "m9", "kind": "Member"}, "nodes[0], field name: is required"),
         ({"id": "", "kind": "Household"}, "nodes[0], field id: must not be empty"),
-        ({"id": " h9", "kind": "Household"}, "nodes[0], field id: ' h9' must not be blank or start or end with spaces"),
+        ({"id": " h9", "kind": "Household"}, "nodes[0], field id: holds a space (U+0020 SPACE) at position 1; remove it"),
         ({"id": 12, "kind": "Household"}, "nodes[0], field id: must be text, got 12"),
         ({"id": "a9", "kind": "Area", "name": "", "level": "grid"}, "nodes[0], field name: must not be empty"),
         ({"id": "h\x079", "kind": "Household"}, "nodes[0], field id: 'h\\x079' holds a control character (U+0007); remove it"),

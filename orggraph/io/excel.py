@@ -18,6 +18,7 @@ from ..exceptions import OrgGraphError
 from ..load import Item
 from ..model import EDGE_TYPES, ENDPOINTS, NODE_KINDS, VOCABULARIES
 from ..privacy import describe
+from .jsonio import _twice, loads_exact, repeated_keys
 
 __all__ = [
     "SHEETS", "Sheet", "write_template", "read_workbook", "write_workbook", "SheetRow", "Limits", "WorkbookTooLarge",
@@ -513,11 +514,15 @@ def _read_sheet(sheet: Sheet, rows: Iterator[tuple[int, dict[int, dict]]]) -> It
                 if text is None:
                     continue
                 try:
-                    extra = orjson.loads(text)
+                    extra = loads_exact(text)  # whole numbers as written, a key given twice named
                     if not isinstance(extra, dict):
                         raise ValueError
                 except ValueError:
                     yield ("error", where, f"{named}: must be a JSON object like {{\"备注\": \"...\"}}")
+                    bad = True
+                    continue
+                if again := repeated_keys(extra):
+                    yield ("error", where, f"{named}: {_twice(again)}")
                     bad = True
                     continue
                 clash = sorted(set(extra) & own)

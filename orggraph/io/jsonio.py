@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -11,10 +12,103 @@ from typing import IO, Any, Iterable, Iterator
 import orjson
 
 from ..load import Item
+from ..privacy import describe
 
-__all__ = ["read_json", "read_jsonl", "write_json", "write_jsonl", "items_from_document"]
+__all__ = ["read_json", "read_jsonl", "write_json", "write_jsonl", "items_from_document", "loads_exact", "repeated_keys"]
 
 _PROGRESS_BYTES = 20 * 1024 * 1024  # show a progress bar on files larger than this
+
+
+# --- JSON as written ----------------------------------------------------------------------------------
+# orjson reads a whole number past 64 bits as a float (1180591620717411303424 becomes 1.1805916207174113e+21,
+# which a property would keep), and an object that gives a key twice as its last value. Both are rare and
+# both can be seen in the text at the cost of a scan: a run of 19 digits or more (the shortest number
+# orjson may take for a float), and more colons than the record has keys (every key is followed by one;
+# a colon within a text only costs the exact reading). Only then is the text read again, exactly.
+
+class _Repeated(dict):  # type: ignore[type-arg]
+    """A JSON object that gave a key more than once, with the keys given again (``again``)."""
+
+    again: list[str]
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    marked = _Repeated(obj)
+    seen: set[str] = set()
+    marked.again = []
+    for key, _ in pairs:
+        if key in seen and key not in marked.again:
+            marked.again.append(key)
+        seen.add(key)
+    return marked
+
+
+def _whole(text: str) -> int:
+    return int(text) if len(text) < 100 else (-(2**64) if text.startswith("-") else 2**64)  # refused anyhow
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def loads_exact(data: bytes | str) -> Any:
+    """Read JSON as written: a whole number of any size stays a whole number (and is refused by the
+    model past 64 bits, by record and field), and an object that gives a key twice is marked (see
+    :func:`repeated_keys`). NaN and Infinity are not JSON, and are refused.
+
+    Raises
+    ------
+    ValueError
+        If the text is not JSON.
+
+    Examples
+    --------
+    >>> loads_exact(b'{"count": 1180591620717411303424}')
+    {'count': 1180591620717411303424}
+    >>> repeated_keys(loads_exact('{"people": 1, "people": 2}'))
+    ['people']
+    """
+    return json.loads(data, object_pairs_hook=_pairs, parse_int=_whole, parse_constant=_constant)
+
+
+def repeated_keys(obj: Any) -> list[str]:
+    """The keys an object read by :func:`loads_exact` gave more than once (none for any other value)."""
+    return obj.again if type(obj) is _Repeated else []
+
+
+def _twice(keys: list[str]) -> str:
+    return (f"gives the key {describe(keys[0])} twice; keep one (the last would win silently)" if len(keys) == 1
+            else f"gives the keys {', '.join(describe(k) for k in keys)} twice; keep one of each")
+
+
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_LONG = b"0" * 19  # a run of 19 digits: a whole number orjson may have read as a float
+
+
+def _keys(doc: Any) -> int:
+    """How many keys a document and its records hold, not counting objects within a record."""
+    if type(doc) is not dict:
+        return 0
+    count = len(doc)
+    for key in ("nodes", "edges"):
+        records = doc.get(key)
+        if type(records) is list:
+            count += sum(len(r) for r in records if type(r) is dict)
+    return count
+
+
+def _exactly(line: bytes, what: str, where: str) -> Item:
+    """A line of JSON Lines read as written (see :func:`loads_exact`): its record, or what is wrong."""
+    try:
+        wrapper = loads_exact(line)
+    except ValueError as exc:
+        return ("error", where, f"not valid JSON: {exc}")
+    record = wrapper[what]
+    again = repeated_keys(wrapper) or repeated_keys(record)
+    return ("error", where, _twice(again)) if again else (what, where, record)
 
 
 def items_from_document(doc: Any) -> Iterator[Item]:
@@ -30,13 +124,19 @@ def items_from_document(doc: Any) -> Iterator[Item]:
     if not isinstance(doc, dict) or not ({"nodes", "edges"} & doc.keys()):
         yield ("error", "document", f'expected an object with "nodes" and "edges" lists, got {type(doc).__name__}')
         return
+    if type(doc) is _Repeated:
+        yield ("error", "document", _twice(doc.again))
+        return
     for key, what in (("nodes", "node"), ("edges", "edge")):
         records = doc.get(key, [])
         if not isinstance(records, list):
             yield ("error", key, f"must be a list, got {type(records).__name__}")
             continue
         for i, record in enumerate(records):
-            yield (what, f"{key}[{i}]", record)
+            if type(record) is _Repeated:
+                yield ("error", f"{key}[{i}]", _twice(record.again))
+            else:
+                yield (what, f"{key}[{i}]", record)
 
 
 _BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark, which Windows tools write at the start of a file
@@ -81,8 +181,17 @@ def read_json(path: str | os.PathLike[str]) -> Iterator[Item]:
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        yield ("error", str(path), f"not valid JSON: {exc.msg}: {_where_in(exc.doc, exc.pos)}")
-        return
+        try:  # a number too large for orjson is JSON all the same
+            doc = loads_exact(data)
+        except ValueError:
+            yield ("error", str(path), f"not valid JSON: {exc.msg}: {_where_in(exc.doc, exc.pos)}")
+            return
+    if _LONG in data.translate(_DIGITS) or data.count(b":") != _keys(doc):
+        try:
+            doc = loads_exact(data)  # a whole number past 64 bits, or a key given twice: read as written
+        except ValueError as exc:
+            yield ("error", str(path), f"not valid JSON: {exc}")
+            return
     yield from items_from_document(doc)
 
 
@@ -151,12 +260,22 @@ def read_jsonl(path: str | os.PathLike[str], *, progress: bool | None = None) ->
                     obj = loads(line)
                 except orjson.JSONDecodeError as exc:
                     if line.strip():
-                        yield ("error", f"line {number}", f"not valid JSON: {exc}")
-                    continue
-                if type(obj) is dict and len(obj) == 1:
+                        try:  # a number too large for orjson is JSON all the same
+                            obj = loads_exact(line)
+                        except ValueError:
+                            yield ("error", f"line {number}", f"not valid JSON: {exc}")
+                            continue
+                    else:
+                        continue
+                if (type(obj) is dict or type(obj) is _Repeated) and len(obj) == 1:
                     what = "node" if "node" in obj else "edge" if "edge" in obj else None
                     if what is not None:
-                        yield (what, f"line {number}", obj[what])
+                        record = obj[what]
+                        if (type(record) is dict and line.count(b":") == len(record) + 1
+                                and _LONG not in line.translate(_DIGITS)):
+                            yield (what, f"line {number}", record)
+                        else:
+                            yield _exactly(line, what, f"line {number}")
                         continue
                 yield ("error", f"line {number}", 'expected {"node": {...}} or {"edge": {...}}')
             if bar is not None:
