@@ -47,7 +47,7 @@ async def import_records(request: Request, store: StoreDep, scope: ScopeDep,
     limits = Limits(rows=settings.import_max_rows, columns=settings.import_max_columns,
                     seconds=settings.import_max_seconds, part_bytes=settings.import_max_part_bytes)
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "import" + _SUFFIX[media])
+        path = os.path.join(folder, "upload" + _SUFFIX[media])  # errors name the file by this name only
         with open(path, "wb") as out:  # to a file as it arrives, not held whole in memory
             async for chunk in request.stream():
                 out.write(chunk)

@@ -74,7 +74,7 @@ def router_for(segment: str) -> APIRouter:
         for field, value in (("id", node_id), ("kind", kind)):
             if record.setdefault(field, value) != value:
                 raise HTTPException(422, f"the {field} of /{segment}/{node_id} is {value!r}; got {record[field]!r}")
-        load_within(store, scope, [("node", "body", record)])
+        load_within(store, scope, [("node", "body", record)], replace=[node_id])  # removed meanwhile: 404
         return _shown(store, token, node_id, f"PUT /{segment}/{{id}}", public)
 
     @router.delete("/{node_id}", response_model=Removed, dependencies=editor,

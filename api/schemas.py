@@ -105,6 +105,12 @@ class IncidentCreate(BaseModel):
     stand_ins: int = Field(default=3, ge=0, le=10)
     max_households: int = Field(default=15, ge=0, le=1000)
 
+    @model_validator(mode="after")
+    def _affected(self) -> "IncidentCreate":
+        if not self.areas and not self.households:
+            raise ValueError("name at least one affected area (areas) or household (households)")
+        return self
+
 
 class TokenPublic(BaseModel):
     id: str

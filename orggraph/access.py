@@ -703,11 +703,16 @@ def check_within(scope: Scope, items: Iterable[tuple[str, Any, Any]], stored: di
     return [e for _, e in sorted(problems, key=lambda p: p[0])]
 
 
-def _refuse(store: Any, scope: Scope, items: list[tuple[str, Any, Any]], create: Iterable[str]) -> None:
-    """Raise if a change is not the token's to make: OutsideScope first, then IdTaken."""
-    create = set(create)
+def _refuse(store: Any, scope: Scope, items: list[tuple[str, Any, Any]], create: Iterable[str],
+            replace: Iterable[str] = ()) -> None:
+    """Raise if a change is not the token's to make: NotFound for a node to replace that is gone, then
+    OutsideScope, then IdTaken."""
+    create, replace = set(create), set(replace)
     ids = {_str(r.get(f)) for _, _, r in items if isinstance(r, dict) for f in ("id", "source", "target")}
     stored = store.kinds_of(sorted(i for i in ids if i is not None))
+    for what, _, r in items:  # removed since the request found it (a DELETE racing a PUT): as if never there
+        if what == "node" and isinstance(r, dict) and _str(r.get("id")) in replace and r["id"] not in stored:
+            raise NotFound(f"no {str(r.get('kind') or 'node').lower()} with id {r['id']!r}")
     problems = check_within(scope, items, stored, store=store, create=create)
     if problems:
         raise OutsideScope(problems)
@@ -739,9 +744,12 @@ _SCOPE_KEYS = ("id", "kind", "type", "source", "target")
 
 
 def load_within(store: Any, scope: Scope, items: Iterable[tuple[str, Any, Any]], *, dry_run: bool = False,
-                create: Iterable[str] = (), **options: Any) -> Any:
+                create: Iterable[str] = (), replace: Iterable[str] = (), **options: Any) -> Any:
     """Load a change, all or nothing, only if the token may make all of it (see :func:`check_within`);
     with ``dry_run``, make every check and write nothing.
+
+    ``create`` are ids the change must add as new (a POST), ``replace`` ids of nodes it must find in the
+    store (a PUT): one removed meanwhile answers as if it had never been there.
 
     ``items`` is a list, or an iterable read afresh on each pass (as an upload read from its file is),
     so that a large change is never held whole: one pass for the scope, one for the load.
@@ -751,6 +759,8 @@ def load_within(store: Any, scope: Scope, items: Iterable[tuple[str, Any, Any]],
 
     Raises
     ------
+    NotFound
+        If a node in ``replace`` is not in the store (checked again under the write lock).
     InvalidRecords
         If a record is not valid whatever the store holds (its fields, a record given twice), before
         the scope is looked at; and once the scope allows the change, if it is not valid with what
@@ -765,7 +775,7 @@ def load_within(store: Any, scope: Scope, items: Iterable[tuple[str, Any, Any]],
         items = list(items)
     keys = _scope_keys(items)
     try:
-        _refuse(store, scope, keys, create)
+        _refuse(store, scope, keys, create, replace)
     except (OutsideScope, IdTaken):
         # what is wrong with the records whatever the store holds comes first: it reveals nothing of the
         # store, and a record refused as read (a formula with no value) leaves edges to it dangling
@@ -775,7 +785,7 @@ def load_within(store: Any, scope: Scope, items: Iterable[tuple[str, Any, Any]],
         raise
 
     def within(_: LoadReport) -> None:  # runs once the records are valid, before anything is written
-        _refuse(store, scope, keys, create)
+        _refuse(store, scope, keys, create, replace)
 
     if dry_run:
         return check_load(store, items, check=within, **options)

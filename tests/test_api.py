@@ -164,6 +164,14 @@ def test_errors_have_one_shape(api):
     assert get(api, "/coverage", unavailable="nobody").status_code == 404
 
 
+def test_an_incident_naming_nothing_is_a_request_to_mend(api):
+    """No area and no household: the request is at fault (422), not a record that cannot be found."""
+    for path in ("/incidents", "/incidents.xlsx"):
+        answer = send(api, "post", path, json={})
+        assert answer.status_code == 422, answer.text
+        assert "at least one affected area" in answer.text
+
+
 # -- every route is scoped: a new route without a case here fails -------------------------------------------
 
 OUTSIDE = {  # how to ask each route about the other community; it must answer 404 or leave it out

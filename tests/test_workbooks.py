@@ -538,3 +538,23 @@ def test_an_upload_is_read_afresh_on_each_pass_keeping_only_what_the_scope_check
         answer = upload(client, path)
         assert answer.status_code == 403
         assert [d["where"] for d in answer.json()["error"]["details"]] == ["sheet 住户, row 2"]
+
+
+def test_an_old_or_protected_workbook_is_named_and_no_answer_names_a_server_path(api, tmp_path):
+    """An .xls (or password-protected) file says what it is and what to do; a file that is no workbook is
+    named by its name only, never by where the server keeps an upload."""
+    old = tmp_path / "old.xlsx"
+    old.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 504)
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"name,address\n")
+    [(what, where, message)] = list(read_file(old))
+    assert (what, where) == ("error", "old.xlsx") and "(.xls)" in message and "save it as an Excel workbook (.xlsx)" in message
+    done = run_cli("load", str(old), "--db", "c.db", cwd=tmp_path)
+    assert done.returncode == 2 and "(.xls)" in done.stderr and "Traceback" not in done.stderr
+    with api() as client:
+        for path, says in ((old, "(.xls)"), (junk, "not an Excel workbook")):
+            answer = upload(client, path)
+            assert answer.status_code == 422
+            [detail] = answer.json()["error"]["details"]
+            assert says in detail["message"] and detail["where"] == "upload.xlsx", detail
+            assert str(tmp_path) not in answer.text and "/tmp" not in answer.text

@@ -482,3 +482,18 @@ def test_unknown_and_out_of_scope_ids_answer_alike(street_api):
             assert a.status_code >= 400, (route, outside, a.text)
             same(a, b, outside, unknown)
             assert snapshot(street_api.store) == before, route
+
+
+def test_a_change_to_a_node_removed_meanwhile_answers_as_if_it_had_never_been_there(loaded):
+    """A PUT that found its household, racing a DELETE that removed it first: not taken for a new node
+    placed nowhere (a 403 naming the token's own household), but a 404, on both backends."""
+    from orggraph.access import load_within
+    from orggraph.exceptions import NotFound
+
+    scope = scope_of(loaded, ["c1"])  # worked out while h1 was there
+    assert scope.may_change("h1")
+    loaded.delete(nodes=["h1"])
+    before = snapshot(loaded)
+    with pytest.raises(NotFound, match="no household with id 'h1'"):
+        load_within(loaded, scope, [("node", "body", {"id": "h1", "kind": "Household", "people": 3})], replace=["h1"])
+    assert snapshot(loaded) == before

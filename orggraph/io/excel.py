@@ -25,6 +25,7 @@ __all__ = [
     "UnwritableValue", "text_row", "MAX_ROWS", "MAX_COLUMNS", "MAX_PART_BYTES",
 ]
 
+_OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")  # the start of an .xls file, and of any workbook with a password
 EXTRA = "其他属性"  # a JSON object of any further properties
 INSTRUCTIONS = "填表说明"
 #: the most rows of records a sheet holds: Excel's 1,048,576 rows, one of them the header
@@ -333,11 +334,17 @@ def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None)
 
     limits = limits or Limits()
     deadline = None if limits.seconds is None else time.monotonic() + limits.seconds
+    name = os.path.basename(path)  # the file by its name: where it lies is nobody's business in an answer
     try:
+        with open(path, "rb") as head:
+            if head.read(8) == _OLE2:
+                yield ("error", name, "an old Excel workbook (.xls) or one protected by a password: save it as an "
+                                      "Excel workbook (.xlsx) without a password")
+                return
         with zipfile.ZipFile(path) as archive:
             sizes = {info.filename: info.file_size for info in archive.infolist()}
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        yield ("error", str(path), f"not an Excel workbook (.xlsx): {exc}")
+        yield ("error", name, f"not an Excel workbook (.xlsx): {exc}")
         return
     for part, size in sizes.items():  # the parts read whole on opening (shared strings, styles, ...)
         if size > limits.part_bytes and not part.startswith("xl/worksheets/"):
@@ -346,7 +353,7 @@ def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        yield ("error", str(path), f"not an Excel workbook (.xlsx): {exc}")
+        yield ("error", name, f"not an Excel workbook (.xlsx): {exc}")
         return
     try:
         for ws in book.worksheets:

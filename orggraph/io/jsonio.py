@@ -146,7 +146,7 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 
 def _utf16(path: str | os.PathLike[str], head: bytes) -> Item | None:
     if head.startswith(_UTF16):
-        return ("error", str(path), "the file is UTF-16 (a Windows 'Unicode' text file); save it as UTF-8")
+        return ("error", os.path.basename(path), "the file is UTF-16 (a Windows 'Unicode' text file); save it as UTF-8")
     return None
 
 
@@ -184,13 +184,13 @@ def read_json(path: str | os.PathLike[str]) -> Iterator[Item]:
         try:  # a number too large for orjson is JSON all the same
             doc = loads_exact(data)
         except ValueError:
-            yield ("error", str(path), f"not valid JSON: {exc.msg}: {_where_in(exc.doc, exc.pos)}")
+            yield ("error", os.path.basename(path), f"not valid JSON: {exc.msg}: {_where_in(exc.doc, exc.pos)}")
             return
     if _LONG in data.translate(_DIGITS) or data.count(b":") != _keys(doc):
         try:
             doc = loads_exact(data)  # a whole number past 64 bits, or a key given twice: read as written
         except ValueError as exc:
-            yield ("error", str(path), f"not valid JSON: {exc}")
+            yield ("error", os.path.basename(path), f"not valid JSON: {exc}")
             return
     yield from items_from_document(doc)
 
