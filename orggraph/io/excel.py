@@ -107,8 +107,11 @@ class SheetRow(str):
 
 #: the most columns a sheet's cells may reach when read (the widest sheet has seven)
 MAX_COLUMNS = 200
-#: the most bytes one part of a workbook (a sheet, the shared strings) may hold unzipped when read
-MAX_PART_BYTES = 1024**3
+#: the most bytes one part of a workbook (a sheet, the shared strings) may hold unzipped when read. The
+#: shared strings are held in memory whole, at up to six times their size (20 million short strings, 340
+#: MB unzipped, took 1.9 GB), so this keeps a read under about 1.5 GB; a register of a million rows holds
+#: about 100 MB of them
+MAX_PART_BYTES = 256 * 1024**2
 
 
 @dataclass(frozen=True)
