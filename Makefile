@@ -26,6 +26,8 @@ bench: $(STAMP)
 	$(PY) bench/queries.py
 	$(PY) bench/server.py
 	$(PY) bench/api.py
+	$(PY) bench/concurrency.py
+	$(PY) bench/workbooks.py
 
 clean:
-	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm .pytest_cache
+	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm demo.db-audit demo.db-audit-wal demo.db-audit-shm .pytest_cache
