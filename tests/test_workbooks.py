@@ -247,6 +247,19 @@ def test_an_error_value_a_cell_given_twice_and_a_value_under_no_header_are_refus
     ]
 
 
+def test_a_row_given_twice_is_refused_cell_by_cell(tmp_path):
+    """Two <row r="3"> elements (or a row out of order) would load two records both named row 3: each cell
+    of the second is refused by name instead."""
+    path = book_of(tmp_path / "rows.xlsx", {"住户": HOUSEHOLDS})
+    part = sheet_part(path, "住户")
+    edit(path, part, lambda xml: re.sub(r'(<row r="3".*?</row>)', lambda m: m[1] + m[1].replace(">h2<", ">h7<"), xml,
+                                        flags=re.S))
+    problems = [(where, message) for what, where, message in read_file(path) if what == "error"]
+    assert problems and all(where == "sheet 住户, row 3" for where, _ in problems)
+    assert all("given twice in the file" in message for _, message in problems)
+    assert [r["id"] for what, _, r in read_file(path) if what == "node"] == ["h1", "h2", "h3"]  # the first row 3 only
+
+
 @pytest.mark.parametrize("second", ["地址", "address"])
 def test_two_columns_with_one_header_are_refused_naming_both(loaded, tmp_path, second):
     path = book_of(tmp_path / "twice.xlsx", {"住户": [["编号", "地址", "人数", second], ["h9", "1号楼", 2, "2号楼"]]})

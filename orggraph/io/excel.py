@@ -410,7 +410,7 @@ def _rows(book: Any, ws: Any, name: str, limits: Limits, deadline: float | None)
         parser = _parser()(source, ws._shared_strings, data_only=True, epoch=book.epoch,
                            date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
         rows = parser.parse()
-        number = 0
+        number = last = 0
         while True:
             try:
                 number, cells = next(rows)
@@ -438,6 +438,10 @@ def _rows(book: Any, ws: Any, name: str, limits: Limits, deadline: float | None)
                 row[column] = cell
             if not row:
                 continue
+            if number <= last:  # a row given again (or out of order): each of its cells refused by name
+                for cell in row.values():
+                    cell["data_type"] = "twice"
+            last = max(last, number)
             count += 1
             if count > limits.rows + 1:  # the header and the rows of records
                 raise WorkbookTooLarge(f"sheet {name}", "rows", limits.rows, f"more than {limits.rows:,} rows")
