@@ -95,9 +95,11 @@ class Page(BaseModel):
 
 
 class IncidentCreate(BaseModel):
-    """An incident: affected areas and households (cut to the token's scope)."""
+    """An incident: affected areas and households (cut to the token's scope), at least one of either."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"required": ["areas"], "properties": {"areas": {"minItems": 1}}},
+        {"required": ["households"], "properties": {"households": {"minItems": 1}}}]})
     areas: list[Id] = Field(default_factory=list, max_length=200)
     households: list[Id] = Field(default_factory=list, max_length=5000)
     as_of: _dt.date | None = None
