@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 import uuid
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -135,3 +139,31 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None, input: str | None = 
         [sys.executable, "-m", "orggraph", *args],
         cwd=cwd, env=full_env, input=input, capture_output=True, text=True, timeout=300,
     )
+
+
+@contextlib.contextmanager
+def served(*args: str, cwd: Path, env: dict | None = None, seconds: float = 60) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real ``orggraph serve`` on a free loopback port, from ``cwd``, once ``/health`` answers: yields its
+    URL and process; on leaving, stops it and keeps what it printed (its log) in ``process.log``."""
+    from orggraph.store.local import free_port
+
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ORGGRAPH_")}
+    full_env.update(env or {})
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port), *args], cwd=cwd,
+                               env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            assert process.poll() is None, f"orggraph serve stopped: {process.stdout.read()}"
+            try:
+                urllib.request.urlopen(url + "/health", timeout=1).read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, f"orggraph serve did not answer within {seconds:g} s"
+                time.sleep(0.1)
+        yield url, process
+    finally:
+        process.terminate()
+        process.log = process.communicate(timeout=20)[0]

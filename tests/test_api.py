@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.request
 
@@ -18,9 +15,8 @@ from orggraph.access import create_token
 from orggraph.access import tokens as tokens_of
 from orggraph.api import create_app
 from orggraph.store import EmbeddedStore
-from orggraph.store.local import free_port
 
-from .conftest import items, run_cli, street
+from .conftest import items, run_cli, served, street
 
 DAY = "2026-11-23"
 
@@ -344,19 +340,7 @@ def test_token_commands_and_a_real_server(backend, tmp_path, request):
     assert f"active until {listed[1]['expires']}" in run_cli("token", "list", cwd=tmp_path, env=env).stdout
     bad = run_cli("serve", "--cors-origin", "https://jiedao.example/app", cwd=tmp_path, env=env)
     assert bad.returncode == 2 and "is not an origin" in bad.stderr
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port), "--workers", workers,
-                             "--cors-origin", "https://jiedao.example"],
-                            cwd=tmp_path, env={**os.environ, **env},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(url + "/openapi.json", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with served("--workers", workers, "--cors-origin", "https://jiedao.example", cwd=tmp_path, env=env) as (url, proc):
         request = urllib.request.Request(url + "/households/h1", headers={"Authorization": f"Bearer {secret}",
                                                                          "Origin": "https://jiedao.example"})
         answer = urllib.request.urlopen(request, timeout=5)
@@ -374,9 +358,7 @@ def test_token_commands_and_a_real_server(backend, tmp_path, request):
         with pytest.raises(urllib.error.HTTPError) as info:
             urllib.request.urlopen(request, timeout=5)
         assert info.value.code == 401
-    finally:
-        proc.terminate()
-        output = proc.communicate(timeout=20)[0]
+    output = proc.log
     assert "13900002222" not in output and "桂花社区1号楼1单元101室" not in output  # nothing personal in the logs
     assert "GET /households/h1" in output
 

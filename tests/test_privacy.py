@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -21,9 +17,8 @@ from orggraph.api.settings import Settings
 from orggraph.exceptions import InvalidRecords
 from orggraph.privacy import is_personal, mask_record
 from orggraph.store import EmbeddedStore
-from orggraph.store.local import free_port
 
-from .conftest import items, run_cli, street
+from .conftest import items, run_cli, served, street
 from .test_api import DAY, api, get, send, two_communities  # noqa: F401 (api is a fixture)
 
 MOBILE, OTHER_MOBILE, ID_CARD = "13712345678", "13812345678", "11010119900101123X"
@@ -217,27 +212,14 @@ def served_log(tmp_path, paths: list[str]) -> str:
     assert run_cli("load", "street.json", cwd=tmp_path).returncode == 0
     with EmbeddedStore(tmp_path / "orggraph.db") as store:
         secret = create_token(store, "viewer", ["c1"], pii=True)[0]
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORGGRAPH_")}
-    proc = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port)], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(url + "/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with served(cwd=tmp_path) as (url, proc):
         for path in paths:
             request = urllib.request.Request(url + path, headers={"Authorization": f"Bearer {secret}"})
             try:
                 urllib.request.urlopen(request, timeout=10).read()
             except urllib.error.HTTPError as exc:
                 assert nothing_personal(exc.read().decode())
-    finally:
-        proc.terminate()
-        log = proc.communicate(timeout=20)[0]
+    log = proc.log
     assert log.count(" HTTP/1.1") >= len(paths), log  # every request was logged
     return log
 
@@ -263,7 +245,7 @@ def test_the_access_log_decodes_a_path_before_masking_it(tmp_path):
     lines = [line for line in log.splitlines() if " HTTP/1.1" in line]
     assert not any(leaks(unquote(unquote(line))) for line in lines), log
     assert "GET /households/%E5%BC%A0%E4%B8%89138****5678 HTTP/1.1" in log
-    assert "GET /households/x%20138****5678 HTTP/1.1" in log and f"GET /edges?node=*&x%20137****5678=* HTTP/1.1" in log
+    assert "GET /households/x%20138****5678 HTTP/1.1" in log and "GET /edges?node=*&x%20137****5678=* HTTP/1.1" in log
 
 
 # -- numbers in property names, in digits of any script, behind percent-escapes -------------------------------
