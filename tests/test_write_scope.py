@@ -4,6 +4,7 @@ street, over the embedded store and a FalkorDB server."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 
@@ -30,6 +31,15 @@ def details(response) -> list[str]:
     return [d["message"] for d in response.json()["error"]["details"]]
 
 
+@contextlib.contextmanager
+def served_to(store, area: str):
+    """The app on a store, with an editor's and a viewer's token for one area (``client.tokens``)."""
+    with TestClient(create_app(store=store)) as client:
+        client.store = store
+        client.tokens = {role: create_token(store, role, [area])[0] for role in ("editor", "viewer")}
+        yield client
+
+
 # -- the generated city of the report: an editor of community s001c1 --------------------------------------
 
 
@@ -47,10 +57,7 @@ def city(request, tmp_path, city_records):
         store = request.getfixturevalue("server_store")
         store.conn.batch_size = 2000
     store.load(city_records)
-    with TestClient(create_app(store=store)) as client:
-        client.store = store
-        client.tokens = {"editor": create_token(store, "editor", ["s001c1"])[0],
-                         "viewer": create_token(store, "viewer", ["s001c1"])[0]}
+    with served_to(store, "s001c1") as client:
         yield client
     if request.param == "embedded":
         store.close()
@@ -340,10 +347,7 @@ def shared_street() -> dict:
 def street_api(request, tmp_path):
     store = EmbeddedStore(tmp_path / "api.db") if request.param == "embedded" else request.getfixturevalue("server_store")
     store.load(items(shared_street()))
-    with TestClient(create_app(store=store)) as client:
-        client.store = store
-        client.tokens = {"editor": create_token(store, "editor", ["c1"])[0],
-                         "viewer": create_token(store, "viewer", ["c1"])[0]}
+    with served_to(store, "c1") as client:
         yield client
     if request.param == "embedded":
         store.close()
