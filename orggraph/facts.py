@@ -1,0 +1,227 @@
+"""The facts a backend finds for the questions: one protocol, and the types it answers in.
+
+Every question in :mod:`orggraph.queries` is written once, over this protocol. A backend (the embedded
+index in :mod:`orggraph.index.facts`, a graph server in :mod:`orggraph.store.server.facts`) finds what
+the records say; the question decides what that means. Two backends that answer every fact alike give
+every answer alike, which ``tests/test_facts.py`` checks fact by fact.
+
+A fact "on a day" counts only the edges valid on it: ``since <= day <= until``, either end open when
+not set. Lists of ids are sorted; a fact about ids it does not know leaves them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Collection, Iterable, Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+__all__ = ["Day", "Territory", "Tally", "NodeFacts", "Neighbourhood", "Facts", "HasFacts", "Which", "FIGURES"]
+
+#: the columns of a :class:`Tally`, in order
+FIGURES = ("households", "covered", "people", "people_covered", "vulnerable", "vulnerable_covered")
+
+#: which households :meth:`Facts.households` lists
+Which = Literal["all", "uncovered", "unlocated", "lapsed"]
+
+
+@dataclass(frozen=True)
+class Day:
+    """The day a question is asked for, and the members it supposes cannot be reached (the what-if).
+
+    ``as_of`` is an ISO date (``YYYY-MM-DD``); ``unavailable`` holds member ids already known to exist.
+    A member is *available* on a day when its record is not marked ``status: unavailable`` and it is not
+    in ``unavailable``. A *live contact* is a ``CONTACTS`` edge valid on the day from an available member.
+    """
+
+    as_of: str
+    unavailable: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, eq=False)
+class Territory:
+    """Every area, sorted by id, and the ``WITHIN`` edges between them.
+
+    Attributes
+    ----------
+    ids, names, levels : list
+        One entry an area, in id order; a position in these lists names the area in ``within`` and in
+        :class:`Tally`.
+    within : ndarray of int64, shape (k, 2)
+        (child position, parent position), sorted.
+    """
+
+    ids: list[str]
+    names: list[str | None]
+    levels: list[str | None]
+    within: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Area id -> position."""
+        return {area: i for i, area in enumerate(self.ids)}
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Territory) and self.ids == other.ids and self.names == other.names
+                and self.levels == other.levels and np.array_equal(self.within, other.within))
+
+
+@dataclass(frozen=True, eq=False)
+class Tally:
+    """The households on a day, counted by where they are located, in the columns of :data:`FIGURES`.
+
+    A household counts 1 in ``households``, its ``people`` (default 1) in ``people`` and 1 in
+    ``vulnerable`` when it has any flag; the ``*_covered`` columns count the same for a household with at
+    least one live contact (see :class:`Day`).
+
+    Attributes
+    ----------
+    direct : ndarray of int64, shape (len(territory), 6)
+        Row ``i``: the households located in area ``i`` and in no other.
+    several : list of (tuple of int, tuple of 6 int)
+        One entry a household located in more than one area: their positions, sorted, and its figures.
+    nowhere : ndarray of int64, shape (6,)
+        The households located in no area.
+    """
+
+    direct: np.ndarray
+    several: list[tuple[tuple[int, ...], tuple[int, ...]]]
+    nowhere: np.ndarray
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Tally) and np.array_equal(self.direct, other.direct)
+                and sorted(self.several) == sorted(other.several) and np.array_equal(self.nowhere, other.nowhere))
+
+
+@dataclass(frozen=True)
+class NodeFacts:
+    """What the questions read of one node's record.
+
+    ``kind``; ``name`` and ``level`` when set; ``weak`` for an org with ``status: weak_lax``;
+    ``unavailable`` for a member with ``status: unavailable``; ``people`` (default 1) and ``vulnerable``
+    (any flag) for a household, else 0 and False.
+    """
+
+    kind: str
+    name: str | None = None
+    level: str | None = None
+    weak: bool = False
+    unavailable: bool = False
+    people: int = 0
+    vulnerable: bool = False
+
+
+@dataclass
+class Neighbourhood:
+    """What the records say around some households on a day: everything their chains are built from.
+
+    Every edge here is valid on the day, save ``EMPLOYED_BY`` and ``OF_UNIT`` which have no dates yet;
+    availability is not applied (``nodes`` says who is marked unavailable). Lists are sorted.
+
+    Attributes
+    ----------
+    contacts : {household: [member]}
+        Members with a ``CONTACTS`` edge to the household.
+    located : {household: [area]}
+        The areas a household is ``LOCATED_IN`` (any day).
+    employers : {member: [unit]}
+        Each contact's ``EMPLOYED_BY`` units.
+    unit_orgs : {unit: [org]}
+        Each of those units' organizations (``OF_UNIT``).
+    assigned : {area: [(role, member)]}
+        ``ASSIGNED_TO`` edges of every area at or above the households' areas.
+    governing : {area: [org]}
+        ``GOVERNS`` edges of those areas.
+    posts : {org: [(post, member)]}
+        ``HOLDS_POST`` edges of every org named in ``unit_orgs`` or ``governing``.
+    nodes : {id: NodeFacts}
+        Every household, member, unit, org and area named above.
+    """
+
+    contacts: dict[str, list[str]] = field(default_factory=dict)
+    located: dict[str, list[str]] = field(default_factory=dict)
+    employers: dict[str, list[str]] = field(default_factory=dict)
+    unit_orgs: dict[str, list[str]] = field(default_factory=dict)
+    assigned: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    governing: dict[str, list[str]] = field(default_factory=dict)
+    posts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    nodes: dict[str, NodeFacts] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Facts(Protocol):
+    """The facts every backend finds, each defined here once.
+
+    Raises
+    ------
+    ValueError
+        ``edges`` with a type that is not one of :data:`orggraph.model.EDGE_TYPES`, ``households`` with
+        an unknown ``which``.
+    StoreUnavailable
+        A server backend that cannot be reached.
+    """
+
+    #: the revision of the records the facts are about
+    revision: int
+
+    def kinds_of(self, ids: Iterable[str]) -> dict[str, str]:
+        """The kind of each of these ids that names a node."""
+        ...
+
+    def ids(self, kind: str) -> list[str]:
+        """Every id of one kind, sorted."""
+        ...
+
+    def territory(self) -> Territory:
+        """Every area and the ``WITHIN`` edges between them."""
+        ...
+
+    def tally(self, day: Day) -> Tally:
+        """The households counted by where they are located (see :class:`Tally`)."""
+        ...
+
+    def households(self, day: Day, which: Which = "all", within: Collection[str] | None = None) -> list[str]:
+        """Household ids, sorted: ``all``; ``uncovered``, with no live contact on the day; ``unlocated``,
+        with no ``LOCATED_IN`` edge; ``lapsed``, with ``CONTACTS`` edges of which none is valid on the day
+        and one ended before it. With ``within``, only those ``LOCATED_IN`` one of these areas itself
+        (the caller names every area it means)."""
+        ...
+
+    def contact_load(self, day: Day) -> dict[str, tuple[int, int]]:
+        """For each available member with a live contact: (households it contacts, households of which
+        it is the only live contact). Two edges between the same member and household count once."""
+        ...
+
+    def edges(self, type_: str, *, sources: Collection[str] | None = None, targets: Collection[str] | None = None,
+              day: str | None = None) -> list[tuple[str, str, str | None]]:
+        """(source, target, key) of the edges of one type, sorted and each pair once: only those from
+        ``sources`` and to ``targets`` when given, only those valid on ``day`` (an ISO date) when given.
+        ``key`` is the post of ``HOLDS_POST``, the role of ``ASSIGNED_TO``, else None."""
+        ...
+
+    def nodes(self, ids: Iterable[str]) -> dict[str, NodeFacts]:
+        """What the questions read of these nodes' records (ids that name no node are left out)."""
+        ...
+
+    def neighbourhood(self, day: Day, households: Collection[str]) -> Neighbourhood:
+        """Everything the chains of these households are built from, in a few reads."""
+        ...
+
+    def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:
+        """(member, area), sorted, for each member found on the day in one of these areas itself: it has
+        a ``CONTACTS`` edge valid on the day to a household located there, an ``ASSIGNED_TO`` edge valid
+        on the day to the area, or ``RESIDES_IN`` a household located there. Availability not applied."""
+        ...
+
+
+@runtime_checkable
+class HasFacts(Protocol):
+    """What the questions take: a store, or an index built in memory."""
+
+    def facts(self) -> Facts:
+        """The facts of the records as they are now."""
+        ...
