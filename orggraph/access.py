@@ -9,10 +9,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-import numpy as np
-
 from .exceptions import NotFound, OrgGraphError, RecordError
-from .index import AREA, HOUSEHOLD, MEMBER, ORG, UNIT
+from .facts import Facts, HasFacts
+from .queries import incident
+from .queries._base import area_position
+from .queries.coverage import figures
 from .load import LoadReport, check_load, check_records
 
 __all__ = ["TOKEN_ROLES", "Token", "Scope", "create_token", "tokens", "revoke_token", "authenticate",
@@ -315,7 +316,7 @@ class Scope:
 
 
 def scope_of(store: Any, areas: Iterable[str]) -> Scope:
-    """The :class:`Scope` of some areas: from the index on the embedded store, in Cypher on a server.
+    """The :class:`Scope` of some areas, from the facts of the store (either backend).
 
     Examples
     --------
@@ -335,155 +336,77 @@ def scope_of(store: Any, areas: Iterable[str]) -> Scope:
     >>> scope.why(store, "o-s1")
     "o-s1 governs areas outside the token's areas (GOVERNS s1)"
     """
-    from .queries._view import View, on_server
+    return _scope(store.facts(), list(areas))
 
-    if on_server(store):
-        return _scope_on_server(store, list(areas))
-    index = store.index()
-    view = View(index)
-    n = index.n
-    roots = [view.area_number(a) for a in areas]
-    ancestry = view.s["ancestry"]
-    inside = np.zeros(n, dtype=bool)
-    inside[roots] = True
-    hit = inside[view.s["anc_up"]]
-    inside[view.s["anc_leaf"][hit]] = True  # every area within a root
-    above = {up for r in roots for up in ancestry[r]}
-    households = view.households_within(roots)
-    seen_h = np.zeros(n, dtype=bool)
-    seen_h[households] = True
-    e = index.edges
-    governed = inside.copy()
-    governed[list(above)] = True
-    orgs = np.zeros(n, dtype=bool)
-    orgs[e["GOVERNS"].source[governed[e["GOVERNS"].target]]] = True
-    members = np.zeros(n, dtype=bool)
-    members[e["CONTACTS"].source[seen_h[e["CONTACTS"].target]]] = True
-    members[e["RESIDES_IN"].source[seen_h[e["RESIDES_IN"].target]]] = True
-    members[e["ASSIGNED_TO"].source[inside[e["ASSIGNED_TO"].target]]] = True
+
+def _scope(facts: Facts, areas: list[str]) -> Scope:
+    """The scope rule, once for every backend: what lies within the areas, what the chains there name
+    above and beside them, and what only serves there. Every edge counts, whatever its dates."""
+    territory = facts.territory()
+    starts = [area_position(territory, a) for a in areas]
+
+    def sources(type_: str, targets: Iterable[str]) -> set[str]:
+        targets = sorted(set(targets))
+        return {s for s, _, _ in facts.edges(type_, targets=targets)} if targets else set()
+
+    def ties(type_: str, sources_: Iterable[str]) -> list[tuple[str, str, str | None]]:
+        sources_ = sorted(set(sources_))
+        return facts.edges(type_, sources=sources_) if sources_ else []
+
+    inside = {territory.ids[b] for a in starts for b in territory.below(a)}
+    above = {territory.ids[up] for a in starts for up in territory.ancestry(a)}
+    upper = above - inside
+    governed = inside | above
+    households = sources("LOCATED_IN", inside)
+    orgs = sources("GOVERNS", governed)
+    members = sources("CONTACTS", households) | sources("RESIDES_IN", households) | sources("ASSIGNED_TO", inside)
     for type_ in ("HOLDS_POST", "MEMBER_OF", "SUNK_TO"):  # a post, a membership or a report in one of its orgs
-        members[e[type_].source[orgs[e[type_].target]]] = True
-    units = np.zeros(n, dtype=bool)
-    units[e["EMPLOYED_BY"].target[members[e["EMPLOYED_BY"].source]]] = True
-    units[e["CO_BUILDS"].source[orgs[e["CO_BUILDS"].target]]] = True  # one that has sent nobody yet included
+        members |= sources(type_, orgs)
+    units = {u for _, u, _ in ties("EMPLOYED_BY", members)} | sources("CO_BUILDS", orgs)  # one that has sent nobody too
     # read-only context: the areas above, the units' own organizations and the people the chains name there
-    upper = governed & ~inside
-    context_orgs = np.zeros(n, dtype=bool)
-    context_orgs[e["OF_UNIT"].source[units[e["OF_UNIT"].target]]] = True
-    context_members = np.zeros(n, dtype=bool)
-    context_members[e["HOLDS_POST"].source[context_orgs[e["HOLDS_POST"].target]]] = True
-    context_members[e["ASSIGNED_TO"].source[upper[e["ASSIGNED_TO"].target]]] = True
-    context_orgs &= ~orgs
-    context_members &= ~members
+    context_orgs = sources("OF_UNIT", units)
+    context_members = sources("HOLDS_POST", context_orgs) | sources("ASSIGNED_TO", upper)
+    context_orgs -= orgs
+    context_members -= members
     # what it may change: places first, then the members serving only there, then their units
-    out = np.zeros(n, dtype=bool)
-    out[e["LOCATED_IN"].source[~inside[e["LOCATED_IN"].target]]] = True
-    households_w = seen_h & ~out
-    governs_in, governs_out = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-    governs_in[e["GOVERNS"].source[inside[e["GOVERNS"].target]]] = True
-    governs_out[e["GOVERNS"].source[~inside[e["GOVERNS"].target]]] = True
-    orgs_w = governs_in & ~governs_out
+    households_w = households - {h for h, a, _ in ties("LOCATED_IN", households) if a not in inside}
+    governing_inside = sources("GOVERNS", inside)
+    orgs_w = governing_inside - {o for o, a, _ in ties("GOVERNS", governing_inside) if a not in inside}
     places = inside | households_w | orgs_w
-    serves_out = np.zeros(n, dtype=bool)
-    for type_ in SERVES:
-        serves_out[e[type_].source[~places[e[type_].target]]] = True
-    members_w = members & ~serves_out
-    unit_out = np.zeros(n, dtype=bool)
-    unit_out[e["CO_BUILDS"].source[~orgs_w[e["CO_BUILDS"].target]]] = True
-    unit_out[e["EMPLOYED_BY"].target[~members_w[e["EMPLOYED_BY"].source]]] = True
-    units_w = units & ~unit_out
-    ids, kinds = index.ids, index.kinds
-
-    def named(mask: np.ndarray, kind: int | None = None) -> frozenset[str]:
-        chosen = mask if kind is None else mask & (kinds == kind)
-        return frozenset(ids[i] for i in np.flatnonzero(chosen).tolist())
-
-    return Scope(named(inside, AREA), named(seen_h, HOUSEHOLD), named(orgs, ORG), named(members, MEMBER),
-                 named(units, UNIT), above=named(upper, AREA), context_orgs=named(context_orgs, ORG),
-                 context_members=named(context_members, MEMBER),
-                 writable=named(inside | households_w | orgs_w | members_w | units_w))
+    serves_out = {m for type_ in SERVES for m, other, _ in ties(type_, members) if other not in places}
+    members_w = members - serves_out
+    unit_out = {u for u, o, _ in ties("CO_BUILDS", units) if o not in orgs_w}
+    unit_out |= {u for m, u, _ in facts.edges("EMPLOYED_BY", targets=sorted(units)) if m not in members_w} if units else set()
+    units_w = units - unit_out
+    return Scope(frozenset(inside), frozenset(households), frozenset(orgs), frozenset(members), frozenset(units),
+                 above=frozenset(upper), context_orgs=frozenset(context_orgs),
+                 context_members=frozenset(context_members),
+                 writable=frozenset(places | members_w | units_w))
 
 
-def _scope_on_server(store: Any, areas: list[str]) -> Scope:
-    """The scope read from the server: a few queries over what lies within the areas, not the whole network."""
-    from .store.server import statement
+def roots(store: HasFacts, areas: Iterable[str]) -> list[str]:
+    """The areas that lie within no other of them (so that totals count each household once).
 
-    read = store.conn.read
-    inside, governed = set(), set()
-    for area, within in read(statement("scope_areas"), {"areas": areas}):
-        (inside if within else governed).add(area)
-    above = governed - inside
-    governed |= inside
-    found: dict[str, set[str]] = {"Household": set(), "Org": set(), "Member": set()}
-    within: dict[str, int] = {}  # each member's households located within the token's areas
-    for kind, node_id, households in read(statement("scope_people"), {"inside": sorted(inside),
-                                                                       "governed": sorted(governed)}):
-        found[kind].add(node_id)
-        if households is not None:
-            within[node_id] = households
-    units = {u for (u,) in read(statement("scope_units"), {"members": sorted(found["Member"]),
-                                                           "orgs": sorted(found["Org"])})}
-    context: dict[str, set[str]] = {"Org": set(), "Member": set()}
-    for kind, node_id in read(statement("scope_context"), {"units": sorted(units), "above": sorted(above)}):
-        context[kind].add(node_id)
-    context["Org"] -= found["Org"]
-    context["Member"] -= found["Member"]
-    households_out, orgs_in, orgs_out = set(), set(), set()
-    for what, node_id, area in read(statement("scope_writable_places"), {"inside": sorted(inside)}):
-        if what == "governs":
-            orgs_in.add(node_id)
-        if area not in inside:
-            (orgs_out if what == "governs" else households_out).add(node_id)
-    orgs_w = orgs_in - orgs_out
-    serves_out = set()
-    rows = read(statement("scope_serving"), {"members": sorted(found["Member"]),
-                                             "households_out": sorted(households_out)})
-    for what, member, other in rows:
-        if what == "all":  # a household located outside the token's areas (or nowhere): fewer within than in all
-            if within.get(member, 0) != other:
-                serves_out.add(member)
-        elif what == "out" or other not in (inside if what == "area" else orgs_w):
-            serves_out.add(member)
-    members_w = found["Member"] - serves_out
-    units_w = set(units)
-    for type_, unit, other in read(statement("scope_unit_ties"), {"units": sorted(units)}):
-        if other not in (orgs_w if type_ == "CO_BUILDS" else members_w):
-            units_w.discard(unit)
-    households_w = found["Household"] - households_out
-    return Scope(frozenset(inside), frozenset(found["Household"]), frozenset(found["Org"]),
-                 frozenset(found["Member"]), frozenset(units), above=frozenset(above),
-                 context_orgs=frozenset(context["Org"]), context_members=frozenset(context["Member"]),
-                 writable=frozenset(inside | households_w | orgs_w | members_w | units_w))
-
-
-def roots(store: Any, areas: Iterable[str]) -> list[str]:
-    """The areas that lie within no other of them (so that totals count each household once)."""
-    from .queries._view import View, on_server
-
-    if on_server(store):
-        from .store.server import statement
-
-        chosen = set(areas)
-        above = {a for a, up in store.conn.read(statement("area_roots"), {"areas": sorted(chosen)}) if up in chosen}
-        return sorted(chosen - above)
-    view = View(store.index())
-    numbers = {a: view.area_number(a) for a in set(areas)}
-    chosen = set(numbers.values())
-    ancestry = view.s["ancestry"]
-    return sorted(a for a, n in numbers.items() if not any(up in chosen for up in ancestry[n][1:]))
+    Raises
+    ------
+    NotFound
+        An id that is not an area.
+    """
+    territory = store.facts().territory()
+    chosen = {a: area_position(territory, a) for a in set(areas)}
+    numbers = set(chosen.values())
+    return sorted(a for a, n in chosen.items() if not any(up in numbers for up in territory.ancestry(n)[1:]))
 
 
 def coverage_within(store: Any, report: dict[str, Any], scope: Scope, areas: Iterable[str],
                     level: str | None = None) -> dict[str, Any]:
     """The whole network's coverage (:func:`orggraph.queries.coverage`) cut to a scope: the areas within
     it (of one level, if given), and totals over the scope's own ``areas`` counting each household once."""
-    from .queries.coverage import _block
-
     rows = {row["id"]: row for row in report["areas"]}
     keys = ("households", "covered", "people", "people_covered", "vulnerable", "vulnerable_covered")
     total = {k: sum(rows[root][k] for root in roots(store, areas)) for k in keys}
     kept = [r for r in report["areas"] if r["id"] in scope.areas and (level is None or r["level"] == level)]
-    return {"as_of": report["as_of"], **_block(**total), "unavailable": report["unavailable"], "areas": kept}
+    return {"as_of": report["as_of"], **figures(**total), "unavailable": report["unavailable"], "areas": kept}
 
 
 def gaps_within(report: dict[str, Any], scope: Scope) -> dict[str, Any]:
@@ -529,8 +452,6 @@ def incident_within(store: Any, scope: Scope, areas: Iterable[str] = (), househo
     NotFound
         If no affected area or household lies within the scope.
     """
-    from .queries import incident
-
     areas = [a for a in areas if a in scope.areas]
     households = [h for h in households if h in scope.households]
     if not areas and not households:

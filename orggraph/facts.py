@@ -65,6 +65,96 @@ class Territory:
         """Area id -> position."""
         return {area: i for i, area in enumerate(self.ids)}
 
+    @cached_property
+    def parents(self) -> list[list[int]]:
+        """Each area's parents (positions, ascending)."""
+        parents: list[list[int]] = [[] for _ in self.ids]
+        for child, parent in self.within.tolist():
+            parents[child].append(parent)
+        for row in parents:
+            row.sort()
+        return parents
+
+    @cached_property
+    def children(self) -> list[list[int]]:
+        """Each area's children (positions, ascending)."""
+        children: list[list[int]] = [[] for _ in self.ids]
+        for child, parent in self.within.tolist():
+            children[parent].append(child)
+        for row in children:
+            row.sort()
+        return children
+
+    def distances(self, start: Iterable[int]) -> list[tuple[int, int]]:
+        """(area, steps) for these areas (0 steps) and every area above them along ``WITHIN``, nearest
+        first, ties by id: breadth first, so an area reached two ways counts at its shorter distance.
+
+        Examples
+        --------
+        >>> t = Territory(["b1", "c1", "g1", "s1"], [None] * 4, [None] * 4,
+        ...               np.array([[0, 2], [1, 3], [2, 1]], dtype=np.int64))
+        >>> [(t.ids[a], d) for a, d in t.distances([0])]
+        [('b1', 0), ('g1', 1), ('c1', 2), ('s1', 3)]
+        """
+        parents = self.parents
+        distance: dict[int, int] = {}
+        frontier, step = sorted(set(start)), 0
+        while frontier:
+            nxt = []
+            for area in frontier:
+                if area not in distance:
+                    distance[area] = step
+                    nxt.extend(parents[area])
+            frontier, step = nxt, step + 1
+        return sorted(distance.items(), key=lambda pair: (pair[1], pair[0]))
+
+    def ancestry(self, area: int) -> list[int]:
+        """The area and every area above it, nearest first (ties by id)."""
+        if self._single_parent:
+            return self._ancestry_rows[area]
+        return [a for a, _ in self.distances([area])]
+
+    def below(self, area: int) -> list[int]:
+        """The area and every area transitively within it, ascending."""
+        children = self.children
+        found, stack = {area}, [area]
+        while stack:
+            for child in children[stack.pop()]:
+                if child not in found:
+                    found.add(child)
+                    stack.append(child)
+        return sorted(found)
+
+    @cached_property
+    def _single_parent(self) -> bool:
+        return len(self.within) == 0 or int(np.bincount(self.within[:, 0]).max()) <= 1
+
+    @cached_property
+    def _ancestry_rows(self) -> list[list[int]]:
+        """Where every area has at most one parent: each area's ancestry, walked up as whole columns."""
+        parent = np.full(len(self.ids) + 1, -1, dtype=np.int64)  # the last slot: the parent of none is none
+        if len(self.within):
+            parent[self.within[:, 0]] = self.within[:, 1]
+        columns = [np.arange(len(self.ids), dtype=np.int64)]
+        while len(columns) <= len(self.ids):  # the hierarchies are checked free of cycles; this only bounds it
+            up = parent[columns[-1]]
+            if (up < 0).all():
+                break
+            columns.append(up)
+        matrix = np.stack(columns, axis=1)
+        return [[a for a in row if a >= 0] for row in matrix.tolist()]
+
+    @cached_property
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(area, up) over every area and each area at or above it: the roll-up of a figure per area."""
+        if self._single_parent:
+            rows = self._ancestry_rows
+        else:
+            rows = [self.ancestry(a) for a in range(len(self.ids))]
+        leaf = np.fromiter((a for a, row in enumerate(rows) for _ in row), dtype=np.int64)
+        up = np.fromiter((u for row in rows for u in row), dtype=np.int64)
+        return leaf, up
+
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Territory) and self.ids == other.ids and self.names == other.names
                 and self.levels == other.levels and np.array_equal(self.within, other.within))

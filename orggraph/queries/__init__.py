@@ -1,9 +1,13 @@
-"""The questions orggraph answers: coverage, responsibility chains, gaps and incidents."""
+"""The questions orggraph answers: coverage, responsibility chains, gaps and incidents.
+
+Each is written once, over the :class:`~orggraph.facts.Facts` a backend finds; it runs unchanged on
+the embedded store, on a graph server, and on an index built in memory.
+"""
 
 from .chain import contacts_of, responsibility_chain
 from .coverage import coverage, uncovered_households
 from .gaps import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, gaps
-from .incident import incident
+from .incident import DEFAULT_STAND_INS, incident
 
 __all__ = [
     "coverage",
@@ -14,4 +18,5 @@ __all__ = [
     "incident",
     "DEFAULT_MAX_HOUSEHOLDS",
     "DEFAULT_SPOF",
+    "DEFAULT_STAND_INS",
 ]

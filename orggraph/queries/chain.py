@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterable
+from typing import Iterable
 
-from ._view import View, on_server, view_of
+from ..facts import Day, HasFacts, Neighbourhood, Territory
+from ..model import POSTS, ROLES
+from ..results import Break, Chain, Link
+from ._base import day_of, is_available, require
 
-__all__ = ["responsibility_chain", "contacts_of", "chain_in_view", "assemble_chain"]
+__all__ = ["responsibility_chain", "contacts_of", "chain_of", "assemble_chain", "responsible", "POST_RANK",
+           "ROLE_RANK"]
+
+#: who answers for an organization first: secretary, deputy secretary, committee member, group leader
+POST_RANK = {post: rank for rank, post in enumerate(POSTS)}
+#: the order of the people assigned to an area: grid leader, grid worker, building leader, area cadre
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 
 
 def _link(role: str, member: str | None = None, area: str | None = None, org: str | None = None,
-          unit: str | None = None) -> dict[str, Any]:
-    return {"role": role, "member": member, "area": area, "org": org, "unit": unit}
+          unit: str | None = None) -> Link:
+    return {"role": role, "member": member, "area": area, "org": org, "unit": unit}  # type: ignore[typeddict-item]
 
 
-def _break(reason: str, area: str | None = None, org: str | None = None) -> dict[str, Any]:
-    return {"area": area, "org": org, "reason": reason}
+def _break(reason: str, area: str | None = None, org: str | None = None) -> Break:
+    return {"area": area, "org": org, "reason": reason}  # type: ignore[typeddict-item]
 
 
 def assemble_chain(
@@ -26,8 +35,8 @@ def assemble_chain(
     territory: list[tuple[str, list[str], list[str]]],
     responsible: dict[str, str | None],
     weak: set[str],
-) -> dict[str, Any]:
-    """Put a chain together from what a backend found; the order and the breaks are decided here only.
+) -> Chain:
+    """Put a chain together; the order and the breaks are decided here only.
 
     Parameters
     ----------
@@ -40,8 +49,8 @@ def assemble_chain(
     weak : set of org ids
         The weak and lax organizations among them.
     """
-    links: list[dict[str, Any]] = []
-    breaks: list[dict[str, Any]] = []
+    links: list[Link] = []
+    breaks: list[Break] = []
 
     def org_link(role: str, org: str, area: str | None = None, unit: str | None = None) -> None:
         person = responsible.get(org)
@@ -68,70 +77,48 @@ def assemble_chain(
     return {"household": household, "as_of": as_of, "covered": bool(contacts), "links": links, "breaks": breaks}
 
 
-def _contacts(view: View, household: int) -> list[int]:
-    c = view.index.edges["CONTACTS"]
-    return sorted(
-        {
-            int(c.source[e])
-            for e in c.of(household, "target", view.index.n).tolist()
-            if view.edge_ok("CONTACTS", e) and view.is_available(int(c.source[e]))
-        }
-    )
+def responsible(day: Day, hood: Neighbourhood, org: str) -> str | None:
+    """An organization's responsible person on the day: the first available post holder by
+    :data:`POST_RANK`, then by member id; None when nobody available holds a post."""
+    holders = [(POST_RANK[post], member) for post, member in hood.posts.get(org, ())
+               if is_available(day, hood.nodes, member)]
+    return min(holders)[1] if holders else None
 
 
-def areas_by_distance(view: View, household: int) -> list[tuple[int, int]]:
-    """(area, distance) for the household's areas (distance 0) and every area above them, nearest first,
-    ties by id: the escalation order, also for a household located in several areas."""
-    located = view.index.edges["LOCATED_IN"]
-    frontier = sorted({int(located.target[e]) for e in located.of(household, "source", view.index.n).tolist()})
-    parents = view.s["parents"]
-    distance: dict[int, int] = {}
-    step = 0
-    while frontier:
-        nxt = []
-        for area in frontier:
-            if area not in distance:
-                distance[area] = step
-                nxt.extend(parents.get(area, ()))
-        frontier = nxt
-        step += 1
-    return sorted(distance.items(), key=lambda pair: (pair[1], pair[0]))  # node numbers follow id order
+def contacts_in(day: Day, hood: Neighbourhood, household: str) -> list[str]:
+    """The household's available contacts on the day, sorted."""
+    return [m for m in hood.contacts.get(household, ()) if is_available(day, hood.nodes, m)]
 
 
-def chain_in_view(view: View, household: int) -> dict[str, Any]:
-    """The chain of one household (a node number) in a view; see :func:`responsibility_chain`."""
-    index, n, ids = view.index, view.index.n, view.index.ids
-    employed, of_unit, assigned = index.edges["EMPLOYED_BY"], index.edges["OF_UNIT"], index.edges["ASSIGNED_TO"]
-    orgs_seen: set[int] = set()
+def chain_of(day: Day, hood: Neighbourhood, territory: Territory, household: str) -> Chain:
+    """The chain of one household from its neighbourhood; see :func:`responsibility_chain`."""
     contacts = []
-    for member in _contacts(view, household):
+    named: set[str] = set()
+    for member in contacts_in(day, hood, household):
         units = []
-        for unit in sorted({int(employed.target[e]) for e in employed.of(member, "source", n).tolist()}):
-            orgs = sorted({int(of_unit.source[e]) for e in of_unit.of(unit, "target", n).tolist()})
-            orgs_seen.update(orgs)
-            units.append((ids[unit], [ids[o] for o in orgs]))
-        contacts.append((ids[member], units))
-    territory = []
-    for area, _ in areas_by_distance(view, household):
-        people = sorted(
-            (int(assigned.rank[e]), int(assigned.source[e]))
-            for e in assigned.of(area, "target", n).tolist()
-            if view.edge_ok("ASSIGNED_TO", e) and view.is_available(int(assigned.source[e]))
-        )
-        orgs = view.governing(area)
-        orgs_seen.update(orgs)
-        territory.append((ids[area], [ids[m] for _, m in dict.fromkeys(people)], [ids[o] for o in orgs]))
-    responsible = {}
-    for org in orgs_seen:
-        person = view.responsible(org)
-        responsible[ids[org]] = ids[person] if person >= 0 else None
-    weak = {ids[o] for o in orgs_seen if index.attrs["weak"][o]}
-    return assemble_chain(ids[household], view.as_of, contacts, territory, responsible, weak)
+        for unit in hood.employers.get(member, ()):
+            orgs = hood.unit_orgs.get(unit, [])
+            named.update(orgs)
+            units.append((unit, list(orgs)))
+        contacts.append((member, units))
+    position = territory.position
+    located = [position[a] for a in hood.located.get(household, ()) if a in position]
+    upward = []
+    for area_number, _ in territory.distances(located):
+        area = territory.ids[area_number]
+        people = sorted({(ROLE_RANK[role], member) for role, member in hood.assigned.get(area, ())
+                         if is_available(day, hood.nodes, member)})
+        orgs = list(hood.governing.get(area, ()))
+        named.update(orgs)
+        upward.append((area, [m for _, m in people], orgs))
+    answers = {org: responsible(day, hood, org) for org in named}
+    weak = {org for org in named if hood.nodes[org].weak}
+    return assemble_chain(household, day.as_of, contacts, upward, answers, weak)
 
 
 def responsibility_chain(
-    store: Any, household: str, *, as_of: str | _dt.date | None = None, unavailable: Iterable[str] = ()
-) -> dict[str, Any]:
+    G: HasFacts, household: str, *, as_of: str | _dt.date | None = None, unavailable: Iterable[str] = ()
+) -> Chain:
     """Who answers for a household, in the order to call them.
 
     1. ``contact`` links: each available member contacting the household on the day (by member id), each
@@ -148,9 +135,14 @@ def responsibility_chain(
 
     Returns
     -------
-    dict
+    Chain
         ``{"household", "as_of", "covered", "links": [{"role", "member", "area", "org", "unit"}],
         "breaks": [{"area", "org", "reason"}]}``; absent fields are None.
+
+    Raises
+    ------
+    NotFound
+        ``household`` is not a household, or an id in ``unavailable`` is not a member.
 
     Examples
     --------
@@ -168,21 +160,23 @@ def responsibility_chain(
     >>> responsibility_chain(idx, "h1", as_of="2024-01-01", unavailable=["m2"])["breaks"]
     [{'area': 'b1', 'org': 'o1', 'reason': 'no_responsible'}]
     """
-    if on_server(store):
-        from .server import responsibility_chain as run
-
-        return run(store, household, as_of=as_of, unavailable=unavailable)
-    view = view_of(store, as_of, unavailable)
-    return chain_in_view(view, view.household_number(household))
+    facts = G.facts()
+    day = day_of(facts, as_of, unavailable)
+    require(facts, [household], "Household")
+    return chain_of(day, facts.neighbourhood(day, [household]), facts.territory(), household)
 
 
 def contacts_of(
-    store: Any, household: str, *, as_of: str | _dt.date | None = None, unavailable: Iterable[str] = ()
+    G: HasFacts, household: str, *, as_of: str | _dt.date | None = None, unavailable: Iterable[str] = ()
 ) -> list[str]:
-    """Ids of the available members contacting the household on the day, sorted."""
-    if on_server(store):
-        from .server import contacts_of as run
+    """Ids of the available members contacting the household on the day, sorted.
 
-        return run(store, household, as_of=as_of, unavailable=unavailable)
-    view = view_of(store, as_of, unavailable)
-    return [view.index.ids[m] for m in _contacts(view, view.household_number(household))]
+    Raises
+    ------
+    NotFound
+        ``household`` is not a household, or an id in ``unavailable`` is not a member.
+    """
+    facts = G.facts()
+    day = day_of(facts, as_of, unavailable)
+    require(facts, [household], "Household")
+    return contacts_in(day, facts.neighbourhood(day, [household]), household)

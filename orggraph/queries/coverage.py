@@ -3,55 +3,74 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterable
+from typing import Iterable
 
 import numpy as np
 
-from ._view import on_server as _on_server
-from ._view import view_of
+from ..facts import FIGURES, HasFacts
+from ..results import AreaCoverage, Coverage, Figures
+from ._base import area_position, day_of, per_area, totals
 
-__all__ = ["coverage", "uncovered_households"]
-
-
-def _rate(part: float, whole: float) -> float:
-    return round(float(part) / float(whole), 6) if whole else 1.0
+__all__ = ["coverage", "uncovered_households", "figures"]
 
 
-def _block(households: float, covered: float, people: float, people_covered: float,
-           vulnerable: float, vulnerable_covered: float) -> dict[str, Any]:
-    """The figures of one area or of the whole network, in the order the contract lists them."""
-    return {
-        "households": int(households),
-        "covered": int(covered),
-        "uncovered": int(households - covered),
-        "rate": _rate(covered, households),
-        "people": int(people),
-        "people_covered": int(people_covered),
-        "people_rate": _rate(people_covered, people),
-        "vulnerable": int(vulnerable),
-        "vulnerable_covered": int(vulnerable_covered),
-        "vulnerable_rate": _rate(vulnerable_covered, vulnerable),
-    }
+def _rates(part: np.ndarray, whole: np.ndarray) -> list[float]:
+    """part / whole rounded to 6 places, 1.0 where whole is 0 (nothing to cover is fully covered)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(whole > 0, np.round(part / np.where(whole > 0, whole, 1), 6), 1.0).tolist()
+
+
+def figures(households: int, covered: int, people: int, people_covered: int, vulnerable: int,
+            vulnerable_covered: int) -> Figures:
+    """The figures of one area or of the whole network, in the order the contract lists them.
+
+    Examples
+    --------
+    >>> figures(4, 3, 10, 6, 0, 0)["rate"], figures(4, 3, 10, 6, 0, 0)["vulnerable_rate"]
+    (0.75, 1.0)
+    """
+    row = np.array([[households, covered, people, people_covered, vulnerable, vulnerable_covered]], dtype=np.int64)
+    return _rows(row, [{}])[0]  # type: ignore[return-value]
+
+
+def _rows(table: np.ndarray, heads: list[dict]) -> list:
+    """One dict a row of ``table`` (columns :data:`FIGURES`), each after its ``heads`` entry."""
+    columns = {name: table[:, i] for i, name in enumerate(FIGURES)}
+    rates = {part: _rates(columns[part], columns[whole])
+             for part, whole in (("covered", "households"), ("people_covered", "people"),
+                                 ("vulnerable_covered", "vulnerable"))}
+    values = {name: column.tolist() for name, column in columns.items()}
+    return [
+        {**head, "households": h, "covered": c, "uncovered": h - c, "rate": r, "people": p, "people_covered": pc,
+         "people_rate": pr, "vulnerable": v, "vulnerable_covered": vc, "vulnerable_rate": vr}
+        for head, h, c, r, p, pc, pr, v, vc, vr in zip(
+            heads, values["households"], values["covered"], rates["covered"], values["people"],
+            values["people_covered"], rates["people_covered"], values["vulnerable"], values["vulnerable_covered"],
+            rates["vulnerable_covered"])
+    ]
 
 
 def coverage(
-    store: Any,
+    G: HasFacts,
     *,
     level: str | None = None,
     area: str | None = None,
     as_of: str | _dt.date | None = None,
     unavailable: Iterable[str] = (),
-) -> dict[str, Any]:
+) -> Coverage:
     """Coverage of every area: households, covered, uncovered and rate, by head and by people, and for
     vulnerable (flagged) households.
 
-    A household is covered when at least one available member has a ``CONTACTS`` edge to it valid on
-    the day. An area counts the households located in it or in any area transitively within it; its rate
-    is covered / households, 1.0 when it has none.
+    A household is *covered* on a day when at least one member has a ``CONTACTS`` edge to it valid on
+    that day and can be reached (not marked unavailable, not in ``unavailable``). An area counts the
+    households located in it or in any area transitively within it, each once, also a household located
+    in several of them; the network's totals count every household once, located or not. A rate is
+    covered / households, 1.0 where there are none, rounded to 6 places.
 
     Parameters
     ----------
-    store : Store or Index
+    G : store or Index
+        Anything with ``facts()``: a store, on either backend, or an index built in memory.
     level : str, optional
         Only the areas of this level (``grid``, ``community``, ...).
     area : str, optional
@@ -63,9 +82,16 @@ def coverage(
 
     Returns
     -------
-    dict
-        ``{"as_of", "households", "covered", "uncovered", "rate", ..., "areas": [{"id", "name", "level",
-        "households", "covered", "uncovered", "rate", ...}]}``, areas sorted by id.
+    Coverage
+        ``{"as_of", "households", "covered", "uncovered", "rate", ..., "unavailable", "areas": [{"id",
+        "name", "level", "households", "covered", "uncovered", "rate", ...}]}``, areas sorted by id.
+
+    Raises
+    ------
+    NotFound
+        ``area`` is not an area, or an id in ``unavailable`` is not a member.
+    ValueError
+        ``as_of`` is not an ISO date.
 
     Examples
     --------
@@ -81,87 +107,40 @@ def coverage(
     >>> coverage(idx, as_of="2020-01-01")["covered"]
     0
     """
-    if _on_server(store):
-        from .server import coverage as on_server
-
-        return on_server(store, level=level, area=area, as_of=as_of, unavailable=unavailable)
-    view = view_of(store, as_of, unavailable)
-    index, s = view.index, view.s
-    static = _static(view)
-    covered = view.covered.astype(np.float64) * static["is_household"]
-    day_columns = [covered, static["people"] * covered, static["vulnerable"] * covered]
-    per_area = dict(static["per_area"])
-    for name, column in zip(("covered", "people_covered", "vulnerable_covered"), day_columns):
-        per_area[name] = view.area_totals(column)
-
+    facts = G.facts()
+    day = day_of(facts, as_of, unavailable)
+    territory = facts.territory()
+    tally = facts.tally(day)
+    table = per_area(territory, tally)
     if area is not None:
-        root = view.area_number(area)
-        chosen = {root} | {a for a, chain in s["ancestry"].items() if root in chain}
-        areas = np.array(sorted(chosen), dtype=np.int64)
-        total = {k: float(v[root]) for k, v in per_area.items()}
+        root = area_position(territory, area)
+        chosen = territory.below(root)
+        whole = table[root]
     else:
-        areas = s["areas"]
-        total = {
-            "households": float(static["is_household"].sum()), "people": float(static["people"].sum()),
-            "vulnerable": float(static["vulnerable"].sum()), "covered": float(day_columns[0].sum()),
-            "people_covered": float(day_columns[1].sum()), "vulnerable_covered": float(day_columns[2].sum()),
-        }
+        chosen = list(range(len(territory)))
+        whole = totals(tally)
     if level is not None:
-        level_names = index.level_names
-        code = level_names.index(level) if level in level_names else -2
-        areas = areas[index.attrs["level"][areas] == code]
-    return {"as_of": view.as_of, **_block(**total), "unavailable": view.unavailable_ids, "areas": _rows(index, areas, per_area)}
-
-
-def _static(view: Any) -> dict[str, Any]:
-    """What coverage needs that does not depend on the day: household, people and vulnerable columns."""
-    index = view.index
-    cached = index.__dict__.get("_coverage_static")
-    if cached is None:
-        is_household = np.zeros(index.n, dtype=np.float64)
-        is_household[view.s["households"]] = 1.0
-        people = index.attrs["people"].astype(np.float64) * is_household
-        vulnerable = index.attrs["vulnerable"].astype(np.float64) * is_household
-        cached = {
-            "is_household": is_household, "people": people, "vulnerable": vulnerable,
-            "per_area": {"households": view.area_totals(is_household), "people": view.area_totals(people),
-                         "vulnerable": view.area_totals(vulnerable)},
-        }
-        index.__dict__["_coverage_static"] = cached
-    return cached
-
-
-def _rates(part: np.ndarray, whole: np.ndarray) -> list[float]:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(whole > 0, np.round(part / np.where(whole > 0, whole, 1), 6), 1.0).tolist()
-
-
-def _rows(index: Any, areas: np.ndarray, per_area: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-    col = {k: np.rint(v[areas]).astype(np.int64) for k, v in per_area.items()}
-    level_names = index.level_names
-    levels = [level_names[c] if c >= 0 else None for c in index.attrs["level"][areas].tolist()]
-    ids, names = index.ids, index.names
-    return [
-        {"id": ids[a], "name": names[a], "level": lv, "households": h, "covered": c, "uncovered": h - c, "rate": r,
-         "people": p, "people_covered": pc, "people_rate": pr, "vulnerable": v, "vulnerable_covered": vc,
-         "vulnerable_rate": vr}
-        for a, lv, h, c, r, p, pc, pr, v, vc, vr in zip(
-            areas.tolist(), levels, col["households"].tolist(), col["covered"].tolist(),
-            _rates(col["covered"], col["households"]), col["people"].tolist(), col["people_covered"].tolist(),
-            _rates(col["people_covered"], col["people"]), col["vulnerable"].tolist(),
-            col["vulnerable_covered"].tolist(), _rates(col["vulnerable_covered"], col["vulnerable"]),
-        )
-    ]
+        chosen = [a for a in chosen if territory.levels[a] == level]
+    heads = [{"id": territory.ids[a], "name": territory.names[a], "level": territory.levels[a]} for a in chosen]
+    areas: list[AreaCoverage] = _rows(table[chosen] if chosen else table[:0], heads)
+    return {"as_of": day.as_of, **figures(*whole.tolist()), "unavailable": sorted(day.unavailable),  # type: ignore[typeddict-item]
+            "areas": areas}
 
 
 def uncovered_households(
-    store: Any,
+    G: HasFacts,
     *,
     area: str | None = None,
     as_of: str | _dt.date | None = None,
     unavailable: Iterable[str] = (),
 ) -> list[str]:
-    """Ids of the households with no available contact on the day, optionally only within one area.
+    """Ids of the households not covered on the day (see :func:`coverage`), sorted; with ``area``, only
+    those located in it or in an area within it.
+
+    Raises
+    ------
+    NotFound
+        ``area`` is not an area, or an id in ``unavailable`` is not a member.
 
     Examples
     --------
@@ -173,13 +152,10 @@ def uncovered_households(
     >>> uncovered_households(idx, unavailable=["m1"])
     ['h1', 'h2']
     """
-    if _on_server(store):
-        from .server import uncovered_households as on_server
-
-        return on_server(store, area=area, as_of=as_of, unavailable=unavailable)
-    view = view_of(store, as_of, unavailable)
+    facts = G.facts()
+    day = day_of(facts, as_of, unavailable)
     if area is None:
-        candidates = view.s["households"]
-    else:
-        candidates = view.households_within([view.area_number(area)])
-    return [view.index.ids[h] for h in candidates[~view.covered[candidates]].tolist()]
+        return facts.households(day, "uncovered")
+    territory = facts.territory()
+    within = [territory.ids[a] for a in territory.below(area_position(territory, area))]
+    return facts.households(day, "uncovered", within)
