@@ -1,0 +1,174 @@
+"""The facts worked out the plain way, record by record, from what a store lists: the yardstick each
+backend's facts are checked against (slow, and written for reading, not speed)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Collection, Iterable
+
+import numpy as np
+
+from orggraph.facts import FIGURES, Day, Neighbourhood, NodeFacts, Tally, Territory
+from orggraph.model import EDGE_TYPES
+
+__all__ = ["PlainFacts", "Plain"]
+
+
+def _valid(edge: dict[str, Any], day: str) -> bool:
+    return (edge.get("since") or "") <= day and (edge.get("until") is None or day <= edge["until"])
+
+
+class PlainFacts:
+    """:class:`orggraph.facts.Facts` over lists of node and edge records."""
+
+    def __init__(self, nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]], revision: int = 0):
+        self.node = {n["id"]: n for n in nodes}
+        self.all = list(edges)
+        self.revision = revision
+
+    def of(self, type_: str) -> list[dict[str, Any]]:
+        return [e for e in self.all if e["type"] == type_]
+
+    def kinds_of(self, ids: Iterable[str]) -> dict[str, str]:
+        return {i: self.node[i]["kind"] for i in ids if i in self.node}
+
+    def ids(self, kind: str) -> list[str]:
+        return sorted(i for i, n in self.node.items() if n["kind"] == kind)
+
+    def territory(self) -> Territory:
+        areas = self.ids("Area")
+        at = {a: i for i, a in enumerate(areas)}
+        within = sorted({(at[e["source"]], at[e["target"]]) for e in self.of("WITHIN")})
+        return Territory(areas, [self.node[a].get("name") for a in areas], [self.node[a].get("level") for a in areas],
+                         np.array(within, dtype=np.int64).reshape(-1, 2))
+
+    def _available(self, day: Day, member: str) -> bool:
+        return member not in day.unavailable and self.node[member].get("status") != "unavailable"
+
+    def _live(self, day: Day) -> dict[str, set[str]]:
+        live: dict[str, set[str]] = defaultdict(set)
+        for e in self.of("CONTACTS"):
+            if _valid(e, day.as_of) and self._available(day, e["source"]):
+                live[e["target"]].add(e["source"])
+        return live
+
+    def _located(self) -> dict[str, set[str]]:
+        located: dict[str, set[str]] = defaultdict(set)
+        for e in self.of("LOCATED_IN"):
+            located[e["source"]].add(e["target"])
+        return located
+
+    def tally(self, day: Day) -> Tally:
+        areas = self.ids("Area")
+        at = {a: i for i, a in enumerate(areas)}
+        live, located = self._live(day), self._located()
+        direct = np.zeros((len(areas), len(FIGURES)), dtype=np.int64)
+        several, nowhere = [], np.zeros(len(FIGURES), dtype=np.int64)
+        for h in self.ids("Household"):
+            record = self.node[h]
+            people, vulnerable, covered = record.get("people", 1), int(bool(record.get("flags"))), int(bool(live.get(h)))
+            row = np.array([1, covered, people, people * covered, vulnerable, vulnerable * covered], dtype=np.int64)
+            places = sorted(at[a] for a in located.get(h, ()))
+            if not places:
+                nowhere += row
+            elif len(places) == 1:
+                direct[places[0]] += row
+            else:
+                several.append((tuple(places), tuple(row.tolist())))
+        return Tally(direct, several, nowhere)
+
+    def households(self, day: Day, which: str = "all", within: Collection[str] | None = None) -> list[str]:
+        located, live = self._located(), self._live(day)
+        contacts = defaultdict(list)
+        for e in self.of("CONTACTS"):
+            contacts[e["target"]].append(e)
+        chosen = []
+        for h in self.ids("Household"):
+            if within is not None and not located.get(h, set()) & set(within):
+                continue
+            if which == "uncovered" and live.get(h):
+                continue
+            if which == "unlocated" and located.get(h):
+                continue
+            if which == "lapsed":
+                spans = contacts.get(h, [])
+                if not spans or any(_valid(e, day.as_of) for e in spans) or not any(
+                        e.get("until") and e["until"] < day.as_of for e in spans):
+                    continue
+            chosen.append(h)
+        return chosen
+
+    def contact_load(self, day: Day) -> dict[str, tuple[int, int]]:
+        live = self._live(day)
+        load: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for members in live.values():
+            for m in members:
+                load[m][0] += 1
+                load[m][1] += len(members) == 1
+        return {m: (a, b) for m, (a, b) in load.items()}
+
+    def edges(self, type_: str, *, sources: Collection[str] | None = None, targets: Collection[str] | None = None,
+              day: str | None = None) -> list[tuple[str, str, str | None]]:
+        if type_ not in EDGE_TYPES:
+            raise ValueError(f"unknown edge type {type_!r}")
+        found = set()
+        for e in self.of(type_):
+            if sources is not None and e["source"] not in sources or targets is not None and e["target"] not in targets:
+                continue
+            if day is None or _valid(e, day):
+                found.add((e["source"], e["target"], e.get("post") or e.get("role")))
+        return sorted(found)
+
+    def nodes(self, ids: Iterable[str]) -> dict[str, NodeFacts]:
+        out = {}
+        for i in ids:
+            n = self.node.get(i)
+            if n is None:
+                continue
+            household = n["kind"] == "Household"
+            out[i] = NodeFacts(n["kind"], n.get("name"), n.get("level"), n.get("status") == "weak_lax",
+                               n.get("status") == "unavailable", n.get("people", 1) if household else 0,
+                               bool(n.get("flags")) if household else False)
+        return out
+
+    def neighbourhood(self, day: Day, households: Collection[str]) -> Neighbourhood:
+        d = day.as_of
+        hood = Neighbourhood()
+        hood.contacts = {h: sorted({s for s, _, _ in self.edges("CONTACTS", targets={h}, day=d)}) for h in households}
+        hood.located = {h: sorted({t for _, t, _ in self.edges("LOCATED_IN", sources={h})}) for h in households}
+        members = {m for ms in hood.contacts.values() for m in ms}
+        hood.employers = {m: sorted({t for _, t, _ in self.edges("EMPLOYED_BY", sources={m})}) for m in members}
+        units = {u for us in hood.employers.values() for u in us}
+        hood.unit_orgs = {u: sorted({s for s, _, _ in self.edges("OF_UNIT", targets={u})}) for u in units}
+        t = self.territory()
+        areas = {t.ids[a] for h in households for a, _ in t.distances(t.position[x] for x in hood.located[h])}
+        hood.assigned = {a: sorted({(k, s) for s, _, k in self.edges("ASSIGNED_TO", targets={a}, day=d)}) for a in areas}
+        hood.governing = {a: sorted({s for s, _, _ in self.edges("GOVERNS", targets={a}, day=d)}) for a in areas}
+        orgs = {o for os_ in hood.unit_orgs.values() for o in os_} | {o for os_ in hood.governing.values() for o in os_}
+        hood.posts = {o: sorted({(k, s) for s, _, k in self.edges("HOLDS_POST", targets={o}, day=d)}) for o in orgs}
+        named = set(households) | members | units | areas | orgs
+        named |= {m for ps in hood.assigned.values() for _, m in ps} | {m for ps in hood.posts.values() for _, m in ps}
+        hood.nodes = self.nodes(named)
+        return hood
+
+    def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:
+        d, wanted, located = day.as_of, set(areas), self._located()
+        found = set()
+        for m, h, _ in self.edges("CONTACTS", day=d):
+            found |= {(m, a) for a in located.get(h, ()) & wanted}
+        for m, a, _ in self.edges("ASSIGNED_TO", day=d):
+            if a in wanted:
+                found.add((m, a))
+        for m, h, _ in self.edges("RESIDES_IN"):
+            found |= {(m, a) for a in located.get(h, ()) & wanted}
+        return sorted(found)
+
+
+class Plain:
+    """A store's records seen through :class:`PlainFacts`: what the questions take."""
+
+    def __init__(self, store: Any):
+        self._facts = PlainFacts(store.nodes(), store.edges(), store.revision)
+
+    def facts(self) -> PlainFacts:
+        return self._facts
