@@ -361,3 +361,98 @@ def test_present_in_the_flood_zone(flood):
                                                         ("m-idle", "b2")]
     # before any contact: only where m-idle lives (RESIDES_IN has no dates)
     assert facts.present(Day("2020-08-01"), ["b", "b2", "g"]) == [("m-idle", "b2")]
+
+
+# -- a generated city: a batch finds what one by one finds, and both backends find the same -----------
+
+CITY_DAYS = ["2020-08-01", "2024-06-30", "2025-07-01", "2026-11-23"]
+
+
+def city_items() -> list:
+    """A generated city of 800 households, with a household placed in two buildings and a contact joined
+    twice, as a store's load takes it."""
+    from orggraph.generate import generate_city
+
+    records = list(generate_city(households=800, seed=5)[0])
+    buildings = [r["id"] for what, r in records if what == "node" and r["kind"] == "Area" and r.get("level") == "building"]
+    contact = next(r for what, r in records if what == "edge" and r["type"] == "CONTACTS")
+    placed = next(r for what, r in records if what == "edge" and r["type"] == "LOCATED_IN")
+    other = next(b for b in buildings if b != placed["target"])
+    records += [("edge", {"type": "LOCATED_IN", "source": placed["source"], "target": other}),
+                ("edge", {**contact, "since": "2019-01-01", "until": "2019-12-31"})]
+    return [(what, str(i), record) for i, (what, record) in enumerate(records)]
+
+
+@pytest.fixture(scope="module")
+def city():
+    return city_items()
+
+
+def every_fact(facts: Facts, day: Day) -> dict:
+    """Every fact of a store on one day, as plain values to compare."""
+    from orggraph.model import EDGE_TYPES, NODE_KINDS
+
+    areas = facts.ids("Area")
+    households = facts.ids("Household")
+    found: dict = {"territory": facts.territory(), "tally": facts.tally(day), "contact_load": facts.contact_load(day)}
+    for which in ("all", "uncovered", "unlocated", "lapsed"):
+        found[which] = facts.households(day, which)
+        found[which, "within"] = facts.households(day, which, within=areas[::3])
+    for type_ in EDGE_TYPES:
+        found[type_] = facts.edges(type_)
+        found[type_, "day"] = facts.edges(type_, day=day.as_of)
+    every_id = [i for kind in NODE_KINDS for i in facts.ids(kind)]
+    found["nodes"] = facts.nodes(every_id)
+    found["kinds"] = facts.kinds_of(every_id)
+    found["neighbourhood"] = facts.neighbourhood(day, households[::7])
+    found["present"] = facts.present(day, areas)
+    return found
+
+
+@pytest.mark.parametrize("day", CITY_DAYS)
+def test_a_batch_finds_what_one_by_one_finds(store, city, day):
+    store.load(city)
+    facts = store.facts()
+    whatif = Day(day, frozenset(facts.ids("Member")[::9]))
+    households = facts.ids("Household")
+    batch = facts.neighbourhood(whatif, households)
+    merged = Neighbourhood()
+    for h in households:
+        one = facts.neighbourhood(whatif, [h])
+        for name in ("contacts", "located", "employers", "unit_orgs", "assigned", "governing", "posts", "nodes"):
+            getattr(merged, name).update(getattr(one, name))
+    assert merged == batch
+    if day > "2022":
+        assert sum(len(v) for v in batch.contacts.values()) > len(households) // 2  # the city has its contacts
+    for type_ in ("CONTACTS", "LOCATED_IN", "HOLDS_POST", "ASSIGNED_TO", "GOVERNS"):
+        every = facts.edges(type_, day=day)
+        sources = sorted({s for s, _, _ in every})
+        assert facts.edges(type_, sources=sources, day=day) == every
+        assert sorted(e for s in sources[::11] for e in facts.edges(type_, sources=[s], day=day)) == [
+            e for e in every if e[0] in set(sources[::11])]
+        targets = sorted({t for _, t, _ in every})
+        assert facts.edges(type_, targets=targets[::2], day=day) == [e for e in every if e[1] in set(targets[::2])]
+    areas = facts.ids("Area")
+    present = facts.present(whatif, areas)
+    assert sorted(p for a in areas[::13] for p in facts.present(whatif, [a])) == [
+        p for p in present if p[1] in set(areas[::13])]
+    within = facts.households(whatif, "uncovered", within=areas)
+    assert sorted(h for a in areas[::13] for h in facts.households(whatif, "uncovered", within=[a])) == sorted(
+        h for h in within if any(h in facts.households(whatif, "all", within=[a]) for a in areas[::13]))
+
+
+def test_both_backends_find_the_same_facts(server_store, city, tmp_path):
+    from orggraph.store import EmbeddedStore
+
+    server_store.load(city)
+    with EmbeddedStore(tmp_path / "city.db") as embedded:
+        embedded.load(city)
+        here, there = embedded.facts(), server_store.facts()
+        members = here.ids("Member")
+        assert members == there.ids("Member")
+        for as_of in CITY_DAYS:
+            for gone in (frozenset(), frozenset(members[::4])):
+                day = Day(as_of, gone)
+                mine, theirs = every_fact(here, day), every_fact(there, day)
+                for name in mine:
+                    assert mine[name] == theirs[name], (as_of, len(gone), name)
