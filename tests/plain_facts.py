@@ -133,6 +133,7 @@ class PlainFacts:
 
     def neighbourhood(self, day: Day, households: Collection[str]) -> Neighbourhood:
         d = day.as_of
+        households = [h for h in households if self.node.get(h, {}).get("kind") == "Household"]
         hood = Neighbourhood()
         hood.contacts = {h: sorted({s for s, _, _ in self.edges("CONTACTS", targets={h}, day=d)}) for h in households}
         hood.located = {h: sorted({t for _, t, _ in self.edges("LOCATED_IN", sources={h})}) for h in households}
@@ -141,7 +142,7 @@ class PlainFacts:
         units = {u for us in hood.employers.values() for u in us}
         hood.unit_orgs = {u: sorted({s for s, _, _ in self.edges("OF_UNIT", targets={u})}) for u in units}
         t = self.territory()
-        areas = {t.ids[a] for h in households for a, _ in t.distances(t.position[x] for x in hood.located[h])}
+        areas = {t.ids[a] for h in households for a, _ in t.distances([t.position[x] for x in hood.located[h]])}
         hood.assigned = {a: sorted({(k, s) for s, _, k in self.edges("ASSIGNED_TO", targets={a}, day=d)}) for a in areas}
         hood.governing = {a: sorted({s for s, _, _ in self.edges("GOVERNS", targets={a}, day=d)}) for a in areas}
         orgs = {o for os_ in hood.unit_orgs.values() for o in os_} | {o for os_ in hood.governing.values() for o in os_}
@@ -149,6 +150,8 @@ class PlainFacts:
         named = set(households) | members | units | areas | orgs
         named |= {m for ps in hood.assigned.values() for _, m in ps} | {m for ps in hood.posts.values() for _, m in ps}
         hood.nodes = self.nodes(named)
+        for name in ("contacts", "located", "employers", "unit_orgs", "assigned", "governing", "posts"):
+            setattr(hood, name, {k: v for k, v in getattr(hood, name).items() if v})
         return hood
 
     def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:

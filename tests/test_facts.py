@@ -456,3 +456,21 @@ def test_both_backends_find_the_same_facts(server_store, city, tmp_path):
                 mine, theirs = every_fact(here, day), every_fact(there, day)
                 for name in mine:
                     assert mine[name] == theirs[name], (as_of, len(gone), name)
+
+
+def test_the_index_finds_what_the_records_say(city, tmp_path):
+    """The embedded facts against the plain ones, worked out record by record (tests/plain_facts.py)."""
+    from orggraph.store import EmbeddedStore
+
+    from .plain_facts import PlainFacts
+
+    with EmbeddedStore(tmp_path / "city.db") as embedded:
+        embedded.load(city)
+        here, plain = embedded.facts(), PlainFacts(embedded.nodes(), embedded.edges())
+        members = here.ids("Member")
+        for as_of in CITY_DAYS:
+            for gone in (frozenset(), frozenset(members[::4])):
+                day = Day(as_of, gone)
+                mine, theirs = every_fact(here, day), every_fact(plain, day)
+                for name in mine:
+                    assert mine[name] == theirs[name], (as_of, len(gone), name)
