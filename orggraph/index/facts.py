@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from itertools import repeat
 from typing import Collection, Iterable
 
 import numpy as np
@@ -117,11 +118,27 @@ class IndexFacts:
         self.revision = index.revision
         self._days: dict[tuple[int, frozenset[str]], _OnDay] = {}
         self._up: dict[int, list[int]] = {}
+        self._node_facts: dict[int, NodeFacts] = {}
 
     def __repr__(self) -> str:
         return f"IndexFacts({self.index!r})"
 
     # -- what does not depend on the day -----------------------------------------------------------------
+
+    @cached_property
+    def _id_array(self) -> np.ndarray:
+        """Node number -> id, as an array of objects: ids of many numbers at once."""
+        ids = np.empty(self.index.n, dtype=object)
+        ids[:] = self.index.ids
+        return ids
+
+    @cached_property
+    def _id_text(self) -> np.ndarray:
+        """The ids as an array of text, sorted as the node numbers are: many ids found by one search."""
+        return np.array(self.index.ids, dtype=str) if self.index.n else np.zeros(0, dtype="<U1")
+
+    def _spelled(self, numbers: np.ndarray) -> list[str]:
+        return self._id_array[numbers].tolist()
 
     @cached_property
     def _households(self) -> np.ndarray:
@@ -241,7 +258,15 @@ class IndexFacts:
     def _numbers(self, ids: Iterable[str], kind: int | None = None) -> np.ndarray:
         """The node numbers of these ids (of one kind, when given), sorted, each once; unknown ids left out."""
         number = self.index.number
-        found = np.fromiter((i for i in (number.get(x) for x in ids) if i is not None), dtype=np.int64)
+        if not isinstance(ids, (list, tuple, set, frozenset, dict)):
+            ids = list(ids)
+        if len(ids) > 256 and not isinstance(number, dict):
+            wanted = np.array([x for x in ids if isinstance(x, str)], dtype=str)
+            text = self._id_text
+            at = np.minimum(np.searchsorted(text, wanted), max(len(text) - 1, 0))
+            found = at[text[at] == wanted].astype(np.int64) if len(text) else np.zeros(0, dtype=np.int64)
+        else:
+            found = np.array(sorted({i for i in (number.get(x) for x in ids) if i is not None}), dtype=np.int64)
         if kind is not None and len(found):
             found = found[self.index.kinds[found] == kind]
         return np.unique(found)
@@ -262,8 +287,11 @@ class IndexFacts:
         elif targets is not None and len(targets) <= _FEW:
             by, nodes, other, other_end = "target", targets, sources, e.source
         if by is not None:
-            parts = [e.of(x, by, n) for x in nodes.tolist()]
-            found = parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            if len(nodes) == 1:
+                found = e.of(int(nodes[0]), by, n)
+            else:
+                parts = [e.of(x, by, n) for x in nodes.tolist()]
+                found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
             if other is not None and len(found):
                 found = found[self._mask(other)[other_end[found]]]
         else:
@@ -368,41 +396,43 @@ class IndexFacts:
                              None if targets is None else self._numbers(targets),
                              None if day is None else day_number(day, 0))
         s, t = e.source[found].astype(np.int64), e.target[found].astype(np.int64)
-        ids = self.index.ids
         keys = _KEYS.get(type_)
         if keys is None:
             order = np.lexsort((t, s))
             s, t = s[order], t[order]
             once = _first_of_runs(s, t)
-            return [(ids[a], ids[b], None) for a, b in zip(s[once].tolist(), t[once].tolist())]
+            return list(zip(self._spelled(s[once]), self._spelled(t[once]), repeat(None)))
         rank = e.rank[found].astype(np.int64)
         order = np.lexsort((_KEY_ORDER[type_][rank], t, s))
         s, t, rank = s[order], t[order], rank[order]
         once = _first_of_runs(s, t, rank)
-        return [(ids[a], ids[b], keys[r]) for a, b, r in zip(s[once].tolist(), t[once].tolist(), rank[once].tolist())]
+        return list(zip(self._spelled(s[once]), self._spelled(t[once]), np.array(keys, dtype=object)[rank[once]].tolist()))
 
     def nodes(self, ids: Iterable[str]) -> dict[str, NodeFacts]:
         """What the questions read of these nodes' records (see :meth:`orggraph.facts.Facts.nodes`)."""
-        index = self.index
-        number = index.number
-        found = {}
-        for node_id in ids:
-            i = number.get(node_id)
-            if i is not None:
-                found[node_id] = self._node(i)
-        return found
+        numbers = self._numbers(ids)
+        return dict(zip(self._spelled(numbers), self._node_list(numbers)))
 
-    def _node(self, i: int) -> NodeFacts:
-        index = self.index
-        kind = int(index.kinds[i])
-        household = kind == HOUSEHOLD
-        return NodeFacts(
-            kind=_KIND_NAMES[kind], name=index.names[i], level=index.level_of(i),
-            weak=kind == ORG and bool(index.attrs["weak"][i]),
-            unavailable=kind == MEMBER and bool(index.attrs["unavailable"][i]),
-            people=int(index.attrs["people"][i]) if household else 0,
-            vulnerable=household and bool(index.attrs["vulnerable"][i]),
-        )
+    def _node_list(self, numbers: np.ndarray) -> list[NodeFacts]:
+        """The :class:`NodeFacts` of these node numbers, each made once and kept."""
+        kept = self._node_facts
+        missing = [i for i in numbers.tolist() if i not in kept]
+        if missing:
+            index, at = self.index, np.array(missing, dtype=np.int64)
+            kinds = index.kinds[at]
+            level_names = index.level_names
+            columns = zip(
+                missing, kinds.tolist(), index.attrs["level"][at].tolist(),
+                (index.attrs["weak"][at] & (kinds == ORG)).tolist(),
+                (index.attrs["unavailable"][at] & (kinds == MEMBER)).tolist(),
+                np.where(kinds == HOUSEHOLD, index.attrs["people"][at], 0).tolist(),
+                (index.attrs["vulnerable"][at] & (kinds == HOUSEHOLD)).tolist(),
+            )
+            names = index.names
+            for i, kind, level, weak, unavailable, people, vulnerable in columns:
+                kept[i] = NodeFacts(kind=_KIND_NAMES[kind], name=names[i], level=level_names[level] if level >= 0 else None,
+                                    weak=weak, unavailable=unavailable, people=people, vulnerable=vulnerable)
+        return [kept[i] for i in numbers.tolist()]
 
     def neighbourhood(self, day: Day, households: Collection[str]) -> Neighbourhood:
         """Everything the chains of these households are built from (see
@@ -462,9 +492,9 @@ class IndexFacts:
         for groups, attr in ((assigned, "assigned"), (posts, "posts")):
             named.update(groups)
             named.update(s for pairs in groups.values() for _, s in pairs)
-            setattr(found, attr, {ids[a]: [(key, ids[s]) for key, s in sorted(pairs, key=lambda p: (p[0], p[1]))]
-                                  for a, pairs in sorted(groups.items())})
-        found.nodes = {ids[i]: self._node(i) for i in sorted(named)}
+            setattr(found, attr, {ids[a]: [(key, ids[s]) for key, s in sorted(pairs)] for a, pairs in sorted(groups.items())})
+        every = np.array(sorted(named), dtype=np.int64)
+        found.nodes = dict(zip(self._spelled(every), self._node_list(every)))
         return found
 
     def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:
