@@ -5,7 +5,7 @@
 UNWIND $orgs AS org_id
 MATCH (o:Org {id: org_id})
 OPTIONAL MATCH (m:Member)-[p:HOLDS_POST]->(o)
-WHERE (p.since = '' OR p.since <= $day) AND (p.until IS NULL OR $day <= p.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
+WHERE {valid:p} AND {available:m}
 WITH org_id, m,
      CASE p.post WHEN 'secretary' THEN 0 WHEN 'deputy_secretary' THEN 1 WHEN 'committee_member' THEN 2
                  WHEN 'group_leader' THEN 3 ELSE 9 END AS rank
