@@ -49,7 +49,7 @@ class Territory:
         One entry an area, in id order; a position in these lists names the area in ``within`` and in
         :class:`Tally`.
     within : ndarray of int64, shape (k, 2)
-        (child position, parent position), sorted.
+        (child position, parent position), sorted, each pair once.
     """
 
     ids: list[str]
@@ -120,7 +120,8 @@ class Neighbourhood:
     """What the records say around some households on a day: everything their chains are built from.
 
     Every edge here is valid on the day, save ``EMPLOYED_BY`` and ``OF_UNIT`` which have no dates yet;
-    availability is not applied (``nodes`` says who is marked unavailable). Lists are sorted.
+    availability is not applied (``nodes`` says who is marked unavailable). Lists are sorted, each entry
+    once; a dict has a key only where its list is not empty. Ids that name no household are left out.
 
     Attributes
     ----------
@@ -139,7 +140,7 @@ class Neighbourhood:
     posts : {org: [(post, member)]}
         ``HOLDS_POST`` edges of every org named in ``unit_orgs`` or ``governing``.
     nodes : {id: NodeFacts}
-        Every household, member, unit, org and area named above.
+        Every household asked for, every area at or above their areas, and every id in the lists above.
     """
 
     contacts: dict[str, list[str]] = field(default_factory=dict)
@@ -159,8 +160,8 @@ class Facts(Protocol):
     Raises
     ------
     ValueError
-        ``edges`` with a type that is not one of :data:`orggraph.model.EDGE_TYPES`, ``households`` with
-        an unknown ``which``.
+        ``edges`` with a type that is not one of :data:`orggraph.model.EDGE_TYPES`, ``ids`` with a kind
+        that is not one of :data:`orggraph.model.NODE_KINDS`, ``households`` with an unknown ``which``.
     StoreUnavailable
         A server backend that cannot be reached.
     """

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 
 from ..exceptions import IndexOutOfStep, NotFound, StoreBusy, StoreError
-from ..index import Index, build_index
+from ..index import Index, IndexFacts, build_index
 from ..load import Item, Loader, LoadReport
 from ..model import EDGE_TYPES, NODE_KINDS
 
@@ -583,6 +583,19 @@ class EmbeddedStore:
         except IndexOutOfStep:
             return None
         return index
+
+    def facts(self) -> IndexFacts:
+        """The facts of :mod:`orggraph.facts` about the records as they are now: those of :meth:`index`.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> with tempfile.TemporaryDirectory() as folder, EmbeddedStore(pathlib.Path(folder) / "city.db") as store:
+        ...     _ = store.load([("node", "doc", {"id": "h1", "kind": "Household"})])
+        ...     store.facts().ids("Household")
+        ['h1']
+        """
+        return self.index().facts()
 
     def index(self) -> Index:
         """The compact index the queries run on, for the store as it is now.

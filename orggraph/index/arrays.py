@@ -1,16 +1,19 @@
-"""A compact index of the network over node numbers, for the queries on millions of households."""
+"""The index's arrays: the network over node numbers, built from a store's records and carried over its changes."""
 
 from __future__ import annotations
 
 import io
 from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from .exceptions import IndexOutOfStep
-from .model import EDGE_TYPES, NODE_KINDS, POSTS, ROLES
+from ..exceptions import IndexOutOfStep
+from ..model import EDGE_TYPES, NODE_KINDS, POSTS, ROLES
+
+if TYPE_CHECKING:
+    from .facts import IndexFacts
 
 __all__ = ["Index", "EdgeArrays", "build_index", "day_number", "NO_SINCE", "NO_UNTIL"]
 
@@ -111,6 +114,7 @@ class Index:
         self.edges = edges
         self.revision = revision
         self._number: Mapping[str, int] | None = None
+        self._facts: IndexFacts | None = None
 
     def __repr__(self) -> str:
         return f"Index({len(self.ids)} nodes, {sum(len(e) for e in self.edges.values())} edges, revision {self.revision})"
@@ -118,6 +122,22 @@ class Index:
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    def facts(self) -> IndexFacts:
+        """The facts of :mod:`orggraph.facts` over this index: one :class:`~orggraph.index.facts.IndexFacts`,
+        made on the first call and kept with the index (its caches live as long as the index does).
+
+        Examples
+        --------
+        >>> idx = build_index([("h1", "Household", {})], [], revision=1)
+        >>> idx.facts() is idx.facts(), idx.facts().ids("Household")
+        (True, ['h1'])
+        """
+        if self._facts is None:
+            from .facts import IndexFacts
+
+            self._facts = IndexFacts(self)
+        return self._facts
 
     @property
     def number(self) -> Mapping[str, int]:

@@ -1,0 +1,508 @@
+"""The facts of :mod:`orggraph.facts` over the embedded index: masks and counts over node numbers."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Collection, Iterable
+
+import numpy as np
+
+from ..facts import Day, Neighbourhood, NodeFacts, Tally, Territory, Which
+from ..model import EDGE_TYPES, NODE_KINDS, POSTS, ROLES
+from .arrays import AREA, HOUSEHOLD, KIND_CODES, MEMBER, ORG, EdgeArrays, Index, day_number
+
+__all__ = ["IndexFacts"]
+
+_KIND_NAMES = list(NODE_KINDS)
+_WHICH = ("all", "uncovered", "unlocated", "lapsed")
+#: the key of an edge by its rank, for the types that have one
+_KEYS: dict[str, list[str]] = {"HOLDS_POST": list(POSTS), "ASSIGNED_TO": list(ROLES)}
+#: rank -> place of the key's text in alphabetical order, so that edges sort by the key's text
+_KEY_ORDER = {t: np.array([sorted(keys).index(k) for k in keys], dtype=np.int64) for t, keys in _KEYS.items()}
+#: up to this many nodes, edges are looked up node by node; beyond it, by a mask over every edge
+_FEW = 64
+#: how many (day, what-if) a facts object keeps the masks of
+_DAYS_KEPT = 8
+
+
+def _first_of_runs(*columns: np.ndarray) -> np.ndarray:
+    """A mask of the rows that differ from the row before in any column (the rows sorted by them)."""
+    keep = np.ones(len(columns[0]), dtype=bool)
+    if len(keep) > 1:
+        same = np.ones(len(keep) - 1, dtype=bool)
+        for c in columns:
+            same &= c[1:] == c[:-1]
+        keep[1:] = ~same
+    return keep
+
+
+class _OnDay:
+    """The masks of one day and one what-if set, shared by every fact asked for them."""
+
+    def __init__(self, index: Index, day: int, gone: list[int]):
+        self.index = index
+        self.day = day
+        self.gone = gone
+        self._valid: dict[str, np.ndarray] = {}
+
+    def valid(self, type_: str) -> np.ndarray:
+        """A mask of the edges of one type valid on the day."""
+        mask = self._valid.get(type_)
+        if mask is None:
+            mask = self._valid[type_] = self.index.edges[type_].valid(self.day)
+        return mask
+
+    @cached_property
+    def available(self) -> np.ndarray:
+        """Over nodes: the members who can be reached."""
+        mask = (self.index.kinds == MEMBER) & ~self.index.attrs["unavailable"]
+        mask[self.gone] = False
+        return mask
+
+    @cached_property
+    def live(self) -> np.ndarray:
+        """Over CONTACTS edges: valid on the day and from an available member."""
+        c = self.index.edges["CONTACTS"]
+        return self.valid("CONTACTS") & self.available[c.source]
+
+    @cached_property
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(member, household) of the live contacts, each pair once (edges are sorted by source, target)."""
+        c = self.index.edges["CONTACTS"]
+        live = np.flatnonzero(self.live)
+        m, h = c.source[live].astype(np.int64), c.target[live].astype(np.int64)
+        once = _first_of_runs(m, h)
+        return m[once], h[once]
+
+    @cached_property
+    def contact_count(self) -> np.ndarray:
+        """Over nodes: a household's live contacts (members, each once)."""
+        return np.bincount(self.pairs[1], minlength=self.index.n)
+
+    @cached_property
+    def covered(self) -> np.ndarray:
+        """Over nodes: the households with a live contact."""
+        covered = np.zeros(self.index.n, dtype=bool)
+        covered[self.index.edges["CONTACTS"].target[self.live]] = True
+        return covered
+
+
+class IndexFacts:
+    """The facts of :class:`orggraph.facts.Facts` over an :class:`~orggraph.index.Index`.
+
+    What does not depend on the day (where households are located, the territory) is worked out once and
+    kept; the masks of a day and a what-if set are kept for the last few asked. Made by
+    :meth:`Index.facts`, one per index.
+
+    Examples
+    --------
+    >>> from orggraph.facts import Day
+    >>> from orggraph.index import build_index
+    >>> idx = build_index(
+    ...     [("b1", "Area", {"level": "building"}), ("h1", "Household", {"people": 3}), ("h2", "Household", {}),
+    ...      ("m1", "Member", {})],
+    ...     [("LOCATED_IN", "h1", "b1", None, None, {}), ("CONTACTS", "m1", "h1", "2022-01-01", None, {})],
+    ...     revision=1)
+    >>> facts = idx.facts()
+    >>> facts.households(Day("2024-01-01"), "uncovered"), facts.households(Day("2021-01-01"), "uncovered")
+    (['h2'], ['h1', 'h2'])
+    >>> facts.tally(Day("2024-01-01")).direct.tolist(), facts.tally(Day("2024-01-01")).nowhere.tolist()
+    ([[1, 1, 3, 3, 0, 0]], [1, 0, 1, 0, 0, 0])
+    >>> facts.contact_load(Day("2024-01-01")), facts.contact_load(Day("2024-01-01", frozenset({"m1"})))
+    ({'m1': (1, 1)}, {})
+    """
+
+    def __init__(self, index: Index):
+        self.index = index
+        self.revision = index.revision
+        self._days: dict[tuple[int, frozenset[str]], _OnDay] = {}
+        self._up: dict[int, list[int]] = {}
+
+    def __repr__(self) -> str:
+        return f"IndexFacts({self.index!r})"
+
+    # -- what does not depend on the day -----------------------------------------------------------------
+
+    @cached_property
+    def _households(self) -> np.ndarray:
+        return self.index.of_kind("Household")
+
+    @cached_property
+    def _areas(self) -> np.ndarray:
+        return self.index.of_kind("Area")
+
+    @cached_property
+    def _area_position(self) -> np.ndarray:
+        """Over nodes: an area's position in the territory, -1 for any other node."""
+        position = np.full(self.index.n, -1, dtype=np.int64)
+        position[self._areas] = np.arange(len(self._areas))
+        return position
+
+    @cached_property
+    def _located(self) -> tuple[np.ndarray, np.ndarray]:
+        """(household, area) of the ``LOCATED_IN`` edges (any day), each pair once, sorted."""
+        e = self.index.edges["LOCATED_IN"]
+        h, a = e.source.astype(np.int64), e.target.astype(np.int64)
+        once = _first_of_runs(h, a)
+        return h[once], a[once]
+
+    @cached_property
+    def _located_count(self) -> np.ndarray:
+        """Over nodes: how many areas a household is located in."""
+        return np.bincount(self._located[0], minlength=self.index.n)
+
+    @cached_property
+    def _figures(self) -> tuple[np.ndarray, np.ndarray]:
+        """Over nodes: people (int64) and vulnerable (bool) of each household."""
+        return self.index.attrs["people"].astype(np.int64), self.index.attrs["vulnerable"].astype(bool)
+
+    @cached_property
+    def _placed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, tuple[int, ...]]], np.ndarray]:
+        """The households by where they are located: those in one area (household numbers, area
+        positions, and their six columns of figures that do not depend on the day, per area), those in
+        several (household, area positions), and those in none."""
+        h, a = self._located
+        count = self._located_count
+        k = len(self._areas)
+        one = count[h] == 1
+        single_h, single_pos = h[one], self._area_position[a[one]]
+        people, vulnerable = self._figures
+        direct = np.zeros((k, 6), dtype=np.int64)
+        direct[:, 0] = np.bincount(single_pos, minlength=k)
+        direct[:, 2] = np.bincount(single_pos, weights=people[single_h], minlength=k).astype(np.int64)
+        direct[:, 4] = np.bincount(single_pos[vulnerable[single_h]], minlength=k)
+        several: dict[int, list[int]] = {}
+        for household, area in zip(h[~one].tolist(), self._area_position[a[~one]].tolist()):
+            several.setdefault(household, []).append(area)
+        households = self._households
+        nowhere = households[count[households] == 0]
+        return single_h, single_pos, direct, [(hh, tuple(sorted(p))) for hh, p in several.items()], nowhere
+
+    @cached_property
+    def _parents(self) -> dict[int, list[int]]:
+        """Area number -> the areas it is ``WITHIN`` (any day), by number."""
+        e = self.index.edges["WITHIN"]
+        parents: dict[int, list[int]] = {}
+        for child, parent in zip(e.source.tolist(), e.target.tolist()):
+            ups = parents.setdefault(child, [])
+            if parent not in ups:
+                ups.append(parent)
+        return parents
+
+    def _at_or_above(self, area: int) -> list[int]:
+        """The area and every area it lies within, transitively."""
+        up = self._up.get(area)
+        if up is None:
+            parents, seen, frontier = self._parents, {area}, [area]
+            while frontier:
+                frontier = [p for a in frontier for p in parents.get(a, ()) if p not in seen]
+                seen.update(frontier)
+            up = self._up[area] = sorted(seen)
+        return up
+
+    @cached_property
+    def _territory(self) -> Territory:
+        index, areas = self.index, self._areas
+        e = self.index.edges["WITHIN"]
+        child, parent = self._area_position[e.source], self._area_position[e.target]
+        keep = (child >= 0) & (parent >= 0)
+        pairs = np.stack([child[keep], parent[keep]], axis=1) if keep.any() else np.zeros((0, 2), dtype=np.int64)
+        pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
+        level_names = index.level_names
+        return Territory(
+            ids=[index.ids[a] for a in areas.tolist()],
+            names=[index.names[a] for a in areas.tolist()],
+            levels=[level_names[c] if c >= 0 else None for c in index.attrs["level"][areas].tolist()],
+            within=pairs.astype(np.int64),
+        )
+
+    @cached_property
+    def _contacted_ever(self) -> np.ndarray:
+        """Over nodes: households with any ``CONTACTS`` edge."""
+        mask = np.zeros(self.index.n, dtype=bool)
+        mask[self.index.edges["CONTACTS"].target] = True
+        return mask
+
+    # -- the masks of a day ----------------------------------------------------------------------------
+
+    def _on(self, day: Day) -> _OnDay:
+        key = (day_number(day.as_of, 0), day.unavailable)
+        on = self._days.get(key)
+        if on is None:
+            number, kinds = self.index.number, self.index.kinds
+            gone = sorted(i for i in (number.get(m) for m in day.unavailable) if i is not None and kinds[i] == MEMBER)
+            if len(self._days) >= _DAYS_KEPT:
+                del self._days[next(iter(self._days))]
+            on = self._days[key] = _OnDay(self.index, key[0], gone)
+        return on
+
+    # -- looking nodes and edges up ----------------------------------------------------------------------
+
+    def _numbers(self, ids: Iterable[str], kind: int | None = None) -> np.ndarray:
+        """The node numbers of these ids (of one kind, when given), sorted, each once; unknown ids left out."""
+        number = self.index.number
+        found = np.fromiter((i for i in (number.get(x) for x in ids) if i is not None), dtype=np.int64)
+        if kind is not None and len(found):
+            found = found[self.index.kinds[found] == kind]
+        return np.unique(found)
+
+    def _mask(self, nodes: np.ndarray) -> np.ndarray:
+        mask = np.zeros(self.index.n, dtype=bool)
+        mask[nodes] = True
+        return mask
+
+    def _select(self, e: EdgeArrays, sources: np.ndarray | None = None, targets: np.ndarray | None = None,
+                day: int | None = None) -> np.ndarray:
+        """Edge numbers from ``sources`` to ``targets`` (node numbers; either may be None for any), valid on
+        ``day`` when given: a few nodes are looked up one by one, many by a mask over every edge."""
+        n = self.index.n
+        by, other, other_end = None, None, None
+        if sources is not None and len(sources) <= _FEW and (targets is None or len(sources) <= len(targets)):
+            by, nodes, other, other_end = "source", sources, targets, e.target
+        elif targets is not None and len(targets) <= _FEW:
+            by, nodes, other, other_end = "target", targets, sources, e.source
+        if by is not None:
+            parts = [e.of(x, by, n) for x in nodes.tolist()]
+            found = parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            if other is not None and len(found):
+                found = found[self._mask(other)[other_end[found]]]
+        else:
+            keep = np.ones(len(e), dtype=bool)
+            if sources is not None:
+                keep &= self._mask(sources)[e.source]
+            if targets is not None:
+                keep &= self._mask(targets)[e.target]
+            found = np.flatnonzero(keep)
+        if day is not None and len(found):
+            found = found[(e.since[found] <= day) & (day <= e.until[found])]
+        return found
+
+    # -- the facts -----------------------------------------------------------------------------------------
+
+    def kinds_of(self, ids: Iterable[str]) -> dict[str, str]:
+        """The kind of each of these ids that names a node (see :meth:`orggraph.facts.Facts.kinds_of`)."""
+        number, kinds = self.index.number, self.index.kinds
+        found = {}
+        for node_id in ids:
+            i = number.get(node_id)
+            if i is not None:
+                found[node_id] = _KIND_NAMES[kinds[i]]
+        return found
+
+    def ids(self, kind: str) -> list[str]:
+        """Every id of one kind, sorted (see :meth:`orggraph.facts.Facts.ids`)."""
+        if kind not in KIND_CODES:
+            raise ValueError(f"kind must be one of {', '.join(NODE_KINDS)}, got {kind!r}")
+        ids = self.index.ids
+        return [ids[i] for i in self.index.of_kind(kind).tolist()]
+
+    def territory(self) -> Territory:
+        """Every area and the ``WITHIN`` edges between them (see :meth:`orggraph.facts.Facts.territory`)."""
+        return self._territory
+
+    def tally(self, day: Day) -> Tally:
+        """The households counted by where they are located (see :class:`orggraph.facts.Tally`)."""
+        covered = self._on(day).covered
+        single_h, single_pos, static, several, nowhere = self._placed
+        people, vulnerable = self._figures
+        k = len(self._areas)
+        direct = static.copy()
+        on = covered[single_h]
+        h, pos = single_h[on], single_pos[on]
+        direct[:, 1] = np.bincount(pos, minlength=k)
+        direct[:, 3] = np.bincount(pos, weights=people[h], minlength=k).astype(np.int64)
+        direct[:, 5] = np.bincount(pos[vulnerable[h]], minlength=k)
+        listed = []
+        for household, positions in several:
+            c, p, v = int(covered[household]), int(people[household]), int(vulnerable[household])
+            listed.append((positions, (1, c, p, p * c, v, v * c)))
+        c, p, v = covered[nowhere], people[nowhere], vulnerable[nowhere]
+        rest = np.array([len(nowhere), c.sum(), p.sum(), p[c].sum(), v.sum(), (v & c).sum()], dtype=np.int64)
+        return Tally(direct=direct, several=listed, nowhere=rest)
+
+    def households(self, day: Day, which: Which = "all", within: Collection[str] | None = None) -> list[str]:
+        """Household ids, sorted (see :meth:`orggraph.facts.Facts.households`)."""
+        if which not in _WHICH:
+            raise ValueError(f"which must be one of {', '.join(_WHICH)}, got {which!r}")
+        found = self._households
+        if within is not None:
+            areas = self._numbers(within, AREA)
+            if len(areas) <= _FEW:
+                e = self.index.edges["LOCATED_IN"]
+                found = np.unique(e.source[self._select(e, targets=areas)]).astype(np.int64)
+            else:
+                h, a = self._located
+                found = np.unique(h[self._mask(areas)[a]])
+        if which == "uncovered":
+            found = found[~self._on(day).covered[found]]
+        elif which == "unlocated":
+            found = found[self._located_count[found] == 0]
+        elif which == "lapsed":
+            on, c = self._on(day), self.index.edges["CONTACTS"]
+            valid = self._mask(c.target[on.valid("CONTACTS")])
+            ended = self._mask(c.target[c.until < on.day])
+            found = found[self._contacted_ever[found] & ~valid[found] & ended[found]]
+        ids = self.index.ids
+        return [ids[i] for i in found.tolist()]
+
+    def contact_load(self, day: Day) -> dict[str, tuple[int, int]]:
+        """For each available member with a live contact: (households, households it alone contacts)
+        (see :meth:`orggraph.facts.Facts.contact_load`)."""
+        on = self._on(day)
+        m, h = on.pairs
+        n = self.index.n
+        load = np.bincount(m, minlength=n)
+        alone = np.bincount(m[on.contact_count[h] == 1], minlength=n)
+        members = np.flatnonzero(load)
+        ids = self.index.ids
+        return {ids[i]: (x, y) for i, x, y in zip(members.tolist(), load[members].tolist(), alone[members].tolist())}
+
+    def edges(self, type_: str, *, sources: Collection[str] | None = None, targets: Collection[str] | None = None,
+              day: str | None = None) -> list[tuple[str, str, str | None]]:
+        """(source, target, key) of the edges of one type, sorted, each once (see
+        :meth:`orggraph.facts.Facts.edges`)."""
+        if type_ not in EDGE_TYPES:
+            raise ValueError(f"edge type must be one of {', '.join(EDGE_TYPES)}, got {type_!r}")
+        e = self.index.edges[type_]
+        found = self._select(e, None if sources is None else self._numbers(sources),
+                             None if targets is None else self._numbers(targets),
+                             None if day is None else day_number(day, 0))
+        s, t = e.source[found].astype(np.int64), e.target[found].astype(np.int64)
+        ids = self.index.ids
+        keys = _KEYS.get(type_)
+        if keys is None:
+            order = np.lexsort((t, s))
+            s, t = s[order], t[order]
+            once = _first_of_runs(s, t)
+            return [(ids[a], ids[b], None) for a, b in zip(s[once].tolist(), t[once].tolist())]
+        rank = e.rank[found].astype(np.int64)
+        order = np.lexsort((_KEY_ORDER[type_][rank], t, s))
+        s, t, rank = s[order], t[order], rank[order]
+        once = _first_of_runs(s, t, rank)
+        return [(ids[a], ids[b], keys[r]) for a, b, r in zip(s[once].tolist(), t[once].tolist(), rank[once].tolist())]
+
+    def nodes(self, ids: Iterable[str]) -> dict[str, NodeFacts]:
+        """What the questions read of these nodes' records (see :meth:`orggraph.facts.Facts.nodes`)."""
+        index = self.index
+        number = index.number
+        found = {}
+        for node_id in ids:
+            i = number.get(node_id)
+            if i is not None:
+                found[node_id] = self._node(i)
+        return found
+
+    def _node(self, i: int) -> NodeFacts:
+        index = self.index
+        kind = int(index.kinds[i])
+        household = kind == HOUSEHOLD
+        return NodeFacts(
+            kind=_KIND_NAMES[kind], name=index.names[i], level=index.level_of(i),
+            weak=kind == ORG and bool(index.attrs["weak"][i]),
+            unavailable=kind == MEMBER and bool(index.attrs["unavailable"][i]),
+            people=int(index.attrs["people"][i]) if household else 0,
+            vulnerable=household and bool(index.attrs["vulnerable"][i]),
+        )
+
+    def neighbourhood(self, day: Day, households: Collection[str]) -> Neighbourhood:
+        """Everything the chains of these households are built from (see
+        :meth:`orggraph.facts.Facts.neighbourhood`)."""
+        index, edges = self.index, self.index.edges
+        ids = index.ids
+        d = day_number(day.as_of, 0)
+        asked = self._numbers(households, HOUSEHOLD)
+        found = Neighbourhood()
+        if not len(asked):
+            return found
+        named: set[int] = set(asked.tolist())
+
+        def grouped(type_: str, nodes: np.ndarray, by: str, dated: bool) -> dict[int, set[int]]:
+            """{node: {node at the other end}} of the edges of one type whose ``by`` end is one of ``nodes``."""
+            e = edges[type_]
+            hit = self._select(e, **{by + "s": nodes}, day=d if dated else None)
+            ends, others = (e.source, e.target) if by == "source" else (e.target, e.source)
+            out: dict[int, set[int]] = {}
+            for a, b in zip(ends[hit].tolist(), others[hit].tolist()):
+                out.setdefault(a, set()).add(b)
+            return out
+
+        def keyed(type_: str, nodes: np.ndarray) -> dict[int, set[tuple[str, int]]]:
+            """{target: {(key, source)}} of the edges of one type to ``nodes`` valid on the day."""
+            e, keys = edges[type_], _KEYS[type_]
+            hit = self._select(e, targets=nodes, day=d)
+            out: dict[int, set[tuple[str, int]]] = {}
+            for t, s, r in zip(e.target[hit].tolist(), e.source[hit].tolist(), e.rank[hit].tolist()):
+                out.setdefault(t, set()).add((keys[r], s))
+            return out
+
+        def spelled(groups: dict[int, set[int]]) -> dict[str, list[str]]:
+            named.update(groups)
+            for values in groups.values():
+                named.update(values)
+            return {ids[a]: [ids[b] for b in sorted(values)] for a, values in sorted(groups.items())}
+
+        contacts = grouped("CONTACTS", asked, "target", True)
+        located = grouped("LOCATED_IN", asked, "source", False)
+        members = np.array(sorted({m for ms in contacts.values() for m in ms}), dtype=np.int64)
+        employers = grouped("EMPLOYED_BY", members, "source", False) if len(members) else {}
+        units = np.array(sorted({u for us in employers.values() for u in us}), dtype=np.int64)
+        unit_orgs = grouped("OF_UNIT", units, "target", False) if len(units) else {}
+        areas = sorted({up for places in located.values() for a in places for up in self._at_or_above(a)})
+        up = np.array(areas, dtype=np.int64)
+        assigned = keyed("ASSIGNED_TO", up) if len(up) else {}
+        governing = grouped("GOVERNS", up, "target", True) if len(up) else {}
+        orgs = np.array(sorted({o for os_ in [*unit_orgs.values(), *governing.values()] for o in os_}), dtype=np.int64)
+        posts = keyed("HOLDS_POST", orgs) if len(orgs) else {}
+        found.contacts = spelled(contacts)
+        found.located = spelled(located)
+        found.employers = spelled(employers)
+        found.unit_orgs = spelled(unit_orgs)
+        found.governing = spelled(governing)
+        named.update(areas)
+        for groups, attr in ((assigned, "assigned"), (posts, "posts")):
+            named.update(groups)
+            named.update(s for pairs in groups.values() for _, s in pairs)
+            setattr(found, attr, {ids[a]: [(key, ids[s]) for key, s in sorted(pairs, key=lambda p: (p[0], p[1]))]
+                                  for a, pairs in sorted(groups.items())})
+        found.nodes = {ids[i]: self._node(i) for i in sorted(named)}
+        return found
+
+    def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:
+        """(member, area), sorted, for each member found on the day in one of these areas itself (see
+        :meth:`orggraph.facts.Facts.present`)."""
+        index, edges = self.index, self.index.edges
+        wanted = self._numbers(areas, AREA)
+        if not len(wanted):
+            return []
+        d = day_number(day.as_of, 0)
+        located = edges["LOCATED_IN"]
+        hit = self._select(located, targets=wanted)
+        # (household, area) of the households located there, each once, by household
+        lh, la = located.source[hit].astype(np.int64), located.target[hit].astype(np.int64)
+        order = np.lexsort((la, lh))
+        lh, la = lh[order], la[order]
+        once = _first_of_runs(lh, la)
+        lh, la = lh[once], la[once]
+        members, places = [], []
+        if len(lh):
+            homes = np.unique(lh)
+            for type_, dated in (("CONTACTS", True), ("RESIDES_IN", False)):
+                e = edges[type_]
+                found = self._select(e, targets=homes, day=d if dated else None)
+                m, h = e.source[found].astype(np.int64), e.target[found].astype(np.int64)
+                # every area of each household: its rows lo .. hi-1 in (lh, la)
+                lo, hi = np.searchsorted(lh, h, "left"), np.searchsorted(lh, h, "right")
+                reps = hi - lo
+                starts = np.repeat(lo, reps) + np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+                members.append(np.repeat(m, reps))
+                places.append(la[starts])
+        assigned = edges["ASSIGNED_TO"]
+        found = self._select(assigned, targets=wanted, day=d)
+        members.append(assigned.source[found].astype(np.int64))
+        places.append(assigned.target[found].astype(np.int64))
+        m, a = np.concatenate(members), np.concatenate(places)
+        order = np.lexsort((a, m))
+        m, a = m[order], a[order]
+        once = _first_of_runs(m, a) if len(m) else np.zeros(0, dtype=bool)
+        ids = index.ids
+        return [(ids[x], ids[y]) for x, y in zip(m[once].tolist(), a[once].tolist())]

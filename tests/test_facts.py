@@ -1,0 +1,458 @@
+"""The facts every backend finds (orggraph.facts), each written out by hand on small networks, and both
+backends finding the same facts on a generated city."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from orggraph.facts import FIGURES, Day, Facts, Neighbourhood, NodeFacts, Tally, Territory
+
+from .conftest import items
+from .test_queries import FLOOD
+
+DAY = Day("2026-11-23")
+
+
+def figures(households=0, covered=0, people=0, people_covered=0, vulnerable=0, vulnerable_covered=0):
+    return [households, covered, people, people_covered, vulnerable, vulnerable_covered]
+
+
+def area(kind="Area", name=None, level=None):
+    return NodeFacts(kind=kind, name=name, level=level)
+
+
+def member(name, unavailable=False):
+    return NodeFacts(kind="Member", name=name, unavailable=unavailable)
+
+
+def household(people=1, vulnerable=False):
+    return NodeFacts(kind="Household", people=people, vulnerable=vulnerable)
+
+
+def org(name, level, weak=False):
+    return NodeFacts(kind="Org", name=name, level=level, weak=weak)
+
+
+# -- the hand-built street of conftest ---------------------------------------------------------------
+# s1 > c1 > g1 > b1, and h1 (3 people), h2 (elderly alone), h3 (2 people) all located in b1. m1 contacts
+# h1 since 2022-03 and contacted h2 from 2022-03 to 2023-12-31; m3 (marked unavailable) contacts h2 since
+# 2024; m2 is b1's building leader, g1's secretary since 2021-03 and lives in h3. Each level but b1 is
+# governed by its org since 2021-03; g1's is weak and lax. m1 works at u1, whose branch is o-u1.
+
+STREET_NODES = {
+    "s1": area(name="江滨街道", level="street"),
+    "c1": area(name="桂花社区", level="community"),
+    "g1": area(name="桂花社区第1网格", level="grid"),
+    "b1": area(name="桂花社区1号楼", level="building"),
+    "o-s1": org("江滨街道大工委", "street"),
+    "o-c1": org("桂花社区大党委", "community"),
+    "o-g1": org("第1网格党支部", "grid", weak=True),
+    "o-u1": org("财政局机关党支部", "unit"),
+    "u1": NodeFacts(kind="Unit", name="云河市财政局"),
+    "m1": member("王芳"),
+    "m2": member("李强"),
+    "m3": member("张伟", unavailable=True),
+    "h1": household(people=3),
+    "h2": household(vulnerable=True),
+    "h3": household(people=2),
+}
+
+
+def test_the_store_and_its_index_have_facts(loaded):
+    facts = loaded.facts()
+    assert isinstance(facts, Facts)
+    assert facts.revision == loaded.revision
+
+
+def test_kinds_of_and_ids(loaded):
+    facts = loaded.facts()
+    assert facts.kinds_of(["h1", "m3", "u1", "o-g1", "s1", "zz"]) == {
+        "h1": "Household", "m3": "Member", "u1": "Unit", "o-g1": "Org", "s1": "Area"}
+    assert facts.kinds_of([]) == {}
+    assert facts.ids("Area") == ["b1", "c1", "g1", "s1"]
+    assert facts.ids("Org") == ["o-c1", "o-g1", "o-s1", "o-u1"]
+    assert facts.ids("Member") == ["m1", "m2", "m3"]
+    assert facts.ids("Household") == ["h1", "h2", "h3"]
+    assert facts.ids("Unit") == ["u1"]
+    with pytest.raises(ValueError, match="'Street'"):
+        facts.ids("Street")
+
+
+def test_nodes(loaded):
+    assert loaded.facts().nodes(["h1", "h2", "m3", "o-g1", "b1", "u1", "zz"]) == {
+        k: STREET_NODES[k] for k in ("h1", "h2", "m3", "o-g1", "b1", "u1")}
+    assert loaded.facts().nodes(STREET_NODES) == STREET_NODES
+
+
+def test_territory(loaded):
+    territory = loaded.facts().territory()
+    assert isinstance(territory, Territory)
+    assert territory.ids == ["b1", "c1", "g1", "s1"]
+    assert territory.names == ["桂花社区1号楼", "桂花社区", "桂花社区第1网格", "江滨街道"]
+    assert territory.levels == ["building", "community", "grid", "street"]
+    # b1 in g1, c1 in s1, g1 in c1, by position
+    assert territory.within.tolist() == [[0, 2], [1, 3], [2, 1]]
+    assert territory.position == {"b1": 0, "c1": 1, "g1": 2, "s1": 3}
+    assert territory == Territory(territory.ids, territory.names, territory.levels, np.array([[0, 2], [1, 3], [2, 1]]))
+
+
+@pytest.mark.parametrize("day, row", [
+    # h1 (3 people) covered by m1; h2 (vulnerable) has only m3, who cannot be reached
+    (DAY, figures(3, 1, 6, 3, 1, 0)),
+    # m1 still contacts h2 as well
+    (Day("2023-06-01"), figures(3, 2, 6, 4, 1, 1)),
+    # nobody contacted anyone yet
+    (Day("2021-01-01"), figures(3, 0, 6, 0, 1, 0)),
+    # what if m1 cannot be reached
+    (Day("2026-11-23", frozenset({"m1"})), figures(3, 0, 6, 0, 1, 0)),
+    (Day("2023-06-01", frozenset({"m1"})), figures(3, 0, 6, 0, 1, 0)),
+])
+def test_tally_of_the_street(loaded, day, row):
+    tally = loaded.facts().tally(day)
+    assert isinstance(tally, Tally)
+    # the households are located in b1 only; the areas above count nothing directly
+    assert tally.direct.tolist() == [row, figures(), figures(), figures()]
+    assert tally.several == []
+    assert tally.nowhere.tolist() == figures()
+    assert len(FIGURES) == tally.direct.shape[1]
+
+
+@pytest.mark.parametrize("day, which, within, expected", [
+    (DAY, "all", None, ["h1", "h2", "h3"]),
+    (DAY, "uncovered", None, ["h2", "h3"]),
+    (Day("2023-06-01"), "uncovered", None, ["h3"]),
+    (Day("2026-11-23", frozenset({"m1"})), "uncovered", None, ["h1", "h2", "h3"]),
+    (DAY, "unlocated", None, []),
+    (DAY, "lapsed", None, []),  # h2's edge from m3 is valid, though m3 cannot be reached
+    (DAY, "all", ["b1"], ["h1", "h2", "h3"]),
+    (DAY, "uncovered", ["b1", "zz", "h1"], ["h2", "h3"]),
+    (DAY, "all", ["g1", "c1", "s1"], []),  # located in b1 itself only
+    (DAY, "all", [], []),
+])
+def test_households_of_the_street(loaded, day, which, within, expected):
+    assert loaded.facts().households(day, which, within) == expected
+
+
+def test_households_refuse_an_unknown_which(loaded):
+    with pytest.raises(ValueError, match="'covered'"):
+        loaded.facts().households(DAY, "covered")
+
+
+def test_contact_load_of_the_street(loaded):
+    facts = loaded.facts()
+    assert facts.contact_load(DAY) == {"m1": (1, 1)}  # m3 cannot be reached
+    assert facts.contact_load(Day("2023-06-01")) == {"m1": (2, 2)}
+    assert facts.contact_load(Day("2026-11-23", frozenset({"m1"}))) == {}
+    assert facts.contact_load(Day("2021-01-01")) == {}
+
+
+def test_edges_of_the_street(loaded):
+    facts = loaded.facts()
+    assert facts.edges("CONTACTS") == [("m1", "h1", None), ("m1", "h2", None), ("m3", "h2", None)]
+    assert facts.edges("CONTACTS", day=DAY.as_of) == [("m1", "h1", None), ("m3", "h2", None)]
+    assert facts.edges("CONTACTS", targets=["h2"]) == [("m1", "h2", None), ("m3", "h2", None)]
+    assert facts.edges("CONTACTS", targets=["h2"], day="2023-12-31") == [("m1", "h2", None)]
+    assert facts.edges("CONTACTS", targets=["h2"], day="2024-01-01") == [("m3", "h2", None)]
+    assert facts.edges("CONTACTS", sources=["m1"], targets=["h2", "h3", "zz"]) == [("m1", "h2", None)]
+    assert facts.edges("CONTACTS", sources=["zz"]) == []
+    assert facts.edges("CONTACTS", sources=[]) == []
+    assert facts.edges("GOVERNS", day="2021-02-28") == []
+    assert facts.edges("GOVERNS", day="2021-03-01") == [("o-c1", "c1", None), ("o-g1", "g1", None), ("o-s1", "s1", None)]
+    assert facts.edges("HOLDS_POST") == [("m2", "o-g1", "secretary")]
+    assert facts.edges("ASSIGNED_TO", targets=["b1"], day="2000-01-01") == [("m2", "b1", "building_leader")]
+    assert facts.edges("WITHIN") == [("b1", "g1", None), ("c1", "s1", None), ("g1", "c1", None)]
+    assert facts.edges("RESIDES_IN", sources=["m2"]) == [("m2", "h3", None)]
+    assert facts.edges("LOCATED_IN", targets=["g1"]) == []
+    with pytest.raises(ValueError, match="'KNOWS'"):
+        facts.edges("KNOWS")
+
+
+def test_neighbourhood_of_a_covered_household(loaded):
+    found = loaded.facts().neighbourhood(DAY, ["h1"])
+    assert isinstance(found, Neighbourhood)
+    assert found.contacts == {"h1": ["m1"]}
+    assert found.located == {"h1": ["b1"]}
+    assert found.employers == {"m1": ["u1"]}
+    assert found.unit_orgs == {"u1": ["o-u1"]}
+    assert found.assigned == {"b1": [("building_leader", "m2")]}
+    assert found.governing == {"c1": ["o-c1"], "g1": ["o-g1"], "s1": ["o-s1"]}
+    assert found.posts == {"o-g1": [("secretary", "m2")]}  # o-c1, o-s1 and o-u1 have nobody in post
+    assert found.nodes == {k: STREET_NODES[k] for k in
+                           ("h1", "m1", "u1", "o-u1", "b1", "g1", "c1", "s1", "m2", "o-c1", "o-g1", "o-s1")}
+
+
+def test_neighbourhood_leaves_availability_to_the_question(loaded):
+    found = loaded.facts().neighbourhood(Day("2026-11-23", frozenset({"m2"})), ["h2", "zz", "m1"])
+    assert found.contacts == {"h2": ["m3"]}  # m3 is marked unavailable: nodes say so
+    assert found.nodes["m3"].unavailable
+    assert found.located == {"h2": ["b1"]}
+    assert (found.employers, found.unit_orgs) == ({}, {})
+    assert found.assigned == {"b1": [("building_leader", "m2")]}
+    assert found.posts == {"o-g1": [("secretary", "m2")]}
+    assert set(found.nodes) == {"h2", "m3", "b1", "g1", "c1", "s1", "m2", "o-c1", "o-g1", "o-s1"}
+
+
+def test_neighbourhood_before_anything_was_governed(loaded):
+    found = loaded.facts().neighbourhood(Day("2021-01-01"), ["h3"])
+    assert found.contacts == {}
+    assert found.located == {"h3": ["b1"]}
+    assert found.assigned == {"b1": [("building_leader", "m2")]}  # the assignment has no dates
+    assert (found.governing, found.posts, found.employers) == ({}, {}, {})
+    assert found.nodes == {k: STREET_NODES[k] for k in ("h3", "b1", "g1", "c1", "s1", "m2")}
+
+
+def test_neighbourhood_of_nothing(loaded):
+    assert loaded.facts().neighbourhood(DAY, []) == Neighbourhood()
+    assert loaded.facts().neighbourhood(DAY, ["zz", "m1", "b1"]) == Neighbourhood()
+
+
+def test_present_in_the_street(loaded):
+    facts = loaded.facts()
+    # m1 contacts h1 and m3 h2 (availability is the question's), m2 is assigned to b1 and lives in h3
+    assert facts.present(DAY, ["b1"]) == [("m1", "b1"), ("m2", "b1"), ("m3", "b1")]
+    assert facts.present(Day("2023-06-01"), ["b1", "zz"]) == [("m1", "b1"), ("m2", "b1")]
+    assert facts.present(Day("2021-01-01"), ["b1"]) == [("m2", "b1")]
+    assert facts.present(DAY, ["g1", "c1", "s1"]) == []  # nobody is found there itself
+    assert facts.present(DAY, []) == []
+
+
+# -- the flood zone of test_queries, with a household in two buildings and a pair joined twice --------
+# c > g > b, b2. b: h-a (disabled; m-1 and m-2), h-b (elderly alone; nobody); b2: h-c (m-far; m-idle
+# lives there), h-old (m-1 until 2024-06-30), h-00..h-15 (m-busy); nowhere: h-nowhere, h-out (m-far).
+# Added here: h-two (4 people, disabled) located in b and b2, contacted by m-idle; a second CONTACTS
+# edge from m-2 to h-a, since 2023; a second HOLDS_POST edge of m-sec in o-c, ended 2020.
+
+EXTRA = {
+    "nodes": [{"id": "h-two", "kind": "Household", "people": 4, "flags": ["disabled"]}],
+    "edges": [
+        {"type": "LOCATED_IN", "source": "h-two", "target": "b"},
+        {"type": "LOCATED_IN", "source": "h-two", "target": "b2"},
+        {"type": "CONTACTS", "source": "m-idle", "target": "h-two", "since": "2022-01-01"},
+        {"type": "CONTACTS", "source": "m-2", "target": "h-a", "since": "2023-01-01"},
+        {"type": "HOLDS_POST", "source": "m-sec", "target": "o-c", "post": "secretary", "since": "2019-01-01",
+         "until": "2020-12-31"},
+    ],
+}
+
+
+@pytest.fixture
+def flood(store):
+    store.load(items(FLOOD))
+    store.load(items(EXTRA))
+    return store
+
+
+def test_territory_of_the_flood_zone(flood):
+    territory = flood.facts().territory()
+    assert territory.ids == ["b", "b2", "c", "g"]
+    assert territory.levels == ["building", "building", "community", "grid"]
+    assert territory.within.tolist() == [[0, 3], [1, 3], [3, 2]]
+
+
+def test_tally_counts_a_household_in_two_areas_apart(flood):
+    tally = flood.facts().tally(DAY)
+    assert tally.direct.tolist() == [
+        figures(2, 1, 2, 1, 2, 1),  # b: h-a covered, h-b not; both vulnerable
+        figures(18, 17, 18, 17),  # b2: h-c and the sixteen covered, h-old lapsed
+        figures(), figures(),
+    ]
+    assert tally.several == [((0, 1), (1, 1, 4, 4, 1, 1))]  # h-two, in b and b2
+    assert tally.nowhere.tolist() == figures(2, 1, 2, 1)  # h-out covered by m-far, h-nowhere not
+    whatif = flood.facts().tally(Day(DAY.as_of, frozenset({"m-idle", "m-far"})))
+    assert whatif.several == [((0, 1), (1, 0, 4, 0, 1, 0))]
+    assert whatif.direct[1].tolist() == figures(18, 16, 18, 16)
+    assert whatif.nowhere.tolist() == figures(2, 0, 2, 0)
+    assert tally == flood.facts().tally(DAY) and tally != whatif
+
+
+@pytest.mark.parametrize("day, which, within, expected", [
+    (DAY, "uncovered", None, ["h-b", "h-nowhere", "h-old"]),
+    (DAY, "unlocated", None, ["h-nowhere", "h-out"]),
+    (DAY, "lapsed", None, ["h-old"]),
+    (Day("2024-06-30"), "lapsed", None, []),  # the last day of m-1's contact
+    (Day("2024-07-01"), "lapsed", None, ["h-old"]),
+    (Day("2020-08-01"), "lapsed", None, []),  # not begun is not lapsed
+    (DAY, "all", ["b"], ["h-a", "h-b", "h-two"]),
+    (DAY, "uncovered", ["b2"], ["h-old"]),
+    (Day(DAY.as_of, frozenset({"m-idle"})), "uncovered", ["b2"], ["h-old", "h-two"]),
+    (DAY, "lapsed", ["b", "b2"], ["h-old"]),
+    (DAY, "unlocated", ["b"], []),
+    (DAY, "all", ["g", "c"], []),
+])
+def test_households_of_the_flood_zone(flood, day, which, within, expected):
+    assert flood.facts().households(day, which, within) == expected
+
+
+def test_contact_load_counts_a_pair_joined_twice_once(flood):
+    assert flood.facts().contact_load(DAY) == {
+        "m-1": (1, 0), "m-2": (1, 0),  # h-a has both
+        "m-busy": (16, 16), "m-far": (2, 2), "m-idle": (1, 1),
+    }
+    assert flood.facts().contact_load(Day(DAY.as_of, frozenset({"m-1", "m-busy"}))) == {
+        "m-2": (1, 1), "m-far": (2, 2), "m-idle": (1, 1)}
+    # 2023-06-01: m-1 also still contacts h-old
+    assert flood.facts().contact_load(Day("2023-06-01"))["m-1"] == (2, 1)
+
+
+def test_edges_give_each_pair_once_with_its_key(flood):
+    facts = flood.facts()
+    assert facts.edges("CONTACTS", sources=["m-2"]) == [("m-2", "h-a", None)]
+    assert facts.edges("CONTACTS", targets=["h-a"], day="2022-06-01") == [("m-1", "h-a", None), ("m-2", "h-a", None)]
+    assert facts.edges("HOLDS_POST", targets=["o-c"]) == [("m-dep", "o-c", "deputy_secretary"),
+                                                          ("m-sec", "o-c", "secretary")]
+    assert facts.edges("HOLDS_POST", day="2020-08-01") == [
+        ("m-dep", "o-c", "deputy_secretary"), ("m-sec", "o-c", "secretary"), ("m-t", "o-t", "secretary")]
+    assert facts.edges("HOLDS_POST", day="2021-01-01") == [
+        ("m-dep", "o-c", "deputy_secretary"), ("m-sec", "o-c", "secretary")]
+    assert facts.edges("GOVERNS", day="2020-10-01") == []
+    assert facts.edges("GOVERNS", day="2020-09-30") == [("o-t", "g", None)]
+    assert facts.edges("LOCATED_IN", sources=["h-two", "h-a"]) == [("h-a", "b", None), ("h-two", "b", None),
+                                                                   ("h-two", "b2", None)]
+    many = [f"h-{i:02d}" for i in range(16)]
+    assert facts.edges("CONTACTS", targets=many) == [("m-busy", h, None) for h in many]
+    assert facts.edges("CONTACTS", sources=["m-busy", "m-far"], targets=many + ["h-c"], day=DAY.as_of) == [
+        ("m-busy", h, None) for h in many] + [("m-far", "h-c", None)]
+
+
+def test_neighbourhood_of_a_household_with_two_contacts(flood):
+    found = flood.facts().neighbourhood(DAY, ["h-a"])
+    assert found.contacts == {"h-a": ["m-1", "m-2"]}
+    assert found.located == {"h-a": ["b"]}
+    assert found.employers == {"m-1": ["u"]}
+    assert found.unit_orgs == {}  # u has no Party organization of its own
+    assert found.assigned == {"b": [("building_leader", "m-2")]}
+    assert found.governing == {"c": ["o-c"]}  # the temporary branch's window is over
+    assert found.posts == {"o-c": [("deputy_secretary", "m-dep"), ("secretary", "m-sec")]}
+    assert set(found.nodes) == {"h-a", "m-1", "m-2", "u", "b", "g", "c", "o-c", "m-dep", "m-sec"}
+    assert found.nodes["h-a"] == household(vulnerable=True)
+    assert found.nodes["o-c"] == org("滨湖社区大党委", "community")
+
+
+def test_neighbourhood_in_the_flood_window(flood):
+    found = flood.facts().neighbourhood(Day("2020-08-01"), ["h-a"])
+    assert found.contacts == {}
+    assert found.assigned == {}  # since 2021
+    assert found.governing == {"g": ["o-t"]}
+    assert found.posts == {"o-t": [("secretary", "m-t")]}
+    assert set(found.nodes) == {"h-a", "b", "g", "c", "o-t", "m-t"}
+
+
+def test_neighbourhood_of_several_households(flood):
+    found = flood.facts().neighbourhood(DAY, ["h-two", "h-c", "h-nowhere", "h-a"])
+    assert found.contacts == {"h-a": ["m-1", "m-2"], "h-c": ["m-far"], "h-two": ["m-idle"]}
+    assert found.located == {"h-a": ["b"], "h-c": ["b2"], "h-two": ["b", "b2"]}
+    assert found.employers == {"m-1": ["u"]}
+    assert found.assigned == {"b": [("building_leader", "m-2")]}
+    assert found.governing == {"c": ["o-c"]}
+    assert set(found.nodes) == {"h-two", "h-c", "h-nowhere", "h-a", "m-1", "m-2", "m-far", "m-idle", "u",
+                                "b", "b2", "g", "c", "o-c", "m-dep", "m-sec"}
+
+
+def test_present_in_the_flood_zone(flood):
+    facts = flood.facts()
+    # b: m-1 and m-2 contact h-a, m-2 is assigned there, m-idle contacts h-two (in b and in b2)
+    assert facts.present(DAY, ["b"]) == [("m-1", "b"), ("m-2", "b"), ("m-idle", "b")]
+    # b2: m-busy, m-far (h-c), m-idle (h-two, and lives in h-c); m-1's contact with h-old has lapsed
+    assert facts.present(DAY, ["b2"]) == [("m-busy", "b2"), ("m-far", "b2"), ("m-idle", "b2")]
+    assert facts.present(DAY, ["b2", "b"]) == [("m-1", "b"), ("m-2", "b"), ("m-busy", "b2"), ("m-far", "b2"),
+                                               ("m-idle", "b"), ("m-idle", "b2")]
+    assert facts.present(Day("2023-06-01"), ["b2"]) == [("m-1", "b2"), ("m-busy", "b2"), ("m-far", "b2"),
+                                                        ("m-idle", "b2")]
+    # before any contact: only where m-idle lives (RESIDES_IN has no dates)
+    assert facts.present(Day("2020-08-01"), ["b", "b2", "g"]) == [("m-idle", "b2")]
+
+
+# -- a generated city: a batch finds what one by one finds, and both backends find the same -----------
+
+CITY_DAYS = ["2020-08-01", "2024-06-30", "2025-07-01", "2026-11-23"]
+
+
+def city_items() -> list:
+    """A generated city of 800 households, with a household placed in two buildings and a contact joined
+    twice, as a store's load takes it."""
+    from orggraph.generate import generate_city
+
+    records = list(generate_city(households=800, seed=5)[0])
+    buildings = [r["id"] for what, r in records if what == "node" and r["kind"] == "Area" and r.get("level") == "building"]
+    contact = next(r for what, r in records if what == "edge" and r["type"] == "CONTACTS")
+    placed = next(r for what, r in records if what == "edge" and r["type"] == "LOCATED_IN")
+    other = next(b for b in buildings if b != placed["target"])
+    records += [("edge", {"type": "LOCATED_IN", "source": placed["source"], "target": other}),
+                ("edge", {**contact, "since": "2019-01-01", "until": "2019-12-31"})]
+    return [(what, str(i), record) for i, (what, record) in enumerate(records)]
+
+
+@pytest.fixture(scope="module")
+def city():
+    return city_items()
+
+
+def every_fact(facts: Facts, day: Day) -> dict:
+    """Every fact of a store on one day, as plain values to compare."""
+    from orggraph.model import EDGE_TYPES, NODE_KINDS
+
+    areas = facts.ids("Area")
+    households = facts.ids("Household")
+    found: dict = {"territory": facts.territory(), "tally": facts.tally(day), "contact_load": facts.contact_load(day)}
+    for which in ("all", "uncovered", "unlocated", "lapsed"):
+        found[which] = facts.households(day, which)
+        found[which, "within"] = facts.households(day, which, within=areas[::3])
+    for type_ in EDGE_TYPES:
+        found[type_] = facts.edges(type_)
+        found[type_, "day"] = facts.edges(type_, day=day.as_of)
+    every_id = [i for kind in NODE_KINDS for i in facts.ids(kind)]
+    found["nodes"] = facts.nodes(every_id)
+    found["kinds"] = facts.kinds_of(every_id)
+    found["neighbourhood"] = facts.neighbourhood(day, households[::7])
+    found["present"] = facts.present(day, areas)
+    return found
+
+
+@pytest.mark.parametrize("day", CITY_DAYS)
+def test_a_batch_finds_what_one_by_one_finds(store, city, day):
+    store.load(city)
+    facts = store.facts()
+    whatif = Day(day, frozenset(facts.ids("Member")[::9]))
+    households = facts.ids("Household")
+    batch = facts.neighbourhood(whatif, households)
+    merged = Neighbourhood()
+    for h in households:
+        one = facts.neighbourhood(whatif, [h])
+        for name in ("contacts", "located", "employers", "unit_orgs", "assigned", "governing", "posts", "nodes"):
+            getattr(merged, name).update(getattr(one, name))
+    assert merged == batch
+    if day > "2022":
+        assert sum(len(v) for v in batch.contacts.values()) > len(households) // 2  # the city has its contacts
+    for type_ in ("CONTACTS", "LOCATED_IN", "HOLDS_POST", "ASSIGNED_TO", "GOVERNS"):
+        every = facts.edges(type_, day=day)
+        sources = sorted({s for s, _, _ in every})
+        assert facts.edges(type_, sources=sources, day=day) == every
+        assert sorted(e for s in sources[::11] for e in facts.edges(type_, sources=[s], day=day)) == [
+            e for e in every if e[0] in set(sources[::11])]
+        targets = sorted({t for _, t, _ in every})
+        assert facts.edges(type_, targets=targets[::2], day=day) == [e for e in every if e[1] in set(targets[::2])]
+    areas = facts.ids("Area")
+    present = facts.present(whatif, areas)
+    assert sorted(p for a in areas[::13] for p in facts.present(whatif, [a])) == [
+        p for p in present if p[1] in set(areas[::13])]
+    within = facts.households(whatif, "uncovered", within=areas)
+    assert sorted(h for a in areas[::13] for h in facts.households(whatif, "uncovered", within=[a])) == sorted(
+        h for h in within if any(h in facts.households(whatif, "all", within=[a]) for a in areas[::13]))
+
+
+def test_both_backends_find_the_same_facts(server_store, city, tmp_path):
+    from orggraph.store import EmbeddedStore
+
+    server_store.load(city)
+    with EmbeddedStore(tmp_path / "city.db") as embedded:
+        embedded.load(city)
+        here, there = embedded.facts(), server_store.facts()
+        members = here.ids("Member")
+        assert members == there.ids("Member")
+        for as_of in CITY_DAYS:
+            for gone in (frozenset(), frozenset(members[::4])):
+                day = Day(as_of, gone)
+                mine, theirs = every_fact(here, day), every_fact(there, day)
+                for name in mine:
+                    assert mine[name] == theirs[name], (as_of, len(gone), name)
