@@ -7,7 +7,7 @@ import datetime as _dt
 from typing import Any, Iterable
 
 from ..exceptions import NotFound
-from ..model import ROLES
+from ..model import POSTS, ROLES
 from ..store.server import ServerStore, statement
 from ._view import parse_day
 from .chain import assemble_chain
@@ -17,13 +17,14 @@ from .coverage import _block
 __all__ = ["coverage", "uncovered_households", "responsibility_chain", "contacts_of", "gaps", "incident"]
 
 _ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+_POST_RANK = {post: rank for rank, post in enumerate(POSTS)}
 _FIELDS = ("households", "covered", "people", "people_covered", "vulnerable", "vulnerable_covered")
 
 
 def _params(store: ServerStore, as_of: str | _dt.date | None, unavailable: Iterable[str]) -> dict[str, Any]:
     gone = sorted(set(unavailable))
     if gone:
-        known = store._kinds_of(gone)
+        known = store.kinds_of(gone)
         unknown = [m for m in gone if known.get(m) != "Member"]
         if unknown:
             raise NotFound(f"unavailable: no member with id {', '.join(map(repr, unknown[:5]))}")
@@ -31,7 +32,7 @@ def _params(store: ServerStore, as_of: str | _dt.date | None, unavailable: Itera
 
 
 def _require(store: ServerStore, node_id: str, kind: str, what: str) -> None:
-    if not store.conn.read(f"MATCH (n:{kind} {{id: $id}}) RETURN n.id", {"id": node_id}):
+    if store.kinds_of([node_id]).get(node_id) != kind:
         raise NotFound(f"no {what} with id {node_id!r}")
 
 
@@ -172,7 +173,10 @@ def responsibility_chain(store: ServerStore, household: str, *, as_of: str | _dt
     named = sorted({o for _, us in contacts for _, os_ in us for o in os_} | {o for _, _, g in territory for o in g})
     responsible = {}
     if named:
-        responsible = dict(conn.read(statement("responsible"), {**params, "orgs": named}))
+        holders: dict[str, list[tuple[int, str]]] = {org: [] for org in named}
+        for org, post, member in conn.read(statement("responsible"), {**params, "orgs": named}):
+            holders[org].append((_POST_RANK.get(post, len(_POST_RANK)), member))
+        responsible = {org: min(ranked)[1] if ranked else None for org, ranked in holders.items()}
     return assemble_chain(household, params["day"], contacts, territory, responsible, weak)
 
 
@@ -184,14 +188,14 @@ def gaps(store: ServerStore, *, max_households: int, spof: int, as_of: str | _dt
     params = _params(store, as_of, unavailable)
     read = store.conn.read
 
-    def ids(name: str, **extra: Any) -> list[str]:
-        return [r[0] for r in read(statement(name), {**params, **extra})]
+    def ids(cypher: str, **extra: Any) -> list[str]:
+        return [r[0] for r in read(cypher, {**params, **extra})]
 
-    def counted(name: str, **extra: Any) -> list[dict[str, Any]]:
-        return [{"member": m, "households": int(n)} for m, n in read(statement(name), {**params, **extra})]
+    def counted(cypher: str, **extra: Any) -> list[dict[str, Any]]:
+        return [{"member": m, "households": int(n)} for m, n in read(cypher, {**params, **extra})]
 
-    vacant = [{"area": a, "org": None, "reason": "no_org"} for a in ids("gaps_no_org")]
-    vacant += [{"area": None, "org": o, "reason": "no_responsible"} for o in ids("gaps_no_responsible")]
+    vacant = [{"area": a, "org": None, "reason": "no_org"} for a in ids(statement("gaps_no_org"))]
+    vacant += [{"area": None, "org": o, "reason": "no_responsible"} for o in ids(statement("gaps_no_responsible"))]
     vacant.sort(key=lambda v: (v["area"] or v["org"], v["reason"]))
     governed = {m: set(areas) for m, areas in read(statement("gaps_sunk_governed"), params)}
     ancestry = _structure(store)["ancestry"]
@@ -205,14 +209,14 @@ def gaps(store: ServerStore, *, max_households: int, spof: int, as_of: str | _dt
         "max_households": max_households,
         "spof": spof,
         "uncovered_households": uncovered_households(store, as_of=params["day"], unavailable=params["unavailable"]),
-        "overloaded_members": counted("gaps_overloaded", max_households=max_households),
-        "idle_sunk_members": ids("gaps_idle_sunk"),
+        "overloaded_members": counted(statement("gaps_overloaded"), max_households=max_households),
+        "idle_sunk_members": ids(statement("gaps_idle_sunk")),
         "vacant_posts": vacant,
-        "idle_units": ids("gaps_idle_units"),
-        "single_points_of_failure": counted("gaps_spof", spof=spof),
+        "idle_units": ids(statement("gaps_idle_units")),
+        "single_points_of_failure": counted(statement("gaps_spof"), spof=spof),
         "cross_boundary_contacts": [{"member": m, "household": h} for (m, h), inside in sorted(by_pair.items()) if not inside],
-        "lapsed_households": ids("gaps_lapsed"),
-        "unlocated_households": ids("gaps_unlocated"),
+        "lapsed_households": ids(statement("gaps_lapsed")),
+        "unlocated_households": ids(statement("gaps_unlocated")),
     }
 
 

@@ -235,13 +235,13 @@ class ServerFacts:
         if from_ == [] or to == []:
             return []
         params: dict[str, Any] = {"sources": from_, "targets": to, "day": day}
+        labels = {"type": type_, "source": source, "target": target}
         if from_ is not None and (to is None or len(from_) <= len(to)):
-            name = "edges_from"
+            rows = self._read("edges_from", params, **labels)
         elif to is not None:
-            name = "edges_to"
+            rows = self._read("edges_to", params, **labels)
         else:
-            name = "edges_all"
-        rows = self._read(name, params, type=type_, source=source, target=target)
+            rows = self._read("edges_all", params, **labels)
         column = _KEYS.get(type_)
         return sorted({(r[0], r[1], r[column] if column else None) for r in rows})
 

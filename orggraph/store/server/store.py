@@ -152,8 +152,7 @@ class ServerStore:
         return f"ServerStore({self.conn.dialect}, database={self.conn.database!r})"
 
     def _ensure_schema(self, schema: bool = True) -> None:
-        name = f"schema.{self.conn.dialect}"
-        for line in statement(name).splitlines() if schema else ():
+        for line in statement(f"schema.{self.conn.dialect}").splitlines() if schema else ():
             line = line.strip()
             if not line or line.startswith("//"):
                 continue
@@ -300,7 +299,7 @@ class ServerStore:
         The queries on a server run in Cypher; the index serves what needs the whole network at hand at
         once, such as an API token's scope.
         """
-        from ..index import build_index
+        from ...index import build_index
 
         revision = self.revision
         if self._index is None or self._index.revision != revision:
@@ -421,11 +420,12 @@ class ServerStore:
     def counts(self) -> dict[str, dict[str, int]]:
         """How many nodes of each kind and edges of each type there are (those with none left out), in one
         query of the counts the server keeps."""
+        rows = self.conn.read(statement(f"counts.{self.conn.dialect}"))
         if self.conn.dialect == "falkordb":
-            [[labels, types]] = self.conn.read(statement("counts.falkordb"))
+            [[labels, types]] = rows
         else:
             labels, types = {}, {}
-            for what, name, n in self.conn.read(statement("counts.neo4j")):
+            for what, name, n in rows:
                 (labels if what == "node" else types)[name] = n
         return {"nodes": {k: int(labels[k]) for k in NODE_KINDS if labels.get(k)},
                 "edges": {t: int(types[t]) for t in ENDPOINTS if types.get(t)}}
