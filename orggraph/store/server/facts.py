@@ -21,6 +21,15 @@ _KEYS = {"HOLDS_POST": 2, "ASSIGNED_TO": 3}  # the edge types with a key: its co
 
 
 @dataclass(frozen=True)
+class _Areas:
+    """The territory of one revision, and each area's parents by position (for walking up it)."""
+
+    revision: int
+    territory: Territory
+    parents: dict[int, list[int]]
+
+
+@dataclass(frozen=True)
 class _Located:
     """Where the households are located, counted once a revision (it does not depend on the day).
 
@@ -50,7 +59,7 @@ class ServerFacts:
 
     def __init__(self, store: ServerStore):
         self._store = store
-        self._territory: tuple[int, Territory] | None = None
+        self._areas: _Areas | None = None
         self._located: _Located | None = None
 
     def __repr__(self) -> str:
@@ -105,15 +114,22 @@ class ServerFacts:
 
     def territory(self) -> Territory:
         """Every area and the ``WITHIN`` edges between them (one query, kept while the revision holds)."""
+        return self._walkable().territory
+
+    def _walkable(self) -> _Areas:
         revision = self.revision
-        if self._territory is None or self._territory[0] != revision:
+        if self._areas is None or self._areas.revision != revision:
             rows = self._read("areas")  # in id order
             ids = [r[0] for r in rows]
             position = {area: i for i, area in enumerate(ids)}
             pairs = sorted({(position[r[0]], position[p]) for r in rows for p in r[3] if p in position})
             within = np.array(pairs, dtype=np.int64).reshape(len(pairs), 2)
-            self._territory = (revision, Territory(ids, [r[1] for r in rows], [r[2] for r in rows], within))
-        return self._territory[1]
+            parents: dict[int, list[int]] = {}
+            for child, parent in pairs:
+                parents.setdefault(child, []).append(parent)
+            territory = Territory(ids, [r[1] for r in rows], [r[2] for r in rows], within)
+            self._areas = _Areas(revision, territory, parents)
+        return self._areas
 
     def _where(self) -> _Located:
         """Where every household is located: two queries a revision (households_per_area, located_several)."""
@@ -268,10 +284,8 @@ class ServerFacts:
         units = sorted({u for us in found.employers.values() for u in us})
         for org, unit, _ in self.edges("OF_UNIT", targets=units):
             found.unit_orgs.setdefault(unit, []).append(org)
-        territory = self.territory()
-        up: dict[int, list[int]] = {}
-        for child, parent in territory.within.tolist():
-            up.setdefault(child, []).append(parent)
+        areas_now = self._walkable()
+        territory, up = areas_now.territory, areas_now.parents
         reached = {territory.position[a] for areas in found.located.values() for a in areas if a in territory.position}
         stack = list(reached)
         while stack:
