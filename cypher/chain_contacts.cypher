@@ -4,7 +4,7 @@
 MATCH (h:Household {id: $household})
 WITH h  // start from the indexed household (FalkorDB would otherwise scan every member)
 MATCH (h)<-[c:CONTACTS]-(m:Member)
-WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
+WHERE {valid:c} AND {available:m}
 OPTIONAL MATCH (m)-[:EMPLOYED_BY]->(u:Unit)
 OPTIONAL MATCH (u)<-[:OF_UNIT]-(o:Org)
 RETURN DISTINCT m.id AS member, u.id AS unit, o.id AS org

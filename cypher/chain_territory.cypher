@@ -6,9 +6,9 @@ MATCH (:Household {id: $household})-[:LOCATED_IN]->(home:Area)
 MATCH p = (home)-[:WITHIN*0..]->(a:Area)
 WITH a, min(length(p)) AS depth
 OPTIONAL MATCH (m:Member)-[r:ASSIGNED_TO]->(a)
-WHERE (r.since = '' OR r.since <= $day) AND (r.until IS NULL OR $day <= r.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
+WHERE {valid:r} AND {available:m}
 WITH a, depth, collect(DISTINCT {member: m.id, role: r.role}) AS assigned
 OPTIONAL MATCH (o:Org)-[g:GOVERNS]->(a)
-WHERE (g.since = '' OR g.since <= $day) AND (g.until IS NULL OR $day <= g.until)
+WHERE {valid:g}
 RETURN a.id AS area, depth, assigned, collect(DISTINCT {org: o.id, weak: o.status = 'weak_lax'}) AS orgs
 ORDER BY depth, area

@@ -5,7 +5,7 @@
 UNWIND $multi AS household_id
 MATCH (h:Household {id: household_id})
 OPTIONAL MATCH (m:Member)-[c:CONTACTS]->(h)
-WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
+WHERE {valid:c} AND {available:m}
 WITH h, CASE WHEN count(m) > 0 THEN 1 ELSE 0 END AS covered
 MATCH (h)-[:LOCATED_IN]->(:Area)-[:WITHIN*0..]->(a:Area)
 WITH DISTINCT h, a, covered

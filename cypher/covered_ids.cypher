@@ -3,5 +3,5 @@
 // $day: ISO date; $unavailable: [member id] (what-if)
 // returns: households [household id]
 MATCH (m:Member)-[c:CONTACTS]->(h:Household)
-WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
+WHERE {valid:c} AND {available:m}
 RETURN collect(DISTINCT h.id) AS households

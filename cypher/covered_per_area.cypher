@@ -2,6 +2,6 @@
 // $day: ISO date; $unavailable: [member id] (what-if)
 // returns: area, households, people, vulnerable
 MATCH (m:Member)-[c:CONTACTS]->(h:Household)
-WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
+WHERE {valid:c} AND {available:m}
 WITH DISTINCT h
 RETURN h.home AS area, count(h) AS households, sum(coalesce(h.people, 1)) AS people, sum(CASE WHEN h.vulnerable THEN 1 ELSE 0 END) AS vulnerable

@@ -2,13 +2,13 @@
 // $day: ISO date; $unavailable: [member id] (what-if)
 // returns: member
 MATCH (m:Member)-[s:SUNK_TO]->(:Org)
-WHERE (s.since = '' OR s.since <= $day) AND (s.until IS NULL OR $day <= s.until)
+WHERE {valid:s}
 WITH DISTINCT m
 OPTIONAL MATCH (m)-[c:CONTACTS]->(:Household)
-WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until)
+WHERE {valid:c}
 WITH m, count(c) AS contacts
 OPTIONAL MATCH (m)-[r:ASSIGNED_TO]->(:Area)
-WHERE (r.since = '' OR r.since <= $day) AND (r.until IS NULL OR $day <= r.until)
+WHERE {valid:r}
 WITH m, contacts, count(r) AS assignments
 WHERE contacts = 0 AND assignments = 0
 RETURN m.id AS member

@@ -2,11 +2,11 @@
 // $day: ISO date; $unavailable: [member id] (what-if)
 // returns: unit
 MATCH (u:Unit)-[b:CO_BUILDS]->(:Org)
-WHERE (b.since = '' OR b.since <= $day) AND (b.until IS NULL OR $day <= b.until)
+WHERE {valid:b}
 WITH DISTINCT u
 OPTIONAL MATCH (m:Member)-[:EMPLOYED_BY]->(u)
 OPTIONAL MATCH (m)-[s:SUNK_TO]->(:Org)
-WHERE (s.since = '' OR s.since <= $day) AND (s.until IS NULL OR $day <= s.until)
+WHERE {valid:s}
 WITH u, count(s) AS sunk
 WHERE sunk = 0
 RETURN u.id AS unit

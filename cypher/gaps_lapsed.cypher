@@ -3,7 +3,7 @@
 // returns: household
 MATCH (:Member)-[c:CONTACTS]->(h:Household)
 WITH h,
-     sum(CASE WHEN (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until) THEN 1 ELSE 0 END) AS valid,
+     sum(CASE WHEN {valid:c} THEN 1 ELSE 0 END) AS valid,
      sum(CASE WHEN c.until IS NOT NULL AND c.until < $day THEN 1 ELSE 0 END) AS ended
 WHERE valid = 0 AND ended > 0
 RETURN h.id AS household

@@ -8,7 +8,7 @@ WITH DISTINCT home
 MATCH (home)-[:WITHIN*0..]->(a:Area)
 WITH DISTINCT a
 OPTIONAL MATCH (o:Org)-[g:GOVERNS]->(a)
-WHERE (g.since = '' OR g.since <= $day) AND (g.until IS NULL OR $day <= g.until)
+WHERE {valid:g}
 WITH a, count(o) AS orgs
 WHERE orgs = 0
 RETURN a.id AS area

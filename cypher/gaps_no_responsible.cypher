@@ -3,7 +3,7 @@
 // returns: org
 MATCH (o:Org)
 OPTIONAL MATCH (m:Member)-[p:HOLDS_POST]->(o)
-WHERE (p.since = '' OR p.since <= $day) AND (p.until IS NULL OR $day <= p.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
+WHERE {valid:p} AND {available:m}
 WITH o, count(m) AS holders
 WHERE holders = 0
 RETURN o.id AS org

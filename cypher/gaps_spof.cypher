@@ -2,7 +2,7 @@
 // $day: ISO date; $unavailable: [member id] (what-if); $spof: the threshold
 // returns: member, households
 MATCH (m:Member)-[c:CONTACTS]->(h:Household)
-WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
+WHERE {valid:c} AND {available:m}
 WITH h, collect(DISTINCT m.id) AS members
 WHERE size(members) = 1
 WITH members[0] AS member, count(h) AS households

@@ -4,8 +4,8 @@
 // $day: ISO date
 // returns: contacts [[member, household, area]]
 MATCH (m:Member)-[s:SUNK_TO]->(:Org)
-WHERE (s.since = '' OR s.since <= $day) AND (s.until IS NULL OR $day <= s.until)
+WHERE {valid:s}
 WITH DISTINCT m
 MATCH (m)-[c:CONTACTS]->(h:Household)-[:LOCATED_IN]->(home:Area)
-WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until)
+WHERE {valid:c}
 RETURN collect([m.id, h.id, home.id]) AS contacts  // repeats are merged by the caller

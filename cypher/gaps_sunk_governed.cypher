@@ -3,5 +3,5 @@
 // $day: ISO date
 // returns: member, areas [area id]
 MATCH (m:Member)-[s:SUNK_TO]->(:Org)-[g:GOVERNS]->(a:Area)
-WHERE (s.since = '' OR s.since <= $day) AND (s.until IS NULL OR $day <= s.until) AND (g.since = '' OR g.since <= $day) AND (g.until IS NULL OR $day <= g.until)
+WHERE {valid:s} AND {valid:g}
 RETURN m.id AS member, collect(DISTINCT a.id) AS areas

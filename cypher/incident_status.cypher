@@ -4,6 +4,6 @@
 UNWIND $households AS household_id
 MATCH (h:Household {id: household_id})
 OPTIONAL MATCH (m:Member)-[c:CONTACTS]->(h)
-WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
+WHERE {valid:c} AND {available:m}
 RETURN h.id AS household, count(m) > 0 AS covered, coalesce(h.vulnerable, false) AS vulnerable,
        coalesce(h.people, 1) AS people

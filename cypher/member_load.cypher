@@ -4,5 +4,5 @@
 UNWIND $members AS member_id
 MATCH (m:Member {id: member_id})
 OPTIONAL MATCH (m)-[c:CONTACTS]->(h:Household)
-WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until)
+WHERE {valid:c}
 RETURN m.id AS member, count(DISTINCT h) AS households

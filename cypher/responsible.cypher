@@ -1,13 +1,10 @@
-// The responsible person of each organization on a day: the first available post holder, by rank
-// (secretary, deputy secretary, committee member, group leader), then by member id.
+// The available post holders of some organizations on a day, for the caller to rank by post
+// (orggraph.model.POSTS) and member id.
 // $orgs: [org id]; $day: ISO date; $unavailable: [member id] (what-if)
-// returns: org, responsible (member id, or null when nobody available holds a post)
+// returns: org, post, member
 UNWIND $orgs AS org_id
 MATCH (o:Org {id: org_id})
-OPTIONAL MATCH (m:Member)-[p:HOLDS_POST]->(o)
-WHERE (p.since = '' OR p.since <= $day) AND (p.until IS NULL OR $day <= p.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
-WITH org_id, m,
-     CASE p.post WHEN 'secretary' THEN 0 WHEN 'deputy_secretary' THEN 1 WHEN 'committee_member' THEN 2
-                 WHEN 'group_leader' THEN 3 ELSE 9 END AS rank
-ORDER BY org_id, rank, m.id
-RETURN org_id AS org, collect(m.id)[0] AS responsible
+WITH o  // start from the indexed org
+MATCH (m:Member)-[p:HOLDS_POST]->(o)
+WHERE {valid:p} AND {available:m}
+RETURN DISTINCT o.id AS org, p.post AS post, m.id AS member

@@ -6,19 +6,19 @@ UNWIND $areas AS area_id
 MATCH (top:Area {id: area_id})
 WITH area_id, top  // start from the indexed area (FalkorDB would otherwise scan every member)
 MATCH (top)<-[:WITHIN*0..]-(:Area)<-[:LOCATED_IN]-(:Household)<-[c:CONTACTS]-(m:Member)
-WHERE (c.since = '' OR c.since <= $day) AND (c.until IS NULL OR $day <= c.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
+WHERE {valid:c} AND {available:m}
 RETURN DISTINCT area_id AS area, m.id AS member
 UNION
 UNWIND $areas AS area_id
 MATCH (top:Area {id: area_id})
 WITH area_id, top  // start from the indexed area (FalkorDB would otherwise scan every member)
 MATCH (top)<-[:WITHIN*0..]-(:Area)<-[r:ASSIGNED_TO]-(m:Member)
-WHERE (r.since = '' OR r.since <= $day) AND (r.until IS NULL OR $day <= r.until) AND coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
+WHERE {valid:r} AND {available:m}
 RETURN DISTINCT area_id AS area, m.id AS member
 UNION
 UNWIND $areas AS area_id
 MATCH (top:Area {id: area_id})
 WITH area_id, top  // start from the indexed area (FalkorDB would otherwise scan every member)
 MATCH (top)<-[:WITHIN*0..]-(:Area)<-[:LOCATED_IN]-(:Household)<-[:RESIDES_IN]-(m:Member)
-WHERE coalesce(m.status, '') <> 'unavailable' AND NOT m.id IN $unavailable
+WHERE {available:m}
 RETURN DISTINCT area_id AS area, m.id AS member

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import random
 import re
@@ -14,6 +15,7 @@ import pytest
 
 from orggraph import cypher
 from orggraph.generate import generate_city
+from orggraph.model import EDGE_TYPES, NODE_KINDS, POSTS
 from orggraph.queries import coverage, gaps, incident, responsibility_chain, uncovered_households
 from orggraph.store import EmbeddedStore
 
@@ -86,21 +88,81 @@ def test_the_index_read_from_the_server_is_the_embedded_one(pair):
     assert roots(server, named[1:3]) == roots(embedded, named[1:3]) == ["s001c1"]
 
 
-def test_every_cypher_file_is_used_and_every_name_resolves():
-    sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "orggraph").rglob("*.py"))
-    # every name the code hands to statement(...), directly or through a helper, is a string literal
-    called = set(re.findall(r'statement\(\s*"([a-z_]+)"', sources))
-    literals = set(re.findall(r'"([a-z_]+)"', sources))
+DIALECTS = ("neo4j", "falkordb")
+# what a Cypher statement opens or is made of, to find any left in the Python
+CYPHER_IN_PYTHON = re.compile(r"\b(MATCH|MERGE|UNWIND|DETACH DELETE)\b[^\"']*[(\$]")
+
+
+def statements_named_in(source: str) -> set[str]:
+    """The Cypher files the code names: the first argument of every call to ``statement`` or a facts'
+    ``_read``, a string literal, or an f-string ``"NAME.{dialect}"`` naming one file a dialect."""
+    named = set()
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+        if func not in ("statement", "_read"):
+            continue
+        first = node.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            named.add(first.value)
+        elif isinstance(first, ast.JoinedStr) and isinstance(first.values[0], ast.Constant):
+            named |= {f"{first.values[0].value}{d}" for d in DIALECTS}
+    return named
+
+
+def test_every_cypher_file_is_named_in_the_code_and_every_name_resolves():
+    sources = {p: p.read_text(encoding="utf-8") for p in (ROOT / "orggraph").rglob("*.py")}
+    called = set().union(*(statements_named_in(s) for s in sources.values()))
     named = set(cypher.names())
-    schema = {n for n in named if n.startswith("schema.")}
-    assert called <= named, f"code names Cypher files that do not exist: {called - named}"
-    unused = {n for n in named - schema if n not in literals}
-    assert not unused, f"Cypher files no code uses: {unused}"
-    assert 'statement(f"schema.{self.conn.dialect}")' in sources or "schema.{" in sources
-    assert schema == {"schema.neo4j", "schema.falkordb"}
+    assert called - named == set(), "the code names Cypher files that do not exist"
+    assert named - called == set(), "Cypher files no code names"
     for name in named:
-        text = cypher.statement(name)
+        text = cypher.statement(name)  # every fragment it includes resolves
         assert text.startswith("//"), f"{name}.cypher must open with a comment naming its parameters"
+        assert "{valid:" not in text and "{available:" not in text
+    included = {m for n in named for m in re.findall(r"\{([a-z_]+):[^\s}]", (ROOT / "cypher" / f"{n}.cypher").read_text())}
+    assert included == set(cypher.fragments()) == {"valid", "available"}
+
+
+def test_no_cypher_outside_cypher_files():
+    """Cypher lives in cypher/ only: no statement is written in the library's Python."""
+    for path in (ROOT / "orggraph").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(node)}
+        for node in ast.walk(tree):
+            parts = node.values if isinstance(node, ast.JoinedStr) else [node]
+            for part in parts:
+                if isinstance(part, ast.Constant) and isinstance(part.value, str) and id(part) not in docstrings:
+                    assert not CYPHER_IN_PYTHON.search(part.value), f"Cypher in {path.relative_to(ROOT)}: {part.value!r}"
+
+
+def test_shared_conditions_are_written_once():
+    """The day's validity and a member's availability are fragments; the post rank is Python's (model.POSTS)."""
+    for name in cypher.names():
+        raw = (ROOT / "cypher" / f"{name}.cypher").read_text(encoding="utf-8")
+        body = "\n".join(line for line in raw.splitlines() if not line.lstrip().startswith("//"))
+        assert ".since <= $day" not in body and "$day <= " not in body, f"{name}: use {{valid:VAR}}"
+        assert "'unavailable'" not in body and "IN $unavailable" not in body, f"{name}: use {{available:VAR}}"
+        assert not any(f"'{post}'" in body for post in POSTS), f"{name} ranks posts: rank them in Python"
+
+
+def test_fragments_take_a_plain_variable_only():
+    assert cypher.expand("WHERE {valid:r}") == "WHERE " + cypher.fragment("valid").replace("{var}", "r")
+    assert cypher.expand("MATCH (n {id: $id})") == "MATCH (n {id: $id})"  # a map literal is left alone
+    for bad in ("{valid:r) OR (true}", "{valid:r.x}", "{valid:1r}", "{nothing:r}"):
+        with pytest.raises(KeyError):
+            cypher.expand(f"WHERE {bad}")
+
+
+@pytest.mark.parametrize("name, kinds", [("kinds_of", NODE_KINDS), ("node", NODE_KINDS), ("node_facts", NODE_KINDS),
+                                         ("counts.neo4j", {**NODE_KINDS, **EDGE_TYPES})])
+def test_statements_with_a_branch_a_kind_have_every_kind(name, kinds):
+    """The statements written out one branch a node kind (or edge type) name each exactly once."""
+    text = cypher.statement(name)
+    branches = text.split("UNION ALL")
+    assert [re.search(r"[(\[]\w*:(\w+)", b).group(1) for b in branches] == list(kinds)
 
 
 def test_labels_and_types_come_from_the_allow_list():
@@ -121,6 +183,8 @@ def test_the_wheel_ships_the_cypher(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in cypher.names():
         assert f"orggraph/cypher/{name}.cypher" in names
+    for name in cypher.fragments():
+        assert f"orggraph/cypher/fragments/{name}.cypher" in names
     assert "orggraph/cypher/__init__.py" in names
 
 

@@ -1,218 +1,25 @@
-"""The server backend: the network on a graph server (Neo4j through its driver, or FalkorDB)."""
+"""The store protocol on a graph server (Neo4j through its driver, or FalkorDB): records, tokens, audit."""
 
 from __future__ import annotations
 
-
 import tempfile
-from typing import Any, Callable, Iterable, Iterator, Protocol
-from urllib.parse import unquote, urlparse
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import orjson
 
-from ..exceptions import NotFound, RecordError, StoreError, StoreUnavailable
-from ..load import Item, Loader, LoadReport
-from ..model import EDGE_TYPES, ENDPOINTS, NODE_KINDS
-from ..privacy import describe
+from ...exceptions import NotFound, RecordError
+from ...load import Item, Loader, LoadReport
+from ...model import EDGE_TYPES, ENDPOINTS, NODE_KINDS
+from ...privacy import describe
+from .connection import Connection, statement
 
-__all__ = ["Connection", "FalkorConnection", "Neo4jConnection", "ServerStore", "connect"]
+if TYPE_CHECKING:
+    from .facts import ServerFacts
+
+__all__ = ["ServerStore"]
 
 _NODE_FIXED = ("id", "kind")
 _EDGE_FIXED = ("type", "source", "target", "since", "until")
-_META = "OrgGraphMeta"
-
-
-def statement(name: str, **names: str) -> str:
-    """A Cypher file by name, with labels and types filled in from orggraph's allow-lists only."""
-    from ..cypher import statement as load
-
-    text = load(name)
-    allowed = set(NODE_KINDS) | set(EDGE_TYPES)
-    for key, value in names.items():
-        if value not in allowed:
-            raise ValueError(f"{value!r} is not a node kind or edge type")
-        text = text.replace("{" + key + "}", value)
-    return text
-
-
-class Connection(Protocol):
-    """How the store talks to one graph on one server."""
-
-    dialect: str  # "neo4j" or "falkordb"
-    database: str
-    batch_size: int
-
-    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]: ...
-
-    def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]: ...
-
-    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]]) -> int:
-        """Run write statements in order, in one transaction where the server has them; return the
-        sum of what each returns in its first column (the loaders return how many rows they wrote)."""
-        ...
-
-    def close(self) -> None: ...
-
-
-class FalkorConnection:
-    """FalkorDB through its own client; the graph name is the database.
-
-    FalkorDB runs each query atomically but has no transaction spanning several: a load is written batch
-    by batch (see :meth:`ServerStore.load` for what that means when a server fails half-way).
-    """
-
-    dialect = "falkordb"
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 6379, database: str = "orggraph",
-                 password: str | None = None, username: str | None = None, batch_size: int = 5000,
-                 timeout: float = 60.0):
-        from falkordb import FalkorDB
-
-        self.database = database
-        self.batch_size = batch_size
-        try:
-            self._db = FalkorDB(host=host, port=port, password=password, username=username,
-                                socket_timeout=timeout, socket_connect_timeout=min(timeout, 10.0))
-            self._graph = self._db.select_graph(database)
-            self._db.connection.ping()
-        except Exception as exc:  # the client raises redis errors of many kinds
-            raise StoreError(f"cannot reach FalkorDB at {host}:{port}: {exc}") from exc
-        import redis.exceptions
-
-        self._where = f"{host}:{port}"
-        self._lost = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
-
-    def _unavailable(self, exc: Exception) -> StoreUnavailable:
-        return StoreUnavailable(f"cannot reach FalkorDB at {self._where}: {exc}")
-
-    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        try:
-            return self._graph.ro_query(cypher, params or {}).result_set
-        except self._lost as exc:
-            raise self._unavailable(exc) from exc
-
-    def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        try:
-            return self._graph.query(cypher, params or {}).result_set
-        except self._lost as exc:
-            raise self._unavailable(exc) from exc
-
-    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]]) -> int:
-        written = 0
-        for cypher, params in statements:
-            rows = self.write(cypher, params)
-            written += int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else 0
-        return written
-
-    def command(self, *args: Any) -> Any:
-        """A server command outside Cypher (constraints on FalkorDB are made this way)."""
-        try:
-            return self._db.connection.execute_command(*args)
-        except self._lost as exc:
-            raise self._unavailable(exc) from exc
-
-    def close(self) -> None:
-        try:
-            self._db.connection.close()
-        except Exception:
-            pass
-
-
-class Neo4jConnection:
-    """Neo4j (single server, cluster, Aura) through the official driver.
-
-    The driver is made once here, or handed in; every call names its database; reads go with read
-    routing so a cluster spreads them; a load's writes run in one transaction.
-    """
-
-    dialect = "neo4j"
-
-    def __init__(self, uri: str | None = None, *, user: str | None = None, password: str | None = None,
-                 database: str = "neo4j", batch_size: int = 5000, driver: Any = None,
-                 connection_timeout: float = 10.0):
-        self.database = database
-        self.batch_size = batch_size
-        self._own = driver is None
-        if driver is None:
-            import neo4j
-
-            auth = (user, password) if user is not None else None
-            driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=connection_timeout)
-            try:
-                driver.verify_connectivity()
-            except Exception as exc:  # the driver raises several kinds; say plainly what failed
-                driver.close()
-                raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from exc
-        self._driver = driver
-
-    def _query(self, cypher: str, params: dict[str, Any] | None, routing: str) -> list[list[Any]]:
-        import neo4j
-
-        try:
-            records, _, _ = self._driver.execute_query(
-                cypher, params or {}, database_=self.database, routing_=neo4j.RoutingControl(routing)
-            )
-        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
-            raise StoreUnavailable(f"cannot reach Neo4j: {exc}") from exc
-        return [list(r.values()) for r in records]
-
-    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        return self._query(cypher, params, "r")
-
-    def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        return self._query(cypher, params, "w")
-
-    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]]) -> int:
-        import neo4j
-
-        written = 0
-        try:
-            with self._driver.session(database=self.database) as session:
-                tx = session.begin_transaction()
-                try:
-                    for cypher, params in statements:
-                        record = tx.run(cypher, params).single()
-                        if record is not None and isinstance(record[0], int):
-                            written += record[0]
-                    tx.commit()
-                    return written
-                except BaseException:
-                    tx.rollback()
-                    raise
-        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
-            raise StoreUnavailable(f"cannot reach Neo4j: {exc}") from exc
-
-    def close(self) -> None:
-        if self._own:
-            self._driver.close()
-
-
-def connect(server: str, *, user: str | None = None, password: str | None = None, database: str | None = None,
-            batch_size: int = 5000) -> "ServerStore":
-    """A store on a graph server, from a URI: ``bolt://``, ``neo4j://``, ``neo4j+s://`` (Neo4j) or
-    ``falkordb://host:port`` (FalkorDB; the graph is the database, default ``orggraph``).
-
-    Examples
-    --------
-    >>> connect("mysql://localhost")
-    Traceback (most recent call last):
-    ...
-    orggraph.exceptions.StoreError: unknown server 'mysql://localhost': use bolt://, neo4j://, neo4j+s:// or falkordb://host:port
-    """
-    url = urlparse(server)
-    scheme = url.scheme.lower()
-    if scheme == "falkordb":
-        conn: Connection = FalkorConnection(
-            host=url.hostname or "127.0.0.1", port=url.port or 6379,
-            database=database or (url.path.strip("/") or "orggraph"),
-            password=password or (unquote(url.password) if url.password else None),
-            username=user or (unquote(url.username) if url.username else None), batch_size=batch_size,
-        )
-    elif scheme in {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}:
-        conn = Neo4jConnection(server, user=user, password=password, database=database or "neo4j",
-                               batch_size=batch_size)
-    else:
-        raise StoreError(f"unknown server {server!r}: use bolt://, neo4j://, neo4j+s:// or falkordb://host:port")
-    return ServerStore(conn)
 
 
 def _node_row(r: dict[str, Any]) -> dict[str, Any]:
@@ -280,11 +87,11 @@ class _Spool:
         self.batches += 1
 
     def kinds_of(self, ids: list[str]) -> dict[str, str]:
-        return self.store._kinds_of(ids)
+        return self.store.kinds_of(ids)
 
     def hierarchy(self, type_: str) -> Iterable[tuple[str, str]]:
-        label = ENDPOINTS[type_][0]
-        rows = self.store.conn.read(f"MATCH (s:{label})-[:{type_}]->(t:{label}) RETURN s.id, t.id")
+        source, target = ENDPOINTS[type_]
+        rows = self.store.conn.read(statement("edge_pairs", type=type_, source=source, target=target))
         return [(s, t) for s, t in rows]
 
     def replay(self) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -328,6 +135,7 @@ class ServerStore:
         self.conn = conn
         self._ensure_schema(schema)
         self._index: Any = None
+        self._facts: ServerFacts | None = None
 
     # -- life cycle -----------------------------------------------------------------------------------
 
@@ -344,8 +152,7 @@ class ServerStore:
         return f"ServerStore({self.conn.dialect}, database={self.conn.database!r})"
 
     def _ensure_schema(self, schema: bool = True) -> None:
-        name = f"schema.{self.conn.dialect}"
-        for line in statement(name).splitlines() if schema else ():
+        for line in statement(f"schema.{self.conn.dialect}").splitlines() if schema else ():
             line = line.strip()
             if not line or line.startswith("//"):
                 continue
@@ -362,13 +169,34 @@ class ServerStore:
             except Exception as exc:
                 if "already" not in str(exc).lower():  # an index made by an earlier session
                     raise
-        if not self.conn.read(f"MATCH (m:{_META} {{id: 'meta'}}) RETURN m.revision"):
-            self.conn.write(f"MERGE (m:{_META} {{id: 'meta'}}) ON CREATE SET m.revision = 0, m.schema_version = 1")
+        if not self.conn.read(statement("meta_revision")):
+            self.conn.write(statement("meta_create"))
 
     @property
     def revision(self) -> int:
-        rows = self.conn.read(f"MATCH (m:{_META} {{id: 'meta'}}) RETURN m.revision")
+        rows = self.conn.read(statement("meta_revision"))
         return int(rows[0][0]) if rows else 0
+
+    def facts(self) -> ServerFacts:
+        """The facts the questions ask of the records (:class:`orggraph.facts.Facts`), found in Cypher.
+
+        One object a store: what does not depend on the day (the territory) is kept in it while the
+        revision holds.
+
+        Examples
+        --------
+        >>> from orggraph.facts import Facts
+        >>> from orggraph.store.local import LocalFalkorDB
+        >>> from orggraph.store.server import connect
+        >>> with LocalFalkorDB() as server, connect(server.uri) as store:
+        ...     isinstance(store.facts(), Facts), store.facts() is store.facts()
+        (True, True)
+        """
+        if self._facts is None:
+            from .facts import ServerFacts
+
+            self._facts = ServerFacts(self)
+        return self._facts
 
     # -- writing --------------------------------------------------------------------------------------
 
@@ -391,7 +219,7 @@ class ServerStore:
                 check(report)
             written = self.conn.write_all(spool.replay()) if spool.batches else 0
             if written:
-                self.conn.write(f"MATCH (m:{_META} {{id: 'meta'}}) SET m.revision = m.revision + 1")
+                self.conn.write(statement("meta_bump"))
         finally:
             spool.close()
         after = self._totals()
@@ -411,7 +239,7 @@ class ServerStore:
         transaction, on FalkorDB one statement per kind and type.
         """
         node_ids = list(dict.fromkeys(nodes))
-        kinds = self._kinds_of(node_ids) if node_ids else {}
+        kinds = self.kinds_of(node_ids) if node_ids else {}
         for node_id in node_ids:
             if node_id not in kinds:
                 raise NotFound(f"no node with id {node_id!r}")
@@ -438,8 +266,7 @@ class ServerStore:
         rehome = {r["source"] for r in by_type.get("LOCATED_IN", [])}
         gone_areas = [i for i in node_ids if kinds[i] == "Area"]
         if gone_areas:
-            rehome |= {h for (h,) in self.conn.read(
-                "UNWIND $ids AS id MATCH (h:Household)-[:LOCATED_IN]->(:Area {id: id}) RETURN h.id", {"ids": gone_areas})}
+            rehome |= set(self.conn.read(statement("households_in_areas"), {"areas": gone_areas})[0][0])
         rehome -= set(node_ids)
         writes: list[tuple[str, dict[str, Any]]] = []
         for type_, rows in by_type.items():
@@ -450,26 +277,19 @@ class ServerStore:
             per_kind.setdefault(kinds[node_id], []).append(node_id)
         attached = set(named)
         for kind, ids in per_kind.items():
-            attached |= {(t, rel) for t, rel in self.conn.read(
-                f"UNWIND $ids AS id MATCH (n:{kind} {{id: id}})-[r]-() RETURN DISTINCT type(r), id(r)", {"ids": ids})}
+            attached |= {(t, rel) for t, rel in self.conn.read(statement("attached_edges", label=kind), {"ids": ids})}
             writes.append((statement("delete_nodes", label=kind), {"ids": ids}))
         if rehome:
             writes.append((statement("set_home"), {"households": sorted(rehome)}))
         if writes:
-            writes.append((f"MATCH (m:{_META} {{id: 'meta'}}) SET m.revision = m.revision + 1", {}))
+            writes.append((statement("meta_bump"), {}))
             self.conn.write_all(writes)
         return {"nodes": len(node_ids), "edges": len(attached)}
 
     def kinds_of(self, ids: Iterable[str]) -> dict[str, str]:
-        """The kind of each of these ids that names a node in the store."""
-        return self._kinds_of(list(ids))
-
-    def _kinds_of(self, ids: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for kind in NODE_KINDS:
-            for (node_id,) in self.conn.read(f"MATCH (n:{kind}) WHERE n.id IN $ids RETURN n.id", {"ids": ids}):
-                found[node_id] = kind
-        return found
+        """The kind of each of these ids that names a node in the store (one query)."""
+        ids = list(ids)
+        return dict(self.conn.read(statement("kinds_of"), {"ids": ids})) if ids else {}
 
     # -- the compact index (for the API's scopes) ----------------------------------------------------
 
@@ -479,7 +299,7 @@ class ServerStore:
         The queries on a server run in Cypher; the index serves what needs the whole network at hand at
         once, such as an API token's scope.
         """
-        from ..index import build_index
+        from ...index import build_index
 
         revision = self.revision
         if self._index is None or self._index.revision != revision:
@@ -487,11 +307,11 @@ class ServerStore:
             # export, costs the server a sort a page (40 s against 4 s for 200,000 households)
             nodes = []
             for kind in NODE_KINDS:
-                nodes += [(i, kind, orjson.loads(p)) for i, p in self.conn.read(f"MATCH (n:{kind}) RETURN n.id, n.props")]
+                nodes += [(i, kind, orjson.loads(p)) for i, p in self.conn.read(statement("all_nodes", label=kind))]
             nodes.sort(key=lambda n: n[0])
             edges = []
             for t, (source, target) in ENDPOINTS.items():
-                rows = self.conn.read(f"MATCH (s:{source})-[r:{t}]->(d:{target}) RETURN s.id, d.id, r.since, r.until, r.props")
+                rows = self.conn.read(statement("all_edges", type=t, source=source, target=target))
                 rows.sort(key=lambda r: (r[0], r[1], r[2]))  # in key order, as the embedded store reads them
                 edges += [(t, s_id, d_id, since or None, until, orjson.loads(p) if p != "{}" else {})
                           for s_id, d_id, since, until, p in rows]
@@ -524,11 +344,11 @@ class ServerStore:
     # -- reading --------------------------------------------------------------------------------------
 
     def node(self, node_id: str) -> dict[str, Any]:
-        for kind in NODE_KINDS:
-            rows = self.conn.read(f"MATCH (n:{kind} {{id: $id}}) RETURN n.props", {"id": node_id})
-            if rows:
-                return {"id": node_id, "kind": kind, **orjson.loads(rows[0][0])}
-        raise NotFound(f"no node with id {node_id!r}")
+        rows = self.conn.read(statement("node"), {"id": node_id})
+        if not rows:
+            raise NotFound(f"no node with id {node_id!r}")
+        kind, props = rows[0]
+        return {"id": node_id, "kind": kind, **orjson.loads(props)}
 
     def nodes(self, kind: str | None = None, *, page: int = 10000) -> Iterator[dict[str, Any]]:
         if kind is not None and kind not in NODE_KINDS:
@@ -548,13 +368,12 @@ class ServerStore:
         Paging on the server instead (``WHERE n.id > $after ORDER BY n.id LIMIT``, or ``SKIP``) sorts what
         is left at every page, which makes reading a large graph quadratic.
         """
-        return sorted(i for (i,) in self.conn.read(f"MATCH (n:{kind}) RETURN n.id"))
+        return sorted(i for (i,) in self.conn.read(statement("ids", label=kind)))
 
     def _nodes_of(self, kind: str, page: int) -> Iterator[dict[str, Any]]:
         ids = self._ids_of(kind)
         for start in range(0, len(ids), page):
-            rows = self.conn.read(f"MATCH (n:{kind}) WHERE n.id IN $ids RETURN n.id, n.props ORDER BY n.id",
-                                  {"ids": ids[start : start + page]})
+            rows = self.conn.read(statement("nodes_page", label=kind), {"ids": ids[start : start + page]})
             for node_id, props in rows:
                 yield {"id": node_id, "kind": kind, **orjson.loads(props)}
 
@@ -566,8 +385,7 @@ class ServerStore:
         for kind in NODE_KINDS:
             ids = self._ids_of(kind)
             for start in range(0, len(ids), page):
-                rows = self.conn.read(f"MATCH (n:{kind}) WHERE n.id IN $ids RETURN n.id, n.props, "
-                                      + ", ".join(f"n.{f}" for f in fields), {"ids": ids[start : start + page]})
+                rows = self.conn.read(statement("node_copies", label=kind), {"ids": ids[start : start + page]})
                 for node_id, props, *copies in rows:
                     expected = _node_row({"id": node_id, "kind": kind, **orjson.loads(props)})
                     problems += [RecordError(f"node {node_id}", field, f"the server's copy {describe(have, field)} differs "
@@ -583,11 +401,8 @@ class ServerStore:
             source, target = ENDPOINTS[t]
             ids = self._ids_of(source)  # a page of source nodes at a time, then their edges
             for start in range(0, len(ids), page):
-                rows = self.conn.read(
-                    f"MATCH (s:{source})-[r:{t}]->(d:{target}) WHERE s.id IN $ids "
-                    "RETURN s.id, d.id, r.since, r.until, r.props ORDER BY s.id, d.id, r.since",
-                    {"ids": ids[start : start + page]},
-                )
+                rows = self.conn.read(statement("edges_page", type=t, source=source, target=target),
+                                      {"ids": ids[start : start + page]})
                 for row in rows:
                     yield _edge(t, *row)
 
@@ -595,35 +410,29 @@ class ServerStore:
         """The edges from or to one node (of one type), sorted as :meth:`edges` sorts them."""
         if type_ is not None and type_ not in EDGE_TYPES:
             raise ValueError(f"unknown edge type {type_!r}; allowed: {', '.join(EDGE_TYPES)}")
-        kind = self._kinds_of([node_id]).get(node_id)
-        out: list[dict[str, Any]] = []
-        for t, (source, target) in ENDPOINTS.items():
-            if kind is None or (type_ and t != type_):
-                continue
-            for end, pattern in (("source", f"(s:{source} {{id: $id}})-[r:{t}]->(d:{target})"),
-                                 ("target", f"(s:{source})-[r:{t}]->(d:{target} {{id: $id}})")):
-                if (source if end == "source" else target) != kind:
-                    continue
-                out += [_edge(t, *row) for row in self.conn.read(
-                    f"MATCH {pattern} RETURN s.id, d.id, r.since, r.until, r.props", {"id": node_id})]
+        kind = self.kinds_of([node_id]).get(node_id)
+        if kind is None:
+            return []
+        out = [_edge(*row) for row in self.conn.read(statement("edges_of_node", label=kind), {"id": node_id})
+               if row[0] in ENDPOINTS and (type_ is None or row[0] == type_)]
         return sorted(out, key=lambda e: (e["type"], e["source"], e["target"], e.get("since", "")))
 
     def counts(self) -> dict[str, dict[str, int]]:
-        nodes = {}
-        for kind in NODE_KINDS:
-            n = self.conn.read(f"MATCH (n:{kind}) RETURN count(n)")[0][0]
-            if n:
-                nodes[kind] = int(n)
-        edges = {}
-        for t, (source, target) in ENDPOINTS.items():
-            n = self.conn.read(f"MATCH (:{source})-[r:{t}]->(:{target}) RETURN count(r)")[0][0]
-            if n:
-                edges[t] = int(n)
-        return {"nodes": nodes, "edges": edges}
+        """How many nodes of each kind and edges of each type there are (those with none left out), in one
+        query of the counts the server keeps."""
+        rows = self.conn.read(statement(f"counts.{self.conn.dialect}"))
+        if self.conn.dialect == "falkordb":
+            [[labels, types]] = rows
+        else:
+            labels, types = {}, {}
+            for what, name, n in rows:
+                (labels if what == "node" else types)[name] = n
+        return {"nodes": {k: int(labels[k]) for k in NODE_KINDS if labels.get(k)},
+                "edges": {t: int(types[t]) for t in ENDPOINTS if types.get(t)}}
 
     def clear(self) -> None:
         """Remove the whole network from the graph (tests and benchmarks start from nothing)."""
-        self.conn.write("MATCH (n) DETACH DELETE n")
+        self.conn.write(statement("clear"))
         self._ensure_schema()
 
 

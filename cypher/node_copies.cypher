@@ -1,0 +1,8 @@
+// A page of nodes of one kind by id with the copies of the fields the queries filter on (name, level,
+// status, people, vulnerable), which copies_out_of_step compares with the record.
+// {label}: one of the node kinds (filled in from orggraph's allow-list, never from input)
+// $ids: [id] of the page
+// returns: id, props (the record as JSON text), name, level, status, people, vulnerable
+MATCH (n:{label})
+WHERE n.id IN $ids
+RETURN n.id, n.props, n.name, n.level, n.status, n.people, n.vulnerable

@@ -1,0 +1,12 @@
+// The households located in any of some areas (each named: nothing below them is included) with no live
+// contact on the day, as one list.
+// $areas: [area id]; $day: ISO date; $unavailable: [member id] (what-if)
+// returns: households [household id]
+UNWIND $areas AS area_id
+MATCH (:Area {id: area_id})<-[:LOCATED_IN]-(h:Household)
+WITH DISTINCT h
+OPTIONAL MATCH (m:Member)-[c:CONTACTS]->(h)
+WHERE {valid:c} AND {available:m}
+WITH h, count(m) AS contacts
+WHERE contacts = 0
+RETURN collect(h.id) AS households

@@ -1,0 +1,241 @@
+"""How the server backend talks to a graph server: the connections (Neo4j, FalkorDB), :func:`connect`,
+and :func:`statement`, which loads the Cypher of ``cypher/`` by name."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable, Protocol
+from urllib.parse import unquote, urlparse
+
+from ...exceptions import StoreError, StoreUnavailable
+from ...model import EDGE_TYPES, NODE_KINDS
+
+if TYPE_CHECKING:
+    from .store import ServerStore
+
+__all__ = ["Connection", "FalkorConnection", "Neo4jConnection", "connect", "statement"]
+
+
+def statement(name: str, **labels: str) -> str:
+    """A Cypher file by name, its fragments expanded and its labels and types filled in from orggraph's
+    allow-lists only (:data:`orggraph.model.NODE_KINDS`, :data:`orggraph.model.EDGE_TYPES`).
+
+    Parameters
+    ----------
+    name : str
+        The file's name in ``cypher/``, without ``.cypher``.
+    **labels : str
+        ``{key}`` in the file -> a node kind or an edge type.
+
+    Returns
+    -------
+    str
+        The statement, ready to run.
+
+    Raises
+    ------
+    KeyError
+        No such file, or a fragment in it that does not exist.
+    ValueError
+        A label that is not a node kind or an edge type.
+
+    Examples
+    --------
+    >>> "MATCH (n:Household)" in statement("ids", label="Household")
+    True
+    >>> statement("ids", label="Household) DETACH DELETE (n")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'Household) DETACH DELETE (n' is not a node kind or edge type
+    """
+    from ...cypher import statement as load
+
+    text = load(name)
+    allowed = set(NODE_KINDS) | set(EDGE_TYPES)
+    for key, value in labels.items():
+        if value not in allowed:
+            raise ValueError(f"{value!r} is not a node kind or edge type")
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+class Connection(Protocol):
+    """How the store talks to one graph on one server."""
+
+    dialect: str  # "neo4j" or "falkordb"
+    database: str
+    batch_size: int
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]: ...
+
+    def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]: ...
+
+    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        """Run write statements in order, in one transaction where the server has them; return the
+        sum of what each returns in its first column (the loaders return how many rows they wrote)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class FalkorConnection:
+    """FalkorDB through its own client; the graph name is the database.
+
+    FalkorDB runs each query atomically but has no transaction spanning several: a load is written batch
+    by batch (see :meth:`ServerStore.load` for what that means when a server fails half-way).
+    """
+
+    dialect = "falkordb"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 6379, database: str = "orggraph",
+                 password: str | None = None, username: str | None = None, batch_size: int = 5000,
+                 timeout: float = 60.0):
+        from falkordb import FalkorDB
+
+        self.database = database
+        self.batch_size = batch_size
+        try:
+            self._db = FalkorDB(host=host, port=port, password=password, username=username,
+                                socket_timeout=timeout, socket_connect_timeout=min(timeout, 10.0))
+            self._graph = self._db.select_graph(database)
+            self._db.connection.ping()
+        except Exception as exc:  # the client raises redis errors of many kinds
+            raise StoreError(f"cannot reach FalkorDB at {host}:{port}: {exc}") from exc
+        import redis.exceptions
+
+        self._where = f"{host}:{port}"
+        self._lost = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+    def _unavailable(self, exc: Exception) -> StoreUnavailable:
+        return StoreUnavailable(f"cannot reach FalkorDB at {self._where}: {exc}")
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        try:
+            return self._graph.ro_query(cypher, params or {}).result_set
+        except self._lost as exc:
+            raise self._unavailable(exc) from exc
+
+    def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        try:
+            return self._graph.query(cypher, params or {}).result_set
+        except self._lost as exc:
+            raise self._unavailable(exc) from exc
+
+    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        written = 0
+        for cypher, params in statements:
+            rows = self.write(cypher, params)
+            written += int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else 0
+        return written
+
+    def command(self, *args: Any) -> Any:
+        """A server command outside Cypher (constraints on FalkorDB are made this way)."""
+        try:
+            return self._db.connection.execute_command(*args)
+        except self._lost as exc:
+            raise self._unavailable(exc) from exc
+
+    def close(self) -> None:
+        try:
+            self._db.connection.close()
+        except Exception:
+            pass
+
+
+class Neo4jConnection:
+    """Neo4j (single server, cluster, Aura) through the official driver.
+
+    The driver is made once here, or handed in; every call names its database; reads go with read
+    routing so a cluster spreads them; a load's writes run in one transaction.
+    """
+
+    dialect = "neo4j"
+
+    def __init__(self, uri: str | None = None, *, user: str | None = None, password: str | None = None,
+                 database: str = "neo4j", batch_size: int = 5000, driver: Any = None,
+                 connection_timeout: float = 10.0):
+        self.database = database
+        self.batch_size = batch_size
+        self._own = driver is None
+        if driver is None:
+            import neo4j
+
+            auth = (user, password) if user is not None else None
+            driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=connection_timeout)
+            try:
+                driver.verify_connectivity()
+            except Exception as exc:  # the driver raises several kinds; say plainly what failed
+                driver.close()
+                raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from exc
+        self._driver = driver
+
+    def _query(self, cypher: str, params: dict[str, Any] | None, routing: str) -> list[list[Any]]:
+        import neo4j
+
+        try:
+            records, _, _ = self._driver.execute_query(
+                cypher, params or {}, database_=self.database, routing_=neo4j.RoutingControl(routing)
+            )
+        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
+            raise StoreUnavailable(f"cannot reach Neo4j: {exc}") from exc
+        return [list(r.values()) for r in records]
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        return self._query(cypher, params, "r")
+
+    def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        return self._query(cypher, params, "w")
+
+    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        import neo4j
+
+        written = 0
+        try:
+            with self._driver.session(database=self.database) as session:
+                tx = session.begin_transaction()
+                try:
+                    for cypher, params in statements:
+                        record = tx.run(cypher, params).single()
+                        if record is not None and isinstance(record[0], int):
+                            written += record[0]
+                    tx.commit()
+                    return written
+                except BaseException:
+                    tx.rollback()
+                    raise
+        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
+            raise StoreUnavailable(f"cannot reach Neo4j: {exc}") from exc
+
+    def close(self) -> None:
+        if self._own:
+            self._driver.close()
+
+
+def connect(server: str, *, user: str | None = None, password: str | None = None, database: str | None = None,
+            batch_size: int = 5000) -> "ServerStore":
+    """A store on a graph server, from a URI: ``bolt://``, ``neo4j://``, ``neo4j+s://`` (Neo4j) or
+    ``falkordb://host:port`` (FalkorDB; the graph is the database, default ``orggraph``).
+
+    Examples
+    --------
+    >>> connect("mysql://localhost")
+    Traceback (most recent call last):
+    ...
+    orggraph.exceptions.StoreError: unknown server 'mysql://localhost': use bolt://, neo4j://, neo4j+s:// or falkordb://host:port
+    """
+    url = urlparse(server)
+    scheme = url.scheme.lower()
+    if scheme == "falkordb":
+        conn: Connection = FalkorConnection(
+            host=url.hostname or "127.0.0.1", port=url.port or 6379,
+            database=database or (url.path.strip("/") or "orggraph"),
+            password=password or (unquote(url.password) if url.password else None),
+            username=user or (unquote(url.username) if url.username else None), batch_size=batch_size,
+        )
+    elif scheme in {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}:
+        conn = Neo4jConnection(server, user=user, password=password, database=database or "neo4j",
+                               batch_size=batch_size)
+    else:
+        raise StoreError(f"unknown server {server!r}: use bolt://, neo4j://, neo4j+s:// or falkordb://host:port")
+    from .store import ServerStore
+
+    return ServerStore(conn)

@@ -1,0 +1,311 @@
+"""The facts of :mod:`orggraph.facts` on a graph server, each found by a few Cypher statements of ``cypher/``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Collection, Iterable
+
+import numpy as np
+
+from ...facts import FIGURES, Day, Neighbourhood, NodeFacts, Tally, Territory, Which
+from ...model import EDGE_TYPES, ENDPOINTS, NODE_KINDS
+from .connection import statement
+
+if TYPE_CHECKING:
+    from .store import ServerStore
+
+__all__ = ["ServerFacts"]
+
+_WHICH = ("all", "uncovered", "unlocated", "lapsed")
+_KEYS = {"HOLDS_POST": 2, "ASSIGNED_TO": 3}  # the edge types with a key: its column in the edges_* rows
+
+
+@dataclass(frozen=True)
+class _Areas:
+    """The territory of one revision, and each area's parents by position (for walking up it)."""
+
+    revision: int
+    territory: Territory
+    parents: dict[int, list[int]]
+
+
+@dataclass(frozen=True)
+class _Located:
+    """Where the households are located, counted once a revision (it does not depend on the day).
+
+    ``direct``: (households, people, vulnerable) by area position for those located in one area;
+    ``several``: (household, positions, people, vulnerable) for those located in more than one;
+    ``rest``: (households, people, vulnerable) of those located in several areas or in none.
+    """
+
+    revision: int
+    direct: np.ndarray
+    several: list[tuple[str, tuple[int, ...], int, bool]]
+    rest: tuple[int, int, int]
+
+
+class ServerFacts:
+    """The facts (:class:`orggraph.facts.Facts`) of the records on a graph server.
+
+    One a store (:meth:`ServerStore.facts`). The territory, and where every household is located, do not
+    depend on the day: they are read once a revision and kept here. Everything else is read when asked,
+    in a few statements whatever the number of ids asked about (they go to the server as a list).
+
+    Parameters
+    ----------
+    store : ServerStore
+        The store whose connection the statements run on.
+    """
+
+    def __init__(self, store: ServerStore):
+        self._store = store
+        self._areas: _Areas | None = None
+        self._located: _Located | None = None
+
+    def __repr__(self) -> str:
+        return f"ServerFacts({self._store!r})"
+
+    def _read(self, name: str, params: dict[str, Any] | None = None, **labels: str) -> list[list[Any]]:
+        return self._store.conn.read(statement(name, **labels), params)
+
+    @staticmethod
+    def _params(day: Day) -> dict[str, Any]:
+        return {"day": day.as_of, "unavailable": sorted(day.unavailable)}
+
+    @property
+    def revision(self) -> int:
+        """The revision of the records on the server now."""
+        return self._store.revision
+
+    # -- records --------------------------------------------------------------------------------------
+
+    def kinds_of(self, ids: Iterable[str]) -> dict[str, str]:
+        """The kind of each of these ids that names a node (one query)."""
+        return self._store.kinds_of(ids)
+
+    def ids(self, kind: str) -> list[str]:
+        """Every id of one kind, sorted.
+
+        Raises
+        ------
+        ValueError
+            A kind that is not one of :data:`orggraph.model.NODE_KINDS`.
+        """
+        if kind not in NODE_KINDS:
+            raise ValueError(f"unknown node kind {kind!r}; allowed: {', '.join(NODE_KINDS)}")
+        return sorted(i for (i,) in self._read("ids", label=kind))
+
+    def nodes(self, ids: Iterable[str]) -> dict[str, NodeFacts]:
+        """What the questions read of these nodes (one query; ids that name no node are left out)."""
+        ids = sorted(set(ids))
+        if not ids:
+            return {}
+        found = {}
+        for node_id, kind, name, level, status, people, vulnerable in self._read("node_facts", {"ids": ids}):
+            household = kind == "Household"
+            found[node_id] = NodeFacts(
+                kind=kind, name=name, level=level, weak=kind == "Org" and status == "weak_lax",
+                unavailable=kind == "Member" and status == "unavailable",
+                people=int(people if people is not None else 1) if household else 0,
+                vulnerable=bool(vulnerable) if household else False)
+        return found
+
+    # -- the territory and the tally ------------------------------------------------------------------
+
+    def territory(self) -> Territory:
+        """Every area and the ``WITHIN`` edges between them (one query, kept while the revision holds)."""
+        return self._walkable().territory
+
+    def _walkable(self) -> _Areas:
+        revision = self.revision
+        if self._areas is None or self._areas.revision != revision:
+            rows = self._read("areas")  # in id order
+            ids = [r[0] for r in rows]
+            position = {area: i for i, area in enumerate(ids)}
+            pairs = sorted({(position[r[0]], position[p]) for r in rows for p in r[3] if p in position})
+            within = np.array(pairs, dtype=np.int64).reshape(len(pairs), 2)
+            parents: dict[int, list[int]] = {}
+            for child, parent in pairs:
+                parents.setdefault(child, []).append(parent)
+            territory = Territory(ids, [r[1] for r in rows], [r[2] for r in rows], within)
+            self._areas = _Areas(revision, territory, parents)
+        return self._areas
+
+    def _where(self) -> _Located:
+        """Where every household is located: two queries a revision (households_per_area, located_several)."""
+        territory = self.territory()
+        revision = self.revision
+        if self._located is not None and self._located.revision == revision:
+            return self._located
+        position = territory.position
+        direct = np.zeros((len(territory), 3), dtype=np.int64)
+        rest = np.zeros(3, dtype=np.int64)
+        for area, households, people, vulnerable in self._read("households_per_area"):
+            figures = (int(households), int(people), int(vulnerable))
+            if area is None:  # located in several areas, or in none
+                rest += figures
+            else:
+                direct[position[area]] += figures
+        several = []
+        for household, areas, people, vulnerable in self._read("located_several"):
+            several.append((household, tuple(sorted(position[a] for a in areas)), int(people), bool(vulnerable)))
+        self._located = _Located(revision, direct, sorted(several), (int(rest[0]), int(rest[1]), int(rest[2])))
+        return self._located
+
+    def tally(self, day: Day) -> Tally:
+        """The households counted by where they are located (:class:`orggraph.facts.Tally`).
+
+        Where they are located is kept a revision; on the day, one query counts the covered households
+        located in one area, by area, and one finds which of those located in several are covered.
+        """
+        located = self._where()
+        position = self.territory().position
+        params = self._params(day)
+        direct = np.zeros((len(position), len(FIGURES)), dtype=np.int64)
+        direct[:, 0::2] = located.direct
+        covered_rest = np.zeros(3, dtype=np.int64)
+        for area, households, people, vulnerable in self._read("covered_per_area", params):
+            figures = (int(households), int(people), int(vulnerable))
+            if area is None:
+                covered_rest += figures
+            else:
+                direct[position[area], 1::2] += figures
+        names = [h for h, *_ in located.several]
+        covered = {h for (h,) in self._read("covered_among", {**params, "households": names})} if names else set()
+        nowhere = np.zeros(len(FIGURES), dtype=np.int64)
+        nowhere[0::2] = located.rest
+        nowhere[1::2] = covered_rest
+        several = []
+        for household, areas, people, vulnerable in located.several:
+            c = int(household in covered)
+            figures = np.array((1, c, people, people * c, int(vulnerable), int(vulnerable) * c), dtype=np.int64)
+            nowhere -= figures  # counted in the rest, which is what is left of it
+            if len(areas) == 1:  # two LOCATED_IN edges to the same area: located in that one
+                direct[areas[0]] += figures
+            else:
+                several.append((areas, tuple(int(f) for f in figures)))
+        return Tally(direct, several, nowhere)
+
+    # -- households and members -----------------------------------------------------------------------
+
+    def households(self, day: Day, which: Which = "all", within: Collection[str] | None = None) -> list[str]:
+        """Household ids, sorted (see :meth:`orggraph.facts.Facts.households`); one or two queries.
+
+        Raises
+        ------
+        ValueError
+            An unknown ``which``.
+        """
+        if which not in _WHICH:
+            raise ValueError(f"unknown households {which!r}; allowed: {', '.join(_WHICH)}")
+        params = self._params(day)
+        if within is not None:
+            areas = sorted(set(within))
+            if not areas or which == "unlocated":  # a household located in an area is not unlocated
+                return []
+            if which == "uncovered":
+                return sorted(self._read("uncovered_in_areas", {**params, "areas": areas})[0][0])
+            found = set(self._read("households_in_areas", {"areas": areas})[0][0])
+            if which == "all":
+                return sorted(found)
+            return sorted(h for (h,) in self._read("gaps_lapsed", params) if h in found)
+        if which == "all":
+            return sorted(self._read("household_ids")[0][0])
+        if which == "uncovered":
+            covered = set(self._read("covered_ids", params)[0][0])
+            return sorted(h for h in self._read("household_ids")[0][0] if h not in covered)
+        if which == "unlocated":
+            return sorted(h for (h,) in self._read("gaps_unlocated"))
+        return sorted(h for (h,) in self._read("gaps_lapsed", params))
+
+    def contact_load(self, day: Day) -> dict[str, tuple[int, int]]:
+        """For each available member with a live contact: (households it contacts, households of which it
+        is the only live contact); one query."""
+        rows = self._read("contact_load", self._params(day))
+        return {member: (int(households), int(only)) for member, households, only in sorted(rows)}
+
+    def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:
+        """(member, area), sorted, for each member found on the day in one of these areas itself; one query."""
+        areas = sorted(set(areas))
+        if not areas:
+            return []
+        return sorted({(m, a) for m, a in self._read("present", {"day": day.as_of, "areas": areas})})
+
+    # -- edges and neighbourhoods ---------------------------------------------------------------------
+
+    def edges(self, type_: str, *, sources: Collection[str] | None = None, targets: Collection[str] | None = None,
+              day: str | None = None) -> list[tuple[str, str, str | None]]:
+        """(source, target, key) of the edges of one type, sorted and each once; one query, from the
+        smaller of ``sources`` and ``targets`` when given (see :meth:`orggraph.facts.Facts.edges`).
+
+        Raises
+        ------
+        ValueError
+            A type that is not one of :data:`orggraph.model.EDGE_TYPES`.
+        """
+        if type_ not in EDGE_TYPES:
+            raise ValueError(f"unknown edge type {type_!r}; allowed: {', '.join(EDGE_TYPES)}")
+        source, target = ENDPOINTS[type_]
+        from_ = sorted(set(sources)) if sources is not None else None
+        to = sorted(set(targets)) if targets is not None else None
+        if from_ == [] or to == []:
+            return []
+        params: dict[str, Any] = {"sources": from_, "targets": to, "day": day}
+        labels = {"type": type_, "source": source, "target": target}
+        if from_ is not None and (to is None or len(from_) <= len(to)):
+            rows = self._read("edges_from", params, **labels)
+        elif to is not None:
+            rows = self._read("edges_to", params, **labels)
+        else:
+            rows = self._read("edges_all", params, **labels)
+        column = _KEYS.get(type_)
+        return sorted({(r[0], r[1], r[column] if column else None) for r in rows})
+
+    def neighbourhood(self, day: Day, households: Collection[str]) -> Neighbourhood:
+        """Everything the chains of these households are built from (:class:`orggraph.facts.Neighbourhood`).
+
+        Seven queries however many households: their locations and contacts, then the ``EMPLOYED_BY``,
+        ``OF_UNIT``, ``ASSIGNED_TO``, ``GOVERNS`` and ``HOLDS_POST`` edges they lead to, each type in one
+        query, and the nodes named; the areas above theirs come from the territory kept a revision.
+        """
+        found = Neighbourhood()
+        asked = sorted(set(households))
+        if not asked:
+            return found
+        rows = self._read("neighbourhood", {"households": asked, "day": day.as_of})
+        for household, located, contacts in rows:
+            if contacts:
+                found.contacts[household] = sorted(set(contacts))
+            if located:
+                found.located[household] = sorted(set(located))
+        members = sorted({m for ms in found.contacts.values() for m in ms})
+        for member, unit, _ in self.edges("EMPLOYED_BY", sources=members):
+            found.employers.setdefault(member, []).append(unit)
+        units = sorted({u for us in found.employers.values() for u in us})
+        for org, unit, _ in self.edges("OF_UNIT", targets=units):
+            found.unit_orgs.setdefault(unit, []).append(org)
+        areas_now = self._walkable()
+        territory, up = areas_now.territory, areas_now.parents
+        reached = {territory.position[a] for areas in found.located.values() for a in areas if a in territory.position}
+        stack = list(reached)
+        while stack:
+            for parent in up.get(stack.pop(), ()):
+                if parent not in reached:
+                    reached.add(parent)
+                    stack.append(parent)
+        areas = sorted(territory.ids[i] for i in reached)
+        for member, area, role in self.edges("ASSIGNED_TO", targets=areas, day=day.as_of):
+            found.assigned.setdefault(area, []).append((role, member))  # type: ignore[arg-type]
+        for org, area, _ in self.edges("GOVERNS", targets=areas, day=day.as_of):
+            found.governing.setdefault(area, []).append(org)
+        orgs = sorted({o for os_ in found.unit_orgs.values() for o in os_} | {o for os_ in found.governing.values() for o in os_})
+        for member, org, post in self.edges("HOLDS_POST", targets=orgs, day=day.as_of):
+            found.posts.setdefault(org, []).append((post, member))  # type: ignore[arg-type]
+        for table in (found.employers, found.unit_orgs, found.assigned, found.governing, found.posts):
+            for key, entries in table.items():
+                table[key] = sorted(set(entries))
+        named = {h for h, _, _ in rows} | set(areas) | set(members)
+        named |= {u for us in found.employers.values() for u in us} | set(orgs)
+        named |= {m for pairs in (*found.assigned.values(), *found.posts.values()) for _, m in pairs}
+        found.nodes = self.nodes(named)
+        return found
