@@ -13,7 +13,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
-from ..exceptions import IndexOutOfStep, NotFound, StoreBusy, StoreError
+from ..exceptions import IndexOutOfStep, NotFound, RecordError, StoreBusy, StoreError
+from ..facts import Facts
 from ..index import Index, build_index
 from ..load import Item, Loader, LoadReport
 from ..model import EDGE_TYPES, NODE_KINDS
@@ -602,6 +603,14 @@ class EmbeddedStore:
             if index is not None and index.revision >= revision:
                 return index
             return self._build_index()
+
+    def facts(self) -> Facts:
+        """The facts the questions read (:class:`orggraph.facts.Facts`), over :meth:`index`."""
+        return self.index().facts()
+
+    def copies_out_of_step(self) -> list[RecordError]:
+        """None: the embedded store keeps each record once, with no copies beside it to fall out of step."""
+        return []
 
     def _build_index(self) -> Index:
         conn = self._conn
