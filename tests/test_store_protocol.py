@@ -15,7 +15,7 @@ import orggraph
 from orggraph.store import Store
 from orggraph.store.base import AuditRow, StoredToken
 
-from .conftest import STREET, items
+from .conftest import STREET, items, snapshot
 
 ROOT = Path(orggraph.__file__).parent
 API = ROOT.parent / "api"
@@ -80,6 +80,26 @@ def test_tokens_and_audit_rows_have_the_declared_shape(store):
         hints = typing.get_type_hints(shape)
         assert set(row) == set(hints), shape.__name__
     assert store.audit_rows()[0]["records"] == ["h1", "h2"]
+
+
+def test_a_dry_run_is_a_load_that_writes_nothing(store):
+    """Every check a load makes, on an empty store and on one that holds records, and nothing written;
+    the report comes back as a load's does."""
+    from orggraph.exceptions import InvalidRecords
+
+    for _ in range(2):  # empty, then holding the street
+        before = snapshot(store)
+        report = store.load(items(STREET), dry_run=True)
+        assert report.dry_run and report.records == len(STREET["nodes"]) + len(STREET["edges"])
+        assert (report.added_nodes, report.added_edges) == (0, 0)
+        assert snapshot(store) == before
+        with pytest.raises(InvalidRecords, match="'b404' is not a node"):
+            store.load(items({"edges": [{"type": "LOCATED_IN", "source": "h1", "target": "b404"}]}), dry_run=True)
+        seen = []
+        assert store.load(items(STREET), dry_run=True, check=seen.append) is seen[0]
+        assert snapshot(store) == before
+        store.load(items(STREET))
+    assert store.edges_of("h1", "LOCATED_IN") == [{"type": "LOCATED_IN", "source": "h1", "target": "b1"}]
 
 
 # -- no module outside orggraph.store tells the backends apart ------------------------------------------

@@ -80,7 +80,7 @@ class Store(Protocol):
     # -- records ----------------------------------------------------------------------------------------
 
     def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100,
-             check: Callable[[LoadReport], None] | None = None) -> LoadReport:
+             check: Callable[[LoadReport], None] | None = None, dry_run: bool = False) -> LoadReport:
         """Add records, all or nothing; loading the same records twice changes nothing.
 
         Parameters
@@ -95,11 +95,13 @@ class Store(Protocol):
         check : callable, optional
             Called with the report of what was read once every record is valid, before anything is
             written; if it raises, nothing is written and the exception propagates.
+        dry_run : bool
+            Make every check as the load would, against what the store holds, and write nothing.
 
         Returns
         -------
         LoadReport
-            What was read, added and changed.
+            What was read, added and changed; with ``dry_run``, what was read, and ``dry_run`` set.
 
         Raises
         ------
