@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from ..access import Scope, Token, authenticate, scope_of
+from ..store import Store
 
 __all__ = ["StoreDep", "TokenDep", "ScopeDep", "SettingsDep", "PublicDep", "require_role", "get_store"]
 
@@ -17,7 +18,7 @@ _bearer = HTTPBearer(auto_error=False, description="A token from `orggraph token
 
 # The dependencies are async so that they run on the event loop: as plain functions each would be
 # handed to the thread pool, which costs about a millisecond a hop on a small machine.
-async def get_store(request: Request) -> Any:
+async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
@@ -32,7 +33,7 @@ async def get_public(request: Request) -> frozenset[str]:
     return public_properties(request.app.state.settings.public_properties)
 
 
-StoreDep = Annotated[Any, Depends(get_store)]
+StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Any, Depends(get_settings)]
 PublicDep = Annotated[frozenset, Depends(get_public)]
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from ..store import open_store
+from ..store import Store, open_store
 from . import errors
 from .routes_admin import router as admin_router
 from .routes_health import router as health_router
@@ -60,7 +60,7 @@ class BodyLimit:
         await errors.error(413, self._message())(scope, receive, send)
 
 
-def prepare(app: FastAPI, store: Any, settings: Settings) -> None:
+def prepare(app: FastAPI, store: Store, settings: Settings) -> None:
     """Put what the routes read into the app's state: the store, the settings and empty caches (what the
     lifespan does on start-up; a test that drives the app without it calls this)."""
     app.state.store = store
@@ -70,7 +70,7 @@ def prepare(app: FastAPI, store: Any, settings: Settings) -> None:
     app.state.gaps = {}  # the whole network's gaps, by revision, day, members unavailable and thresholds
 
 
-def create_app(settings: Settings | None = None, store: Any = None) -> FastAPI:
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """The API for one store: the settings' store (embedded or a server), or one handed in."""
     settings = settings or Settings()
 

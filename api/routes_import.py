@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from ..access import Scope, load_within
 from ..io import Limits, WorkbookTooLarge, read_file
 from ..load import Item, LoadReport
+from ..store import Store
 from .deps import ScopeDep, StoreDep, require_role
 from .errors import error
 
@@ -71,7 +72,7 @@ class _Upload:
         return read_file(self.path, progress=False, limits=self.limits)
 
 
-def import_into(store: Any, scope: Scope, path: str, dry_run: bool = False, limits: Limits | None = None) -> LoadReport:
+def import_into(store: Store, scope: Scope, path: str, dry_run: bool = False, limits: Limits | None = None) -> LoadReport:
     """Load an upload from its file, all or nothing, streaming its records into the load: invalid records
     are InvalidRecords (422), records reaching outside the scope OutsideScope (403), a workbook past its
     ``limits`` WorkbookTooLarge (413); whichever, nothing is written, nor with dry_run."""

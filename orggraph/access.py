@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .exceptions import NotFound, OrgGraphError, RecordError
 from .facts import Facts, HasFacts
@@ -15,6 +15,9 @@ from .queries import incident
 from .queries._base import area_position
 from .queries.coverage import figures
 from .load import LoadReport, check_load, check_records
+
+if TYPE_CHECKING:
+    from .store.base import Store
 
 __all__ = ["TOKEN_ROLES", "Token", "Scope", "create_token", "tokens", "revoke_token", "authenticate",
            "scope_of", "roots", "check_within", "audit", "tokens_within", "audit_within", "load_within", "remove_within",
@@ -69,7 +72,7 @@ def _token(row: dict[str, Any]) -> Token:
                  row.get("expires"))
 
 
-def create_token(store: Any, role: str, areas: Iterable[str], *, pii: bool = False,
+def create_token(store: Store, role: str, areas: Iterable[str], *, pii: bool = False,
                  expires: _dt.datetime | None = None) -> tuple[str, Token]:
     """Make a token; return its secret (shown once, kept only as a hash) and its record.
 
@@ -117,17 +120,17 @@ def create_token(store: Any, role: str, areas: Iterable[str], *, pii: bool = Fal
     return secret, _token({**row, "revoked": None})
 
 
-def tokens(store: Any) -> list[Token]:
+def tokens(store: Store) -> list[Token]:
     """Every token the store knows, revoked ones included (their record stays for the audit)."""
     return [_token(r) for r in store.token_rows()]
 
 
-def revoke_token(store: Any, token_id: str) -> None:
+def revoke_token(store: Store, token_id: str) -> None:
     if not store.revoke_token(token_id, _now()):
         raise AccessError(f"no active token with id {token_id!r}")
 
 
-def authenticate(store: Any, secret: str) -> Token | None:
+def authenticate(store: Store, secret: str) -> Token | None:
     """The active token whose secret this is, or None (none such, revoked, or expired)."""
     digest = _hash(secret)
     for row in store.token_rows():
@@ -137,18 +140,18 @@ def authenticate(store: Any, secret: str) -> Token | None:
     return None
 
 
-def audit(store: Any, token: Token, route: str, records: list[str]) -> None:
+def audit(store: Store, token: Token, route: str, records: list[str]) -> None:
     """Write one row to the append-only audit log: this token was shown these records unmasked."""
     if records:
         store.append_audit(_now(), token.id, route, sorted(set(records)))
 
 
-def tokens_within(store: Any, scope: "Scope") -> list[Token]:
+def tokens_within(store: Store, scope: "Scope") -> list[Token]:
     """The tokens whose every area lies within a scope: what an admin of those areas may see and manage."""
     return [t for t in tokens(store) if all(a in scope.areas for a in t.areas)]
 
 
-def audit_within(store: Any, scope: "Scope", *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+def audit_within(store: Store, scope: "Scope", *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
     """The audit log as an admin of a scope sees it: each row cut to the records within the scope, rows
     with none left out. Up to ``limit`` rows after the row numbered ``after``; page on with the last
     row's ``seq``.
@@ -271,7 +274,7 @@ class Scope:
                 return end
         return None
 
-    def why(self, store: Any, node_id: str) -> str:
+    def why(self, store: Store, node_id: str) -> str:
         """Why the token may not change a node it may read: a sentence naming the node and the relation at
         fault (the far end named only if the token may read it)."""
         kinds = store.kinds_of([node_id])
@@ -398,7 +401,7 @@ def roots(store: HasFacts, areas: Iterable[str]) -> list[str]:
     return sorted(a for a, n in chosen.items() if not any(up in numbers for up in territory.ancestry(n)[1:]))
 
 
-def coverage_within(store: Any, report: dict[str, Any], scope: Scope, areas: Iterable[str],
+def coverage_within(store: Store, report: dict[str, Any], scope: Scope, areas: Iterable[str],
                     level: str | None = None) -> dict[str, Any]:
     """The whole network's coverage (:func:`orggraph.queries.coverage`) cut to a scope: the areas within
     it (of one level, if given), and totals over the scope's own ``areas`` counting each household once."""
@@ -442,7 +445,7 @@ def gaps_within(report: dict[str, Any], scope: Scope) -> dict[str, Any]:
     return out
 
 
-def incident_within(store: Any, scope: Scope, areas: Iterable[str] = (), households: Iterable[str] = (),
+def incident_within(store: Store, scope: Scope, areas: Iterable[str] = (), households: Iterable[str] = (),
                     **options: Any) -> dict[str, Any]:
     """An incident's call sheet (:func:`orggraph.queries.incident`) for the affected areas and households
     within a scope, with stand-ins from within it only.
@@ -525,7 +528,7 @@ def _str(value: Any) -> str | None:
 
 
 def check_within(scope: Scope, items: Iterable[tuple[str, Any, Any]], stored: dict[str, str], *,
-                 store: Any = None, create: Iterable[str] = ()) -> list[RecordError]:
+                 store: Store | None = None, create: Iterable[str] = ()) -> list[RecordError]:
     """What in a change the token may not make; empty when it may make all of it.
 
     A node the store holds and the token may read must be one it may change (:attr:`Scope.writable`).
@@ -624,7 +627,7 @@ def check_within(scope: Scope, items: Iterable[tuple[str, Any, Any]], stored: di
     return [e for _, e in sorted(problems, key=lambda p: p[0])]
 
 
-def _refuse(store: Any, scope: Scope, items: list[tuple[str, Any, Any]], create: Iterable[str],
+def _refuse(store: Store, scope: Scope, items: list[tuple[str, Any, Any]], create: Iterable[str],
             replace: Iterable[str] = ()) -> None:
     """Raise if a change is not the token's to make: NotFound for a node to replace that is gone, then
     OutsideScope, then IdTaken."""
@@ -664,7 +667,7 @@ def _scope_keys(items: Iterable[tuple[str, Any, Any]]) -> list[tuple[str, str, A
 _SCOPE_KEYS = ("id", "kind", "type", "source", "target")
 
 
-def load_within(store: Any, scope: Scope, items: Iterable[tuple[str, Any, Any]], *, dry_run: bool = False,
+def load_within(store: Store, scope: Scope, items: Iterable[tuple[str, Any, Any]], *, dry_run: bool = False,
                 create: Iterable[str] = (), replace: Iterable[str] = (), **options: Any) -> Any:
     """Load a change, all or nothing, only if the token may make all of it (see :func:`check_within`);
     with ``dry_run``, make every check and write nothing.
@@ -713,7 +716,7 @@ def load_within(store: Any, scope: Scope, items: Iterable[tuple[str, Any, Any]],
     return store.load(items, check=within, **options)
 
 
-def remove_within(store: Any, scope: Scope, nodes: Iterable[str] = (),
+def remove_within(store: Store, scope: Scope, nodes: Iterable[str] = (),
                   edges: Iterable[dict[str, Any]] = ()) -> dict[str, int]:
     """Remove nodes (with their edges) and edges, only if the token may remove all of it.
 

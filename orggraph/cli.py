@@ -8,7 +8,7 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterable, Optional
 
 import typer
 
@@ -17,6 +17,10 @@ from .io import FORMATS, UnknownFormat, check_format, export_store, read_file, w
 from .load import LoadReport, check_load, check_store
 from .model import NODE_KINDS
 from .store import DEFAULT_DB, open_store
+
+if TYPE_CHECKING:
+    from .report import Namer
+    from .store.base import Store
 
 __all__ = ["app", "main"]
 
@@ -97,13 +101,13 @@ def _ids(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _namer(store: Any, unmask: bool, public: str | None = None) -> Any:
+def _namer(store: Store, unmask: bool, public: str | None = None) -> Namer:
     from .report import Namer
 
     return Namer.of(store, unmask=unmask, public=public)
 
 
-def _audit(store: Any, command: str, records: Any) -> None:
+def _audit(store: Store, command: str, records: Iterable[str]) -> None:
     """One row of the audit log for personal data the command showed unmasked; the token column names the
     command line and the system user who ran it."""
     import datetime as dt

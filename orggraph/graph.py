@@ -1,14 +1,17 @@
-"""The network in memory as a networkx graph, with typed accessors for the queries."""
+"""The network in memory as a networkx graph, to explore, with accessors that read the records."""
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator
 
 import networkx as nx
 
 from .exceptions import NotFound
 from .model import POSTS
+
+if TYPE_CHECKING:
+    from .store.base import Store
 
 __all__ = ["OrgGraph", "valid_on", "today"]
 
@@ -38,11 +41,15 @@ def valid_on(data: dict[str, Any], day: str) -> bool:
 
 
 class OrgGraph:
-    """The whole network as a :class:`networkx.MultiDiGraph`: nodes keyed by id, edges keyed by type.
+    """The whole network as a :class:`networkx.MultiDiGraph`, to explore: nodes keyed by id, edges keyed
+    by type and since.
 
     Node attributes are the node's properties (``kind`` among them); edge attributes are ``type``,
-    ``since``/``until`` when set, and the edge's properties. The typed accessors below answer the small
-    questions the queries are built from; ``G.nx`` is the graph itself, for any networkx algorithm.
+    ``since``/``until`` when set, and the edge's properties. ``G.nx`` is the graph itself, for any
+    networkx algorithm. The accessors below read the records as they are and return everything they
+    find (a household located in two areas has two); the questions themselves (coverage, chains, gaps,
+    incidents) are :mod:`orggraph.queries`, and where an accessor says what a question also says (who
+    contacts a household, who answers for an organization) a test holds the two equal.
 
     Examples
     --------
@@ -56,8 +63,8 @@ class OrgGraph:
     ['m1']
     >>> G.contacts_of("h1", as_of="2020-01-01")
     []
-    >>> G.area_of("h1")
-    'b1'
+    >>> G.areas_of("h1")
+    ['b1']
     """
 
     def __init__(self, graph: nx.MultiDiGraph | None = None):
@@ -67,6 +74,8 @@ class OrgGraph:
 
     @classmethod
     def from_records(cls, nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]]) -> "OrgGraph":
+        """A graph of these records: nodes as :meth:`Store.nodes <orggraph.store.Store.nodes>` gives
+        them, edges as :meth:`Store.edges <orggraph.store.Store.edges>` does."""
         g = nx.MultiDiGraph()
         for node in nodes:
             attrs = dict(node)
@@ -78,8 +87,8 @@ class OrgGraph:
         return cls(g)
 
     @classmethod
-    def from_store(cls, store: Any) -> "OrgGraph":
-        """Read a whole store into memory (for a city of millions, prefer the queries' own index)."""
+    def from_store(cls, store: Store) -> "OrgGraph":
+        """Read a whole store into memory (for a city of millions, ask the queries instead)."""
         return cls.from_records(store.nodes(), store.edges())
 
     def __repr__(self) -> str:
@@ -88,22 +97,20 @@ class OrgGraph:
     # -- nodes ----------------------------------------------------------------------------------------
 
     def node(self, node_id: str) -> dict[str, Any]:
+        """One node's record, as the store gives it; raises :class:`~orggraph.exceptions.NotFound` if none."""
         try:
             return {"id": node_id, **self.nx.nodes[node_id]}
         except KeyError:
             raise NotFound(f"no node with id {node_id!r}") from None
 
     def kind(self, node_id: str) -> str | None:
+        """The kind of a node, or None for an id that names none."""
         data = self.nx.nodes.get(node_id)
         return data.get("kind") if data is not None else None
 
     def ids(self, kind: str) -> list[str]:
         """Every id of one kind, sorted."""
         return sorted(n for n, k in self.nx.nodes(data="kind") if k == kind)
-
-    def is_available(self, member: str, unavailable: frozenset[str] | set[str] = frozenset()) -> bool:
-        """A member is available when not marked unavailable and not in the what-if set."""
-        return member not in unavailable and self.nx.nodes[member].get("status") != "unavailable"
 
     # -- edges ----------------------------------------------------------------------------------------
 
@@ -121,13 +128,13 @@ class OrgGraph:
 
     # -- territory ------------------------------------------------------------------------------------
 
-    def area_of(self, household: str) -> str | None:
-        """The area a household is located in (the first by id if, wrongly, there are several)."""
-        areas = sorted(t for t, _ in self.out_edges(household, "LOCATED_IN"))
-        return areas[0] if areas else None
+    def areas_of(self, household: str) -> list[str]:
+        """Every area a household is ``LOCATED_IN``, sorted (none for a household not located)."""
+        return sorted({t for t, _ in self.out_edges(household, "LOCATED_IN")})
 
     def parents(self, area: str) -> list[str]:
-        return sorted(t for t, _ in self.out_edges(area, "WITHIN"))
+        """The areas an area is directly ``WITHIN``, sorted."""
+        return sorted({t for t, _ in self.out_edges(area, "WITHIN")})
 
     def ancestry(self, area: str) -> list[str]:
         """The area and every area above it along ``WITHIN``, nearest first."""
@@ -162,31 +169,22 @@ class OrgGraph:
 
     # -- people ---------------------------------------------------------------------------------------
 
-    def contacts_of(self, household: str, as_of: str | None = None, unavailable: frozenset[str] = frozenset()) -> list[str]:
-        """Available members with a ``CONTACTS`` edge to the household valid on ``as_of`` (default today)."""
+    def employers_of(self, member: str) -> list[str]:
+        """Every unit a member is ``EMPLOYED_BY``, sorted."""
+        return sorted({t for t, _ in self.out_edges(member, "EMPLOYED_BY")})
+
+    def _available(self, member: str, unavailable: Collection[str]) -> bool:
+        return member not in unavailable and self.nx.nodes[member].get("status") != "unavailable"
+
+    def contacts_of(self, household: str, as_of: str | None = None, unavailable: Collection[str] = frozenset()) -> list[str]:
+        """Available members with a ``CONTACTS`` edge to the household valid on ``as_of`` (default today),
+        sorted: what :func:`orggraph.queries.contacts_of` answers."""
         day = as_of or today()
-        return sorted({m for m, _ in self.in_edges(household, "CONTACTS", day) if self.is_available(m, unavailable)})
+        return sorted({m for m, _ in self.in_edges(household, "CONTACTS", day) if self._available(m, unavailable)})
 
-    def governing_orgs(self, area: str, as_of: str | None = None) -> list[str]:
-        """Orgs with a ``GOVERNS`` edge to the area valid on ``as_of``, by id."""
-        return sorted({o for o, _ in self.in_edges(area, "GOVERNS", as_of or today())})
-
-    def post_holders(self, org: str, as_of: str | None = None) -> list[tuple[str, str]]:
-        """(post, member) valid on ``as_of``, by rank then member id."""
+    def responsible_person(self, org: str, as_of: str | None = None, unavailable: Collection[str] = frozenset()) -> str | None:
+        """The org's first available post holder on ``as_of`` (default today), by the rank of the posts
+        in :data:`orggraph.model.POSTS` then by id: the person a chain names for the org."""
         day = as_of or today()
-        holders = {(d["post"], m) for m, d in self.in_edges(org, "HOLDS_POST", day)}
-        return sorted(holders, key=lambda pm: (_POST_RANK.get(pm[0], len(_POST_RANK)), pm[1]))
-
-    def responsible_person(self, org: str, as_of: str | None = None, unavailable: frozenset[str] = frozenset()) -> str | None:
-        """The first available post holder by rank secretary, deputy secretary, committee member, group leader."""
-        for _, member in self.post_holders(org, as_of):
-            if self.is_available(member, unavailable):
-                return member
-        return None
-
-    def employer_of(self, member: str) -> str | None:
-        units = sorted(t for t, _ in self.out_edges(member, "EMPLOYED_BY"))
-        return units[0] if units else None
-
-    def unit_orgs(self, unit: str) -> list[str]:
-        return sorted(o for o, _ in self.in_edges(unit, "OF_UNIT"))
+        holders = sorted({(_POST_RANK.get(d.get("post"), len(_POST_RANK)), m) for m, d in self.in_edges(org, "HOLDS_POST", day)})
+        return next((m for _, m in holders if self._available(m, unavailable)), None)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
+from .exceptions import NotFound
 from .model import LABELS
 from .privacy import mask_address, mask_record
+
+if TYPE_CHECKING:
+    from .index import Index
+    from .store.base import Store
 
 __all__ = ["Namer", "coverage_text", "chain_text", "gaps_text", "incident_text", "incident_workbook", "mask_address"]
 
@@ -18,23 +23,34 @@ REASON_LABELS = {"no_org": "无管辖组织", "no_responsible": "无在岗负责
 class Namer:
     """Names beside ids, and personal data masked unless ``unmask`` is set (:mod:`orggraph.privacy`).
 
-    ``index`` gives the names at once on the embedded store; without one (a server) each is asked for.
-    ``shown`` collects the ids of the records whose personal data was shown unmasked, for the audit log.
+    Each record is read from the store once (:meth:`Store.node <orggraph.store.Store.node>`) and kept
+    for the namer's life, which is one answer's. With an ``index`` (an :class:`~orggraph.index.Index`
+    built in memory, perhaps with no store) names are read from it instead. ``shown`` collects the ids
+    of the records whose personal data was shown unmasked, for the audit log.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from orggraph.store import EmbeddedStore
+    >>> store = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "n.db"))
+    >>> _ = store.load([("node", "1", {"id": "m1", "kind": "Member", "name": "王芳", "phone": "13800001111"})])
+    >>> namer = Namer.of(store)
+    >>> namer.name("m1"), namer.phone("m1"), namer.name("m404")
+    ('王芳 (m1)', '138****1111', 'm404')
     """
 
-    def __init__(self, store: Any, index: Any, unmask: bool = False, public: Any = None):
+    def __init__(self, store: Store | None, index: Index | None = None, unmask: bool = False, public: Any = None):
         self.store = store
         self.index = index
         self.unmask = unmask
         self.public = public
         self.shown: set[str] = set()
+        self._records: dict[str, dict[str, Any]] = {}
 
     @classmethod
-    def of(cls, store: Any, unmask: bool = False, public: Any = None) -> "Namer":
-        """A namer for a store: with the index the embedded store keeps at hand; a server is asked."""
-        from .store.embedded import EmbeddedStore
-
-        return cls(store, store.index() if isinstance(store, EmbeddedStore) else None, unmask=unmask, public=public)
+    def of(cls, store: Store, unmask: bool = False, public: Any = None) -> "Namer":
+        """A namer that reads each record it names from the store."""
+        return cls(store, unmask=unmask, public=public)
 
     def name(self, node_id: str | None) -> str:
         if node_id is None:
@@ -42,7 +58,7 @@ class Namer:
         if self.index is not None:
             number = self.index.number.get(node_id)
             name = self.index.names[number] if number is not None else None
-        else:  # a server store: ask it
+        else:
             name = self.record(node_id).get("name")
         if name:
             shown, personal = mask_record({"id": node_id, "name": name}, self.unmask, self.public)
@@ -52,10 +68,16 @@ class Namer:
         return f"{name} ({node_id})" if name else node_id
 
     def record(self, node_id: str) -> dict[str, Any]:
-        try:
-            return self.store.node(node_id)
-        except Exception:  # an index without its store, or a node removed since
-            return {}
+        """The node's record, read once; empty for a node the store does not hold (removed since), or
+        with no store."""
+        record = self._records.get(node_id)
+        if record is None:
+            try:
+                record = self.store.node(node_id) if self.store is not None else {}
+            except NotFound:
+                record = {}
+            self._records[node_id] = record
+        return record
 
     def _field(self, node_id: str | None, field: str) -> str:
         if node_id is None:

@@ -97,16 +97,34 @@ def falkordb_server():
     server.stop()  # by its pid
 
 
-@pytest.fixture
-def server_store(falkordb_server):
-    """A fresh graph of its own on the session's FalkorDB server, deleted afterwards."""
+@contextlib.contextmanager
+def fresh_graph(server: str, batch_size: int) -> Iterator:
+    """A store on a fresh graph of its own on a FalkorDB server, writing ``batch_size`` records a
+    statement; the graph is deleted afterwards."""
     from orggraph.store.server import connect
 
     graph = f"test_{uuid.uuid4().hex[:12]}"
-    store = connect(f"{falkordb_server}/{graph}", batch_size=7)  # small batches: every path is exercised
-    yield store
-    store.conn.command("GRAPH.DELETE", graph)
-    store.close()
+    store = connect(f"{server}/{graph}", batch_size=batch_size)
+    try:
+        yield store
+    finally:
+        store.conn.command("GRAPH.DELETE", graph)
+        store.close()
+
+
+@pytest.fixture
+def server_store(falkordb_server):
+    """A fresh graph of its own on the session's FalkorDB server, in small batches so that every path
+    of a load is exercised; deleted afterwards."""
+    with fresh_graph(falkordb_server, batch_size=7) as store:
+        yield store
+
+
+@pytest.fixture
+def big_server_store(falkordb_server):
+    """The same, in batches of 2,000, for the tests that load a generated city."""
+    with fresh_graph(falkordb_server, batch_size=2000) as store:
+        yield store
 
 
 @pytest.fixture(params=["embedded", "falkordb"])

@@ -32,13 +32,12 @@ def city_records():
 
 
 @pytest.fixture
-def pair(city_records, server_store, tmp_path):
+def pair(city_records, big_server_store, tmp_path):
     """The same generated city on the embedded store and on FalkorDB."""
     embedded = EmbeddedStore(tmp_path / "city.db")
     embedded.load(city_records)
-    server_store.conn.batch_size = 2000
-    server_store.load(city_records)
-    yield embedded, server_store
+    big_server_store.load(city_records)
+    yield embedded, big_server_store
     embedded.close()
 
 

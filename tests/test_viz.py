@@ -58,7 +58,7 @@ def test_org_tree(loaded):
 
 def test_chain_diagram(loaded):
     chain = responsibility_chain(loaded, "h1", as_of=DAY)
-    texts = drawn(viz.chain_diagram(chain, Namer(loaded, getattr(loaded, "index", lambda: None)())))
+    texts = drawn(viz.chain_diagram(chain, Namer.of(loaded)))
     boxes = [t for t in texts if ":" in t and not t.startswith("Chain of")]
     assert len(boxes) == len(chain["links"]) + len(chain["breaks"]) == 11
     assert any("王芳 (m1)" in t for t in boxes)
@@ -72,7 +72,7 @@ def test_tables(loaded):
     assert table.loc[0, "phone"] == "139****2222"  # masked
     counts = viz.gap_counts(gaps(loaded, as_of=DAY))
     assert dict(zip(counts["gap"], counts["count"]))["uncovered_households"] == 2
-    sheet = viz.incident_table(incident(loaded, ["b1"], as_of=DAY), Namer(loaded, None))
+    sheet = viz.incident_table(incident(loaded, ["b1"], as_of=DAY), Namer.of(loaded))
     assert list(sheet["household"]) == ["h2", "h3", "h1"]
     change = viz.coverage_change(coverage(loaded, as_of=DAY), coverage(loaded, as_of=DAY, unavailable=["m1"]))
     assert list(change["lost"]) == [1, 1, 1, 1]

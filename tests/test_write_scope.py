@@ -54,8 +54,7 @@ def city(request, tmp_path, city_records):
     if request.param == "embedded":
         store = EmbeddedStore(tmp_path / "city.db")
     else:
-        store = request.getfixturevalue("server_store")
-        store.conn.batch_size = 2000
+        store = request.getfixturevalue("big_server_store")
     store.load(city_records)
     with served_to(store, "s001c1") as client:
         yield client
@@ -213,11 +212,11 @@ def same(a, b, a_id: str, b_id: str) -> None:
     assert a.text.replace(a_id, "<ID>") == b.text.replace(b_id, "<ID>"), (a.text, b.text)
 
 
-def test_the_rule_is_worked_out_alike_on_both_backends(city_records, server_store, tmp_path):
+def test_the_rule_is_worked_out_alike_on_both_backends(city_records, big_server_store, tmp_path):
     """Read and write scope in Cypher on the server, from the index on the embedded store: the same sets."""
     embedded = EmbeddedStore(tmp_path / "city.db")
     embedded.load(city_records)
-    server_store.conn.batch_size = 2000
+    server_store = big_server_store
     server_store.load(city_records)
     for areas in (["s001c1"], ["s001c2g03", "s001c1g05b2"], ["s001"]):
         assert scope_of(server_store, areas) == scope_of(embedded, areas), areas

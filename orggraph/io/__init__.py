@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..exceptions import OrgGraphError
 from ..load import Item, LoadReport, check_load
 from .excel import Limits, WorkbookTooLarge, read_workbook, write_template, write_workbook
 from .jsonio import read_json, read_jsonl, write_json, write_jsonl
+
+if TYPE_CHECKING:
+    from ..store.base import Store
 
 __all__ = [
     "FORMATS", "check_format", "read_file", "load_file", "export_store", "copy_store", "write_template", "UnknownFormat",
@@ -52,7 +55,7 @@ def read_file(path: str | os.PathLike[str], *, progress: bool | None = None,
     return read_workbook(path, limits=limits)
 
 
-def load_file(store: Any, path: str | os.PathLike[str], *, progress: bool | None = None,
+def load_file(store: Store, path: str | os.PathLike[str], *, progress: bool | None = None,
               dry_run: bool = False) -> LoadReport:
     """Load one file into a store, all or nothing; with ``dry_run``, check it as a load would and write
     nothing (:func:`orggraph.load.check_load`).
@@ -74,7 +77,7 @@ def load_file(store: Any, path: str | os.PathLike[str], *, progress: bool | None
     return check_load(store, records) if dry_run else store.load(records)
 
 
-def export_store(store: Any, path: str | os.PathLike[str], *, unmask: bool = True, public: Any = None,
+def export_store(store: Store, path: str | os.PathLike[str], *, unmask: bool = True, public: Any = None,
                  shown: list[str] | None = None) -> int:
     """Write the whole store to ``path`` (format by extension); return the number of records.
 
@@ -126,7 +129,7 @@ def export_store(store: Any, path: str | os.PathLike[str], *, unmask: bool = Tru
     return count
 
 
-def copy_store(source: Any, target: Any) -> LoadReport:
+def copy_store(source: Store, target: Store) -> LoadReport:
     """Load everything one store holds into another (the embedded store onto a server, say), all or nothing."""
 
     def items() -> Iterator[Item]:

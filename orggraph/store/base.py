@@ -1,47 +1,227 @@
-"""The store protocol every backend implements."""
+"""The store protocol every backend implements: records, tokens and the audit log, and the facts."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NotRequired, Protocol, TypedDict, runtime_checkable
 
 from ..load import Item, LoadReport
 
-__all__ = ["Store"]
+if TYPE_CHECKING:
+    from ..exceptions import RecordError
+    from ..facts import Facts
+    from ..index import Index
+
+__all__ = ["Store", "TokenRow", "StoredToken", "AuditRow"]
+
+
+class TokenRow(TypedDict):
+    """An API token as :func:`orggraph.access.create_token` hands it to a store: never the secret."""
+
+    #: a short random id, shown to admins
+    id: str
+    #: the SHA-256 of the secret, in hex
+    hash: str
+    #: one of :data:`orggraph.access.TOKEN_ROLES`
+    role: str
+    #: the area ids of the token's scope, sorted
+    areas: list[str]
+    #: whether the token is shown personal data unmasked
+    pii: bool
+    #: when it was made, an ISO time in UTC
+    created: str
+    #: when it ends, an ISO time in UTC; absent or None: when revoked
+    expires: NotRequired[str | None]
+
+
+class StoredToken(TokenRow):
+    """A token as a store gives it back: with when it was revoked (None while it is not)."""
+
+    revoked: str | None
+
+
+class AuditRow(TypedDict):
+    """One row of the append-only audit log: a token (or a command line) was shown these records unmasked."""
+
+    #: the row's number, growing with each row
+    seq: int
+    #: when, an ISO time in UTC
+    at: str
+    #: the token's id, or ``cli:USER`` for the command line
+    token: str
+    #: the route or the command
+    route: str
+    #: the node ids whose personal data was shown
+    records: list[str]
 
 
 @runtime_checkable
 class Store(Protocol):
     """A place that holds one network: the embedded file store, or a graph server.
 
-    Nodes come back as dicts with ``id``, ``kind`` and their properties; edges as dicts with ``type``,
-    ``source``, ``target``, ``since``/``until`` when set, and their properties.
+    Everything outside :mod:`orggraph.store` reads and writes a store through these methods only, and
+    never asks which backend it is. Nodes come back as dicts with ``id``, ``kind`` and their properties;
+    edges as dicts with ``type``, ``source``, ``target``, ``since``/``until`` when set, and their
+    properties. A server store may raise :class:`~orggraph.exceptions.StoreUnavailable` from any method
+    when it cannot be reached; an embedded store raises :class:`~orggraph.exceptions.StoreBusy` (a kind
+    of it) from a write that waited too long for another.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from orggraph.store import EmbeddedStore
+    >>> with EmbeddedStore(os.path.join(tempfile.mkdtemp(), "city.db")) as store:
+    ...     isinstance(store, Store)
+    True
     """
 
-    #: a number that grows with every change, so derived indexes know when they are stale
+    #: a number that grows with every change, so that what is derived from the records knows it is stale
     revision: int
 
-    def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100) -> LoadReport:
-        """Add records, all or nothing; loading the same records twice changes nothing."""
+    # -- records ----------------------------------------------------------------------------------------
+
+    def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100,
+             check: Callable[[LoadReport], None] | None = None, dry_run: bool = False) -> LoadReport:
+        """Add records, all or nothing; loading the same records twice changes nothing.
+
+        Parameters
+        ----------
+        items : iterable of (what, where, record)
+            ``what`` is ``"node"`` or ``"edge"``, ``where`` names the record in errors (``line 3``), as
+            the readers in :mod:`orggraph.io` yield them.
+        batch_size : int, optional
+            Records validated (and written) at a time; the store's own default if not given.
+        max_errors : int
+            The problems named at most; the rest are counted.
+        check : callable, optional
+            Called with the report of what was read once every record is valid, before anything is
+            written; if it raises, nothing is written and the exception propagates.
+        dry_run : bool
+            Make every check as the load would, against what the store holds, and write nothing.
+
+        Returns
+        -------
+        LoadReport
+            What was read, added and changed; with ``dry_run``, what was read, and ``dry_run`` set.
+
+        Raises
+        ------
+        InvalidRecords
+            Naming each bad record, field and fault, all at once; nothing is written.
+        """
+        ...
+
+    def delete(self, nodes: Iterable[str] = (), edges: Iterable[dict[str, Any]] = ()) -> dict[str, int]:
+        """Remove nodes, with every edge from or to them, and edges named by ``type``, ``source``,
+        ``target`` and ``since`` (absent when it has none).
+
+        Returns
+        -------
+        dict
+            ``{"nodes": removed, "edges": removed}``, the edges of removed nodes included.
+
+        Raises
+        ------
+        NotFound
+            If a node or an edge does not exist; nothing is removed.
+        """
         ...
 
     def node(self, node_id: str) -> dict[str, Any]:
-        """One node; raises :class:`~orggraph.exceptions.NotFound` if there is none."""
+        """One node's record: ``{"id", "kind", ...properties}``.
+
+        Raises
+        ------
+        NotFound
+            If there is no node with this id.
+        """
         ...
 
     def nodes(self, kind: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every node (of one kind), sorted by id."""
+        """Every node (of one kind, one of :data:`orggraph.model.NODE_KINDS`), sorted by id.
+
+        Raises
+        ------
+        ValueError
+            An unknown kind.
+        """
         ...
 
     def edges(self, type_: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every edge (of one type), sorted by type, source, target and since."""
+        """Every edge (of one type, one of :data:`orggraph.model.EDGE_TYPES`), sorted by type, source,
+        target and since.
+
+        Raises
+        ------
+        ValueError
+            An unknown type.
+        """
+        ...
+
+    def edges_of(self, node_id: str, type_: str | None = None) -> list[dict[str, Any]]:
+        """The edges from or to one node (of one type), sorted as :meth:`edges` sorts them; none for an
+        id that names no node.
+
+        Raises
+        ------
+        ValueError
+            An unknown type.
+        """
+        ...
+
+    def kinds_of(self, ids: Iterable[str]) -> dict[str, str]:
+        """``{id: kind}`` for each of these ids that names a node; the others are left out."""
         ...
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """``{"nodes": {kind: n}, "edges": {type: n}}`` for what the store holds."""
+        """``{"nodes": {kind: n}, "edges": {type: n}}`` for what the store holds, kinds and types in the
+        model's order and those with none left out."""
         ...
 
-    def close(self) -> None: ...
+    def copies_out_of_step(self) -> list[RecordError]:
+        """The nodes whose copies of record fields, kept beside the record for the queries to filter on,
+        differ from the record: what another tool writing to the store behind its back leaves behind.
+        One :class:`~orggraph.exceptions.RecordError` a field; empty when the store keeps no copies."""
+        ...
 
-    def __enter__(self) -> "Store": ...
+    # -- what the questions read -------------------------------------------------------------------------
+
+    def facts(self) -> Facts:
+        """The facts of the records as they are now (:class:`orggraph.facts.Facts`), for the questions."""
+        ...
+
+    def index(self) -> Index:
+        """The compact index of the records (:class:`orggraph.index.Index`), for the store as it is now:
+        kept while the revision holds."""
+        ...
+
+    # -- tokens and the audit log (orggraph.access) ------------------------------------------------------
+
+    def save_token(self, row: TokenRow) -> None:
+        """Keep a new token (see :class:`TokenRow`), not yet revoked."""
+        ...
+
+    def token_rows(self) -> list[StoredToken]:
+        """Every token kept, revoked ones included, oldest first."""
+        ...
+
+    def revoke_token(self, token_id: str, when: str) -> bool:
+        """Mark a token revoked at ``when`` (an ISO time); whether there was an active one with this id."""
+        ...
+
+    def append_audit(self, at: str, token: str, route: str, records: list[str]) -> None:
+        """Add one row to the audit log (see :class:`AuditRow`); rows are never changed nor removed."""
+        ...
+
+    def audit_rows(self, *, after: int = 0, limit: int = 100) -> list[AuditRow]:
+        """Up to ``limit`` rows of the audit log, in order, after the row numbered ``after``."""
+        ...
+
+    # -- life cycle ---------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Let go of the store's connections; the store is not used after."""
+        ...
+
+    def __enter__(self) -> Store: ...
 
     def __exit__(self, *exc: object) -> None: ...

@@ -13,8 +13,9 @@ from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
-from ..exceptions import IndexOutOfStep, NotFound, StoreBusy, StoreError
-from ..index import Index, IndexFacts, build_index
+from ..exceptions import IndexOutOfStep, NotFound, RecordError, StoreBusy, StoreError
+from ..facts import Facts
+from ..index import Index, build_index
 from ..load import Item, Loader, LoadReport
 from ..model import EDGE_TYPES, NODE_KINDS
 
@@ -332,10 +333,11 @@ class EmbeddedStore:
                          f"{self.wait:g} s; try again when it has finished")
 
     @contextlib.contextmanager
-    def _writing(self, wait: float | None = None) -> Iterator[sqlite3.Connection]:
+    def _writing(self, wait: float | None = None, commit: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction on the writer connection: waits up to ``wait`` seconds (the store's
         ``wait`` by default) for the other writers of this process and then of any other, else StoreBusy.
-        An index the write carried forward (``self._next_index``) is kept once it commits."""
+        An index the write carried forward (``self._next_index``) is kept once it commits. Without
+        ``commit``, what was written is rolled back at the end (a dry run)."""
         wait = self.wait if wait is None else wait
         deadline = time.monotonic() + max(wait, 0)
         if not self._lock.acquire(timeout=max(wait, 0)):
@@ -352,7 +354,9 @@ class EmbeddedStore:
             self._next_index = None
             try:
                 yield conn
-                conn.execute("COMMIT")
+                conn.execute("COMMIT" if commit else "ROLLBACK")
+                if not commit:
+                    self._next_index = None
             except BaseException:
                 conn.execute("ROLLBACK")
                 self._next_index = None
@@ -410,7 +414,7 @@ class EmbeddedStore:
     # -- writing --------------------------------------------------------------------------------------
 
     def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100,
-             check: Callable[[LoadReport], None] | None = None) -> LoadReport:
+             check: Callable[[LoadReport], None] | None = None, dry_run: bool = False) -> LoadReport:
         """Add records in one transaction: all of them, or none if any is invalid.
 
         Parameters
@@ -421,6 +425,9 @@ class EmbeddedStore:
             Called with the report of what was read once every record is valid, before anything is
             committed; if it raises, nothing is written (the API checks here that a change stays within
             the token's scope).
+        dry_run : bool
+            Check every record as the load would, in the same transaction, and roll it back: nothing is
+            written (:func:`orggraph.load.check_load`).
 
         Returns
         -------
@@ -433,8 +440,10 @@ class EmbeddedStore:
         StoreBusy
             If another write held the store for longer than the store's ``wait``; nothing was written.
         """
-        with self._writing() as conn:
-            report = self._load(conn, items, batch_size, max_errors, check)
+        with self._writing(commit=not dry_run) as conn:
+            report = self._load(conn, items, batch_size, max_errors, check, dry_run)
+        if dry_run:
+            return report
         if report.records > 100_000:  # fold a large load into the main file now, if no reader holds it back
             with self._lock:
                 conn.execute("PRAGMA busy_timeout = 1000")
@@ -446,7 +455,7 @@ class EmbeddedStore:
         return report
 
     def _load(self, conn: sqlite3.Connection, items: Iterable[Item], batch_size: int | None, max_errors: int,
-              check: Callable[[LoadReport], None] | None) -> LoadReport:
+              check: Callable[[LoadReport], None] | None, dry_run: bool = False) -> LoadReport:
         before_nodes, before_edges = self._totals(conn)
         empty = before_nodes == 0 and before_edges == 0
         if empty:  # build the secondary indexes once at the end: sorting beats row-by-row upkeep
@@ -460,6 +469,9 @@ class EmbeddedStore:
         report = loader.finish()
         if check is not None:
             check(report)
+        if dry_run:  # every check made: what was written goes with the transaction's rollback
+            report.dry_run = True
+            return report
         if empty:
             for statement in _INDEXES.strip().splitlines():
                 conn.execute(statement)
@@ -584,7 +596,7 @@ class EmbeddedStore:
             return None
         return index
 
-    def facts(self) -> IndexFacts:
+    def facts(self) -> Facts:
         """The facts of :mod:`orggraph.facts` about the records as they are now: those of :meth:`index`.
 
         Examples
@@ -615,6 +627,10 @@ class EmbeddedStore:
             if index is not None and index.revision >= revision:
                 return index
             return self._build_index()
+
+    def copies_out_of_step(self) -> list[RecordError]:
+        """None: the embedded store keeps each record once, with no copies beside it to fall out of step."""
+        return []
 
     def _build_index(self) -> Index:
         conn = self._conn
