@@ -318,7 +318,7 @@ class Scope:
         return f"{node_id} lies outside the token's areas"
 
 
-def scope_of(store: Any, areas: Iterable[str]) -> Scope:
+def scope_of(store: HasFacts, areas: Iterable[str]) -> Scope:
     """The :class:`Scope` of some areas, from the facts of the store (either backend).
 
     Examples

@@ -108,7 +108,7 @@ def fresh_graph(server: str, batch_size: int) -> Iterator:
     try:
         yield store
     finally:
-        store.conn.command("GRAPH.DELETE", graph)
+        store.drop()
         store.close()
 
 

@@ -117,7 +117,7 @@ def on_a_graph_server(falkordb_server):
     _server_tokens.update({role: create_token(store, role, ["c1"])[0] for role in ("viewer", "editor", "admin")})
     prepare(_server_app, store, Settings())
     yield
-    store.conn.command("GRAPH.DELETE", graph)
+    store.drop()
     store.close()
 
 

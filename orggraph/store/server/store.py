@@ -14,6 +14,8 @@ from ...privacy import describe
 from .connection import Connection, statement
 
 if TYPE_CHECKING:
+    from ...index import Index
+    from ..base import TokenRow
     from .facts import ServerFacts
 
 __all__ = ["ServerStore"]
@@ -201,12 +203,13 @@ class ServerStore:
     # -- writing --------------------------------------------------------------------------------------
 
     def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100,
-             check: Callable[[LoadReport], None] | None = None) -> LoadReport:
+             check: Callable[[LoadReport], None] | None = None, dry_run: bool = False) -> LoadReport:
         """Add records: validated in full first, then written in batches (see the class).
 
         ``batch_size`` sets the validation batches; the write batches are the connection's setting.
         ``check`` is called with the report of what was read once every record is valid and before the
-        first write; if it raises, nothing is written.
+        first write; if it raises, nothing is written. With ``dry_run`` every check is made and nothing
+        is written (the report says so).
         """
         before = self._totals()
         spool = _Spool(self)
@@ -217,6 +220,9 @@ class ServerStore:
             report = loader.finish()
             if check is not None:
                 check(report)
+            if dry_run:
+                report.dry_run = True
+                return report
             written = self.conn.write_all(spool.replay()) if spool.batches else 0
             if written:
                 self.conn.write(statement("meta_bump"))
@@ -293,7 +299,7 @@ class ServerStore:
 
     # -- the compact index (for the API's scopes) ----------------------------------------------------
 
-    def index(self) -> Any:
+    def index(self) -> Index:
         """The compact index of :mod:`orggraph.index`, read from the server and kept while the revision holds.
 
         The queries on a server run in Cypher; the index serves what needs the whole network at hand at
@@ -320,7 +326,7 @@ class ServerStore:
 
     # -- tokens and the audit log (orggraph.access) ------------------------------------------------------
 
-    def save_token(self, row: dict[str, Any]) -> None:
+    def save_token(self, row: TokenRow) -> None:
         self.conn.write(statement("token_save"), {**row, "areas": orjson.dumps(row["areas"]).decode(), "pii": bool(row["pii"]),
                                                   "expires": row.get("expires")})
 
@@ -429,6 +435,13 @@ class ServerStore:
                 (labels if what == "node" else types)[name] = n
         return {"nodes": {k: int(labels[k]) for k in NODE_KINDS if labels.get(k)},
                 "edges": {t: int(types[t]) for t in ENDPOINTS if types.get(t)}}
+
+    def drop(self) -> None:
+        """Remove the whole graph from the server, schema and all (a test's or a benchmark's own graph)."""
+        if self.conn.dialect == "falkordb":
+            self.conn.command("GRAPH.DELETE", self.conn.database)  # type: ignore[attr-defined]
+        else:
+            self.conn.write(statement("clear"))
 
     def clear(self) -> None:
         """Remove the whole network from the graph (tests and benchmarks start from nothing)."""
