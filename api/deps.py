@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..access import Scope, Token, authenticate, scope_of
 
-__all__ = ["StoreDep", "TokenDep", "ScopeDep", "SettingsDep", "PublicDep", "require_role", "get_store"]
+__all__ = ["StoreDep", "TokenDep", "ScopeDep", "PublicDep", "require_role", "get_store"]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `orggraph token create`.")
 
@@ -21,10 +21,6 @@ async def get_store(request: Request) -> Any:
     return request.app.state.store
 
 
-async def get_settings(request: Request) -> Any:
-    return request.app.state.settings
-
-
 async def get_public(request: Request) -> frozenset[str]:
     """The free-form properties declared non-personal (settings.public_properties), in their normal form."""
     from ..privacy import public_properties
@@ -33,7 +29,6 @@ async def get_public(request: Request) -> frozenset[str]:
 
 
 StoreDep = Annotated[Any, Depends(get_store)]
-SettingsDep = Annotated[Any, Depends(get_settings)]
 PublicDep = Annotated[frozenset, Depends(get_public)]
 
 

@@ -3,7 +3,7 @@
 from .chain import contacts_of, responsibility_chain
 from .coverage import coverage, uncovered_households
 from .gaps import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, gaps
-from .incident import incident
+from .incident import DEFAULT_STAND_INS, incident
 
 __all__ = [
     "coverage",
@@ -14,4 +14,5 @@ __all__ = [
     "incident",
     "DEFAULT_MAX_HOUSEHOLDS",
     "DEFAULT_SPOF",
+    "DEFAULT_STAND_INS",
 ]

@@ -9,7 +9,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..exceptions import NotFound
-from ..graph import today
+from ..days import parse_day, today  # re-exported: they live in orggraph.days
 from ..index import AREA, HOUSEHOLD, MEMBER, Index, day_number
 
 __all__ = ["View", "view_of", "parse_day", "on_server"]
@@ -18,18 +18,6 @@ __all__ = ["View", "view_of", "parse_day", "on_server"]
 def on_server(store: Any) -> bool:
     """Whether a store is on a graph server (its queries then run in Cypher)."""
     return getattr(getattr(store, "conn", None), "dialect", None) is not None
-
-
-def parse_day(as_of: str | _dt.date | None) -> str:
-    """The as-of day as an ISO string (default today); a bad one is a ValueError naming it."""
-    if as_of is None:
-        return today()
-    if isinstance(as_of, _dt.date):
-        return as_of.isoformat()
-    try:
-        return _dt.date.fromisoformat(as_of).isoformat()
-    except (TypeError, ValueError):
-        raise ValueError(f"as-of day must be an ISO date YYYY-MM-DD, got {as_of!r}") from None
 
 
 def _ancestry(index: Index, areas: np.ndarray, parents: dict[int, list[int]]) -> tuple[dict[int, list[int]], np.ndarray]:

@@ -1,0 +1,57 @@
+"""Days as the questions take them: ISO dates, today by default."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+__all__ = ["today", "parse_day"]
+
+
+def today() -> str:
+    """Today as an ISO date, the default as-of day of every query.
+
+    Examples
+    --------
+    >>> today() == _dt.date.today().isoformat()
+    True
+    """
+    return _dt.date.today().isoformat()
+
+
+def parse_day(as_of: str | _dt.date | None) -> str:
+    """The as-of day as an ISO string (default today); a bad one is a ValueError naming it.
+
+    Parameters
+    ----------
+    as_of : str, datetime.date or None
+        ``YYYY-MM-DD``, a date, or None for today.
+
+    Returns
+    -------
+    str
+        The day as ``YYYY-MM-DD``.
+
+    Raises
+    ------
+    ValueError
+        If ``as_of`` is not an ISO date.
+
+    Examples
+    --------
+    >>> parse_day("2020-08-01"), parse_day(_dt.date(2020, 8, 1))
+    ('2020-08-01', '2020-08-01')
+    >>> parse_day(None) == today()
+    True
+    >>> parse_day("1 August")
+    Traceback (most recent call last):
+    ...
+    ValueError: as-of day must be an ISO date YYYY-MM-DD, got '1 August'
+    """
+    if as_of is None:
+        return today()
+    if isinstance(as_of, _dt.date):
+        return as_of.isoformat()
+    try:
+        return _dt.date.fromisoformat(as_of).isoformat()
+    except (TypeError, ValueError):
+        raise ValueError(f"as-of day must be an ISO date YYYY-MM-DD, got {as_of!r}") from None
