@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import subprocess
 import sys
 import zipfile
@@ -84,23 +83,6 @@ def test_the_index_read_from_the_server_is_the_embedded_one(pair):
     assert roots(server, named) == roots(embedded, named) == ["s001"]
     assert roots(server, named[2:]) == roots(embedded, named[2:]) == ["s001c1g02", "s001c1g05"]
     assert roots(server, named[1:3]) == roots(embedded, named[1:3]) == ["s001c1"]
-
-
-def test_every_cypher_file_is_used_and_every_name_resolves():
-    sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "orggraph").rglob("*.py"))
-    # every name the code hands to statement(...), directly or through a helper, is a string literal
-    called = set(re.findall(r'statement\(\s*"([a-z_]+)"', sources))
-    literals = set(re.findall(r'"([a-z_]+)"', sources))
-    named = set(cypher.names())
-    schema = {n for n in named if n.startswith("schema.")}
-    assert called <= named, f"code names Cypher files that do not exist: {called - named}"
-    unused = {n for n in named - schema if n not in literals}
-    assert not unused, f"Cypher files no code uses: {unused}"
-    assert 'statement(f"schema.{self.conn.dialect}")' in sources or "schema.{" in sources
-    assert schema == {"schema.neo4j", "schema.falkordb"}
-    for name in named:
-        text = cypher.statement(name)
-        assert text.startswith("//"), f"{name}.cypher must open with a comment naming its parameters"
 
 
 def test_labels_and_types_come_from_the_allow_list():
