@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
                                                positive_data_acceptance, response_schema_conformance,
                                                status_code_conformance)
 
-from orggraph.access import create_token
+from orggraph.access import authenticate, create_token
 from orggraph.api import create_app
 from orggraph.api.main import prepare
 from orggraph.api.settings import Settings
@@ -113,9 +113,11 @@ def test_api_keeps_to_its_schema(case):
 
 
 # The same on a FalkorDB server: what reaches Cypher there (odd ids, odd dates, odd lists) must not be a
-# server error either. The app reads its store from its state on each request, so the schema is loaded
-# here and the store, on the session's server, is put in place by the fixture.
-_server_app = create_app()
+# server error either. The schema is loaded here; the fixture names the graph, on the session's server,
+# in the app's settings, which the app's lifespan opens (schemathesis runs the lifespan, test by test),
+# and puts it in the app's state for the requests made without the lifespan.
+_server_settings = Settings(db=str(_folder / "none.db"))
+_server_app = create_app(_server_settings)
 _server_tokens: dict[str, str] = {}
 server_schema = schemathesis.openapi.from_asgi("/openapi.json", _server_app)
 
@@ -128,6 +130,7 @@ def on_a_graph_server(falkordb_server):
     store = connect(f"{falkordb_server}/{graph}")
     store.load(items(two_communities()))
     _server_tokens.update({role: create_token(store, role, ["c1"])[0] for role in ("viewer", "editor", "admin")})
+    _server_settings.server = f"{falkordb_server}/{graph}"
     prepare(_server_app, store, Settings())
     yield
     store.conn.command("GRAPH.DELETE", graph)
@@ -138,6 +141,8 @@ def on_a_graph_server(falkordb_server):
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_keeps_to_its_schema_on_a_graph_server(case, on_a_graph_server):
     _call_and_validate(case, _server_tokens)
+    # the app answered from the graph on the server, which holds the tokens, not from a store of its own
+    assert authenticate(_server_app.state.store, _server_tokens["viewer"]) is not None
 
 
 _UPLOADS = st.one_of(
