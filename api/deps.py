@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from ..access import Scope, Token, authenticate, scope_of
 from ..store import Store
 
-__all__ = ["StoreDep", "TokenDep", "ScopeDep", "SettingsDep", "PublicDep", "require_role", "get_store"]
+__all__ = ["StoreDep", "TokenDep", "ScopeDep", "PublicDep", "require_role", "get_store"]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `orggraph token create`.")
 
@@ -22,10 +22,6 @@ async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-async def get_settings(request: Request) -> Any:
-    return request.app.state.settings
-
-
 async def get_public(request: Request) -> frozenset[str]:
     """The free-form properties declared non-personal (settings.public_properties), in their normal form."""
     from ..privacy import public_properties
@@ -34,7 +30,6 @@ async def get_public(request: Request) -> frozenset[str]:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
-SettingsDep = Annotated[Any, Depends(get_settings)]
 PublicDep = Annotated[frozenset, Depends(get_public)]
 
 

@@ -15,6 +15,6 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", summary="Whether the API is up and its store answers (503 if not); needs no token, names nothing",
             response_model=HealthPublic)
-async def health(store: StoreDep) -> dict[str, str]:
+async def health(store: StoreDep) -> HealthPublic:
     await run_in_threadpool(lambda: store.revision)  # one small read; StoreUnavailable becomes a 503
-    return {"status": "ok"}
+    return HealthPublic(status="ok")

@@ -7,6 +7,7 @@ import tempfile
 from typing import Annotated, Any, Iterator
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ..access import Scope, load_within
@@ -15,6 +16,7 @@ from ..load import Item, LoadReport
 from ..store import Store
 from .deps import ScopeDep, StoreDep, require_role
 from .errors import error
+from .schemas import DryRunReport, ImportReport
 
 __all__ = ["router", "import_into"]
 
@@ -26,6 +28,7 @@ _SUFFIX = {"application/json": ".json", "application/x-ndjson": ".jsonl", "appli
 
 @router.post(
     "/import",
+    response_model=ImportReport | DryRunReport,
     summary="Add or change records: a JSON document, JSON Lines or an Excel workbook (台账), all or nothing",
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": {
@@ -40,7 +43,7 @@ _SUFFIX = {"application/json": ".json", "application/x-ndjson": ".jsonl", "appli
 )
 async def import_records(request: Request, store: StoreDep, scope: ScopeDep,
                          dry_run: Annotated[bool, Query(description="Make every check and write nothing")] = False,
-                         ) -> dict[str, Any]:
+                         ) -> ImportReport | DryRunReport | Response:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in _SUFFIX:
         raise HTTPException(415, f"send {', '.join(_SUFFIX)}; got {media or 'no content type'}")
@@ -58,7 +61,7 @@ async def import_records(request: Request, store: StoreDep, scope: ScopeDep,
             setting = f"ORGGRAPH_IMPORT_MAX_{exc.limit.upper()}"
             return error(413, f"{exc}; nothing was written", [
                 {"where": exc.where, "limit": exc.limit, "maximum": exc.maximum, "setting": setting}])
-    return report.as_dict()
+    return (DryRunReport if dry_run else ImportReport)(**report.as_dict())
 
 
 class _Upload:

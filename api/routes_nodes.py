@@ -26,16 +26,16 @@ def router_for(segment: str) -> APIRouter:
     kind = KINDS[segment]
     router = APIRouter(prefix=f"/{segment}", tags=[segment])
 
-    @router.get("", response_model=Page, summary=f"List the {segment} within the token's scope")
+    @router.get("", response_model=Page[NodePublic], summary=f"List the {segment} within the token's scope")
     async def list_nodes(request: Request, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep,
-                   limit: Limit = 100, after: After = None) -> Page:
+                   limit: Limit = 100, after: After = None) -> Page[NodePublic]:
         ids = sorted(i for i in getattr(scope, _field(kind)) if after is None or i > after)
         page = ids[:limit]
         shown: list[str] = []
         items = [present(store.node(i), token, shown, public) for i in page]
         if shown:  # a write: in the thread pool, never on the event loop
             await run_in_threadpool(audit, store, token, f"GET /{segment}", shown)
-        return Page(items=items, next=page[-1] if len(ids) > limit else None)
+        return Page[NodePublic](items=items, next=page[-1] if len(ids) > limit else None)
 
     @router.get("/{node_id}", response_model=NodePublic, summary=f"One of the {segment}")
     async def get_node(node_id: str, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep) -> NodePublic:
@@ -101,19 +101,19 @@ def _field(kind: str) -> str:
 edges_router = APIRouter(prefix="/edges", tags=["edges"])
 
 
-@edges_router.get("", response_model=Page, summary="The edges of one node, within the token's scope")
+@edges_router.get("", response_model=Page[EdgePublic], summary="The edges of one node, within the token's scope")
 def list_edges(store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep,
                node: Annotated[str, Query(min_length=1, max_length=200, description="A node id.")],
                type: Annotated[str | None, Query(max_length=40)] = None,
-               limit: Limit = 100, after: Annotated[int, Query(ge=0, le=10**9, description="The `next` of the previous page.")] = 0) -> Page:
+               limit: Limit = 100, after: Annotated[int, Query(ge=0, le=10**9, description="The `next` of the previous page.")] = 0) -> Page[EdgePublic]:
     if not scope.sees(node):
         raise HTTPException(404, f"no node with id {node!r}")
     edges = [e for e in store.edges_of(node, type) if scope.sees(e["source"]) and scope.sees(e["target"])]
     page = edges[after : after + limit]
     shown: list[str] = []
-    items = [EdgePublic(**present_edge(e, token, shown, public)).model_dump() for e in page]
+    items = [EdgePublic(**present_edge(e, token, shown, public)) for e in page]
     audit(store, token, "GET /edges", shown)
-    return Page(items=items,
+    return Page[EdgePublic](items=items,
                 next=str(after + limit) if len(edges) > after + limit else None)
 
 

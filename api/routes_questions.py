@@ -13,11 +13,12 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ..access import Scope, audit, coverage_within, gaps_within, incident_within, unavailable_within
+from ..queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, responsibility_chain
 from ..queries import coverage as run_coverage
 from ..queries import gaps as run_gaps
-from ..queries import responsibility_chain
 from ..privacy import mask_record
 from ..report import Namer, incident_workbook
+from ..results import Chain, Coverage, Gaps, Incident
 from .deps import PublicDep, ScopeDep, StoreDep, TokenDep
 from .schemas import IncidentCreate
 
@@ -27,7 +28,12 @@ router = APIRouter(tags=["questions"])
 
 
 class JSONBytes(Response):
+    """An answer serialized by orjson in the route: the answers are plain JSON already, and FastAPI's own
+    encoder (or validating them against their models) would double the time. Each route still declares its
+    answer's shape (``response_model``) for the OpenAPI schema; the tests check the answers against it."""
+
     media_type = "application/json"
+
 
 AsOf = Annotated[_dt.date | None, Query(description="The day to answer for (default today).")]
 Unavailable = Annotated[str | None, Query(max_length=100_000, description="Member ids, separated by commas: what if they cannot be reached.")]
@@ -49,11 +55,11 @@ async def _kept(cache: dict, key: tuple, run: Any, store: Any, **options: Any) -
     return report
 
 
-@router.get("/coverage", summary="Coverage of the areas within the token's scope")
+@router.get("/coverage", response_model=Coverage, summary="Coverage of the areas within the token's scope")
 async def coverage(request: Request, store: StoreDep, token: TokenDep, scope: ScopeDep,
              area: Annotated[str | None, Query(max_length=200)] = None,
              level: Annotated[str | None, Query(max_length=40)] = None, as_of: AsOf = None,
-             unavailable: Unavailable = None) -> dict[str, Any]:
+             unavailable: Unavailable = None) -> Response:
     gone = unavailable_within(scope, _ids(unavailable))  # one it may not read answers as an unknown one
     if area is not None:
         if area not in scope.areas:
@@ -67,7 +73,7 @@ async def coverage(request: Request, store: StoreDep, token: TokenDep, scope: Sc
     return JSONBytes(orjson.dumps(_named(store, token, coverage_within(store, report, scope, token.areas, level))))
 
 
-def _named(store: Any, token: Any, answer: dict[str, Any]) -> dict[str, Any]:
+def _named(store: Any, token: Any, answer: Coverage) -> Coverage:
     """Coverage with any phone- or id-card-shaped number in an area's name masked unless the token has
     pii (then audited): a name is text like any other."""
     rows, shown = [], []
@@ -83,20 +89,20 @@ def _named(store: Any, token: Any, answer: dict[str, Any]) -> dict[str, Any]:
 
 
 # light enough (a fraction of a millisecond) to answer on the event loop; the scans below use the thread pool
-@router.get("/households/{household}/chain", tags=["households"], summary="A household's 包保 responsibility chain")
+@router.get("/households/{household}/chain", response_model=Chain, tags=["households"],
+            summary="A household's 包保 responsibility chain")
 async def chain(household: str, store: StoreDep, scope: ScopeDep, as_of: AsOf = None,
-          unavailable: Unavailable = None) -> dict[str, Any]:
+          unavailable: Unavailable = None) -> Response:
     if household not in scope.households:
         raise HTTPException(404, f"no household with id {household!r}")
-    # serialized here: the answer is plain JSON already, and FastAPI's encoder would double the time
     gone = unavailable_within(scope, _ids(unavailable))
     return JSONBytes(orjson.dumps(responsibility_chain(store, household, as_of=as_of, unavailable=gone)))
 
 
-@router.get("/gaps", summary="Every gap within the token's scope")
+@router.get("/gaps", response_model=Gaps, summary="Every gap within the token's scope")
 async def gaps(request: Request, store: StoreDep, scope: ScopeDep, as_of: AsOf = None, unavailable: Unavailable = None,
-               max_households: Annotated[int, Query(ge=0, le=1000)] = 15,
-               spof: Annotated[int, Query(ge=1, le=1000)] = 10) -> dict[str, Any]:
+               max_households: Annotated[int, Query(ge=0, le=1000)] = DEFAULT_MAX_HOUSEHOLDS,
+               spof: Annotated[int, Query(ge=1, le=1000)] = DEFAULT_SPOF) -> Response:
     # the whole network's gaps, once a revision, day and question (13 s at 200,000 households on a
     # graph server, so worth keeping), then cut to the scope
     gone = unavailable_within(scope, _ids(unavailable))
@@ -106,15 +112,15 @@ async def gaps(request: Request, store: StoreDep, scope: ScopeDep, as_of: AsOf =
     return JSONBytes(orjson.dumps(gaps_within(report, scope)))
 
 
-def _incident(store: Any, scope: Scope, body: IncidentCreate) -> dict[str, Any]:
+def _incident(store: Any, scope: Scope, body: IncidentCreate) -> Incident:
     return incident_within(store, scope, body.areas, body.households, as_of=body.as_of,
                            unavailable=unavailable_within(scope, body.unavailable),
                            max_households=body.max_households, stand_ins=body.stand_ins)
 
 
-@router.post("/incidents", summary="The call sheet of an incident, cut to the token's scope")
-def incidents(body: IncidentCreate, store: StoreDep, scope: ScopeDep) -> dict[str, Any]:
-    return _incident(store, scope, body)
+@router.post("/incidents", response_model=Incident, summary="The call sheet of an incident, cut to the token's scope")
+def incidents(body: IncidentCreate, store: StoreDep, scope: ScopeDep) -> Response:
+    return JSONBytes(orjson.dumps(_incident(store, scope, body)))
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ..model import MAX_ITEMS, MAX_NAME, MAX_TEXT  # the limits every load keeps, the same here
+from ..queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_STAND_INS
 
 __all__ = ["NodePublic", "NodeCreate", "NodeUpdate", "EdgePublic", "EdgeCreate", "Removed", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE",
-           "ErrorPublic", "ERROR_RESPONSES", "HealthPublic"]
+           "ErrorPublic", "ERROR_RESPONSES", "HealthPublic", "ImportReport", "DryRunReport"]
 
 MAX_PAGE = 500
 Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -87,10 +88,13 @@ class Removed(BaseModel):
     edges: int
 
 
-class Page(BaseModel):
+Item = TypeVar("Item", bound=BaseModel)
+
+
+class Page(BaseModel, Generic[Item]):
     """One page of a list: ``next`` is the ``after`` value of the following page, null at the end."""
 
-    items: list[dict[str, Any]]
+    items: list[Item]
     next: str | None
 
 
@@ -104,8 +108,8 @@ class IncidentCreate(BaseModel):
     households: list[Id] = Field(default_factory=list, max_length=5000)
     as_of: _dt.date | None = None
     unavailable: list[Id] = Field(default_factory=list, max_length=10000)
-    stand_ins: int = Field(default=3, ge=0, le=10)
-    max_households: int = Field(default=15, ge=0, le=1000)
+    stand_ins: int = Field(default=DEFAULT_STAND_INS, ge=0, le=10)
+    max_households: int = Field(default=DEFAULT_MAX_HOUSEHOLDS, ge=0, le=1000)
 
     @model_validator(mode="after")
     def _affected(self) -> "IncidentCreate":
@@ -131,6 +135,31 @@ class AuditRow(BaseModel):
     token: str
     route: str
     records: list[str]
+
+
+class _Read(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    #: records read
+    records: int
+    #: nodes read, by kind
+    nodes: dict[str, int]
+    #: edges read, by type
+    edges: dict[str, int]
+
+
+class ImportReport(_Read):
+    """What an import read, by kind and type, and what it added, changed and left unchanged."""
+
+    added_nodes: int
+    added_edges: int
+    changed: int
+    unchanged: int
+
+
+class DryRunReport(_Read):
+    """What a dry run read, by kind and type: every check made, nothing written."""
+
+    dry_run: Literal[True]
 
 
 class ErrorDetail(BaseModel):

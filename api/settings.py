@@ -21,8 +21,6 @@ class Settings(BaseSettings):
     user: str | None = None
     password: str | None = None
     database: str | None = None
-    #: the most items one page of a list holds
-    max_page_size: int = 500
     #: seconds a change waits for another write to the store file (a load from the command line, say)
     #: before the API answers 503 with Retry-After
     write_wait: float = 10.0

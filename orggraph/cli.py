@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
 import sqlite3
@@ -16,6 +17,7 @@ from .exceptions import InvalidRecords, NotFound, OrgGraphError, StoreNotFound
 from .io import FORMATS, UnknownFormat, check_format, export_store, read_file, write_template
 from .load import LoadReport, check_load, check_store
 from .model import NODE_KINDS
+from .queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, DEFAULT_STAND_INS
 from .store import DEFAULT_DB, open_store
 
 if TYPE_CHECKING:
@@ -61,9 +63,47 @@ Database = Annotated[
 ]
 
 
-def _store(db: Optional[Path], server: Optional[str], user: Optional[str], password: Optional[str],
-           database: Optional[str], create: bool = False, wait: float | None = None) -> Any:
-    return open_store(db, server=server, user=user, password=password, database=database, create=create, wait=wait)
+
+
+class StoreOptions:
+    """The store a command was given: ``--db`` or ``--server`` (with ``--user``, ``--password``,
+    ``--database``), each declared once, in :data:`STORE_OPTIONS`, for every command that opens a store."""
+
+    def __init__(self, db: Optional[Path] = None, server: Optional[str] = None, user: Optional[str] = None,
+                 password: Optional[str] = None, database: Optional[str] = None):
+        self.db, self.server, self.user, self.password, self.database = db, server, user, password, database
+
+    def open(self, create: bool = False, wait: float | None = None) -> Any:
+        """The store (:func:`orggraph.store.open_store`)."""
+        return open_store(self.db, server=self.server, user=self.user, password=self.password,
+                          database=self.database, create=create, wait=wait)
+
+
+#: the options of every command that opens a store, in the order --help lists them
+STORE_OPTIONS = {"db": Db, "server": Server, "user": User, "password": Password, "database": Database}
+
+
+def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the :data:`STORE_OPTIONS` where its signature has ``options: StoreOptions``, and hand
+    it them as one :class:`StoreOptions`."""
+    signature = inspect.signature(fn, eval_str=True)
+    parameters = []
+    for parameter in signature.parameters.values():
+        if parameter.name == "options":
+            parameters += [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=kind)
+                           for name, kind in STORE_OPTIONS.items()]
+        else:
+            parameters.append(parameter)
+
+    @functools.wraps(fn)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, options=StoreOptions(**{name: kwargs.pop(name, None) for name in STORE_OPTIONS}), **kwargs)
+
+    command.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    return command
+
+
 AsOf = Annotated[
     Optional[str], typer.Option("--as-of", metavar="YYYY-MM-DD", help="The day to answer for [default: today].")
 ]
@@ -175,13 +215,10 @@ def _report_dict(report: LoadReport, **extra: Any) -> dict[str, Any]:
 
 @app.command()
 @_errors
+@_store_options
 def load(
     file: Annotated[Path, typer.Argument(metavar="FILE", help=f"The records: {', '.join(FORMATS)}.", show_default=False)],
-    db: Db = None,
-    server: Server = None,
-    user: User = None,
-    password: Password = None,
-    database: Database = None,
+    options: StoreOptions = None,
     json_: Json = False,
     progress: Annotated[
         Optional[bool],
@@ -203,12 +240,12 @@ def load(
     records = read_file(file, progress=progress)  # a missing or unknown file fails before the store is touched
     if dry_run:
         try:
-            with _store(db, server, user, password, database) as store:
+            with options.open() as store:
                 report = check_load(store, records)
         except StoreNotFound:  # no store yet: check the file as a first load
             report = check_load(None, records)
     else:
-        with _store(db, server, user, password, database, create=True, wait=wait) as store:
+        with options.open(create=True, wait=wait) as store:
             report = store.load(records)
     if json_:
         _print_json(_report_dict(report, file=str(file)))
@@ -218,12 +255,9 @@ def load(
 
 @app.command()
 @_errors
+@_store_options
 def check(
-    db: Db = None,
-    server: Server = None,
-    user: User = None,
-    password: Password = None,
-    database: Database = None,
+    options: StoreOptions = None,
     json_: Json = False,
 ) -> None:
     """Check every record the store holds against the rules as they stand, and write nothing.
@@ -231,7 +265,7 @@ def check(
     For a store written by an older orggraph, or on a graph server where other tools can write. Each
     problem is listed on stderr (record, field, what is wrong) and the exit status is 2.
     """
-    with _store(db, server, user, password, database) as store:
+    with options.open() as store:
         report = check_store(store)
     if json_:
         _print_json(report.as_dict())
@@ -241,13 +275,10 @@ def check(
 
 @app.command()
 @_errors
+@_store_options
 def export(
     file: Annotated[Path, typer.Argument(metavar="FILE", help=f"Where to write: {', '.join(FORMATS)}.", show_default=False)],
-    db: Db = None,
-    server: Server = None,
-    user: User = None,
-    password: Password = None,
-    database: Database = None,
+    options: StoreOptions = None,
     unmask: Annotated[bool, typer.Option("--unmask", help="Write personal data in full: a complete backup, "
                                                           "audited (masked by default).")] = False,
     public: Public = None,
@@ -263,7 +294,7 @@ def export(
     """
     check_format(file)
     shown: list[str] = []
-    with _store(db, server, user, password, database) as store:
+    with options.open() as store:
         count = export_store(store, file, unmask=unmask, public=public, shown=shown if unmask else None)
         if unmask:
             _audit(store, "export", shown)
@@ -320,12 +351,9 @@ def generate(
 
 @app.command()
 @_errors
+@_store_options
 def demo(
-    db: Db = None,
-    server: Server = None,
-    user: User = None,
-    password: Password = None,
-    database: Database = None,
+    options: StoreOptions = None,
     households: Annotated[
         Optional[int], typer.Option("--households", min=1, help="How many households [default: one whole street, about 20,000].")
     ] = None,
@@ -339,10 +367,10 @@ def demo(
         records, planted = generate_city(households=10**7, streets=1, seed=seed)
     else:
         records, planted = generate_city(households=households, seed=seed)
-    with _store(db, server, user, password, database, create=True) as store:
+    with options.open(create=True) as store:
         report = store.load((what, f"generated record {i}", rec) for i, (what, rec) in enumerate(records, 1))
         counts = store.counts()
-        where = getattr(store, "path", None) or server
+        where = getattr(store, "path", None) or options.server
     if json_:
         _print_json({"db": str(where), "load": _report_dict(report), "counts": counts})
         return
@@ -355,7 +383,7 @@ def demo(
     from .queries import gaps as run_gaps
     from .report import coverage_text, gaps_text
 
-    with _store(db, server, user, password, database) as store:
+    with options.open() as store:
         typer.echo("")
         shown = run_coverage(store, level="community")  # the store may hold more than the sample city
         typer.echo(coverage_text({**shown, "areas": [_masked_name(row, False) for row in shown["areas"]]}))
@@ -367,14 +395,11 @@ def demo(
 
 @app.command()
 @_errors
+@_store_options
 def coverage(
     level: Annotated[Optional[str], typer.Option("--level", help="Only areas of this level: street, community, grid, building, ...")] = None,
     area: Annotated[Optional[str], typer.Option("--area", metavar="ID", help="Only this area and the areas within it.")] = None,
-    db: Db = None,
-    server: Server = None,
-    user: User = None,
-    password: Password = None,
-    database: Database = None,
+    options: StoreOptions = None,
     as_of: AsOf = None,
     unavailable: Unavailable = None,
     unmask: Unmask = False,
@@ -387,7 +412,7 @@ def coverage(
     """
     from .queries import coverage as run
 
-    with _store(db, server, user, password, database) as store:
+    with options.open() as store:
         result = run(store, level=level, area=area, as_of=as_of, unavailable=_ids(unavailable))
         result["areas"] = [_masked_name(row, unmask) for row in result["areas"]]
         _audit(store, "coverage", [row["id"] for row in result["areas"] if unmask and _masked_name(row, False) != row])
@@ -401,13 +426,10 @@ def coverage(
 
 @app.command()
 @_errors
+@_store_options
 def uncovered(
     area: Annotated[Optional[str], typer.Option("--area", metavar="ID", help="Only households within this area.")] = None,
-    db: Db = None,
-    server: Server = None,
-    user: User = None,
-    password: Password = None,
-    database: Database = None,
+    options: StoreOptions = None,
     as_of: AsOf = None,
     unavailable: Unavailable = None,
     json_: Json = False,
@@ -415,7 +437,7 @@ def uncovered(
     """List the households with no available contact on the day, one id a line."""
     from .queries import uncovered_households
 
-    with _store(db, server, user, password, database) as store:
+    with options.open() as store:
         ids = uncovered_households(store, area=area, as_of=as_of, unavailable=_ids(unavailable))
     if json_:
         _print_json(ids)
@@ -426,13 +448,10 @@ def uncovered(
 
 @app.command()
 @_errors
+@_store_options
 def chain(
     household: Annotated[str, typer.Argument(metavar="HOUSEHOLD", help="The household's id.", show_default=False)],
-    db: Db = None,
-    server: Server = None,
-    user: User = None,
-    password: Password = None,
-    database: Database = None,
+    options: StoreOptions = None,
     as_of: AsOf = None,
     unavailable: Unavailable = None,
     unmask: Unmask = False,
@@ -447,7 +466,7 @@ def chain(
     """
     from .queries import responsibility_chain
 
-    with _store(db, server, user, password, database) as store:
+    with options.open() as store:
         result = responsibility_chain(store, household, as_of=as_of, unavailable=_ids(unavailable))
         if json_:
             _print_json(result)
@@ -461,15 +480,12 @@ def chain(
 
 @app.command()
 @_errors
+@_store_options
 def gaps(
-    max_households: MaxHouseholds = 15,
-    spof: Annotated[int, typer.Option("--spof", min=1, help="A member who is the only contact of this many households is a single point of failure.")] = 10,
+    max_households: MaxHouseholds = DEFAULT_MAX_HOUSEHOLDS,
+    spof: Annotated[int, typer.Option("--spof", min=1, help="A member who is the only contact of this many households is a single point of failure.")] = DEFAULT_SPOF,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Items shown of each kind in the text output.")] = 20,
-    db: Db = None,
-    server: Server = None,
-    user: User = None,
-    password: Password = None,
-    database: Database = None,
+    options: StoreOptions = None,
     as_of: AsOf = None,
     unavailable: Unavailable = None,
     json_: Json = False,
@@ -478,7 +494,7 @@ def gaps(
     single points of failure, cross-boundary contacts and unlocated households."""
     from .queries import gaps as run
 
-    with _store(db, server, user, password, database) as store:
+    with options.open() as store:
         result = run(store, max_households=max_households, spof=spof, as_of=as_of, unavailable=_ids(unavailable))
         if json_:
             _print_json(result)
@@ -490,18 +506,15 @@ def gaps(
 
 @app.command()
 @_errors
+@_store_options
 def incident(
     area: Annotated[list[str], typer.Option("--area", metavar="ID", help="An affected area (repeat for several).")] = [],
     household: Annotated[list[str], typer.Option("--household", metavar="ID", help="An affected household (repeat).")] = [],
     xlsx: Annotated[Optional[Path], typer.Option("--xlsx", metavar="FILE", help="Also write the call sheet (应急联络单) to this workbook.")] = None,
-    stand_ins: Annotated[int, typer.Option("--stand-ins", min=0, help="Stand-ins suggested for each uncovered household.")] = 3,
-    max_households: MaxHouseholds = 15,
+    stand_ins: Annotated[int, typer.Option("--stand-ins", min=0, help="Stand-ins suggested for each uncovered household.")] = DEFAULT_STAND_INS,
+    max_households: MaxHouseholds = DEFAULT_MAX_HOUSEHOLDS,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Households shown in the text output.")] = 50,
-    db: Db = None,
-    server: Server = None,
-    user: User = None,
-    password: Password = None,
-    database: Database = None,
+    options: StoreOptions = None,
     as_of: AsOf = None,
     unavailable: Unavailable = None,
     unmask: Unmask = False,
@@ -518,7 +531,7 @@ def incident(
 
     if xlsx is not None and xlsx.suffix.lower() != ".xlsx":
         raise UnknownFormat(f"{xlsx}: a call sheet is an Excel workbook; name it .xlsx")
-    with _store(db, server, user, password, database) as store:
+    with options.open() as store:
         result = run(store, area, household, as_of=as_of, unavailable=_ids(unavailable),
                      max_households=max_households, stand_ins=stand_ins)
         namer = _namer(store, unmask, public)
@@ -544,17 +557,14 @@ app.add_typer(token_app, name="token")
 
 @token_app.command("create")
 @_errors
+@_store_options
 def token_create(
     role: Annotated[str, typer.Option("--role", help="admin, editor or viewer.")],
     area: Annotated[list[str], typer.Option("--area", metavar="ID", help="An area the token may see (repeat for several).")],
     pii: Annotated[bool, typer.Option("--pii", help="May see phone numbers and addresses unmasked (each time is audited).")] = False,
     days: Annotated[Optional[int], typer.Option("--days", min=1, max=3650, metavar="N",
                                                 help="The token stops working N days from now (default: when revoked).")] = None,
-    db: Db = None,
-    server: Server = None,
-    user: User = None,
-    password: Password = None,
-    database: Database = None,
+    options: StoreOptions = None,
 ) -> None:
     """Make a token and print it, alone, on stdout. Only its hash is kept: it cannot be shown again."""
     import datetime as dt
@@ -562,19 +572,19 @@ def token_create(
     from .access import create_token
 
     expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days) if days else None
-    with _store(db, server, user, password, database) as store:
+    with options.open() as store:
         secret, _ = create_token(store, role, area, pii=pii, expires=expires)
     typer.echo(secret)
 
 
 @token_app.command("list")
 @_errors
-def token_list(db: Db = None, server: Server = None, user: User = None, password: Password = None,
-               database: Database = None, json_: Json = False) -> None:
+@_store_options
+def token_list(options: StoreOptions = None, json_: Json = False) -> None:
     """List the tokens (never their secrets): id, role, areas, pii, when made, and active, expired or revoked."""
     from .access import tokens
 
-    with _store(db, server, user, password, database) as store:
+    with options.open() as store:
         rows = [t.public() for t in tokens(store)]
     if json_:
         _print_json(rows)
@@ -588,29 +598,26 @@ def token_list(db: Db = None, server: Server = None, user: User = None, password
 
 @token_app.command("revoke")
 @_errors
+@_store_options
 def token_revoke(token_id: Annotated[str, typer.Argument(metavar="ID", help="The token's id (from token list).")],
-                 db: Db = None, server: Server = None, user: User = None, password: Password = None,
-                 database: Database = None) -> None:
+                 options: StoreOptions = None) -> None:
     """Revoke a token at once; its record stays for the audit."""
     from .access import revoke_token
 
-    with _store(db, server, user, password, database) as store:
+    with options.open() as store:
         revoke_token(store, token_id)
     typer.echo(f"revoked {token_id}")
 
 
 @app.command()
 @_errors
+@_store_options
 def serve(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="The port to listen on.")] = 8000,
     host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
     workers: Annotated[int, typer.Option("--workers", min=1, max=64,
                                          help="Processes serving requests, each with the store open (one per core).")] = 1,
-    db: Db = None,
-    server: Server = None,
-    user: User = None,
-    password: Password = None,
-    database: Database = None,
+    options: StoreOptions = None,
     cors_origin: Annotated[Optional[list[str]], typer.Option(
         "--cors-origin", help="A web origin (https://host[:port]) whose pages may call the API from a browser; "
                               "repeat for more. None by default.")] = None,
@@ -622,8 +629,8 @@ def serve(
 
     from .api.settings import Settings
 
-    given = {"db": str(Path(db).resolve()) if db else None, "server": server, "user": user, "password": password,
-             "database": database, "cors_origins": ",".join(cors_origin or []), "public_properties": public}
+    given = {"db": str(Path(options.db).resolve()) if options.db else None, "server": options.server,
+             "user": options.user, "password": options.password, "database": options.database, "cors_origins": ",".join(cors_origin or []), "public_properties": public}
     try:
         Settings(**{k: v for k, v in given.items() if v})  # a bad setting fails here, before a worker starts
     except ValidationError as exc:

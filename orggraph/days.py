@@ -1,4 +1,4 @@
-"""Days: today, and an as-of day read from what a user typed."""
+"""Days as the questions take them: ISO dates, today by default."""
 
 from __future__ import annotations
 
@@ -8,26 +8,44 @@ __all__ = ["today", "parse_day"]
 
 
 def today() -> str:
-    """Today as an ISO date, the default as-of day of every question."""
+    """Today as an ISO date, the default as-of day of every query.
+
+    Examples
+    --------
+    >>> today() == _dt.date.today().isoformat()
+    True
+    """
     return _dt.date.today().isoformat()
 
 
 def parse_day(as_of: str | _dt.date | None) -> str:
-    """The as-of day as an ISO string (default today).
+    """The as-of day as an ISO string (default today); a bad one is a ValueError naming it.
+
+    Parameters
+    ----------
+    as_of : str, datetime.date or None
+        ``YYYY-MM-DD``, a date, or None for today.
+
+    Returns
+    -------
+    str
+        The day as ``YYYY-MM-DD``.
 
     Raises
     ------
     ValueError
-        A day that is not an ISO date, naming it.
+        If ``as_of`` is not an ISO date.
 
     Examples
     --------
-    >>> parse_day("2024-01-01")
-    '2024-01-01'
-    >>> parse_day("2024-13-01")
+    >>> parse_day("2020-08-01"), parse_day(_dt.date(2020, 8, 1))
+    ('2020-08-01', '2020-08-01')
+    >>> parse_day(None) == today()
+    True
+    >>> parse_day("1 August")
     Traceback (most recent call last):
     ...
-    ValueError: as-of day must be an ISO date YYYY-MM-DD, got '2024-13-01'
+    ValueError: as-of day must be an ISO date YYYY-MM-DD, got '1 August'
     """
     if as_of is None:
         return today()

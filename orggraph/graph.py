@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator
 
 import networkx as nx
 
+from .days import today  # re-exported: it lives in orggraph.days
 from .exceptions import NotFound
 from .model import POSTS
 
@@ -16,11 +16,6 @@ if TYPE_CHECKING:
 __all__ = ["OrgGraph", "valid_on", "today"]
 
 _POST_RANK = {post: rank for rank, post in enumerate(POSTS)}
-
-
-def today() -> str:
-    """Today as an ISO date, the default as-of day of every query."""
-    return _dt.date.today().isoformat()
 
 
 def valid_on(data: dict[str, Any], day: str) -> bool:

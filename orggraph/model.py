@@ -29,7 +29,6 @@ __all__ = [
     "CO_BUILD_KINDS",
     "VOCABULARIES",
     "LABELS",
-    "DATED_EDGE_TYPES",
     "MAX_TEXT",
     "MAX_ITEMS",
     "MAX_DEPTH",
@@ -125,11 +124,6 @@ EDGE_TYPES = {
     "CONTACTS": "包保联户",
     "RESIDES_IN": "党员中心户",
 }
-#: edge types whose validity is bounded by ``since`` and ``until`` in the spec
-DATED_EDGE_TYPES = frozenset(
-    {"GOVERNS", "MEMBER_OF", "HOLDS_POST", "ASSIGNED_TO", "SUNK_TO", "CO_BUILDS", "CONTACTS"}
-)
-
 #: field name -> vocabulary, for every field whose values come from a closed list
 VOCABULARIES: dict[tuple[str, str], dict[str, str]] = {
     ("Area", "level"): AREA_LEVELS,

@@ -235,7 +235,7 @@ def member_households(graph: Any, member: str, *, as_of: str | None = None, unma
     Personal data is masked unless ``unmask`` is set (:func:`orggraph.privacy.mask_record`). Returns a
     DataFrame.
     """
-    from .graph import today
+    from .days import today
     from .privacy import mask_record
 
     day = as_of or today()

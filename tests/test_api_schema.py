@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import orjson
@@ -12,9 +13,11 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
+                                               positive_data_acceptance, response_schema_conformance,
+                                               status_code_conformance)
 
-from orggraph.access import create_token
+from orggraph.access import authenticate, create_token
 from orggraph.api import create_app
 from orggraph.api.main import prepare
 from orggraph.api.settings import Settings
@@ -53,17 +56,19 @@ _records = _placed | st.tuples(st.lists(_households | _members, max_size=4), st.
 
 
 @st.composite
-def _json_lines(draw) -> bytes:
+def _json_lines_of(draw) -> tuple[bytes, list, list]:
+    """An upload as JSON Lines, with the records it holds."""
     nodes, edges = draw(_records)
     lines = [orjson.dumps({"node": n}) for n in nodes] + [orjson.dumps({"edge": e}) for e in edges]
     lines += draw(st.lists(st.binary(max_size=20) | st.just(b"{}") | st.just(b'{"node": 1}'), max_size=2))
-    return b"\n".join(draw(st.permutations(lines)))
+    return b"\n".join(draw(st.permutations(lines))), nodes, edges
 
 
 @st.composite
-def _workbooks(draw) -> bytes:
+def _workbooks_of(draw) -> tuple[bytes, list, list]:
+    """An upload as a workbook, with the records it holds (none: not a workbook at all, now and then)."""
     if draw(st.integers(0, 9)) == 0:
-        return draw(st.binary(max_size=64))  # not a workbook at all
+        return draw(st.binary(max_size=64)), [], []  # not a workbook at all
     nodes, edges = draw(_records)
     # a blank text is a blank cell in a workbook (an export refuses to write one)
     nodes, edges = ([{k: v for k, v in r.items() if not (isinstance(v, str) and not v.strip())} for r in part]
@@ -71,7 +76,15 @@ def _workbooks(draw) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.xlsx"
         write_workbook(nodes, edges, path)
-        return path.read_bytes()
+        return path.read_bytes(), nodes, edges
+
+
+def _json_lines():
+    return _json_lines_of().map(lambda upload: upload[0])
+
+
+def _workbooks():
+    return _workbooks_of().map(lambda upload: upload[0])
 
 
 schemathesis.openapi.media_type("application/x-ndjson", _json_lines())
@@ -100,9 +113,11 @@ def test_api_keeps_to_its_schema(case):
 
 
 # The same on a FalkorDB server: what reaches Cypher there (odd ids, odd dates, odd lists) must not be a
-# server error either. The app reads its store from its state on each request, so the schema is loaded
-# here and the store, on the session's server, is put in place by the fixture.
-_server_app = create_app()
+# server error either. The schema is loaded here; the fixture names the graph, on the session's server,
+# in the app's settings, which the app's lifespan opens (schemathesis runs the lifespan, test by test),
+# and puts it in the app's state for the requests made without the lifespan.
+_server_settings = Settings(db=str(_folder / "none.db"))
+_server_app = create_app(_server_settings)
 _server_tokens: dict[str, str] = {}
 server_schema = schemathesis.openapi.from_asgi("/openapi.json", _server_app)
 
@@ -115,6 +130,7 @@ def on_a_graph_server(falkordb_server):
     store = connect(f"{falkordb_server}/{graph}")
     store.load(items(two_communities()))
     _server_tokens.update({role: create_token(store, role, ["c1"])[0] for role in ("viewer", "editor", "admin")})
+    _server_settings.server = f"{falkordb_server}/{graph}"
     prepare(_server_app, store, Settings())
     yield
     store.drop()
@@ -125,11 +141,13 @@ def on_a_graph_server(falkordb_server):
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_keeps_to_its_schema_on_a_graph_server(case, on_a_graph_server):
     _call_and_validate(case, _server_tokens)
+    # the app answered from the graph on the server, which holds the tokens, not from a store of its own
+    assert authenticate(_server_app.state.store, _server_tokens["viewer"]) is not None
 
 
 _UPLOADS = st.one_of(
-    st.tuples(st.just("application/x-ndjson"), _json_lines()),
-    st.tuples(st.just("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), _workbooks()),
+    st.tuples(st.just("application/x-ndjson"), _json_lines_of()),
+    st.tuples(st.just("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), _workbooks_of()),
 )
 
 
@@ -138,13 +156,164 @@ _UPLOADS = st.one_of(
 def test_uploads_are_loaded_whole_or_refused_whole(upload):
     """More uploads than the schema run makes: each is taken whole, or refused in the one error shape with
     nothing written."""
-    media, body = upload
+    media, (body, nodes, edges) = upload
     before = (_store.revision, len(list(_store.nodes())), len(list(_store.edges())))
     answer = _client.post("/import", content=body,
                           headers={"Content-Type": media, "Authorization": f"Bearer {_tokens['editor']}"})
-    if answer.status_code == 200:
-        assert answer.json()["records"] >= 0
+    if answer.status_code == 200:  # taken whole: the report counts what was sent, and the store holds it
+        report = answer.json()
+        assert (report["records"], report["nodes"], report["edges"]) == (
+            len(nodes) + len(edges), dict(Counter(n["kind"] for n in nodes)), dict(Counter(e["type"] for e in edges)))
+        assert report["added_nodes"] + report["added_edges"] + report["changed"] + report["unchanged"] == report["records"]
+        for node in nodes:
+            assert node.items() <= _store.node(node["id"]).items(), node["id"]
+        for edge in edges:
+            assert any(e["target"] == edge["target"] and e.get("since") == edge.get("since")
+                       for e in _store.edges_of(edge["source"], edge["type"])), edge
     else:
         assert answer.status_code in {403, 404, 409, 422}, answer.text
         assert set(answer.json()["error"]) == {"status", "code", "message", "details"}
         assert (_store.revision, len(list(_store.nodes())), len(list(_store.edges()))) == before
+
+
+# -- every answer in its declared shape ------------------------------------------------------------
+
+DAY = "2026-11-23"
+#: (method, path, path parameters, query, body): each question asked so that it answers, on what it has
+QUESTIONS = [
+    ("GET", "/coverage", {}, {"as_of": DAY}, None),
+    ("GET", "/coverage", {}, {"area": "c1", "level": "building", "unavailable": "m1"}, None),
+    ("GET", "/households/{household}/chain", {"household": "h1"}, {"as_of": DAY}, None),
+    ("GET", "/households/{household}/chain", {"household": "h2"}, {"as_of": "2023-06-01", "unavailable": "m3"}, None),
+    ("GET", "/households/{household}/chain", {"household": "h3"}, {}, None),
+    ("GET", "/gaps", {}, {"as_of": DAY, "spof": 1, "max_households": 0}, None),
+    ("POST", "/incidents", {}, {}, {"areas": ["c1"], "as_of": DAY}),
+    ("POST", "/incidents", {}, {}, {"households": ["h2", "h3"], "unavailable": ["m1"], "stand_ins": 5}),
+    ("POST", "/import", {}, {"dry_run": "true"}, {"nodes": [{"id": "hx", "kind": "Household"}],
+                                                    "edges": [{"type": "LOCATED_IN", "source": "hx", "target": "b1"}]}),
+    ("GET", "/households", {}, {"limit": 2}, None),
+    ("GET", "/edges", {}, {"node": "m1"}, None),
+]
+
+
+#: schemathesis's checks of an answer as given (the others send requests of their own)
+ANSWER_CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def _declared(spec: dict, method: str, path: str) -> dict:
+    """The schema an operation declares for its 200 answer in JSON, its references resolved."""
+    return _resolve(spec, spec["paths"][path][method.lower()]["responses"]["200"]["content"]["application/json"]["schema"])
+
+
+def _resolve(spec: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _undeclared(spec: dict, value, schema: dict, where: str = "") -> list[str]:
+    """Keys an answer holds that its schema does not declare (JSON Schema lets them pass unless told)."""
+    schema = _resolve(spec, schema)
+    found = []
+    for option in schema.get("anyOf", []):
+        found.append(_undeclared(spec, value, option, where))
+    if "anyOf" in schema:
+        return min(found, key=len)
+    if isinstance(value, dict) and "properties" in schema:
+        declared = schema["properties"]
+        open_ = schema.get("additionalProperties") is True
+        found = [f"{where}.{k}" for k in value if k not in declared and not open_]
+        for key, item in value.items():
+            if key in declared:
+                found += _undeclared(spec, item, declared[key], f"{where}.{key}")
+        return found
+    if isinstance(value, list) and "items" in schema:
+        return [f for i, item in enumerate(value) for f in _undeclared(spec, item, schema["items"], f"{where}[{i}]")]
+    return []
+
+
+def _call(the_app, case, token: str):
+    """The case's request to the app as it stands (its store put in place by prepare, no lifespan run)."""
+    kwargs = case.as_transport_kwargs(headers={"Authorization": f"Bearer {token}"})
+    return TestClient(the_app).request(kwargs["method"], kwargs["url"], headers=kwargs.get("headers"),
+                                       params=kwargs.get("params"), json=kwargs.get("json"))
+
+
+def _asked(backend: str, request) -> tuple:
+    if backend == "falkordb":
+        request.getfixturevalue("on_a_graph_server")
+        return server_schema, _server_app, _server_tokens
+    return schema, app, _tokens
+
+
+@pytest.mark.parametrize("backend", ["embedded", "falkordb"])
+def test_every_answer_keeps_to_its_declared_schema(backend, request):
+    """Each question asked so that it answers (the schema run mostly meets 404s there), and the answer
+    checked by schemathesis against the schema its route declares; no key beyond those declared."""
+    chosen, the_app, tokens = _asked(backend, request)
+    spec = the_app.openapi()
+    for method, path, parameters, query, body in QUESTIONS:
+        operation = chosen[path][method]
+        role = "editor" if path == "/import" else "viewer"
+        case = operation.Case(path_parameters=parameters, query=query,
+                              **({"body": body, "media_type": "application/json"} if body is not None else {}))
+        response = _call(the_app, case, tokens[role])
+        assert response.status_code == 200, (path, response.content)
+        case.validate_response(response, checks=ANSWER_CHECKS)
+        answer = orjson.loads(response.content)
+        assert not _undeclared(spec, answer, _declared(spec, method, path)), (path, _undeclared(spec, answer, _declared(spec, method, path)))
+
+
+def _broken(answer: dict, spec: dict, schema: dict) -> list[dict]:
+    """The answer with its first declared key left out, and with it given a value of another type."""
+    key = next(iter(_resolve(spec, schema)["properties"]))
+    return [{k: v for k, v in answer.items() if k != key}, {**answer, key: {"not": "declared"}}]
+
+
+def test_an_answer_that_breaks_its_schema_is_caught():
+    """The check above has teeth: each question's answer, with a key missing or of another type, fails it."""
+    from schemathesis.core.failures import FailureGroup
+    from schemathesis.core.transport import Response
+
+    spec = app.openapi()
+    for method, path, parameters, query, body in QUESTIONS[:8:2] + [QUESTIONS[6]]:
+        operation = schema[path][method]
+        case = operation.Case(path_parameters=parameters, query=query,
+                              **({"body": body, "media_type": "application/json"} if body is not None else {}))
+        response = Response.from_any(_call(app, case, _tokens["viewer"]))
+        for broken in _broken(orjson.loads(response.content), spec, _declared(spec, method, path)):
+            lying = Response(200, response.headers, orjson.dumps(broken), response.request, 0.0, True)
+            with pytest.raises(FailureGroup) as caught:
+                case.validate_response(lying, checks=ANSWER_CHECKS)
+            assert [type(e).__name__ for e in caught.value.exceptions] == ["JsonSchemaError"], path
+        assert _undeclared(spec, {**orjson.loads(response.content), "extra": 1}, _declared(spec, method, path)) == [".extra"]
+
+
+def test_every_json_answer_is_declared_field_by_field():
+    """No route declares a free-form object ({} or dict[str, Any]) for what it answers: /openapi.json
+    describes every answer."""
+    spec = app.openapi()
+    loose = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                declared = answer.get("content", {}).get("application/json", {}).get("schema")
+                if not status.startswith("2") or declared is None:
+                    continue
+                resolved = _resolve(spec, declared)
+                shapes = [_resolve(spec, s) for s in resolved.get("anyOf", [resolved])]
+                shapes = [_resolve(spec, s["items"]) if s.get("type") == "array" else s for s in shapes]
+                if not all(s.get("properties") for s in shapes):
+                    loose.append(f"{method.upper()} {path}")
+    assert not loose, f"answers declared without their fields: {loose}"
+
+
+def test_the_api_s_default_limits_are_the_library_s():
+    from orggraph.queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, DEFAULT_STAND_INS
+
+    spec = app.openapi()
+    gaps = {p["name"]: p["schema"].get("default") for p in spec["paths"]["/gaps"]["get"]["parameters"]}
+    assert (gaps["max_households"], gaps["spof"]) == (DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF)
+    incident = spec["components"]["schemas"]["IncidentCreate"]["properties"]
+    assert (incident["max_households"]["default"], incident["stand_ins"]["default"]) == (DEFAULT_MAX_HOUSEHOLDS,
+                                                                                          DEFAULT_STAND_INS)

@@ -190,14 +190,94 @@ def _commands() -> dict[str, list[str]]:
     return found
 
 
+def _help_options(name: str) -> set[str]:
+    """The options a command's ``--help`` lists (a flag pair gives both), --help itself aside."""
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, [*name.split(), "--help"], prog_name="orggraph", terminal_width=200)
+    assert result.exit_code == 0, result.output
+    listed = result.output.split("\nOptions:\n", 1)[1]
+    columns = [line.split("  ")[1] for line in listed.splitlines() if line.startswith("  --")]  # "--db <path>"
+    return {o for column in columns for o in re.findall(r"--[a-z][a-z-]*", column)} - {"--help"}
+
+
+def _readme_commands(text: str) -> tuple[str, dict[str, str]]:
+    """The README's command line section: its opening (the store options every command that opens a store
+    takes) and each command's own row of the table, by command."""
+    section = text.split("\n## The command line\n", 1)[1].split("\n## ", 1)[0]
+    opening = section.split("\n| command |", 1)[0]
+    rows: dict[str, str] = {}
+    for line in section.splitlines():
+        if match := re.match(r"\| `orggraph ([a-z]+(?: [a-z]+)?)\b([^`]*)` \|", line):
+            assert match[1] not in rows, f"README's table has two rows for `orggraph {match[1]}`"
+            rows[match[1]] = match[2]
+    return opening, rows
+
+
+def _readme_problems(text: str) -> list[str]:
+    from orggraph.cli import STORE_OPTIONS
+
+    store_options = {"--" + name for name in STORE_OPTIONS}
+    opening, rows = _readme_commands(text)
+    problems = [f"README's command line section does not say what {o} is" for o in sorted(store_options)
+                if not re.search(rf"`{o}\b", opening)]
+    problems += [f"README's table has a row for `orggraph {n}`, which is no command" for n in sorted(set(rows) - set(_commands()))]
+    for name in _commands():
+        if name not in rows:
+            problems.append(f"README's table has no row for `orggraph {name}`")
+            continue
+        options = _help_options(name)
+        written = set(re.findall(r"--[a-z][a-z-]*", rows[name]))
+        problems += [f"`orggraph {name}`: its row does not show {o}" for o in sorted(options - store_options - written)]
+        problems += [f"`orggraph {name}`: its row shows {o}, which its --help does not list" for o in sorted(written - options)]
+    return problems
+
+
 def test_readme_documents_every_command_and_option():
+    """Each command's --help against its own row of the README's table; the store options, which every
+    command that opens a store takes, against the section's opening."""
+    problems = _readme_problems(README.read_text(encoding="utf-8"))
+    assert not problems, "\n".join(problems)
+
+
+def test_the_readme_check_finds_an_option_shown_only_elsewhere():
+    """An option of one command that the README shows only in another's row, or a row's option that the
+    command does not have, is found."""
     text = README.read_text(encoding="utf-8")
-    for name, options in _commands().items():
-        assert re.search(rf"orggraph {name}\b", text), f"README does not show `orggraph {name}`"
-        for option in options:
-            if option in {"--help"}:
-                continue
-            assert option in text, f"README does not mention {option} of `orggraph {name}`"
+    without = text.replace("[--xlsx FILE] ", "")  # --xlsx stays in the quick tour, not in its row
+    assert "--xlsx" in without
+    assert _readme_problems(without) == ["`orggraph incident`: its row does not show --xlsx"]
+    row = next(line for line in text.splitlines() if line.startswith("| `orggraph uncovered "))
+    wrong = text.replace(row, row.replace("[--json]", "[--unmask] [--json]"))
+    assert _readme_problems(wrong) == ["`orggraph uncovered`: its row shows --unmask, which its --help does not list"]
+
+
+def test_the_default_limits_are_the_library_s():
+    """The CLI's default limits (max households, single points of failure, stand-ins) are the library's."""
+    import inspect
+
+    import typer.main
+
+    from orggraph.queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, DEFAULT_STAND_INS, gaps, incident
+
+    group = typer.main.get_command(app)
+    defaults = {(c, p.name): p.default for c in ("gaps", "incident") for p in group.commands[c].params}
+    assert defaults[("gaps", "max_households")] == defaults[("incident", "max_households")] == DEFAULT_MAX_HOUSEHOLDS
+    assert defaults[("gaps", "spof")] == DEFAULT_SPOF and defaults[("incident", "stand_ins")] == DEFAULT_STAND_INS
+    assert inspect.signature(incident).parameters["stand_ins"].default == DEFAULT_STAND_INS
+    assert inspect.signature(incident).parameters["max_households"].default == DEFAULT_MAX_HOUSEHOLDS
+    assert inspect.signature(gaps).parameters["spof"].default == DEFAULT_SPOF
+
+
+def test_every_command_that_opens_a_store_takes_the_store_options():
+    from orggraph.cli import STORE_OPTIONS
+
+    opening = {n for n in _commands() if n not in {"template", "generate"}}
+    for name in _commands():
+        if name in opening:
+            assert {"--" + o for o in STORE_OPTIONS} <= _help_options(name), name
+        else:
+            assert not {"--" + o for o in STORE_OPTIONS} & _help_options(name), name
 
 
 def test_readme_shows_no_command_that_does_not_exist():

@@ -13,6 +13,8 @@ from .gaps import DEFAULT_MAX_HOUSEHOLDS
 
 __all__ = ["incident", "STAND_IN_LEVELS", "DEFAULT_STAND_INS"]
 
+#: stand-ins suggested for each uncovered household, unless asked otherwise
+DEFAULT_STAND_INS = 3
 #: how far a stand-in may be from the household: its own area (building), then the grid, then the community
 STAND_IN_LEVELS = 3
 #: stand-ins suggested for each uncovered household

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
@@ -10,11 +9,10 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator
 
 from ..exceptions import StoreError
 
-__all__ = ["LocalFalkorDB", "local_falkordb", "free_port"]
+__all__ = ["LocalFalkorDB", "free_port"]
 
 
 def free_port(below: int | None = None) -> int:
@@ -98,13 +96,3 @@ class LocalFalkorDB:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-@contextlib.contextmanager
-def local_falkordb(bolt: bool = False) -> Iterator[LocalFalkorDB]:
-    """A :class:`LocalFalkorDB` for the duration of a ``with`` block."""
-    server = LocalFalkorDB(bolt=bolt)
-    try:
-        yield server
-    finally:
-        server.stop()
