@@ -77,6 +77,25 @@ class Connection(Protocol):
     def close(self) -> None: ...
 
 
+def _without_nul(value: Any) -> Any:
+    r"""Parameters as FalkorDB's client can send them: it writes them into the query's text, where a NUL
+    ends the text. No record holds a control character (the loader refuses them), so a NUL in a
+    parameter (an id asked for, say) becomes another control character, which matches nothing either.
+
+    Examples
+    --------
+    >>> _without_nul({"ids": ["a\x00b", "c"], "n": 1})
+    {'ids': ['a\x01b', 'c'], 'n': 1}
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "\x01") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {k: _without_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 class FalkorConnection:
     """FalkorDB through its own client; the graph name is the database.
 
@@ -110,13 +129,13 @@ class FalkorConnection:
 
     def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
         try:
-            return self._graph.ro_query(cypher, params or {}).result_set
+            return self._graph.ro_query(cypher, _without_nul(params or {})).result_set
         except self._lost as exc:
             raise self._unavailable(exc) from exc
 
     def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
         try:
-            return self._graph.query(cypher, params or {}).result_set
+            return self._graph.query(cypher, _without_nul(params or {})).result_set
         except self._lost as exc:
             raise self._unavailable(exc) from exc
 
