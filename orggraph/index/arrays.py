@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 import numpy as np
@@ -49,6 +50,8 @@ class EdgeArrays:
     since: np.ndarray  # int32 day numbers
     until: np.ndarray
     rank: np.ndarray  # int8: post or role rank where the type has one, else 0
+    #: the per-endpoint lookups built so far: by end, (edge order, offsets by node)
+    lookups: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.source)
@@ -58,7 +61,7 @@ class EdgeArrays:
         return (self.since <= day) & (day <= self.until)
 
     def _csr(self, by: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-        cache = self.__dict__.setdefault("_csr_cache", {})
+        cache = self.lookups
         if by not in cache:
             key = self.source if by == "source" else self.target
             if len(key) < 2 or bool((key[1:] >= key[:-1]).all()):  # by source, the index keeps them so
@@ -146,34 +149,11 @@ class Index:
             self._number = _Positions(self.ids)
         return self._number
 
-    @property
+    @cached_property
     def level_names(self) -> list[str]:
         """Level code -> level name (codes index this list; -1 is no level)."""
-        names = self.__dict__.get("_level_names")
-        if names is None:
-            raw = self.attrs["level_names"].tobytes().decode()
-            names = self.__dict__["_level_names"] = raw.split("\x00") if raw else []
-        return names
-
-    def repeated_pairs(self, type_: str) -> list[np.ndarray]:
-        """Groups of edges of one type that join the same two nodes (with different ``since``), in edge order.
-
-        Most networks have none; the queries use them to count a pair once when two of its edges are valid.
-        """
-        cache = self.__dict__.setdefault("_repeated", {})
-        if type_ not in cache:
-            e = self.edges[type_]
-            key = e.source.astype(np.int64) * self.n + e.target
-            order = np.argsort(key, kind="stable")
-            ordered = key[order]
-            same = ordered[1:] == ordered[:-1]
-            groups: list[np.ndarray] = []
-            if same.any():
-                starts = np.flatnonzero(np.diff(np.concatenate(([False], same, [False])).astype(np.int8)) == 1)
-                ends = np.flatnonzero(np.diff(np.concatenate(([False], same, [False])).astype(np.int8)) == -1)
-                groups = [np.sort(order[a : b + 1]) for a, b in zip(starts.tolist(), ends.tolist())]
-            cache[type_] = groups
-        return cache[type_]
+        raw = self.attrs["level_names"].tobytes().decode()
+        return raw.split("\x00") if raw else []
 
     def level_of(self, node: int) -> str | None:
         code = int(self.attrs["level"][node])
