@@ -110,8 +110,11 @@ class Territory:
 
     def ancestry(self, area: int) -> list[int]:
         """The area and every area above it, nearest first (ties by id)."""
-        if self._single_parent:
-            return self._ancestry_rows[area]
+        if self.single_parent:
+            parent, chain = self.parent, [area]
+            while parent[chain[-1]] >= 0:
+                chain.append(int(parent[chain[-1]]))
+            return chain
         return [a for a, _ in self.distances([area])]
 
     def below(self, area: int) -> list[int]:
@@ -126,34 +129,63 @@ class Territory:
         return sorted(found)
 
     @cached_property
-    def _single_parent(self) -> bool:
+    def single_parent(self) -> bool:
+        """Whether every area lies within one other at most (a tree, as in most cities)."""
         return len(self.within) == 0 or int(np.bincount(self.within[:, 0]).max()) <= 1
 
     @cached_property
-    def _ancestry_rows(self) -> list[list[int]]:
-        """Where every area has at most one parent: each area's ancestry, walked up as whole columns."""
-        parent = np.full(len(self.ids) + 1, -1, dtype=np.int64)  # the last slot: the parent of none is none
+    def parent(self) -> np.ndarray:
+        """Where :attr:`single_parent`: each area's parent (position, -1 for none)."""
+        parent = np.full(len(self.ids), -1, dtype=np.int64)
         if len(self.within):
             parent[self.within[:, 0]] = self.within[:, 1]
-        columns = [np.arange(len(self.ids), dtype=np.int64)]
-        while len(columns) <= len(self.ids):  # the hierarchies are checked free of cycles; this only bounds it
-            up = parent[columns[-1]]
-            if (up < 0).all():
-                break
-            columns.append(up)
-        matrix = np.stack(columns, axis=1)
-        return [[a for a in row if a >= 0] for row in matrix.tolist()]
+        return parent
 
     @cached_property
-    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """(area, up) over every area and each area at or above it: the roll-up of a figure per area."""
-        if self._single_parent:
-            rows = self._ancestry_rows
-        else:
-            rows = [self.ancestry(a) for a in range(len(self.ids))]
-        leaf = np.fromiter((a for a, row in enumerate(rows) for _ in row), dtype=np.int64)
-        up = np.fromiter((u for row in rows for u in row), dtype=np.int64)
-        return leaf, up
+    def depth(self) -> np.ndarray:
+        """Where :attr:`single_parent`: how many steps each area lies below the top of its tree."""
+        parent, depth = self.parent, np.full(len(self.ids), -1, dtype=np.int64)
+        for area in range(len(self.ids)):
+            path = []
+            while area >= 0 and depth[area] < 0:
+                path.append(area)
+                area = int(parent[area])
+            base = depth[area] if area >= 0 else -1
+            for step, a in enumerate(reversed(path), start=1):
+                depth[a] = base + step
+        return depth
+
+    def roll_up(self, figures: np.ndarray) -> np.ndarray:
+        """Each area's figures summed with those of every area within it, each area once.
+
+        ``figures`` has a row an area (territory order); in a tree the rows are added up level by level,
+        from the deepest, in as many steps as the tree is deep; otherwise each area's row goes to every
+        area of its :meth:`ancestry`.
+
+        Examples
+        --------
+        >>> t = Territory(["b1", "b2", "g1"], [None] * 3, [None] * 3, np.array([[0, 2], [1, 2]], dtype=np.int64))
+        >>> t.roll_up(np.array([[1], [2], [0]])).ravel().tolist()
+        [1, 2, 3]
+        """
+        out = np.array(figures, dtype=np.int64, copy=True)
+        if not len(self.within):
+            return out
+        if self.single_parent:
+            depth, parent = self.depth, self.parent
+            order = np.argsort(-depth, kind="stable")
+            bounds = np.flatnonzero(np.diff(depth[order])) + 1
+            for group in np.split(order, bounds):
+                up = parent[group]
+                keep = up >= 0
+                if keep.any():
+                    np.add.at(out, up[keep], out[group[keep]])
+            return out
+        out[:] = 0
+        for area in range(len(self.ids)):
+            if figures[area].any():
+                out[self.ancestry(area)] += figures[area]
+        return out
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Territory) and self.ids == other.ids and self.names == other.names

@@ -59,14 +59,7 @@ def is_available(day: Day, nodes: Mapping[str, NodeFacts], member: str) -> bool:
 def per_area(territory: Territory, tally: Tally) -> np.ndarray:
     """The figures of each area (rows in territory order, columns :data:`~orggraph.facts.FIGURES`):
     the households located in it or in any area within it, each counted once however it is located."""
-    leaf, up = territory.pairs
-    n = len(territory)
-    out = np.zeros((n, tally.direct.shape[1]), dtype=np.int64)
-    if len(leaf):
-        for column in range(out.shape[1]):
-            weights = tally.direct[leaf, column]
-            if weights.any():
-                out[:, column] = np.rint(np.bincount(up, weights=weights, minlength=n)).astype(np.int64)
+    out = territory.roll_up(tally.direct)
     for areas, figures in tally.several:
         reached = {u for a in areas for u in territory.ancestry(a)}
         out[sorted(reached)] += np.asarray(figures, dtype=np.int64)
