@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from .exceptions import NotFound, OrgGraphError, RecordError
 from .facts import Facts, HasFacts
 from .queries import incident
+from .results import Incident
 from .queries._base import area_position
 from .queries.coverage import figures
 from .load import LoadReport, check_load, check_records
@@ -445,24 +446,25 @@ def gaps_within(report: dict[str, Any], scope: Scope) -> dict[str, Any]:
     return out
 
 
-def incident_within(store: Store, scope: Scope, areas: Iterable[str] = (), households: Iterable[str] = (),
-                    **options: Any) -> dict[str, Any]:
-    """An incident's call sheet (:func:`orggraph.queries.incident`) for the affected areas and households
-    within a scope, with stand-ins from within it only.
+def incident_within(store: HasFacts, scope: Scope, areas: Iterable[str] = (), households: Iterable[str] = (),
+                    **options: Any) -> Incident:
+    """An incident's call sheet (:func:`orggraph.queries.incident`) for areas and households within a
+    scope, with stand-ins picked from the scope's members only.
 
     Raises
     ------
     NotFound
-        If no affected area or household lies within the scope.
+        An area or a household the scope does not hold, named exactly as one that does not exist (so a
+        mistyped id is never left off a call sheet in silence).
     """
-    areas = [a for a in areas if a in scope.areas]
-    households = [h for h in households if h in scope.households]
-    if not areas and not households:
-        raise NotFound("no affected area or household within the token's scope")
-    sheet = incident(store, areas, households, **options)
-    for entry in sheet["entries"]:
-        entry["stand_ins"] = [s for s in entry["stand_ins"] if s["member"] in scope.members]
-    return sheet
+    areas, households = list(areas), list(households)
+    for area in areas:
+        if area not in scope.areas:
+            raise NotFound(f"no area with id {area!r}")
+    for household in households:
+        if household not in scope.households:
+            raise NotFound(f"no household with id {household!r}")
+    return incident(store, areas, households, among=scope.members, **options)
 
 
 def unavailable_within(scope: Scope, ids: Iterable[str]) -> list[str]:

@@ -49,6 +49,8 @@ def parse_day(as_of: str | _dt.date | None) -> str:
     """
     if as_of is None:
         return today()
+    if isinstance(as_of, _dt.datetime):  # a moment (a pandas Timestamp too): its day
+        return as_of.date().isoformat()
     if isinstance(as_of, _dt.date):
         return as_of.isoformat()
     try:

@@ -118,9 +118,16 @@ def test_questions_are_cut_to_the_scope(api):
     assert chain["links"][0] == {"role": "contact", "member": "m1", "area": None, "org": None, "unit": None}
     gaps = get(api, "/gaps", as_of=DAY).json()
     assert gaps["uncovered_households"] == ["h2", "h3"]
-    sheet = api.post("/incidents", json={"areas": ["c1", "c2"], "as_of": DAY},
+    sheet = api.post("/incidents", json={"areas": ["c1"], "as_of": DAY},
                      headers={"Authorization": f"Bearer {api.tokens['viewer']}"}).json()
     assert sheet["areas"] == ["c1"] and sheet["households"] == 3
+    # an area or household outside the scope is refused as an unknown one is, never left off in silence
+    for body, named in (({"areas": ["c1", "c2"]}, "area with id 'c2'"), ({"areas": ["c1", "nosuch"]}, "area with id 'nosuch'"),
+                        ({"households": ["h1", "h9"]}, "household with id 'h9'"),
+                        ({"households": ["h1", "nosuch"]}, "household with id 'nosuch'")):
+        refused = api.post("/incidents", json={**body, "as_of": DAY},
+                           headers={"Authorization": f"Bearer {api.tokens['viewer']}"})
+        assert refused.status_code == 404 and refused.json()["error"]["message"] == f"no {named}", body
     xlsx = api.post("/incidents.xlsx", json={"areas": ["b1"], "as_of": DAY},
                     headers={"Authorization": f"Bearer {api.tokens['viewer']}"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"

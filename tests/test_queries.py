@@ -303,3 +303,47 @@ def test_incident_needs_an_area(flood):
         incident(flood, [])
     with pytest.raises(NotFound, match="no area with id 'zz'"):
         incident(flood, ["zz"])
+
+
+# -- stand-ins: near enough, and from whom -------------------------------------------------------------
+# s1 (street) holds c1 and c2; c1 holds g1, which holds b1 and b2; c2 holds b3. hg is located in the grid
+# g1 itself, h1 in b1; neither has a contact. mA and mB each contact one household in b2 (mA least
+# loaded: mB contacts two); mS contacts one household in c2's building b3, a step from the street.
+
+def near_and_far() -> dict:
+    areas = [("s1", "street"), ("c1", "community"), ("c2", "community"), ("g1", "grid"), ("b1", "building"),
+             ("b2", "building"), ("b3", "building")]
+    nodes = [{"id": a, "kind": "Area", "name": a, "level": level} for a, level in areas]
+    nodes += [{"id": h, "kind": "Household"} for h in ("hg", "h1", "hb2", "hb2x", "hb3")]
+    nodes += [{"id": m, "kind": "Member", "name": m} for m in ("mA", "mB", "mS")]
+    edges = [{"type": "WITHIN", "source": c, "target": p}
+             for c, p in (("c1", "s1"), ("c2", "s1"), ("g1", "c1"), ("b1", "g1"), ("b2", "g1"), ("b3", "c2"))]
+    edges += [{"type": "LOCATED_IN", "source": h, "target": a}
+              for h, a in (("hg", "g1"), ("h1", "b1"), ("hb2", "b2"), ("hb2x", "b2"), ("hb3", "b3"))]
+    edges += [{"type": "CONTACTS", "source": m, "target": h}
+              for m, h in (("mA", "hb2"), ("mB", "hb2"), ("mB", "hb2x"), ("mS", "hb3"))]
+    return {"nodes": nodes, "edges": edges}
+
+
+def test_stand_ins_are_never_sought_above_the_community(store):
+    store.load(items(near_and_far()))
+    sheet = incident(store, households=["hg"], as_of=DAY, stand_ins=5)
+    # g1 (mA, then mB: more loaded), then c1 (nobody new); never s1, where mS would be found
+    assert [(s["member"], s["area"], s["households"]) for s in sheet["entries"][0]["stand_ins"]] == [
+        ("mA", "g1", 1), ("mB", "g1", 2)]
+
+
+def test_stand_ins_only_among_those_allowed(store):
+    store.load(items(near_and_far()))
+    sheet = incident(store, households=["h1"], as_of=DAY, among={"mB", "mS"})
+    assert [s["member"] for s in sheet["entries"][0]["stand_ins"]] == ["mB"]
+    assert incident(store, households=["h1"], as_of=DAY)["entries"][0]["stand_ins"][0]["member"] == "mA"
+
+
+def test_a_moment_is_asked_for_on_its_day(store):
+    import datetime
+
+    store.load(items(near_and_far()))
+    moment = datetime.datetime(2024, 1, 1, 23, 59)
+    assert coverage(store, as_of=moment) == coverage(store, as_of="2024-01-01")
+    assert responsibility_chain(store, "hb2", as_of=moment)["as_of"] == "2024-01-01"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Iterable
+from typing import Collection, Iterable
 
 from ..facts import Day, Facts, HasFacts, Territory
 from ..results import Incident, IncidentEntry, StandIn
@@ -11,20 +11,21 @@ from ._base import area_position, day_of, is_available, require
 from .chain import chain_of, contacts_in
 from .gaps import DEFAULT_MAX_HOUSEHOLDS
 
-__all__ = ["incident", "STAND_IN_LEVELS", "DEFAULT_STAND_INS"]
+__all__ = ["incident", "STAND_IN_LEVELS", "TOO_FAR", "DEFAULT_STAND_INS"]
 
-#: stand-ins suggested for each uncovered household, unless asked otherwise
-DEFAULT_STAND_INS = 3
 #: how far a stand-in may be from the household: its own area (building), then the grid, then the community
 STAND_IN_LEVELS = 3
-#: stand-ins suggested for each uncovered household
+#: the levels of area too wide to look for a stand-in in, however near
+TOO_FAR = frozenset({"street", "township"})
+#: stand-ins suggested for each uncovered household, unless asked otherwise
 DEFAULT_STAND_INS = 3
 
 
-def _stand_in_pools(facts: Facts, territory: Territory, day: Day, wanted: set[int],
-                    max_households: int) -> dict[int, list[tuple[int, str]]]:
+def _stand_in_pools(facts: Facts, territory: Territory, day: Day, wanted: set[int], max_households: int,
+                    among: Collection[str] | None) -> dict[int, list[tuple[int, str]]]:
     """For each wanted area: (households contacted, member) of the available members with room for more
-    (fewer than ``max_households``) found on the day in it or in an area within it, least loaded first."""
+    (fewer than ``max_households``) found on the day in it or in an area within it (and among ``among``
+    when given), least loaded first."""
     if not wanted:
         return {}
     reach: dict[int, list[int]] = {}  # an area within a wanted one -> the wanted areas at or above it
@@ -37,7 +38,7 @@ def _stand_in_pools(facts: Facts, territory: Territory, day: Day, wanted: set[in
     pools: dict[int, set[tuple[int, str]]] = {a: set() for a in wanted}
     for member, area in found:
         households = load.get(member, (0, 0))[0]
-        if households < max_households and is_available(day, marks, member):
+        if households < max_households and is_available(day, marks, member) and (among is None or member in among):
             for up in reach[territory.position[area]]:
                 pools[up].add((households, member))
     return {area: sorted(pool) for area, pool in pools.items()}
@@ -52,6 +53,7 @@ def incident(
     unavailable: Iterable[str] = (),
     max_households: int = DEFAULT_MAX_HOUSEHOLDS,
     stand_ins: int = DEFAULT_STAND_INS,
+    among: Collection[str] | None = None,
 ) -> Incident:
     """The call sheet of an incident (a flood zone, a locked-down block).
 
@@ -61,7 +63,9 @@ def incident(
     suggested stand-ins: available members contacting fewer than ``max_households`` households, found
     (contacting a household, assigned, or living there) in the household's own area (building) first,
     then its grid, then its community (areas fewer than :data:`STAND_IN_LEVELS` steps up); within a
-    level, the least loaded first, then by id; a member is suggested once.
+    level, the least loaded first, then by id; a member is suggested once. The areas never reach above
+    the household's community (or village): a street or a township is not near. With ``among``, only
+    those members may stand in (an API token's own).
 
     Returns
     -------
@@ -112,8 +116,10 @@ def incident(
     for household in ordered:
         if stand_ins and not contacts_in(day, hood, household):
             located = [territory.position[a] for a in hood.located.get(household, ())]
-            levels[household] = [a for a, steps in territory.distances(located) if steps < STAND_IN_LEVELS]
-    pools = _stand_in_pools(facts, territory, day, {a for up in levels.values() for a in up}, max_households)
+            levels[household] = [a for a, steps in territory.distances(located)
+                                 if steps < STAND_IN_LEVELS and territory.levels[a] not in TOO_FAR]
+    pools = _stand_in_pools(facts, territory, day, {a for up in levels.values() for a in up}, max_households,
+                            None if among is None else frozenset(among))
     entries: list[IncidentEntry] = []
     for household in ordered:
         chain = chain_of(day, hood, territory, household)
