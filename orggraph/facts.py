@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Collection, Iterable, Literal, Protocol, runtime_checkable
+from typing import Collection, Iterable, Literal, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -324,6 +324,19 @@ class Facts(Protocol):
         """(source, target, key) of the edges of one type, sorted and each pair once: only those from
         ``sources`` and to ``targets`` when given, only those valid on ``day`` (an ISO date) when given.
         ``key`` is the post of ``HOLDS_POST``, the role of ``ASSIGNED_TO``, else None."""
+        ...
+
+    def having(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
+               day: str | None = None) -> list[str]:
+        """Those of these ids, sorted, at the ``end`` (source or target) of at least one edge of one type,
+        valid on ``day`` (an ISO date) when given."""
+        ...
+
+    def contacts_outside(self, day: Day, groups: Sequence[tuple[Collection[str], Collection[str]]]
+                         ) -> list[tuple[str, str]]:
+        """(member, household), sorted, each pair once: for each group (members, areas), the ``CONTACTS``
+        edges valid on the day from one of its members to a household located (``LOCATED_IN``, any day)
+        somewhere, but in none of its areas. A member is in one group at most. Availability not applied."""
         ...
 
     def nodes(self, ids: Iterable[str]) -> dict[str, NodeFacts]:

@@ -154,6 +154,18 @@ class PlainFacts:
             setattr(hood, name, {k: v for k, v in getattr(hood, name).items() if v})
         return hood
 
+    def having(self, type_: str, ids, *, end: str = "source", day: str | None = None) -> list[str]:
+        wanted = set(ids)
+        return sorted({e[end] for e in self.of(type_) if e[end] in wanted and (day is None or _valid(e, day))})
+
+    def contacts_outside(self, day: Day, groups) -> list[tuple[str, str]]:
+        located, found = self._located(), set()
+        for members, areas in groups:
+            for m, h, _ in self.edges("CONTACTS", sources=set(members), day=day.as_of):
+                if located.get(h) and not located[h] & set(areas):
+                    found.add((m, h))
+        return sorted(found)
+
     def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:
         d, wanted, located = day.as_of, set(areas), self._located()
         found = set()

@@ -406,6 +406,14 @@ def every_fact(facts: Facts, day: Day) -> dict:
     found["kinds"] = facts.kinds_of(every_id)
     found["neighbourhood"] = facts.neighbourhood(day, households[::7])
     found["present"] = facts.present(day, areas)
+    members = facts.ids("Member")
+    groups = [(members[i::5], areas[i::4]) for i in range(4)] + [(members[4::5], [])]
+    found["contacts_outside"] = facts.contacts_outside(day, groups)
+    for type_ in EDGE_TYPES:
+        for end in ("source", "target"):
+            every = [i for kind in NODE_KINDS for i in facts.ids(kind)]
+            found["having", type_, end] = facts.having(type_, every, end=end)
+            found["having", type_, end, "day"] = facts.having(type_, every[::2], end=end, day=day.as_of)
     return found
 
 
@@ -474,3 +482,32 @@ def test_the_index_finds_what_the_records_say(city, tmp_path):
                 mine, theirs = every_fact(here, day), every_fact(plain, day)
                 for name in mine:
                     assert mine[name] == theirs[name], (as_of, len(gone), name)
+
+
+def test_contacts_outside_the_areas_of_a_group(loaded):
+    facts, day = loaded.facts(), Day("2024-06-30")
+    every = facts.edges("CONTACTS", day="2024-06-30")
+    assert every  # the street has contacts that day
+    members = sorted({m for m, _, _ in every})
+    located = {}
+    for h, a, _ in facts.edges("LOCATED_IN"):
+        located.setdefault(h, set()).add(a)
+    areas = facts.ids("Area")
+    # with no area, every contact to a located household lies outside; with every area, none does
+    assert facts.contacts_outside(day, [(members, [])]) == sorted({(m, h) for m, h, _ in every if located.get(h)})
+    assert facts.contacts_outside(day, [(members, areas)]) == []
+    assert facts.contacts_outside(day, []) == []
+    # the areas count themselves only: h1 is located in b1, so naming g1 (above b1) leaves it outside
+    assert facts.contacts_outside(day, [(["m1"], ["g1"])]) == [("m1", "h1")]
+    assert facts.contacts_outside(day, [(["m1"], ["b1"])]) == []
+
+
+def test_having_an_edge(loaded):
+    facts = loaded.facts()
+    # m1 contacted h2 until 2023-12-31 and contacts h1; m3 contacts h2 since 2024; h3 has nobody
+    assert facts.having("CONTACTS", ["h1", "h2", "h3", "nobody"], end="target") == ["h1", "h2"]
+    assert facts.having("CONTACTS", ["m1", "m2", "m3"], day="2023-06-30") == ["m1"]
+    assert facts.having("CONTACTS", ["m1", "m2", "m3"], day="2024-06-30") == ["m1", "m3"]
+    assert facts.having("CONTACTS", []) == []
+    with pytest.raises(ValueError):
+        facts.having("KNOWS", ["m1"])

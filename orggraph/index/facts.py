@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from itertools import repeat
-from typing import Collection, Iterable
+from typing import Collection, Iterable, Literal, Sequence
 
 import numpy as np
 
@@ -22,6 +22,8 @@ _KEYS: dict[str, list[str]] = {"HOLDS_POST": list(POSTS), "ASSIGNED_TO": list(RO
 _KEY_ORDER = {t: np.array([sorted(keys).index(k) for k in keys], dtype=np.int64) for t, keys in _KEYS.items()}
 #: up to this many nodes, edges are looked up node by node; beyond it, by a mask over every edge
 _FEW = 64
+#: up to how many nodes a neighbourhood looks edges up one node at a time, in plain lists
+_FEW_PLAIN = 16
 #: how many (day, what-if) a facts object keeps the masks of
 _DAYS_KEPT = 8
 
@@ -385,6 +387,51 @@ class IndexFacts:
         ids = self.index.ids
         return {ids[i]: (x, y) for i, x, y in zip(members.tolist(), load[members].tolist(), alone[members].tolist())}
 
+    @cached_property
+    def _home(self) -> np.ndarray:
+        """Over nodes: the area of a household located in exactly one, else -1."""
+        h, a = self._located
+        home = np.full(self.index.n, -1, dtype=np.int64)
+        one = self._located_count[h] == 1
+        home[h[one]] = a[one]
+        return home
+
+    def contacts_outside(self, day: Day, groups: Sequence[tuple[Collection[str], Collection[str]]]
+                         ) -> list[tuple[str, str]]:
+        """Contacts of each group's members to households located only outside its areas (see
+        :meth:`orggraph.facts.Facts.contacts_outside`): (group, area) pairs as sorted whole numbers, and
+        every contact of the groups' members looked up among them at once."""
+        n = self.index.n
+        group_of = np.full(n, -1, dtype=np.int64)
+        keys = []
+        for g, (members, areas) in enumerate(groups):
+            group_of[self._numbers(members, MEMBER)] = g
+            keys.append(g * n + self._numbers(areas, AREA))
+        allowed = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+        e, d = self.index.edges["CONTACTS"], day_number(day.as_of, 0)
+        chosen = (group_of[e.source] >= 0) & (e.since <= d) & (d <= e.until)
+        m, h = e.source[chosen].astype(np.int64), e.target[chosen].astype(np.int64)
+        located = self._located_count[h]
+        m, h = m[located > 0], h[located > 0]
+
+        def within(group: np.ndarray, areas: np.ndarray) -> np.ndarray:
+            key = group * n + areas
+            at = np.minimum(np.searchsorted(allowed, key), max(len(allowed) - 1, 0))
+            return (areas >= 0) & (allowed[at] == key) if len(allowed) else np.zeros(len(key), dtype=bool)
+
+        home = self._home[h]
+        inside = within(group_of[m], home)
+        several = np.flatnonzero(home < 0)
+        if len(several):
+            lh, la = self._located
+            for i in several.tolist():
+                lo, hi = np.searchsorted(lh, [h[i], h[i] + 1])
+                areas = la[lo:hi]
+                inside[i] = within(np.full(len(areas), group_of[m[i]]), areas).any()
+        pairs = np.unique(m[~inside] * n + h[~inside])
+        ids = self.index.ids
+        return [(ids[k // n], ids[k % n]) for k in pairs.tolist()]
+
     def edges(self, type_: str, *, sources: Collection[str] | None = None, targets: Collection[str] | None = None,
               day: str | None = None) -> list[tuple[str, str, str | None]]:
         """(source, target, key) of the edges of one type, sorted, each once (see
@@ -408,6 +455,22 @@ class IndexFacts:
         once = _first_of_runs(s, t, rank)
         return list(zip(self._spelled(s[once]), self._spelled(t[once]), np.array(keys, dtype=object)[rank[once]].tolist()))
 
+    def having(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
+               day: str | None = None) -> list[str]:
+        """Those of these ids at the ``end`` of an edge of one type, valid on ``day`` when given (see
+        :meth:`orggraph.facts.Facts.having`): one pass over the edges of the type."""
+        if type_ not in EDGE_TYPES:
+            raise ValueError(f"edge type must be one of {', '.join(EDGE_TYPES)}, got {type_!r}")
+        e, nodes = self.index.edges[type_], self._numbers(ids)
+        ends = e.source if end == "source" else e.target
+        keep = self._mask(nodes)[ends]
+        if day is not None:
+            d = day_number(day, 0)
+            keep &= (e.since <= d) & (d <= e.until)
+        found = np.zeros(self.index.n, dtype=bool)
+        found[ends[keep]] = True
+        return self._spelled(nodes[found[nodes]])
+
     def nodes(self, ids: Iterable[str]) -> dict[str, NodeFacts]:
         """What the questions read of these nodes' records (see :meth:`orggraph.facts.Facts.nodes`)."""
         numbers = self._numbers(ids)
@@ -417,7 +480,18 @@ class IndexFacts:
         """The :class:`NodeFacts` of these node numbers, each made once and kept."""
         kept = self._node_facts
         missing = [i for i in numbers.tolist() if i not in kept]
-        if missing:
+        if missing and len(missing) <= _FEW_PLAIN:
+            index = self.index
+            kinds, level, attrs, names = index.kinds, index.attrs["level"], index.attrs, index.names
+            for i in missing:
+                kind, code = int(kinds[i]), int(level[i])
+                kept[i] = NodeFacts(
+                    kind=_KIND_NAMES[kind], name=names[i], level=index.level_names[code] if code >= 0 else None,
+                    weak=kind == ORG and bool(attrs["weak"][i]),
+                    unavailable=kind == MEMBER and bool(attrs["unavailable"][i]),
+                    people=int(attrs["people"][i]) if kind == HOUSEHOLD else 0,
+                    vulnerable=kind == HOUSEHOLD and bool(attrs["vulnerable"][i]))
+        elif missing:
             index, at = self.index, np.array(missing, dtype=np.int64)
             kinds = index.kinds[at]
             level_names = index.level_names
@@ -446,9 +520,28 @@ class IndexFacts:
             return found
         named: set[int] = set(asked.tolist())
 
+        n = index.n
+
+        def few(e: EdgeArrays, nodes: np.ndarray, by: str, dated: bool) -> list[int]:
+            """The edges whose ``by`` end is one of a few nodes, valid on the day when ``dated``: looked up
+            node by node, in plain lists (numpy's cost a call outweighs the work for a handful)."""
+            hit: list[int] = []
+            for node in nodes.tolist():
+                hit.extend(e.of(node, by, n).tolist())
+            if dated and hit:
+                since, until = e.since, e.until
+                hit = [x for x in hit if since[x] <= d <= until[x]]
+            return hit
+
         def grouped(type_: str, nodes: np.ndarray, by: str, dated: bool) -> dict[int, set[int]]:
             """{node: {node at the other end}} of the edges of one type whose ``by`` end is one of ``nodes``."""
             e = edges[type_]
+            if len(nodes) <= _FEW_PLAIN:
+                ends, others = (e.source, e.target) if by == "source" else (e.target, e.source)
+                out: dict[int, set[int]] = {}
+                for x in few(e, nodes, by, dated):
+                    out.setdefault(int(ends[x]), set()).add(int(others[x]))
+                return out
             hit = self._select(e, **{by + "s": nodes}, day=d if dated else None)
             ends, others = (e.source, e.target) if by == "source" else (e.target, e.source)
             out: dict[int, set[int]] = {}
@@ -459,7 +552,7 @@ class IndexFacts:
         def keyed(type_: str, nodes: np.ndarray) -> dict[int, set[tuple[str, int]]]:
             """{target: {(key, source)}} of the edges of one type to ``nodes`` valid on the day."""
             e, keys = edges[type_], _KEYS[type_]
-            hit = self._select(e, targets=nodes, day=d)
+            hit = few(e, nodes, "target", True) if len(nodes) <= _FEW_PLAIN else self._select(e, targets=nodes, day=d)
             out: dict[int, set[tuple[str, int]]] = {}
             for t, s, r in zip(e.target[hit].tolist(), e.source[hit].tolist(), e.rank[hit].tolist()):
                 out.setdefault(t, set()).add((keys[r], s))

@@ -19,37 +19,25 @@ DEFAULT_SPOF = 10
 
 def _cross_boundary(facts: Facts, territory: Territory, day: Day, sunk: list[tuple[str, str, str | None]],
                     governs: list[tuple[str, str, str | None]]) -> list[CrossBoundary]:
-    """Contacts (valid on the day) of members sunk on the day, with households located outside every
-    area governed on the day by the orgs they sunk to, or below one; an unlocated household is left out."""
-    members = sorted({m for m, _, _ in sunk})
-    if not members:
-        return []
+    """Contacts (valid on the day) of members sunk on the day with households located outside every area
+    governed on the day by the orgs they sunk to, and every area within those; an unlocated household is
+    left to ``unlocated_households``. Members sunk to the same orgs are asked about together."""
     governed_by_org: dict[str, set[int]] = {}
     for org, area, _ in governs:
         governed_by_org.setdefault(org, set()).add(territory.position[area])
-    governed: dict[str, set[int]] = {}
+    orgs_of: dict[str, set[str]] = {}
     for member, org, _ in sunk:
-        governed.setdefault(member, set()).update(governed_by_org.get(org, ()))
-    contacts = facts.edges("CONTACTS", sources=members, day=day.as_of)
-    located: dict[str, list[int]] = {}
-    for household, area, _ in facts.edges("LOCATED_IN", sources={h for _, h, _ in contacts}):
-        located.setdefault(household, []).append(territory.position[area])
-    inside: dict[int, bool] = {}  # area -> within the member's governed areas, for the member at hand
-    out: list[CrossBoundary] = []
-    last = None
-    for member, household, _ in contacts:
-        if member != last:
-            inside, last = {}, member
-        areas = located.get(household)
-        if not areas:
-            continue
-        mine = governed[member]
-        for area in areas:
-            if area not in inside:
-                inside[area] = any(up in mine for up in territory.ancestry(area))
-        if not any(inside[a] for a in areas):
-            out.append({"member": member, "household": household})
-    return out
+        orgs_of.setdefault(member, set()).add(org)
+    groups: dict[frozenset[int], list[str]] = {}
+    for member, orgs in orgs_of.items():
+        governed = frozenset(a for org in orgs for a in governed_by_org.get(org, ()))
+        groups.setdefault(governed, []).append(member)
+    below: dict[int, list[int]] = {}
+    asked = []
+    for governed, members in groups.items():
+        areas = {b for a in governed for b in below.setdefault(a, territory.below(a))}
+        asked.append((members, [territory.ids[a] for a in sorted(areas)]))
+    return [{"member": m, "household": h} for m, h in facts.contacts_outside(day, asked)]
 
 
 def gaps(
@@ -110,8 +98,7 @@ def gaps(
 
     sunk = facts.edges("SUNK_TO", day=on)
     sunk_members = sorted({m for m, _, _ in sunk})
-    busy = {m for m, _, _ in facts.edges("CONTACTS", sources=sunk_members, day=on)}
-    busy |= {m for m, _, _ in facts.edges("ASSIGNED_TO", sources=sunk_members, day=on)}
+    busy = set(facts.having("CONTACTS", sunk_members, day=on)) | set(facts.having("ASSIGNED_TO", sunk_members, day=on))
     idle_sunk = [m for m in sunk_members if m not in busy]
 
     holding = per_area(territory, facts.tally(day))[:, 0] > 0

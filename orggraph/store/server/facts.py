@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Collection, Iterable
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Literal, Sequence
 
 import numpy as np
 
@@ -223,6 +223,38 @@ class ServerFacts:
         is the only live contact); one query."""
         rows = self._read("contact_load", self._params(day))
         return {member: (int(households), int(only)) for member, households, only in sorted(rows)}
+
+    def having(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
+               day: str | None = None) -> list[str]:
+        """Those of these ids at the ``end`` of an edge of one type, valid on ``day`` when given; one query.
+
+        Raises
+        ------
+        ValueError
+            A type that is not one of :data:`orggraph.model.EDGE_TYPES`, an end that is neither.
+        """
+        if type_ not in EDGE_TYPES:
+            raise ValueError(f"unknown edge type {type_!r}; allowed: {', '.join(EDGE_TYPES)}")
+        if end not in ("source", "target"):
+            raise ValueError(f"end must be source or target, got {end!r}")
+        ids = sorted(set(ids))
+        if not ids:
+            return []
+        source, target = ENDPOINTS[type_]
+        labels = {"type": type_, "source": source, "target": target}
+        params = {"ids": ids, "day": day}
+        rows = self._read("having_from", params, **labels) if end == "source" else self._read("having_to", params, **labels)
+        return sorted({i for (i,) in rows})
+
+    def contacts_outside(self, day: Day, groups: Sequence[tuple[Collection[str], Collection[str]]]
+                         ) -> list[tuple[str, str]]:
+        """Contacts of each group's members to households located only outside its areas (see
+        :meth:`orggraph.facts.Facts.contacts_outside`); one query for every group."""
+        rows = [{"members": sorted(set(members)), "areas": sorted(set(areas))} for members, areas in groups]
+        rows = [r for r in rows if r["members"]]
+        if not rows:
+            return []
+        return sorted({(m, h) for m, h in self._read("contacts_outside", {"day": day.as_of, "groups": rows})})
 
     def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:
         """(member, area), sorted, for each member found on the day in one of these areas itself; one query."""
