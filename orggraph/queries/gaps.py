@@ -25,13 +25,16 @@ def _cross_boundary(facts: Facts, territory: Territory, day: Day, sunk: list[tup
     governed_by_org: dict[str, set[int]] = {}
     for org, area, _ in governs:
         governed_by_org.setdefault(org, set()).add(territory.position[area])
-    orgs_of: dict[str, set[str]] = {}
+    orgs_of: dict[str, list[str]] = {}
     for member, org, _ in sunk:
-        orgs_of.setdefault(member, set()).add(org)
-    groups: dict[frozenset[int], list[str]] = {}
+        orgs_of.setdefault(member, []).append(org)
+    by_orgs: dict[tuple[str, ...], list[str]] = {}  # most members sink to one org: grouped by their orgs first
     for member, orgs in orgs_of.items():
+        by_orgs.setdefault(tuple(orgs), []).append(member)
+    groups: dict[frozenset[int], list[str]] = {}
+    for orgs, members in by_orgs.items():
         governed = frozenset(a for org in orgs for a in governed_by_org.get(org, ()))
-        groups.setdefault(governed, []).append(member)
+        groups.setdefault(governed, []).extend(members)
     below: dict[int, list[int]] = {}
     asked = []
     for governed, members in groups.items():
