@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .exceptions import NotFound, OrgGraphError, RecordError
-from .facts import Facts, HasFacts
+from .facts import FIGURES, Facts, HasFacts
 from .queries import incident
-from .results import Incident
+from .results import Coverage, Incident
 from .queries._base import area_position
-from .queries.coverage import figures
+from .queries.coverage import figures, totals_within
 from .load import LoadReport, check_load, check_records
 
 if TYPE_CHECKING:
@@ -402,15 +402,20 @@ def roots(store: HasFacts, areas: Iterable[str]) -> list[str]:
     return sorted(a for a, n in chosen.items() if not any(up in numbers for up in territory.ancestry(n)[1:]))
 
 
-def coverage_within(store: Store, report: dict[str, Any], scope: Scope, areas: Iterable[str],
-                    level: str | None = None) -> dict[str, Any]:
+def coverage_within(store: HasFacts, report: Coverage, scope: Scope, areas: Iterable[str],
+                    level: str | None = None) -> Coverage:
     """The whole network's coverage (:func:`orggraph.queries.coverage`) cut to a scope: the areas within
-    it (of one level, if given), and totals over the scope's own ``areas`` counting each household once."""
-    rows = {row["id"]: row for row in report["areas"]}
-    keys = ("households", "covered", "people", "people_covered", "vulnerable", "vulnerable_covered")
-    total = {k: sum(rows[root][k] for root in roots(store, areas)) for k in keys}
+    it (of one level, if given), and totals over the scope's own ``areas`` counting each household once
+    (for several areas worked out again with :func:`orggraph.queries.totals_within`, since a household
+    may lie within two of them)."""
+    top = roots(store, areas)
+    if len(top) == 1:
+        row = next(r for r in report["areas"] if r["id"] == top[0])
+        total = figures(*(row[k] for k in FIGURES))
+    else:
+        total = totals_within(store, top, as_of=report["as_of"], unavailable=report["unavailable"])
     kept = [r for r in report["areas"] if r["id"] in scope.areas and (level is None or r["level"] == level)]
-    return {"as_of": report["as_of"], **figures(**total), "unavailable": report["unavailable"], "areas": kept}
+    return {"as_of": report["as_of"], **total, "unavailable": report["unavailable"], "areas": kept}  # type: ignore[typeddict-item]
 
 
 def gaps_within(report: dict[str, Any], scope: Scope) -> dict[str, Any]:

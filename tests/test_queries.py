@@ -347,3 +347,23 @@ def test_a_moment_is_asked_for_on_its_day(store):
     moment = datetime.datetime(2024, 1, 1, 23, 59)
     assert coverage(store, as_of=moment) == coverage(store, as_of="2024-01-01")
     assert responsibility_chain(store, "hb2", as_of=moment)["as_of"] == "2024-01-01"
+
+
+def test_a_token_with_two_areas_counts_each_household_once(store):
+    """A household located in both areas, and one in an area that lies within both, count once."""
+    from orggraph.access import coverage_within, scope_of
+    from orggraph.queries import totals_within
+
+    nodes = [{"id": a, "kind": "Area", "name": a, "level": lv} for a, lv in
+             (("c1", "community"), ("c2", "community"), ("b1", "building"), ("g2", "grid"))]
+    nodes += [{"id": h, "kind": "Household"} for h in ("h1", "h2", "h3")]
+    edges = [{"type": "WITHIN", "source": "b1", "target": "c1"}, {"type": "WITHIN", "source": "g2", "target": "c1"},
+             {"type": "WITHIN", "source": "g2", "target": "c2"}]
+    edges += [{"type": "LOCATED_IN", "source": h, "target": a} for h, a in
+              (("h1", "b1"), ("h1", "c2"), ("h2", "g2"), ("h3", "c2"))]
+    store.load(items({"nodes": nodes, "edges": edges}))
+    assert totals_within(store, ["c1", "c2"], as_of=DAY)["households"] == 3
+    assert totals_within(store, ["c1"], as_of=DAY)["households"] == 2
+    report = coverage(store, as_of=DAY)
+    cut = coverage_within(store, report, scope_of(store, ["c1", "c2"]), ["c1", "c2"])
+    assert (cut["households"], cut["uncovered"], cut["rate"]) == (3, 3, 0.0)

@@ -5,13 +5,14 @@ the embedded store, on a graph server, and on an index built in memory.
 """
 
 from .chain import contacts_of, responsibility_chain
-from .coverage import coverage, uncovered_households
+from .coverage import coverage, totals_within, uncovered_households
 from .gaps import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, gaps
 from .incident import DEFAULT_STAND_INS, incident
 
 __all__ = [
     "coverage",
     "uncovered_households",
+    "totals_within",
     "responsibility_chain",
     "contacts_of",
     "gaps",
