@@ -205,9 +205,10 @@ class Scope:
     located nowhere, and a member who serves nowhere, lie in no token's scope.
 
     Read-only context, readable by id but not listed nor counted: what its households' chains name
-    beyond its own records: the areas above its own (``above``), the organizations of its units
-    (``context_orgs``), and the members assigned to the areas above or holding posts in those
-    organizations (``context_members``).
+    beyond its own records: the areas above its own, and where a household is located also outside
+    them, those areas and the areas above them (``above``); the organizations of its units and those
+    governing those other areas (``context_orgs``); and the members assigned to those areas or holding
+    posts in those organizations (``context_members``).
 
     What it may change (``writable``, ids of every kind): the areas within its own; the households
     located only there; the organizations that govern at least one area and only areas within (every
@@ -367,13 +368,20 @@ def _scope(facts: Facts, areas: list[str]) -> Scope:
     for type_ in ("HOLDS_POST", "MEMBER_OF", "SUNK_TO"):  # a post, a membership or a report in one of its orgs
         members |= sources(type_, orgs)
     units = {u for _, u, _ in ties("EMPLOYED_BY", members)} | sources("CO_BUILDS", orgs)  # one that has sent nobody too
-    # read-only context: the areas above, the units' own organizations and the people the chains name there
-    context_orgs = sources("OF_UNIT", units)
+    # read-only context: the areas above, the units' own organizations and the people the chains name there;
+    # and for a household located also outside its areas, those places, the areas above them, and the
+    # organizations and people its chain names there
+    placed = ties("LOCATED_IN", households)
+    elsewhere = {territory.ids[up] for _, a, _ in placed if a not in inside
+                 for up in territory.ancestry(territory.position[a])}
+    elsewhere -= inside | above
+    upper |= elsewhere
+    context_orgs = sources("OF_UNIT", units) | sources("GOVERNS", elsewhere)
     context_members = sources("HOLDS_POST", context_orgs) | sources("ASSIGNED_TO", upper)
     context_orgs -= orgs
     context_members -= members
     # what it may change: places first, then the members serving only there, then their units
-    households_w = households - {h for h, a, _ in ties("LOCATED_IN", households) if a not in inside}
+    households_w = households - {h for h, a, _ in placed if a not in inside}
     governing_inside = sources("GOVERNS", inside)
     orgs_w = governing_inside - {o for o, a, _ in ties("GOVERNS", governing_inside) if a not in inside}
     places = inside | households_w | orgs_w

@@ -367,3 +367,33 @@ def test_a_token_with_two_areas_counts_each_household_once(store):
     report = coverage(store, as_of=DAY)
     cut = coverage_within(store, report, scope_of(store, ["c1", "c2"]), ["c1", "c2"])
     assert (cut["households"], cut["uncovered"], cut["rate"]) == (3, 3, 0.0)
+
+
+def test_a_token_reads_whatever_its_households_chains_name(store):
+    """hx lies in b1 (community c1) and in b3 (community c2): a c1 token's chain of hx names b3's
+    building leader and c2's secretary, so the token reads them (read-only), and nothing else of c2."""
+    from orggraph.access import scope_of
+
+    nodes = [{"id": a, "kind": "Area", "name": a, "level": lv} for a, lv in
+             (("s1", "street"), ("c1", "community"), ("c2", "community"), ("b1", "building"), ("b3", "building"))]
+    nodes += [{"id": o, "kind": "Org", "name": o, "level": "community"} for o in ("o-c1", "o-c2")]
+    nodes += [{"id": "hx", "kind": "Household"}, {"id": "h3", "kind": "Household"}]
+    nodes += [{"id": m, "kind": "Member", "name": m} for m in ("m1", "m8", "m9", "m7")]
+    edges = [{"type": "WITHIN", "source": c, "target": p} for c, p in
+             (("c1", "s1"), ("c2", "s1"), ("b1", "c1"), ("b3", "c2"))]
+    edges += [{"type": "LOCATED_IN", "source": h, "target": a} for h, a in (("hx", "b1"), ("hx", "b3"), ("h3", "b3"))]
+    edges += [{"type": "GOVERNS", "source": "o-c1", "target": "c1"}, {"type": "GOVERNS", "source": "o-c2", "target": "c2"},
+              {"type": "HOLDS_POST", "source": "m1", "target": "o-c1", "post": "secretary"},
+              {"type": "HOLDS_POST", "source": "m8", "target": "o-c2", "post": "secretary"},
+              {"type": "ASSIGNED_TO", "source": "m9", "target": "b3", "role": "building_leader"},
+              {"type": "CONTACTS", "source": "m7", "target": "h3"}]
+    store.load(items({"nodes": nodes, "edges": edges}))
+    scope = scope_of(store, ["c1"])
+    chain = responsibility_chain(store, "hx", as_of=DAY)
+    named = {link[f] for link in chain["links"] for f in ("member", "area", "org", "unit") if link[f]}
+    assert {"m9", "m8", "b3", "c2", "o-c2"} <= named
+    assert all(scope.sees(i) for i in named), sorted(i for i in named if not scope.sees(i))
+    # read-only, not its own; and what the chain does not name stays unseen
+    assert not any(scope.allows_any(i) for i in ("m9", "m8", "b3", "c2", "o-c2"))
+    assert not scope.sees("h3") and not scope.sees("m7")
+    assert not scope.may_change("b3") and not scope.may_change("hx")

@@ -328,16 +328,21 @@ def test_an_idle_member_can_be_given_a_contact_and_its_unit_changed(city):
 
 def shared_street() -> dict:
     """Two communities, and records the c1 editor reads but may not change: a street committee member (m5),
-    a member who reported to c2 and contacts a c1 household (m7), a household located in both (h8), a unit
-    co-building with both (u1), besides the street (s1) and its committee (o-s1)."""
+    a member who reported to c2 and contacts a c1 household (m7), a household located in c1 and in a third
+    community's building (h8, whose chain makes b8 and c3 read-only context), a unit co-building with c1
+    and c2 (u1), besides the street (s1) and its committee (o-s1)."""
     doc = two_communities()
     doc["nodes"] += [{"id": "m5", "kind": "Member", "name": "周强"}, {"id": "m7", "kind": "Member", "name": "吴敏"},
-                     {"id": "h8", "kind": "Household", "address": "桂花社区1号楼501室"}]
+                     {"id": "h8", "kind": "Household", "address": "桂花社区1号楼501室"},
+                     {"id": "c3", "kind": "Area", "name": "红旗社区", "level": "community"},
+                     {"id": "b8", "kind": "Area", "name": "红旗社区8号楼", "level": "building"}]
     doc["edges"] += [{"type": "HOLDS_POST", "source": "m5", "target": "o-s1", "post": "deputy_secretary"},
                      {"type": "SUNK_TO", "source": "m7", "target": "o-c2"},
                      {"type": "CONTACTS", "source": "m7", "target": "h3"},
                      {"type": "LOCATED_IN", "source": "h8", "target": "b1"},
-                     {"type": "LOCATED_IN", "source": "h8", "target": "b9"},
+                     {"type": "WITHIN", "source": "c3", "target": "s1"},
+                     {"type": "WITHIN", "source": "b8", "target": "c3"},
+                     {"type": "LOCATED_IN", "source": "h8", "target": "b8"},
                      {"type": "CO_BUILDS", "source": "u1", "target": "o-c2", "kind": "pairing"}]
     return doc
 
@@ -361,7 +366,7 @@ READ_ONLY = {  # each write route, asked to change a record the c1 editor reads 
     ("post", "/households"): (_post_new("households", {"type": "LOCATED_IN", "source": "new", "target": "s1"}),
                               "s1 lies outside the token's areas"),
     ("post", "/members"): (_post_new("members", {"type": "CONTACTS", "source": "new", "target": "h8"}),
-                           "h8 is located outside the token's areas (LOCATED_IN an area the token cannot see)"),
+                           "h8 is located outside the token's areas (LOCATED_IN b8)"),
     ("post", "/orgs"): (_post_new("orgs", {"type": "GOVERNS", "source": "new", "target": "s1"}),
                         "s1 lies outside the token's areas"),
     ("post", "/areas"): (_post_new("areas", {"type": "WITHIN", "source": "new", "target": "s1"}),
@@ -378,8 +383,7 @@ READ_ONLY = {  # each write route, asked to change a record the c1 editor reads 
         {"id": "o-s1", "kind": "Org", "name": "x", "level": "street", "status": "weak_lax"}]}),
         "o-s1 governs areas outside the token's areas (GOVERNS s1)"),
 }
-_RECORDS = {"households": ("h8", {"address": "x"}, "h8 is located outside the token's areas (LOCATED_IN an area the "
-                                                   "token cannot see)"),
+_RECORDS = {"households": ("h8", {"address": "x"}, "h8 is located outside the token's areas (LOCATED_IN b8)"),
             "members": ("m7", {"name": "x"}, "m7 also serves outside the token's areas (SUNK_TO an organization the "
                                              "token cannot see)"),
             "orgs": ("o-s1", {"name": "x", "level": "street"}, "o-s1 governs areas outside the token's areas (GOVERNS s1)"),
