@@ -137,7 +137,7 @@ def _ids(value: str | None) -> list[str]:
         path = Path(value[1:])
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file (--unavailable @FILE)")
-        value = path.read_text(encoding="utf-8").replace("\n", ",")
+        value = path.read_text(encoding="utf-8-sig").replace("\n", ",")  # -sig: as Notepad saves it, with a BOM
     return [v.strip() for v in value.split(",") if v.strip()]
 
 

@@ -332,6 +332,8 @@ def test_unavailable_from_a_file(street_db):
     by_file = json.loads(run_cli("uncovered", "--json", "--unavailable", "@away.txt", cwd=street_db).stdout)
     by_list = json.loads(run_cli("uncovered", "--json", "--unavailable", "m1", cwd=street_db).stdout)
     assert by_file == by_list == ["h1", "h2", "h3"]
+    (street_db / "notepad.txt").write_text("m1\r\n", encoding="utf-8-sig")  # with a BOM, as Notepad saves it
+    assert json.loads(run_cli("uncovered", "--json", "--unavailable", "@notepad.txt", cwd=street_db).stdout) == by_list
 
 
 def test_gaps_json_has_every_list(street_db):
