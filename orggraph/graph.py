@@ -8,14 +8,13 @@ import networkx as nx
 
 from .days import today  # re-exported: it lives in orggraph.days
 from .exceptions import NotFound
-from .model import POSTS
+from .model import POST_RANK
 
 if TYPE_CHECKING:
     from .store.base import Store
 
 __all__ = ["OrgGraph", "valid_on", "today"]
 
-_POST_RANK = {post: rank for rank, post in enumerate(POSTS)}
 
 
 def valid_on(data: dict[str, Any], day: str) -> bool:
@@ -181,5 +180,5 @@ class OrgGraph:
         """The org's first available post holder on ``as_of`` (default today), by the rank of the posts
         in :data:`orggraph.model.POSTS` then by id: the person a chain names for the org."""
         day = as_of or today()
-        holders = sorted({(_POST_RANK.get(d.get("post"), len(_POST_RANK)), m) for m, d in self.in_edges(org, "HOLDS_POST", day)})
+        holders = sorted({(POST_RANK.get(d.get("post"), len(POST_RANK)), m) for m, d in self.in_edges(org, "HOLDS_POST", day)})
         return next((m for _, m in holders if self._available(m, unavailable)), None)

@@ -25,6 +25,8 @@ __all__ = [
     "MEMBER_STATUSES",
     "HOUSEHOLD_FLAGS",
     "POSTS",
+    "POST_RANK",
+    "ROLE_RANK",
     "ROLES",
     "CO_BUILD_KINDS",
     "VOCABULARIES",
@@ -89,6 +91,10 @@ HOUSEHOLD_FLAGS = {
 }
 POSTS = {"secretary": "书记", "deputy_secretary": "副书记", "committee_member": "委员", "group_leader": "组长"}
 ROLES = {"grid_leader": "网格长", "grid_worker": "网格员", "building_leader": "楼栋长", "area_cadre": "包片干部"}
+#: who answers for an organization first: its secretary, then deputy secretary, committee member, group leader
+POST_RANK = {post: rank for rank, post in enumerate(POSTS)}
+#: the order of the people assigned to an area: grid leader, grid worker, building leader, area cadre
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 CO_BUILD_KINDS = {"co_building": "共驻共建", "pairing": "结对帮扶", "dual_report": "单位报到"}
 
 NODE_KINDS = {"Area": "区域", "Org": "党组织", "Unit": "单位", "Member": "党员", "Household": "住户"}

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 import numpy as np
 
 from ..exceptions import IndexOutOfStep
-from ..model import EDGE_TYPES, NODE_KINDS, POSTS, ROLES
+from ..model import EDGE_TYPES, NODE_KINDS, POST_RANK, ROLE_RANK
 
 if TYPE_CHECKING:
     from .facts import IndexFacts
@@ -20,8 +20,6 @@ __all__ = ["Index", "EdgeArrays", "build_index", "day_number", "NO_SINCE", "NO_U
 
 KIND_CODES = {kind: code for code, kind in enumerate(NODE_KINDS)}
 AREA, ORG, UNIT, MEMBER, HOUSEHOLD = (KIND_CODES[k] for k in NODE_KINDS)
-POST_RANK = {post: rank for rank, post in enumerate(POSTS)}
-ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 NO_SINCE = 0
 NO_UNTIL = 99_999_999
 

@@ -6,17 +6,13 @@ import datetime as _dt
 from typing import Iterable
 
 from ..facts import Day, HasFacts, Neighbourhood, Territory
-from ..model import POSTS, ROLES
+from ..model import POST_RANK, ROLE_RANK
 from ..results import Break, Chain, Link
 from ._base import day_of, is_available, require
 
 __all__ = ["responsibility_chain", "contacts_of", "chain_of", "assemble_chain", "responsible", "POST_RANK",
            "ROLE_RANK"]
 
-#: who answers for an organization first: secretary, deputy secretary, committee member, group leader
-POST_RANK = {post: rank for rank, post in enumerate(POSTS)}
-#: the order of the people assigned to an area: grid leader, grid worker, building leader, area cadre
-ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 
 
 def _link(role: str, member: str | None = None, area: str | None = None, org: str | None = None,
