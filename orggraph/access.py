@@ -350,45 +350,47 @@ def _scope(facts: Facts, areas: list[str]) -> Scope:
     territory = facts.territory()
     starts = [area_position(territory, a) for a in areas]
 
-    def sources(type_: str, targets: Iterable[str]) -> set[str]:
-        targets = sorted(set(targets))
-        return {s for s, _, _ in facts.edges(type_, targets=targets)} if targets else set()
+    def others(type_: str, ids: Iterable[str], end: str = "target") -> set[str]:
+        """The ids at the other end of the edges of one type whose ``end`` is one of ``ids`` (any day)."""
+        ids = ids if isinstance(ids, frozenset) else frozenset(ids)
+        return set(facts.others(type_, ids, end=end)) if ids else set()  # type: ignore[arg-type]
 
-    def ties(type_: str, sources_: Iterable[str]) -> list[tuple[str, str, str | None]]:
-        sources_ = sorted(set(sources_))
-        return facts.edges(type_, sources=sources_) if sources_ else []
+    def reaching(type_: str, ids: Iterable[str], beyond: Iterable[str], end: str = "source") -> set[str]:
+        """Those of ``ids`` with an edge of one type to (or, ``end="target"``, from) a node not in ``beyond``."""
+        ids = ids if isinstance(ids, frozenset) else frozenset(ids)
+        beyond = beyond if isinstance(beyond, frozenset) else frozenset(beyond)
+        return set(facts.having(type_, ids, end=end, beyond=beyond)) if ids else set()  # type: ignore[arg-type]
 
     inside = {territory.ids[b] for a in starts for b in territory.below(a)}
     above = {territory.ids[up] for a in starts for up in territory.ancestry(a)}
     upper = above - inside
     governed = inside | above
-    households = sources("LOCATED_IN", inside)
-    orgs = sources("GOVERNS", governed)
-    members = sources("CONTACTS", households) | sources("RESIDES_IN", households) | sources("ASSIGNED_TO", inside)
+    households = frozenset(others("LOCATED_IN", inside))  # frozen: asked about again and again
+    orgs = others("GOVERNS", governed)
+    members = others("CONTACTS", households) | others("RESIDES_IN", households) | others("ASSIGNED_TO", inside)
     for type_ in ("HOLDS_POST", "MEMBER_OF", "SUNK_TO"):  # a post, a membership or a report in one of its orgs
-        members |= sources(type_, orgs)
-    units = {u for _, u, _ in ties("EMPLOYED_BY", members)} | sources("CO_BUILDS", orgs)  # one that has sent nobody too
+        members |= others(type_, orgs)
+    units = others("EMPLOYED_BY", members, end="source") | others("CO_BUILDS", orgs)  # one that has sent nobody too
     # read-only context: the areas above, the units' own organizations and the people the chains name there;
     # and for a household located also outside its areas, those places, the areas above them, and the
     # organizations and people its chain names there
-    placed = ties("LOCATED_IN", households)
-    elsewhere = {territory.ids[up] for _, a, _ in placed if a not in inside
+    elsewhere = {territory.ids[up] for a in others("LOCATED_IN", households, end="source") - inside
                  for up in territory.ancestry(territory.position[a])}
     elsewhere -= inside | above
     upper |= elsewhere
-    context_orgs = sources("OF_UNIT", units) | sources("GOVERNS", elsewhere)
-    context_members = sources("HOLDS_POST", context_orgs) | sources("ASSIGNED_TO", upper)
+    context_orgs = others("OF_UNIT", units) | others("GOVERNS", elsewhere)
+    context_members = others("HOLDS_POST", context_orgs) | others("ASSIGNED_TO", upper)
     context_orgs -= orgs
     context_members -= members
     # what it may change: places first, then the members serving only there, then their units
-    households_w = households - {h for h, a, _ in placed if a not in inside}
-    governing_inside = sources("GOVERNS", inside)
-    orgs_w = governing_inside - {o for o, a, _ in ties("GOVERNS", governing_inside) if a not in inside}
-    places = inside | households_w | orgs_w
-    serves_out = {m for type_ in SERVES for m, other, _ in ties(type_, members) if other not in places}
-    members_w = members - serves_out
-    unit_out = {u for u, o, _ in ties("CO_BUILDS", units) if o not in orgs_w}
-    unit_out |= {u for m, u, _ in facts.edges("EMPLOYED_BY", targets=sorted(units)) if m not in members_w} if units else set()
+    households_w = households - reaching("LOCATED_IN", households, inside)
+    governing_inside = others("GOVERNS", inside)
+    orgs_w = governing_inside - reaching("GOVERNS", governing_inside, inside)
+    places = frozenset(inside | households_w | orgs_w)
+    members = frozenset(members)
+    serves_out = set().union(*(reaching(type_, members, places) for type_ in SERVES))
+    members_w = frozenset(members - serves_out)
+    unit_out = reaching("CO_BUILDS", units, orgs_w) | reaching("EMPLOYED_BY", units, members_w, end="target")
     units_w = units - unit_out
     return Scope(frozenset(inside), frozenset(households), frozenset(orgs), frozenset(members), frozenset(units),
                  above=frozenset(upper), context_orgs=frozenset(context_orgs),

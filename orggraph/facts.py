@@ -327,8 +327,14 @@ class Facts(Protocol):
         ...
 
     def having(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
-               day: str | None = None) -> list[str]:
+               day: str | None = None, beyond: Collection[str] | None = None) -> list[str]:
         """Those of these ids, sorted, at the ``end`` (source or target) of at least one edge of one type,
+        valid on ``day`` (an ISO date) when given, and whose other end is not one of ``beyond`` when given."""
+        ...
+
+    def others(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
+               day: str | None = None) -> list[str]:
+        """The ids, sorted, at the other end of the edges of one type whose ``end`` is one of these ids,
         valid on ``day`` (an ISO date) when given."""
         ...
 

@@ -154,9 +154,14 @@ class PlainFacts:
             setattr(hood, name, {k: v for k, v in getattr(hood, name).items() if v})
         return hood
 
-    def having(self, type_: str, ids, *, end: str = "source", day: str | None = None) -> list[str]:
-        wanted = set(ids)
-        return sorted({e[end] for e in self.of(type_) if e[end] in wanted and (day is None or _valid(e, day))})
+    def having(self, type_: str, ids, *, end: str = "source", day: str | None = None, beyond=None) -> list[str]:
+        wanted, other = set(ids), "target" if end == "source" else "source"
+        return sorted({e[end] for e in self.of(type_) if e[end] in wanted and (day is None or _valid(e, day))
+                       and (beyond is None or e[other] not in set(beyond))})
+
+    def others(self, type_: str, ids, *, end: str = "source", day: str | None = None) -> list[str]:
+        wanted, other = set(ids), "target" if end == "source" else "source"
+        return sorted({e[other] for e in self.of(type_) if e[end] in wanted and (day is None or _valid(e, day))})
 
     def contacts_outside(self, day: Day, groups) -> list[tuple[str, str]]:
         located, found = self._located(), set()

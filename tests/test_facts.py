@@ -414,6 +414,9 @@ def every_fact(facts: Facts, day: Day) -> dict:
             every = [i for kind in NODE_KINDS for i in facts.ids(kind)]
             found["having", type_, end] = facts.having(type_, every, end=end)
             found["having", type_, end, "day"] = facts.having(type_, every[::2], end=end, day=day.as_of)
+            found["having", type_, end, "beyond"] = facts.having(type_, every[::2], end=end, beyond=every[1::3])
+            found["others", type_, end] = facts.others(type_, every[::2], end=end)
+            found["others", type_, end, "day"] = facts.others(type_, every[1::2], end=end, day=day.as_of)
     return found
 
 
@@ -511,3 +514,9 @@ def test_having_an_edge(loaded):
     assert facts.having("CONTACTS", []) == []
     with pytest.raises(ValueError):
         facts.having("KNOWS", ["m1"])
+    # m1's contacts go to h1 and (until 2023) h2: beyond h1 and h2 it reaches nothing, beyond h1 it reaches h2
+    assert facts.having("CONTACTS", ["m1", "m3"], beyond=["h1", "h2"]) == []
+    assert facts.having("CONTACTS", ["m1", "m3"], beyond=["h1"]) == ["m1", "m3"]
+    assert facts.others("CONTACTS", ["m1"]) == ["h1", "h2"]
+    assert facts.others("CONTACTS", ["m1"], day="2024-06-30") == ["h1"]
+    assert facts.others("CONTACTS", ["h2", "h3"], end="target") == ["m1", "m3"]

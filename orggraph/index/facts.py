@@ -121,6 +121,7 @@ class IndexFacts:
         self._days: dict[tuple[int, frozenset[str]], _OnDay] = {}
         self._up: dict[int, list[int]] = {}
         self._node_facts: dict[int, NodeFacts] = {}
+        self._looked_up: dict[frozenset[str], np.ndarray] = {}  # node numbers of large sets, the last few
 
     def __repr__(self) -> str:
         return f"IndexFacts({self.index!r})"
@@ -259,11 +260,18 @@ class IndexFacts:
 
     def _numbers(self, ids: Iterable[str], kind: int | None = None) -> np.ndarray:
         """The node numbers of these ids (of one kind, when given), sorted, each once; unknown ids left out."""
-        number = self.index.number
+        if isinstance(ids, frozenset) and len(ids) > 4096:  # the same large set asked about again and again
+            kept = self._looked_up.get(ids)
+            if kept is None:
+                if len(self._looked_up) >= 8:
+                    del self._looked_up[next(iter(self._looked_up))]
+                kept = self._looked_up[ids] = self._numbers(set(ids))
+            return kept if kind is None else kept[self.index.kinds[kept] == kind]
         if not isinstance(ids, (list, tuple, set, frozenset, dict)):
             ids = list(ids)
-        if len(ids) > 256 and not isinstance(number, dict):
-            wanted = np.array([x for x in ids if isinstance(x, str)], dtype=str)
+        number = self.index.number
+        if len(ids) > 256 and not isinstance(number, dict):  # read back from a file: search the sorted ids
+            wanted = np.sort(np.array([x for x in ids if isinstance(x, str)], dtype=str))
             text = self._id_text
             at = np.minimum(np.searchsorted(text, wanted), max(len(text) - 1, 0))
             found = at[text[at] == wanted].astype(np.int64) if len(text) else np.zeros(0, dtype=np.int64)
@@ -271,6 +279,8 @@ class IndexFacts:
             found = np.array(sorted({i for i in (number.get(x) for x in ids) if i is not None}), dtype=np.int64)
         if kind is not None and len(found):
             found = found[self.index.kinds[found] == kind]
+        if len(found) > 4096:  # sorted and once, by a mask over the nodes: cheaper than sorting many
+            return np.flatnonzero(self._mask(found))
         return np.unique(found)
 
     def _mask(self, nodes: np.ndarray) -> np.ndarray:
@@ -455,21 +465,38 @@ class IndexFacts:
         once = _first_of_runs(s, t, rank)
         return list(zip(self._spelled(s[once]), self._spelled(t[once]), np.array(keys, dtype=object)[rank[once]].tolist()))
 
-    def having(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
-               day: str | None = None) -> list[str]:
-        """Those of these ids at the ``end`` of an edge of one type, valid on ``day`` when given (see
-        :meth:`orggraph.facts.Facts.having`): one pass over the edges of the type."""
+    def _ends(self, type_: str, ids: Collection[str], end: str, day: str | None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The nodes of these ids, and of the edges of one type (valid on ``day`` when given) whose ``end``
+        is one of them: that end and the other, over the kept edges."""
         if type_ not in EDGE_TYPES:
             raise ValueError(f"edge type must be one of {', '.join(EDGE_TYPES)}, got {type_!r}")
         e, nodes = self.index.edges[type_], self._numbers(ids)
-        ends = e.source if end == "source" else e.target
+        ends, others = (e.source, e.target) if end == "source" else (e.target, e.source)
         keep = self._mask(nodes)[ends]
         if day is not None:
             d = day_number(day, 0)
             keep &= (e.since <= d) & (d <= e.until)
+        return nodes, ends, others, keep
+
+    def having(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
+               day: str | None = None, beyond: Collection[str] | None = None) -> list[str]:
+        """Those of these ids at the ``end`` of an edge of one type, valid on ``day`` when given, whose
+        other end is not one of ``beyond`` when given (see :meth:`orggraph.facts.Facts.having`): one pass
+        over the edges of the type."""
+        nodes, ends, others, keep = self._ends(type_, ids, end, day)
+        if beyond is not None:
+            keep &= ~self._mask(self._numbers(beyond))[others]
         found = np.zeros(self.index.n, dtype=bool)
         found[ends[keep]] = True
         return self._spelled(nodes[found[nodes]])
+
+    def others(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
+               day: str | None = None) -> list[str]:
+        """The ids at the other end of the edges of one type whose ``end`` is one of these (see
+        :meth:`orggraph.facts.Facts.others`): one pass over the edges of the type."""
+        _, _, others, keep = self._ends(type_, ids, end, day)
+        return self._spelled(np.unique(others[keep].astype(np.int64)))
 
     def nodes(self, ids: Iterable[str]) -> dict[str, NodeFacts]:
         """What the questions read of these nodes' records (see :meth:`orggraph.facts.Facts.nodes`)."""

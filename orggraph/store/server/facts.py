@@ -225,26 +225,40 @@ class ServerFacts:
         return {member: (int(households), int(only)) for member, households, only in sorted(rows)}
 
     def having(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
-               day: str | None = None) -> list[str]:
-        """Those of these ids at the ``end`` of an edge of one type, valid on ``day`` when given; one query.
+               day: str | None = None, beyond: Collection[str] | None = None) -> list[str]:
+        """Those of these ids at the ``end`` of an edge of one type, valid on ``day`` when given, whose
+        other end is not one of ``beyond`` when given; one query.
 
         Raises
         ------
         ValueError
             A type that is not one of :data:`orggraph.model.EDGE_TYPES`, an end that is neither.
         """
+        labels, ids = self._labels(type_, end), sorted(set(ids))
+        if not ids:
+            return []
+        params = {"ids": ids, "day": day, "beyond": None if beyond is None else sorted(set(beyond))}
+        rows = self._read("having_from", params, **labels) if end == "source" else self._read("having_to", params, **labels)
+        return sorted({i for (i,) in rows})
+
+    def others(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
+               day: str | None = None) -> list[str]:
+        """The ids at the other end of the edges of one type whose ``end`` is one of these; one query."""
+        labels, ids = self._labels(type_, end), sorted(set(ids))
+        if not ids:
+            return []
+        params = {"ids": ids, "day": day}
+        rows = self._read("others_from", params, **labels) if end == "source" else self._read("others_to", params, **labels)
+        return sorted({i for (i,) in rows})
+
+    @staticmethod
+    def _labels(type_: str, end: str) -> dict[str, str]:
         if type_ not in EDGE_TYPES:
             raise ValueError(f"unknown edge type {type_!r}; allowed: {', '.join(EDGE_TYPES)}")
         if end not in ("source", "target"):
             raise ValueError(f"end must be source or target, got {end!r}")
-        ids = sorted(set(ids))
-        if not ids:
-            return []
         source, target = ENDPOINTS[type_]
-        labels = {"type": type_, "source": source, "target": target}
-        params = {"ids": ids, "day": day}
-        rows = self._read("having_from", params, **labels) if end == "source" else self._read("having_to", params, **labels)
-        return sorted({i for (i,) in rows})
+        return {"type": type_, "source": source, "target": target}
 
     def contacts_outside(self, day: Day, groups: Sequence[tuple[Collection[str], Collection[str]]]
                          ) -> list[tuple[str, str]]:
