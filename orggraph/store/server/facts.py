@@ -237,7 +237,11 @@ class ServerFacts:
         labels, ids = self._labels(type_, end), sorted(set(ids))
         if not ids:
             return []
-        params = {"ids": ids, "day": day, "beyond": None if beyond is None else sorted(set(beyond))}
+        if beyond is not None:  # the edges' far ends are looked up here: a long list in a query is searched
+            beyond = beyond if isinstance(beyond, (set, frozenset)) else set(beyond)  # end to end on FalkorDB
+            rows = self.edges(type_, sources=ids, day=day) if end == "source" else self.edges(type_, targets=ids, day=day)
+            return sorted({s if end == "source" else t for s, t, _ in rows if (t if end == "source" else s) not in beyond})
+        params = {"ids": ids, "day": day}
         rows = self._read("having_from", params, **labels) if end == "source" else self._read("having_to", params, **labels)
         return sorted({i for (i,) in rows})
 
