@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Iterable
 
-from ..facts import Day, HasFacts, Neighbourhood, Territory
+from ..exceptions import NotFound
+from ..facts import Day, Facts, HasFacts, Neighbourhood, Territory
 from ..model import POST_RANK, ROLE_RANK
 from ..results import Break, Chain, Link
-from ._base import day_of, is_available, require
+from ._base import day_of, is_available
 
 __all__ = ["responsibility_chain", "contacts_of", "chain_of", "assemble_chain", "responsible", "POST_RANK",
            "ROLE_RANK"]
@@ -158,8 +159,7 @@ def responsibility_chain(
     """
     facts = G.facts()
     day = day_of(facts, as_of, unavailable)
-    require(facts, [household], "Household")
-    return chain_of(day, facts.neighbourhood(day, [household]), facts.territory(), household)
+    return chain_of(day, _around(facts, day, household), facts.territory(), household)
 
 
 def contacts_of(
@@ -174,5 +174,13 @@ def contacts_of(
     """
     facts = G.facts()
     day = day_of(facts, as_of, unavailable)
-    require(facts, [household], "Household")
-    return contacts_in(day, facts.neighbourhood(day, [household]), household)
+    return contacts_in(day, _around(facts, day, household), household)
+
+
+def _around(facts: Facts, day: Day, household: str) -> Neighbourhood:
+    """One household's neighbourhood; :class:`~orggraph.exceptions.NotFound` if the id is not a household
+    (a neighbourhood leaves out ids that name none, so this costs no read of its own)."""
+    hood = facts.neighbourhood(day, [household])
+    if household not in hood.nodes or hood.nodes[household].kind != "Household":
+        raise NotFound(f"no household with id {household!r}")
+    return hood

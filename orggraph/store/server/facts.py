@@ -14,7 +14,7 @@ from .connection import statement
 if TYPE_CHECKING:
     from .store import ServerStore
 
-__all__ = ["ServerFacts"]
+__all__ = ["ServerFacts", "Kept"]
 
 _WHICH = ("all", "uncovered", "unlocated", "lapsed")
 _KEYS = {"HOLDS_POST": 2, "ASSIGNED_TO": 3}  # the edge types with a key: its column in the edges_* rows
@@ -44,26 +44,40 @@ class _Located:
     rest: tuple[int, int, int]
 
 
-class ServerFacts:
-    """The facts (:class:`orggraph.facts.Facts`) of the records on a graph server.
+class Kept:
+    """What the facts of a store keep from one question to the next: the territory and where every
+    household is located, each with the revision it was read at."""
 
-    One a store (:meth:`ServerStore.facts`). The territory, and where every household is located, do not
-    depend on the day: they are read once a revision and kept here. Everything else is read when asked,
-    in a few statements whatever the number of ids asked about (they go to the server as a list).
+    def __init__(self) -> None:
+        self.areas: _Areas | None = None
+        self.located: _Located | None = None
+
+
+class ServerFacts:
+    """The facts (:class:`orggraph.facts.Facts`) of the records on a graph server, at one revision.
+
+    Made by :meth:`ServerStore.facts` for each question, with the revision read then (one query), so a
+    question reads the revision once. The territory, and where every household is located, do not depend
+    on the day: they are read once a revision and kept in the store's :class:`Kept`. Everything else is
+    read when asked, in a few statements whatever the number of ids asked about.
 
     Parameters
     ----------
     store : ServerStore
         The store whose connection the statements run on.
+    revision : int
+        The revision of the records now.
+    kept : Kept
+        The store's: shared by the facts of every question.
     """
 
-    def __init__(self, store: ServerStore):
+    def __init__(self, store: ServerStore, revision: int, kept: Kept):
         self._store = store
-        self._areas: _Areas | None = None
-        self._located: _Located | None = None
+        self.revision = revision
+        self._kept = kept
 
     def __repr__(self) -> str:
-        return f"ServerFacts({self._store!r})"
+        return f"ServerFacts({self._store!r}, revision {self.revision})"
 
     def _read(self, name: str, params: dict[str, Any] | None = None, **labels: str) -> list[list[Any]]:
         return self._store.conn.read(statement(name, **labels), params)
@@ -71,11 +85,6 @@ class ServerFacts:
     @staticmethod
     def _params(day: Day) -> dict[str, Any]:
         return {"day": day.as_of, "unavailable": sorted(day.unavailable)}
-
-    @property
-    def revision(self) -> int:
-        """The revision of the records on the server now."""
-        return self._store.revision
 
     # -- records --------------------------------------------------------------------------------------
 
@@ -118,7 +127,7 @@ class ServerFacts:
 
     def _walkable(self) -> _Areas:
         revision = self.revision
-        if self._areas is None or self._areas.revision != revision:
+        if self._kept.areas is None or self._kept.areas.revision != revision:
             rows = self._read("areas")  # in id order
             ids = [r[0] for r in rows]
             position = {area: i for i, area in enumerate(ids)}
@@ -128,15 +137,15 @@ class ServerFacts:
             for child, parent in pairs:
                 parents.setdefault(child, []).append(parent)
             territory = Territory(ids, [r[1] for r in rows], [r[2] for r in rows], within)
-            self._areas = _Areas(revision, territory, parents)
-        return self._areas
+            self._kept.areas = _Areas(revision, territory, parents)
+        return self._kept.areas
 
     def _where(self) -> _Located:
         """Where every household is located: two queries a revision (households_per_area, located_several)."""
         territory = self.territory()
         revision = self.revision
-        if self._located is not None and self._located.revision == revision:
-            return self._located
+        if self._kept.located is not None and self._kept.located.revision == revision:
+            return self._kept.located
         position = territory.position
         direct = np.zeros((len(territory), 3), dtype=np.int64)
         rest = np.zeros(3, dtype=np.int64)
@@ -149,8 +158,8 @@ class ServerFacts:
         several = []
         for household, areas, people, vulnerable in self._read("located_several"):
             several.append((household, tuple(sorted(position[a] for a in areas)), int(people), bool(vulnerable)))
-        self._located = _Located(revision, direct, sorted(several), (int(rest[0]), int(rest[1]), int(rest[2])))
-        return self._located
+        self._kept.located = _Located(revision, direct, sorted(several), (int(rest[0]), int(rest[1]), int(rest[2])))
+        return self._kept.located
 
     def tally(self, day: Day) -> Tally:
         """The households counted by where they are located (:class:`orggraph.facts.Tally`).
@@ -314,9 +323,9 @@ class ServerFacts:
     def neighbourhood(self, day: Day, households: Collection[str]) -> Neighbourhood:
         """Everything the chains of these households are built from (:class:`orggraph.facts.Neighbourhood`).
 
-        Seven queries however many households: their locations and contacts, then the ``EMPLOYED_BY``,
-        ``OF_UNIT``, ``ASSIGNED_TO``, ``GOVERNS`` and ``HOLDS_POST`` edges they lead to, each type in one
-        query, and the nodes named; the areas above theirs come from the territory kept a revision.
+        Five queries however many households: their locations and contacts; the contacts' units and
+        those units' organizations; who is assigned to and governs their areas and the areas above (from
+        the territory kept a revision); those organizations' post holders; and the nodes named.
         """
         found = Neighbourhood()
         asked = sorted(set(households))
@@ -329,11 +338,12 @@ class ServerFacts:
             if located:
                 found.located[household] = sorted(set(located))
         members = sorted({m for ms in found.contacts.values() for m in ms})
-        for member, unit, _ in self.edges("EMPLOYED_BY", sources=members):
+        for member, unit, org in self._read("neighbourhood_units", {"members": members}) if members else ():
             found.employers.setdefault(member, []).append(unit)
-        units = sorted({u for us in found.employers.values() for u in us})
-        for org, unit, _ in self.edges("OF_UNIT", targets=units):
-            found.unit_orgs.setdefault(unit, []).append(org)
+            unit_orgs = found.unit_orgs.setdefault(unit, [])
+            if org is not None:
+                unit_orgs.append(org)
+        found.unit_orgs = {unit: orgs for unit, orgs in found.unit_orgs.items() if orgs}
         areas_now = self._walkable()
         territory, up = areas_now.territory, areas_now.parents
         reached = {territory.position[a] for areas in found.located.values() for a in areas if a in territory.position}
@@ -344,10 +354,11 @@ class ServerFacts:
                     reached.add(parent)
                     stack.append(parent)
         areas = sorted(territory.ids[i] for i in reached)
-        for member, area, role in self.edges("ASSIGNED_TO", targets=areas, day=day.as_of):
-            found.assigned.setdefault(area, []).append((role, member))  # type: ignore[arg-type]
-        for org, area, _ in self.edges("GOVERNS", targets=areas, day=day.as_of):
-            found.governing.setdefault(area, []).append(org)
+        for what, area, node_id, role in self._read("neighbourhood_areas", {"areas": areas, "day": day.as_of}) if areas else ():
+            if what == "assigned":
+                found.assigned.setdefault(area, []).append((role, node_id))
+            else:
+                found.governing.setdefault(area, []).append(node_id)
         orgs = sorted({o for os_ in found.unit_orgs.values() for o in os_} | {o for os_ in found.governing.values() for o in os_})
         for member, org, post in self.edges("HOLDS_POST", targets=orgs, day=day.as_of):
             found.posts.setdefault(org, []).append((post, member))  # type: ignore[arg-type]

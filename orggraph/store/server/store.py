@@ -12,11 +12,11 @@ from ...load import Item, Loader, LoadReport
 from ...model import EDGE_TYPES, ENDPOINTS, NODE_KINDS
 from ...privacy import describe
 from .connection import Connection, statement
+from .facts import Kept, ServerFacts
 
 if TYPE_CHECKING:
     from ...index import Index
     from ..base import TokenRow
-    from .facts import ServerFacts
 
 __all__ = ["ServerStore"]
 
@@ -137,7 +137,7 @@ class ServerStore:
         self.conn = conn
         self._ensure_schema(schema)
         self._index: Any = None
-        self._facts: ServerFacts | None = None
+        self._kept = Kept()  # what the facts keep from one question to the next
 
     # -- life cycle -----------------------------------------------------------------------------------
 
@@ -182,8 +182,8 @@ class ServerStore:
     def facts(self) -> ServerFacts:
         """The facts the questions ask of the records (:class:`orggraph.facts.Facts`), found in Cypher.
 
-        One object a store: what does not depend on the day (the territory) is kept in it while the
-        revision holds.
+        A new one each call, at the revision read now (one query); what does not depend on the day (the
+        territory, where households are located) is kept with the store while the revision holds.
 
         Examples
         --------
@@ -191,14 +191,10 @@ class ServerStore:
         >>> from orggraph.store.local import LocalFalkorDB
         >>> from orggraph.store.server import connect
         >>> with LocalFalkorDB() as server, connect(server.uri) as store:
-        ...     isinstance(store.facts(), Facts), store.facts() is store.facts()
+        ...     isinstance(store.facts(), Facts), store.facts().revision == store.revision
         (True, True)
         """
-        if self._facts is None:
-            from .facts import ServerFacts
-
-            self._facts = ServerFacts(self)
-        return self._facts
+        return ServerFacts(self, self.revision, self._kept)
 
     # -- writing --------------------------------------------------------------------------------------
 
