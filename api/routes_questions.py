@@ -20,7 +20,7 @@ from ..privacy import mask_record
 from ..report import Namer, incident_workbook
 from ..results import Chain, Coverage, Gaps, Incident
 from .deps import PublicDep, ScopeDep, StoreDep, TokenDep
-from .schemas import IncidentCreate
+from .schemas import IncidentCreate, IsoDay
 
 __all__ = ["router"]
 
@@ -35,7 +35,7 @@ class JSONBytes(Response):
     media_type = "application/json"
 
 
-AsOf = Annotated[_dt.date | None, Query(description="The day to answer for (default today).")]
+AsOf = Annotated[IsoDay | None, Query(description="The day to answer for, YYYY-MM-DD (default today).")]
 Unavailable = Annotated[str | None, Query(max_length=100_000, description="Member ids, separated by commas: what if they cannot be reached.")]
 
 

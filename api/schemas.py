@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from ..model import MAX_ITEMS, MAX_NAME, MAX_TEXT  # the limits every load keeps, the same here
 from ..queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_STAND_INS
 
-__all__ = ["NodePublic", "NodeCreate", "NodeUpdate", "EdgePublic", "EdgeCreate", "Removed", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE",
+__all__ = ["IsoDay", "NodePublic", "NodeCreate", "NodeUpdate", "EdgePublic", "EdgeCreate", "Removed", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE",
            "ErrorPublic", "ERROR_RESPONSES", "HealthPublic", "ImportReport", "DryRunReport"]
 
 MAX_PAGE = 500
@@ -31,6 +32,18 @@ class EdgePublic(BaseModel):
     source: str
     target: str
 
+
+def _iso_day(value: Any) -> Any:
+    """An as-of day as the library takes it, ``YYYY-MM-DD``: not a number of seconds, nor a date and time."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return value
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return value
+    raise ValueError(f"an as-of day is an ISO date YYYY-MM-DD, got {str(value)[:40]!r}")
+
+
+#: the day a question is asked for
+IsoDay = Annotated[_dt.date, BeforeValidator(_iso_day)]
 
 Text = Annotated[str, StringConstraints(max_length=40)]
 Day = Annotated[str, StringConstraints(max_length=10), Field(description="YYYY-MM-DD")]
@@ -106,7 +119,7 @@ class IncidentCreate(BaseModel):
         {"required": ["households"], "properties": {"households": {"minItems": 1}}}]})
     areas: list[Id] = Field(default_factory=list, max_length=200)
     households: list[Id] = Field(default_factory=list, max_length=5000)
-    as_of: _dt.date | None = None
+    as_of: IsoDay | None = None
     unavailable: list[Id] = Field(default_factory=list, max_length=10000)
     stand_ins: int = Field(default=DEFAULT_STAND_INS, ge=0, le=10)
     max_households: int = Field(default=DEFAULT_MAX_HOUSEHOLDS, ge=0, le=1000)

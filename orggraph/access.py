@@ -321,7 +321,8 @@ class Scope:
 
 
 def scope_of(store: HasFacts, areas: Iterable[str]) -> Scope:
-    """The :class:`Scope` of some areas, from the facts of the store (either backend).
+    """The :class:`Scope` of some areas, from the facts of the store (either backend). An area that is
+    no more (removed since a token was made for it) is left out: the token keeps the rest.
 
     Examples
     --------
@@ -348,7 +349,7 @@ def _scope(facts: Facts, areas: list[str]) -> Scope:
     """The scope rule, once for every backend: what lies within the areas, what the chains there name
     above and beside them, and what only serves there. Every edge counts, whatever its dates."""
     territory = facts.territory()
-    starts = [area_position(territory, a) for a in areas]
+    starts = [territory.position[a] for a in areas if a in territory.position]  # one removed since: gone
 
     def others(type_: str, ids: Iterable[str], end: str = "target") -> set[str]:
         """The ids at the other end of the edges of one type whose ``end`` is one of ``ids`` (any day)."""
@@ -418,7 +419,7 @@ def coverage_within(store: HasFacts, report: Coverage, scope: Scope, areas: Iter
     it (of one level, if given), and totals over the scope's own ``areas`` counting each household once
     (for several areas worked out again with :func:`orggraph.queries.totals_within`, since a household
     may lie within two of them)."""
-    top = roots(store, areas)
+    top = roots(store, [a for a in areas if a in scope.areas])  # an area removed since counts no more
     if len(top) == 1:
         row = next(r for r in report["areas"] if r["id"] == top[0])
         total = figures(*(row[k] for k in FIGURES))

@@ -135,9 +135,14 @@ def _ids(value: str | None) -> list[str]:
         return []
     if value.startswith("@"):
         path = Path(value[1:])
+        if not value[1:] or not path.exists():
+            raise FileNotFoundError(f"{value[1:] or '(nothing after @)'}: no such file (--unavailable @FILE)")
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such file (--unavailable @FILE)")
-        value = path.read_text(encoding="utf-8-sig").replace("\n", ",")  # -sig: as Notepad saves it, with a BOM
+            raise FileNotFoundError(f"{path}: a folder, not a file (--unavailable @FILE)")
+        try:
+            value = path.read_text(encoding="utf-8-sig").replace("\n", ",")  # -sig: as Notepad saves it, with a BOM
+        except UnicodeDecodeError:
+            raise ValueError(f"{path}: not UTF-8 text; save the list of member ids as UTF-8 (--unavailable @FILE)") from None
     return [v.strip() for v in value.split(",") if v.strip()]
 
 

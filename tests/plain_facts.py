@@ -175,12 +175,12 @@ class PlainFacts:
         d, wanted, located = day.as_of, set(areas), self._located()
         found = set()
         for m, h, _ in self.edges("CONTACTS", day=d):
-            found |= {(m, a) for a in located.get(h, ()) & wanted}
+            found |= {(m, a) for a in located.get(h, set()) & wanted}
         for m, a, _ in self.edges("ASSIGNED_TO", day=d):
             if a in wanted:
                 found.add((m, a))
         for m, h, _ in self.edges("RESIDES_IN"):
-            found |= {(m, a) for a in located.get(h, ()) & wanted}
+            found |= {(m, a) for a in located.get(h, set()) & wanted}
         return sorted(found)
 
 

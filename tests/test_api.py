@@ -525,3 +525,29 @@ def test_property_values_are_held_to_limits(api):
     nested = send(api, "post", "/edges", json={"type": "CONTACTS", "source": "m1", "target": "h3", "x": {"a": 1}})
     assert nested.status_code == 422
     assert send(api, "put", "/households/h1", json={"flags": ["elderly_alone"] * 101}).status_code == 422
+
+
+def test_a_token_keeps_its_other_areas_when_one_is_removed(api):
+    """An editor of c1 removes an empty building that another token was made for: that token answers
+    for its remaining area as before, not 404 on every route."""
+    api.store.load([("node", "1", {"id": "bx", "kind": "Area", "name": "空楼", "level": "building"}),
+                    ("edge", "2", {"type": "WITHIN", "source": "bx", "target": "c1"})])
+    api.tokens["two"] = create_token(api.store, "viewer", ["c1", "bx"])[0]
+    before = get(api, "/coverage", "two", as_of="2026-11-23").json()
+    assert get(api, "/households", "two").status_code == 200
+    removed = api.delete("/areas/bx", headers={"Authorization": f"Bearer {api.tokens['editor']}"})
+    assert removed.status_code == 200, removed.text
+    after = get(api, "/coverage", "two", as_of="2026-11-23")
+    assert after.status_code == 200, after.text
+    assert after.json()["households"] == before["households"] == 3
+    assert [h["id"] for h in get(api, "/households", "two").json()["items"]] == ["h1", "h2", "h3"]
+
+
+@pytest.mark.parametrize("day", ["0", "86400", "20240101", "2024-01-01T10:00:00", "2024-13-01"])
+def test_an_as_of_that_is_not_a_day_is_refused(api, day):
+    for path in ("/coverage", "/gaps", "/households/h1/chain"):
+        answer = get(api, path, as_of=day)
+        assert answer.status_code == 422 and answer.json()["error"]["code"], (path, day, answer.text)
+    sheet = api.post("/incidents", json={"areas": ["c1"], "as_of": day},
+                     headers={"Authorization": f"Bearer {api.tokens['viewer']}"})
+    assert sheet.status_code == 422, (day, sheet.text)

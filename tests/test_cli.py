@@ -334,6 +334,12 @@ def test_unavailable_from_a_file(street_db):
     assert by_file == by_list == ["h1", "h2", "h3"]
     (street_db / "notepad.txt").write_text("m1\r\n", encoding="utf-8-sig")  # with a BOM, as Notepad saves it
     assert json.loads(run_cli("uncovered", "--json", "--unavailable", "@notepad.txt", cwd=street_db).stdout) == by_list
+    (street_db / "gbk.txt").write_bytes("张三".encode("gbk"))
+    (street_db / "folder").mkdir()
+    for arg, said in (("@gbk.txt", "gbk.txt: not UTF-8 text"), ("@folder", "folder: a folder, not a file"),
+                      ("@", "(nothing after @): no such file")):
+        failed = run_cli("uncovered", "--unavailable", arg, cwd=street_db)
+        assert failed.returncode == 2 and said in failed.stderr, (arg, failed.stderr)
 
 
 def test_gaps_json_has_every_list(street_db):

@@ -520,3 +520,22 @@ def test_having_an_edge(loaded):
     assert facts.others("CONTACTS", ["m1"]) == ["h1", "h2"]
     assert facts.others("CONTACTS", ["m1"], day="2024-06-30") == ["h1"]
     assert facts.others("CONTACTS", ["h2", "h3"], end="target") == ["m1", "m3"]
+
+
+def test_an_id_with_a_nul_names_nothing_in_a_reopened_store(tmp_path):
+    """Many ids are looked up by searching the sorted ids of an index read back from its file; an id with
+    a NUL (which numpy's text arrays would drop) must not find the id without it."""
+    from orggraph.store import EmbeddedStore
+
+    from .conftest import STREET
+
+    path = tmp_path / "city.db"
+    with EmbeddedStore(path) as store:
+        store.load(items(STREET))
+        store.index()
+    with EmbeddedStore(path) as reopened:
+        facts = reopened.facts()
+        asked = ["h1\x00"] + [f"nobody{i}" for i in range(300)]
+        assert facts.nodes(asked) == {} and facts.kinds_of(asked) == {}
+        assert facts.having("CONTACTS", asked, end="target") == []
+        assert list(facts.nodes(["h1"] + asked)) == ["h1"]

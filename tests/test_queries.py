@@ -397,3 +397,32 @@ def test_a_token_reads_whatever_its_households_chains_name(store):
     assert not any(scope.allows_any(i) for i in ("m9", "m8", "b3", "c2", "o-c2"))
     assert not scope.sees("h3") and not scope.sees("m7")
     assert not scope.may_change("b3") and not scope.may_change("hx")
+
+
+def test_stand_ins_are_sought_up_to_the_community_however_deep(store):
+    """An entrance within a building within a micro-grid within a grid: the community is four steps up,
+    and still near; the street never is."""
+    nodes = [{"id": a, "kind": "Area", "name": a, "level": lv} for a, lv in
+             (("s1", "street"), ("c1", "community"), ("g1", "grid"), ("mg1", "micro_grid"), ("b1", "building"),
+              ("e1", "entrance"), ("b2", "building"), ("c2", "community"), ("b9", "building"))]
+    nodes += [{"id": h, "kind": "Household"} for h in ("he", "hc", "h9")]
+    nodes += [{"id": m, "kind": "Member", "name": m} for m in ("mC", "mS")]
+    edges = [{"type": "WITHIN", "source": c, "target": p} for c, p in
+             (("c1", "s1"), ("g1", "c1"), ("mg1", "g1"), ("b1", "mg1"), ("e1", "b1"), ("b2", "c1"), ("c2", "s1"),
+              ("b9", "c2"))]
+    edges += [{"type": "LOCATED_IN", "source": h, "target": a} for h, a in (("he", "e1"), ("hc", "b2"), ("h9", "b9"))]
+    edges += [{"type": "CONTACTS", "source": "mC", "target": "hc"}, {"type": "CONTACTS", "source": "mS", "target": "h9"}]
+    store.load(items({"nodes": nodes, "edges": edges}))
+    picked = incident(store, households=["he"], as_of=DAY, stand_ins=5)["entries"][0]["stand_ins"]
+    assert [(s["member"], s["area"]) for s in picked] == [("mC", "c1")]
+
+
+def test_a_list_of_ids_given_as_one_id_is_refused(loaded):
+    for call in (lambda: incident(loaded, "c1"), lambda: incident(loaded, households="h1"),
+                 lambda: coverage(loaded, unavailable="m1"), lambda: incident(loaded, ["c1"], among="m1")):
+        with pytest.raises(TypeError, match="a list of"):
+            call()
+    with pytest.raises(NotFound, match="no household with id b'h1'"):
+        responsibility_chain(loaded, b"h1")
+    with pytest.raises(ValueError, match="unknown area level 'buildng'"):
+        coverage(loaded, level="buildng")

@@ -271,7 +271,8 @@ class IndexFacts:
             ids = list(ids)
         number = self.index.number
         if len(ids) > 256 and not isinstance(number, dict):  # read back from a file: search the sorted ids
-            wanted = np.sort(np.array([x for x in ids if isinstance(x, str)], dtype=str))
+            # numpy's text arrays drop trailing NULs, and no id holds one (the loader refuses them)
+            wanted = np.sort(np.array([x for x in ids if isinstance(x, str) and "\x00" not in x], dtype=str))
             text = self._id_text
             at = np.minimum(np.searchsorted(text, wanted), max(len(text) - 1, 0))
             found = at[text[at] == wanted].astype(np.int64) if len(text) else np.zeros(0, dtype=np.int64)

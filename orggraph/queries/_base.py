@@ -23,8 +23,15 @@ def day_of(facts: Facts, as_of: str | _dt.date | None, unavailable: Iterable[str
         ``as_of`` is not an ISO date.
     NotFound
         An id in ``unavailable`` names no member (the first five are named).
+    TypeError
+        ``unavailable`` given as one id (a string) rather than a list of them.
     """
     as_of = parse_day(as_of)
+    if isinstance(unavailable, (str, bytes)):
+        raise TypeError(f"unavailable is a list of member ids, not one id: write [{unavailable!r}]")
+    odd = [m for m in set(unavailable) if not isinstance(m, str)]
+    if odd:
+        raise NotFound(f"unavailable: no member with id {', '.join(map(repr, odd[:5]))}")
     gone = sorted(set(unavailable))
     if gone:
         kinds = facts.kinds_of(gone)
@@ -37,6 +44,9 @@ def day_of(facts: Facts, as_of: str | _dt.date | None, unavailable: Iterable[str
 def require(facts: Facts, ids: Iterable[str], kind: str) -> None:
     """Raise :class:`~orggraph.exceptions.NotFound` naming the first id that is not a node of this kind."""
     wanted = list(dict.fromkeys(ids))
+    for node_id in wanted:
+        if not isinstance(node_id, str):
+            raise NotFound(f"no {kind.lower()} with id {node_id!r}")
     kinds = facts.kinds_of(wanted) if wanted else {}
     for node_id in wanted:
         if kinds.get(node_id) != kind:
@@ -45,7 +55,7 @@ def require(facts: Facts, ids: Iterable[str], kind: str) -> None:
 
 def area_position(territory: Territory, area: str) -> int:
     """An area's position in the territory; :class:`~orggraph.exceptions.NotFound` if it is none."""
-    position = territory.position.get(area)
+    position = territory.position.get(area) if isinstance(area, str) else None
     if position is None:
         raise NotFound(f"no area with id {area!r}")
     return position

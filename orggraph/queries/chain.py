@@ -180,6 +180,8 @@ def contacts_of(
 def _around(facts: Facts, day: Day, household: str) -> Neighbourhood:
     """One household's neighbourhood; :class:`~orggraph.exceptions.NotFound` if the id is not a household
     (a neighbourhood leaves out ids that name none, so this costs no read of its own)."""
+    if not isinstance(household, str):
+        raise NotFound(f"no household with id {household!r}")
     hood = facts.neighbourhood(day, [household])
     if household not in hood.nodes or hood.nodes[household].kind != "Household":
         raise NotFound(f"no household with id {household!r}")

@@ -8,6 +8,7 @@ from typing import Iterable
 import numpy as np
 
 from ..facts import FIGURES, HasFacts
+from ..model import AREA_LEVELS
 from ..results import AreaCoverage, Coverage, Figures
 from ._base import area_position, day_of, per_area, totals
 
@@ -91,7 +92,7 @@ def coverage(
     NotFound
         ``area`` is not an area, or an id in ``unavailable`` is not a member.
     ValueError
-        ``as_of`` is not an ISO date.
+        ``as_of`` is not an ISO date, or ``level`` is not an area level (:data:`orggraph.model.AREA_LEVELS`).
 
     Examples
     --------
@@ -120,6 +121,8 @@ def coverage(
         chosen = list(range(len(territory)))
         whole = totals(tally)
     if level is not None:
+        if level not in AREA_LEVELS:
+            raise ValueError(f"unknown area level {level!r}; allowed: {', '.join(AREA_LEVELS)}")
         chosen = [a for a in chosen if territory.levels[a] == level]
     heads = [{"id": territory.ids[a], "name": territory.names[a], "level": territory.levels[a]} for a in chosen]
     areas: list[AreaCoverage] = _rows(table[chosen] if chosen else table[:0], heads)

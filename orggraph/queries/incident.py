@@ -11,14 +11,35 @@ from ._base import area_position, day_of, is_available, require
 from .chain import chain_of, contacts_in
 from .gaps import DEFAULT_MAX_HOUSEHOLDS
 
-__all__ = ["incident", "STAND_IN_LEVELS", "TOO_FAR", "DEFAULT_STAND_INS"]
+__all__ = ["incident", "STAND_IN_LEVELS", "TOO_FAR", "LOCAL", "DEFAULT_STAND_INS"]
 
-#: how far a stand-in may be from the household: its own area (building), then the grid, then the community
+#: how many areas up a stand-in is sought where no community (or village) lies above the household
 STAND_IN_LEVELS = 3
 #: the levels of area too wide to look for a stand-in in, however near
 TOO_FAR = frozenset({"street", "township"})
+#: the widest area a stand-in is sought in: the household's community, or its village
+LOCAL = frozenset({"community", "village"})
 #: stand-ins suggested for each uncovered household, unless asked otherwise
 DEFAULT_STAND_INS = 3
+
+
+def _near(territory: Territory, located: list[int]) -> list[int]:
+    """Where to look for a household's stand-ins, nearest first: its areas and those above them up to its
+    community (or village), never a street or township; where no community lies above, the first
+    :data:`STAND_IN_LEVELS` of them."""
+    near: set[int] = set()
+    for area in located:
+        taken = []
+        for up in territory.ancestry(area):
+            if territory.levels[up] in TOO_FAR:
+                break
+            taken.append(up)
+            if territory.levels[up] in LOCAL:
+                break
+        if not any(territory.levels[a] in LOCAL for a in taken):
+            taken = taken[:STAND_IN_LEVELS]
+        near.update(taken)
+    return [a for a, _ in territory.distances(located) if a in near]
 
 
 def _stand_in_pools(facts: Facts, territory: Territory, day: Day, wanted: set[int], max_households: int,
@@ -62,9 +83,9 @@ def incident(
     other vulnerable, then the rest, each group by id. Each uncovered household gets up to ``stand_ins``
     suggested stand-ins: available members contacting fewer than ``max_households`` households, found
     (contacting a household, assigned, or living there) in the household's own area (building) first,
-    then its grid, then its community (areas fewer than :data:`STAND_IN_LEVELS` steps up); within a
-    level, the least loaded first, then by id; a member is suggested once. The areas never reach above
-    the household's community (or village): a street or a township is not near. With ``among``, only
+    then each area above it up to its community or village (grid, community); never a street or a
+    township; where no community lies above, the first :data:`STAND_IN_LEVELS` areas. Within an area,
+    the least loaded first, then by id; a member is suggested once. With ``among``, only
     those members may stand in (an API token's own).
 
     Returns
@@ -95,6 +116,9 @@ def incident(
     """
     if stand_ins < 0 or max_households < 0:
         raise ValueError("stand_ins and max_households must not be negative")
+    for name, value in (("areas", areas), ("households", households), ("among", among)):
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"{name} is a list of ids, not one id: write [{value!r}]")
     area_ids = sorted(set(areas))
     named = list(dict.fromkeys(households))
     if not area_ids and not named:
@@ -116,8 +140,7 @@ def incident(
     for household in ordered:
         if stand_ins and not contacts_in(day, hood, household):
             located = [territory.position[a] for a in hood.located.get(household, ())]
-            levels[household] = [a for a, steps in territory.distances(located)
-                                 if steps < STAND_IN_LEVELS and territory.levels[a] not in TOO_FAR]
+            levels[household] = _near(territory, located)
     pools = _stand_in_pools(facts, territory, day, {a for up in levels.values() for a in up}, max_households,
                             None if among is None else frozenset(among))
     entries: list[IncidentEntry] = []
