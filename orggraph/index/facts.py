@@ -119,7 +119,6 @@ class IndexFacts:
         self.index = index
         self.revision = index.revision
         self._days: dict[tuple[int, frozenset[str]], _OnDay] = {}
-        self._up: dict[int, list[int]] = {}
         self._node_facts: dict[int, NodeFacts] = {}
         self._looked_up: dict[frozenset[str], np.ndarray] = {}  # node numbers of large sets, the last few
 
@@ -198,27 +197,10 @@ class IndexFacts:
         nowhere = households[count[households] == 0]
         return single_h, single_pos, direct, [(hh, tuple(sorted(p))) for hh, p in several.items()], nowhere
 
-    @cached_property
-    def _parents(self) -> dict[int, list[int]]:
-        """Area number -> the areas it is ``WITHIN`` (any day), by number."""
-        e = self.index.edges["WITHIN"]
-        parents: dict[int, list[int]] = {}
-        for child, parent in zip(e.source.tolist(), e.target.tolist()):
-            ups = parents.setdefault(child, [])
-            if parent not in ups:
-                ups.append(parent)
-        return parents
-
     def _at_or_above(self, area: int) -> list[int]:
-        """The area and every area it lies within, transitively."""
-        up = self._up.get(area)
-        if up is None:
-            parents, seen, frontier = self._parents, {area}, [area]
-            while frontier:
-                frontier = [p for a in frontier for p in parents.get(a, ()) if p not in seen]
-                seen.update(frontier)
-            up = self._up[area] = sorted(seen)
-        return up
+        """The area (a node number) and every area it lies within, transitively (:meth:`Territory.ancestry`)."""
+        areas = self._areas
+        return [int(areas[up]) for up in self._territory.ancestry(int(self._area_position[area]))]
 
     @cached_property
     def _territory(self) -> Territory:

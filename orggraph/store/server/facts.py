@@ -22,11 +22,10 @@ _KEYS = {"HOLDS_POST": 2, "ASSIGNED_TO": 3}  # the edge types with a key: its co
 
 @dataclass(frozen=True)
 class _Areas:
-    """The territory of one revision, and each area's parents by position (for walking up it)."""
+    """The territory of one revision."""
 
     revision: int
     territory: Territory
-    parents: dict[int, list[int]]
 
 
 @dataclass(frozen=True)
@@ -133,11 +132,8 @@ class ServerFacts:
             position = {area: i for i, area in enumerate(ids)}
             pairs = sorted({(position[r[0]], position[p]) for r in rows for p in r[3] if p in position})
             within = np.array(pairs, dtype=np.int64).reshape(len(pairs), 2)
-            parents: dict[int, list[int]] = {}
-            for child, parent in pairs:
-                parents.setdefault(child, []).append(parent)
             territory = Territory(ids, [r[1] for r in rows], [r[2] for r in rows], within)
-            self._kept.areas = _Areas(revision, territory, parents)
+            self._kept.areas = _Areas(revision, territory)
         return self._kept.areas
 
     def _where(self) -> _Located:
@@ -344,16 +340,9 @@ class ServerFacts:
             if org is not None:
                 unit_orgs.append(org)
         found.unit_orgs = {unit: orgs for unit, orgs in found.unit_orgs.items() if orgs}
-        areas_now = self._walkable()
-        territory, up = areas_now.territory, areas_now.parents
-        reached = {territory.position[a] for areas in found.located.values() for a in areas if a in territory.position}
-        stack = list(reached)
-        while stack:
-            for parent in up.get(stack.pop(), ()):
-                if parent not in reached:
-                    reached.add(parent)
-                    stack.append(parent)
-        areas = sorted(territory.ids[i] for i in reached)
+        territory = self._walkable().territory
+        areas = sorted({territory.ids[up] for places in found.located.values() for a in places if a in territory.position
+                        for up in territory.ancestry(territory.position[a])})
         for what, area, node_id, role in self._read("neighbourhood_areas", {"areas": areas, "day": day.as_of}) if areas else ():
             if what == "assigned":
                 found.assigned.setdefault(area, []).append((role, node_id))
