@@ -35,10 +35,12 @@ def _cross_boundary(facts: Facts, territory: Territory, day: Day, sunk: list[tup
     for orgs, members in by_orgs.items():
         governed = frozenset(a for org in orgs for a in governed_by_org.get(org, ()))
         groups.setdefault(governed, []).extend(members)
-    below: dict[int, list[int]] = {}
+    below: dict[int, list[int]] = {}  # an area governed by several groups' orgs is walked down once
     asked = []
     for governed, members in groups.items():
-        areas = {b for a in governed for b in below.setdefault(a, territory.below(a))}
+        for a in governed - below.keys():
+            below[a] = territory.below(a)
+        areas = {b for a in governed for b in below[a]}
         asked.append((members, [territory.ids[a] for a in sorted(areas)]))
     return [{"member": m, "household": h} for m, h in facts.contacts_outside(day, asked)]
 

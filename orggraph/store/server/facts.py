@@ -298,15 +298,12 @@ class ServerFacts:
         ValueError
             A type that is not one of :data:`orggraph.model.EDGE_TYPES`.
         """
-        if type_ not in EDGE_TYPES:
-            raise ValueError(f"unknown edge type {type_!r}; allowed: {', '.join(EDGE_TYPES)}")
-        source, target = ENDPOINTS[type_]
+        labels = self._labels(type_, "source")
         from_ = sorted(set(sources)) if sources is not None else None
         to = sorted(set(targets)) if targets is not None else None
         if from_ == [] or to == []:
             return []
         params: dict[str, Any] = {"sources": from_, "targets": to, "day": day}
-        labels = {"type": type_, "source": source, "target": target}
         if from_ is not None and (to is None or len(from_) <= len(to)):
             rows = self._read("edges_from", params, **labels)
         elif to is not None:
