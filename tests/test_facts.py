@@ -405,6 +405,8 @@ def every_fact(facts: Facts, day: Day) -> dict:
     found["nodes"] = facts.nodes(every_id)
     found["kinds"] = facts.kinds_of(every_id)
     found["neighbourhood"] = facts.neighbourhood(day, households[::7])
+    for h in households[::13]:  # one at a time: the embedded facts walk a few in lists they keep by day
+        found["neighbourhood", h] = facts.neighbourhood(day, [h])
     found["present"] = facts.present(day, areas)
     members = facts.ids("Member")
     groups = [(members[i::5], areas[i::4]) for i in range(4)] + [(members[4::5], [])]

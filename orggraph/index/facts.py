@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from itertools import repeat
-from typing import Collection, Iterable, Literal, Sequence
+from typing import Any, Collection, Iterable, Literal, Sequence
 
 import numpy as np
 
@@ -121,6 +121,11 @@ class IndexFacts:
         self._days: dict[tuple[int, frozenset[str]], _OnDay] = {}
         self._node_facts: dict[int, NodeFacts] = {}
         self._looked_up: dict[frozenset[str], np.ndarray] = {}  # node numbers of large sets, the last few
+        #: (type, end) -> {node: [(node at the other end, since, until, rank)]}: the edges of the types
+        #: that hang off areas, orgs, units and members (few per node), looked up once per node and kept
+        self._adjacent: dict[tuple[str, str], dict[int, list[tuple[int, int, int, int]]]] = {}
+        self._up: dict[int, list[int]] = {}  # area -> the area and every area above it
+        self._around: dict[int, dict[str, dict[int, Any]]] = {}  # see _kept_around
 
     def __repr__(self) -> str:
         return f"IndexFacts({self.index!r})"
@@ -199,8 +204,23 @@ class IndexFacts:
 
     def _at_or_above(self, area: int) -> list[int]:
         """The area (a node number) and every area it lies within, transitively (:meth:`Territory.ancestry`)."""
-        areas = self._areas
-        return [int(areas[up]) for up in self._territory.ancestry(int(self._area_position[area]))]
+        up = self._up.get(area)
+        if up is None:
+            areas = self._areas
+            up = self._up[area] = [int(areas[a]) for a in self._territory.ancestry(int(self._area_position[area]))]
+        return up
+
+    def _edges_at(self, type_: str, end: str, node: int) -> list[tuple[int, int, int, int]]:
+        """(node at the other end, since, until, rank) of the edges of a type whose ``end`` is ``node``."""
+        kept = self._adjacent.setdefault((type_, end), {})
+        found = kept.get(node)
+        if found is None:
+            e = self.index.edges[type_]
+            hit = e.of(node, end, self.index.n)
+            other = e.target if end == "source" else e.source
+            found = kept[node] = list(zip(other[hit].tolist(), e.since[hit].tolist(), e.until[hit].tolist(),
+                                          e.rank[hit].tolist()))
+        return found
 
     @cached_property
     def _territory(self) -> Territory:
@@ -486,10 +506,12 @@ class IndexFacts:
         numbers = self._numbers(ids)
         return dict(zip(self._spelled(numbers), self._node_list(numbers)))
 
-    def _node_list(self, numbers: np.ndarray) -> list[NodeFacts]:
+    def _node_list(self, numbers: np.ndarray | list[int]) -> list[NodeFacts]:
         """The :class:`NodeFacts` of these node numbers, each made once and kept."""
         kept = self._node_facts
-        missing = [i for i in numbers.tolist() if i not in kept]
+        if isinstance(numbers, np.ndarray):
+            numbers = numbers.tolist()
+        missing = [i for i in numbers if i not in kept]
         if missing and len(missing) <= _FEW_PLAIN:
             index = self.index
             kinds, level, attrs, names = index.kinds, index.attrs["level"], index.attrs, index.names
@@ -516,42 +538,23 @@ class IndexFacts:
             for i, kind, level, weak, unavailable, people, vulnerable in columns:
                 kept[i] = NodeFacts(kind=_KIND_NAMES[kind], name=names[i], level=level_names[level] if level >= 0 else None,
                                     weak=weak, unavailable=unavailable, people=people, vulnerable=vulnerable)
-        return [kept[i] for i in numbers.tolist()]
+        return [kept[i] for i in numbers]
 
     def neighbourhood(self, day: Day, households: Collection[str]) -> Neighbourhood:
         """Everything the chains of these households are built from (see
-        :meth:`orggraph.facts.Facts.neighbourhood`)."""
-        index, edges = self.index, self.index.edges
-        ids = index.ids
+        :meth:`orggraph.facts.Facts.neighbourhood`): a few households walked edge by edge in plain lists,
+        many by masks over every edge of each type."""
         d = day_number(day.as_of, 0)
+        if len(households) <= _FEW_PLAIN:
+            return self._few_around(d, households)
+        index, edges = self.index, self.index.edges
         asked = self._numbers(households, HOUSEHOLD)
-        found = Neighbourhood()
         if not len(asked):
-            return found
-        named: set[int] = set(asked.tolist())
-
-        n = index.n
-
-        def few(e: EdgeArrays, nodes: np.ndarray, by: str, dated: bool) -> list[int]:
-            """The edges whose ``by`` end is one of a few nodes, valid on the day when ``dated``: looked up
-            node by node, in plain lists (numpy's cost a call outweighs the work for a handful)."""
-            hit: list[int] = []
-            for node in nodes.tolist():
-                hit.extend(e.of(node, by, n).tolist())
-            if dated and hit:
-                since, until = e.since, e.until
-                hit = [x for x in hit if since[x] <= d <= until[x]]
-            return hit
+            return Neighbourhood()
 
         def grouped(type_: str, nodes: np.ndarray, by: str, dated: bool) -> dict[int, set[int]]:
             """{node: {node at the other end}} of the edges of one type whose ``by`` end is one of ``nodes``."""
             e = edges[type_]
-            if len(nodes) <= _FEW_PLAIN:
-                ends, others = (e.source, e.target) if by == "source" else (e.target, e.source)
-                out: dict[int, set[int]] = {}
-                for x in few(e, nodes, by, dated):
-                    out.setdefault(int(ends[x]), set()).add(int(others[x]))
-                return out
             hit = self._select(e, **{by + "s": nodes}, day=d if dated else None)
             ends, others = (e.source, e.target) if by == "source" else (e.target, e.source)
             out: dict[int, set[int]] = {}
@@ -562,11 +565,128 @@ class IndexFacts:
         def keyed(type_: str, nodes: np.ndarray) -> dict[int, set[tuple[str, int]]]:
             """{target: {(key, source)}} of the edges of one type to ``nodes`` valid on the day."""
             e, keys = edges[type_], _KEYS[type_]
-            hit = few(e, nodes, "target", True) if len(nodes) <= _FEW_PLAIN else self._select(e, targets=nodes, day=d)
+            hit = self._select(e, targets=nodes, day=d)
             out: dict[int, set[tuple[str, int]]] = {}
             for t, s, r in zip(e.target[hit].tolist(), e.source[hit].tolist(), e.rank[hit].tolist()):
                 out.setdefault(t, set()).add((keys[r], s))
             return out
+
+        def numbers(groups: dict[int, set[int]]) -> np.ndarray:
+            return np.array(sorted({b for values in groups.values() for b in values}), dtype=np.int64)
+
+        contacts = grouped("CONTACTS", asked, "target", True)
+        located = grouped("LOCATED_IN", asked, "source", False)
+        members = numbers(contacts)
+        employers = grouped("EMPLOYED_BY", members, "source", False) if len(members) else {}
+        units = numbers(employers)
+        unit_orgs = grouped("OF_UNIT", units, "target", False) if len(units) else {}
+        up = np.array(sorted({u for places in located.values() for a in places for u in self._at_or_above(a)}),
+                      dtype=np.int64)
+        assigned = keyed("ASSIGNED_TO", up) if len(up) else {}
+        governing = grouped("GOVERNS", up, "target", True) if len(up) else {}
+        orgs = np.array(sorted({o for os_ in [*unit_orgs.values(), *governing.values()] for o in os_}), dtype=np.int64)
+        posts = keyed("HOLDS_POST", orgs) if len(orgs) else {}
+        return self._spelled_around(asked.tolist(), contacts, located, employers, unit_orgs, up.tolist(),
+                                    assigned, governing, posts)
+
+    def _few_around(self, d: int, households: Collection[str]) -> Neighbourhood:
+        """:meth:`neighbourhood` of a few households, in plain lists: one lookup per household for its
+        contacts and areas, and the kept edges (:meth:`_edges_at`) of the members, units, areas and orgs
+        around them, which the chains of the households nearby share."""
+        index, edges, n = self.index, self.index.edges, self.index.n
+        number, kinds = index.number, index.kinds
+        asked = sorted({i for i in (number.get(h) if isinstance(h, str) else None for h in households)
+                        if i is not None and kinds[i] == HOUSEHOLD})
+        contacts: dict[int, set[int]] = {}
+        located: dict[int, set[int]] = {}
+        by_contact, by_place = edges["CONTACTS"], edges["LOCATED_IN"]
+        for h in asked:
+            hit = by_contact.of(h, "target", n)
+            if len(hit):
+                valid = {m for m, since, until in zip(by_contact.source[hit].tolist(), by_contact.since[hit].tolist(),
+                                                      by_contact.until[hit].tolist()) if since <= d <= until}
+                if valid:
+                    contacts[h] = valid
+            hit = by_place.of(h, "source", n)
+            if len(hit):
+                located[h] = set(by_place.target[hit].tolist())
+        edges_at, ids = self._edges_at, index.ids
+        employers: dict[int, set[int]] = {}
+        for member in sorted({m for ms in contacts.values() for m in ms}):
+            found = {u for u, _, _, _ in edges_at("EMPLOYED_BY", "source", member)}
+            if found:
+                employers[member] = found
+        unit_orgs: dict[int, set[int]] = {}
+        for unit in sorted({u for us in employers.values() for u in us}):
+            found = {o for o, _, _, _ in edges_at("OF_UNIT", "target", unit)}
+            if found:
+                unit_orgs[unit] = found
+        up = sorted({u for places in located.values() for a in places for u in self._at_or_above(a)})
+        kept = self._kept_around(d)
+        areas, orgs = kept["areas"], kept["orgs"]
+        hood = Neighbourhood()
+        named: set[int] = set(asked)
+        named.update(up)
+        wanted: set[int] = {o for os_ in unit_orgs.values() for o in os_}
+        for area in up:
+            at = areas.get(area)
+            if at is None:
+                people = sorted({(_KEYS["ASSIGNED_TO"][r], m) for m, since, until, r in edges_at("ASSIGNED_TO", "target", area)
+                                 if since <= d <= until})
+                governing = sorted({o for o, since, until, _ in edges_at("GOVERNS", "target", area) if since <= d <= until})
+                at = areas[area] = ([(key, ids[m]) for key, m in people], governing, [m for _, m in people])
+            if at[0]:
+                hood.assigned[ids[area]] = list(at[0])
+                named.update(at[2])
+            if at[1]:
+                hood.governing[ids[area]] = [ids[o] for o in at[1]]
+                wanted.update(at[1])
+        named.update(wanted)
+        for org in sorted(wanted):
+            held = orgs.get(org)
+            if held is None:
+                holders = sorted({(_KEYS["HOLDS_POST"][r], m) for m, since, until, r in edges_at("HOLDS_POST", "target", org)
+                                  if since <= d <= until})
+                held = orgs[org] = ([(key, ids[m]) for key, m in holders], [m for _, m in holders])
+            if held[0]:
+                hood.posts[ids[org]] = list(held[0])
+                named.update(held[1])
+
+        def spelled(groups: dict[int, set[int]]) -> dict[str, list[str]]:
+            named.update(groups)
+            for values in groups.values():
+                named.update(values)
+            return {ids[a]: [ids[b] for b in sorted(values)] for a, values in groups.items()}
+
+        hood.contacts = spelled(contacts)
+        hood.located = spelled(located)
+        hood.employers = spelled(employers)
+        hood.unit_orgs = spelled(unit_orgs)
+        every = sorted(named)
+        hood.nodes = dict(zip([ids[i] for i in every], self._node_list(every)))
+        return hood
+
+    def _kept_around(self, d: int) -> dict[str, dict[int, Any]]:
+        """What :meth:`_few_around` has worked out for day ``d``, kept for the chains nearby: each area's
+        assigned (role, member id) pairs, governing orgs and assigned member numbers; each org's (post,
+        member id) pairs and their member numbers. The last few days are kept."""
+        kept = self._around.get(d)
+        if kept is None:
+            if len(self._around) >= _DAYS_KEPT:
+                del self._around[next(iter(self._around))]
+            kept = self._around[d] = {"areas": {}, "orgs": {}}
+        return kept
+
+    def _spelled_around(self, asked: list[int], contacts: dict[int, set[int]], located: dict[int, set[int]],
+                        employers: dict[int, set[int]], unit_orgs: dict[int, set[int]], up: list[int],
+                        assigned: dict[int, set[tuple[str, int]]], governing: dict[int, set[int]],
+                        posts: dict[int, set[tuple[str, int]]]) -> Neighbourhood:
+        """A :class:`~orggraph.facts.Neighbourhood` of node numbers spelled as ids, lists sorted (node
+        numbers follow the ids' order), with the facts of every node it names."""
+        ids = self.index.ids
+        named: set[int] = set(asked)
+        named.update(up)
+        found = Neighbourhood()
 
         def spelled(groups: dict[int, set[int]]) -> dict[str, list[str]]:
             named.update(groups)
@@ -574,30 +694,21 @@ class IndexFacts:
                 named.update(values)
             return {ids[a]: [ids[b] for b in sorted(values)] for a, values in sorted(groups.items())}
 
-        contacts = grouped("CONTACTS", asked, "target", True)
-        located = grouped("LOCATED_IN", asked, "source", False)
-        members = np.array(sorted({m for ms in contacts.values() for m in ms}), dtype=np.int64)
-        employers = grouped("EMPLOYED_BY", members, "source", False) if len(members) else {}
-        units = np.array(sorted({u for us in employers.values() for u in us}), dtype=np.int64)
-        unit_orgs = grouped("OF_UNIT", units, "target", False) if len(units) else {}
-        areas = sorted({up for places in located.values() for a in places for up in self._at_or_above(a)})
-        up = np.array(areas, dtype=np.int64)
-        assigned = keyed("ASSIGNED_TO", up) if len(up) else {}
-        governing = grouped("GOVERNS", up, "target", True) if len(up) else {}
-        orgs = np.array(sorted({o for os_ in [*unit_orgs.values(), *governing.values()] for o in os_}), dtype=np.int64)
-        posts = keyed("HOLDS_POST", orgs) if len(orgs) else {}
+        def spelled_pairs(groups: dict[int, set[tuple[str, int]]]) -> dict[str, list[tuple[str, str]]]:
+            named.update(groups)
+            for pairs in groups.values():
+                named.update(s for _, s in pairs)
+            return {ids[a]: [(key, ids[s]) for key, s in sorted(pairs)] for a, pairs in sorted(groups.items())}
+
         found.contacts = spelled(contacts)
         found.located = spelled(located)
         found.employers = spelled(employers)
         found.unit_orgs = spelled(unit_orgs)
         found.governing = spelled(governing)
-        named.update(areas)
-        for groups, attr in ((assigned, "assigned"), (posts, "posts")):
-            named.update(groups)
-            named.update(s for pairs in groups.values() for _, s in pairs)
-            setattr(found, attr, {ids[a]: [(key, ids[s]) for key, s in sorted(pairs)] for a, pairs in sorted(groups.items())})
-        every = np.array(sorted(named), dtype=np.int64)
-        found.nodes = dict(zip(self._spelled(every), self._node_list(every)))
+        found.assigned = spelled_pairs(assigned)
+        found.posts = spelled_pairs(posts)
+        every = sorted(named)
+        found.nodes = dict(zip([ids[i] for i in every], self._node_list(every)))
         return found
 
     def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:
