@@ -120,7 +120,7 @@ class IndexFacts:
         self.revision = index.revision
         self._days: dict[tuple[int, frozenset[str]], _OnDay] = {}
         self._node_facts: dict[int, NodeFacts] = {}
-        self._looked_up: dict[frozenset[str], np.ndarray] = {}  # node numbers of large sets, the last few
+        self._looked_up: dict[frozenset[str] | tuple[str, ...], np.ndarray] = {}  # numbers of large sets, the last few
         #: (type, end) -> {node: [(node at the other end, since, until, rank)]}: the edges of the types
         #: that hang off areas, orgs, units and members (few per node), looked up once per node and kept
         self._adjacent: dict[tuple[str, str], dict[int, list[tuple[int, int, int, int]]]] = {}
@@ -262,12 +262,13 @@ class IndexFacts:
 
     def _numbers(self, ids: Iterable[str], kind: int | None = None) -> np.ndarray:
         """The node numbers of these ids (of one kind, when given), sorted, each once; unknown ids left out."""
-        if isinstance(ids, frozenset) and len(ids) > 4096:  # the same large set asked about again and again
-            kept = self._looked_up.get(ids)
+        if isinstance(ids, (frozenset, list, tuple)) and len(ids) > 4096:  # large ones are often asked again
+            key = ids if isinstance(ids, frozenset) else tuple(ids)
+            kept = self._looked_up.get(key)
             if kept is None:
                 if len(self._looked_up) >= 8:
                     del self._looked_up[next(iter(self._looked_up))]
-                kept = self._looked_up[ids] = self._numbers(set(ids))
+                kept = self._looked_up[key] = self._numbers(set(ids))
             return kept if kind is None else kept[self.index.kinds[kept] == kind]
         if not isinstance(ids, (list, tuple, set, frozenset, dict)):
             ids = list(ids)
@@ -285,6 +286,22 @@ class IndexFacts:
         if len(found) > 4096:  # sorted and once, by a mask over the nodes: cheaper than sorting many
             return np.flatnonzero(self._mask(found))
         return np.unique(found)
+
+    def _lookup(self, ids: list[str]) -> np.ndarray:
+        """The node number of each id in turn, -1 for an id that names no node: many at once by one
+        search of the sorted ids, where :meth:`_numbers` gives each known number once."""
+        if not ids:
+            return np.zeros(0, dtype=np.int64)
+        number = self.index.number
+        if isinstance(number, dict) or len(ids) <= 256:
+            return np.array([number.get(x, -1) if isinstance(x, str) else -1 for x in ids], dtype=np.int64)
+        text = self._id_text
+        if not len(text):
+            return np.full(len(ids), -1, dtype=np.int64)
+        # numpy's text arrays drop trailing NULs, and no id holds one (the loader refuses them)
+        wanted = np.array([x if isinstance(x, str) and "\x00" not in x else "" for x in ids], dtype=str)
+        at = np.minimum(np.searchsorted(text, wanted), len(text) - 1)
+        return np.where((text[at] == wanted) & (wanted != ""), at, -1).astype(np.int64)
 
     def _mask(self, nodes: np.ndarray) -> np.ndarray:
         mask = np.zeros(self.index.n, dtype=bool)
@@ -414,13 +431,21 @@ class IndexFacts:
         """Contacts of each group's members to households located only outside its areas (see
         :meth:`orggraph.facts.Facts.contacts_outside`): (group, area) pairs as sorted whole numbers, and
         every contact of the groups' members looked up among them at once."""
-        n = self.index.n
+        n, kinds = self.index.n, self.index.kinds
         group_of = np.full(n, -1, dtype=np.int64)
-        keys = []
-        for g, (members, areas) in enumerate(groups):
-            group_of[self._numbers(members, MEMBER)] = g
-            keys.append(g * n + self._numbers(areas, AREA))
-        allowed = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+        # every id of every group looked up at once: groups are many and most are small
+        members = self._lookup([m for members, _ in groups for m in members])
+        labels = np.repeat(np.arange(len(groups), dtype=np.int64), [len(ms) for ms, _ in groups])
+        known = members >= 0
+        members, labels = members[known], labels[known]
+        is_member = kinds[members] == MEMBER
+        group_of[members[is_member]] = labels[is_member]
+        areas = self._lookup([a for _, areas in groups for a in areas])
+        labels = np.repeat(np.arange(len(groups), dtype=np.int64), [len(as_) for _, as_ in groups])
+        known = areas >= 0
+        areas, labels = areas[known], labels[known]
+        is_area = kinds[areas] == AREA
+        allowed = np.unique(labels[is_area] * n + areas[is_area])
         e, d = self.index.edges["CONTACTS"], day_number(day.as_of, 0)
         chosen = (group_of[e.source] >= 0) & (e.since <= d) & (d <= e.until)
         m, h = e.source[chosen].astype(np.int64), e.target[chosen].astype(np.int64)

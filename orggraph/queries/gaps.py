@@ -96,13 +96,12 @@ def gaps(
     on = day.as_of
     territory = facts.territory()
 
-    load = facts.contact_load(day)
-    overloaded: list[MemberCount] = [{"member": m, "households": n} for m, (n, _) in sorted(load.items())
-                                     if n > max_households]
-    sole: list[MemberCount] = [{"member": m, "households": s} for m, (_, s) in sorted(load.items()) if s >= spof]
+    load = sorted(facts.contact_load(day).items())
+    overloaded: list[MemberCount] = [{"member": m, "households": n} for m, (n, _) in load if n > max_households]
+    sole: list[MemberCount] = [{"member": m, "households": s} for m, (_, s) in load if s >= spof]
 
     sunk = facts.edges("SUNK_TO", day=on)
-    sunk_members = sorted({m for m, _, _ in sunk})
+    sunk_members = list(dict.fromkeys(m for m, _, _ in sunk))  # the edges come sorted: so do their sources
     busy = set(facts.having("CONTACTS", sunk_members, day=on)) | set(facts.having("ASSIGNED_TO", sunk_members, day=on))
     idle_sunk = [m for m in sunk_members if m not in busy]
 
