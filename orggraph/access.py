@@ -362,20 +362,21 @@ def _scope(facts: Facts, areas: list[str]) -> Scope:
         beyond = beyond if isinstance(beyond, frozenset) else frozenset(beyond)
         return set(facts.having(type_, ids, end=end, beyond=beyond)) if ids else set()  # type: ignore[arg-type]
 
-    inside = {territory.ids[b] for a in starts for b in territory.below(a)}
+    inside = frozenset(territory.ids[b] for a in starts for b in territory.below(a))
     above = {territory.ids[up] for a in starts for up in territory.ancestry(a)}
     upper = above - inside
     governed = inside | above
-    households = frozenset(others("LOCATED_IN", inside))  # frozen: asked about again and again
+    within = facts.inside(sorted(inside))  # the households there, where else they lie, who serves them
+    households = frozenset(within.households)
     orgs = others("GOVERNS", governed)
-    members = others("CONTACTS", households) | others("RESIDES_IN", households) | others("ASSIGNED_TO", inside)
+    members = set(within.members) | others("ASSIGNED_TO", inside)
     for type_ in ("HOLDS_POST", "MEMBER_OF", "SUNK_TO"):  # a post, a membership or a report in one of its orgs
         members |= others(type_, orgs)
     units = others("EMPLOYED_BY", members, end="source") | others("CO_BUILDS", orgs)  # one that has sent nobody too
     # read-only context: the areas above, the units' own organizations and the people the chains name there;
     # and for a household located also outside its areas, those places, the areas above them, and the
     # organizations and people its chain names there
-    elsewhere = {territory.ids[up] for a in others("LOCATED_IN", households, end="source") - inside
+    elsewhere = {territory.ids[up] for places in within.elsewhere.values() for a in places
                  for up in territory.ancestry(territory.position[a])}
     elsewhere -= inside | above
     upper |= elsewhere
@@ -383,20 +384,28 @@ def _scope(facts: Facts, areas: list[str]) -> Scope:
     context_members = others("HOLDS_POST", context_orgs) | others("ASSIGNED_TO", upper)
     context_orgs -= orgs
     context_members -= members
-    # what it may change: places first, then the members serving only there, then their units
-    households_w = households - reaching("LOCATED_IN", households, inside)
+    # what it may change: places first (a household located only there, an org governing only there), then
+    # the members serving only there (SERVES), then their units
+    households_w = households - within.elsewhere.keys() if within.elsewhere else households
     governing_inside = others("GOVERNS", inside)
-    orgs_w = governing_inside - reaching("GOVERNS", governing_inside, inside)
-    places = frozenset(inside | households_w | orgs_w)
+    orgs_w = frozenset(governing_inside - reaching("GOVERNS", governing_inside, inside))
     members = frozenset(members)
-    serves_out = set().union(*(reaching(type_, members, places) for type_ in SERVES))
+    # CONTACTS and RESIDES_IN: to a household not located only within (one outside, one located in both)
+    serves_out = {m for m, (there, every) in within.members.items() if there < every}
+    straddling = sorted(within.elsewhere)
+    serves_out |= others("CONTACTS", straddling, end="target") | others("RESIDES_IN", straddling, end="target")
+    elsewhere_only = members - within.members.keys()  # none of its households lies within: any one is outside
+    serves_out |= reaching("CONTACTS", elsewhere_only, ()) | reaching("RESIDES_IN", elsewhere_only, ())
+    serves_out |= reaching("ASSIGNED_TO", members, inside)  # to an area outside
+    for type_ in ("HOLDS_POST", "MEMBER_OF", "SUNK_TO"):  # to an org governing outside too (the rest of SERVES)
+        serves_out |= reaching(type_, members, orgs_w)
     members_w = frozenset(members - serves_out)
     unit_out = reaching("CO_BUILDS", units, orgs_w) | reaching("EMPLOYED_BY", units, members_w, end="target")
     units_w = units - unit_out
     return Scope(frozenset(inside), frozenset(households), frozenset(orgs), frozenset(members), frozenset(units),
                  above=frozenset(upper), context_orgs=frozenset(context_orgs),
                  context_members=frozenset(context_members),
-                 writable=frozenset(places | members_w | units_w))
+                 writable=households_w.union(inside, orgs_w, members_w, units_w))  # one copy of the most
 
 
 def roots(store: HasFacts, areas: Iterable[str]) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Collection, Iterable, Literal, Protocol, Sequence, runtime_ch
 
 import numpy as np
 
-__all__ = ["Day", "Territory", "Tally", "NodeFacts", "Neighbourhood", "Facts", "HasFacts", "Which", "FIGURES"]
+__all__ = ["Day", "Territory", "Tally", "NodeFacts", "Neighbourhood", "Inside", "Facts", "HasFacts", "Which", "FIGURES"]
 
 #: the columns of a :class:`Tally`, in order
 FIGURES = ("households", "covered", "people", "people_covered", "vulnerable", "vulnerable_covered")
@@ -275,6 +275,27 @@ class Neighbourhood:
     nodes: dict[str, NodeFacts] = field(default_factory=dict)
 
 
+@dataclass
+class Inside:
+    """What lies within some areas through the households located there: what a scope of areas is built
+    from (:func:`orggraph.access.scope_of`). Every edge counts, whatever its dates. Lists are sorted.
+
+    Attributes
+    ----------
+    households : [household]
+        The households ``LOCATED_IN`` one of the areas.
+    elsewhere : {household: [area]}
+        Those of them also located in areas not among these: those areas.
+    members : {member: (within, all)}
+        Each member with a ``CONTACTS`` or ``RESIDES_IN`` edge to one of those households: how many
+        households it has such edges to among them, and how many in all (each household once).
+    """
+
+    households: list[str] = field(default_factory=list)
+    elsewhere: dict[str, list[str]] = field(default_factory=dict)
+    members: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
 @runtime_checkable
 class Facts(Protocol):
     """The facts every backend finds, each defined here once.
@@ -351,6 +372,11 @@ class Facts(Protocol):
 
     def neighbourhood(self, day: Day, households: Collection[str]) -> Neighbourhood:
         """Everything the chains of these households are built from, in a few reads."""
+        ...
+
+    def inside(self, areas: Collection[str]) -> Inside:
+        """The households located in these areas (the caller names every area it means), where else
+        they are located, and the members who contact them or live in them (see :class:`Inside`)."""
         ...
 
     def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from typing import Any, Collection, Iterable
 
 import numpy as np
 
-from orggraph.facts import FIGURES, Day, Neighbourhood, NodeFacts, Tally, Territory
+from orggraph.facts import FIGURES, Day, Inside, Neighbourhood, NodeFacts, Tally, Territory
 from orggraph.model import EDGE_TYPES
 
 __all__ = ["PlainFacts", "Plain"]
@@ -171,6 +171,19 @@ class PlainFacts:
                     found.add((m, h))
         return sorted(found)
 
+    def inside(self, areas: Collection[str]) -> Inside:
+        wanted, located = set(areas), self._located()
+        households = sorted(h for h, places in located.items() if places & wanted)
+        found = Inside(households=households)
+        found.elsewhere = {h: sorted(located[h] - wanted) for h in households if located[h] - wanted}
+        within = set(households)
+        serves: dict[str, set[str]] = {}
+        for type_ in ("CONTACTS", "RESIDES_IN"):
+            for m, h, _ in self.edges(type_):
+                serves.setdefault(m, set()).add(h)
+        found.members = {m: (len(hs & within), len(hs)) for m, hs in sorted(serves.items()) if hs & within}
+        return found
+
     def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:
         d, wanted, located = day.as_of, set(areas), self._located()
         found = set()
@@ -192,3 +205,43 @@ class Plain:
 
     def facts(self) -> PlainFacts:
         return self._facts
+
+
+def scope_by_definition(facts: Any, areas: list[str]) -> Any:
+    """The scope rule of :class:`orggraph.access.Scope` as defined, one relation at a time over
+    ``others`` and ``having`` (the library asks the facts for what lies inside the areas at once)."""
+    from orggraph.access import SERVES, Scope
+
+    territory = facts.territory()
+    starts = [territory.position[a] for a in areas if a in territory.position]
+
+    def others(type_: str, ids, end: str = "target") -> set[str]:
+        return set(facts.others(type_, sorted(ids), end=end)) if ids else set()
+
+    def reaching(type_: str, ids, beyond, end: str = "source") -> set[str]:
+        return set(facts.having(type_, sorted(ids), end=end, beyond=set(beyond))) if ids else set()
+
+    inside = {territory.ids[b] for a in starts for b in territory.below(a)}
+    above = {territory.ids[up] for a in starts for up in territory.ancestry(a)}
+    upper, governed = above - inside, inside | above
+    households = others("LOCATED_IN", inside)
+    orgs = others("GOVERNS", governed)
+    members = others("CONTACTS", households) | others("RESIDES_IN", households) | others("ASSIGNED_TO", inside)
+    for type_ in ("HOLDS_POST", "MEMBER_OF", "SUNK_TO"):
+        members |= others(type_, orgs)
+    units = others("EMPLOYED_BY", members, end="source") | others("CO_BUILDS", orgs)
+    elsewhere = {territory.ids[up] for a in others("LOCATED_IN", households, end="source") - inside
+                 for up in territory.ancestry(territory.position[a])} - (inside | above)
+    upper |= elsewhere
+    context_orgs = others("OF_UNIT", units) | others("GOVERNS", elsewhere)
+    context_members = others("HOLDS_POST", context_orgs) | others("ASSIGNED_TO", upper)
+    households_w = households - reaching("LOCATED_IN", households, inside)
+    governing_inside = others("GOVERNS", inside)
+    orgs_w = governing_inside - reaching("GOVERNS", governing_inside, inside)
+    places = inside | households_w | orgs_w
+    members_w = members - set().union(*(reaching(type_, members, places) for type_ in SERVES))
+    units_w = units - reaching("CO_BUILDS", units, orgs_w) - reaching("EMPLOYED_BY", units, members_w, end="target")
+    return Scope(frozenset(inside), frozenset(households), frozenset(orgs), frozenset(members), frozenset(units),
+                 above=frozenset(upper), context_orgs=frozenset(context_orgs - orgs),
+                 context_members=frozenset(context_members - members),
+                 writable=frozenset(places | members_w | units_w))

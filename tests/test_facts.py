@@ -408,6 +408,9 @@ def every_fact(facts: Facts, day: Day) -> dict:
     for h in households[::13]:  # one at a time: the embedded facts walk a few in lists they keep by day
         found["neighbourhood", h] = facts.neighbourhood(day, [h])
     found["present"] = facts.present(day, areas)
+    for k in range(3):  # the areas of a scope: every third, fourth, fifth area, and one that is not one
+        found["inside", k] = facts.inside([*areas[k :: k + 3], households[0]])
+    found["inside"] = facts.inside(areas)
     members = facts.ids("Member")
     groups = [(members[i::5], areas[i::4]) for i in range(4)] + [(members[4::5], [])]
     found["contacts_outside"] = facts.contacts_outside(day, groups)

@@ -18,6 +18,7 @@ from orggraph.queries import gaps, responsibility_chain
 from orggraph.store import EmbeddedStore
 
 from .conftest import items, snapshot
+from .plain_facts import PlainFacts, scope_by_definition
 from .test_api import two_communities
 
 DAY = "2026-11-23"
@@ -258,6 +259,12 @@ def test_the_rule_is_worked_out_alike_on_both_backends(city_records, big_server_
     scope = scope_of(server_store, ["s001c2"])
     assert {"m-sent", "u-sent", "m-street"} <= scope.members | scope.units and {"m-sent", "u-sent"} <= scope.writable
     assert not {"m-sunk", "m-member", "u-idle"} & (scope.members | scope.units)
+    # the rule as defined, one relation at a time over the plain facts: the same sets for every community,
+    # grid and street, and for several at once
+    plain = PlainFacts(embedded.nodes(), embedded.edges(), embedded.revision)
+    areas = sorted(a["id"] for a in embedded.nodes("Area") if a.get("level") in ("street", "community", "grid"))
+    for chosen in [[a] for a in areas] + [areas[::7], areas[1::5]]:
+        assert scope_of(embedded, chosen) == scope_by_definition(plain, chosen), chosen
     embedded.close()
 
 

@@ -8,7 +8,7 @@ from typing import Any, Collection, Iterable, Literal, Sequence
 
 import numpy as np
 
-from ..facts import Day, Neighbourhood, NodeFacts, Tally, Territory, Which
+from ..facts import Day, Inside, Neighbourhood, NodeFacts, Tally, Territory, Which
 from ..model import EDGE_TYPES, NODE_KINDS, POSTS, ROLES
 from .arrays import AREA, HOUSEHOLD, KIND_CODES, MEMBER, ORG, EdgeArrays, Index, day_number
 
@@ -120,7 +120,9 @@ class IndexFacts:
         self.revision = index.revision
         self._days: dict[tuple[int, frozenset[str]], _OnDay] = {}
         self._node_facts: dict[int, NodeFacts] = {}
-        self._looked_up: dict[frozenset[str] | tuple[str, ...], np.ndarray] = {}  # numbers of large sets, the last few
+        #: the node numbers of the last few large id sets asked about: by their value, and by the set itself
+        self._looked_up: dict[frozenset[str] | tuple[str, ...], np.ndarray] = {}
+        self._same: dict[int, tuple[frozenset[str], np.ndarray]] = {}
         #: (type, end) -> {node: [(node at the other end, since, until, rank)]}: the edges of the types
         #: that hang off areas, orgs, units and members (few per node), looked up once per node and kept
         self._adjacent: dict[tuple[str, str], dict[int, list[tuple[int, int, int, int]]]] = {}
@@ -263,12 +265,20 @@ class IndexFacts:
     def _numbers(self, ids: Iterable[str], kind: int | None = None) -> np.ndarray:
         """The node numbers of these ids (of one kind, when given), sorted, each once; unknown ids left out."""
         if isinstance(ids, (frozenset, list, tuple)) and len(ids) > 4096:  # large ones are often asked again
-            key = ids if isinstance(ids, frozenset) else tuple(ids)
-            kept = self._looked_up.get(key)
-            if kept is None:
-                if len(self._looked_up) >= 8:
-                    del self._looked_up[next(iter(self._looked_up))]
-                kept = self._looked_up[key] = self._numbers(set(ids))
+            same = self._same.get(id(ids))  # the very same set (it cannot change): no hash, no comparison
+            if same is not None and same[0] is ids:
+                kept = same[1]
+            else:
+                key = ids if isinstance(ids, frozenset) else tuple(ids)
+                kept = self._looked_up.get(key)
+                if kept is None:
+                    if len(self._looked_up) >= 8:
+                        del self._looked_up[next(iter(self._looked_up))]
+                    kept = self._looked_up[key] = self._numbers(set(ids))
+                if isinstance(ids, frozenset):
+                    if len(self._same) >= 8:
+                        del self._same[next(iter(self._same))]
+                    self._same[id(ids)] = (ids, kept)
             return kept if kind is None else kept[self.index.kinds[kept] == kind]
         if not isinstance(ids, (list, tuple, set, frozenset, dict)):
             ids = list(ids)
@@ -524,7 +534,8 @@ class IndexFacts:
         """The ids at the other end of the edges of one type whose ``end`` is one of these (see
         :meth:`orggraph.facts.Facts.others`): one pass over the edges of the type."""
         _, _, others, keep = self._ends(type_, ids, end, day)
-        return self._spelled(np.unique(others[keep].astype(np.int64)))
+        found = others[keep].astype(np.int64)
+        return self._spelled(np.flatnonzero(self._mask(found)) if len(found) > 4096 else np.unique(found))
 
     def nodes(self, ids: Iterable[str]) -> dict[str, NodeFacts]:
         """What the questions read of these nodes' records (see :meth:`orggraph.facts.Facts.nodes`)."""
@@ -734,6 +745,43 @@ class IndexFacts:
         found.posts = spelled_pairs(posts)
         every = sorted(named)
         found.nodes = dict(zip([ids[i] for i in every], self._node_list(every)))
+        return found
+
+    @cached_property
+    def _serving(self) -> tuple[np.ndarray, np.ndarray]:
+        """(member, household) of the ``CONTACTS`` and ``RESIDES_IN`` edges (any day), each pair once,
+        sorted by member."""
+        edges = self.index.edges
+        m = np.concatenate([edges[t].source for t in ("CONTACTS", "RESIDES_IN")]).astype(np.int64)
+        h = np.concatenate([edges[t].target for t in ("CONTACTS", "RESIDES_IN")]).astype(np.int64)
+        order = np.lexsort((h, m))
+        m, h = m[order], h[order]
+        once = _first_of_runs(m, h)
+        return m[once], h[once]
+
+    def inside(self, areas: Collection[str]) -> Inside:
+        """The households located in these areas, where else they are located, and who contacts them or
+        lives in them (see :meth:`orggraph.facts.Facts.inside`): masks over the kept pairs."""
+        wanted = self._mask(self._numbers(areas, AREA))
+        lh, la = self._located
+        in_pair = wanted[la]
+        households = lh[in_pair]  # sorted, as the pairs are: each once by its first pair
+        households = households[np.concatenate(([True], households[1:] != households[:-1]))] if len(households) else households
+        found = Inside(households=self._spelled(households))
+        if not len(households):
+            return found
+        within = self._mask(households)
+        out = within[lh] & ~in_pair
+        ids = self.index.ids
+        for h, a in zip(lh[out].tolist(), la[out].tolist()):  # sorted by household, then area
+            found.elsewhere.setdefault(ids[h], []).append(ids[a])
+        m, h = self._serving
+        n = self.index.n
+        touching = within[h]
+        inside_count = np.bincount(m[touching], minlength=n)
+        every = np.bincount(m, minlength=n)
+        chosen = np.flatnonzero(inside_count)
+        found.members = dict(zip(self._spelled(chosen), zip(inside_count[chosen].tolist(), every[chosen].tolist())))
         return found
 
     def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:

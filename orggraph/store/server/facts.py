@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Collection, Iterable, Literal, Sequence
 
 import numpy as np
 
-from ...facts import FIGURES, Day, Neighbourhood, NodeFacts, Tally, Territory, Which
+from ...facts import FIGURES, Day, Inside, Neighbourhood, NodeFacts, Tally, Territory, Which
 from ...model import EDGE_TYPES, ENDPOINTS, NODE_KINDS
 from .connection import statement
 
@@ -278,6 +278,24 @@ class ServerFacts:
         if not rows:
             return []
         return sorted({(m, h) for m, h in self._read("contacts_outside", {"day": day.as_of, "groups": rows})})
+
+    def inside(self, areas: Collection[str]) -> Inside:
+        """The households located in these areas, where else they are located, and who contacts them or
+        lives in them (:class:`orggraph.facts.Inside`): two queries from the areas, and one for the
+        other areas of the households located in several."""
+        areas = sorted(set(areas))
+        if not areas:
+            return Inside()
+        rows = self._read("inside_households", {"areas": areas})
+        found = Inside(households=sorted(h for h, _ in rows))
+        several = sorted(h for h, homes in rows if homes is not None and homes > 1)
+        wanted = set(areas)
+        for household, area, _ in self.edges("LOCATED_IN", sources=several) if several else ():
+            if area not in wanted:
+                found.elsewhere.setdefault(household, []).append(area)  # edges come sorted
+        found.members = {m: (int(within), int(every)) for m, within, every
+                         in sorted(self._read("inside_members", {"areas": areas}))}
+        return found
 
     def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:
         """(member, area), sorted, for each member found on the day in one of these areas itself; one query."""
