@@ -1,13 +1,14 @@
-// For each group, the contacts valid on the day from one of its members to a household located somewhere,
-// but in none of the group's areas (any LOCATED_IN edge counts; availability is not applied).
-// $groups: [{members: [member id], areas: [area id]}]; $day: ISO date
-// returns: member, household
+// For each group, the contacts valid on the day from one of its members to a household whose home (h.home,
+// kept by set_home: its area when it is located in exactly one, else null) is not one of the group's
+// areas: the caller weighs those located in several areas itself, from what it keeps. A group's areas come
+// as a map {area id: true}, looked up by key (a list would be searched end to end, once a contact).
+// Households located nowhere are left out; availability is not applied.
+// $groups: [{members: [member id], areas: {area id: true}}]; $day: ISO date
+// returns: member, household, home
 UNWIND $groups AS g
 UNWIND g.members AS member_id
-MATCH (m:Member {id: member_id})-[c:CONTACTS]->(h:Household)
-WHERE {valid:c}
-WITH DISTINCT m, h, g.areas AS allowed
-MATCH (h)-[:LOCATED_IN]->(a:Area)
-WITH m, h, allowed, collect(a.id) AS places
-WHERE none(p IN places WHERE p IN allowed)
-RETURN m.id AS member, h.id AS household
+MATCH (m:Member {id: member_id})
+WITH m, g.areas AS allowed  // start from the indexed member
+MATCH (m)-[c:CONTACTS]->(h:Household)
+WHERE {valid:c} AND h.homes > 0 AND (h.home IS NULL OR allowed[h.home] IS NULL)
+RETURN DISTINCT m.id AS member, h.id AS household, h.home AS home

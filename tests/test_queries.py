@@ -426,3 +426,32 @@ def test_a_list_of_ids_given_as_one_id_is_refused(loaded):
         responsibility_chain(loaded, b"h1")
     with pytest.raises(ValueError, match="unknown area level 'buildng'"):
         coverage(loaded, level="buildng")
+
+
+@pytest.mark.parametrize("community", ["c1", "c`1"])
+def test_cross_boundary_contacts_weigh_every_area_of_a_household(store, community):
+    """A sunk member's contact is outside when the household lies in none of the areas its org governs (or
+    below them): a household located in two areas is inside if one of them is; one located nowhere is
+    left to the unlocated. An area id may hold a backtick (which the server cannot use as a map key)."""
+    building = f"b{community[1:]}"
+    store.load(items({"nodes": [
+        {"id": "s", "kind": "Area", "name": "街道", "level": "street"},
+        {"id": community, "kind": "Area", "name": "一社区", "level": "community"},
+        {"id": "c2", "kind": "Area", "name": "二社区", "level": "community"},
+        {"id": building, "kind": "Area", "name": "1号楼", "level": "building"},
+        {"id": "b2", "kind": "Area", "name": "2号楼", "level": "building"},
+        {"id": "o1", "kind": "Org", "name": "一社区党委", "level": "community"},
+        {"id": "o2", "kind": "Org", "name": "二社区党委", "level": "community"},
+        *({"id": m, "kind": "Member", "name": name} for m, name in (("m1", "王芳"), ("m2", "李强"))),
+        *({"id": h, "kind": "Household"} for h in ("h1", "h2", "h3", "h4"))], "edges": [
+        {"type": "WITHIN", "source": community, "target": "s"}, {"type": "WITHIN", "source": "c2", "target": "s"},
+        {"type": "WITHIN", "source": building, "target": community}, {"type": "WITHIN", "source": "b2", "target": "c2"},
+        {"type": "GOVERNS", "source": "o1", "target": community}, {"type": "GOVERNS", "source": "o2", "target": "c2"},
+        {"type": "SUNK_TO", "source": "m1", "target": "o1"}, {"type": "SUNK_TO", "source": "m2", "target": "o2"},
+        {"type": "LOCATED_IN", "source": "h1", "target": building}, {"type": "LOCATED_IN", "source": "h2", "target": "b2"},
+        {"type": "LOCATED_IN", "source": "h3", "target": building}, {"type": "LOCATED_IN", "source": "h3", "target": "b2"},
+        *({"type": "CONTACTS", "source": "m1", "target": h} for h in ("h1", "h2", "h3", "h4")),
+        *({"type": "CONTACTS", "source": "m2", "target": h} for h in ("h1", "h3"))]}))
+    report = gaps(store, as_of="2026-06-30")
+    assert report["cross_boundary_contacts"] == [{"member": "m1", "household": "h2"}, {"member": "m2", "household": "h1"}]
+    assert report["unlocated_households"] == ["h4"]

@@ -272,12 +272,31 @@ class ServerFacts:
     def contacts_outside(self, day: Day, groups: Sequence[tuple[Collection[str], Collection[str]]]
                          ) -> list[tuple[str, str]]:
         """Contacts of each group's members to households located only outside its areas (see
-        :meth:`orggraph.facts.Facts.contacts_outside`); one query for every group."""
-        rows = [{"members": sorted(set(members)), "areas": sorted(set(areas))} for members, areas in groups]
-        rows = [r for r in rows if r["members"]]
-        if not rows:
+        :meth:`orggraph.facts.Facts.contacts_outside`); one query for every group: their contacts to
+        households whose home is not among the group's areas, those located in several weighed here (their
+        areas are kept a revision)."""
+        group_of: dict[str, int] = {}
+        allowed: list[set[str]] = []
+        for g, (members, areas) in enumerate(groups):
+            for member in members:
+                group_of[member] = g
+            allowed.append(set(areas))
+        if not group_of:
             return []
-        return sorted({(m, h) for m, h in self._read("contacts_outside", {"day": day.as_of, "groups": rows})})
+        if any("`" in a for areas in allowed for a in areas):  # not a map key in FalkorDB's parameters
+            [[rows]] = self._read("contacts_homes", {"day": day.as_of, "members": sorted(group_of)})
+        else:
+            rows = self._read("contacts_outside", {"day": day.as_of, "groups": [
+                {"members": sorted(set(members)), "areas": dict.fromkeys(sorted(areas), True)}
+                for (members, _), areas in zip(groups, allowed) if members]})
+        territory = self.territory()
+        several = {h: [territory.ids[a] for a in areas] for h, areas, _, _ in self._where().several}
+        outside = set()
+        for member, household, home in rows:
+            places = [home] if home is not None else several.get(household, ())  # none: located nowhere
+            if places and not any(a in allowed[group_of[member]] for a in places):
+                outside.add((member, household))
+        return sorted(outside)
 
     def inside(self, areas: Collection[str]) -> Inside:
         """The households located in these areas, where else they are located, and who contacts them or
