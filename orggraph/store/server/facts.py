@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 __all__ = ["ServerFacts", "Kept"]
 
 _WHICH = ("all", "uncovered", "unlocated", "lapsed")
+#: up to how many households a neighbourhood is read in one statement (neighbourhood_few)
+_FEW = 16
 _KEYS = {"HOLDS_POST": 2, "ASSIGNED_TO": 3}  # the edge types with a key: its column in the edges_* rows
 
 
@@ -41,6 +43,16 @@ class _Located:
     direct: np.ndarray
     several: list[tuple[str, tuple[int, ...], int, bool]]
     rest: tuple[int, int, int]
+
+
+def _node_facts(kind: str, name: str | None, level: str | None, status: str | None, people: Any,
+                vulnerable: Any) -> NodeFacts:
+    """A node's :class:`~orggraph.facts.NodeFacts` from the copies load_nodes keeps beside its record."""
+    household = kind == "Household"
+    return NodeFacts(kind=kind, name=name, level=level, weak=kind == "Org" and status == "weak_lax",
+                     unavailable=kind == "Member" and status == "unavailable",
+                     people=int(people if people is not None else 1) if household else 0,
+                     vulnerable=bool(vulnerable) if household else False)
 
 
 class Kept:
@@ -108,15 +120,7 @@ class ServerFacts:
         ids = sorted(set(ids))
         if not ids:
             return {}
-        found = {}
-        for node_id, kind, name, level, status, people, vulnerable in self._read("node_facts", {"ids": ids}):
-            household = kind == "Household"
-            found[node_id] = NodeFacts(
-                kind=kind, name=name, level=level, weak=kind == "Org" and status == "weak_lax",
-                unavailable=kind == "Member" and status == "unavailable",
-                people=int(people if people is not None else 1) if household else 0,
-                vulnerable=bool(vulnerable) if household else False)
-        return found
+        return {node_id: _node_facts(*row) for node_id, *row in self._read("node_facts", {"ids": ids})}
 
     # -- the territory and the tally ------------------------------------------------------------------
 
@@ -361,6 +365,8 @@ class ServerFacts:
         asked = sorted(set(households))
         if not asked:
             return found
+        if len(asked) <= _FEW:
+            return self._few_around(day, asked)
         rows = self._read("neighbourhood", {"households": asked, "day": day.as_of})
         for household, located, contacts in rows:
             if contacts:
@@ -392,4 +398,49 @@ class ServerFacts:
         named |= {u for us in found.employers.values() for u in us} | set(orgs)
         named |= {m for pairs in (*found.assigned.values(), *found.posts.values()) for _, m in pairs}
         found.nodes = self.nodes(named)
+        return found
+
+    def _few_around(self, day: Day, households: list[str]) -> Neighbourhood:
+        """:meth:`neighbourhood` of a few households in one read (neighbourhood_few): the nodes reached,
+        each with its facts; the areas above theirs walked up ``WITHIN`` on the server."""
+        found = Neighbourhood()
+        nodes = found.nodes
+        groups: dict[str, dict[str, set[Any]]] = {name: {} for name in (
+            "contacts", "located", "employers", "unit_orgs", "assigned", "governing", "posts")}
+
+        def node(kind: str, facts: list[Any]) -> str | None:
+            node_id, name, level, status = facts
+            if node_id is not None and node_id not in nodes:
+                nodes[node_id] = _node_facts(kind, name, level, status, None, None)
+            return node_id
+
+        def add(name: str, key: str, value: Any) -> None:
+            groups[name].setdefault(key, set()).add(value)
+
+        for what, a, b, c, d, key, key2 in self._read("neighbourhood_few", {"households": households, "day": day.as_of}):
+            if what == "located":
+                household, name, people, vulnerable = a
+                nodes[household] = _node_facts("Household", name, None, None, people, vulnerable)
+                if node("Area", b):
+                    add("located", household, b[0])
+            elif what == "contact":
+                member = node("Member", a[:4])
+                add("contacts", a[4], member)
+                unit, org, holder = node("Unit", b), node("Org", c), node("Member", d)
+                if unit:
+                    add("employers", member, unit)
+                if unit and org:
+                    add("unit_orgs", unit, org)
+                if org and holder:
+                    add("posts", org, (key, holder))
+            else:
+                area, assigned, org, holder = node("Area", a), node("Member", b), node("Org", c), node("Member", d)
+                if assigned:
+                    add("assigned", area, (key, assigned))
+                if org:
+                    add("governing", area, org)
+                if org and holder:
+                    add("posts", org, (key2, holder))
+        for name, table in groups.items():
+            setattr(found, name, {k: sorted(values) for k, values in sorted(table.items())})
         return found
