@@ -95,9 +95,19 @@ class Territory:
         ...               np.array([[0, 2], [1, 3], [2, 1]], dtype=np.int64))
         >>> [(t.ids[a], d) for a, d in t.distances([0])]
         [('b1', 0), ('g1', 1), ('c1', 2), ('s1', 3)]
+        >>> [(t.ids[a], d) for a, d in t.distances([0, 1])]
+        [('b1', 0), ('c1', 0), ('g1', 1), ('s1', 1)]
         """
-        parents = self.parents
         distance: dict[int, int] = {}
+        if self.single_parent:  # a tree: walk up from each start, keeping the nearer of two ways
+            parent = self.parent
+            for area in set(start):
+                step = 0
+                while area >= 0 and distance.get(area, step + 1) > step:
+                    distance[area] = step
+                    area, step = int(parent[area]), step + 1
+            return sorted(distance.items(), key=lambda pair: (pair[1], pair[0]))
+        parents = self.parents
         frontier, step = sorted(set(start)), 0
         while frontier:
             nxt = []

@@ -544,3 +544,36 @@ def test_an_id_with_a_nul_names_nothing_in_a_reopened_store(tmp_path):
         assert facts.nodes(asked) == {} and facts.kinds_of(asked) == {}
         assert facts.having("CONTACTS", asked, end="target") == []
         assert list(facts.nodes(["h1"] + asked)) == ["h1"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_distances_up_a_tree_or_a_network_are_breadth_first(seed):
+    """Territory.distances walks a tree up its parent array; several starts, and an area with two
+    parents (a network, walked breadth first), give the nearer way to every area above."""
+    import random
+
+    import numpy as np
+
+    from orggraph.facts import Territory
+
+    rng = random.Random(seed)
+    n = 40
+    pairs = [(child, rng.randrange(child)) for child in range(1, n)]  # each area within an earlier one
+    if seed % 2:
+        pairs += [(child, rng.randrange(child)) for child in rng.sample(range(2, n), 5)]
+    pairs = sorted(set(pairs))
+    territory = Territory([f"a{i:02d}" for i in range(n)], [None] * n, [None] * n, np.array(pairs, dtype=np.int64))
+    assert territory.single_parent == (seed % 2 == 0)
+    parents: dict[int, list[int]] = {}
+    for child, parent in pairs:
+        parents.setdefault(child, []).append(parent)
+    for _ in range(20):
+        start = rng.sample(range(n), rng.randint(1, 3))
+        expected: dict[int, int] = {}
+        frontier, step = set(start), 0
+        while frontier:
+            frontier = {a for a in frontier if a not in expected}
+            expected.update((a, step) for a in frontier)
+            frontier = {p for a in frontier for p in parents.get(a, ())}
+            step += 1
+        assert territory.distances(start) == sorted(expected.items(), key=lambda p: (p[1], p[0])), start
