@@ -123,11 +123,8 @@ class IndexFacts:
         #: the node numbers of the last few large id sets asked about: by their value, and by the set itself
         self._looked_up: dict[frozenset[str] | tuple[str, ...], np.ndarray] = {}
         self._same: dict[int, tuple[frozenset[str], np.ndarray]] = {}
-        #: (type, end) -> {node: [(node at the other end, since, until, rank)]}: the edges of the types
-        #: that hang off areas, orgs, units and members (few per node), looked up once per node and kept
-        self._adjacent: dict[tuple[str, str], dict[int, list[tuple[int, int, int, int]]]] = {}
         self._up: dict[int, list[int]] = {}  # area -> the area and every area above it
-        self._around: dict[int, dict[str, dict[int, Any]]] = {}  # see _kept_around
+        self._around: dict[int, Any] = {}  # day -> what _kept_around works out for it
 
     def __repr__(self) -> str:
         return f"IndexFacts({self.index!r})"
@@ -211,18 +208,6 @@ class IndexFacts:
             areas = self._areas
             up = self._up[area] = [int(areas[a]) for a in self._territory.ancestry(int(self._area_position[area]))]
         return up
-
-    def _edges_at(self, type_: str, end: str, node: int) -> list[tuple[int, int, int, int]]:
-        """(node at the other end, since, until, rank) of the edges of a type whose ``end`` is ``node``."""
-        kept = self._adjacent.setdefault((type_, end), {})
-        found = kept.get(node)
-        if found is None:
-            e = self.index.edges[type_]
-            hit = e.of(node, end, self.index.n)
-            other = e.target if end == "source" else e.source
-            found = kept[node] = list(zip(other[hit].tolist(), e.since[hit].tolist(), e.until[hit].tolist(),
-                                          e.rank[hit].tolist()))
-        return found
 
     @cached_property
     def _territory(self) -> Territory:
@@ -627,8 +612,8 @@ class IndexFacts:
 
     def _few_around(self, d: int, households: Collection[str]) -> Neighbourhood:
         """:meth:`neighbourhood` of a few households, in plain lists: one lookup per household for its
-        contacts and areas, and the kept edges (:meth:`_edges_at`) of the members, units, areas and orgs
-        around them, which the chains of the households nearby share."""
+        contacts and areas; the members' units and orgs (:attr:`_sent`) and what hangs off the areas and
+        orgs on the day (:meth:`_kept_around`) are worked out once for every household's chain."""
         index, edges, n = self.index, self.index.edges, self.index.n
         number, kinds = index.number, index.kinds
         asked = sorted({i for i in (number.get(h) if isinstance(h, str) else None for h in households)
@@ -646,47 +631,31 @@ class IndexFacts:
             hit = by_place.of(h, "source", n)
             if len(hit):
                 located[h] = set(by_place.target[hit].tolist())
-        edges_at, ids = self._edges_at, index.ids
-        employers: dict[int, set[int]] = {}
-        for member in sorted({m for ms in contacts.values() for m in ms}):
-            found = {u for u, _, _, _ in edges_at("EMPLOYED_BY", "source", member)}
-            if found:
-                employers[member] = found
-        unit_orgs: dict[int, set[int]] = {}
-        for unit in sorted({u for us in employers.values() for u in us}):
-            found = {o for o, _, _, _ in edges_at("OF_UNIT", "target", unit)}
-            if found:
-                unit_orgs[unit] = found
+        ids = index.ids
+        units_of, orgs_of = self._sent
+        employers = {m: units_of[m] for m in {m for ms in contacts.values() for m in ms} if m in units_of}
+        unit_orgs = {u: orgs_of[u] for u in {u for us in employers.values() for u in us} if u in orgs_of}
         up = sorted({u for places in located.values() for a in places for u in self._at_or_above(a)})
-        kept = self._kept_around(d)
-        areas, orgs = kept["areas"], kept["orgs"]
+        assigned, governing, posts = self._kept_around(d)
         hood = Neighbourhood()
         named: set[int] = set(asked)
         named.update(up)
         wanted: set[int] = {o for os_ in unit_orgs.values() for o in os_}
         for area in up:
-            at = areas.get(area)
-            if at is None:
-                people = sorted({(_KEYS["ASSIGNED_TO"][r], m) for m, since, until, r in edges_at("ASSIGNED_TO", "target", area)
-                                 if since <= d <= until})
-                governing = sorted({o for o, since, until, _ in edges_at("GOVERNS", "target", area) if since <= d <= until})
-                at = areas[area] = ([(key, ids[m]) for key, m in people], governing, [m for _, m in people])
-            if at[0]:
-                hood.assigned[ids[area]] = list(at[0])
-                named.update(at[2])
-            if at[1]:
-                hood.governing[ids[area]] = [ids[o] for o in at[1]]
-                wanted.update(at[1])
+            people = assigned.get(area)
+            if people:
+                hood.assigned[ids[area]] = list(people[0])
+                named.update(people[1])
+            orgs = governing.get(area)
+            if orgs:
+                hood.governing[ids[area]] = [ids[o] for o in orgs]
+                wanted.update(orgs)
         named.update(wanted)
         for org in sorted(wanted):
-            held = orgs.get(org)
-            if held is None:
-                holders = sorted({(_KEYS["HOLDS_POST"][r], m) for m, since, until, r in edges_at("HOLDS_POST", "target", org)
-                                  if since <= d <= until})
-                held = orgs[org] = ([(key, ids[m]) for key, m in holders], [m for _, m in holders])
-            if held[0]:
-                hood.posts[ids[org]] = list(held[0])
-                named.update(held[1])
+            holders = posts.get(org)
+            if holders:
+                hood.posts[ids[org]] = list(holders[0])
+                named.update(holders[1])
 
         def spelled(groups: dict[int, set[int]]) -> dict[str, list[str]]:
             named.update(groups)
@@ -702,15 +671,51 @@ class IndexFacts:
         hood.nodes = dict(zip([ids[i] for i in every], self._node_list(every)))
         return hood
 
-    def _kept_around(self, d: int) -> dict[str, dict[int, Any]]:
-        """What :meth:`_few_around` has worked out for day ``d``, kept for the chains nearby: each area's
-        assigned (role, member id) pairs, governing orgs and assigned member numbers; each org's (post,
-        member id) pairs and their member numbers. The last few days are kept."""
+    @cached_property
+    def _sent(self) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+        """Each member's units (``EMPLOYED_BY``) and each unit's organizations (``OF_UNIT``), any day."""
+        tables: list[dict[int, set[int]]] = []
+        for type_, end in (("EMPLOYED_BY", "source"), ("OF_UNIT", "target")):
+            e = self.index.edges[type_]
+            ends, others = (e.source, e.target) if end == "source" else (e.target, e.source)
+            table: dict[int, set[int]] = {}
+            for a, b in zip(ends.tolist(), others.tolist()):
+                table.setdefault(a, set()).add(b)
+            tables.append(table)
+        return tables[0], tables[1]
+
+    def _kept_around(self, d: int) -> tuple[dict[int, tuple[list[tuple[str, str]], list[int]]], dict[int, list[int]],
+                                            dict[int, tuple[list[tuple[str, str]], list[int]]]]:
+        """The edges valid on day ``d`` that hang off areas and organizations, worked out once a day (the
+        last few days are kept) for the chains of every household: each area's ``ASSIGNED_TO`` (role,
+        member id) pairs and their member numbers, its ``GOVERNS`` orgs (numbers), and each org's
+        ``HOLDS_POST`` (post, member id) pairs and their member numbers; lists sorted."""
         kept = self._around.get(d)
         if kept is None:
             if len(self._around) >= _DAYS_KEPT:
                 del self._around[next(iter(self._around))]
-            kept = self._around[d] = {"areas": {}, "orgs": {}}
+            ids, edges = self.index.ids, self.index.edges
+
+            def by_target(type_: str) -> dict[int, tuple[list[tuple[str, str]], list[int]]]:
+                e = edges[type_]
+                hit = np.flatnonzero((e.since <= d) & (d <= e.until))
+                keys = sorted(_KEYS[type_])  # _KEY_ORDER: rank -> place of the key's text among these
+                out: dict[int, tuple[list[tuple[str, str]], list[int]]] = {}
+                for t, k, m in sorted(set(zip(e.target[hit].tolist(), _KEY_ORDER[type_][e.rank[hit]].tolist(),
+                                              e.source[hit].tolist()))):
+                    pairs = out.get(t)
+                    if pairs is None:
+                        pairs = out[t] = ([], [])
+                    pairs[0].append((keys[k], ids[m]))
+                    pairs[1].append(m)
+                return out
+
+            e = edges["GOVERNS"]
+            hit = np.flatnonzero((e.since <= d) & (d <= e.until))
+            governing: dict[int, list[int]] = {}
+            for area, org in sorted(set(zip(e.target[hit].tolist(), e.source[hit].tolist()))):
+                governing.setdefault(area, []).append(org)
+            kept = self._around[d] = (by_target("ASSIGNED_TO"), governing, by_target("HOLDS_POST"))
         return kept
 
     def _spelled_around(self, asked: list[int], contacts: dict[int, set[int]], located: dict[int, set[int]],

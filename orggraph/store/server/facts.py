@@ -357,9 +357,10 @@ class ServerFacts:
     def neighbourhood(self, day: Day, households: Collection[str]) -> Neighbourhood:
         """Everything the chains of these households are built from (:class:`orggraph.facts.Neighbourhood`).
 
-        Five queries however many households: their locations and contacts; the contacts' units and
-        those units' organizations; who is assigned to and governs their areas and the areas above (from
-        the territory kept a revision); those organizations' post holders; and the nodes named.
+        Up to 16 households (a chain's) in one query (:meth:`_few_around`); more in five, however many:
+        their locations and contacts; the contacts' units and those units' organizations; who is assigned
+        to and governs their areas and the areas above (from the territory kept a revision); those
+        organizations' post holders; and the nodes named.
         """
         found = Neighbourhood()
         asked = sorted(set(households))
