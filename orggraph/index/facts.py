@@ -656,20 +656,8 @@ class IndexFacts:
             if holders:
                 hood.posts[ids[org]] = list(holders[0])
                 named.update(holders[1])
-
-        def spelled(groups: dict[int, set[int]]) -> dict[str, list[str]]:
-            named.update(groups)
-            for values in groups.values():
-                named.update(values)
-            return {ids[a]: [ids[b] for b in sorted(values)] for a, values in groups.items()}
-
-        hood.contacts = spelled(contacts)
-        hood.located = spelled(located)
-        hood.employers = spelled(employers)
-        hood.unit_orgs = spelled(unit_orgs)
-        every = sorted(named)
-        hood.nodes = dict(zip([ids[i] for i in every], self._node_list(every)))
-        return hood
+        return self._spelled_into(hood, named, contacts=contacts, located=located, employers=employers,
+                                  unit_orgs=unit_orgs)
 
     @cached_property
     def _sent(self) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
@@ -722,35 +710,30 @@ class IndexFacts:
                         employers: dict[int, set[int]], unit_orgs: dict[int, set[int]], up: list[int],
                         assigned: dict[int, set[tuple[str, int]]], governing: dict[int, set[int]],
                         posts: dict[int, set[tuple[str, int]]]) -> Neighbourhood:
-        """A :class:`~orggraph.facts.Neighbourhood` of node numbers spelled as ids, lists sorted (node
-        numbers follow the ids' order), with the facts of every node it names."""
+        """A :class:`~orggraph.facts.Neighbourhood` of node numbers spelled as ids (see :meth:`_spelled_into`)."""
         ids = self.index.ids
         named: set[int] = set(asked)
         named.update(up)
         found = Neighbourhood()
-
-        def spelled(groups: dict[int, set[int]]) -> dict[str, list[str]]:
+        for groups, attr in ((assigned, "assigned"), (posts, "posts")):
             named.update(groups)
-            for values in groups.values():
+            named.update(s for pairs in groups.values() for _, s in pairs)
+            setattr(found, attr, {ids[a]: [(key, ids[s]) for key, s in sorted(pairs)] for a, pairs in sorted(groups.items())})
+        return self._spelled_into(found, named, contacts=contacts, located=located, employers=employers,
+                                  unit_orgs=unit_orgs, governing=governing)
+
+    def _spelled_into(self, hood: Neighbourhood, named: set[int], **groups: dict[int, set[int]]) -> Neighbourhood:
+        """Put these {node: {node}} groups into a neighbourhood as ids, lists sorted (node numbers follow
+        the ids' order), and the facts of every node named (``named`` and every node in the groups)."""
+        ids = self.index.ids
+        for attr, table in groups.items():
+            named.update(table)
+            for values in table.values():
                 named.update(values)
-            return {ids[a]: [ids[b] for b in sorted(values)] for a, values in sorted(groups.items())}
-
-        def spelled_pairs(groups: dict[int, set[tuple[str, int]]]) -> dict[str, list[tuple[str, str]]]:
-            named.update(groups)
-            for pairs in groups.values():
-                named.update(s for _, s in pairs)
-            return {ids[a]: [(key, ids[s]) for key, s in sorted(pairs)] for a, pairs in sorted(groups.items())}
-
-        found.contacts = spelled(contacts)
-        found.located = spelled(located)
-        found.employers = spelled(employers)
-        found.unit_orgs = spelled(unit_orgs)
-        found.governing = spelled(governing)
-        found.assigned = spelled_pairs(assigned)
-        found.posts = spelled_pairs(posts)
+            setattr(hood, attr, {ids[a]: [ids[b] for b in sorted(values)] for a, values in sorted(table.items())})
         every = sorted(named)
-        found.nodes = dict(zip([ids[i] for i in every], self._node_list(every)))
-        return found
+        hood.nodes = dict(zip([ids[i] for i in every], self._node_list(every)))
+        return hood
 
     @cached_property
     def _serving(self) -> tuple[np.ndarray, np.ndarray]:
