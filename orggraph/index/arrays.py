@@ -58,7 +58,9 @@ class EdgeArrays:
         """A mask of the edges valid on ``day``."""
         return (self.since <= day) & (day <= self.until)
 
-    def _csr(self, by: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def csr(self, by: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(edge numbers ordered by their ``by`` end, offsets by node): the edges of node ``i`` are
+        ``order[offsets[i]:offsets[i + 1]]``; built on first use and kept."""
         cache = self.lookups
         if by not in cache:
             key = self.source if by == "source" else self.target
@@ -73,7 +75,7 @@ class EdgeArrays:
 
     def of(self, node: int, by: str, n: int) -> np.ndarray:
         """Edge numbers whose ``by`` end ('source' or 'target') is ``node``."""
-        order, offsets = self._csr(by, n)
+        order, offsets = self.csr(by, n)
         return order[offsets[node] : offsets[node + 1]]
 
 

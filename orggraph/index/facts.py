@@ -124,7 +124,10 @@ class IndexFacts:
         self._looked_up: dict[frozenset[str] | tuple[str, ...], np.ndarray] = {}
         self._same: dict[int, tuple[frozenset[str], np.ndarray]] = {}
         self._up: dict[int, list[int]] = {}  # area -> the area and every area above it
-        self._around: dict[int, Any] = {}  # day -> what _kept_around works out for it
+        #: day -> ({area: (assigned (role, id) pairs, their members, governing orgs)}, {org: (post holders'
+        #: (post, id) pairs, their members)}): what the chains of a day have worked out, the last few days
+        self._around: dict[int, tuple[dict[int, Any], dict[int, Any]]] = {}
+        self._columns: dict[tuple[str, str], tuple[Any, ...]] = {}  # see _at
 
     def __repr__(self) -> str:
         return f"IndexFacts({self.index!r})"
@@ -612,8 +615,8 @@ class IndexFacts:
 
     def _few_around(self, d: int, households: Collection[str]) -> Neighbourhood:
         """:meth:`neighbourhood` of a few households, in plain lists: one lookup per household for its
-        contacts and areas; the members' units and orgs (:attr:`_sent`) and what hangs off the areas and
-        orgs on the day (:meth:`_kept_around`) are worked out once for every household's chain."""
+        contacts and areas, one per member and unit (:meth:`_at`), and what hangs off each area and org
+        on the day, worked out once a day for the chains of every household nearby."""
         index, edges, n = self.index, self.index.edges, self.index.n
         number, kinds = index.number, index.kinds
         asked = sorted({i for i in (number.get(h) if isinstance(h, str) else None for h in households)
@@ -631,80 +634,69 @@ class IndexFacts:
             hit = by_place.of(h, "source", n)
             if len(hit):
                 located[h] = set(by_place.target[hit].tolist())
-        ids = index.ids
-        units_of, orgs_of = self._sent
-        employers = {m: units_of[m] for m in {m for ms in contacts.values() for m in ms} if m in units_of}
-        unit_orgs = {u: orgs_of[u] for u in {u for us in employers.values() for u in us} if u in orgs_of}
-        up = sorted({u for places in located.values() for a in places for u in self._at_or_above(a)})
-        assigned, governing, posts = self._kept_around(d)
-        hood = Neighbourhood()
-        named: set[int] = set(asked)
-        named.update(up)
-        wanted: set[int] = {o for os_ in unit_orgs.values() for o in os_}
-        for area in up:
-            people = assigned.get(area)
-            if people:
-                hood.assigned[ids[area]] = list(people[0])
-                named.update(people[1])
-            orgs = governing.get(area)
+        ids, at = index.ids, self._at
+        employers: dict[int, set[int]] = {}
+        for member in {m for ms in contacts.values() for m in ms}:
+            units = {u for u, _ in at("EMPLOYED_BY", "source", member)}
+            if units:
+                employers[member] = units
+        unit_orgs: dict[int, set[int]] = {}
+        for unit in {u for us in employers.values() for u in us}:
+            orgs = {o for o, _ in at("OF_UNIT", "target", unit)}
             if orgs:
-                hood.governing[ids[area]] = [ids[o] for o in orgs]
-                wanted.update(orgs)
-        named.update(wanted)
-        for org in sorted(wanted):
-            holders = posts.get(org)
-            if holders:
-                hood.posts[ids[org]] = list(holders[0])
-                named.update(holders[1])
-        return self._spelled_into(hood, named, contacts=contacts, located=located, employers=employers,
-                                  unit_orgs=unit_orgs)
-
-    @cached_property
-    def _sent(self) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-        """Each member's units (``EMPLOYED_BY``) and each unit's organizations (``OF_UNIT``), any day."""
-        tables: list[dict[int, set[int]]] = []
-        for type_, end in (("EMPLOYED_BY", "source"), ("OF_UNIT", "target")):
-            e = self.index.edges[type_]
-            ends, others = (e.source, e.target) if end == "source" else (e.target, e.source)
-            table: dict[int, set[int]] = {}
-            for a, b in zip(ends.tolist(), others.tolist()):
-                table.setdefault(a, set()).add(b)
-            tables.append(table)
-        return tables[0], tables[1]
-
-    def _kept_around(self, d: int) -> tuple[dict[int, tuple[list[tuple[str, str]], list[int]]], dict[int, list[int]],
-                                            dict[int, tuple[list[tuple[str, str]], list[int]]]]:
-        """The edges valid on day ``d`` that hang off areas and organizations, worked out once a day (the
-        last few days are kept) for the chains of every household: each area's ``ASSIGNED_TO`` (role,
-        member id) pairs and their member numbers, its ``GOVERNS`` orgs (numbers), and each org's
-        ``HOLDS_POST`` (post, member id) pairs and their member numbers; lists sorted."""
+                unit_orgs[unit] = orgs
+        up = sorted({u for places in located.values() for a in places for u in self._at_or_above(a)})
         kept = self._around.get(d)
         if kept is None:
             if len(self._around) >= _DAYS_KEPT:
                 del self._around[next(iter(self._around))]
-            ids, edges = self.index.ids, self.index.edges
+            kept = self._around[d] = ({}, {})
+        areas, orgs_kept = kept
+        hood = Neighbourhood()
+        named: set[int] = set(asked)
+        named.update(up)
+        wanted: set[int] = {o for os_ in unit_orgs.values() for o in os_}
+        roles, posts = _KEYS["ASSIGNED_TO"], _KEYS["HOLDS_POST"]
+        for area in up:
+            found = areas.get(area)
+            if found is None:  # worked out once a day, for the chains of every household nearby
+                people = sorted({(roles[r], m) for m, r in at("ASSIGNED_TO", "target", area, d)})
+                governing = sorted({o for o, _ in at("GOVERNS", "target", area, d)})
+                found = areas[area] = ([(key, ids[m]) for key, m in people], [m for _, m in people], governing)
+            if found[0]:
+                hood.assigned[ids[area]] = list(found[0])
+                named.update(found[1])
+            if found[2]:
+                hood.governing[ids[area]] = [ids[o] for o in found[2]]
+                wanted.update(found[2])
+        named.update(wanted)
+        for org in sorted(wanted):
+            held = orgs_kept.get(org)
+            if held is None:
+                holders = sorted({(posts[r], m) for m, r in at("HOLDS_POST", "target", org, d)})
+                held = orgs_kept[org] = ([(key, ids[m]) for key, m in holders], [m for _, m in holders])
+            if held[0]:
+                hood.posts[ids[org]] = list(held[0])
+                named.update(held[1])
+        return self._spelled_into(hood, named, contacts=contacts, located=located, employers=employers,
+                                  unit_orgs=unit_orgs)
 
-            def by_target(type_: str) -> dict[int, tuple[list[tuple[str, str]], list[int]]]:
-                e = edges[type_]
-                hit = np.flatnonzero((e.since <= d) & (d <= e.until))
-                keys = sorted(_KEYS[type_])  # _KEY_ORDER: rank -> place of the key's text among these
-                out: dict[int, tuple[list[tuple[str, str]], list[int]]] = {}
-                for t, k, m in sorted(set(zip(e.target[hit].tolist(), _KEY_ORDER[type_][e.rank[hit]].tolist(),
-                                              e.source[hit].tolist()))):
-                    pairs = out.get(t)
-                    if pairs is None:
-                        pairs = out[t] = ([], [])
-                    pairs[0].append((keys[k], ids[m]))
-                    pairs[1].append(m)
-                return out
-
-            e = edges["GOVERNS"]
-            hit = np.flatnonzero((e.since <= d) & (d <= e.until))
-            governing: dict[int, list[int]] = {}
-            for area, org in sorted(set(zip(e.target[hit].tolist(), e.source[hit].tolist()))):
-                governing.setdefault(area, []).append(org)
-            kept = self._around[d] = (by_target("ASSIGNED_TO"), governing, by_target("HOLDS_POST"))
-        return kept
+    def _at(self, type_: str, end: str, node: int, day: int | None = None) -> list[tuple[int, int]]:
+        """(node at the other end, rank) of the edges of one type whose ``end`` is ``node``, valid on
+        ``day`` when given: the type's columns are read into plain lists once, so that a few edges are
+        looked up without a numpy call each."""
+        columns = self._columns.get((type_, end))
+        if columns is None:
+            e = self.index.edges[type_]
+            order, offsets = e.csr(end, self.index.n)
+            other = e.target if end == "source" else e.source
+            columns = self._columns[(type_, end)] = (order, offsets, other.tolist(), e.since.tolist(),
+                                                     e.until.tolist(), e.rank.tolist())
+        order, offsets, other, since, until, rank = columns
+        hit = order[offsets[node] : offsets[node + 1]].tolist()
+        if day is None:
+            return [(other[i], rank[i]) for i in hit]
+        return [(other[i], rank[i]) for i in hit if since[i] <= day <= until[i]]
 
     def _spelled_around(self, asked: list[int], contacts: dict[int, set[int]], located: dict[int, set[int]],
                         employers: dict[int, set[int]], unit_orgs: dict[int, set[int]], up: list[int],

