@@ -442,8 +442,13 @@ def test_cross_boundary_contacts_weigh_every_area_of_a_household(store, communit
         {"id": "b2", "kind": "Area", "name": "2号楼", "level": "building"},
         {"id": "o1", "kind": "Org", "name": "一社区党委", "level": "community"},
         {"id": "o2", "kind": "Org", "name": "二社区党委", "level": "community"},
-        *({"id": m, "kind": "Member", "name": name} for m, name in (("m1", "王芳"), ("m2", "李强"))),
-        *({"id": h, "kind": "Household"} for h in ("h1", "h2", "h3", "h4"))], "edges": [
+        {"id": "c3", "kind": "Area", "name": "三社区", "level": "community"},
+        *({"id": m, "kind": "Member", "name": name} for m, name in (("m1", "王芳"), ("m2", "李强"), ("m3", "赵敏"))),
+        *({"id": h, "kind": "Household"} for h in ("h1", "h2", "h3", "h4", "h5"))], "edges": [
+        {"type": "WITHIN", "source": "c3", "target": "s"}, {"type": "LOCATED_IN", "source": "h5", "target": "c3"},
+        # m3 sunk to both committees: inside wherever either governs, outside in the third community
+        {"type": "SUNK_TO", "source": "m3", "target": "o1"}, {"type": "SUNK_TO", "source": "m3", "target": "o2"},
+        *({"type": "CONTACTS", "source": "m3", "target": h} for h in ("h1", "h2", "h5")),
         {"type": "WITHIN", "source": community, "target": "s"}, {"type": "WITHIN", "source": "c2", "target": "s"},
         {"type": "WITHIN", "source": building, "target": community}, {"type": "WITHIN", "source": "b2", "target": "c2"},
         {"type": "GOVERNS", "source": "o1", "target": community}, {"type": "GOVERNS", "source": "o2", "target": "c2"},
@@ -453,5 +458,6 @@ def test_cross_boundary_contacts_weigh_every_area_of_a_household(store, communit
         *({"type": "CONTACTS", "source": "m1", "target": h} for h in ("h1", "h2", "h3", "h4")),
         *({"type": "CONTACTS", "source": "m2", "target": h} for h in ("h1", "h3"))]}))
     report = gaps(store, as_of="2026-06-30")
-    assert report["cross_boundary_contacts"] == [{"member": "m1", "household": "h2"}, {"member": "m2", "household": "h1"}]
+    assert report["cross_boundary_contacts"] == [{"member": "m1", "household": "h2"}, {"member": "m2", "household": "h1"},
+                                                 {"member": "m3", "household": "h5"}]
     assert report["unlocated_households"] == ["h4"]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections import Counter
+from itertools import groupby
+from operator import itemgetter
 from typing import Iterable
 
 from ..facts import Day, Facts, HasFacts, Territory
@@ -16,21 +19,27 @@ DEFAULT_MAX_HOUSEHOLDS = 15
 #: a member who is the only contact of this many households is a single point of failure
 DEFAULT_SPOF = 10
 
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+
 
 def _cross_boundary(facts: Facts, territory: Territory, day: Day, sunk: list[tuple[str, str, str | None]],
                     governs: list[tuple[str, str, str | None]]) -> list[CrossBoundary]:
     """Contacts (valid on the day) of members sunk on the day with households located outside every area
     governed on the day by the orgs they sunk to, and every area within those; an unlocated household is
     left to ``unlocated_households``. Members sunk to the same orgs are asked about together."""
+    position = territory.position
     governed_by_org: dict[str, set[int]] = {}
     for org, area, _ in governs:
-        governed_by_org.setdefault(org, set()).add(territory.position[area])
-    orgs_of: dict[str, list[str]] = {}
-    for member, org, _ in sunk:
-        orgs_of.setdefault(member, []).append(org)
-    by_orgs: dict[tuple[str, ...], list[str]] = {}  # most members sink to one org: grouped by their orgs first
-    for member, orgs in orgs_of.items():
-        by_orgs.setdefault(tuple(orgs), []).append(member)
+        governed_by_org.setdefault(org, set()).add(position[area])
+    # members by the orgs they sunk to: most sink to one, grouped by a sort on the org; the few that
+    # sink to several by their edges, which come sorted by member, then org
+    several = {m for m, n in Counter(map(_FIRST, sunk)).items() if n > 1}
+    by_orgs: dict[tuple[str, ...], list[str]] = {}
+    for member, rows in groupby((edge for edge in sunk if edge[0] in several), _FIRST):
+        by_orgs.setdefault(tuple(map(_SECOND, rows)), []).append(member)
+    alone = [edge for edge in sunk if edge[0] not in several] if several else sunk
+    for org, rows in groupby(sorted(alone, key=_SECOND), _SECOND):
+        by_orgs.setdefault((org,), []).extend(map(_FIRST, rows))
     groups: dict[frozenset[int], list[str]] = {}
     for orgs, members in by_orgs.items():
         governed = frozenset(a for org in orgs for a in governed_by_org.get(org, ()))
@@ -96,9 +105,13 @@ def gaps(
     on = day.as_of
     territory = facts.territory()
 
-    load = sorted(facts.contact_load(day).items())
-    overloaded: list[MemberCount] = [{"member": m, "households": n} for m, (n, _) in load if n > max_households]
-    sole: list[MemberCount] = [{"member": m, "households": s} for m, (_, s) in load if s >= spof]
+    overloaded: list[MemberCount] = []
+    sole: list[MemberCount] = []
+    for m, (n, s) in sorted(facts.contact_load(day).items()):
+        if n > max_households:
+            overloaded.append({"member": m, "households": n})
+        if s >= spof:
+            sole.append({"member": m, "households": s})
 
     sunk = facts.edges("SUNK_TO", day=on)
     sunk_members = list(dict.fromkeys(m for m, _, _ in sunk))  # the edges come sorted: so do their sources
@@ -117,7 +130,7 @@ def gaps(
     vacant.sort(key=lambda v: (v["area"] or v["org"] or "", v["reason"]))
 
     co_building = {unit for unit, _, _ in facts.edges("CO_BUILDS", day=on)}
-    sending = {unit for _, unit, _ in facts.edges("EMPLOYED_BY", sources=sunk_members)}
+    sending = set(facts.others("EMPLOYED_BY", sunk_members))
     idle_units = sorted(co_building - sending)
 
     return {
