@@ -412,8 +412,7 @@ class IndexFacts:
         load = np.bincount(m, minlength=n)
         alone = np.bincount(m[on.contact_count[h] == 1], minlength=n)
         members = np.flatnonzero(load)
-        ids = self.index.ids
-        return {ids[i]: (x, y) for i, x, y in zip(members.tolist(), load[members].tolist(), alone[members].tolist())}
+        return dict(zip(self._spelled(members), zip(load[members].tolist(), alone[members].tolist())))
 
     @cached_property
     def _home(self) -> np.ndarray:
