@@ -4,7 +4,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench clean
+NEO4J  := tests/neo4j/target/classpath.txt
+
+.PHONY: demo test bench neo4j neo4j-launcher clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +18,19 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/orggraph demo --db demo.db
 
-## test: every test, doctests included
-test: $(STAMP)
+## test: every test, doctests included, on the embedded store, FalkorDB and Neo4j (each started for the run)
+test: $(STAMP) $(NEO4J)
 	$(PY) -m pytest
+
+## neo4j-launcher: build the Neo4j 5 launcher of tests/neo4j (Maven fetches the test harness once)
+neo4j-launcher: $(NEO4J)
+$(NEO4J): tests/neo4j/pom.xml tests/neo4j/src/main/java/org/orggraph/test/LocalNeo4j.java
+	mvn -B -q -f tests/neo4j/pom.xml compile
+	touch $(NEO4J)
+
+## neo4j: a throwaway Neo4j 5 Community in the foreground; its last line is the bolt:// URI to connect to
+neo4j: $(NEO4J)
+	java -cp "tests/neo4j/target/classes:$$(cat $(NEO4J))" org.orggraph.test.LocalNeo4j $(PORT)
 
 ## bench: every benchmark, on 200,000 and 2,000,000 households (takes about twenty minutes)
 bench: $(STAMP)
@@ -30,4 +42,4 @@ bench: $(STAMP)
 	$(PY) bench/workbooks.py
 
 clean:
-	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm demo.db-audit demo.db-audit-wal demo.db-audit-shm .pytest_cache
+	rm -rf tests/neo4j/target $(VENV) demo.db demo.db-wal demo.db-shm demo.db-audit demo.db-audit-wal demo.db-audit-shm .pytest_cache

@@ -80,6 +80,12 @@ def snapshot(store) -> tuple:
     return list(store.nodes()), list(store.edges()), store.revision
 
 
+#: the graph servers every server test runs on, beside the embedded store
+SERVERS = ("falkordb", "neo4j")
+#: every backend: the question, store, validation and API tests run on each
+BACKENDS = ("embedded", *SERVERS)
+
+
 @pytest.fixture(scope="session")
 def falkordb_server():
     """A real FalkorDB server for the session: redis-server with the module, on a free loopback port.
@@ -97,14 +103,35 @@ def falkordb_server():
     server.stop()  # by its pid
 
 
+@pytest.fixture(scope="session")
+def neo4j_server():
+    """A real Neo4j 5 Community for the session, from its test harness (tests/neo4j, built by `make`),
+    on a free loopback port. As with FalkorDB, the tests that need it fail if it cannot start."""
+    from orggraph.exceptions import StoreError
+    from orggraph.store.local import LocalNeo4j
+
+    try:
+        server = LocalNeo4j()
+    except StoreError as exc:
+        pytest.fail(str(exc))
+    yield server.uri
+    server.stop()  # by its pid
+
+
 @contextlib.contextmanager
 def fresh_graph(server: str, batch_size: int) -> Iterator:
-    """A store on a fresh graph of its own on a FalkorDB server, writing ``batch_size`` records a
-    statement; the graph is deleted afterwards."""
+    """A store on a fresh graph of its own on a graph server, writing ``batch_size`` records a statement.
+
+    On FalkorDB a graph of its own name, deleted afterwards. Neo4j Community holds one user database
+    (``neo4j``): the store is that database, emptied before and after (the tests run one at a time).
+    """
     from orggraph.store.server import connect
 
-    graph = f"test_{uuid.uuid4().hex[:12]}"
-    store = connect(f"{server}/{graph}", batch_size=batch_size)
+    if server.startswith("falkordb://"):
+        store = connect(f"{server}/test_{uuid.uuid4().hex[:12]}", batch_size=batch_size)
+    else:
+        store = connect(server, database="neo4j", batch_size=batch_size)
+        store.clear()
     try:
         yield store
     finally:
@@ -112,29 +139,48 @@ def fresh_graph(server: str, batch_size: int) -> Iterator:
         store.close()
 
 
+def server_of(request, backend: str) -> str:
+    """The URI of the session's server of one backend (``falkordb`` or ``neo4j``)."""
+    return request.getfixturevalue(f"{backend}_server")
+
+
+@pytest.fixture(params=SERVERS)
+def graph_server(request) -> str:
+    """Each test that takes a graph server runs once on FalkorDB and once on Neo4j."""
+    return server_of(request, request.param)
+
+
 @pytest.fixture
-def server_store(falkordb_server):
-    """A fresh graph of its own on the session's FalkorDB server, in small batches so that every path
-    of a load is exercised; deleted afterwards."""
-    with fresh_graph(falkordb_server, batch_size=7) as store:
+def server_store(graph_server):
+    """A fresh graph of its own on each server, in small batches so that every path of a load is
+    exercised; deleted afterwards."""
+    with fresh_graph(graph_server, batch_size=7) as store:
         yield store
 
 
 @pytest.fixture
-def big_server_store(falkordb_server):
+def big_server_store(graph_server):
     """The same, in batches of 2,000, for the tests that load a generated city."""
-    with fresh_graph(falkordb_server, batch_size=2000) as store:
+    with fresh_graph(graph_server, batch_size=2000) as store:
         yield store
 
 
-@pytest.fixture(params=["embedded", "falkordb"])
-def store(request, tmp_path: Path):
-    """Each test that takes a store runs once on the embedded store and once on a FalkorDB server."""
-    if request.param == "embedded":
-        with EmbeddedStore(tmp_path / "city.db") as s:
+@contextlib.contextmanager
+def backend_store(request, backend: str, folder: Path, batch_size: int = 7) -> Iterator:
+    """A fresh store of one backend: a file in ``folder``, or a graph of its own on the session's server."""
+    if backend == "embedded":
+        with EmbeddedStore(folder / "city.db") as s:
             yield s
     else:
-        yield request.getfixturevalue("server_store")
+        with fresh_graph(server_of(request, backend), batch_size) as s:
+            yield s
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path: Path):
+    """Each test that takes a store runs on the embedded store, on FalkorDB and on Neo4j."""
+    with backend_store(request, request.param, tmp_path) as s:
+        yield s
 
 
 @pytest.fixture

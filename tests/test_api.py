@@ -16,7 +16,7 @@ from orggraph.access import tokens as tokens_of
 from orggraph.api import create_app
 from orggraph.store import EmbeddedStore
 
-from .conftest import items, run_cli, served, street
+from .conftest import BACKENDS, backend_store, fresh_graph, items, run_cli, served, server_of, street
 
 DAY = "2026-11-23"
 
@@ -44,24 +44,22 @@ def two_communities() -> dict:
     return doc
 
 
-@pytest.fixture(params=["embedded", "falkordb"])
+@pytest.fixture(params=BACKENDS)
 def api(request, tmp_path):
-    """A test client over the embedded store, and over a FalkorDB server: the API is the same on both."""
-    store = EmbeddedStore(tmp_path / "api.db") if request.param == "embedded" else request.getfixturevalue("server_store")
-    store.load(items(two_communities()))
-    tokens = {
-        "viewer": create_token(store, "viewer", ["c1"])[0],
-        "pii": create_token(store, "viewer", ["c1"], pii=True)[0],
-        "editor": create_token(store, "editor", ["c1"])[0],
-        "admin": create_token(store, "admin", ["s1"])[0],
-        "admin-c1": create_token(store, "admin", ["c1"])[0],
-    }
-    with TestClient(create_app(store=store)) as client:
-        client.tokens = tokens
-        client.store = store
-        yield client
-    if request.param == "embedded":
-        store.close()
+    """A test client over the embedded store, FalkorDB and Neo4j: the API is the same on each."""
+    with backend_store(request, request.param, tmp_path) as store:
+        store.load(items(two_communities()))
+        tokens = {
+            "viewer": create_token(store, "viewer", ["c1"])[0],
+            "pii": create_token(store, "viewer", ["c1"], pii=True)[0],
+            "editor": create_token(store, "editor", ["c1"])[0],
+            "admin": create_token(store, "admin", ["s1"])[0],
+            "admin-c1": create_token(store, "admin", ["c1"])[0],
+        }
+        with TestClient(create_app(store=store)) as client:
+            client.tokens = tokens
+            client.store = store
+            yield client
 
 
 def get(client, path, who="viewer", **params):
@@ -325,14 +323,18 @@ def test_every_route_keeps_to_the_token_s_scope(api):
 # -- the command and a real server ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", ["embedded", "falkordb"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_token_commands_and_a_real_server(backend, tmp_path, request):
     """The commands and a real uvicorn server on loopback: on the store file with two worker processes,
-    and on a FalkorDB server with one."""
+    and on each graph server with one."""
     env, workers = {}, "2"
-    if backend == "falkordb":
-        env, workers = {"ORGGRAPH_SERVER": request.getfixturevalue("falkordb_server"),
-                        "ORGGRAPH_DATABASE": f"api_{tmp_path.name[-8:]}"}, "1"
+    if backend != "embedded":
+        server = server_of(request, backend)
+        if backend == "neo4j":  # one user database in Community: start it empty
+            with fresh_graph(server, 5000):
+                pass
+        env, workers = {"ORGGRAPH_SERVER": server,
+                        "ORGGRAPH_DATABASE": f"api_{tmp_path.name[-8:]}" if backend == "falkordb" else "neo4j"}, "1"
     (tmp_path / "street.json").write_text(json.dumps(two_communities(), ensure_ascii=False), encoding="utf-8")
     assert run_cli("load", "street.json", cwd=tmp_path, env=env).returncode == 0
     created = run_cli("token", "create", "--role", "viewer", "--area", "c1", cwd=tmp_path, env=env)

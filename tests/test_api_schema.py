@@ -24,7 +24,7 @@ from orggraph.api.settings import Settings
 from orggraph.io.excel import write_workbook
 from orggraph.store import EmbeddedStore
 
-from .conftest import items
+from .conftest import SERVERS, fresh_graph, items, server_of
 from .test_api import two_communities
 
 _folder = Path(tempfile.mkdtemp(prefix="orggraph-schema-"))
@@ -122,19 +122,17 @@ _server_tokens: dict[str, str] = {}
 server_schema = schemathesis.openapi.from_asgi("/openapi.json", _server_app)
 
 
-@pytest.fixture(scope="module")
-def on_a_graph_server(falkordb_server):
-    from orggraph.store.server import connect
-
-    graph = f"schema_{uuid.uuid4().hex[:12]}"
-    store = connect(f"{falkordb_server}/{graph}")
-    store.load(items(two_communities()))
-    _server_tokens.update({role: create_token(store, role, ["c1"])[0] for role in ("viewer", "editor", "admin")})
-    _server_settings.server = f"{falkordb_server}/{graph}"
-    prepare(_server_app, store, Settings())
-    yield
-    store.drop()
-    store.close()
+@pytest.fixture(scope="module", params=SERVERS)
+def on_a_graph_server(request):
+    """The app of the schema run over each graph server in turn, on a fresh graph of its own."""
+    server = server_of(request, request.param)
+    with fresh_graph(server, batch_size=5000) as store:
+        store.load(items(two_communities()))
+        _server_tokens.clear()
+        _server_tokens.update({role: create_token(store, role, ["c1"])[0] for role in ("viewer", "editor", "admin")})
+        _server_settings.server, _server_settings.database = server, store.conn.database
+        prepare(_server_app, store, Settings())
+        yield
 
 
 @server_schema.parametrize()

@@ -1,14 +1,13 @@
-"""The Neo4j connection: how it drives the official driver (unit tests), and a smoke test over Bolt."""
+"""Neo4j: how the connection drives the official driver (unit tests), and what only a real Neo4j 5 shows
+(its schema, one transaction a load, routing, its errors), on the session's Neo4j from tests/neo4j."""
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import tempfile
+import sys
 import time
-import uuid
 
 import neo4j
 import pytest
@@ -18,7 +17,7 @@ from orggraph.queries import coverage, responsibility_chain
 from orggraph.store import EmbeddedStore
 from orggraph.store.server import Neo4jConnection, ServerStore, connect
 
-from .conftest import STREET, items
+from .conftest import STREET, fresh_graph, items
 
 
 class _Record:
@@ -146,38 +145,132 @@ def test_uris_choose_the_connection():
         connect("http://127.0.0.1:7474")
 
 
+# -- what only a real Neo4j shows -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def neo4j_store(neo4j_server):
+    with fresh_graph(neo4j_server, batch_size=7) as store:
+        yield store
+
+
+def test_the_schema_file_runs_on_neo4j_5(neo4j_store):
+    """schema.neo4j.cypher made a uniqueness constraint for every node kind, and a second run changes nothing."""
+    rows = neo4j_store.conn.read("SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type RETURN labelsOrTypes, properties, type")
+    unique = {labels[0] for labels, properties, kind in rows if properties == ["id"] and kind == "UNIQUENESS"}
+    assert {"Area", "Org", "Unit", "Member", "Household", "OrgGraphMeta", "OrgGraphToken"} <= unique
+    indexes = neo4j_store.conn.read("SHOW INDEXES YIELD labelsOrTypes, properties RETURN labelsOrTypes, properties")
+    assert [["OrgGraphAudit"], ["seq"]] in indexes
+    ServerStore(neo4j_store.conn)  # made already: IF NOT EXISTS
+    assert len(neo4j_store.conn.read("SHOW CONSTRAINTS")) == len(rows)
+
+
+def test_a_second_record_with_an_id_taken_is_refused_by_the_server(neo4j_store):
+    """A write around orggraph that breaks a constraint is the server's error, named as orggraph's."""
+    neo4j_store.load(items(STREET))
+    with pytest.raises(StoreError, match="already exists with label `Area` and property `id` = 's1'"):
+        neo4j_store.conn.write("CREATE (:Area {id: 's1'})")
+
+
+def test_a_statement_that_fails_half_way_leaves_the_graph_as_it_was(neo4j_store):
+    """The writes of a load run in one transaction on Neo4j: when a later statement fails, the earlier
+    ones are undone."""
+    neo4j_store.load(items(STREET))
+    before = (neo4j_store.counts(), neo4j_store.revision)
+    with pytest.raises(StoreError):
+        neo4j_store.conn.write_all([("CREATE (:Area {id: 'a-new', name: 'x'}) RETURN 1", {}),
+                                    ("UNWIND [1, 0] AS x RETURN 1 / x", {})])
+    assert (neo4j_store.counts(), neo4j_store.revision) == before
+    assert neo4j_store.conn.read("MATCH (a:Area {id: 'a-new'}) RETURN a") == []
+
+
+def test_a_load_killed_half_way_leaves_the_graph_as_it_was(neo4j_server, tmp_path):
+    """`orggraph load` of a city, its process killed while it writes: Neo4j rolls the open transaction back."""
+    from .conftest import run_cli
+
+    with fresh_graph(neo4j_server, batch_size=5000) as store:
+        store.load(items(STREET))
+        before = (store.counts(), store.revision)
+        assert run_cli("generate", "--households", "30000", "--seed", "5", "city.jsonl", cwd=tmp_path).returncode == 0
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ORGGRAPH_")}
+        env.update({"ORGGRAPH_SERVER": neo4j_server, "ORGGRAPH_DATABASE": "neo4j"})
+        process = subprocess.Popen([sys.executable, "-m", "orggraph", "load", "city.jsonl"], cwd=tmp_path, env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:  # wait until it writes: the server is busy
+            running = store.conn.read("SHOW TRANSACTIONS YIELD currentQuery, status "
+                                      "WHERE currentQuery CONTAINS 'UNWIND $rows' RETURN count(*)")
+            if running and running[0][0]:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the load ended before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        time.sleep(1)  # the server notices the closed connection and rolls back
+        assert (store.counts(), store.revision) == before
+
+
+def test_neo4j_routing_on_a_single_server(neo4j_server, tmp_path):
+    """neo4j:// (routing) reaches a single server as bolt:// does, and answers the same."""
+    with fresh_graph(neo4j_server, batch_size=7) as store:
+        store.load(items(STREET))
+        routed = connect(neo4j_server.replace("bolt://", "neo4j://"), database="neo4j")
+        with EmbeddedStore(tmp_path / "e.db") as embedded:
+            embedded.load(items(STREET))
+            assert coverage(routed, as_of="2026-11-23") == coverage(embedded, as_of="2026-11-23")
+            assert responsibility_chain(routed, "h1", as_of="2026-11-23") == responsibility_chain(
+                embedded, "h1", as_of="2026-11-23")
+        routed.close()
+
+
+def test_a_database_that_does_not_exist_is_named(neo4j_server):
+    """Community holds one user database: asking for another says so, at once."""
+    with pytest.raises(StoreError, match="city2"):
+        connect(neo4j_server, database="city2")
+
+
 @pytest.fixture(scope="module")
-def bolt_server():
-    """FalkorDB with its experimental Bolt port, for the driver's smoke test."""
-    from orggraph.store.local import LocalFalkorDB
+def neo4j_with_a_password():
+    from orggraph.store.local import LocalNeo4j
 
     try:
-        server = LocalFalkorDB(bolt=True)
+        server = LocalNeo4j(password="orggraph-test-secret")
     except StoreError as exc:
         pytest.fail(str(exc))
-    yield server.bolt_uri
+    yield server
     server.stop()
 
 
-def test_smoke_over_bolt(bolt_server, tmp_path):
-    """The neo4j driver through Neo4jConnection, on FalkorDB's Bolt port: load a small network and ask.
+def test_credentials_are_checked(neo4j_with_a_password):
+    """With authentication on: the right password connects; a wrong one, or none, is a StoreError that
+    says authentication failed and never shows the password."""
+    uri = neo4j_with_a_password.uri
+    with connect(uri, user="neo4j", password="orggraph-test-secret") as store:
+        assert store.counts() == {"nodes": {}, "edges": {}}
+    for password in ("wrong-secret", None):
+        with pytest.raises(StoreError, match="(?i)unauthorized|authentication") as caught:
+            connect(uri, user="neo4j" if password else None, password=password)
+        assert "orggraph-test-secret" not in str(caught.value) and "wrong-secret" not in str(caught.value)
 
-    FalkorDB's Bolt port is experimental: one pooled connection with short timeouts (new connections
-    sometimes hang until the driver's timeout, and the driver then retries), batches of two records
-    (it cannot take much more than 4 KB of query and parameters), and no schema (it does not take
-    Neo4j's constraint syntax). Real Neo4j needs none of this.
-    """
-    driver = neo4j.GraphDatabase.driver(bolt_server, auth=None, connection_timeout=3, max_connection_pool_size=1,
-                                        connection_acquisition_timeout=10)
+
+def test_a_stopped_server_is_store_unavailable_and_a_503(tmp_path):
+    """A server that stops under a store: its questions raise StoreUnavailable, and the API answers 503."""
+    from fastapi.testclient import TestClient
+
+    from orggraph.access import create_token
+    from orggraph.api import create_app
+    from orggraph.store.local import LocalNeo4j
+
+    server = LocalNeo4j()
     try:
-        store = ServerStore(Neo4jConnection(driver=driver, database=f"smoke_{uuid.uuid4().hex[:8]}", batch_size=2),
-                            schema=False)
-        report = store.load(items(STREET))
-        assert (report.added_nodes, report.added_edges) == (15, 22)
-        with EmbeddedStore(tmp_path / "e.db") as embedded:
-            embedded.load(items(STREET))
-            assert coverage(store, as_of="2026-11-23") == coverage(embedded, as_of="2026-11-23")
-            assert responsibility_chain(store, "h1", as_of="2026-11-23") == responsibility_chain(
-                embedded, "h1", as_of="2026-11-23")
+        store = connect(server.uri, database="neo4j")
+        store.load(items(STREET))
+        secret, _ = create_token(store, "viewer", ["c1"])
+        client = TestClient(create_app(store=store))
+        assert client.get("/coverage", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     finally:
-        driver.close()
+        server.stop()
+    with pytest.raises(StoreUnavailable):
+        store.revision  # noqa: B018
+    answer = client.get("/coverage", headers={"Authorization": f"Bearer {secret}"})
+    assert answer.status_code == 503 and answer.headers.get("Retry-After")

@@ -17,7 +17,7 @@ from orggraph.generate import generate_city
 from orggraph.queries import gaps, responsibility_chain
 from orggraph.store import EmbeddedStore
 
-from .conftest import items, snapshot
+from .conftest import BACKENDS, backend_store, items, snapshot
 from .plain_facts import PlainFacts, scope_by_definition
 from .test_api import two_communities
 
@@ -50,17 +50,12 @@ def city_records():
     return [(what, f"record {i}", r) for i, (what, r) in enumerate(records)]
 
 
-@pytest.fixture(params=["embedded", "falkordb"])
+@pytest.fixture(params=BACKENDS)
 def city(request, tmp_path, city_records):
-    if request.param == "embedded":
-        store = EmbeddedStore(tmp_path / "city.db")
-    else:
-        store = request.getfixturevalue("big_server_store")
-    store.load(city_records)
-    with served_to(store, "s001c1") as client:
-        yield client
-    if request.param == "embedded":
-        store.close()
+    with backend_store(request, request.param, tmp_path, batch_size=2000) as store:
+        store.load(city_records)
+        with served_to(store, "s001c1") as client:
+            yield client
 
 
 def refused(client, response, message: str, before) -> bool:
@@ -354,14 +349,12 @@ def shared_street() -> dict:
     return doc
 
 
-@pytest.fixture(params=["embedded", "falkordb"])
+@pytest.fixture(params=BACKENDS)
 def street_api(request, tmp_path):
-    store = EmbeddedStore(tmp_path / "api.db") if request.param == "embedded" else request.getfixturevalue("server_store")
-    store.load(items(shared_street()))
-    with served_to(store, "c1") as client:
-        yield client
-    if request.param == "embedded":
-        store.close()
+    with backend_store(request, request.param, tmp_path) as store:
+        store.load(items(shared_street()))
+        with served_to(store, "c1") as client:
+            yield client
 
 
 def _post_new(segment: str, edge: dict, **props):

@@ -179,13 +179,30 @@ class Neo4jConnection:
             import neo4j
 
             auth = (user, password) if user is not None else None
-            driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=connection_timeout)
+            # the server's notices (a label not yet in use, say) are not logged: they would repeat the query
+            driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=connection_timeout,
+                                                notifications_min_severity="OFF")
             try:
                 driver.verify_connectivity()
+            except neo4j.exceptions.AuthError as exc:
+                driver.close()
+                raise StoreError(f"Neo4j at {uri} refused the credentials of user {user!r}: {exc.message}") from None
             except Exception as exc:  # the driver raises several kinds; say plainly what failed
                 driver.close()
                 raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from exc
         self._driver = driver
+
+    def _refused(self, exc: Exception) -> StoreError:
+        """orggraph's error for one of the driver's: out of reach is StoreUnavailable (a 503 from the API);
+        a statement the server refuses (a constraint, a database that does not exist) is a StoreError that
+        names the database and says what the server said."""
+        import neo4j
+
+        if isinstance(exc, (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired)):
+            return StoreUnavailable(f"cannot reach Neo4j: {exc}")
+        if isinstance(exc, neo4j.exceptions.Neo4jError):
+            return StoreError(f"Neo4j refused a statement on database {self.database!r}: {exc.message} ({exc.code})")
+        return StoreError(f"Neo4j failed on database {self.database!r}: {exc}")
 
     def _query(self, cypher: str, params: dict[str, Any] | None, routing: str) -> list[list[Any]]:
         import neo4j
@@ -194,8 +211,8 @@ class Neo4jConnection:
             records, _, _ = self._driver.execute_query(
                 cypher, params or {}, database_=self.database, routing_=neo4j.RoutingControl(routing)
             )
-        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
-            raise StoreUnavailable(f"cannot reach Neo4j: {exc}") from exc
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+            raise self._refused(exc) from exc
         return [list(r.values()) for r in records]
 
     def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
@@ -221,8 +238,8 @@ class Neo4jConnection:
                 except BaseException:
                     tx.rollback()
                     raise
-        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
-            raise StoreUnavailable(f"cannot reach Neo4j: {exc}") from exc
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+            raise self._refused(exc) from exc
 
     def close(self) -> None:
         if self._own:
