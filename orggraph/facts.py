@@ -229,7 +229,7 @@ class Tally:
                 and sorted(self.several) == sorted(other.several) and np.array_equal(self.nowhere, other.nowhere))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeFacts:
     """What the questions read of one node's record.
 
