@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Collection, Iterable, Literal, Protocol, Sequence, runtime_checkable
+from typing import Collection, Iterable, Literal, NamedTuple, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -229,13 +229,13 @@ class Tally:
                 and sorted(self.several) == sorted(other.several) and np.array_equal(self.nowhere, other.nowhere))
 
 
-@dataclass(frozen=True)
-class NodeFacts:
+class NodeFacts(NamedTuple):
     """What the questions read of one node's record.
 
     ``kind``; ``name`` and ``level`` when set; ``weak`` for an org with ``status: weak_lax``;
     ``unavailable`` for a member with ``status: unavailable``; ``people`` (default 1) and ``vulnerable``
-    (any flag) for a household, else 0 and False.
+    (any flag) for a household, else 0 and False. A named tuple of plain values: a backend keeps many,
+    and Python's garbage collector stops walking such tuples.
     """
 
     kind: str

@@ -6,7 +6,7 @@ import io
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -108,11 +108,13 @@ class Index:
     index back without reading every record. The queries in :mod:`orggraph.queries` run on it.
     """
 
-    def __init__(self, ids: list[str], kinds: np.ndarray, names: list[str | None], attrs: dict[str, np.ndarray],
-                 edges: dict[str, EdgeArrays], revision: int):
-        self.ids = ids
+    def __init__(self, ids: Sequence[str], kinds: np.ndarray, names: Sequence[str | None],
+                 attrs: dict[str, np.ndarray], edges: dict[str, EdgeArrays], revision: int):
+        # tuples of text: the garbage collector stops looking into them, where it would walk a list of a
+        # million ids on every full collection while a question runs
+        self.ids: tuple[str, ...] = tuple(ids)
         self.kinds = kinds
-        self.names = names
+        self.names: tuple[str | None, ...] = tuple(names)
         self.attrs = attrs  # level (int8 code), status flags, people, vulnerable
         self.edges = edges
         self.revision = revision
@@ -202,9 +204,9 @@ class Index:
         >>> new = idx.updated(2, nodes=[("h0", "Household", {"people": 3})],
         ...                   edges=[("LOCATED_IN", "h0", "a1", None, None, {})])
         >>> new.ids, new.attrs["people"].tolist(), new.edges["LOCATED_IN"].source.tolist()
-        (['a1', 'h0', 'h1'], [0, 3, 1], [1, 2])
+        (('a1', 'h0', 'h1'), [0, 3, 1], [1, 2])
         >>> new.updated(3, removed_nodes=["h1"]).ids
-        ['a1', 'h0']
+        ('a1', 'h0')
         """
         number = self.number
         upserts: dict[str, tuple[str, dict[str, Any]]] = {}

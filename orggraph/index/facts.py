@@ -123,7 +123,7 @@ class IndexFacts:
         #: the node numbers of the last few large id sets asked about: by their value, and by the set itself
         self._looked_up: dict[frozenset[str] | tuple[str, ...], np.ndarray] = {}
         self._same: dict[int, tuple[frozenset[str], np.ndarray]] = {}
-        self._up: dict[int, list[int]] = {}  # area -> the area and every area above it
+        self._up: dict[int, tuple[int, ...]] = {}  # area -> the area and every area above it
         #: day -> ({area: (assigned (role, id) pairs, their members, governing orgs)}, {org: (post holders'
         #: (post, id) pairs, their members)}): what the chains of a day have worked out, the last few days
         self._around: dict[int, tuple[dict[int, Any], dict[int, Any]]] = {}
@@ -204,12 +204,12 @@ class IndexFacts:
         nowhere = households[count[households] == 0]
         return single_h, single_pos, direct, [(hh, tuple(sorted(p))) for hh, p in several.items()], nowhere
 
-    def _at_or_above(self, area: int) -> list[int]:
+    def _at_or_above(self, area: int) -> tuple[int, ...]:
         """The area (a node number) and every area it lies within, transitively (:meth:`Territory.ancestry`)."""
         up = self._up.get(area)
         if up is None:
             areas = self._areas
-            up = self._up[area] = [int(areas[a]) for a in self._territory.ancestry(int(self._area_position[area]))]
+            up = self._up[area] = tuple(int(areas[a]) for a in self._territory.ancestry(int(self._area_position[area])))
         return up
 
     @cached_property
@@ -660,8 +660,10 @@ class IndexFacts:
             found = areas.get(area)
             if found is None:  # worked out once a day, for the chains of every household nearby
                 people = sorted({(roles[r], m) for m, r in at("ASSIGNED_TO", "target", area, d)})
-                governing = sorted({o for o, _ in at("GOVERNS", "target", area, d)})
-                found = areas[area] = ([(key, ids[m]) for key, m in people], [m for _, m in people], governing)
+                governing = tuple(sorted({o for o, _ in at("GOVERNS", "target", area, d)}))
+                # tuples of plain values, which the garbage collector stops walking
+                found = areas[area] = (tuple((key, ids[m]) for key, m in people), tuple(m for _, m in people),
+                                       governing)
             if found[0]:
                 hood.assigned[ids[area]] = list(found[0])
                 named.update(found[1])
@@ -673,7 +675,7 @@ class IndexFacts:
             held = orgs_kept.get(org)
             if held is None:
                 holders = sorted({(posts[r], m) for m, r in at("HOLDS_POST", "target", org, d)})
-                held = orgs_kept[org] = ([(key, ids[m]) for key, m in holders], [m for _, m in holders])
+                held = orgs_kept[org] = (tuple((key, ids[m]) for key, m in holders), tuple(m for _, m in holders))
             if held[0]:
                 hood.posts[ids[org]] = list(held[0])
                 named.update(held[1])
