@@ -4,7 +4,6 @@ That every Cypher file is used, and nothing else is Cypher, is checked in tests/
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -66,16 +65,13 @@ def test_the_schema_check_refuses_a_line_of_another_shape(monkeypatch):
         monkeypatch.undo()
 
 
-@pytest.mark.skipif(not os.environ.get("ORGGRAPH_TEST_NEO4J"),
-                    reason="no Neo4j to run schema.neo4j.cypher on: set ORGGRAPH_TEST_NEO4J to its bolt:// URI "
-                           "(and ORGGRAPH_TEST_NEO4J_USER, _PASSWORD, _DATABASE if it needs them)")
-def test_the_neo4j_schema_runs_on_neo4j():
-    """On a real Neo4j: connecting runs the schema, twice without error, and every constraint and index is there."""
+def test_the_neo4j_schema_runs_on_neo4j(neo4j_server):
+    """On the session's Neo4j 5: connecting runs the schema, twice without error, and every constraint and
+    index is there."""
     from orggraph.store.server import connect
 
-    options = {key: os.environ.get(f"ORGGRAPH_TEST_NEO4J_{key.upper()}") for key in ("user", "password", "database")}
     for _ in range(2):  # IF NOT EXISTS: a second connection finds them made
-        with connect(os.environ["ORGGRAPH_TEST_NEO4J"], **options) as store:
+        with connect(neo4j_server, database="neo4j") as store:
             made = {row[0] for row in store.conn.read("SHOW CONSTRAINTS YIELD name RETURN name")}
             made |= {row[0] for row in store.conn.read("SHOW INDEXES YIELD name RETURN name")}
     constraints, indexes = _neo4j_schema()

@@ -154,17 +154,6 @@ def neo4j_store(neo4j_server):
         yield store
 
 
-def test_the_schema_file_runs_on_neo4j_5(neo4j_store):
-    """schema.neo4j.cypher made a uniqueness constraint for every node kind, and a second run changes nothing."""
-    rows = neo4j_store.conn.read("SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type RETURN labelsOrTypes, properties, type")
-    unique = {labels[0] for labels, properties, kind in rows if properties == ["id"] and kind == "UNIQUENESS"}
-    assert {"Area", "Org", "Unit", "Member", "Household", "OrgGraphMeta", "OrgGraphToken"} <= unique
-    indexes = neo4j_store.conn.read("SHOW INDEXES YIELD labelsOrTypes, properties RETURN labelsOrTypes, properties")
-    assert [["OrgGraphAudit"], ["seq"]] in indexes
-    ServerStore(neo4j_store.conn)  # made already: IF NOT EXISTS
-    assert len(neo4j_store.conn.read("SHOW CONSTRAINTS")) == len(rows)
-
-
 def test_a_second_record_with_an_id_taken_is_refused_by_the_server(neo4j_store):
     """A write around orggraph that breaks a constraint is the server's error, named as orggraph's."""
     neo4j_store.load(items(STREET))
