@@ -60,12 +60,18 @@ class _Transaction:
 
 
 class _Session:
-    def __init__(self, log, database, fail_on):
-        self.log, self.database, self.fail_on = log, database, fail_on
+    def __init__(self, log, database, fail_on, mode=None, down=False):
+        self.log, self.database, self.fail_on, self.mode, self.down = log, database, fail_on, mode, down
 
     def __enter__(self):
-        self.log.append(("session", self.database))
+        self.log.append(("session", self.database) if self.mode is None else ("session", self.database, self.mode))
         return self
+
+    def run(self, cypher, params=None):
+        self.log.append(("run", cypher))
+        if self.down:
+            raise neo4j.exceptions.ServiceUnavailable("Unable to retrieve routing information")
+        return [_Record([1, "x"])]
 
     def __exit__(self, *exc):
         return False
@@ -83,14 +89,12 @@ class RecordingDriver:
         self.fail_on = fail_on
         self.down = down
 
-    def execute_query(self, cypher, params=None, database_=None, routing_=None):
-        self.log.append(("execute_query", cypher, database_, routing_))
-        if self.down:
-            raise neo4j.exceptions.ServiceUnavailable("Unable to retrieve routing information")
-        return [_Record([1, "x"])], None, None
+    execute_query_bookmark_manager = object()  # shared by every session: a read sees the writes before it
 
-    def session(self, database=None):
-        return _Session(self.log, database, self.fail_on)
+    def session(self, database=None, default_access_mode=None, bookmark_manager=None):
+        if default_access_mode is not None:
+            assert bookmark_manager is self.execute_query_bookmark_manager
+        return _Session(self.log, database, self.fail_on, default_access_mode, self.down)
 
     def close(self):
         self.closed = True
@@ -102,8 +106,8 @@ def test_every_call_names_its_database_and_reads_route_as_reads():
     assert conn.read("MATCH (n) RETURN 1, 'x'") == [[1, "x"]]
     conn.write("CREATE (n)")
     assert driver.log == [
-        ("execute_query", "MATCH (n) RETURN 1, 'x'", "city", neo4j.RoutingControl.READ),
-        ("execute_query", "CREATE (n)", "city", neo4j.RoutingControl.WRITE),
+        ("session", "city", neo4j.READ_ACCESS), ("run", "MATCH (n) RETURN 1, 'x'"),
+        ("session", "city", neo4j.WRITE_ACCESS), ("run", "CREATE (n)"),
     ]
 
 
@@ -255,11 +259,12 @@ def test_a_stopped_server_is_store_unavailable_and_a_503(tmp_path):
         store = connect(server.uri, database="neo4j")
         store.load(items(STREET))
         secret, _ = create_token(store, "viewer", ["c1"])
-        client = TestClient(create_app(store=store))
-        assert client.get("/coverage", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+        with TestClient(create_app(store=store)) as client:
+            assert client.get("/coverage", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+            server.stop()
+            with pytest.raises(StoreUnavailable):
+                store.revision  # noqa: B018
+            answer = client.get("/gaps", headers={"Authorization": f"Bearer {secret}"})
+            assert answer.status_code == 503 and answer.headers.get("Retry-After"), answer.text
     finally:
         server.stop()
-    with pytest.raises(StoreUnavailable):
-        store.revision  # noqa: B018
-    answer = client.get("/coverage", headers={"Authorization": f"Bearer {secret}"})
-    assert answer.status_code == 503 and answer.headers.get("Retry-After")

@@ -147,7 +147,8 @@ class LocalNeo4j:
         env = {k: v for k, v in os.environ.items() if k != "NEO4J_PASSWORD"}
         if password:
             env["NEO4J_PASSWORD"] = password
-        command = ["java", f"-Xmx{heap}", "-cp", f"{classes}{os.pathsep}{classpath.read_text().strip()}",
+        # a short-lived server: compile quickly rather than well, and a collector without threads of its own
+        command = ["java", f"-Xmx{heap}", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", f"{classes}{os.pathsep}{classpath.read_text().strip()}",
                    "org.orggraph.test.LocalNeo4j", str(self.port)]
         try:
             self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env)

@@ -205,15 +205,18 @@ class Neo4jConnection:
         return StoreError(f"Neo4j failed on database {self.database!r}: {exc}")
 
     def _query(self, cypher: str, params: dict[str, Any] | None, routing: str) -> list[list[Any]]:
+        """One statement in a transaction of its own (auto-commit: one round trip, where a managed one
+        takes three), in a session that reads or writes as asked, so that a cluster routes it, and that
+        shares the driver's bookmarks, so that a read sees every write made before it."""
         import neo4j
 
+        mode = neo4j.READ_ACCESS if routing == "r" else neo4j.WRITE_ACCESS
         try:
-            records, _, _ = self._driver.execute_query(
-                cypher, params or {}, database_=self.database, routing_=neo4j.RoutingControl(routing)
-            )
+            with self._driver.session(database=self.database, default_access_mode=mode,
+                                      bookmark_manager=self._driver.execute_query_bookmark_manager) as session:
+                return [list(r.values()) for r in session.run(cypher, params or {})]
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
             raise self._refused(exc) from exc
-        return [list(r.values()) for r in records]
 
     def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
         return self._query(cypher, params, "r")

@@ -17,7 +17,7 @@ import org.neo4j.harness.Neo4jBuilders;
 
 /**
  * Starts Neo4j 5 Community (the test harness) with Bolt on 127.0.0.1, prints {@code bolt://127.0.0.1:PORT}
- * as its last line once it serves, and stops cleanly, deleting its files, on SIGTERM or SIGINT.
+ * as its last line once it serves, and stops on SIGTERM or SIGINT within two seconds, deleting its files.
  *
  * <p>Arguments: the port (0 or none: a free one). Authentication is off, or on with the user {@code neo4j}
  * and the password in {@code $NEO4J_PASSWORD} when that is set. Nothing is kept: the database lives in a
@@ -49,8 +49,18 @@ public final class LocalNeo4j {
                     "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            neo4j.close();
+            // Neo4j's own close waits some ten seconds for its thread pools; a throwaway server gives it
+            // two, then deletes its files (the database is never opened again) and ends
+            Thread closing = new Thread(neo4j::close);
+            closing.setDaemon(true);
+            closing.start();
+            try {
+                closing.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             delete(folder);
+            Runtime.getRuntime().halt(0);
         }));
         System.out.println("bolt://127.0.0.1:" + port);
         System.out.flush();
