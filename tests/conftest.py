@@ -127,16 +127,39 @@ def fresh_graph(server: str, batch_size: int) -> Iterator:
     """
     from orggraph.store.server import connect
 
-    if server.startswith("falkordb://"):
-        store = connect(f"{server}/test_{uuid.uuid4().hex[:12]}", batch_size=batch_size)
-    else:
-        store = connect(server, database="neo4j", batch_size=batch_size)
-        store.clear()
+    if not server.startswith("falkordb://"):
+        with _neo4j_graph(server, batch_size) as store:
+            yield store
+        return
+    store = connect(f"{server}/test_{uuid.uuid4().hex[:12]}", batch_size=batch_size)
     try:
         yield store
     finally:
         store.drop()
         store.close()
+
+
+_NEO4J_DRIVERS: dict[str, object] = {}  # one driver a server for the session, as an application keeps one
+
+
+@contextlib.contextmanager
+def _neo4j_graph(server: str, batch_size: int) -> Iterator:
+    """The Neo4j database emptied for a test, over the session's driver; the schema is made on the first."""
+    import neo4j
+
+    from orggraph.store.server import Neo4jConnection, ServerStore
+    from orggraph.store.server.connection import statement
+
+    first = server not in _NEO4J_DRIVERS
+    if first:
+        _NEO4J_DRIVERS[server] = neo4j.GraphDatabase.driver(server, auth=None, notifications_min_severity="OFF")
+    conn = Neo4jConnection(driver=_NEO4J_DRIVERS[server], database="neo4j", batch_size=batch_size)
+    conn.write(statement("clear"))
+    store = ServerStore(conn, schema=first)  # the constraints stay; the revision starts again
+    try:
+        yield store
+    finally:
+        store.close()  # the driver is the session's: left open
 
 
 def server_of(request, backend: str) -> str:
