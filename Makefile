@@ -20,7 +20,7 @@ demo: $(STAMP)
 
 ## test: every test, doctests included, on the embedded store, FalkorDB and Neo4j (each started for the run)
 test: $(STAMP) $(NEO4J)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 ## neo4j-launcher: build the Neo4j 5 launcher of tests/neo4j (Maven fetches the test harness once)
 neo4j-launcher: $(NEO4J)

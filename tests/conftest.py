@@ -80,6 +80,15 @@ def snapshot(store) -> tuple:
     return list(store.nodes()), list(store.edges()), store.revision
 
 
+def pytest_collection_modifyitems(config, items):
+    """The tests on Neo4j go to one worker when the run is spread over several (``make test``: two):
+    Community holds one user database, which each of them empties first."""
+    for item in items:
+        params = getattr(item, "callspec", None)
+        if "neo4j_server" in item.fixturenames or (params is not None and "neo4j" in params.params.values()):
+            item.add_marker(pytest.mark.xdist_group("neo4j"))
+
+
 #: the graph servers every server test runs on, beside the embedded store
 SERVERS = ("falkordb", "neo4j")
 #: every backend: the question, store, validation and API tests run on each
