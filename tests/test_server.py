@@ -185,6 +185,11 @@ def test_the_wheel_ships_the_cypher(tmp_path):
     for name in cypher.fragments():
         assert f"orggraph/cypher/fragments/{name}.cypher" in names
     assert "orggraph/cypher/__init__.py" in names
+    # and every package of the source tree, with every module in it
+    for module in (ROOT / "orggraph").rglob("*.py"):
+        assert f"orggraph/{module.relative_to(ROOT / 'orggraph').as_posix()}" in names, module
+    for module in (ROOT / "api").glob("*.py"):
+        assert f"orggraph/api/{module.name}" in names, module
 
 
 def test_the_command_line_on_the_server(falkordb_server, tmp_path):
