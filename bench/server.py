@@ -86,7 +86,7 @@ def main() -> None:
     for name in servers:
         uri, local = os.environ.get("ORGGRAPH_SERVER"), None
         if not uri:
-            local = LocalFalkorDB() if name == "falkordb" else LocalNeo4j(heap=args.neo4j_heap)
+            local = LocalFalkorDB() if name == "falkordb" else LocalNeo4j(heap=args.neo4j_heap, quick=False)
             uri = local.uri
         try:
             database = f"bench_{args.households}" if name == "falkordb" else "neo4j"  # Community: one database

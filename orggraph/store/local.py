@@ -116,6 +116,9 @@ class LocalNeo4j:
         Turn authentication on, for the user ``neo4j`` with this password; off without it.
     heap : str
         The JVM's largest heap (``-Xmx``).
+    quick : bool
+        Tune the JVM for a short life (the tests): its quick compiler only, and a single-threaded
+        collector. A benchmark passes False.
     timeout : float
         Seconds to wait for it to serve.
 
@@ -134,7 +137,7 @@ class LocalNeo4j:
     {'nodes': {}, 'edges': {}}
     """
 
-    def __init__(self, password: str | None = None, *, heap: str = "1g", timeout: float = 180.0,
+    def __init__(self, password: str | None = None, *, heap: str = "1g", quick: bool = True, timeout: float = 180.0,
                  launcher: Path | None = None):
         folder = Path(launcher or NEO4J_LAUNCHER)
         classes, classpath = folder / "target" / "classes", folder / "target" / "classpath.txt"
@@ -147,8 +150,10 @@ class LocalNeo4j:
         env = {k: v for k, v in os.environ.items() if k != "NEO4J_PASSWORD"}
         if password:
             env["NEO4J_PASSWORD"] = password
-        # a short-lived server: compile quickly rather than well, and a collector without threads of its own
-        command = ["java", f"-Xmx{heap}", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", f"{classes}{os.pathsep}{classpath.read_text().strip()}",
+        # a short-lived server (quick): compile quickly rather than well, and a collector without threads of
+        # its own; a benchmark's runs long enough for the JVM's full compiler to pay
+        tuning = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"] if quick else []
+        command = ["java", f"-Xmx{heap}", *tuning, "-cp", f"{classes}{os.pathsep}{classpath.read_text().strip()}",
                    "org.orggraph.test.LocalNeo4j", str(self.port)]
         try:
             self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env)
