@@ -95,19 +95,23 @@ SERVERS = ("falkordb", "neo4j")
 BACKENDS = ("embedded", *SERVERS)
 
 
+def _started(server_class):
+    """A server started for the session; the tests that need one fail, saying why, if it cannot start."""
+    from orggraph.exceptions import StoreError
+
+    try:
+        return server_class()
+    except StoreError as exc:
+        pytest.fail(str(exc))
+
+
 @pytest.fixture(scope="session")
 def falkordb_server():
     """A real FalkorDB server for the session: redis-server with the module, on a free loopback port.
-
-    The server tests must run, not skip: if the server cannot start, the tests that need it fail.
-    """
-    from orggraph.exceptions import StoreError
+    The server tests must run, not skip."""
     from orggraph.store.local import LocalFalkorDB
 
-    try:
-        server = LocalFalkorDB()
-    except StoreError as exc:
-        pytest.fail(str(exc))
+    server = _started(LocalFalkorDB)
     yield server.uri
     server.stop()  # by its pid
 
@@ -115,14 +119,10 @@ def falkordb_server():
 @pytest.fixture(scope="session")
 def neo4j_server():
     """A real Neo4j 5 Community for the session, from its test harness (tests/neo4j, built by `make`),
-    on a free loopback port. As with FalkorDB, the tests that need it fail if it cannot start."""
-    from orggraph.exceptions import StoreError
+    on a free loopback port."""
     from orggraph.store.local import LocalNeo4j
 
-    try:
-        server = LocalNeo4j()
-    except StoreError as exc:
-        pytest.fail(str(exc))
+    server = _started(LocalNeo4j)
     yield server.uri
     server.stop()  # by its pid
 
