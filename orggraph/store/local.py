@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Self
 
 from ..exceptions import StoreError
 
@@ -35,7 +36,31 @@ def free_port(below: int | None = None) -> int:
     raise StoreError(f"no free port below {below}")
 
 
-class LocalFalkorDB:
+class _LocalServer:
+    """A server process of one's own, stopped by its pid (SIGTERM, then SIGKILL after ``stop_timeout``)."""
+
+    process: subprocess.Popen
+    #: seconds to wait after SIGTERM before the process is killed
+    stop_timeout = 20.0
+
+    def stop(self) -> None:
+        """Stop the server by its pid."""
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class LocalFalkorDB(_LocalServer):
     """redis-server with the FalkorDB module on a free loopback port, keeping nothing on disk.
 
     Examples
@@ -82,21 +107,6 @@ class LocalFalkorDB:
     def bolt_uri(self) -> str | None:
         return f"bolt://127.0.0.1:{self.bolt_port}" if self.bolt_port else None
 
-    def stop(self) -> None:
-        """Stop the server by its pid."""
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def __enter__(self) -> "LocalFalkorDB":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 #: the folder of the Neo4j launcher (its pom.xml and one Java class): ``$ORGGRAPH_NEO4J_LAUNCHER``, else
@@ -104,7 +114,7 @@ class LocalFalkorDB:
 NEO4J_LAUNCHER = Path(os.environ.get("ORGGRAPH_NEO4J_LAUNCHER") or Path(__file__).resolve().parents[2] / "tests" / "neo4j")
 
 
-class LocalNeo4j:
+class LocalNeo4j(_LocalServer):
     """Neo4j 5 Community on a free loopback port, from its test harness, keeping nothing on disk.
 
     Runs the launcher in ``tests/neo4j`` (built once by ``make neo4j-launcher``: Maven fetches the
@@ -136,6 +146,8 @@ class LocalNeo4j:
     ...         store.counts()
     {'nodes': {}, 'edges': {}}
     """
+
+    stop_timeout = 60.0  # SIGTERM: the launcher gives Neo4j two seconds, deletes its files and ends
 
     def __init__(self, password: str | None = None, *, heap: str = "1g", quick: bool = True, timeout: float = 180.0,
                  launcher: Path | None = None):
@@ -169,18 +181,3 @@ class LocalNeo4j:
                 raise StoreError(f"Neo4j did not start: {log.read_text(errors='replace')[-2000:]}")
             time.sleep(0.2)
 
-    def stop(self) -> None:
-        """Stop the JVM by its pid (SIGTERM: Neo4j shuts down and deletes its files)."""
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def __enter__(self) -> "LocalNeo4j":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
