@@ -474,15 +474,26 @@ def test_both_backends_find_the_same_facts(server_store, city, tmp_path):
                     assert mine[name] == theirs[name], (as_of, len(gone), name)
 
 
-def test_the_index_finds_what_the_records_say(city, tmp_path):
-    """The embedded facts against the plain ones, worked out record by record (tests/plain_facts.py)."""
+@pytest.mark.parametrize("reopened", [False, True])
+def test_the_index_finds_what_the_records_say(city, tmp_path, monkeypatch, reopened):
+    """The embedded facts against the plain ones, worked out record by record (tests/plain_facts.py); and
+    from the index read back from its file (which finds many ids by their hashes), with the groups of
+    ``contacts_outside`` looked up among sorted pairs instead of in a table."""
+    import orggraph.index.facts as index_facts
     from orggraph.store import EmbeddedStore
 
     from .plain_facts import PlainFacts
 
-    with EmbeddedStore(tmp_path / "city.db") as embedded:
-        embedded.load(city)
+    embedded = EmbeddedStore(tmp_path / "city.db")
+    embedded.load(city)
+    if reopened:
+        embedded.index()
+        embedded.close()
+        monkeypatch.setattr(index_facts, "_TABLE_CELLS", 0)
+        embedded = EmbeddedStore(tmp_path / "city.db")
+    with embedded:
         here, plain = embedded.facts(), PlainFacts(embedded.nodes(), embedded.edges())
+        assert isinstance(embedded.index().number, dict) is not reopened
         members = here.ids("Member")
         for as_of in CITY_DAYS:
             for gone in (frozenset(), frozenset(members[::4])):
@@ -544,6 +555,29 @@ def test_an_id_with_a_nul_names_nothing_in_a_reopened_store(tmp_path):
         assert facts.nodes(asked) == {} and facts.kinds_of(asked) == {}
         assert facts.having("CONTACTS", asked, end="target") == []
         assert list(facts.nodes(["h1"] + asked)) == ["h1"]
+
+
+def test_many_ids_sharing_a_hash_are_each_found_in_a_reopened_store(tmp_path, monkeypatch):
+    """Many ids are looked up by their hashes; ids whose hashes are equal (here made to share one by their
+    length) must each find their own node, and an unknown id of the same hash nothing."""
+    import orggraph.index.facts as index_facts
+    from orggraph.store import EmbeddedStore
+
+    from .conftest import STREET
+
+    monkeypatch.setattr(index_facts, "_hash", len)
+    path = tmp_path / "city.db"
+    with EmbeddedStore(path) as store:
+        store.load(items(STREET))
+        every = sorted(node["id"] for node in STREET["nodes"])
+        kinds = store.facts().kinds_of(every)
+    with EmbeddedStore(path) as reopened:
+        facts = reopened.facts()
+        asked = every[::-1] + [f"zz{i}" for i in range(300)] + [every[0] + "x", None]  # type: ignore[list-item]
+        found = facts._lookup(asked).tolist()
+        assert found[: len(every)] == list(range(len(every)))[::-1] and set(found[len(every):]) == {-1}
+        assert sorted(facts.nodes(asked)) == every
+        assert facts.kinds_of(asked) == kinds
 
 
 @pytest.mark.parametrize("seed", range(6))

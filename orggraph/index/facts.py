@@ -22,10 +22,18 @@ _KEYS: dict[str, list[str]] = {"HOLDS_POST": list(POSTS), "ASSIGNED_TO": list(RO
 _KEY_ORDER = {t: np.array([sorted(keys).index(k) for k in keys], dtype=np.int64) for t, keys in _KEYS.items()}
 #: up to this many nodes, edges are looked up node by node; beyond it, by a mask over every edge
 _FEW = 64
-#: up to how many nodes a neighbourhood looks edges up one node at a time, in plain lists
+#: up to how many nodes a neighbourhood looks edges up one node at a time
 _FEW_PLAIN = 16
 #: how many (day, what-if) a facts object keeps the masks of
 _DAYS_KEPT = 8
+#: how many area sets a facts object keeps what lies upward of, for each of those days (see IndexFacts._upward)
+_PIECES_KEPT = 16_384
+#: up to how many cells (groups by areas) IndexFacts.contacts_outside looks areas up in a table
+_TABLE_CELLS = 1 << 24
+
+
+#: an id's hash (:meth:`IndexFacts._search`); a name of its own, so that a test can make ids share one
+_hash = hash
 
 
 def _first_of_runs(*columns: np.ndarray) -> np.ndarray:
@@ -125,8 +133,9 @@ class IndexFacts:
         self._same: dict[int, tuple[frozenset[str], np.ndarray]] = {}
         self._up: dict[int, tuple[int, ...]] = {}  # area -> the area and every area above it
         #: day -> ({area: (assigned (role, id) pairs, their members, governing orgs)}, {org: (post holders'
-        #: (post, id) pairs, their members)}): what the chains of a day have worked out, the last few days
-        self._around: dict[int, tuple[dict[int, Any], dict[int, Any]]] = {}
+        #: (post, id) pairs, their members)}, {area set: what lies from it upward}): what the chains of a
+        #: day have worked out, the last few days (see _few_around)
+        self._around: dict[int, tuple[dict[Any, Any], dict[Any, Any], dict[Any, Any]]] = {}
         self._columns: dict[tuple[str, str], tuple[Any, ...]] = {}  # see _at
 
     def __repr__(self) -> str:
@@ -142,9 +151,30 @@ class IndexFacts:
         return ids
 
     @cached_property
-    def _id_text(self) -> np.ndarray:
-        """The ids as an array of text, sorted as the node numbers are: many ids found by one search."""
-        return np.array(self.index.ids, dtype=str) if self.index.n else np.zeros(0, dtype="<U1")
+    def _by_hash(self) -> tuple[np.ndarray, np.ndarray]:
+        """(every id's hash, sorted; the node number of each): many ids found by one search over whole
+        numbers, where a search over the ids' text compares characters (and held four bytes a character)."""
+        hashes = np.fromiter(map(_hash, self.index.ids), dtype=np.int64, count=self.index.n)
+        order = np.argsort(hashes, kind="stable")
+        return hashes[order], order.astype(np.int64)
+
+    def _search(self, ids: list[str]) -> np.ndarray:
+        """The node number of each id in turn, -1 for an id that names no node: by the ids' hashes, each
+        match checked against the id itself; an id whose hash another id shares is looked up on its own."""
+        hashes, order = self._by_hash
+        if not len(hashes):
+            return np.full(len(ids), -1, dtype=np.int64)
+        wanted = np.fromiter((_hash(x) if isinstance(x, str) else 0 for x in ids), dtype=np.int64, count=len(ids))
+        at = np.minimum(np.searchsorted(hashes, wanted), len(hashes) - 1)
+        found = order[at]
+        given = np.empty(len(ids), dtype=object)
+        given[:] = ids
+        same = self._id_array[found] == given
+        found[~same] = -1
+        number = self.index.number
+        for i in np.flatnonzero(~same & (hashes[at] == wanted)).tolist():  # a hash two ids share
+            found[i] = number.get(ids[i], -1)
+        return found
 
     def _spelled(self, numbers: np.ndarray) -> list[str]:
         return self._id_array[numbers].tolist()
@@ -271,12 +301,9 @@ class IndexFacts:
         if not isinstance(ids, (list, tuple, set, frozenset, dict)):
             ids = list(ids)
         number = self.index.number
-        if len(ids) > 256 and not isinstance(number, dict):  # read back from a file: search the sorted ids
-            # numpy's text arrays drop trailing NULs, and no id holds one (the loader refuses them)
-            wanted = np.sort(np.array([x for x in ids if isinstance(x, str) and "\x00" not in x], dtype=str))
-            text = self._id_text
-            at = np.minimum(np.searchsorted(text, wanted), max(len(text) - 1, 0))
-            found = at[text[at] == wanted].astype(np.int64) if len(text) else np.zeros(0, dtype=np.int64)
+        if len(ids) > 256 and not isinstance(number, dict):  # read back from a file: search by hash
+            found = self._search(list(ids))
+            found = found[found >= 0]
         else:
             found = np.array(sorted({i for i in (number.get(x) for x in ids) if i is not None}), dtype=np.int64)
         if kind is not None and len(found):
@@ -293,13 +320,7 @@ class IndexFacts:
         number = self.index.number
         if isinstance(number, dict) or len(ids) <= 256:
             return np.array([number.get(x, -1) if isinstance(x, str) else -1 for x in ids], dtype=np.int64)
-        text = self._id_text
-        if not len(text):
-            return np.full(len(ids), -1, dtype=np.int64)
-        # numpy's text arrays drop trailing NULs, and no id holds one (the loader refuses them)
-        wanted = np.array([x if isinstance(x, str) and "\x00" not in x else "" for x in ids], dtype=str)
-        at = np.minimum(np.searchsorted(text, wanted), len(text) - 1)
-        return np.where((text[at] == wanted) & (wanted != ""), at, -1).astype(np.int64)
+        return self._search(ids)
 
     def _mask(self, nodes: np.ndarray) -> np.ndarray:
         mask = np.zeros(self.index.n, dtype=bool)
@@ -426,8 +447,9 @@ class IndexFacts:
     def contacts_outside(self, day: Day, groups: Sequence[tuple[Collection[str], Collection[str]]]
                          ) -> list[tuple[str, str]]:
         """Contacts of each group's members to households located only outside its areas (see
-        :meth:`orggraph.facts.Facts.contacts_outside`): (group, area) pairs as sorted whole numbers, and
-        every contact of the groups' members looked up among them at once."""
+        :meth:`orggraph.facts.Facts.contacts_outside`): every contact of the groups' members looked up at
+        once in a table of groups by areas, or, past :data:`_TABLE_CELLS` cells, among (group, area) pairs
+        as sorted whole numbers."""
         n, kinds = self.index.n, self.index.kinds
         group_of = np.full(n, -1, dtype=np.int64)
         # every id of every group looked up at once: groups are many and most are small
@@ -442,26 +464,36 @@ class IndexFacts:
         known = areas >= 0
         areas, labels = areas[known], labels[known]
         is_area = kinds[areas] == AREA
-        allowed = np.unique(labels[is_area] * n + areas[is_area])
+        position = self._area_position
+        width = len(self._areas) + 1  # the last column: no area
+        labels, areas = labels[is_area], position[areas[is_area]]
         e, d = self.index.edges["CONTACTS"], day_number(day.as_of, 0)
         chosen = (group_of[e.source] >= 0) & (e.since <= d) & (d <= e.until)
         m, h = e.source[chosen].astype(np.int64), e.target[chosen].astype(np.int64)
         located = self._located_count[h]
         m, h = m[located > 0], h[located > 0]
+        if len(groups) * width <= _TABLE_CELLS:  # a table of groups by areas
+            table = np.zeros((len(groups), width), dtype=bool)
+            table[labels, areas] = True
 
-        def within(group: np.ndarray, areas: np.ndarray) -> np.ndarray:
-            key = group * n + areas
-            at = np.minimum(np.searchsorted(allowed, key), max(len(allowed) - 1, 0))
-            return (areas >= 0) & (allowed[at] == key) if len(allowed) else np.zeros(len(key), dtype=bool)
+            def within(group: np.ndarray, areas: np.ndarray) -> np.ndarray:
+                return table[group, areas]
+        else:  # (group, area) pairs as sorted whole numbers
+            allowed = np.unique(labels * width + areas)
+
+            def within(group: np.ndarray, areas: np.ndarray) -> np.ndarray:
+                key = group * width + areas
+                at = np.minimum(np.searchsorted(allowed, key), max(len(allowed) - 1, 0))
+                return allowed[at] == key if len(allowed) else np.zeros(len(key), dtype=bool)
 
         home = self._home[h]
-        inside = within(group_of[m], home)
+        inside = within(group_of[m], np.where(home >= 0, position[home], width - 1))
         several = np.flatnonzero(home < 0)
         if len(several):
             lh, la = self._located
             for i in several.tolist():
                 lo, hi = np.searchsorted(lh, [h[i], h[i] + 1])
-                areas = la[lo:hi]
+                areas = position[la[lo:hi]]
                 inside[i] = within(np.full(len(areas), group_of[m[i]]), areas).any()
         pairs = np.unique(m[~inside] * n + h[~inside])
         ids = self.index.ids
@@ -565,12 +597,12 @@ class IndexFacts:
 
     def neighbourhood(self, day: Day, households: Collection[str]) -> Neighbourhood:
         """Everything the chains of these households are built from (see
-        :meth:`orggraph.facts.Facts.neighbourhood`): a few households walked edge by edge in plain lists,
+        :meth:`orggraph.facts.Facts.neighbourhood`): a few households walked edge by edge (:meth:`_few_around`),
         many by masks over every edge of each type."""
         d = day_number(day.as_of, 0)
         if len(households) <= _FEW_PLAIN:
             return self._few_around(d, households)
-        index, edges = self.index, self.index.edges
+        edges = self.index.edges
         asked = self._numbers(households, HOUSEHOLD)
         if not len(asked):
             return Neighbourhood()
@@ -613,88 +645,130 @@ class IndexFacts:
                                     assigned, governing, posts)
 
     def _few_around(self, d: int, households: Collection[str]) -> Neighbourhood:
-        """:meth:`neighbourhood` of a few households, in plain lists: one lookup per household for its
-        contacts and areas, one per member and unit (:meth:`_at`), and what hangs off each area and org
-        on the day, worked out once a day for the chains of every household nearby."""
-        index, edges, n = self.index, self.index.edges, self.index.n
-        number, kinds = index.number, index.kinds
+        """:meth:`neighbourhood` of a few households, node by node: one lookup per household for its
+        contacts and areas, one per member and unit (:meth:`_at`); what lies from a set of areas upward
+        (:meth:`_upward`) is worked out once a day, for the chains of every household there."""
+        index = self.index
+        number, kinds, ids = index.number, index.kinds, index.ids
         asked = sorted({i for i in (number.get(h) if isinstance(h, str) else None for h in households)
                         if i is not None and kinds[i] == HOUSEHOLD})
-        contacts: dict[int, set[int]] = {}
-        located: dict[int, set[int]] = {}
-        by_contact, by_place = edges["CONTACTS"], edges["LOCATED_IN"]
-        for h in asked:
-            hit = by_contact.of(h, "target", n)
-            if len(hit):
-                valid = {m for m, since, until in zip(by_contact.source[hit].tolist(), by_contact.since[hit].tolist(),
-                                                      by_contact.until[hit].tolist()) if since <= d <= until}
-                if valid:
-                    contacts[h] = valid
-            hit = by_place.of(h, "source", n)
-            if len(hit):
-                located[h] = set(by_place.target[hit].tolist())
-        ids, at = index.ids, self._at
-        employers: dict[int, set[int]] = {}
-        for member in {m for ms in contacts.values() for m in ms}:
-            units = {u for u, _ in at("EMPLOYED_BY", "source", member)}
-            if units:
-                employers[member] = units
-        unit_orgs: dict[int, set[int]] = {}
-        for unit in {u for us in employers.values() for u in us}:
-            orgs = {o for o, _ in at("OF_UNIT", "target", unit)}
-            if orgs:
-                unit_orgs[unit] = orgs
-        up = sorted({u for places in located.values() for a in places for u in self._at_or_above(a)})
         kept = self._around.get(d)
         if kept is None:
             if len(self._around) >= _DAYS_KEPT:
                 del self._around[next(iter(self._around))]
-            kept = self._around[d] = ({}, {})
-        areas, orgs_kept = kept
+            kept = self._around[d] = ({}, {}, {})
         hood = Neighbourhood()
-        named: set[int] = set(asked)
-        named.update(up)
-        wanted: set[int] = {o for os_ in unit_orgs.values() for o in os_}
-        roles, posts = _KEYS["ASSIGNED_TO"], _KEYS["HOLDS_POST"]
-        for area in up:
-            found = areas.get(area)
-            if found is None:  # worked out once a day, for the chains of every household nearby
-                people = sorted({(roles[r], m) for m, r in at("ASSIGNED_TO", "target", area, d)})
-                governing = tuple(sorted({o for o, _ in at("GOVERNS", "target", area, d)}))
-                # tuples of plain values, which the garbage collector stops walking
-                found = areas[area] = (tuple((key, ids[m]) for key, m in people), tuple(m for _, m in people),
-                                       governing)
-            if found[0]:
-                hood.assigned[ids[area]] = list(found[0])
-                named.update(found[1])
-            if found[2]:
-                hood.governing[ids[area]] = [ids[o] for o in found[2]]
-                wanted.update(found[2])
-        named.update(wanted)
-        for org in sorted(wanted):
-            held = orgs_kept.get(org)
-            if held is None:
-                holders = sorted({(posts[r], m) for m, r in at("HOLDS_POST", "target", org, d)})
-                held = orgs_kept[org] = (tuple((key, ids[m]) for key, m in holders), tuple(m for _, m in holders))
+        at = self._at
+        members: set[int] = set()
+        places: set[int] = set()
+        for h in asked:
+            valid = sorted({m for m, _ in at("CONTACTS", "target", h, d)})
+            if valid:
+                hood.contacts[ids[h]] = [ids[m] for m in valid]
+                members.update(valid)
+            areas = sorted({a for a, _ in at("LOCATED_IN", "source", h)})
+            if areas:
+                hood.located[ids[h]] = [ids[a] for a in areas]
+                places.update(areas)
+        # from the areas upward: one worked-out piece for the whole set, kept for the day
+        up_key = tuple(sorted(places))
+        upward = self._upward(d, kept, up_key)
+        # lists of their own, so that whoever changes this neighbourhood leaves the kept piece as it was
+        hood.assigned = {area: list(pairs) for area, pairs in upward[0].items()}
+        hood.governing = {area: list(orgs) for area, orgs in upward[1].items()}
+        hood.posts = {org: list(pairs) for org, pairs in upward[2].items()}
+        nodes = dict(upward[3])
+        # the contacts' units and their orgs
+        named = set(asked)
+        named.update(members)
+        orgs: set[int] = set()
+        for member in sorted(members):
+            units = sorted({u for u, _ in at("EMPLOYED_BY", "source", member)})
+            if units:
+                hood.employers[ids[member]] = [ids[u] for u in units]
+                named.update(units)
+                for unit in units:
+                    if ids[unit] in hood.unit_orgs:
+                        continue
+                    of_unit = sorted({o for o, _ in at("OF_UNIT", "target", unit)})
+                    if of_unit:
+                        hood.unit_orgs[ids[unit]] = [ids[o] for o in of_unit]
+                        orgs.update(of_unit)
+        for org in sorted(orgs):
+            held = self._held(d, kept, org)
             if held[0]:
                 hood.posts[ids[org]] = list(held[0])
                 named.update(held[1])
-        return self._spelled_into(hood, named, contacts=contacts, located=located, employers=employers,
-                                  unit_orgs=unit_orgs)
+        named.update(orgs)
+        every = sorted(i for i in named if ids[i] not in nodes)
+        nodes.update(zip([ids[i] for i in every], self._node_list(every)))
+        hood.nodes = nodes
+        return hood
+
+    def _held(self, d: int, kept: tuple[dict[Any, Any], ...], org: int) -> tuple[tuple[tuple[str, str], ...], tuple[int, ...]]:
+        """An org's post holders on day ``d`` as ((post, id) pairs, their numbers), sorted; kept for the day."""
+        held = kept[1].get(org)
+        if held is None:
+            posts, ids = _KEYS["HOLDS_POST"], self.index.ids
+            holders = sorted({(posts[r], m) for m, r in self._at("HOLDS_POST", "target", org, d)})
+            held = kept[1][org] = (tuple((key, ids[m]) for key, m in holders), tuple(m for _, m in holders))
+        return held
+
+    def _upward(self, d: int, kept: tuple[dict[Any, Any], ...], places: tuple[int, ...]) -> tuple[dict[str, Any], ...]:
+        """({area: ((role, member), ...)}, {area: (org, ...)}, {org: ((post, member), ...)}, {id: NodeFacts}) of every area at
+        or above these (node numbers, sorted) on day ``d``, and of the orgs governing them: kept for the day,
+        a bounded number of area sets (one per building the chains of the day have reached), in tuples."""
+        pieces = kept[2]
+        found = pieces.get(places)
+        if found is not None:
+            return found
+        ids, at, per_area = self.index.ids, self._at, kept[0]
+        roles = _KEYS["ASSIGNED_TO"]
+        assigned: dict[str, tuple[tuple[str, str], ...]] = {}
+        governing: dict[str, tuple[str, ...]] = {}
+        posts: dict[str, tuple[tuple[str, str], ...]] = {}
+        up = sorted({u for a in places for u in self._at_or_above(a)})
+        named: set[int] = set(up)
+        wanted: set[int] = set()
+        for area in up:
+            got = per_area.get(area)
+            if got is None:
+                people = sorted({(roles[r], m) for m, r in at("ASSIGNED_TO", "target", area, d)})
+                # tuples of plain values, which the garbage collector stops walking
+                got = per_area[area] = (tuple((key, ids[m]) for key, m in people), tuple(m for _, m in people),
+                                        tuple(sorted({o for o, _ in at("GOVERNS", "target", area, d)})))
+            if got[0]:
+                assigned[ids[area]] = got[0]
+                named.update(got[1])
+            if got[2]:
+                governing[ids[area]] = tuple(ids[o] for o in got[2])
+                wanted.update(got[2])
+        for org in sorted(wanted):
+            held = self._held(d, kept, org)
+            if held[0]:
+                posts[ids[org]] = held[0]
+                named.update(held[1])
+        named.update(wanted)
+        every = sorted(named)
+        nodes = dict(zip([ids[i] for i in every], self._node_list(every)))
+        if len(pieces) >= _PIECES_KEPT:
+            del pieces[next(iter(pieces))]
+        found = pieces[places] = (assigned, governing, posts, nodes)
+        return found
 
     def _at(self, type_: str, end: str, node: int, day: int | None = None) -> list[tuple[int, int]]:
         """(node at the other end, rank) of the edges of one type whose ``end`` is ``node``, valid on
-        ``day`` when given: the type's columns are read into plain lists once, so that a few edges are
-        looked up without a numpy call each."""
+        ``day`` when given: read through memoryviews of the type's arrays, which give plain numbers
+        without a numpy call each and copy nothing."""
         columns = self._columns.get((type_, end))
         if columns is None:
             e = self.index.edges[type_]
             order, offsets = e.csr(end, self.index.n)
             other = e.target if end == "source" else e.source
-            columns = self._columns[(type_, end)] = (order, offsets, other.tolist(), e.since.tolist(),
-                                                     e.until.tolist(), e.rank.tolist())
+            columns = self._columns[(type_, end)] = tuple(
+                memoryview(np.ascontiguousarray(a)) for a in (order, offsets, other, e.since, e.until, e.rank))
         order, offsets, other, since, until, rank = columns
-        hit = order[offsets[node] : offsets[node + 1]].tolist()
+        hit = [order[i] for i in range(offsets[node], offsets[node + 1])]
         if day is None:
             return [(other[i], rank[i]) for i in hit]
         return [(other[i], rank[i]) for i in hit if since[i] <= day <= until[i]]
