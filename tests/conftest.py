@@ -149,26 +149,36 @@ def fresh_graph(server: str, batch_size: int) -> Iterator:
 
 
 _NEO4J_DRIVERS: dict[str, object] = {}  # one driver a server for the session, as an application keeps one
+_NEO4J_SCHEMA: set[str] = set()  # the servers whose schema a test graph has made
 
 
 @contextlib.contextmanager
 def _neo4j_graph(server: str, batch_size: int) -> Iterator:
     """The Neo4j database emptied for a test, over the session's driver; the schema is made on the first."""
-    import neo4j
+    from orggraph.store.server import ServerStore
 
-    from orggraph.store.server import Neo4jConnection, ServerStore
-    from orggraph.store.server.connection import statement
-
-    first = server not in _NEO4J_DRIVERS
-    if first:
-        _NEO4J_DRIVERS[server] = neo4j.GraphDatabase.driver(server, auth=None, notifications_min_severity="OFF")
-    conn = Neo4jConnection(driver=_NEO4J_DRIVERS[server], database="neo4j", batch_size=batch_size)
-    conn.write(statement("clear"))
-    store = ServerStore(conn, schema=first)  # the constraints stay; the revision starts again
+    conn = empty_neo4j(server, batch_size)
+    store = ServerStore(conn, schema=server not in _NEO4J_SCHEMA)  # the constraints stay; the revision starts again
+    _NEO4J_SCHEMA.add(server)
     try:
         yield store
     finally:
         store.close()  # the driver is the session's: left open
+
+
+def empty_neo4j(server: str, batch_size: int = 5000):
+    """Empty the one user database of a Neo4j Community (``neo4j``) over the session's driver, for a test
+    that writes to it through a process of its own; returns the connection, to the database."""
+    import neo4j
+
+    from orggraph.store.server import Neo4jConnection
+    from orggraph.store.server.connection import statement
+
+    if server not in _NEO4J_DRIVERS:
+        _NEO4J_DRIVERS[server] = neo4j.GraphDatabase.driver(server, auth=None, notifications_min_severity="OFF")
+    conn = Neo4jConnection(driver=_NEO4J_DRIVERS[server], database="neo4j", batch_size=batch_size)
+    conn.write(statement("clear"))
+    return conn
 
 
 def server_of(request, backend: str) -> str:

@@ -16,7 +16,7 @@ from orggraph.access import tokens as tokens_of
 from orggraph.api import create_app
 from orggraph.store import EmbeddedStore
 
-from .conftest import BACKENDS, backend_store, fresh_graph, items, run_cli, served, server_of, street
+from .conftest import BACKENDS, backend_store, empty_neo4j, items, run_cli, served, server_of, street
 
 DAY = "2026-11-23"
 
@@ -331,8 +331,7 @@ def test_token_commands_and_a_real_server(backend, tmp_path, request):
     if backend != "embedded":
         server = server_of(request, backend)
         if backend == "neo4j":  # one user database in Community: start it empty
-            with fresh_graph(server, 5000):
-                pass
+            empty_neo4j(server)
         env, workers = {"ORGGRAPH_SERVER": server,
                         "ORGGRAPH_DATABASE": f"api_{tmp_path.name[-8:]}" if backend == "falkordb" else "neo4j"}, "1"
     (tmp_path / "street.json").write_text(json.dumps(two_communities(), ensure_ascii=False), encoding="utf-8")
