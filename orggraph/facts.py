@@ -11,13 +11,14 @@ not set. Lists of ids are sorted; a fact about ids it does not know leaves them 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Collection, Iterable, Literal, NamedTuple, Protocol, Sequence, runtime_checkable
+from typing import Collection, Iterable, Iterator, Literal, Mapping, NamedTuple, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Day", "Territory", "Tally", "NodeFacts", "Neighbourhood", "Inside", "Facts", "HasFacts", "Which", "FIGURES"]
+__all__ = ["Day", "Territory", "Tally", "Load", "NodeFacts", "Neighbourhood", "Inside", "Facts", "HasFacts", "Which", "FIGURES"]
 
 #: the columns of a :class:`Tally`, in order
 FIGURES = ("households", "covered", "people", "people_covered", "vulnerable", "vulnerable_covered")
@@ -229,6 +230,47 @@ class Tally:
                 and sorted(self.several) == sorted(other.several) and np.array_equal(self.nowhere, other.nowhere))
 
 
+class Load(Mapping[str, tuple[int, int]]):
+    """How many households each member contacts on a day: a mapping of member id to (households it
+    contacts, households of which it is the only live contact), held as columns.
+
+    Attributes
+    ----------
+    members : list of str
+        The members, sorted; one entry each.
+    households, alone : ndarray of int64, shape (len(members),)
+        The two counts of each member, in the order of ``members``: a question filters them all at once.
+
+    Examples
+    --------
+    >>> load = Load(["m1", "m2"], np.array([12, 3]), np.array([1, 3]))
+    >>> load["m2"], load.get("m3"), load == {"m1": (12, 1), "m2": (3, 3)}
+    ((3, 3), None, True)
+    """
+
+    __slots__ = ("members", "households", "alone")
+
+    def __init__(self, members: list[str], households: np.ndarray, alone: np.ndarray):
+        self.members = members
+        self.households = np.asarray(households, dtype=np.int64)
+        self.alone = np.asarray(alone, dtype=np.int64)
+
+    def __getitem__(self, member: str) -> tuple[int, int]:
+        i = bisect_left(self.members, member) if isinstance(member, str) else len(self.members)
+        if i == len(self.members) or self.members[i] != member:
+            raise KeyError(member)
+        return int(self.households[i]), int(self.alone[i])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.members)
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def __repr__(self) -> str:
+        return f"Load({dict(self)!r})"
+
+
 class NodeFacts(NamedTuple):
     """What the questions read of one node's record.
 
@@ -345,7 +387,7 @@ class Facts(Protocol):
         (the caller names every area it means)."""
         ...
 
-    def contact_load(self, day: Day) -> dict[str, tuple[int, int]]:
+    def contact_load(self, day: Day) -> Load:
         """For each available member with a live contact: (households it contacts, households of which
         it is the only live contact). Two edges between the same member and household count once."""
         ...

@@ -8,7 +8,7 @@ from typing import Any, Collection, Iterable
 
 import numpy as np
 
-from orggraph.facts import FIGURES, Day, Inside, Neighbourhood, NodeFacts, Tally, Territory
+from orggraph.facts import FIGURES, Day, Inside, Load, Neighbourhood, NodeFacts, Tally, Territory
 from orggraph.model import EDGE_TYPES
 
 __all__ = ["PlainFacts", "Plain"]
@@ -98,14 +98,15 @@ class PlainFacts:
             chosen.append(h)
         return chosen
 
-    def contact_load(self, day: Day) -> dict[str, tuple[int, int]]:
+    def contact_load(self, day: Day) -> Load:
         live = self._live(day)
         load: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for members in live.values():
             for m in members:
                 load[m][0] += 1
                 load[m][1] += len(members) == 1
-        return {m: (a, b) for m, (a, b) in load.items()}
+        members = sorted(load)
+        return Load(members, np.array([load[m][0] for m in members]), np.array([load[m][1] for m in members]))
 
     def edges(self, type_: str, *, sources: Collection[str] | None = None, targets: Collection[str] | None = None,
               day: str | None = None) -> list[tuple[str, str, str | None]]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from functools import cached_property
 from itertools import repeat
-from typing import Any, Collection, Iterable, Literal, Sequence
+from typing import Any, Callable, Collection, Iterable, Literal, Sequence
 
 import numpy as np
 
-from ..facts import Day, Inside, Neighbourhood, NodeFacts, Tally, Territory, Which
+from ..facts import Day, Inside, Load, Neighbourhood, NodeFacts, Tally, Territory, Which
 from ..model import EDGE_TYPES, NODE_KINDS, POSTS, ROLES
 from .arrays import AREA, HOUSEHOLD, KIND_CODES, MEMBER, ORG, EdgeArrays, Index, day_number
 
@@ -119,7 +119,7 @@ class IndexFacts:
     (['h2'], ['h1', 'h2'])
     >>> facts.tally(Day("2024-01-01")).direct.tolist(), facts.tally(Day("2024-01-01")).nowhere.tolist()
     ([[1, 1, 3, 3, 0, 0]], [1, 0, 1, 0, 0, 0])
-    >>> facts.contact_load(Day("2024-01-01")), facts.contact_load(Day("2024-01-01", frozenset({"m1"})))
+    >>> dict(facts.contact_load(Day("2024-01-01"))), dict(facts.contact_load(Day("2024-01-01", frozenset({"m1"}))))
     ({'m1': (1, 1)}, {})
     """
 
@@ -129,7 +129,7 @@ class IndexFacts:
         self._days: dict[tuple[int, frozenset[str]], _OnDay] = {}
         self._node_facts: dict[int, NodeFacts] = {}
         #: the node numbers of the last few large id sets asked about: by their value, and by the set itself
-        self._looked_up: dict[frozenset[str] | tuple[str, ...], np.ndarray] = {}
+        self._looked_up: dict[Any, np.ndarray] = {}
         self._same: dict[int, tuple[frozenset[str], np.ndarray]] = {}
         self._up: dict[int, tuple[int, ...]] = {}  # area -> the area and every area above it
         #: day -> ({area: (assigned (role, id) pairs, their members, governing orgs)}, {org: (post holders'
@@ -164,8 +164,14 @@ class IndexFacts:
         hashes, order = self._by_hash
         if not len(hashes):
             return np.full(len(ids), -1, dtype=np.int64)
-        wanted = np.fromiter((_hash(x) if isinstance(x, str) else 0 for x in ids), dtype=np.int64, count=len(ids))
-        at = np.minimum(np.searchsorted(hashes, wanted), len(hashes) - 1)
+        try:  # an id that is not text hashes as it may: its match is checked below like any other
+            wanted = np.fromiter(map(_hash, ids), dtype=np.int64, count=len(ids))
+        except TypeError:  # unhashable
+            wanted = np.fromiter((_hash(x) if isinstance(x, str) else 0 for x in ids), dtype=np.int64, count=len(ids))
+        # the hashes searched in order: each search starts near the last, where the table is in memory
+        ascending = np.argsort(wanted)
+        at = np.empty(len(ids), dtype=np.int64)
+        at[ascending] = np.minimum(np.searchsorted(hashes, wanted[ascending]), len(hashes) - 1)
         found = order[at]
         given = np.empty(len(ids), dtype=object)
         given[:] = ids
@@ -282,22 +288,22 @@ class IndexFacts:
 
     def _numbers(self, ids: Iterable[str], kind: int | None = None) -> np.ndarray:
         """The node numbers of these ids (of one kind, when given), sorted, each once; unknown ids left out."""
-        if isinstance(ids, (frozenset, list, tuple)) and len(ids) > 4096:  # large ones are often asked again
+        if isinstance(ids, (frozenset, set, list, tuple)) and len(ids) > 4096:  # large ones are often asked again
             same = self._same.get(id(ids))  # the very same set (it cannot change): no hash, no comparison
             if same is not None and same[0] is ids:
                 kept = same[1]
             else:
-                key = ids if isinstance(ids, frozenset) else tuple(ids)
-                kept = self._looked_up.get(key)
-                if kept is None:
-                    if len(self._looked_up) >= 8:
-                        del self._looked_up[next(iter(self._looked_up))]
-                    kept = self._looked_up[key] = self._numbers(set(ids))
+                key = ids if isinstance(ids, frozenset) else frozenset(ids) if isinstance(ids, set) else tuple(ids)
+                kept = self._kept(key, lambda: self._numbers_of(ids))
                 if isinstance(ids, frozenset):
                     if len(self._same) >= 8:
                         del self._same[next(iter(self._same))]
                     self._same[id(ids)] = (ids, kept)
             return kept if kind is None else kept[self.index.kinds[kept] == kind]
+        return self._numbers_of(ids, kind)
+
+    def _numbers_of(self, ids: Iterable[str], kind: int | None = None) -> np.ndarray:
+        """:meth:`_numbers`, found now."""
         if not isinstance(ids, (list, tuple, set, frozenset, dict)):
             ids = list(ids)
         number = self.index.number
@@ -320,7 +326,21 @@ class IndexFacts:
         number = self.index.number
         if isinstance(number, dict) or len(ids) <= 256:
             return np.array([number.get(x, -1) if isinstance(x, str) else -1 for x in ids], dtype=np.int64)
+        if len(ids) > 4096:  # large ones are often asked again
+            return self._kept(("in turn", tuple(ids)), lambda: self._search(ids))
         return self._search(ids)
+
+    def _kept(self, key: Any, find: Callable[[], np.ndarray]) -> np.ndarray:
+        """The node numbers of a large set or list of ids found before, by its value (the last few kept),
+        else found now: a large list is often asked about again, and comparing it with one kept (the same
+        text objects, most often) is cheaper than finding each id again."""
+        kept = self._looked_up.get(key)
+        if kept is None:
+            if len(self._looked_up) >= 8:
+                del self._looked_up[next(iter(self._looked_up))]
+            kept = self._looked_up[key] = find()
+            kept.setflags(write=False)  # shared by every caller that asks again
+        return kept
 
     def _mask(self, nodes: np.ndarray) -> np.ndarray:
         mask = np.zeros(self.index.n, dtype=bool)
@@ -424,7 +444,7 @@ class IndexFacts:
         ids = self.index.ids
         return [ids[i] for i in found.tolist()]
 
-    def contact_load(self, day: Day) -> dict[str, tuple[int, int]]:
+    def contact_load(self, day: Day) -> Load:
         """For each available member with a live contact: (households, households it alone contacts)
         (see :meth:`orggraph.facts.Facts.contact_load`)."""
         on = self._on(day)
@@ -433,7 +453,7 @@ class IndexFacts:
         load = np.bincount(m, minlength=n)
         alone = np.bincount(m[on.contact_count[h] == 1], minlength=n)
         members = np.flatnonzero(load)
-        return dict(zip(self._spelled(members), zip(load[members].tolist(), alone[members].tolist())))
+        return Load(self._spelled(members), load[members], alone[members])
 
     @cached_property
     def _home(self) -> np.ndarray:

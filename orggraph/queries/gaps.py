@@ -8,7 +8,9 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Iterable
 
-from ..facts import Day, Facts, HasFacts, Territory
+import numpy as np
+
+from ..facts import Day, Facts, HasFacts, Load, Territory
 from ..results import CrossBoundary, Gaps, MemberCount, VacantPost
 from ._base import day_of, is_available, per_area
 
@@ -20,6 +22,12 @@ DEFAULT_MAX_HOUSEHOLDS = 15
 DEFAULT_SPOF = 10
 
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
+
+
+def _counted(load: Load, counts: np.ndarray, chosen: np.ndarray) -> list[MemberCount]:
+    """The chosen members of a :class:`~orggraph.facts.Load` with their counts in one of its columns."""
+    at = np.flatnonzero(chosen)
+    return [{"member": load.members[i], "households": n} for i, n in zip(at.tolist(), counts[at].tolist())]
 
 
 def _cross_boundary(facts: Facts, territory: Territory, day: Day, sunk: list[tuple[str, str, str | None]],
@@ -105,13 +113,9 @@ def gaps(
     on = day.as_of
     territory = facts.territory()
 
-    overloaded: list[MemberCount] = []
-    sole: list[MemberCount] = []
-    for m, (n, s) in sorted(facts.contact_load(day).items()):
-        if n > max_households:
-            overloaded.append({"member": m, "households": n})
-        if s >= spof:
-            sole.append({"member": m, "households": s})
+    load = facts.contact_load(day)
+    overloaded = _counted(load, load.households, load.households > max_households)
+    sole = _counted(load, load.alone, load.alone >= spof)
 
     sunk = facts.edges("SUNK_TO", day=on)
     sunk_members = list(dict.fromkeys(m for m, _, _ in sunk))  # the edges come sorted: so do their sources

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Collection, Iterable, Literal, Sequence
 
 import numpy as np
 
-from ...facts import FIGURES, Day, Inside, Neighbourhood, NodeFacts, Tally, Territory, Which
+from ...facts import FIGURES, Day, Inside, Load, Neighbourhood, NodeFacts, Tally, Territory, Which
 from ...model import EDGE_TYPES, ENDPOINTS, NODE_KINDS
 from .connection import statement
 
@@ -227,11 +227,12 @@ class ServerFacts:
             return sorted(h for (h,) in self._read("gaps_unlocated"))
         return sorted(h for (h,) in self._read("gaps_lapsed", params))
 
-    def contact_load(self, day: Day) -> dict[str, tuple[int, int]]:
+    def contact_load(self, day: Day) -> Load:
         """For each available member with a live contact: (households it contacts, households of which it
         is the only live contact); one query."""
-        rows = self._read("contact_load", self._params(day))
-        return {member: (int(households), int(only)) for member, households, only in sorted(rows)}
+        rows = sorted(self._read("contact_load", self._params(day)))
+        return Load([member for member, _, _ in rows], np.array([int(n) for _, n, _ in rows], dtype=np.int64),
+                    np.array([int(only) for _, _, only in rows], dtype=np.int64))
 
     def having(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
                day: str | None = None, beyond: Collection[str] | None = None) -> list[str]:
