@@ -26,8 +26,6 @@ _FEW = 64
 _FEW_PLAIN = 16
 #: how many (day, what-if) a facts object keeps the masks of
 _DAYS_KEPT = 8
-#: how many area sets a facts object keeps what lies upward of, for each of those days (see IndexFacts._upward)
-_PIECES_KEPT = 16_384
 #: up to how many cells (groups by areas) IndexFacts.contacts_outside looks areas up in a table
 _TABLE_CELLS = 1 << 24
 
@@ -132,10 +130,9 @@ class IndexFacts:
         self._looked_up: dict[Any, np.ndarray] = {}
         self._same: dict[int, tuple[frozenset[str], np.ndarray]] = {}
         self._up: dict[int, tuple[int, ...]] = {}  # area -> the area and every area above it
-        #: day -> ({area: (assigned (role, id) pairs, their members, governing orgs)}, {org: (post holders'
-        #: (post, id) pairs, their members)}, {area set: what lies from it upward}): what the chains of a
-        #: day have worked out, the last few days (see _few_around)
-        self._around: dict[int, tuple[dict[Any, Any], dict[Any, Any], dict[Any, Any]]] = {}
+        #: day -> ({area: what hangs off it (_area_piece)}, {org: its post holders (_held)}): what the
+        #: chains of a day have worked out, the last few days (see _few_around)
+        self._around: dict[int, tuple[dict[int, Any], dict[int, Any]]] = {}
         self._columns: dict[tuple[str, str], tuple[Any, ...]] = {}  # see _at
 
     def __repr__(self) -> str:
@@ -581,6 +578,15 @@ class IndexFacts:
         numbers = self._numbers(ids)
         return dict(zip(self._spelled(numbers), self._node_list(numbers)))
 
+    @cached_property
+    def _node_columns(self) -> tuple[memoryview, ...]:
+        """(kind, level code, weak, unavailable, people, vulnerable) over nodes, as memoryviews: a few nodes'
+        values read as plain numbers, without a numpy call each."""
+        attrs = self.index.attrs
+        return tuple(memoryview(np.ascontiguousarray(a)) for a in (
+            self.index.kinds, attrs["level"], attrs["weak"].astype(np.int8), attrs["unavailable"].astype(np.int8),
+            attrs["people"], attrs["vulnerable"].astype(np.int8)))
+
     def _node_list(self, numbers: np.ndarray | list[int]) -> list[NodeFacts]:
         """The :class:`NodeFacts` of these node numbers, each made once and kept."""
         kept = self._node_facts
@@ -588,16 +594,15 @@ class IndexFacts:
             numbers = numbers.tolist()
         missing = [i for i in numbers if i not in kept]
         if missing and len(missing) <= _FEW_PLAIN:
-            index = self.index
-            kinds, level, attrs, names = index.kinds, index.attrs["level"], index.attrs, index.names
+            kinds, level, weak, unavailable, people, vulnerable = self._node_columns
+            names, level_names = self.index.names, self.index.level_names
             for i in missing:
-                kind, code = int(kinds[i]), int(level[i])
+                kind, code = kinds[i], level[i]
                 kept[i] = NodeFacts(
-                    kind=_KIND_NAMES[kind], name=names[i], level=index.level_names[code] if code >= 0 else None,
-                    weak=kind == ORG and bool(attrs["weak"][i]),
-                    unavailable=kind == MEMBER and bool(attrs["unavailable"][i]),
-                    people=int(attrs["people"][i]) if kind == HOUSEHOLD else 0,
-                    vulnerable=kind == HOUSEHOLD and bool(attrs["vulnerable"][i]))
+                    kind=_KIND_NAMES[kind], name=names[i], level=level_names[code] if code >= 0 else None,
+                    weak=kind == ORG and bool(weak[i]), unavailable=kind == MEMBER and bool(unavailable[i]),
+                    people=int(people[i]) if kind == HOUSEHOLD else 0,
+                    vulnerable=kind == HOUSEHOLD and bool(vulnerable[i]))
         elif missing:
             index, at = self.index, np.array(missing, dtype=np.int64)
             kinds = index.kinds[at]
@@ -666,8 +671,8 @@ class IndexFacts:
 
     def _few_around(self, d: int, households: Collection[str]) -> Neighbourhood:
         """:meth:`neighbourhood` of a few households, node by node: one lookup per household for its
-        contacts and areas, one per member and unit (:meth:`_at`); what lies from a set of areas upward
-        (:meth:`_upward`) is worked out once a day, for the chains of every household there."""
+        contacts and areas, one per member and unit (:meth:`_at`); what hangs off each area from theirs
+        upward (:meth:`_area_piece`) is worked out once a day, for the chains of every household there."""
         index = self.index
         number, kinds, ids = index.number, index.kinds, index.ids
         asked = sorted({i for i in (number.get(h) if isinstance(h, str) else None for h in households)
@@ -676,7 +681,7 @@ class IndexFacts:
         if kept is None:
             if len(self._around) >= _DAYS_KEPT:
                 del self._around[next(iter(self._around))]
-            kept = self._around[d] = ({}, {}, {})
+            kept = self._around[d] = ({}, {})
         hood = Neighbourhood()
         at = self._at
         members: set[int] = set()
@@ -690,23 +695,25 @@ class IndexFacts:
             if areas:
                 hood.located[ids[h]] = [ids[a] for a in areas]
                 places.update(areas)
-        # from the areas upward: one worked-out piece for the whole set, kept for the day
-        up_key = tuple(sorted(places))
-        upward = self._upward(d, kept, up_key)
-        # lists of their own, so that whoever changes this neighbourhood leaves the kept piece as it was
-        hood.assigned = {area: list(pairs) for area, pairs in upward[0].items()}
-        hood.governing = {area: list(orgs) for area, orgs in upward[1].items()}
-        hood.posts = {org: list(pairs) for org, pairs in upward[2].items()}
-        nodes = dict(upward[3])
+        nodes: dict[str, NodeFacts] = {}
+        for area in sorted({u for a in places for u in self._at_or_above(a)}):
+            assigned, governing, posts, named = self._area_piece(d, kept, area)
+            if assigned:
+                hood.assigned[ids[area]] = list(assigned)
+            if governing:
+                hood.governing[ids[area]] = list(governing)
+            for org, holders in posts:
+                hood.posts[org] = list(holders)
+            nodes.update(named)
         # the contacts' units and their orgs
-        named = set(asked)
-        named.update(members)
+        named_here = set(asked)
+        named_here.update(members)
         orgs: set[int] = set()
         for member in sorted(members):
             units = sorted({u for u, _ in at("EMPLOYED_BY", "source", member)})
             if units:
                 hood.employers[ids[member]] = [ids[u] for u in units]
-                named.update(units)
+                named_here.update(units)
                 for unit in units:
                     if ids[unit] in hood.unit_orgs:
                         continue
@@ -718,9 +725,9 @@ class IndexFacts:
             held = self._held(d, kept, org)
             if held[0]:
                 hood.posts[ids[org]] = list(held[0])
-                named.update(held[1])
-        named.update(orgs)
-        every = sorted(i for i in named if ids[i] not in nodes)
+                named_here.update(held[1])
+        named_here.update(orgs)
+        every = sorted(i for i in named_here if ids[i] not in nodes)
         nodes.update(zip([ids[i] for i in every], self._node_list(every)))
         hood.nodes = nodes
         return hood
@@ -734,47 +741,28 @@ class IndexFacts:
             held = kept[1][org] = (tuple((key, ids[m]) for key, m in holders), tuple(m for _, m in holders))
         return held
 
-    def _upward(self, d: int, kept: tuple[dict[Any, Any], ...], places: tuple[int, ...]) -> tuple[dict[str, Any], ...]:
-        """({area: ((role, member), ...)}, {area: (org, ...)}, {org: ((post, member), ...)}, {id: NodeFacts}) of every area at
-        or above these (node numbers, sorted) on day ``d``, and of the orgs governing them: kept for the day,
-        a bounded number of area sets (one per building the chains of the day have reached), in tuples."""
-        pieces = kept[2]
-        found = pieces.get(places)
-        if found is not None:
-            return found
-        ids, at, per_area = self.index.ids, self._at, kept[0]
-        roles = _KEYS["ASSIGNED_TO"]
-        assigned: dict[str, tuple[tuple[str, str], ...]] = {}
-        governing: dict[str, tuple[str, ...]] = {}
-        posts: dict[str, tuple[tuple[str, str], ...]] = {}
-        up = sorted({u for a in places for u in self._at_or_above(a)})
-        named: set[int] = set(up)
-        wanted: set[int] = set()
-        for area in up:
-            got = per_area.get(area)
-            if got is None:
-                people = sorted({(roles[r], m) for m, r in at("ASSIGNED_TO", "target", area, d)})
-                # tuples of plain values, which the garbage collector stops walking
-                got = per_area[area] = (tuple((key, ids[m]) for key, m in people), tuple(m for _, m in people),
-                                        tuple(sorted({o for o, _ in at("GOVERNS", "target", area, d)})))
-            if got[0]:
-                assigned[ids[area]] = got[0]
-                named.update(got[1])
-            if got[2]:
-                governing[ids[area]] = tuple(ids[o] for o in got[2])
-                wanted.update(got[2])
-        for org in sorted(wanted):
-            held = self._held(d, kept, org)
-            if held[0]:
-                posts[ids[org]] = held[0]
-                named.update(held[1])
-        named.update(wanted)
-        every = sorted(named)
-        nodes = dict(zip([ids[i] for i in every], self._node_list(every)))
-        if len(pieces) >= _PIECES_KEPT:
-            del pieces[next(iter(pieces))]
-        found = pieces[places] = (assigned, governing, posts, nodes)
-        return found
+    def _area_piece(self, d: int, kept: tuple[dict[Any, Any], ...], area: int) -> tuple[Any, ...]:
+        """What hangs off one area on day ``d``: its ``ASSIGNED_TO`` (role, member) pairs, its governing
+        orgs, their post holders as (org, ((post, member), ...)) pairs, and the (id, NodeFacts) pairs of
+        the area and of every node named there; ids, in tuples, sorted; kept for the day."""
+        piece = kept[0].get(area)
+        if piece is None:
+            ids, at, roles = self.index.ids, self._at, _KEYS["ASSIGNED_TO"]
+            people = sorted({(roles[r], m) for m, r in at("ASSIGNED_TO", "target", area, d)})
+            governing = sorted({o for o, _ in at("GOVERNS", "target", area, d)})
+            named = {area, *governing}
+            named.update(m for _, m in people)
+            posts = []
+            for org in governing:
+                held = self._held(d, kept, org)
+                if held[0]:
+                    posts.append((ids[org], held[0]))
+                    named.update(held[1])
+            every = sorted(named)
+            # tuples of plain values, which the garbage collector stops walking
+            piece = kept[0][area] = (tuple((key, ids[m]) for key, m in people), tuple(ids[o] for o in governing),
+                                     tuple(posts), tuple(zip([ids[i] for i in every], self._node_list(every))))
+        return piece
 
     def _at(self, type_: str, end: str, node: int, day: int | None = None) -> list[tuple[int, int]]:
         """(node at the other end, rank) of the edges of one type whose ``end`` is ``node``, valid on
