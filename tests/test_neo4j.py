@@ -15,7 +15,7 @@ import pytest
 from orggraph.exceptions import StoreError, StoreUnavailable
 from orggraph.queries import coverage, responsibility_chain
 from orggraph.store import EmbeddedStore
-from orggraph.store.server import Neo4jConnection, ServerStore, connect
+from orggraph.store.server import Neo4jConnection, connect
 
 from .conftest import STREET, fresh_graph, items
 
@@ -161,7 +161,8 @@ def neo4j_store(neo4j_server):
 def test_a_second_record_with_an_id_taken_is_refused_by_the_server(neo4j_store):
     """A write around orggraph that breaks a constraint is the server's error, named as orggraph's."""
     neo4j_store.load(items(STREET))
-    with pytest.raises(StoreError, match="already exists with label `Area` and property `id` = 's1'"):
+    with pytest.raises(StoreError, match="id it names is taken: a node already exists with label `Area` and "
+                                         "property `id` = 's1'"):
         neo4j_store.conn.write("CREATE (:Area {id: 's1'})")
 
 
@@ -175,6 +176,25 @@ def test_a_statement_that_fails_half_way_leaves_the_graph_as_it_was(neo4j_store)
                                     ("UNWIND [1, 0] AS x RETURN 1 / x", {})])
     assert (neo4j_store.counts(), neo4j_store.revision) == before
     assert neo4j_store.conn.read("MATCH (a:Area {id: 'a-new'}) RETURN a") == []
+
+
+def test_the_revision_is_raised_in_the_write_s_own_transaction(neo4j_store):
+    """A write and the rise of its revision commit together: if raising it fails, the write is undone
+    too, and a cache kept by revision can never hold records the revision does not name."""
+    from orggraph.store.server.connection import statement
+
+    neo4j_store.load(items(STREET))
+    before = (neo4j_store.counts(), neo4j_store.revision)
+    with pytest.raises(StoreError):
+        neo4j_store.conn.write_all([("CREATE (:Area {id: 'a-new', name: 'x'}) RETURN 1", {})],
+                                   bump=("UNWIND [0] AS x RETURN 1 / x", {}))
+    assert (neo4j_store.counts(), neo4j_store.revision) == before
+    assert neo4j_store.conn.write_all([("CREATE (:Area {id: 'a-new', name: 'x'}) RETURN 1", {})],
+                                      bump=(statement("meta_bump"), {})) == 1
+    assert neo4j_store.revision == before[1] + 1
+    assert neo4j_store.conn.write_all([("MATCH (a:Area {id: 'a-new'}) RETURN 0", {})],
+                                      bump=(statement("meta_bump"), {})) == 0
+    assert neo4j_store.revision == before[1] + 1  # nothing written: the revision stays
 
 
 def test_a_load_killed_half_way_leaves_the_graph_as_it_was(neo4j_server, tmp_path):

@@ -212,7 +212,7 @@ def test_the_command_line_on_the_server(falkordb_server, tmp_path):
 
 
 def test_households_in_two_areas_or_none_count_once_on_both_backends(server_store, tmp_path):
-    from .conftest import STREET, items, street
+    from .conftest import items, street
 
     doc = street()
     doc["nodes"] += [
@@ -245,3 +245,81 @@ def test_households_in_two_areas_or_none_count_once_on_both_backends(server_stor
         embedded.load(items(fix))
         server_store.load(items(fix))
         assert coverage(server_store, as_of="2026-11-23") == coverage(embedded, as_of="2026-11-23")
+
+
+# -- writers at once --------------------------------------------------------------------------------------
+
+
+def another_client(store, server: str):
+    """A second store on the same graph, as another process would open it."""
+    from orggraph.store.server import connect
+
+    if server.startswith("falkordb://"):
+        return connect(f"{server}/{store.conn.database}")
+    return connect(server, database=store.conn.database)
+
+
+def test_two_loads_at_once_validate_one_after_the_other(city_records, big_server_store, graph_server):
+    """A long load gives an id to a member; a short one, started while the first holds the write lease,
+    gives the same id to a household: it waits, then finds the member and is refused. Without the lease
+    both would validate against the graph as it was, and the id would name two nodes."""
+    import threading
+    import time
+
+    from orggraph.exceptions import InvalidRecords
+    from orggraph.store.server.connection import statement
+
+    long_load = [*city_records, ("node", "late", {"id": "dup9", "kind": "Member", "name": "张三"})]
+    failed: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            big_server_store.load(long_load)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failed.append(exc)
+
+    writer = threading.Thread(target=first)
+    writer.start()
+    other = another_client(big_server_store, graph_server)
+    try:
+        deadline = time.monotonic() + 30
+        while not other.conn.read("MATCH (m:OrgGraphMeta {id: 'meta'}) RETURN coalesce(m.lease_holder, '')")[0][0]:
+            assert time.monotonic() < deadline and writer.is_alive(), "the long load never held the lease"
+            time.sleep(0.01)
+        with pytest.raises(InvalidRecords) as refused:
+            other.load([("node", "line 1", {"id": "dup9", "kind": "Household", "people": 1})])
+        writer.join()
+        assert not failed, failed
+        assert "dup9" in str(refused.value) and "Member" in str(refused.value)
+        assert other.kinds_of(["dup9"]) == {"dup9": "Member"}
+        assert other.conn.read(statement("kinds_of"), {"ids": ["dup9"]}) == [["dup9", "Member"]]
+    finally:
+        writer.join()
+        other.close()
+
+
+def test_a_write_waits_a_bounded_time_for_the_lease_then_says_the_store_is_busy(server_store, graph_server):
+    import time
+
+    from orggraph.exceptions import StoreBusy
+
+    from .conftest import STREET, items
+
+    other = another_client(server_store, graph_server)
+    other.wait = 0.3
+    try:
+        with server_store.writing():
+            start = time.monotonic()
+            with pytest.raises(StoreBusy, match="busy"):
+                other.load(items(STREET))
+            assert 0.3 <= time.monotonic() - start < 5
+            with pytest.raises(StoreBusy):
+                other.delete(nodes=["s1"])
+            assert other.load(items(STREET), dry_run=True).dry_run  # a dry run writes nothing: it does not wait
+        assert other.load(items(STREET)).added_nodes == len(STREET["nodes"])  # given back: the next write goes
+        revision = other.revision
+        with server_store.writing():  # a lease held again by the same writer is its own
+            pass
+        assert other.load(items(STREET)).added_nodes == 0 and other.revision == revision
+    finally:
+        other.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .connection import Connection, FalkorConnection, Neo4jConnection, connect, statement
 from .facts import ServerFacts
-from .store import ServerStore
+from .store import LEASE_SECONDS, ServerStore
 
-__all__ = ["Connection", "FalkorConnection", "Neo4jConnection", "ServerStore", "ServerFacts", "connect", "statement"]
+__all__ = ["Connection", "FalkorConnection", "Neo4jConnection", "ServerStore", "ServerFacts", "LEASE_SECONDS", "connect",
+           "statement"]

@@ -3,6 +3,7 @@ and :func:`statement`, which loads the Cypher of ``cypher/`` by name."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Iterable, Protocol
 from urllib.parse import unquote, urlparse
 
@@ -69,9 +70,15 @@ class Connection(Protocol):
 
     def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]: ...
 
-    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]]) -> int:
+    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]], *,
+                  bump: tuple[str, dict[str, Any]] | None = None, always: bool = False) -> int:
         """Run write statements in order, in one transaction where the server has them; return the
-        sum of what each returns in its first column (the loaders return how many rows they wrote)."""
+        sum of what each returns in its first column (the loaders return how many rows they wrote).
+
+        ``bump`` (the statement raising the revision) runs when any statement wrote something (or,
+        with ``always``, in any case): on Neo4j last, in the same transaction; on FalkorDB, which has no
+        transaction, after the first statement that wrote and again after the last if more was written
+        since, so that the revision has moved whenever the records have."""
         ...
 
     def close(self) -> None: ...
@@ -139,11 +146,21 @@ class FalkorConnection:
         except self._lost as exc:
             raise self._unavailable(exc) from exc
 
-    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]]) -> int:
-        written = 0
+    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]], *,
+                  bump: tuple[str, dict[str, Any]] | None = None, always: bool = False) -> int:
+        written, bumped, stale = 0, False, False  # stale: changed since the revision was raised
         for cypher, params in statements:
             rows = self.write(cypher, params)
-            written += int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else 0
+            wrote = int(rows[0][0]) if rows and rows[0] and isinstance(rows[0][0], int) else 0
+            written += wrote
+            if bump is not None and (wrote or always):
+                if not bumped:  # the first change: readers stop trusting what they kept
+                    self.write(*bump)
+                    bumped = True
+                else:
+                    stale = True
+        if stale:
+            self.write(*bump)  # type: ignore[misc]
         return written
 
     def command(self, *args: Any) -> Any:
@@ -200,6 +217,9 @@ class Neo4jConnection:
 
         if isinstance(exc, (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired)):
             return StoreUnavailable(f"cannot reach Neo4j: {exc}")
+        if isinstance(exc, neo4j.exceptions.ConstraintError):  # a write around orggraph's, which validates first
+            said = re.sub(r"^Node\(\d+\) ", "a node ", exc.message or "")  # the server's own number means nothing here
+            return StoreError(f"Neo4j refused a write on database {self.database!r}, as an id it names is taken: {said}")
         if isinstance(exc, neo4j.exceptions.Neo4jError):
             return StoreError(f"Neo4j refused a statement on database {self.database!r}: {exc.message} ({exc.code})")
         return StoreError(f"Neo4j failed on database {self.database!r}: {exc}")
@@ -224,18 +244,23 @@ class Neo4jConnection:
     def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
         return self._query(cypher, params, "w")
 
-    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]]) -> int:
+    def write_all(self, statements: Iterable[tuple[str, dict[str, Any]]], *,
+                  bump: tuple[str, dict[str, Any]] | None = None, always: bool = False) -> int:
         import neo4j
 
-        written = 0
+        written, ran = 0, False
         try:
-            with self._driver.session(database=self.database) as session:
+            with self._driver.session(database=self.database,
+                                      bookmark_manager=self._driver.execute_query_bookmark_manager) as session:
                 tx = session.begin_transaction()
                 try:
                     for cypher, params in statements:
+                        ran = True
                         record = tx.run(cypher, params).single()
                         if record is not None and isinstance(record[0], int):
                             written += record[0]
+                    if bump is not None and (written or (always and ran)):
+                        tx.run(*bump).consume()
                     tx.commit()
                     return written
                 except BaseException:

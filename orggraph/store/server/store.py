@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
 import tempfile
+import threading
+import time
+import uuid
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import orjson
 
-from ...exceptions import NotFound, RecordError
+from ...exceptions import NotFound, RecordError, StoreBusy, StoreError
 from ...load import Item, Loader, LoadReport
 from ...model import EDGE_TYPES, ENDPOINTS, NODE_KINDS
 from ...privacy import describe
@@ -18,7 +24,10 @@ if TYPE_CHECKING:
     from ...index import Index
     from ..base import TokenRow
 
-__all__ = ["ServerStore"]
+__all__ = ["ServerStore", "LEASE_SECONDS"]
+
+#: how long a writer's lease lasts unless renewed (it is renewed every third of this while the write runs)
+LEASE_SECONDS = 60.0
 
 _NODE_FIXED = ("id", "kind")
 _EDGE_FIXED = ("type", "source", "target", "since", "until")
@@ -131,10 +140,28 @@ class ServerStore:
     it was; on FalkorDB each batch is written atomically but not the load as a whole, so a server or
     network failure half-way leaves the batches written so far. Loads are idempotent: loading the same
     file again completes one that was cut short.
+
+    orggraph's writers (loads and removals, from any process) write one at a time: each takes the
+    records' write lease (kept on the meta node, timed by the server's clock, renewed while the write
+    runs) before it validates against what the store holds, and gives it back when done. A write waits
+    at most ``wait`` seconds for another, then raises :class:`~orggraph.exceptions.StoreBusy`; the lease
+    of a writer that died ends :data:`LEASE_SECONDS` after it was last renewed. The revision is raised
+    in the write's own transaction on Neo4j; on FalkorDB after the first batch that changes anything
+    and after the last.
+
+    Parameters
+    ----------
+    conn : Connection
+        The connection to the graph (:func:`~orggraph.store.server.connect` makes one from a URI).
+    schema : bool
+        Make the constraints and indexes of ``cypher/schema.<dialect>.cypher`` (each once).
+    wait : float
+        Seconds a write waits for another writer's lease (default 30); can be changed on an open store.
     """
 
-    def __init__(self, conn: Connection, *, schema: bool = True):
+    def __init__(self, conn: Connection, *, schema: bool = True, wait: float = 30.0):
         self.conn = conn
+        self.wait = wait
         self._ensure_schema(schema)
         self._index: Any = None
         self._kept = Kept()  # what the facts keep from one question to the next
@@ -207,9 +234,11 @@ class ServerStore:
         first write; if it raises, nothing is written. With ``dry_run`` every check is made and nothing
         is written (the report says so).
         """
-        before = self._totals()
-        spool = _Spool(self)
-        try:
+        with contextlib.ExitStack() as held:
+            if not dry_run:  # validated against the store as no other writer can change it meanwhile
+                held.enter_context(self.writing())
+            before = self._totals()
+            spool = held.enter_context(contextlib.closing(_Spool(self)))
             loader = Loader(spool, store_empty=before == (0, 0), batch_size=batch_size or self.conn.batch_size,
                             max_errors=max_errors)
             loader.add_all(items)
@@ -219,16 +248,59 @@ class ServerStore:
             if dry_run:
                 report.dry_run = True
                 return report
-            written = self.conn.write_all(spool.replay()) if spool.batches else 0
-            if written:
-                self.conn.write(statement("meta_bump"))
-        finally:
-            spool.close()
-        after = self._totals()
+            written = self._write(spool.replay()) if spool.batches else 0
+            after = self._totals()
         report.added_nodes = after[0] - before[0]
         report.added_edges = after[1] - before[1]
         report.changed = written - report.added_nodes - report.added_edges
         return report
+
+    def _write(self, statements: Iterable[tuple[str, dict[str, Any]]], *, always: bool = False) -> int:
+        """Write, and raise the revision with it (see :meth:`Connection.write_all`)."""
+        return self.conn.write_all(statements, bump=(statement("meta_bump"), {}), always=always)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the records' write lease: wait for another writer's (at most :attr:`wait` seconds), keep
+        it while the block runs, and give it back after.
+
+        Raises
+        ------
+        StoreBusy
+            Another writer held the lease for more than :attr:`wait` seconds.
+        StoreUnavailable
+            The server cannot be reached.
+        """
+        holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+        ttl = int(LEASE_SECONDS * 1000)
+        deadline, pause = time.monotonic() + max(self.wait, 0.0), 0.02
+        while not self._lease(holder, ttl):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StoreBusy(f"the records of database {self.conn.database!r} are busy: another write (a load, "
+                                f"perhaps) has held them for more than {self.wait:g} s; try again when it is done")
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.5)
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(LEASE_SECONDS / 3):
+                with contextlib.suppress(StoreError):  # a write that lost the server fails on its own
+                    self._lease(holder, ttl)
+
+        renewer = threading.Thread(target=renew, name="orggraph-lease", daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            done.set()
+            renewer.join()
+            with contextlib.suppress(StoreError):  # out of reach: the lease ends on its own
+                self.conn.write(statement("lease_release"), {"holder": holder})
+
+    def _lease(self, holder: str, ttl: int) -> bool:
+        rows = self.conn.write(statement("lease_take"), {"holder": holder, "ttl": ttl})
+        return bool(rows and rows[0][0])
 
     def _totals(self) -> tuple[int, int]:
         counts = self.counts()
@@ -240,7 +312,10 @@ class ServerStore:
         Everything named is checked to exist before the first removal; on Neo4j the removals are one
         transaction, on FalkorDB one statement per kind and type.
         """
-        node_ids = list(dict.fromkeys(nodes))
+        with self.writing():
+            return self._delete(list(dict.fromkeys(nodes)), edges)
+
+    def _delete(self, node_ids: list[str], edges: Iterable[dict[str, Any]]) -> dict[str, int]:
         kinds = self.kinds_of(node_ids) if node_ids else {}
         for node_id in node_ids:
             if node_id not in kinds:
@@ -284,8 +359,7 @@ class ServerStore:
         if rehome:
             writes.append((statement("set_home"), {"households": sorted(rehome)}))
         if writes:
-            writes.append((statement("meta_bump"), {}))
-            self.conn.write_all(writes)
+            self._write(writes, always=True)
         return {"nodes": len(node_ids), "edges": len(attached)}
 
     def kinds_of(self, ids: Iterable[str]) -> dict[str, str]:
