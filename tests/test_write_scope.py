@@ -1,6 +1,6 @@
 """What a token may change (only what lies wholly within its areas), what it reads beside them (read-only),
 and ids outside its scope, which answer exactly as unknown ones: on a generated city and on the hand-built
-street, over the embedded store and a FalkorDB server."""
+street, over the embedded store and each graph server (FalkorDB, Neo4j)."""
 
 from __future__ import annotations
 
@@ -504,3 +504,32 @@ def test_a_change_to_a_node_removed_meanwhile_answers_as_if_it_had_never_been_th
     with pytest.raises(NotFound, match="no household with id 'h1'"):
         load_within(loaded, scope, [("node", "body", {"id": "h1", "kind": "Household", "people": 3})], replace=["h1"])
     assert snapshot(loaded) == before
+
+
+# -- two editors at once ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_editors_adding_the_same_new_id_at_once_get_one_201_and_one_409(backend, tmp_path, request):
+    """The editors of two communities add households of the same new ids at the same moment, each in a
+    building of its own: for each id one is written and the other refused as taken, and the household
+    lies in one community only (each change is checked again under the write lock or lease)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with backend_store(request, backend, tmp_path) as store:
+        store.load(items(two_communities()))
+        with TestClient(create_app(store=store)) as client:
+            tokens = {area: create_token(store, "editor", [area])[0] for area in ("c1", "c2")}
+
+            def post(area: str, building: str, i: int) -> int:
+                body = {"id": f"hx{i}", "people": 1,
+                        "edges": [{"type": "LOCATED_IN", "source": f"hx{i}", "target": building}]}
+                return client.post("/households", json=body, headers={"Authorization": f"Bearer {tokens[area]}"}).status_code
+
+            with ThreadPoolExecutor(8) as pool:
+                asked = {(i, area): pool.submit(post, area, building, i)
+                         for i in range(10) for area, building in (("c1", "b1"), ("c2", "b9"))}
+            for i in range(10):
+                assert sorted(asked[i, area].result() for area in ("c1", "c2")) == [201, 409], i
+                homes = [e["target"] for e in store.edges_of(f"hx{i}") if e["type"] == "LOCATED_IN"]
+                assert len(homes) == 1, (i, homes)
