@@ -598,11 +598,10 @@ class IndexFacts:
             names, level_names = self.index.names, self.index.level_names
             for i in missing:
                 kind, code = kinds[i], level[i]
-                kept[i] = NodeFacts(
-                    kind=_KIND_NAMES[kind], name=names[i], level=level_names[code] if code >= 0 else None,
-                    weak=kind == ORG and bool(weak[i]), unavailable=kind == MEMBER and bool(unavailable[i]),
-                    people=int(people[i]) if kind == HOUSEHOLD else 0,
-                    vulnerable=kind == HOUSEHOLD and bool(vulnerable[i]))
+                # kind, name, level, weak, unavailable, people, vulnerable
+                kept[i] = NodeFacts(_KIND_NAMES[kind], names[i], level_names[code] if code >= 0 else None,
+                                    kind == ORG and weak[i] == 1, kind == MEMBER and unavailable[i] == 1,
+                                    people[i] if kind == HOUSEHOLD else 0, kind == HOUSEHOLD and vulnerable[i] == 1)
         elif missing:
             index, at = self.index, np.array(missing, dtype=np.int64)
             kinds = index.kinds[at]
@@ -776,7 +775,7 @@ class IndexFacts:
             columns = self._columns[(type_, end)] = tuple(
                 memoryview(np.ascontiguousarray(a)) for a in (order, offsets, other, e.since, e.until, e.rank))
         order, offsets, other, since, until, rank = columns
-        hit = [order[i] for i in range(offsets[node], offsets[node + 1])]
+        hit = order[offsets[node] : offsets[node + 1]]
         if day is None:
             return [(other[i], rank[i]) for i in hit]
         return [(other[i], rank[i]) for i in hit if since[i] <= day <= until[i]]
