@@ -628,7 +628,12 @@ def serve(
                               "repeat for more. None by default.")] = None,
     public: Public = None,
 ) -> None:
-    """Serve the HTTP API with uvicorn (OpenAPI docs at /docs). Every request needs a bearer token."""
+    """Serve the HTTP API with uvicorn (OpenAPI docs at /docs). Every request needs a bearer token.
+
+    A graph server out of reach does not stop it: it starts, says so in one line, and answers 503 until the
+    server can be reached. A store that cannot be opened for good (credentials refused, a database that
+    does not exist, a file that is no store) stops it at once: one line on stderr, exit 1.
+    """
     import uvicorn
     from pydantic import ValidationError
 
@@ -637,15 +642,49 @@ def serve(
     given = {"db": str(Path(options.db).resolve()) if options.db else None, "server": options.server,
              "user": options.user, "password": options.password, "database": options.database, "cors_origins": ",".join(cors_origin or []), "public_properties": public}
     try:
-        Settings(**{k: v for k, v in given.items() if v})  # a bad setting fails here, before a worker starts
+        settings = Settings(**{k: v for k, v in given.items() if v})  # a bad setting fails here, before a worker starts
     except ValidationError as exc:
         raise typer.BadParameter("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
                                            for e in exc.errors())) from None
+    _check_store(options, settings.store_deadline)
     for key, value in given.items():  # the workers read their settings from the environment
         if value:
             os.environ[f"ORGGRAPH_{key.upper()}"] = value
-    uvicorn.run("orggraph.api.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", log_config=_log_config())
+    try:
+        uvicorn.run("orggraph.api.main:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", log_config=_log_config())
+    except SystemExit as exc:  # uvicorn's own codes (3: the app did not start) are "anything else" here
+        if exc.code not in (0, None):
+            raise typer.Exit(1) from None
+        raise
+
+
+def _check_store(options: StoreOptions, seconds: float) -> None:
+    """Open the store once before serving, waiting at most ``seconds``: a store that cannot be opened for a
+    reason that will not pass by itself ends the command (exit 1, one line on stderr); a graph server out
+    of reach, or one that does not answer in time, is left to the API, which serves without it meanwhile
+    (:class:`orggraph.api.db.Link`)."""
+    import threading
+
+    from .api.db import out_of_reach
+    from .exceptions import StoreError
+
+    failed: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            options.open(create=True).close()
+        except Exception as exc:  # noqa: BLE001  (judged below)
+            failed.append(exc)
+
+    thread = threading.Thread(target=attempt, daemon=True, name="orggraph-check")
+    thread.start()
+    thread.join(seconds)
+    if not failed or out_of_reach(failed[0]):
+        return
+    if isinstance(failed[0], StoreError):  # its message in one line, whatever the server said
+        _fail(1, f"cannot serve: {' '.join(str(failed[0]).split())}")
+    raise failed[0]
 
 
 def _log_config() -> dict[str, Any]:

@@ -423,6 +423,17 @@ def test_serve_starts_while_its_graph_server_is_out_of_reach_and_answers_once_it
     assert "can be reached now" in log
 
 
+def test_serve_stops_in_one_line_when_the_server_refuses_its_credentials(falkordb_server, tmp_path):
+    """Credentials refused are a mistake in the settings, not a server out of reach: exit 1, one line on
+    stderr that does not show the password, and no traceback."""
+    result = run_cli("serve", "--server", falkordb_server, "--user", "orggraph", "--password", "wrong-secret",
+                     "--port", "1", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("orggraph: cannot serve: "), result.stderr
+    assert "wrong-secret" not in result.stderr and result.stdout == ""
+
+
 @pytest.mark.parametrize("backend", ["falkordb", "neo4j"])
 def test_a_frozen_graph_server_leaves_no_request_hanging(backend, tmp_path):
     """A graph server of its own frozen with SIGSTOP under a real `orggraph serve`: /health answers within
