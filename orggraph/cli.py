@@ -31,9 +31,11 @@ app = typer.Typer(
     help=(
         "The grassroots organizational network of a city as a graph: who is each household's contact, "
         "who answers for it in an emergency, and where the network has gaps.\n\n"
-        "Every command works on the embedded store, a single file (--db, or $ORGGRAPH_DB, default "
-        f"{DEFAULT_DB}). Exit status: 0 success, 2 bad input (what and where on stderr, store unchanged), "
-        "1 anything else."
+        "Every command that opens a store takes either --db FILE, the embedded store in one file "
+        f"($ORGGRAPH_DB, default {DEFAULT_DB}), or --server URI, a graph server ($ORGGRAPH_SERVER: bolt://, "
+        "neo4j://, neo4j+s:// for Neo4j, falkordb://host:port for FalkorDB) with --user, --password and "
+        "--database ($ORGGRAPH_USER, $ORGGRAPH_PASSWORD, $ORGGRAPH_DATABASE); a server wins over --db. "
+        "Exit status: 0 success, 2 bad input (what and where on stderr, store unchanged), 1 anything else."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -41,9 +43,11 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
 Db = Annotated[
     Optional[Path],
-    typer.Option("--db", envvar="ORGGRAPH_DB", help=f"The store file [default: {DEFAULT_DB}].", show_default=False),
+    typer.Option("--db", envvar="ORGGRAPH_DB", metavar="FILE", show_default=False,
+                 help=f"The embedded store, one file [default: {DEFAULT_DB}]."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 Server = Annotated[
@@ -52,17 +56,17 @@ Server = Annotated[
                  help="A graph server instead of the file: bolt://, neo4j://, neo4j+s:// (Neo4j) or "
                       "falkordb://host:port (FalkorDB). Wins over --db."),
 ]
-User = Annotated[Optional[str], typer.Option("--user", envvar="ORGGRAPH_USER", help="The server's user.")]
+User = Annotated[Optional[str], typer.Option("--user", envvar="ORGGRAPH_USER", metavar="NAME",
+                                             help="The server's user.")]
 Password = Annotated[
-    Optional[str], typer.Option("--password", envvar="ORGGRAPH_PASSWORD", help="The server's password.")
+    Optional[str], typer.Option("--password", envvar="ORGGRAPH_PASSWORD", metavar="SECRET",
+                                help="The server's password (better from $ORGGRAPH_PASSWORD, out of the shell's history).")
 ]
 Database = Annotated[
     Optional[str],
-    typer.Option("--database", envvar="ORGGRAPH_DATABASE",
+    typer.Option("--database", envvar="ORGGRAPH_DATABASE", metavar="NAME",
                  help="The database on the server (on FalkorDB, the graph) [default: neo4j; orggraph on FalkorDB]."),
 ]
-
-
 
 
 class StoreOptions:
@@ -74,9 +78,13 @@ class StoreOptions:
         self.db, self.server, self.user, self.password, self.database = db, server, user, password, database
 
     def open(self, create: bool = False, wait: float | None = None) -> Any:
-        """The store (:func:`orggraph.store.open_store`)."""
-        return open_store(self.db, server=self.server, user=self.user, password=self.password,
-                          database=self.database, create=create, wait=wait)
+        """The store (:func:`orggraph.store.open_store`). ``wait`` is how many seconds a write waits for
+        another writer: the store file's, or a server store's (its ``wait``, where it has one)."""
+        store = open_store(self.db, server=self.server, user=self.user, password=self.password,
+                           database=self.database, create=create, wait=wait)
+        if wait is not None and hasattr(store, "wait"):
+            store.wait = wait
+        return store
 
 
 #: the options of every command that opens a store, in the order --help lists them
@@ -232,8 +240,9 @@ def load(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every record as a load would, against the store, "
                                                              "and write nothing.")] = False,
     wait: Annotated[float, typer.Option("--wait", envvar="ORGGRAPH_WAIT", min=0, metavar="SECONDS",
-                                        help="How long to wait for another write to the store file (another load, "
-                                             "the API's changes) before giving up, exit 1.")] = 600,
+                                        help="The longest to wait for another write to the store (another load, "
+                                             "the API's changes), on the file or on a graph server, before giving "
+                                             "up with nothing written, exit 1.")] = 600,
 ) -> None:
     """Add the records of FILE to the store, all or nothing.
 

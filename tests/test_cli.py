@@ -147,6 +147,49 @@ def test_the_store_comes_from_the_environment(tmp_path):
     assert (tmp_path / "env.db").exists() and not (tmp_path / "orggraph.db").exists()
 
 
+def test_help_and_readme_say_every_store_command_takes_a_file_or_a_server():
+    """`orggraph --help` and the README's command line section: --db FILE or --server URI with --user,
+    --password and --database; each store command's row shows STORE, and only those."""
+    from typer.testing import CliRunner
+
+    said = " ".join(CliRunner().invoke(app, ["--help"], prog_name="orggraph", terminal_width=200).output.split())
+    assert "--db FILE" in said and "--server URI" in said, said
+    assert "with --user, --password and --database" in said and "works on the embedded store" not in said
+    opening, rows = _readme_commands(README.read_text(encoding="utf-8"))
+    opening = " ".join(opening.split())
+    assert "`STORE` in the table" in opening and "either `--db FILE`" in opening and "`--server URI`" in opening
+    assert "`--user NAME`, `--password SECRET` and `--database NAME`" in opening
+    for name, row in rows.items():
+        assert ("[STORE]" in row) == (name not in {"template", "generate"}), name
+        assert "--db" not in row, name
+    for name in ("load", "serve"):
+        assert "--db FILE" in " ".join(run_help(name).split()) and "--server URI" in run_help(name), name
+
+
+def run_help(name: str) -> str:
+    from typer.testing import CliRunner
+
+    return CliRunner().invoke(app, [*name.split(), "--help"], prog_name="orggraph", terminal_width=200).output
+
+
+def test_wait_is_how_long_a_write_waits_on_a_server_store_too(falkordb_server, monkeypatch):
+    """`--wait` reaches a server store's own wait (the seconds a write waits for another orggraph writer)
+    where it has one; its help says nothing that holds for the file alone."""
+    import uuid
+
+    from orggraph.cli import StoreOptions
+    from orggraph.store.server import ServerStore
+
+    assert "store file" not in " ".join(run_help("load").split())
+    if not hasattr(ServerStore, "wait"):  # a server store with no wait of its own yet: the one it is to have
+        monkeypatch.setattr(ServerStore, "wait", 30.0, raising=False)
+    with StoreOptions(server=f"{falkordb_server}/wait_{uuid.uuid4().hex[:8]}").open(create=True, wait=7) as store:
+        try:
+            assert store.wait == 7
+        finally:
+            store.drop()
+
+
 def test_template_then_load(tmp_path):
     result = run_cli("template", "台账.xlsx", cwd=tmp_path)
     assert result.returncode == 0
@@ -383,3 +426,4 @@ def test_questions_need_a_store(tmp_path):
     assert result.returncode == 2
     assert "no store at orggraph.db" in result.stderr
     assert not (tmp_path / "orggraph.db").exists()
+
