@@ -44,27 +44,45 @@ app = typer.Typer(
 )
 
 
+def _not_empty(meaning: str) -> Callable[[Optional[str]], Optional[str]]:
+    """A store option's check: given empty (``--server ''``), it is a usage error naming the option, never
+    the environment's value nor the default in disguise."""
+
+    def check(value: Optional[str]) -> Optional[str]:
+        if value is not None and not value.strip():
+            raise typer.BadParameter(f"it is empty; {meaning}")
+        return value
+
+    return check
+
+
 Db = Annotated[
-    Optional[Path],
+    Optional[str],
     typer.Option("--db", envvar="ORGGRAPH_DB", metavar="FILE", show_default=False,
+                 callback=_not_empty("name the store file, or leave --db out for $ORGGRAPH_DB or " + DEFAULT_DB),
                  help=f"The embedded store, one file [default: {DEFAULT_DB}]."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 Server = Annotated[
     Optional[str],
     typer.Option("--server", envvar="ORGGRAPH_SERVER", metavar="URI",
+                 callback=_not_empty("name a graph server (bolt://, neo4j://, neo4j+s:// or falkordb://host:port), "
+                                     "or leave --server out for the store file (--db)"),
                  help="A graph server instead of the file: bolt://, neo4j://, neo4j+s:// (Neo4j) or "
                       "falkordb://host:port (FalkorDB). Wins over --db."),
 ]
 User = Annotated[Optional[str], typer.Option("--user", envvar="ORGGRAPH_USER", metavar="NAME",
+                                             callback=_not_empty("name the server's user, or leave --user out"),
                                              help="The server's user.")]
 Password = Annotated[
     Optional[str], typer.Option("--password", envvar="ORGGRAPH_PASSWORD", metavar="SECRET",
+                                callback=_not_empty("give the server's password, or leave --password out"),
                                 help="The server's password (better from $ORGGRAPH_PASSWORD, out of the shell's history).")
 ]
 Database = Annotated[
     Optional[str],
     typer.Option("--database", envvar="ORGGRAPH_DATABASE", metavar="NAME",
+                 callback=_not_empty("name the database (on FalkorDB, the graph), or leave --database out for the default"),
                  help="The database on the server (on FalkorDB, the graph) [default: neo4j; orggraph on FalkorDB]."),
 ]
 
@@ -73,7 +91,7 @@ class StoreOptions:
     """The store a command was given: ``--db`` or ``--server`` (with ``--user``, ``--password``,
     ``--database``), each declared once, in :data:`STORE_OPTIONS`, for every command that opens a store."""
 
-    def __init__(self, db: Optional[Path] = None, server: Optional[str] = None, user: Optional[str] = None,
+    def __init__(self, db: Optional[str] = None, server: Optional[str] = None, user: Optional[str] = None,
                  password: Optional[str] = None, database: Optional[str] = None):
         self.db, self.server, self.user, self.password, self.database = db, server, user, password, database
 

@@ -147,6 +147,20 @@ def test_the_store_comes_from_the_environment(tmp_path):
     assert (tmp_path / "env.db").exists() and not (tmp_path / "orggraph.db").exists()
 
 
+@pytest.mark.parametrize("option", ["--server", "--database", "--user", "--password", "--db"])
+def test_a_store_option_given_empty_is_bad_input_naming_it(tmp_path, option):
+    """`--server ''` is neither $ORGGRAPH_SERVER nor the store file, nor is `--database ''` the default
+    database: bad input, exit 2, naming the option."""
+    (tmp_path / "street.json").write_text(json.dumps(STREET), encoding="utf-8")
+    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    env = {"ORGGRAPH_SERVER": "bolt://127.0.0.1:1"} if option == "--server" else {"ORGGRAPH_DB": "s.db"}
+    for command in (["coverage"], ["load", "street.json"], ["serve", "--port", "1"]):
+        result = run_cli(*command, option, "", cwd=tmp_path, env=env)
+        assert result.returncode == 2, (command, result.stderr)
+        assert f"Invalid value for '{option}'" in result.stderr and "it is empty" in result.stderr, result.stderr
+    assert not (tmp_path / "orggraph.db").exists()
+
+
 def test_help_and_readme_say_every_store_command_takes_a_file_or_a_server():
     """`orggraph --help` and the README's command line section: --db FILE or --server URI with --user,
     --password and --database; each store command's row shows STORE, and only those."""
