@@ -202,6 +202,34 @@ def _masked_name(row: dict[str, Any], unmask: bool) -> dict[str, Any]:
     return row if name == row.get("name") else {**row, "name": name}
 
 
+def _coverage_text(result: dict[str, Any]) -> str:
+    """Coverage as text (:func:`orggraph.report.coverage_text`), saying "no households" where there are
+    none rather than "0 of 0 households covered (100.0%)", and so for vulnerable households. The rate of
+    none is 1.0 (domain.md: rate = covered / households, 1.0 when there are none), which the text gives
+    as such, not as a count.
+
+    Examples
+    --------
+    >>> print(_coverage_text({"as_of": "2026-11-23", "households": 0, "covered": 0, "uncovered": 0, "rate": 1.0,
+    ...                       "people_rate": 1.0, "vulnerable": 0, "vulnerable_covered": 0, "vulnerable_rate": 1.0,
+    ...                       "areas": []}))
+    Coverage as of 2026-11-23: no households, so none uncovered (the rate where there are none is 100.0%).
+    """
+    from .report import coverage_text
+
+    text = coverage_text(result)
+    if result["households"] == 0:
+        gone = len(result.get("unavailable") or [])
+        whatif = f", with {gone} member{'s' if gone != 1 else ''} unavailable" if gone else ""
+        head = (f"Coverage as of {result['as_of']}{whatif}: no households, so none uncovered "
+                f"(the rate where there are none is {result['rate'] * 100:.1f}%).")
+        return head + text[len(text.split("\n", 1)[0]):]
+    if result["vulnerable"] == 0:
+        return text.replace(f"vulnerable households 0 of 0 ({result['vulnerable_rate'] * 100:.1f}%).",
+                            "no vulnerable households.", 1)
+    return text
+
+
 def _fail(code: int, message: str) -> None:
     from .privacy import mask_text
 
@@ -413,12 +441,12 @@ def demo(
     typer.echo(f"  {'关系 links':<13} {sum(counts['edges'].values()):>8,}")
     from .queries import coverage as run_coverage
     from .queries import gaps as run_gaps
-    from .report import coverage_text, gaps_text
+    from .report import gaps_text
 
     with options.open() as store:
         typer.echo("")
         shown = run_coverage(store, level="community")  # the store may hold more than the sample city
-        typer.echo(coverage_text({**shown, "areas": [_masked_name(row, False) for row in shown["areas"]]}))
+        typer.echo(_coverage_text({**shown, "areas": [_masked_name(row, False) for row in shown["areas"]]}))
         typer.echo("")
         typer.echo(gaps_text(run_gaps(store), _namer(store, False), limit=3))
     typer.echo("")
@@ -451,9 +479,7 @@ def coverage(
     if json_:
         _print_json(result)
     else:
-        from .report import coverage_text
-
-        typer.echo(coverage_text(result))
+        typer.echo(_coverage_text(result))
 
 
 @app.command()

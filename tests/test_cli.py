@@ -441,3 +441,26 @@ def test_questions_need_a_store(tmp_path):
     assert "no store at orggraph.db" in result.stderr
     assert not (tmp_path / "orggraph.db").exists()
 
+
+def test_coverage_of_a_store_with_no_households_says_so(tmp_path):
+    """domain.md: a rate is covered / households, 1.0 when there are none. The text says there are none,
+    and gives that rate as the rate of none, not as "0 of 0 households covered (100.0%)"."""
+    assert run_cli("template", "t.xlsx", cwd=tmp_path).returncode == 0
+    assert run_cli("load", "t.xlsx", cwd=tmp_path).returncode == 0  # an empty store
+    text = run_cli("coverage", cwd=tmp_path)
+    assert text.returncode == 0, text.stderr
+    assert "0 of 0" not in text.stdout
+    assert "no households, so none uncovered (the rate where there are none is 100.0%)" in text.stdout
+    report = json.loads(run_cli("coverage", "--json", cwd=tmp_path).stdout)
+    assert (report["households"], report["rate"]) == (0, 1.0)
+    (tmp_path / "street.json").write_text(json.dumps(STREET), encoding="utf-8")
+    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    whole = run_cli("coverage", "--db", "s.db", "--unavailable", "m1", "--as-of", "2026-11-23", cwd=tmp_path).stdout
+    assert "0 of 3 households covered (0.0%)" in whole and "vulnerable households 0 of 1 (0.0%)" in whole
+    plain = json.loads(json.dumps(STREET))  # no household flagged vulnerable
+    for node in plain["nodes"]:
+        node.pop("flags", None)
+    (tmp_path / "plain.json").write_text(json.dumps(plain), encoding="utf-8")
+    assert run_cli("load", "plain.json", "--db", "p.db", cwd=tmp_path).returncode == 0
+    text = run_cli("coverage", "--db", "p.db", "--as-of", "2026-11-23", cwd=tmp_path).stdout
+    assert "1 of 3 households covered (33.3%)" in text and "no vulnerable households." in text and "0 of 0" not in text
