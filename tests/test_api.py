@@ -459,12 +459,12 @@ def test_a_frozen_graph_server_leaves_no_request_hanging(backend, tmp_path):
             frozen = True
             began = time.monotonic()
             status, headers, body = _answer(url + "/health", timeout=10)
-            assert time.monotonic() - began < 3.5
+            assert time.monotonic() - began < 5  # its two seconds, on a busy machine
             assert status == 503 and headers["retry-after"] and body["error"]["details"] == [{"store": "unknown"}]
             for path in ("/households/h1", f"/households/h1/chain?as_of={DAY}", f"/coverage?as_of={DAY}&level=grid"):
                 began = time.monotonic()
                 status, headers, body = _answer(url + path, token, timeout=10)
-                assert 2.5 < time.monotonic() - began < 5, path
+                assert 2.5 < time.monotonic() - began < 8, path  # the deadline, 3 s
                 assert status == 503 and headers["retry-after"] == "5", (path, body)
                 assert body["error"]["code"] == "unavailable" and "did not answer within 3 s" in body["error"]["message"]
             waiting: list = []  # a request waiting on the store holds up no other
@@ -473,7 +473,7 @@ def test_a_frozen_graph_server_leaves_no_request_hanging(backend, tmp_path):
             time.sleep(0.5)
             began = time.monotonic()
             status, _, spec = _answer(url + "/openapi.json", timeout=10)
-            assert status == 200 and "/gaps" in spec["paths"] and time.monotonic() - began < 1
+            assert status == 200 and "/gaps" in spec["paths"] and time.monotonic() - began < 2
             asking.join()
             assert waiting[0][0] == 503
             os.kill(server.process.pid, signal.SIGCONT)
