@@ -10,8 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ..access import Scope, Token, authenticate, scope_of
 from ..store import Store
+from .db import Link, off_loop
 
-__all__ = ["StoreDep", "TokenDep", "ScopeDep", "PublicDep", "require_role", "get_store"]
+__all__ = ["StoreDep", "LinkDep", "TokenDep", "ScopeDep", "PublicDep", "require_role", "get_store"]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `orggraph token create`.")
 
@@ -19,7 +20,13 @@ _bearer = HTTPBearer(auto_error=False, description="A token from `orggraph token
 # The dependencies are async so that they run on the event loop: as plain functions each would be
 # handed to the thread pool, which costs about a millisecond a hop on a small machine.
 async def get_store(request: Request) -> Store:
-    return request.app.state.store
+    """The store; StoreUnavailable (a 503) while its graph server cannot be reached."""
+    store = request.app.state.store
+    return store if store is not None else await request.app.state.link.store()
+
+
+async def get_link(request: Request) -> Link:
+    return request.app.state.link
 
 
 async def get_public(request: Request) -> frozenset[str]:
@@ -30,13 +37,14 @@ async def get_public(request: Request) -> frozenset[str]:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+LinkDep = Annotated[Link, Depends(get_link)]
 PublicDep = Annotated[frozenset, Depends(get_public)]
 
 
 async def get_token(store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Token:
     if credentials is None:
         raise HTTPException(401, "a bearer token is required (Authorization: Bearer og_...)")
-    token = authenticate(store, credentials.credentials)
+    token = await off_loop(store, authenticate, store, credentials.credentials)
     if token is None:
         raise HTTPException(401, "the token is not valid, has expired or has been revoked")
     return token
@@ -50,12 +58,20 @@ async def get_scope(request: Request, store: StoreDep, token: TokenDep) -> Scope
     change it may first bring the query index up to date, seconds after a large load, and the event loop
     must not wait for that."""
     cache = request.app.state.scopes
-    key = (token.id, store.revision)
-    if key not in cache:
-        scope = await run_in_threadpool(scope_of, store, token.areas)
-        cache.clear() if len(cache) > 1000 else None
-        cache[key] = scope
-    return cache[key]
+    key = (token.id, await off_loop(store, lambda: store.revision))
+    scope = cache.get(key)
+    if scope is None:
+        scope = await run_in_threadpool(_keep_scope, cache, key, store, token.areas)
+    return scope
+
+
+def _keep_scope(cache: dict, key: tuple, store: Store, areas: list[str]) -> Scope:
+    """A scope worked out and kept by the thread that worked it out, so that a request let go at its
+    deadline (:class:`~orggraph.api.db.Deadline`) still leaves it for the next."""
+    scope = scope_of(store, areas)
+    cache.clear() if len(cache) > 1000 else None
+    cache[key] = scope
+    return scope
 
 
 ScopeDep = Annotated[Scope, Depends(get_scope)]

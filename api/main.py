@@ -1,4 +1,4 @@
-"""The app factory: opens the store on start-up, closes it on shutdown."""
+"""The app factory: opens the store on start-up (or as soon as its server can be reached), closes it on shutdown."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from fastapi import FastAPI, HTTPException
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from ..store import Store, open_store
+from ..store import Store
 from . import errors
+from .db import Deadline, Link
 from .routes_admin import router as admin_router
 from .routes_health import router as health_router
 from .routes_import import router as import_router
@@ -60,11 +61,13 @@ class BodyLimit:
         await errors.error(413, self._message())(scope, receive, send)
 
 
-def prepare(app: FastAPI, store: Store, settings: Settings) -> None:
-    """Put what the routes read into the app's state: the store, the settings and empty caches (what the
-    lifespan does on start-up; a test that drives the app without it calls this)."""
+def prepare(app: FastAPI, store: Store | None, settings: Settings) -> None:
+    """Put what the routes read into the app's state: the store (None until it can be reached, see
+    :class:`~orggraph.api.db.Link`), the settings and empty caches (what the lifespan does on start-up; a
+    test that drives the app without it calls this)."""
     app.state.store = store
     app.state.settings = settings
+    app.state.link = Link(app.state, settings)
     app.state.scopes = {}  # each token's scope, by token and revision
     app.state.coverage = {}  # the whole network's coverage, by revision, day and members unavailable
     app.state.gaps = {}  # the whole network's gaps, by revision, day, members unavailable and thresholds
@@ -77,14 +80,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = store is None
-        prepare(app, store or open_store(settings.db, server=settings.server, user=settings.user,
-                                         password=settings.password, database=settings.database,
-                                         wait=settings.write_wait), settings)
+        prepare(app, store, settings)
+        if own:  # a graph server out of reach does not stop the API; a mistake in the settings does
+            await app.state.link.start()
         log.info("orggraph API ready")  # never a record: nothing personal goes to the logs
         try:
             yield
         finally:
-            if own:
+            app.state.link.close()
+            if own and app.state.store is not None:
                 app.state.store.close()
 
     # /docs and /redoc with Swagger UI and ReDoc served from the package, not from a CDN: street offices'
@@ -95,6 +99,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                     "Every request but /health needs a bearer token; a token sees only what lies within its areas.")
     errors.install(app)
 
+    app.add_middleware(Deadline, seconds=settings.store_deadline)  # outside CatchAll, inside the body limit and CORS
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:  # outermost, so that refusals carry the headers too and preflights need no token
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_headers=["Authorization", "Content-Type"],

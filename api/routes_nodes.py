@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..access import audit, load_within, remove_within
 from ..exceptions import NotFound
+from .db import off_loop
 from .deps import PublicDep, ScopeDep, StoreDep, TokenDep, require_role
 from .present import present, present_edge
 from .schemas import MAX_PAGE, EdgeCreate, EdgePublic, NodeCreate, NodePublic, NodeUpdate, Page, Removed
@@ -32,7 +33,7 @@ def router_for(segment: str) -> APIRouter:
         ids = sorted(i for i in getattr(scope, _field(kind)) if after is None or i > after)
         page = ids[:limit]
         shown: list[str] = []
-        items = [present(store.node(i), token, shown, public) for i in page]
+        items = await off_loop(store, lambda: [present(store.node(i), token, shown, public) for i in page])
         if shown:  # a write: in the thread pool, never on the event loop
             await run_in_threadpool(audit, store, token, f"GET /{segment}", shown)
         return Page[NodePublic](items=items, next=page[-1] if len(ids) > limit else None)
@@ -42,7 +43,7 @@ def router_for(segment: str) -> APIRouter:
         if not scope.allows(kind, node_id):
             raise HTTPException(404, f"no {kind.lower()} with id {node_id!r}")
         shown: list[str] = []
-        record = present(store.node(node_id), token, shown, public)
+        record = await off_loop(store, lambda: present(store.node(node_id), token, shown, public))
         if shown:
             await run_in_threadpool(audit, store, token, f"GET /{segment}/{{id}}", shown)
         return NodePublic(**record)

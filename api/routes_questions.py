@@ -19,6 +19,7 @@ from ..queries import gaps as run_gaps
 from ..privacy import mask_record
 from ..report import Namer, incident_workbook
 from ..results import Chain, Coverage, Gaps, Incident
+from .db import off_loop
 from .deps import PublicDep, ScopeDep, StoreDep, TokenDep
 from .schemas import IncidentCreate, IsoDay
 
@@ -48,10 +49,17 @@ async def _kept(cache: dict, key: tuple, run: Any, store: Any, **options: Any) -
     revision, so a change is seen at once) and kept for the next token to cut to its scope."""
     report = cache.get(key)
     if report is None:
-        report = await run_in_threadpool(run, store, **options)
-        if len(cache) >= 16:
-            cache.clear()
-        cache[key] = report
+        report = await run_in_threadpool(_keep, cache, key, run, store, options)
+    return report
+
+
+def _keep(cache: dict, key: tuple, run: Any, store: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """An answer worked out and kept by the thread that worked it out, so that a request let go at its
+    deadline (:class:`~orggraph.api.db.Deadline`) still leaves it for the next."""
+    report = run(store, **options)
+    if len(cache) >= 16:
+        cache.clear()
+    cache[key] = report
     return report
 
 
@@ -65,12 +73,14 @@ async def coverage(request: Request, store: StoreDep, token: TokenDep, scope: Sc
         if area not in scope.areas:
             raise HTTPException(404, f"no area with id {area!r}")
         answer = await run_in_threadpool(run_coverage, store, area=area, level=level, as_of=as_of, unavailable=gone)
-        return JSONBytes(orjson.dumps(_named(store, token, answer)))
+        return JSONBytes(orjson.dumps(await off_loop(store, _named, store, token, answer)))
     # the whole network's coverage, once a revision and day (the same for every token), then cut to the
-    # scope on the event loop: a millisecond or two, where a hop to the thread pool costs more under load
-    key = (store.revision, as_of or _dt.date.today(), tuple(sorted(set(gone))))
+    # scope on the event loop (on the store file: a millisecond or two, where a hop to the thread pool
+    # costs more under load; on a graph server, which it asks, in the thread pool)
+    key = (await off_loop(store, lambda: store.revision), as_of or _dt.date.today(), tuple(sorted(set(gone))))
     report = await _kept(request.app.state.coverage, key, run_coverage, store, as_of=as_of, unavailable=gone)
-    return JSONBytes(orjson.dumps(_named(store, token, coverage_within(store, report, scope, token.areas, level))))
+    answer = await off_loop(store, lambda: _named(store, token, coverage_within(store, report, scope, token.areas, level)))
+    return JSONBytes(orjson.dumps(answer))
 
 
 def _named(store: Any, token: Any, answer: Coverage) -> Coverage:
@@ -88,7 +98,8 @@ def _named(store: Any, token: Any, answer: Coverage) -> Coverage:
     return {**answer, "areas": rows} if shown else answer
 
 
-# light enough (a fraction of a millisecond) to answer on the event loop; the scans below use the thread pool
+# light enough on the store file (a fraction of a millisecond) to answer on the event loop; the scans below,
+# and anything asked of a graph server, use the thread pool
 @router.get("/households/{household}/chain", response_model=Chain, tags=["households"],
             summary="A household's 包保 responsibility chain")
 async def chain(household: str, store: StoreDep, scope: ScopeDep, as_of: AsOf = None,
@@ -96,7 +107,8 @@ async def chain(household: str, store: StoreDep, scope: ScopeDep, as_of: AsOf = 
     if household not in scope.households:
         raise HTTPException(404, f"no household with id {household!r}")
     gone = unavailable_within(scope, _ids(unavailable))
-    return JSONBytes(orjson.dumps(responsibility_chain(store, household, as_of=as_of, unavailable=gone)))
+    answer = await off_loop(store, responsibility_chain, store, household, as_of=as_of, unavailable=gone)
+    return JSONBytes(orjson.dumps(answer))
 
 
 @router.get("/gaps", response_model=Gaps, summary="Every gap within the token's scope")
@@ -106,7 +118,8 @@ async def gaps(request: Request, store: StoreDep, scope: ScopeDep, as_of: AsOf =
     # the whole network's gaps, once a revision, day and question (13 s at 200,000 households on a
     # graph server, so worth keeping), then cut to the scope
     gone = unavailable_within(scope, _ids(unavailable))
-    key = (store.revision, as_of or _dt.date.today(), tuple(sorted(set(gone))), max_households, spof)
+    key = (await off_loop(store, lambda: store.revision), as_of or _dt.date.today(), tuple(sorted(set(gone))),
+           max_households, spof)
     report = await _kept(request.app.state.gaps, key, run_gaps, store, as_of=as_of, unavailable=gone,
                          max_households=max_households, spof=spof)
     return JSONBytes(orjson.dumps(gaps_within(report, scope)))

@@ -196,7 +196,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
                          (409, "The id is taken"), (413, "The request body is too large"),
                          (415, "Not a JSON document, JSON Lines or a workbook"),
                          (422, "The request is not valid"),
-                         (503, "The graph server cannot be reached now; try again (see Retry-After)"))
+                         (503, "The store cannot be reached now, is busy, or did not answer in time; try again (see Retry-After)"))
 }
 
 

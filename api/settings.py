@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -21,9 +21,12 @@ class Settings(BaseSettings):
     user: str | None = None
     password: str | None = None
     database: str | None = None
-    #: seconds a change waits for another write to the store file (a load from the command line, say)
-    #: before the API answers 503 with Retry-After
+    #: seconds a change waits for another write to the store (on the store file, a load from the command
+    #: line, say; on a graph server, another orggraph writer) before the API answers 503 with Retry-After
     write_wait: float = 10.0
+    #: seconds a request waits on the store (a graph server that is slow, or frozen and never answers)
+    #: before it answers 503 with Retry-After; also how long start-up waits for the store
+    store_deadline: Annotated[float, Field(gt=0)] = 30.0
     #: the largest request body accepted, in bytes
     max_body_bytes: int = 10 * 1024 * 1024
     #: a workbook sent to ``POST /import`` is refused (413) past any of these: rows of records a sheet,

@@ -31,9 +31,11 @@ app = typer.Typer(
     help=(
         "The grassroots organizational network of a city as a graph: who is each household's contact, "
         "who answers for it in an emergency, and where the network has gaps.\n\n"
-        "Every command works on the embedded store, a single file (--db, or $ORGGRAPH_DB, default "
-        f"{DEFAULT_DB}). Exit status: 0 success, 2 bad input (what and where on stderr, store unchanged), "
-        "1 anything else."
+        "Every command that opens a store takes either --db FILE, the embedded store in one file "
+        f"($ORGGRAPH_DB, default {DEFAULT_DB}), or --server URI, a graph server ($ORGGRAPH_SERVER: bolt://, "
+        "neo4j://, neo4j+s:// for Neo4j, falkordb://host:port for FalkorDB) with --user, --password and "
+        "--database ($ORGGRAPH_USER, $ORGGRAPH_PASSWORD, $ORGGRAPH_DATABASE); a server wins over --db. "
+        "Exit status: 0 success, 2 bad input (what and where on stderr, store unchanged), 1 anything else."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -41,42 +43,66 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
+def _not_empty(meaning: str) -> Callable[[Optional[str]], Optional[str]]:
+    """A store option's check: given empty (``--server ''``), it is a usage error naming the option, never
+    the environment's value nor the default in disguise."""
+
+    def check(value: Optional[str]) -> Optional[str]:
+        if value is not None and not value.strip():
+            raise typer.BadParameter(f"it is empty; {meaning}")
+        return value
+
+    return check
+
+
 Db = Annotated[
-    Optional[Path],
-    typer.Option("--db", envvar="ORGGRAPH_DB", help=f"The store file [default: {DEFAULT_DB}].", show_default=False),
+    Optional[str],
+    typer.Option("--db", envvar="ORGGRAPH_DB", metavar="FILE", show_default=False,
+                 callback=_not_empty("name the store file, or leave --db out for $ORGGRAPH_DB or " + DEFAULT_DB),
+                 help=f"The embedded store, one file [default: {DEFAULT_DB}]."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 Server = Annotated[
     Optional[str],
     typer.Option("--server", envvar="ORGGRAPH_SERVER", metavar="URI",
+                 callback=_not_empty("name a graph server (bolt://, neo4j://, neo4j+s:// or falkordb://host:port), "
+                                     "or leave --server out for the store file (--db)"),
                  help="A graph server instead of the file: bolt://, neo4j://, neo4j+s:// (Neo4j) or "
                       "falkordb://host:port (FalkorDB). Wins over --db."),
 ]
-User = Annotated[Optional[str], typer.Option("--user", envvar="ORGGRAPH_USER", help="The server's user.")]
+User = Annotated[Optional[str], typer.Option("--user", envvar="ORGGRAPH_USER", metavar="NAME",
+                                             callback=_not_empty("name the server's user, or leave --user out"),
+                                             help="The server's user.")]
 Password = Annotated[
-    Optional[str], typer.Option("--password", envvar="ORGGRAPH_PASSWORD", help="The server's password.")
+    Optional[str], typer.Option("--password", envvar="ORGGRAPH_PASSWORD", metavar="SECRET",
+                                callback=_not_empty("give the server's password, or leave --password out"),
+                                help="The server's password (better from $ORGGRAPH_PASSWORD, out of the shell's history).")
 ]
 Database = Annotated[
     Optional[str],
-    typer.Option("--database", envvar="ORGGRAPH_DATABASE",
+    typer.Option("--database", envvar="ORGGRAPH_DATABASE", metavar="NAME",
+                 callback=_not_empty("name the database (on FalkorDB, the graph), or leave --database out for the default"),
                  help="The database on the server (on FalkorDB, the graph) [default: neo4j; orggraph on FalkorDB]."),
 ]
-
-
 
 
 class StoreOptions:
     """The store a command was given: ``--db`` or ``--server`` (with ``--user``, ``--password``,
     ``--database``), each declared once, in :data:`STORE_OPTIONS`, for every command that opens a store."""
 
-    def __init__(self, db: Optional[Path] = None, server: Optional[str] = None, user: Optional[str] = None,
+    def __init__(self, db: Optional[str] = None, server: Optional[str] = None, user: Optional[str] = None,
                  password: Optional[str] = None, database: Optional[str] = None):
         self.db, self.server, self.user, self.password, self.database = db, server, user, password, database
 
     def open(self, create: bool = False, wait: float | None = None) -> Any:
-        """The store (:func:`orggraph.store.open_store`)."""
-        return open_store(self.db, server=self.server, user=self.user, password=self.password,
-                          database=self.database, create=create, wait=wait)
+        """The store (:func:`orggraph.store.open_store`). ``wait`` is how many seconds a write waits for
+        another writer: the store file's, or a server store's (its ``wait``, where it has one)."""
+        store = open_store(self.db, server=self.server, user=self.user, password=self.password,
+                           database=self.database, create=create, wait=wait)
+        if wait is not None and hasattr(store, "wait"):
+            store.wait = wait
+        return store
 
 
 #: the options of every command that opens a store, in the order --help lists them
@@ -176,6 +202,34 @@ def _masked_name(row: dict[str, Any], unmask: bool) -> dict[str, Any]:
     return row if name == row.get("name") else {**row, "name": name}
 
 
+def _coverage_text(result: dict[str, Any]) -> str:
+    """Coverage as text (:func:`orggraph.report.coverage_text`), saying "no households" where there are
+    none rather than "0 of 0 households covered (100.0%)", and so for vulnerable households. The rate of
+    none is 1.0 (domain.md: rate = covered / households, 1.0 when there are none), which the text gives
+    as such, not as a count.
+
+    Examples
+    --------
+    >>> print(_coverage_text({"as_of": "2026-11-23", "households": 0, "covered": 0, "uncovered": 0, "rate": 1.0,
+    ...                       "people_rate": 1.0, "vulnerable": 0, "vulnerable_covered": 0, "vulnerable_rate": 1.0,
+    ...                       "areas": []}))
+    Coverage as of 2026-11-23: no households, so none uncovered (the rate where there are none is 100.0%).
+    """
+    from .report import coverage_text
+
+    text = coverage_text(result)
+    if result["households"] == 0:
+        gone = len(result.get("unavailable") or [])
+        whatif = f", with {gone} member{'s' if gone != 1 else ''} unavailable" if gone else ""
+        head = (f"Coverage as of {result['as_of']}{whatif}: no households, so none uncovered "
+                f"(the rate where there are none is {result['rate'] * 100:.1f}%).")
+        return head + text[len(text.split("\n", 1)[0]):]
+    if result["vulnerable"] == 0:
+        return text.replace(f"vulnerable households 0 of 0 ({result['vulnerable_rate'] * 100:.1f}%).",
+                            "no vulnerable households.", 1)
+    return text
+
+
 def _fail(code: int, message: str) -> None:
     from .privacy import mask_text
 
@@ -232,8 +286,9 @@ def load(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every record as a load would, against the store, "
                                                              "and write nothing.")] = False,
     wait: Annotated[float, typer.Option("--wait", envvar="ORGGRAPH_WAIT", min=0, metavar="SECONDS",
-                                        help="How long to wait for another write to the store file (another load, "
-                                             "the API's changes) before giving up, exit 1.")] = 600,
+                                        help="The longest to wait for another write to the store (another load, "
+                                             "the API's changes), on the file or on a graph server, before giving "
+                                             "up with nothing written, exit 1.")] = 600,
 ) -> None:
     """Add the records of FILE to the store, all or nothing.
 
@@ -386,12 +441,12 @@ def demo(
     typer.echo(f"  {'关系 links':<13} {sum(counts['edges'].values()):>8,}")
     from .queries import coverage as run_coverage
     from .queries import gaps as run_gaps
-    from .report import coverage_text, gaps_text
+    from .report import gaps_text
 
     with options.open() as store:
         typer.echo("")
         shown = run_coverage(store, level="community")  # the store may hold more than the sample city
-        typer.echo(coverage_text({**shown, "areas": [_masked_name(row, False) for row in shown["areas"]]}))
+        typer.echo(_coverage_text({**shown, "areas": [_masked_name(row, False) for row in shown["areas"]]}))
         typer.echo("")
         typer.echo(gaps_text(run_gaps(store), _namer(store, False), limit=3))
     typer.echo("")
@@ -424,9 +479,7 @@ def coverage(
     if json_:
         _print_json(result)
     else:
-        from .report import coverage_text
-
-        typer.echo(coverage_text(result))
+        typer.echo(_coverage_text(result))
 
 
 @app.command()
@@ -628,7 +681,12 @@ def serve(
                               "repeat for more. None by default.")] = None,
     public: Public = None,
 ) -> None:
-    """Serve the HTTP API with uvicorn (OpenAPI docs at /docs). Every request needs a bearer token."""
+    """Serve the HTTP API with uvicorn (OpenAPI docs at /docs). Every request needs a bearer token.
+
+    A graph server out of reach does not stop it: it starts, says so in one line, and answers 503 until the
+    server can be reached. A store that cannot be opened for good (credentials refused, a database that
+    does not exist, a file that is no store) stops it at once: one line on stderr, exit 1.
+    """
     import uvicorn
     from pydantic import ValidationError
 
@@ -637,15 +695,49 @@ def serve(
     given = {"db": str(Path(options.db).resolve()) if options.db else None, "server": options.server,
              "user": options.user, "password": options.password, "database": options.database, "cors_origins": ",".join(cors_origin or []), "public_properties": public}
     try:
-        Settings(**{k: v for k, v in given.items() if v})  # a bad setting fails here, before a worker starts
+        settings = Settings(**{k: v for k, v in given.items() if v})  # a bad setting fails here, before a worker starts
     except ValidationError as exc:
         raise typer.BadParameter("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
                                            for e in exc.errors())) from None
+    _check_store(options, settings.store_deadline)
     for key, value in given.items():  # the workers read their settings from the environment
         if value:
             os.environ[f"ORGGRAPH_{key.upper()}"] = value
-    uvicorn.run("orggraph.api.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", log_config=_log_config())
+    try:
+        uvicorn.run("orggraph.api.main:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", log_config=_log_config())
+    except SystemExit as exc:  # uvicorn's own codes (3: the app did not start) are "anything else" here
+        if exc.code not in (0, None):
+            raise typer.Exit(1) from None
+        raise
+
+
+def _check_store(options: StoreOptions, seconds: float) -> None:
+    """Open the store once before serving, waiting at most ``seconds``: a store that cannot be opened for a
+    reason that will not pass by itself ends the command (exit 1, one line on stderr); a graph server out
+    of reach, or one that does not answer in time, is left to the API, which serves without it meanwhile
+    (:class:`orggraph.api.db.Link`)."""
+    import threading
+
+    from .api.db import out_of_reach
+    from .exceptions import StoreError
+
+    failed: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            options.open(create=True).close()
+        except Exception as exc:  # noqa: BLE001  (judged below)
+            failed.append(exc)
+
+    thread = threading.Thread(target=attempt, daemon=True, name="orggraph-check")
+    thread.start()
+    thread.join(seconds)
+    if not failed or out_of_reach(failed[0]):
+        return
+    if isinstance(failed[0], StoreError):  # its message in one line, whatever the server said
+        _fail(1, f"cannot serve: {' '.join(str(failed[0]).split())}")
+    raise failed[0]
 
 
 def _log_config() -> dict[str, Any]:

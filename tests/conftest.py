@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -249,8 +250,9 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None, input: str | None = 
 
 @contextlib.contextmanager
 def served(*args: str, cwd: Path, env: dict | None = None, seconds: float = 60) -> Iterator[tuple[str, subprocess.Popen]]:
-    """A real ``orggraph serve`` on a free loopback port, from ``cwd``, once ``/health`` answers: yields its
-    URL and process; on leaving, stops it and keeps what it printed (its log) in ``process.log``."""
+    """A real ``orggraph serve`` on a free loopback port, from ``cwd``, once ``/health`` answers (a 503 too:
+    the API serves while its store cannot be reached): yields its URL and process; on leaving, stops it
+    and keeps what it printed (its log) in ``process.log``."""
     from orggraph.store.local import free_port
 
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("ORGGRAPH_")}
@@ -264,7 +266,9 @@ def served(*args: str, cwd: Path, env: dict | None = None, seconds: float = 60) 
         while True:
             assert process.poll() is None, f"orggraph serve stopped: {process.stdout.read()}"
             try:
-                urllib.request.urlopen(url + "/health", timeout=1).read()
+                urllib.request.urlopen(url + "/health", timeout=5).read()
+                break
+            except urllib.error.HTTPError:  # it answers: with a 503 while its store cannot be reached
                 break
             except OSError:
                 assert time.monotonic() < deadline, f"orggraph serve did not answer within {seconds:g} s"
@@ -272,4 +276,9 @@ def served(*args: str, cwd: Path, env: dict | None = None, seconds: float = 60) 
         yield url, process
     finally:
         process.terminate()
-        process.log = process.communicate(timeout=20)[0]
+        try:
+            process.log = process.communicate(timeout=20)[0]
+        except subprocess.TimeoutExpired:  # it would not stop: killed, so that no test leaves one behind
+            process.kill()
+            process.log = process.communicate()[0]
+            raise

@@ -6,6 +6,7 @@ import json
 import re
 import sqlite3
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -369,6 +370,122 @@ def test_token_commands_and_a_real_server(backend, tmp_path, request):
     output = proc.log
     assert "13900002222" not in output and "桂花社区1号楼1单元101室" not in output  # nothing personal in the logs
     assert "GET /households/h1" in output
+
+
+def _answer(url: str, token: str | None = None, timeout: float = 15) -> tuple[int, dict, dict]:
+    """One request to a real server: its status, headers (lower-cased) and JSON body, a 503 as well as a 200."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        answer = urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout)
+    except urllib.error.HTTPError as refused:
+        answer = refused
+    return answer.status, {k.lower(): v for k, v in answer.headers.items()}, json.loads(answer.read())
+
+
+def _until(seconds: float, check) -> None:
+    """Ask ``check`` every tenth of a second until it is true; fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"not so within {seconds:g} s"
+        time.sleep(0.1)
+
+
+def test_serve_starts_while_its_graph_server_is_out_of_reach_and_answers_once_it_can_be(tmp_path, monkeypatch):
+    """`orggraph serve --server` with the server down: the API starts, logs one line and no traceback,
+    answers 503 with Retry-After on /health and every store route, then answers from the server once it is
+    up, with no restart."""
+    from orggraph.store import local
+    from orggraph.store.server import connect
+
+    port = local.free_port()
+    uri = f"falkordb://127.0.0.1:{port}/reach"
+    with served("--server", uri, cwd=tmp_path) as (url, proc):
+        for path in ("/health", "/households/h1", "/coverage", "/gaps"):
+            status, headers, body = _answer(url + path, token="og_" + "x" * 43)
+            assert status == 503, (path, body)
+            assert headers["retry-after"] == "5" and body["error"]["code"] == "unavailable", (path, body)
+        assert _answer(url + "/health")[2]["error"]["details"] == [{"store": "unavailable"}]
+        monkeypatch.setattr(local, "free_port", lambda below=None: port)  # the server the API was told of
+        server = local.LocalFalkorDB()
+        try:
+            with connect(uri) as store:
+                store.load(items(two_communities()))
+                token = create_token(store, "viewer", ["c1"])[0]
+            _until(10, lambda: _answer(url + "/health")[0] == 200)
+            status, _, body = _answer(url + "/households/h1", token)
+            assert status == 200 and body["phone"] == "139****2222"
+            assert _answer(url + f"/coverage?as_of={DAY}", token)[2]["covered"] == 1
+        finally:
+            server.stop()
+    log = proc.log
+    assert log.count("cannot be reached at start-up") == 1, log
+    assert "Traceback" not in log and "startup failed" not in log, log
+    assert "can be reached now" in log
+
+
+def test_serve_stops_in_one_line_when_the_server_refuses_its_credentials(falkordb_server, tmp_path):
+    """Credentials refused are a mistake in the settings, not a server out of reach: exit 1, one line on
+    stderr that does not show the password, and no traceback."""
+    result = run_cli("serve", "--server", falkordb_server, "--user", "orggraph", "--password", "wrong-secret",
+                     "--port", "1", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("orggraph: cannot serve: "), result.stderr
+    assert "wrong-secret" not in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("backend", ["falkordb", "neo4j"])
+def test_a_frozen_graph_server_leaves_no_request_hanging(backend, tmp_path):
+    """A graph server of its own frozen with SIGSTOP under a real `orggraph serve`: /health answers within
+    its two seconds, every other request within the deadline (ORGGRAPH_STORE_DEADLINE), both 503 with
+    Retry-After in the error shape; the event loop serves meanwhile; after SIGCONT the API answers again."""
+    import os
+    import signal
+    import threading
+
+    from orggraph.store.local import LocalFalkorDB, LocalNeo4j
+    from orggraph.store.server import connect
+
+    server = LocalFalkorDB() if backend == "falkordb" else LocalNeo4j()
+    frozen = False
+    try:
+        uri = f"{server.uri}/frozen" if backend == "falkordb" else server.uri
+        with connect(uri) as store:
+            store.load(items(two_communities()))
+            token = create_token(store, "viewer", ["c1"])[0]
+        with served("--server", uri, cwd=tmp_path, env={"ORGGRAPH_STORE_DEADLINE": "3"}) as (url, proc):
+            assert _answer(url + "/households/h1", token)[0] == 200  # the token's scope worked out first
+            os.kill(server.process.pid, signal.SIGSTOP)
+            frozen = True
+            began = time.monotonic()
+            status, headers, body = _answer(url + "/health", timeout=10)
+            assert time.monotonic() - began < 5  # its two seconds, on a busy machine
+            assert status == 503 and headers["retry-after"] and body["error"]["details"] == [{"store": "unknown"}]
+            for path in ("/households/h1", f"/households/h1/chain?as_of={DAY}", f"/coverage?as_of={DAY}&level=grid"):
+                began = time.monotonic()
+                status, headers, body = _answer(url + path, token, timeout=10)
+                assert 2.5 < time.monotonic() - began < 8, path  # the deadline, 3 s
+                assert status == 503 and headers["retry-after"] == "5", (path, body)
+                assert body["error"]["code"] == "unavailable" and "did not answer within 3 s" in body["error"]["message"]
+            waiting: list = []  # a request waiting on the store holds up no other
+            asking = threading.Thread(target=lambda: waiting.append(_answer(url + "/gaps", token, timeout=10)))
+            asking.start()
+            time.sleep(0.5)
+            began = time.monotonic()
+            status, _, spec = _answer(url + "/openapi.json", timeout=10)
+            assert status == 200 and "/gaps" in spec["paths"] and time.monotonic() - began < 2
+            asking.join()
+            assert waiting[0][0] == 503
+            os.kill(server.process.pid, signal.SIGCONT)
+            frozen = False
+            _until(30, lambda: _answer(url + "/health")[0] == 200)
+            status, _, body = _answer(url + "/households/h1", token)
+            assert status == 200 and body["phone"] == "139****2222"
+        assert "Traceback" not in proc.log and "13900002222" not in proc.log
+    finally:
+        if frozen:
+            os.kill(server.process.pid, signal.SIGCONT)
+        server.stop()
 
 
 # -- changing records ------------------------------------------------------------------------------------

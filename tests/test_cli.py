@@ -147,6 +147,63 @@ def test_the_store_comes_from_the_environment(tmp_path):
     assert (tmp_path / "env.db").exists() and not (tmp_path / "orggraph.db").exists()
 
 
+@pytest.mark.parametrize("option", ["--server", "--database", "--user", "--password", "--db"])
+def test_a_store_option_given_empty_is_bad_input_naming_it(tmp_path, option):
+    """`--server ''` is neither $ORGGRAPH_SERVER nor the store file, nor is `--database ''` the default
+    database: bad input, exit 2, naming the option."""
+    (tmp_path / "street.json").write_text(json.dumps(STREET), encoding="utf-8")
+    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    env = {"ORGGRAPH_SERVER": "bolt://127.0.0.1:1"} if option == "--server" else {"ORGGRAPH_DB": "s.db"}
+    for command in (["coverage"], ["load", "street.json"], ["serve", "--port", "1"]):
+        result = run_cli(*command, option, "", cwd=tmp_path, env=env)
+        assert result.returncode == 2, (command, result.stderr)
+        assert f"Invalid value for '{option}'" in result.stderr and "it is empty" in result.stderr, result.stderr
+    assert not (tmp_path / "orggraph.db").exists()
+
+
+def test_help_and_readme_say_every_store_command_takes_a_file_or_a_server():
+    """`orggraph --help` and the README's command line section: --db FILE or --server URI with --user,
+    --password and --database; each store command's row shows STORE, and only those."""
+    from typer.testing import CliRunner
+
+    said = " ".join(CliRunner().invoke(app, ["--help"], prog_name="orggraph", terminal_width=200).output.split())
+    assert "--db FILE" in said and "--server URI" in said, said
+    assert "with --user, --password and --database" in said and "works on the embedded store" not in said
+    opening, rows = _readme_commands(README.read_text(encoding="utf-8"))
+    opening = " ".join(opening.split())
+    assert "`STORE` in the table" in opening and "either `--db FILE`" in opening and "`--server URI`" in opening
+    assert "`--user NAME`, `--password SECRET` and `--database NAME`" in opening
+    for name, row in rows.items():
+        assert ("[STORE]" in row) == (name not in {"template", "generate"}), name
+        assert "--db" not in row, name
+    for name in ("load", "serve"):
+        assert "--db FILE" in " ".join(run_help(name).split()) and "--server URI" in run_help(name), name
+
+
+def run_help(name: str) -> str:
+    from typer.testing import CliRunner
+
+    return CliRunner().invoke(app, [*name.split(), "--help"], prog_name="orggraph", terminal_width=200).output
+
+
+def test_wait_is_how_long_a_write_waits_on_a_server_store_too(falkordb_server, monkeypatch):
+    """`--wait` reaches a server store's own wait (the seconds a write waits for another orggraph writer)
+    where it has one; its help says nothing that holds for the file alone."""
+    import uuid
+
+    from orggraph.cli import StoreOptions
+    from orggraph.store.server import ServerStore
+
+    assert "store file" not in " ".join(run_help("load").split())
+    if not hasattr(ServerStore, "wait"):  # a server store with no wait of its own yet: the one it is to have
+        monkeypatch.setattr(ServerStore, "wait", 30.0, raising=False)
+    with StoreOptions(server=f"{falkordb_server}/wait_{uuid.uuid4().hex[:8]}").open(create=True, wait=7) as store:
+        try:
+            assert store.wait == 7
+        finally:
+            store.drop()
+
+
 def test_template_then_load(tmp_path):
     result = run_cli("template", "台账.xlsx", cwd=tmp_path)
     assert result.returncode == 0
@@ -383,3 +440,27 @@ def test_questions_need_a_store(tmp_path):
     assert result.returncode == 2
     assert "no store at orggraph.db" in result.stderr
     assert not (tmp_path / "orggraph.db").exists()
+
+
+def test_coverage_of_a_store_with_no_households_says_so(tmp_path):
+    """domain.md: a rate is covered / households, 1.0 when there are none. The text says there are none,
+    and gives that rate as the rate of none, not as "0 of 0 households covered (100.0%)"."""
+    assert run_cli("template", "t.xlsx", cwd=tmp_path).returncode == 0
+    assert run_cli("load", "t.xlsx", cwd=tmp_path).returncode == 0  # an empty store
+    text = run_cli("coverage", cwd=tmp_path)
+    assert text.returncode == 0, text.stderr
+    assert "0 of 0" not in text.stdout
+    assert "no households, so none uncovered (the rate where there are none is 100.0%)" in text.stdout
+    report = json.loads(run_cli("coverage", "--json", cwd=tmp_path).stdout)
+    assert (report["households"], report["rate"]) == (0, 1.0)
+    (tmp_path / "street.json").write_text(json.dumps(STREET), encoding="utf-8")
+    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    whole = run_cli("coverage", "--db", "s.db", "--unavailable", "m1", "--as-of", "2026-11-23", cwd=tmp_path).stdout
+    assert "0 of 3 households covered (0.0%)" in whole and "vulnerable households 0 of 1 (0.0%)" in whole
+    plain = json.loads(json.dumps(STREET))  # no household flagged vulnerable
+    for node in plain["nodes"]:
+        node.pop("flags", None)
+    (tmp_path / "plain.json").write_text(json.dumps(plain), encoding="utf-8")
+    assert run_cli("load", "plain.json", "--db", "p.db", cwd=tmp_path).returncode == 0
+    text = run_cli("coverage", "--db", "p.db", "--as-of", "2026-11-23", cwd=tmp_path).stdout
+    assert "1 of 3 households covered (33.3%)" in text and "no vulnerable households." in text and "0 of 0" not in text

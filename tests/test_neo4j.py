@@ -266,6 +266,23 @@ def test_credentials_are_checked(neo4j_with_a_password):
         assert "orggraph-test-secret" not in str(caught.value) and "wrong-secret" not in str(caught.value)
 
 
+def test_serve_stops_in_one_line_on_wrong_credentials_or_a_database_that_does_not_exist(
+        neo4j_server, neo4j_with_a_password, tmp_path):
+    """`orggraph serve` on a Neo4j that refuses its credentials, or asked for a database Community does
+    not hold: a mistake in the settings, which no wait mends: exit 1, one line on stderr, no traceback and
+    no password."""
+    from .conftest import run_cli
+
+    for args, said in ((("--server", neo4j_with_a_password.uri, "--user", "neo4j", "--password", "wrong-secret"),
+                        "refused the credentials of user 'neo4j'"),
+                       (("--server", neo4j_server, "--database", "city2"), "city2")):
+        result = run_cli("serve", "--port", "1", *args, cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("orggraph: cannot serve: ") and said in lines[0], result.stderr
+        assert "wrong-secret" not in result.stderr and "orggraph-test-secret" not in result.stderr
+
+
 def test_a_stopped_server_is_store_unavailable_and_a_503(tmp_path):
     """A server that stops under a store: its questions raise StoreUnavailable, and the API answers 503."""
     from fastapi.testclient import TestClient
