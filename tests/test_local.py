@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -17,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from orggraph.exceptions import StoreError
-from orggraph.store.local import LocalFalkorDB
+from orggraph.store import local
+from orggraph.store.local import LocalFalkorDB, LocalNeo4j
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -137,3 +139,62 @@ def test_a_falkordb_that_does_not_start_keeps_its_log_and_names_it(private_tmp, 
     kept = list(private_tmp.iterdir())
     assert len(kept) == 1 and str(kept[0]) in message, message
     assert "no-such-module.so" in kept[0].read_text()
+
+
+def test_a_neo4j_password_under_eight_characters_is_refused_before_java_starts(private_tmp):
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="at least 8 characters") as caught:
+        LocalNeo4j(password="pw1")
+    assert time.monotonic() - started < 1
+    assert "pw1" not in str(caught.value)
+    assert list(private_tmp.iterdir()) == []
+
+
+def launcher(*args: str, tmp: Path) -> list[str]:
+    """The command that runs the Neo4j launcher itself, its temporary files in ``tmp``."""
+    folder = local.NEO4J_LAUNCHER
+    classpath = (folder / "target" / "classpath.txt").read_text().strip()
+    return ["java", f"-Djava.io.tmpdir={tmp}", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp",
+            f"{folder / 'target' / 'classes'}{os.pathsep}{classpath}", "org.orggraph.test.LocalNeo4j", *args]
+
+
+def test_the_launcher_refuses_a_short_password_in_one_line_and_leaves_nothing(private_tmp):
+    """`NEO4J_PASSWORD=pw1 make neo4j`: one line on stderr, exit status 2, no file."""
+    env = {**os.environ, "NEO4J_PASSWORD": "pw1"}
+    process = subprocess.Popen(launcher("0", tmp=private_tmp), env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.communicate(timeout=30)
+    assert process.returncode == 2, err
+    assert len(err.strip().splitlines()) == 1 and "at least 8 characters" in err, err
+    assert "pw1" not in err and out == ""
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_a_neo4j_that_fails_says_the_cause_and_keeps_its_log(private_tmp, monkeypatch):
+    """Neo4j's Bolt port taken by another: the error carries what Java said was wrong (not the stack
+    trace's frames) and names the log it keeps; the data folder is gone."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setattr(local, "free_port", lambda below=None: taken.getsockname()[1])
+        with pytest.raises(StoreError) as caught:
+            LocalNeo4j(timeout=90)
+    message = str(caught.value)
+    assert "already in use" in message
+    assert "\tat " not in message and len(message) < 1000, message
+    kept = list(private_tmp.iterdir())
+    assert len(kept) == 1 and str(kept[0]) in message, (message, kept)
+    assert "\tat " in kept[0].read_text()  # the whole stack trace is there
+
+
+def test_a_jvm_that_does_not_start_says_why(private_tmp):
+    """A JVM that ends before Neo4j runs, without a stack trace: the error carries the lines it wrote."""
+    with pytest.raises(StoreError, match="Invalid maximum heap size") as caught:
+        LocalNeo4j(heap="lots")
+    assert len(str(caught.value)) < 1000
+    assert all(str(kept) in str(caught.value) for kept in private_tmp.iterdir())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,7 +24,10 @@ from typing import Any, Callable, Self
 
 from ..exceptions import StoreError
 
-__all__ = ["LocalFalkorDB", "LocalNeo4j", "NEO4J_LAUNCHER", "free_port"]
+__all__ = ["LocalFalkorDB", "LocalNeo4j", "NEO4J_LAUNCHER", "NEO4J_MIN_PASSWORD", "free_port"]
+
+#: the fewest characters a Neo4j password may have (Neo4j's ``dbms.security.auth_minimum_password_length``)
+NEO4J_MIN_PASSWORD = 8
 
 
 def free_port(below: int | None = None) -> int:
@@ -108,6 +112,56 @@ def _last_lines(text: str, count: int = 4, width: int = 300) -> str:
     """
     lines = [line.rstrip()[:width] for line in text.splitlines() if line.strip()]
     return "\n".join(lines[-count:])
+
+
+_FRAME = re.compile(r"^\s+\S")  # a frame (`\tat ...`, `\t... 5 more`) or what hangs off one (`\tSuppressed: ...`)
+_THROWN = re.compile(r'^(?:Exception in thread "[^"]*" |Caused by: )?(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*(?::|$)')
+
+
+def _java_cause(text: str, width: int = 300) -> str:
+    r"""What Java said went wrong, from a log that ends in a stack trace: the exception of the last trace
+    and what caused it, one line each, without the frames. An exception that only repeats the message of
+    its cause is left out, and of a long chain only the first and the last three are given. A log without
+    a stack trace gives its last lines.
+
+    Examples
+    --------
+    >>> print(_java_cause('''starting
+    ... Exception in thread "main" java.lang.RuntimeException: Error starting Neo4j
+    ... \tat org.neo4j.Main.start(Main.java:1)
+    ... Caused by: org.neo4j.QueryException: A password must be at least 8 characters.
+    ... \t... 4 more
+    ... Caused by: org.neo4j.InvalidArgumentException: A password must be at least 8 characters.
+    ... \tat org.neo4j.Check.check(Check.java:2)
+    ... \t... 6 more
+    ... Caused by: io.netty.Errors$NativeIoException: bind(..) failed: Address already in use'''))
+    java.lang.RuntimeException: Error starting Neo4j
+      caused by: org.neo4j.InvalidArgumentException: A password must be at least 8 characters.
+      caused by: io.netty.Errors$NativeIoException: bind(..) failed: Address already in use
+    >>> print(_java_cause("Error: Could not find or load main class org.orggraph.test.LocalNeo4j"))
+    Error: Could not find or load main class org.orggraph.test.LocalNeo4j
+    """
+    lines = text.splitlines()
+    frames = [i for i, line in enumerate(lines) if _FRAME.match(line)]
+    starts = [i for i, line in enumerate(lines[:frames[-1]]) if _THROWN.match(line)
+              and not line.startswith("Caused by: ")] if frames else []
+    if not starts:
+        return _last_lines(text, width=width)
+    thrown: list[str] = []  # the exception, then its causes, each with the lines of its message
+    in_message = False
+    for line in lines[starts[-1]:]:  # the last cause may have no frames (an exception without its trace)
+        if _FRAME.match(line):
+            in_message = False
+        elif not thrown or line.startswith("Caused by: "):
+            thrown.append(re.sub(r'^(Exception in thread "[^"]*" |Caused by: )', "", line.rstrip()))
+            in_message = True
+        elif in_message and line.strip():
+            thrown[-1] += " " + line.strip()
+    said = [t.partition(": ")[2] for t in thrown]
+    kept = [t for i, t in enumerate(thrown) if i == len(thrown) - 1 or said[i] != said[i + 1]]
+    if len(kept) > 4:
+        kept = kept[:1] + kept[-3:]
+    return "\n  caused by: ".join(t[:width] for t in kept)
 
 
 class _LocalServer:
@@ -254,7 +308,8 @@ class LocalNeo4j(_LocalServer):
     Parameters
     ----------
     password : str, optional
-        Turn authentication on, for the user ``neo4j`` with this password; off without it.
+        Turn authentication on, for the user ``neo4j`` with this password (at least
+        :data:`NEO4J_MIN_PASSWORD`, 8, characters: Neo4j's rule); off without it.
     heap : str
         The JVM's largest heap (``-Xmx``).
     quick : bool
@@ -267,9 +322,12 @@ class LocalNeo4j(_LocalServer):
 
     Raises
     ------
+    ValueError
+        The password is shorter than Neo4j allows (said before any JVM starts).
     StoreError
         The launcher is not built (says the command that builds it), Java is missing, or Neo4j did
-        not start, or not in time: the error gives the end of its log and names the whole log, kept.
+        not start, or not in time: the error says what Java said went wrong (the exception and its
+        causes, without the stack trace's frames) and names the whole log, kept.
 
     Examples
     --------
@@ -278,6 +336,10 @@ class LocalNeo4j(_LocalServer):
     ...     with connect(server.uri) as store:
     ...         store.counts()
     {'nodes': {}, 'edges': {}}
+    >>> LocalNeo4j(password="pw1")
+    Traceback (most recent call last):
+    ...
+    ValueError: a Neo4j password must be at least 8 characters long (Neo4j's rule); this one has 3
     """
 
     stop_timeout = 60.0  # SIGTERM: the launcher gives Neo4j two seconds, deletes its files and ends
@@ -285,6 +347,9 @@ class LocalNeo4j(_LocalServer):
 
     def __init__(self, password: str | None = None, *, heap: str = "1g", quick: bool = True, timeout: float = 180.0,
                  launcher: Path | None = None):
+        if password and len(password) < NEO4J_MIN_PASSWORD:
+            raise ValueError(f"a Neo4j password must be at least {NEO4J_MIN_PASSWORD} characters long "
+                             f"(Neo4j's rule); this one has {len(password)}")
         folder = Path(launcher or NEO4J_LAUNCHER)
         classes, classpath = folder / "target" / "classes", folder / "target" / "classpath.txt"
         if not (classes / "org" / "orggraph" / "test" / "LocalNeo4j.class").exists() or not classpath.exists():
@@ -314,3 +379,5 @@ class LocalNeo4j(_LocalServer):
             if time.monotonic() > deadline:
                 raise self._failed(f"Neo4j did not serve within {timeout:g} seconds")
             time.sleep(0.2)
+
+    _cause = staticmethod(_java_cause)

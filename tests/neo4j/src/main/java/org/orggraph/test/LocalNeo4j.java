@@ -23,17 +23,32 @@ import org.neo4j.harness.Neo4jBuilders;
  * as its last line once it serves, and stops on SIGTERM or SIGINT within two seconds, deleting its files.
  *
  * <p>Arguments: the port (0 or none: a free one). Authentication is off, or on with the user {@code neo4j}
- * and the password in {@code $NEO4J_PASSWORD} when that is set. Nothing is kept: the database lives in a
- * temporary folder, deleted when it stops, also when it is stopped during its start.
+ * and the password in {@code $NEO4J_PASSWORD} when that is set (at least eight characters, Neo4j's rule).
+ * Nothing is kept: the database lives in a temporary folder, deleted when it stops, when it ends during
+ * its start, or when Neo4j fails to start. Wrong arguments end it at once with one line on stderr and
+ * exit status 2; a Neo4j that fails to start, with the stack trace and exit status 1.
  */
 public final class LocalNeo4j {
+    /** The fewest characters a password may have: Neo4j's {@code dbms.security.auth_minimum_password_length}. */
+    private static final int MIN_PASSWORD = 8;
+
     private LocalNeo4j() {
     }
 
     public static void main(String[] args) throws Exception {
         String password = System.getenv("NEO4J_PASSWORD");
         boolean auth = password != null && !password.isEmpty();
-        int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
+        if (auth && password.codePointCount(0, password.length()) < MIN_PASSWORD) {
+            refuse("NEO4J_PASSWORD must be at least " + MIN_PASSWORD + " characters long (Neo4j's rule)");
+        }
+        int port = 0;
+        if (args.length > 0) {
+            try {
+                port = Integer.parseInt(args[0]);
+            } catch (NumberFormatException e) {
+                refuse("the port must be a number, not " + args[0]);
+            }
+        }
         if (port == 0) {
             try (ServerSocket socket = new ServerSocket()) {
                 socket.bind(new InetSocketAddress("127.0.0.1", 0));
@@ -44,20 +59,30 @@ public final class LocalNeo4j {
         AtomicReference<Neo4j> started = new AtomicReference<>();
         // from here on, SIGTERM or SIGINT deletes the files, while Neo4j starts as well as once it serves
         Runtime.getRuntime().addShutdownHook(new Thread(() -> end(started.get(), folder, 0)));
-        Neo4j neo4j = Neo4jBuilders.newInProcessBuilder(folder)
-                .withDisabledServer()
-                .withConfig(BoltConnector.enabled, true)
-                .withConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
-                .withConfig(GraphDatabaseSettings.auth_enabled, auth)
-                .build();
-        started.set(neo4j);
-        if (auth) {
-            neo4j.databaseManagementService().database("system").executeTransactionally(
-                    "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        try {
+            Neo4j neo4j = Neo4jBuilders.newInProcessBuilder(folder)
+                    .withDisabledServer()
+                    .withConfig(BoltConnector.enabled, true)
+                    .withConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
+                    .withConfig(GraphDatabaseSettings.auth_enabled, auth)
+                    .build();
+            started.set(neo4j);
+            if (auth) {
+                neo4j.databaseManagementService().database("system").executeTransactionally(
+                        "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+            }
+        } catch (Throwable e) {
+            e.printStackTrace();
+            end(started.get(), folder, 1);
         }
         System.out.println("bolt://127.0.0.1:" + port);
         System.out.flush();
         Thread.currentThread().join();
+    }
+
+    private static void refuse(String message) {
+        System.err.println(message);
+        System.exit(2);
     }
 
     /**
