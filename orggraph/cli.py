@@ -52,7 +52,11 @@ Server = Annotated[
                  help="A graph server instead of the file: bolt://, neo4j://, neo4j+s:// (Neo4j) or "
                       "falkordb://host:port (FalkorDB). Wins over --db."),
 ]
-User = Annotated[Optional[str], typer.Option("--user", envvar="ORGGRAPH_USER", help="The server's user.")]
+User = Annotated[
+    Optional[str],
+    typer.Option("--user", envvar="ORGGRAPH_USER",
+                 help="The server's user; on Neo4j, neo4j (its default user) when only a password is given."),
+]
 Password = Annotated[
     Optional[str], typer.Option("--password", envvar="ORGGRAPH_PASSWORD", help="The server's password.")
 ]
