@@ -71,9 +71,12 @@ Server = Annotated[
                  help="A graph server instead of the file: bolt://, neo4j://, neo4j+s:// (Neo4j) or "
                       "falkordb://host:port (FalkorDB). Wins over --db."),
 ]
-User = Annotated[Optional[str], typer.Option("--user", envvar="ORGGRAPH_USER", metavar="NAME",
-                                             callback=_not_empty("name the server's user, or leave --user out"),
-                                             help="The server's user.")]
+User = Annotated[
+    Optional[str],
+    typer.Option("--user", envvar="ORGGRAPH_USER", metavar="NAME",
+                 callback=_not_empty("name the server's user, or leave --user out"),
+                 help="The server's user; on Neo4j, neo4j (its default user) when only a password is given."),
+]
 Password = Annotated[
     Optional[str], typer.Option("--password", envvar="ORGGRAPH_PASSWORD", metavar="SECRET",
                                 callback=_not_empty("give the server's password, or leave --password out"),

@@ -283,6 +283,22 @@ def test_serve_stops_in_one_line_on_wrong_credentials_or_a_database_that_does_no
         assert "wrong-secret" not in result.stderr and "orggraph-test-secret" not in result.stderr
 
 
+def test_a_password_without_a_user_is_for_the_user_neo4j(neo4j_with_a_password, tmp_path):
+    """Neo4j's default user, ``neo4j``, is the one a password given alone is for: from Python and from the
+    command line (``ORGGRAPH_PASSWORD`` without ``--user``); a wrong one is refused for that user."""
+    from .conftest import run_cli
+
+    uri = neo4j_with_a_password.uri
+    with connect(uri, password="orggraph-test-secret") as store:
+        assert store.counts() == {"nodes": {}, "edges": {}}
+    result = run_cli("coverage", "--server", uri, "--database", "neo4j", "--json", cwd=tmp_path,
+                     env={"ORGGRAPH_PASSWORD": "orggraph-test-secret"})
+    assert result.returncode == 0, result.stderr
+    with pytest.raises(StoreError, match="user 'neo4j'") as caught:
+        connect(uri, password="wrong-secret")
+    assert "wrong-secret" not in str(caught.value)
+
+
 def test_a_stopped_server_is_store_unavailable_and_a_503(tmp_path):
     """A server that stops under a store: its questions raise StoreUnavailable, and the API answers 503."""
     from fastapi.testclient import TestClient

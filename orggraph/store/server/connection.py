@@ -195,6 +195,8 @@ class Neo4jConnection:
         if driver is None:
             import neo4j
 
+            if user is None and password:
+                user = "neo4j"  # a password without a user is for Neo4j's default user
             auth = (user, password) if user is not None else None
             # the server's notices (a label not yet in use, say) are not logged: they would repeat the query
             driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=connection_timeout,
