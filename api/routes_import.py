@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Annotated, Any, Iterator
+from typing import Annotated, Iterator
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response

@@ -8,8 +8,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pytest  # noqa: E402
-
 from orggraph import viz  # noqa: E402
 from orggraph.graph import OrgGraph  # noqa: E402
 from orggraph.queries import coverage, gaps, incident, responsibility_chain  # noqa: E402
