@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 from starlette.concurrency import run_in_threadpool
 
 from ..exceptions import StoreError, StoreUnavailable
-from ..store import EmbeddedStore, Store, open_store
+from ..store import Store, open_store
 from .errors import error
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ async def off_loop(store: Store, fn: Callable[..., Any], *args: Any, **kwargs: A
     to the thread pool costs about one); in the thread pool for a store on a graph server, which may be
     slow to answer or not answer at all, while the loop goes on serving the other requests.
     """
-    if isinstance(store, EmbeddedStore):
+    if store.local:
         return fn(*args, **kwargs)
     return await run_in_threadpool(fn, *args, **kwargs)
 
@@ -175,11 +175,8 @@ class Link:
 
     def _open(self) -> Store:
         s = self.settings
-        store = open_store(s.db, server=s.server, user=s.user, password=s.password, database=s.database,
-                           wait=s.write_wait)
-        if s.server and hasattr(store, "wait"):  # a server store waits so long for another orggraph writer
-            store.wait = s.write_wait
-        return store
+        return open_store(s.db, server=s.server, user=s.user, password=s.password, database=s.database,
+                          wait=s.write_wait)
 
     def _begin(self) -> asyncio.Future:
         """The attempt under way to open the store, or a new one."""

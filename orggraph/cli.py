@@ -100,12 +100,9 @@ class StoreOptions:
 
     def open(self, create: bool = False, wait: float | None = None) -> Any:
         """The store (:func:`orggraph.store.open_store`). ``wait`` is how many seconds a write waits for
-        another writer: the store file's, or a server store's (its ``wait``, where it has one)."""
-        store = open_store(self.db, server=self.server, user=self.user, password=self.password,
-                           database=self.database, create=create, wait=wait)
-        if wait is not None and hasattr(store, "wait"):
-            store.wait = wait
-        return store
+        another writer: the store file's write lock, or a server store's write lease."""
+        return open_store(self.db, server=self.server, user=self.user, password=self.password,
+                          database=self.database, create=create, wait=wait)
 
 
 #: the options of every command that opens a store, in the order --help lists them

@@ -34,10 +34,17 @@ def test_the_protocol_declares_what_the_library_uses():
             if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "store"
                     and isinstance(node.ctx, ast.Load) and not _exempt(_module_of(f"{relative}:{node.lineno}"))):
                 used.add(node.attr)
-    declared = set(METHODS) | {"revision"}
+    declared = set(METHODS) | set(Store.__annotations__)  # the methods, and the attributes it declares
+    assert set(Store.__annotations__) == {"revision", "wait", "local"}
     assert used - declared == set(), "the library uses what the protocol does not declare"
     assert {"load", "delete", "kinds_of", "edges_of", "facts", "index", "save_token", "token_rows", "revoke_token",
             "append_audit", "audit_rows", "revision", "counts", "copies_out_of_step"} <= declared
+
+
+def test_every_backend_has_the_attributes_the_protocol_declares(store):
+    assert isinstance(store.revision, int) and store.wait == 30 and isinstance(store.local, bool)
+    store.wait = 2.5
+    assert store.wait == 2.5
 
 
 def test_each_method_is_documented():

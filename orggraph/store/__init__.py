@@ -25,8 +25,9 @@ def open_store(
 ) -> Store:
     """Open a store: a graph server if one is named (``server``, else ``$ORGGRAPH_SERVER``), otherwise
     the embedded store at ``db``, else ``$ORGGRAPH_DB``, else ``orggraph.db``. A server wins over ``db``.
-    ``wait`` is how many seconds a write to the embedded store waits for another writer before it gives
-    up with :class:`~orggraph.exceptions.StoreBusy` (default: the store's, 30).
+    ``wait`` is how many seconds a write waits for another writer (the embedded store's write lock, a
+    server store's write lease) before it gives up with :class:`~orggraph.exceptions.StoreBusy`
+    (default: the store's, 30).
 
     Server credentials come from the arguments or ``$ORGGRAPH_USER``, ``$ORGGRAPH_PASSWORD`` and
     ``$ORGGRAPH_DATABASE``. With ``create=False`` a missing embedded store raises
@@ -44,12 +45,15 @@ def open_store(
     if server:
         from .server import connect
 
-        return connect(
+        store = connect(
             server,
             user=user or os.environ.get("ORGGRAPH_USER"),
             password=password or os.environ.get("ORGGRAPH_PASSWORD"),
             database=database or os.environ.get("ORGGRAPH_DATABASE"),
         )
+        if wait is not None:
+            store.wait = wait
+        return store
     path = db or os.environ.get("ORGGRAPH_DB") or DEFAULT_DB
     if not create and not os.path.exists(path):
         raise StoreNotFound(f"no store at {path}; load a file into it first, or name another with --db")

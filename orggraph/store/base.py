@@ -76,6 +76,11 @@ class Store(Protocol):
 
     #: a number that grows with every change, so that what is derived from the records knows it is stale
     revision: int
+    #: seconds a write waits for another writer before it raises StoreBusy; can be changed on an open store
+    wait: float
+    #: whether the store answers from this machine in well under a millisecond (the embedded file), so that
+    #: a caller on an event loop may ask it there; a graph server is asked from a thread
+    local: bool
 
     # -- records ----------------------------------------------------------------------------------------
 

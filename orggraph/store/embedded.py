@@ -223,6 +223,7 @@ class EmbeddedStore:
         self.path = Path(path)
         self.audit_path = Path(f"{self.path}-audit")
         self.wait = wait
+        self.local = True  # answers from its own file
         self._local = threading.local()  # each thread's read connection
         self._readers: list[tuple[weakref.ref, sqlite3.Connection]] = []
         self._readers_lock = threading.Lock()

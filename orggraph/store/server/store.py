@@ -162,6 +162,7 @@ class ServerStore:
     def __init__(self, conn: Connection, *, schema: bool = True, wait: float = 30.0):
         self.conn = conn
         self.wait = wait
+        self.local = False  # a server: asked from a thread where a loop must not wait
         self._ensure_schema(schema)
         self._index: Any = None
         self._kept = Kept()  # what the facts keep from one question to the next
