@@ -442,20 +442,23 @@ def sample_store(db: str | None = None, *, households: int | None = None, seed: 
     """A store holding the sample city: one whole street by default (about 20,000 households).
 
     ``db`` is the embedded store's file (a new temporary one when None); ``open_args`` go to
-    :func:`orggraph.store.open_store` (``server=...`` for a graph server). Loading the same sample again
-    changes nothing. Returns the open store.
+    :func:`orggraph.store.open_store` (``server=...`` for a graph server). Without ``server`` it is the
+    embedded store, whatever ``$ORGGRAPH_SERVER`` says. Loading the same sample again changes nothing.
+    Returns the open store.
     """
     import os
     import tempfile
 
-    from .store import open_store
+    from .store import EmbeddedStore, open_store
 
-    if db is None and "server" not in open_args:
-        db = os.path.join(tempfile.mkdtemp(prefix="orggraph-"), "sample.db")
     if households is None:
         records, _ = generate_city(households=10**7, streets=1, seed=seed)
     else:
         records, _ = generate_city(households=households, seed=seed)
-    store = open_store(db, **open_args)
+    if open_args.get("server"):
+        store = open_store(db, **open_args)
+    else:  # the file, not a server named in the environment
+        path = db if db is not None else os.path.join(tempfile.mkdtemp(prefix="orggraph-"), "sample.db")
+        store = EmbeddedStore(path) if open_args.get("wait") is None else EmbeddedStore(path, wait=open_args["wait"])
     store.load((what, f"generated record {i}", rec) for i, (what, rec) in enumerate(records, 1))
     return store

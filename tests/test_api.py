@@ -443,6 +443,7 @@ def test_a_frozen_graph_server_leaves_no_request_hanging(backend, tmp_path):
     import signal
     import threading
 
+    from orggraph.exceptions import StoreUnavailable
     from orggraph.store.local import LocalFalkorDB, LocalNeo4j
     from orggraph.store.server import connect
 
@@ -481,6 +482,13 @@ def test_a_frozen_graph_server_leaves_no_request_hanging(backend, tmp_path):
             _until(30, lambda: _answer(url + "/health")[0] == 200)
             status, _, body = _answer(url + "/households/h1", token)
             assert status == 200 and body["phone"] == "139****2222"
+            # and a server that stops for good: a store of the library says StoreUnavailable, the API 503
+            with connect(uri) as store:
+                server.stop()
+                with pytest.raises(StoreUnavailable):
+                    store.revision  # noqa: B018
+            status, headers, body = _answer(url + f"/gaps?as_of={DAY}", token, timeout=20)
+            assert status == 503 and headers["retry-after"] == "5" and body["error"]["code"] == "unavailable"
         assert "Traceback" not in proc.log and "13900002222" not in proc.log
     finally:
         if frozen:

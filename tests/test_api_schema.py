@@ -123,16 +123,10 @@ server_schema = schemathesis.openapi.from_asgi("/openapi.json", _server_app)
 
 @pytest.fixture(scope="module", params=SERVERS)
 def on_a_graph_server(request):
-    """The app of the schema run over each graph server in turn, on a fresh graph of its own. It keeps its
-    graph for the whole module, so on Neo4j, whose Community edition holds one database that every other
-    test empties, it runs on a Neo4j of its own."""
-    own = None
-    if request.param == "neo4j":
-        from orggraph.store.local import LocalNeo4j
-
-        own = LocalNeo4j()
-        request.addfinalizer(own.stop)
-    server = own.uri if own else server_of(request, request.param)
+    """The app of the schema run over each graph server in turn, on a fresh graph of its own (on Neo4j,
+    whose Community edition holds one database, that database emptied: the tests on Neo4j run one after
+    the other, in one group)."""
+    server = server_of(request, request.param)
     with fresh_graph(server, batch_size=5000) as store:
         store.load(items(two_communities()))
         _server_tokens.clear()

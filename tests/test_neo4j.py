@@ -297,27 +297,3 @@ def test_a_password_without_a_user_is_for_the_user_neo4j(neo4j_with_a_password, 
     with pytest.raises(StoreError, match="user 'neo4j'") as caught:
         connect(uri, password="wrong-secret")
     assert "wrong-secret" not in str(caught.value)
-
-
-def test_a_stopped_server_is_store_unavailable_and_a_503(tmp_path):
-    """A server that stops under a store: its questions raise StoreUnavailable, and the API answers 503."""
-    from fastapi.testclient import TestClient
-
-    from orggraph.access import create_token
-    from orggraph.api import create_app
-    from orggraph.store.local import LocalNeo4j
-
-    server = LocalNeo4j()
-    try:
-        store = connect(server.uri, database="neo4j")
-        store.load(items(STREET))
-        secret, _ = create_token(store, "viewer", ["c1"])
-        with TestClient(create_app(store=store)) as client:
-            assert client.get("/coverage", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
-            server.stop()
-            with pytest.raises(StoreUnavailable):
-                store.revision  # noqa: B018
-            answer = client.get("/gaps", headers={"Authorization": f"Bearer {secret}"})
-            assert answer.status_code == 503 and answer.headers.get("Retry-After"), answer.text
-    finally:
-        server.stop()

@@ -27,9 +27,21 @@ def test_every_notebook_is_tested():
     assert {p.stem for p in NOTEBOOKS.glob("*.ipynb")} == set(FIGURES)
 
 
-@pytest.mark.parametrize("name", sorted(FIGURES))
-def test_notebook_runs_and_draws(name, tmp_path, monkeypatch):
-    monkeypatch.delenv("ORGGRAPH_SERVER", raising=False)
+#: the notebook on a graph server: run on the session's Neo4j (``$ORGGRAPH_NOTEBOOK_SERVER``; without it
+#: the notebook starts one of its own, as for a user), with the other tests on Neo4j, one after the other
+ON_A_SERVER = "03_server_backend"
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xdist_group("neo4j")) if n == ON_A_SERVER else n
+                                  for n in sorted(FIGURES)])
+def test_notebook_runs_and_draws(name, tmp_path, monkeypatch, request):
+    monkeypatch.setenv("ORGGRAPH_SERVER", "falkordb://127.0.0.1:1")  # a user's server: no notebook may touch it
+    if name == ON_A_SERVER:
+        from .conftest import empty_neo4j
+
+        server = request.getfixturevalue("neo4j_server")
+        empty_neo4j(server)
+        monkeypatch.setenv("ORGGRAPH_NOTEBOOK_SERVER", server)
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
