@@ -297,3 +297,39 @@ def test_a_password_without_a_user_is_for_the_user_neo4j(neo4j_with_a_password, 
     with pytest.raises(StoreError, match="user 'neo4j'") as caught:
         connect(uri, password="wrong-secret")
     assert "wrong-secret" not in str(caught.value)
+
+
+def test_a_statement_undone_as_a_deadlock_is_tried_again(neo4j_store):
+    """Two transactions locking two nodes in opposite orders: Neo4j undoes one as a deadlock. The
+    statement of its own (as the schema and the meta node are made on a first connect, which two
+    processes may do at once) is tried again, and succeeds once the other transaction is done."""
+    import threading
+
+    import neo4j
+
+    neo4j_store.conn.write("CREATE (:Area {id: 'dl-a', name: 'a'}), (:Area {id: 'dl-b', name: 'b'})")
+    driver = neo4j_store.conn._driver
+    outcome: list = []
+    with driver.session(database="neo4j") as session:
+        tx = session.begin_transaction()
+        tx.run("MATCH (a:Area {id: 'dl-a'}) SET a.name = 'tx'").consume()  # holds dl-a
+
+        def other() -> None:
+            try:  # takes dl-b, then waits for dl-a
+                outcome.append(neo4j_store.conn.write(
+                    "MATCH (b:Area {id: 'dl-b'}) SET b.name = 'auto' WITH b MATCH (a:Area {id: 'dl-a'}) "
+                    "SET a.name = 'auto' RETURN 1"))
+            except Exception as exc:  # noqa: BLE001 - reported below
+                outcome.append(exc)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        time.sleep(1.0)
+        try:
+            tx.run("MATCH (b:Area {id: 'dl-b'}) SET b.name = 'tx'").consume()  # one of the two is a deadlock
+            tx.commit()
+        except neo4j.exceptions.TransientError:
+            tx.rollback()
+        thread.join(30)
+    assert outcome == [[[1]]], outcome
+    assert neo4j_store.conn.read("MATCH (a:Area {id: 'dl-a'}) RETURN a.name") == [["auto"]]

@@ -4,6 +4,7 @@ and :func:`statement`, which loads the Cypher of ``cypher/`` by name."""
 from __future__ import annotations
 
 import re
+import time
 from typing import TYPE_CHECKING, Any, Iterable, Protocol
 from urllib.parse import unquote, urlparse
 
@@ -14,6 +15,10 @@ if TYPE_CHECKING:
     from .store import ServerStore
 
 __all__ = ["Connection", "FalkorConnection", "Neo4jConnection", "connect", "statement"]
+
+#: how many times a statement of its own is tried when Neo4j undoes it as transient (a deadlock between
+#: two processes making the schema of a new database at once, say), waiting 0.05, 0.1, 0.2 s between
+_TRANSIENT_TRIES = 4
 
 
 def statement(name: str, **labels: str) -> str:
@@ -229,16 +234,23 @@ class Neo4jConnection:
     def _query(self, cypher: str, params: dict[str, Any] | None, routing: str) -> list[list[Any]]:
         """One statement in a transaction of its own (auto-commit: one round trip, where a managed one
         takes three), in a session that reads or writes as asked, so that a cluster routes it, and that
-        shares the driver's bookmarks, so that a read sees every write made before it."""
+        shares the driver's bookmarks, so that a read sees every write made before it; tried again when
+        the server undoes it as transient (:data:`_TRANSIENT_TRIES`)."""
         import neo4j
 
         mode = neo4j.READ_ACCESS if routing == "r" else neo4j.WRITE_ACCESS
-        try:
-            with self._driver.session(database=self.database, default_access_mode=mode,
-                                      bookmark_manager=self._driver.execute_query_bookmark_manager) as session:
-                return [list(r.values()) for r in session.run(cypher, params or {})]
-        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
-            raise self._refused(exc) from exc
+        for attempt in range(_TRANSIENT_TRIES):
+            try:
+                with self._driver.session(database=self.database, default_access_mode=mode,
+                                          bookmark_manager=self._driver.execute_query_bookmark_manager) as session:
+                    return [list(r.values()) for r in session.run(cypher, params or {})]
+            except neo4j.exceptions.TransientError as exc:  # a deadlock, say: the statement was undone
+                if attempt + 1 == _TRANSIENT_TRIES:
+                    raise self._refused(exc) from exc
+                time.sleep(0.05 * 2**attempt)
+            except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+                raise self._refused(exc) from exc
+        raise AssertionError("unreachable")
 
     def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
         return self._query(cypher, params, "r")
