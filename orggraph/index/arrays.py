@@ -330,7 +330,9 @@ class Index:
             if added:
                 more = np.array(added, dtype=np.int64).T
                 parts = [np.concatenate((p, m.astype(p.dtype))) for p, m in zip(parts, more)]
-            new_edges[type_] = _sorted_edges(*parts)
+                new_edges[type_] = _sorted_edges(*parts)
+            else:  # renumbered in id order, as before, and some left out: still in order, no check needed
+                new_edges[type_] = EdgeArrays(*parts)
         index = Index(ids, kinds, names, attrs, new_edges, revision)
         if not renumbered and isinstance(number, dict):
             index._number = number
