@@ -455,7 +455,9 @@ def test_a_frozen_graph_server_leaves_no_request_hanging(backend, tmp_path):
             store.load(items(two_communities()))
             token = create_token(store, "viewer", ["c1"])[0]
         with served("--server", uri, cwd=tmp_path, env={"ORGGRAPH_STORE_DEADLINE": "3"}) as (url, proc):
-            assert _answer(url + "/households/h1", token)[0] == 200  # the token's scope worked out first
+            # the token's scope worked out first: on a JVM just started and a busy machine, the first
+            # answers may pass the 3 s deadline, as they should, until the server is warm
+            _until(60, lambda: _answer(url + "/households/h1", token, timeout=10)[0] == 200)
             os.kill(server.process.pid, signal.SIGSTOP)
             frozen = True
             began = time.monotonic()
