@@ -348,7 +348,7 @@ def scope_of(store: HasFacts, areas: Iterable[str]) -> Scope:
 def _scope(facts: Facts, areas: list[str]) -> Scope:
     """The scope rule, once for every backend: what lies within the areas, what the chains there name
     above and beside them, and what only serves there. Every edge counts, whatever its dates."""
-    territory = facts.territory()
+    territory = facts.territory(None)  # every WITHIN edge, whatever its dates
     starts = [territory.position[a] for a in areas if a in territory.position]  # one removed since: gone
 
     def others(type_: str, ids: Iterable[str], end: str = "target") -> set[str]:
@@ -416,7 +416,7 @@ def roots(store: HasFacts, areas: Iterable[str]) -> list[str]:
     NotFound
         An id that is not an area.
     """
-    territory = store.facts().territory()
+    territory = store.facts().territory(None)
     chosen = {a: area_position(territory, a) for a in set(areas)}
     numbers = set(chosen.values())
     return sorted(a for a, n in chosen.items() if not any(up in numbers for up in territory.ancestry(n)[1:]))

@@ -42,7 +42,13 @@ class Day:
 
 @dataclass(frozen=True, eq=False)
 class Territory:
-    """Every area, sorted by id, and the ``WITHIN`` edges between them.
+    """Every area, sorted by id, the ``WITHIN`` edges between them on a day, and which areas take part
+    on it.
+
+    Every area of the records is listed whatever the day, so that a position names the same area on
+    every day; an area *takes part* on a day when one of its relations (``WITHIN`` either way, and the
+    ``LOCATED_IN``, ``GOVERNS`` and ``ASSIGNED_TO`` edges to it) is valid on it, or when it has none at
+    all (domain rule: "an area with no relation valid on D does not take part in the answers for D").
 
     Attributes
     ----------
@@ -51,12 +57,22 @@ class Territory:
         :class:`Tally`.
     within : ndarray of int64, shape (k, 2)
         (child position, parent position), sorted, each pair once.
+    exists : ndarray of bool, shape (len(ids),), or None
+        Which areas take part on the day; None when every one does.
+
+    Examples
+    --------
+    >>> t = Territory(["b1", "g1", "g2"], [None] * 3, [None] * 3, np.array([[0, 1]], dtype=np.int64),
+    ...               np.array([True, True, False]))
+    >>> t.taking_part
+    [0, 1]
     """
 
     ids: list[str]
     names: list[str | None]
     levels: list[str | None]
     within: np.ndarray
+    exists: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -65,6 +81,13 @@ class Territory:
     def position(self) -> dict[str, int]:
         """Area id -> position."""
         return {area: i for i, area in enumerate(self.ids)}
+
+    @cached_property
+    def taking_part(self) -> list[int]:
+        """The positions of the areas that take part on the day, ascending."""
+        if self.exists is None:
+            return list(range(len(self.ids)))
+        return np.flatnonzero(self.exists).tolist()
 
     @cached_property
     def parents(self) -> list[list[int]]:
@@ -200,7 +223,8 @@ class Territory:
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Territory) and self.ids == other.ids and self.names == other.names
-                and self.levels == other.levels and np.array_equal(self.within, other.within))
+                and self.levels == other.levels and np.array_equal(self.within, other.within)
+                and self.taking_part == other.taking_part)
 
 
 @dataclass(frozen=True, eq=False)
@@ -293,8 +317,8 @@ class NodeFacts(NamedTuple):
 class Neighbourhood:
     """What the records say around some households on a day: everything their chains are built from.
 
-    Every edge here is valid on the day, save ``EMPLOYED_BY`` and ``OF_UNIT`` which have no dates yet;
-    availability is not applied (``nodes`` says who is marked unavailable). Lists are sorted, each entry
+    Every edge here is valid on the day, and the areas above a household's are those of the day's
+    territory (:meth:`Facts.territory`); availability is not applied (``nodes`` says who is marked unavailable). Lists are sorted, each entry
     once; a dict has a key only where its list is not empty. Ids that name no household are left out.
 
     Attributes
@@ -302,7 +326,7 @@ class Neighbourhood:
     contacts : {household: [member]}
         Members with a ``CONTACTS`` edge to the household.
     located : {household: [area]}
-        The areas a household is ``LOCATED_IN`` (any day).
+        The areas a household is ``LOCATED_IN``.
     employers : {member: [unit]}
         Each contact's ``EMPLOYED_BY`` units.
     unit_orgs : {unit: [org]}
@@ -372,8 +396,15 @@ class Facts(Protocol):
         """Every id of one kind, sorted."""
         ...
 
-    def territory(self) -> Territory:
-        """Every area and the ``WITHIN`` edges between them."""
+    def territory(self, day: Day | None) -> Territory:
+        """Every area, the ``WITHIN`` edges between them valid on the day and the areas that take part
+        on it (see :class:`Territory`); with ``day`` None, every ``WITHIN`` edge whatever its dates and
+        every area taking part (what a scope of areas spans over time)."""
+        ...
+
+    def existing(self, day: Day, kind: str) -> list[str]:
+        """The ids of the nodes of one kind that take part on the day, sorted: those with at least one
+        edge (of any type, either way) valid on it, or with no edge at all."""
         ...
 
     def tally(self, day: Day) -> Tally:
@@ -382,9 +413,9 @@ class Facts(Protocol):
 
     def households(self, day: Day, which: Which = "all", within: Collection[str] | None = None) -> list[str]:
         """Household ids, sorted: ``all``; ``uncovered``, with no live contact on the day; ``unlocated``,
-        with no ``LOCATED_IN`` edge; ``lapsed``, with ``CONTACTS`` edges of which none is valid on the day
-        and one ended before it. With ``within``, only those ``LOCATED_IN`` one of these areas itself
-        (the caller names every area it means)."""
+        with no ``LOCATED_IN`` edge valid on the day; ``lapsed``, with ``CONTACTS`` edges of which none is
+        valid on the day and one ended before it. With ``within``, only those ``LOCATED_IN`` one of these
+        areas itself on the day (the caller names every area it means)."""
         ...
 
     def contact_load(self, day: Day) -> Load:
@@ -414,8 +445,8 @@ class Facts(Protocol):
     def contacts_outside(self, day: Day, groups: Sequence[tuple[Collection[str], Collection[str]]]
                          ) -> list[tuple[str, str]]:
         """(member, household), sorted, each pair once: for each group (members, areas), the ``CONTACTS``
-        edges valid on the day from one of its members to a household located (``LOCATED_IN``, any day)
-        somewhere, but in none of its areas. A member is in one group at most. Availability not applied."""
+        edges valid on the day from one of its members to a household located (``LOCATED_IN`` valid on the
+        day) somewhere, but in none of its areas. A member is in one group at most. Availability not applied."""
         ...
 
     def nodes(self, ids: Iterable[str]) -> dict[str, NodeFacts]:
@@ -434,7 +465,8 @@ class Facts(Protocol):
     def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:
         """(member, area), sorted, for each member found on the day in one of these areas itself: it has
         a ``CONTACTS`` edge valid on the day to a household located there, an ``ASSIGNED_TO`` edge valid
-        on the day to the area, or ``RESIDES_IN`` a household located there. Availability not applied."""
+        on the day to the area, or ``RESIDES_IN`` a household located there (every edge valid on the
+        day). Availability not applied."""
         ...
 
 

@@ -35,12 +35,26 @@ class PlainFacts:
     def ids(self, kind: str) -> list[str]:
         return sorted(i for i, n in self.node.items() if n["kind"] == kind)
 
-    def territory(self) -> Territory:
+    def territory(self, day: Day | None) -> Territory:
         areas = self.ids("Area")
         at = {a: i for i, a in enumerate(areas)}
-        within = sorted({(at[e["source"]], at[e["target"]]) for e in self.of("WITHIN")})
+        d = None if day is None else day.as_of
+        within = sorted({(at[e["source"]], at[e["target"]]) for e in self.of("WITHIN") if d is None or _valid(e, d)})
+        exists = None
+        if d is not None:
+            existing = set(self.existing(day, "Area"))
+            exists = np.array([a in existing for a in areas], dtype=bool)
         return Territory(areas, [self.node[a].get("name") for a in areas], [self.node[a].get("level") for a in areas],
-                         np.array(within, dtype=np.int64).reshape(-1, 2))
+                         np.array(within, dtype=np.int64).reshape(-1, 2), exists)
+
+    def existing(self, day: Day, kind: str) -> list[str]:
+        touched, valid = set(), set()
+        for e in self.all:
+            for end in (e["source"], e["target"]):
+                touched.add(end)
+                if _valid(e, day.as_of):
+                    valid.add(end)
+        return [i for i in self.ids(kind) if i in valid or i not in touched]
 
     def _available(self, day: Day, member: str) -> bool:
         return member not in day.unavailable and self.node[member].get("status") != "unavailable"
@@ -52,16 +66,17 @@ class PlainFacts:
                 live[e["target"]].add(e["source"])
         return live
 
-    def _located(self) -> dict[str, set[str]]:
+    def _located(self, day: Day | None) -> dict[str, set[str]]:
         located: dict[str, set[str]] = defaultdict(set)
         for e in self.of("LOCATED_IN"):
-            located[e["source"]].add(e["target"])
+            if day is None or _valid(e, day.as_of):
+                located[e["source"]].add(e["target"])
         return located
 
     def tally(self, day: Day) -> Tally:
         areas = self.ids("Area")
         at = {a: i for i, a in enumerate(areas)}
-        live, located = self._live(day), self._located()
+        live, located = self._live(day), self._located(day)
         direct = np.zeros((len(areas), len(FIGURES)), dtype=np.int64)
         several, nowhere = [], np.zeros(len(FIGURES), dtype=np.int64)
         for h in self.ids("Household"):
@@ -78,7 +93,7 @@ class PlainFacts:
         return Tally(direct, several, nowhere)
 
     def households(self, day: Day, which: str = "all", within: Collection[str] | None = None) -> list[str]:
-        located, live = self._located(), self._live(day)
+        located, live = self._located(day), self._live(day)
         contacts = defaultdict(list)
         for e in self.of("CONTACTS"):
             contacts[e["target"]].append(e)
@@ -137,12 +152,12 @@ class PlainFacts:
         households = [h for h in households if self.node.get(h, {}).get("kind") == "Household"]
         hood = Neighbourhood()
         hood.contacts = {h: sorted({s for s, _, _ in self.edges("CONTACTS", targets={h}, day=d)}) for h in households}
-        hood.located = {h: sorted({t for _, t, _ in self.edges("LOCATED_IN", sources={h})}) for h in households}
+        hood.located = {h: sorted({t for _, t, _ in self.edges("LOCATED_IN", sources={h}, day=d)}) for h in households}
         members = {m for ms in hood.contacts.values() for m in ms}
-        hood.employers = {m: sorted({t for _, t, _ in self.edges("EMPLOYED_BY", sources={m})}) for m in members}
+        hood.employers = {m: sorted({t for _, t, _ in self.edges("EMPLOYED_BY", sources={m}, day=d)}) for m in members}
         units = {u for us in hood.employers.values() for u in us}
-        hood.unit_orgs = {u: sorted({s for s, _, _ in self.edges("OF_UNIT", targets={u})}) for u in units}
-        t = self.territory()
+        hood.unit_orgs = {u: sorted({s for s, _, _ in self.edges("OF_UNIT", targets={u}, day=d)}) for u in units}
+        t = self.territory(day)
         areas = {t.ids[a] for h in households for a, _ in t.distances([t.position[x] for x in hood.located[h]])}
         hood.assigned = {a: sorted({(k, s) for s, _, k in self.edges("ASSIGNED_TO", targets={a}, day=d)}) for a in areas}
         hood.governing = {a: sorted({s for s, _, _ in self.edges("GOVERNS", targets={a}, day=d)}) for a in areas}
@@ -165,7 +180,7 @@ class PlainFacts:
         return sorted({e[other] for e in self.of(type_) if e[end] in wanted and (day is None or _valid(e, day))})
 
     def contacts_outside(self, day: Day, groups) -> list[tuple[str, str]]:
-        located, found = self._located(), set()
+        located, found = self._located(day), set()
         for members, areas in groups:
             for m, h, _ in self.edges("CONTACTS", sources=set(members), day=day.as_of):
                 if located.get(h) and not located[h] & set(areas):
@@ -173,7 +188,7 @@ class PlainFacts:
         return sorted(found)
 
     def inside(self, areas: Collection[str]) -> Inside:
-        wanted, located = set(areas), self._located()
+        wanted, located = set(areas), self._located(None)
         households = sorted(h for h, places in located.items() if places & wanted)
         found = Inside(households=households)
         found.elsewhere = {h: sorted(located[h] - wanted) for h in households if located[h] - wanted}
@@ -186,14 +201,14 @@ class PlainFacts:
         return found
 
     def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:
-        d, wanted, located = day.as_of, set(areas), self._located()
+        d, wanted, located = day.as_of, set(areas), self._located(day)
         found = set()
         for m, h, _ in self.edges("CONTACTS", day=d):
             found |= {(m, a) for a in located.get(h, set()) & wanted}
         for m, a, _ in self.edges("ASSIGNED_TO", day=d):
             if a in wanted:
                 found.add((m, a))
-        for m, h, _ in self.edges("RESIDES_IN"):
+        for m, h, _ in self.edges("RESIDES_IN", day=d):
             found |= {(m, a) for a in located.get(h, set()) & wanted}
         return sorted(found)
 
@@ -213,7 +228,7 @@ def scope_by_definition(facts: Any, areas: list[str]) -> Any:
     ``others`` and ``having`` (the library asks the facts for what lies inside the areas at once)."""
     from orggraph.access import SERVES, Scope
 
-    territory = facts.territory()
+    territory = facts.territory(None)
     starts = [territory.position[a] for a in areas if a in territory.position]
 
     def others(type_: str, ids, end: str = "target") -> set[str]:

@@ -86,7 +86,8 @@ def test_nodes(loaded):
 
 
 def test_territory(loaded):
-    territory = loaded.facts().territory()
+    territory = loaded.facts().territory(DAY)
+    assert territory == loaded.facts().territory(None)  # nothing of the territory is dated
     assert isinstance(territory, Territory)
     assert territory.ids == ["b1", "c1", "g1", "s1"]
     assert territory.names == ["桂花社区1号楼", "桂花社区", "桂花社区第1网格", "江滨街道"]
@@ -244,7 +245,7 @@ def flood(store):
 
 
 def test_territory_of_the_flood_zone(flood):
-    territory = flood.facts().territory()
+    territory = flood.facts().territory(DAY)
     assert territory.ids == ["b", "b2", "c", "g"]
     assert territory.levels == ["building", "building", "community", "grid"]
     assert territory.within.tolist() == [[0, 3], [1, 3], [3, 2]]
@@ -380,6 +381,31 @@ def city_items() -> list:
     other = next(b for b in buildings if b != placed["target"])
     records += [("edge", {"type": "LOCATED_IN", "source": placed["source"], "target": other}),
                 ("edge", {**contact, "since": "2019-01-01", "until": "2019-12-31"})]
+    # the territory over time: a building moves to another grid on 2024-07-01, a grid made on 2025-01-01
+    # takes another building, a household moves on 2025-07-01, a member changes employer on 2024-07-01
+    edges = [r for what, r in records if what == "edge"]
+    within = [r for r in edges if r["type"] == "WITHIN" and r["source"] in set(buildings)]
+    grids = sorted({r["target"] for r in within})
+    moved, taken = within[3], within[7]
+    community = next(r["target"] for r in edges if r["type"] == "WITHIN" and r["source"] == taken["target"])
+    moved["until"] = "2024-06-30"
+    taken["until"] = "2024-12-31"
+    located = [r for r in edges if r["type"] == "LOCATED_IN" and r["source"] != placed["source"]]
+    mover = located[11]
+    mover["until"] = "2025-06-30"
+    employed = next(r for r in edges if r["type"] == "EMPLOYED_BY")
+    employed["until"] = "2024-06-30"
+    units = sorted({r["target"] for r in edges if r["type"] == "EMPLOYED_BY"})
+    records += [
+        ("edge", {"type": "WITHIN", "source": moved["source"], "target": next(g for g in grids if g != moved["target"]),
+                  "since": "2024-07-01"}),
+        ("node", {"id": "g-new", "kind": "Area", "name": "新网格", "level": "grid"}),
+        ("edge", {"type": "WITHIN", "source": "g-new", "target": community, "since": "2025-01-01"}),
+        ("edge", {"type": "WITHIN", "source": taken["source"], "target": "g-new", "since": "2025-01-01"}),
+        ("edge", {"type": "LOCATED_IN", "source": mover["source"], "target": other, "since": "2025-07-01"}),
+        ("edge", {"type": "EMPLOYED_BY", "source": employed["source"],
+                  "target": next(u for u in units if u != employed["target"]), "since": "2024-07-01"}),
+    ]
     return [(what, str(i), record) for i, (what, record) in enumerate(records)]
 
 
@@ -394,7 +420,10 @@ def every_fact(facts: Facts, day: Day) -> dict:
 
     areas = facts.ids("Area")
     households = facts.ids("Household")
-    found: dict = {"territory": facts.territory(), "tally": facts.tally(day), "contact_load": facts.contact_load(day)}
+    found: dict = {"territory": facts.territory(day), "every day": facts.territory(None), "tally": facts.tally(day),
+                   "contact_load": facts.contact_load(day)}
+    for kind in NODE_KINDS:
+        found["existing", kind] = facts.existing(day, kind)
     for which in ("all", "uncovered", "unlocated", "lapsed"):
         found[which] = facts.households(day, which)
         found[which, "within"] = facts.households(day, which, within=areas[::3])

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..facts import Day, Inside, Load, Neighbourhood, NodeFacts, Tally, Territory, Which
 from ..model import EDGE_TYPES, NODE_KINDS, POSTS, ROLES
-from .arrays import AREA, HOUSEHOLD, KIND_CODES, MEMBER, ORG, EdgeArrays, Index, day_number
+from .arrays import AREA, HOUSEHOLD, KIND_CODES, MEMBER, NO_SINCE, NO_UNTIL, ORG, EdgeArrays, Index, day_number
 
 __all__ = ["IndexFacts"]
 
@@ -99,6 +99,121 @@ class _OnDay:
         return covered
 
 
+#: the edge types whose dates decide the territory of a day: which areas take part, where each lies
+#: and where the households are located
+_GROUND_TYPES = ("WITHIN", "LOCATED_IN", "GOVERNS", "ASSIGNED_TO")
+#: how many territories of days (:class:`_Ground`) a facts object keeps
+_GROUNDS_KEPT = 4
+
+
+class _Ground:
+    """The territory of the days of one span over which no ``WITHIN``, ``LOCATED_IN``, ``GOVERNS`` or
+    ``ASSIGNED_TO`` edge starts or ends (or of every day, ``day`` None: every edge whatever its dates):
+    where each area lies, which areas take part, and where the households are located. Worked out when
+    first asked, and kept for every question about a day of the span."""
+
+    def __init__(self, facts: "IndexFacts", day: int | None):
+        self.facts = facts
+        self.index = facts.index
+        self.day = day
+        self._up: dict[int, tuple[int, ...]] = {}  # area -> the area and every area above it
+
+    def _valid(self, type_: str) -> np.ndarray | None:
+        """A mask of the edges of one type valid on the span's days; None on every day."""
+        return None if self.day is None else self.index.edges[type_].valid(self.day)
+
+    @cached_property
+    def located(self) -> tuple[np.ndarray, np.ndarray]:
+        """(household, area) of the ``LOCATED_IN`` edges, each pair once, sorted."""
+        e, valid = self.index.edges["LOCATED_IN"], self._valid("LOCATED_IN")
+        h, a = e.source.astype(np.int64), e.target.astype(np.int64)
+        if valid is not None and not valid.all():
+            h, a = h[valid], a[valid]
+        once = _first_of_runs(h, a)
+        return h[once], a[once]
+
+    @cached_property
+    def located_count(self) -> np.ndarray:
+        """Over nodes: how many areas a household is located in."""
+        return np.bincount(self.located[0], minlength=self.index.n)
+
+    @cached_property
+    def placed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, tuple[int, ...]]], np.ndarray]:
+        """The households by where they are located: those in one area (household numbers, area
+        positions, and their six columns of figures that do not depend on contacts, per area), those in
+        several (household, area positions), and those in none."""
+        facts = self.facts
+        h, a = self.located
+        count = self.located_count
+        k = len(facts._areas)
+        one = count[h] == 1
+        single_h, single_pos = h[one], facts._area_position[a[one]]
+        people, vulnerable = facts._figures
+        direct = np.zeros((k, 6), dtype=np.int64)
+        direct[:, 0] = np.bincount(single_pos, minlength=k)
+        direct[:, 2] = np.bincount(single_pos, weights=people[single_h], minlength=k).astype(np.int64)
+        direct[:, 4] = np.bincount(single_pos[vulnerable[single_h]], minlength=k)
+        several: dict[int, list[int]] = {}
+        for household, area in zip(h[~one].tolist(), facts._area_position[a[~one]].tolist()):
+            several.setdefault(household, []).append(area)
+        households = facts._households
+        nowhere = households[count[households] == 0]
+        return single_h, single_pos, direct, [(hh, tuple(sorted(p))) for hh, p in several.items()], nowhere
+
+    @cached_property
+    def home(self) -> np.ndarray:
+        """Over nodes: the area of a household located in exactly one, else -1."""
+        h, a = self.located
+        home = np.full(self.index.n, -1, dtype=np.int64)
+        one = self.located_count[h] == 1
+        home[h[one]] = a[one]
+        return home
+
+    @cached_property
+    def territory(self) -> Territory:
+        facts, index, areas = self.facts, self.index, self.facts._areas
+        position = facts._area_position
+        e, valid = index.edges["WITHIN"], self._valid("WITHIN")
+        child, parent = position[e.source], position[e.target]
+        keep = (child >= 0) & (parent >= 0)
+        if valid is not None:
+            keep &= valid
+        pairs = np.stack([child[keep], parent[keep]], axis=1) if keep.any() else np.zeros((0, 2), dtype=np.int64)
+        pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
+        level_names = index.level_names
+        exists = None
+        if self.day is not None:  # an area takes part with a relation valid on the day, or with none at all
+            touched = np.zeros(len(areas), dtype=bool)
+            dated = np.zeros(len(areas), dtype=bool)
+            for type_ in _GROUND_TYPES:
+                t = index.edges[type_]
+                ends = (t.source, t.target) if type_ == "WITHIN" else (t.target,)
+                valid_t = t.valid(self.day)
+                for end in ends:
+                    at = position[end]
+                    mine = at >= 0
+                    touched[at[mine & valid_t]] = True
+                    dated[at[mine]] = True
+            exists = touched | ~dated
+            if exists.all():
+                exists = None
+        return Territory(
+            ids=[index.ids[a] for a in areas.tolist()],
+            names=[index.names[a] for a in areas.tolist()],
+            levels=[level_names[c] if c >= 0 else None for c in index.attrs["level"][areas].tolist()],
+            within=pairs.astype(np.int64),
+            exists=exists,
+        )
+
+    def at_or_above(self, area: int) -> tuple[int, ...]:
+        """The area (a node number) and every area it lies within, transitively (:meth:`Territory.ancestry`)."""
+        up = self._up.get(area)
+        if up is None:
+            areas, facts = self.facts._areas, self.facts
+            up = self._up[area] = tuple(int(areas[a]) for a in self.territory.ancestry(int(facts._area_position[area])))
+        return up
+
+
 class IndexFacts:
     """The facts of :class:`orggraph.facts.Facts` over an :class:`~orggraph.index.Index`.
 
@@ -132,7 +247,7 @@ class IndexFacts:
         #: the node numbers of the last few large id sets asked about: by their value, and by the set itself
         self._looked_up: dict[Any, np.ndarray] = {}
         self._same: dict[int, tuple[frozenset[str], np.ndarray]] = {}
-        self._up: dict[int, tuple[int, ...]] = {}  # area -> the area and every area above it
+        self._grounds: dict[int, _Ground] = {}  # see _ground
         #: day -> ({area: what hangs off it (_area_piece)}, {org: its post holders (_held)}): what the
         #: chains of a day have worked out, the last few days (see _few_around)
         self._around: dict[int, tuple[dict[int, Any], dict[int, Any]]] = {}
@@ -201,68 +316,34 @@ class IndexFacts:
         return position
 
     @cached_property
-    def _located(self) -> tuple[np.ndarray, np.ndarray]:
-        """(household, area) of the ``LOCATED_IN`` edges (any day), each pair once, sorted."""
-        e = self.index.edges["LOCATED_IN"]
-        h, a = e.source.astype(np.int64), e.target.astype(np.int64)
-        once = _first_of_runs(h, a)
-        return h[once], a[once]
-
-    @cached_property
-    def _located_count(self) -> np.ndarray:
-        """Over nodes: how many areas a household is located in."""
-        return np.bincount(self._located[0], minlength=self.index.n)
-
-    @cached_property
     def _figures(self) -> tuple[np.ndarray, np.ndarray]:
         """Over nodes: people (int64) and vulnerable (bool) of each household."""
         return self.index.attrs["people"].astype(np.int64), self.index.attrs["vulnerable"].astype(bool)
 
     @cached_property
-    def _placed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, tuple[int, ...]]], np.ndarray]:
-        """The households by where they are located: those in one area (household numbers, area
-        positions, and their six columns of figures that do not depend on the day, per area), those in
-        several (household, area positions), and those in none."""
-        h, a = self._located
-        count = self._located_count
-        k = len(self._areas)
-        one = count[h] == 1
-        single_h, single_pos = h[one], self._area_position[a[one]]
-        people, vulnerable = self._figures
-        direct = np.zeros((k, 6), dtype=np.int64)
-        direct[:, 0] = np.bincount(single_pos, minlength=k)
-        direct[:, 2] = np.bincount(single_pos, weights=people[single_h], minlength=k).astype(np.int64)
-        direct[:, 4] = np.bincount(single_pos[vulnerable[single_h]], minlength=k)
-        several: dict[int, list[int]] = {}
-        for household, area in zip(h[~one].tolist(), self._area_position[a[~one]].tolist()):
-            several.setdefault(household, []).append(area)
-        households = self._households
-        nowhere = households[count[households] == 0]
-        return single_h, single_pos, direct, [(hh, tuple(sorted(p))) for hh, p in several.items()], nowhere
+    def _spans(self) -> np.ndarray:
+        """The days on which a span of the territory begins (:class:`_Ground`): every ``since`` of the
+        edges that decide it, and the day after every ``until``, sorted, each once."""
+        days = []
+        for type_ in _GROUND_TYPES:
+            e = self.index.edges[type_]
+            days.append(e.since[e.since > NO_SINCE])
+            days.append(e.until[e.until < NO_UNTIL].astype(np.int64) + 1)  # valid up to until: after it, not
+        return np.unique(np.concatenate(days).astype(np.int64))
 
-    def _at_or_above(self, area: int) -> tuple[int, ...]:
-        """The area (a node number) and every area it lies within, transitively (:meth:`Territory.ancestry`)."""
-        up = self._up.get(area)
-        if up is None:
-            areas = self._areas
-            up = self._up[area] = tuple(int(areas[a]) for a in self._territory.ancestry(int(self._area_position[area])))
-        return up
-
-    @cached_property
-    def _territory(self) -> Territory:
-        index, areas = self.index, self._areas
-        e = self.index.edges["WITHIN"]
-        child, parent = self._area_position[e.source], self._area_position[e.target]
-        keep = (child >= 0) & (parent >= 0)
-        pairs = np.stack([child[keep], parent[keep]], axis=1) if keep.any() else np.zeros((0, 2), dtype=np.int64)
-        pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
-        level_names = index.level_names
-        return Territory(
-            ids=[index.ids[a] for a in areas.tolist()],
-            names=[index.names[a] for a in areas.tolist()],
-            levels=[level_names[c] if c >= 0 else None for c in index.attrs["level"][areas].tolist()],
-            within=pairs.astype(np.int64),
-        )
+    def _ground(self, day: int | None) -> _Ground:
+        """The territory of the span holding ``day`` (of every day, when None), kept for the last few spans."""
+        if day is None:
+            key = -1 if len(self._spans) else 0  # no edge of the territory dated: every day is the same
+        else:
+            spans = self._spans
+            key = int(np.searchsorted(spans, day, side="right"))
+        ground = self._grounds.get(key)
+        if ground is None:
+            if len(self._grounds) >= _GROUNDS_KEPT:
+                del self._grounds[next(k for k in self._grounds if k != -1)]
+            ground = self._grounds[key] = _Ground(self, day)
+        return ground
 
     @cached_property
     def _contacted_ever(self) -> np.ndarray:
@@ -395,14 +476,35 @@ class IndexFacts:
         ids = self.index.ids
         return [ids[i] for i in self.index.of_kind(kind).tolist()]
 
-    def territory(self) -> Territory:
-        """Every area and the ``WITHIN`` edges between them (see :meth:`orggraph.facts.Facts.territory`)."""
-        return self._territory
+    def territory(self, day: Day | None) -> Territory:
+        """Every area, the ``WITHIN`` edges between them on the day, and the areas taking part (see
+        :meth:`orggraph.facts.Facts.territory`): kept for the span of days it holds on."""
+        return self._ground(None if day is None else day_number(day.as_of, 0)).territory
+
+    def existing(self, day: Day, kind: str) -> list[str]:
+        """The ids of the nodes of one kind that take part on the day (see
+        :meth:`orggraph.facts.Facts.existing`): one pass over the edges of each type."""
+        if kind not in KIND_CODES:
+            raise ValueError(f"kind must be one of {', '.join(NODE_KINDS)}, got {kind!r}")
+        if kind == "Area":
+            t = self.territory(day)
+            return [t.ids[a] for a in t.taking_part]
+        code, d = KIND_CODES[kind], day_number(day.as_of, 0)
+        kinds, n = self.index.kinds, self.index.n
+        touched, valid = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        for e in self.index.edges.values():
+            ok = e.valid(d)
+            for end in (e.source, e.target):
+                mine = kinds[end] == code
+                touched[end[mine]] = True
+                valid[end[mine & ok]] = True
+        found = self.index.of_kind(kind)
+        return self._spelled(found[valid[found] | ~touched[found]])
 
     def tally(self, day: Day) -> Tally:
         """The households counted by where they are located (see :class:`orggraph.facts.Tally`)."""
         covered = self._on(day).covered
-        single_h, single_pos, static, several, nowhere = self._placed
+        single_h, single_pos, static, several, nowhere = self._ground(day_number(day.as_of, 0)).placed
         people, vulnerable = self._figures
         k = len(self._areas)
         direct = static.copy()
@@ -424,18 +526,19 @@ class IndexFacts:
         if which not in _WHICH:
             raise ValueError(f"which must be one of {', '.join(_WHICH)}, got {which!r}")
         found = self._households
+        d = day_number(day.as_of, 0)
         if within is not None:
             areas = self._numbers(within, AREA)
             if len(areas) <= _FEW:
                 e = self.index.edges["LOCATED_IN"]
-                found = np.unique(e.source[self._select(e, targets=areas)]).astype(np.int64)
+                found = np.unique(e.source[self._select(e, targets=areas, day=d)]).astype(np.int64)
             else:
-                h, a = self._located
+                h, a = self._ground(d).located
                 found = np.unique(h[self._mask(areas)[a]])
         if which == "uncovered":
             found = found[~self._on(day).covered[found]]
         elif which == "unlocated":
-            found = found[self._located_count[found] == 0]
+            found = found[self._ground(d).located_count[found] == 0]
         elif which == "lapsed":
             on, c = self._on(day), self.index.edges["CONTACTS"]
             valid = self._mask(c.target[on.valid("CONTACTS")])
@@ -454,15 +557,6 @@ class IndexFacts:
         alone = np.bincount(m[on.contact_count[h] == 1], minlength=n)
         members = np.flatnonzero(load)
         return Load(self._spelled(members), load[members], alone[members])
-
-    @cached_property
-    def _home(self) -> np.ndarray:
-        """Over nodes: the area of a household located in exactly one, else -1."""
-        h, a = self._located
-        home = np.full(self.index.n, -1, dtype=np.int64)
-        one = self._located_count[h] == 1
-        home[h[one]] = a[one]
-        return home
 
     def contacts_outside(self, day: Day, groups: Sequence[tuple[Collection[str], Collection[str]]]
                          ) -> list[tuple[str, str]]:
@@ -490,7 +584,8 @@ class IndexFacts:
         e, d = self.index.edges["CONTACTS"], day_number(day.as_of, 0)
         chosen = (group_of[e.source] >= 0) & (e.since <= d) & (d <= e.until)
         m, h = e.source[chosen].astype(np.int64), e.target[chosen].astype(np.int64)
-        located = self._located_count[h]
+        ground = self._ground(d)
+        located = ground.located_count[h]
         m, h = m[located > 0], h[located > 0]
         if len(groups) * width <= _TABLE_CELLS:  # a table of groups by areas
             table = np.zeros((len(groups), width), dtype=bool)
@@ -506,11 +601,11 @@ class IndexFacts:
                 at = np.minimum(np.searchsorted(allowed, key), max(len(allowed) - 1, 0))
                 return allowed[at] == key if len(allowed) else np.zeros(len(key), dtype=bool)
 
-        home = self._home[h]
+        home = ground.home[h]
         inside = within(group_of[m], np.where(home >= 0, position[home], width - 1))
         several = np.flatnonzero(home < 0)
         if len(several):
-            lh, la = self._located
+            lh, la = ground.located
             for i in several.tolist():
                 lo, hi = np.searchsorted(lh, [h[i], h[i] + 1])
                 areas = position[la[lo:hi]]
@@ -657,12 +752,13 @@ class IndexFacts:
             return np.array(sorted({b for values in groups.values() for b in values}), dtype=np.int64)
 
         contacts = grouped("CONTACTS", asked, "target", True)
-        located = grouped("LOCATED_IN", asked, "source", False)
+        located = grouped("LOCATED_IN", asked, "source", True)
         members = numbers(contacts)
-        employers = grouped("EMPLOYED_BY", members, "source", False) if len(members) else {}
+        employers = grouped("EMPLOYED_BY", members, "source", True) if len(members) else {}
         units = numbers(employers)
-        unit_orgs = grouped("OF_UNIT", units, "target", False) if len(units) else {}
-        up = np.array(sorted({u for places in located.values() for a in places for u in self._at_or_above(a)}),
+        unit_orgs = grouped("OF_UNIT", units, "target", True) if len(units) else {}
+        ground = self._ground(d)
+        up = np.array(sorted({u for places in located.values() for a in places for u in ground.at_or_above(a)}),
                       dtype=np.int64)
         assigned = keyed("ASSIGNED_TO", up) if len(up) else {}
         governing = grouped("GOVERNS", up, "target", True) if len(up) else {}
@@ -696,12 +792,13 @@ class IndexFacts:
             if valid:
                 hood.contacts[ids[h]] = [ids[m] for m in valid]
                 members.update(valid)
-            areas = sorted({a for a, _ in at("LOCATED_IN", "source", h)})
+            areas = sorted({a for a, _ in at("LOCATED_IN", "source", h, d)})
             if areas:
                 hood.located[ids[h]] = [ids[a] for a in areas]
                 places.update(areas)
         nodes: dict[str, NodeFacts] = {}
-        for area in sorted({u for a in places for u in self._at_or_above(a)}):
+        ground = self._ground(d)
+        for area in sorted({u for a in places for u in ground.at_or_above(a)}):
             assigned, governing, posts, named = self._area_piece(d, kept, area)
             if assigned:
                 hood.assigned[ids[area]] = list(assigned)
@@ -715,14 +812,14 @@ class IndexFacts:
         named_here.update(members)
         orgs: set[int] = set()
         for member in sorted(members):
-            units = sorted({u for u, _ in at("EMPLOYED_BY", "source", member)})
+            units = sorted({u for u, _ in at("EMPLOYED_BY", "source", member, d)})
             if units:
                 hood.employers[ids[member]] = [ids[u] for u in units]
                 named_here.update(units)
                 for unit in units:
                     if ids[unit] in hood.unit_orgs:
                         continue
-                    of_unit = sorted({o for o, _ in at("OF_UNIT", "target", unit)})
+                    of_unit = sorted({o for o, _ in at("OF_UNIT", "target", unit, d)})
                     if of_unit:
                         hood.unit_orgs[ids[unit]] = [ids[o] for o in of_unit]
                         orgs.update(of_unit)
@@ -831,7 +928,7 @@ class IndexFacts:
         """The households located in these areas, where else they are located, and who contacts them or
         lives in them (see :meth:`orggraph.facts.Facts.inside`): masks over the kept pairs."""
         wanted = self._mask(self._numbers(areas, AREA))
-        lh, la = self._located
+        lh, la = self._ground(None).located
         in_pair = wanted[la]
         households = lh[in_pair]  # sorted, as the pairs are: each once by its first pair
         households = households[np.concatenate(([True], households[1:] != households[:-1]))] if len(households) else households
@@ -861,7 +958,7 @@ class IndexFacts:
             return []
         d = day_number(day.as_of, 0)
         located = edges["LOCATED_IN"]
-        hit = self._select(located, targets=wanted)
+        hit = self._select(located, targets=wanted, day=d)
         # (household, area) of the households located there, each once, by household
         lh, la = located.source[hit].astype(np.int64), located.target[hit].astype(np.int64)
         order = np.lexsort((la, lh))
@@ -871,9 +968,9 @@ class IndexFacts:
         members, places = [], []
         if len(lh):
             homes = np.unique(lh)
-            for type_, dated in (("CONTACTS", True), ("RESIDES_IN", False)):
+            for type_ in ("CONTACTS", "RESIDES_IN"):
                 e = edges[type_]
-                found = self._select(e, targets=homes, day=d if dated else None)
+                found = self._select(e, targets=homes, day=d)
                 m, h = e.source[found].astype(np.int64), e.target[found].astype(np.int64)
                 # every area of each household: its rows lo .. hi-1 in (lh, la)
                 lo, hi = np.searchsorted(lh, h, "left"), np.searchsorted(lh, h, "right")

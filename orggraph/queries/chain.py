@@ -159,7 +159,7 @@ def responsibility_chain(
     """
     facts = G.facts()
     day = day_of(facts, as_of, unavailable)
-    return chain_of(day, _around(facts, day, household), facts.territory(), household)
+    return chain_of(day, _around(facts, day, household), facts.territory(day), household)
 
 
 def contacts_of(

@@ -64,8 +64,10 @@ def coverage(
 
     A household is *covered* on a day when at least one member has a ``CONTACTS`` edge to it valid on
     that day and can be reached (not marked unavailable, not in ``unavailable``). An area counts the
-    households located in it or in any area transitively within it, each once, also a household located
-    in several of them; the network's totals count every household once, located or not. A rate is
+    households located in it on the day or in any area transitively within it on the day (``LOCATED_IN``
+    and ``WITHIN`` edges valid then), each once, also a household located in several of them; an area
+    that takes no part on the day (no relation valid on it, :class:`~orggraph.facts.Territory`) is not
+    listed; the network's totals count every household once, located or not. A rate is
     covered / households, 1.0 where there are none, rounded to 6 places.
 
     Parameters
@@ -110,7 +112,7 @@ def coverage(
     """
     facts = G.facts()
     day = day_of(facts, as_of, unavailable)
-    territory = facts.territory()
+    territory = facts.territory(day)
     tally = facts.tally(day)
     table = per_area(territory, tally)
     if area is not None:
@@ -118,7 +120,7 @@ def coverage(
         chosen = territory.below(root)
         whole = table[root]
     else:
-        chosen = list(range(len(territory)))
+        chosen = territory.taking_part
         whole = totals(tally)
     if level is not None:
         if level not in AREA_LEVELS:
@@ -159,7 +161,7 @@ def uncovered_households(
     day = day_of(facts, as_of, unavailable)
     if area is None:
         return facts.households(day, "uncovered")
-    territory = facts.territory()
+    territory = facts.territory(day)
     within = [territory.ids[a] for a in territory.below(area_position(territory, area))]
     return facts.households(day, "uncovered", within)
 
@@ -191,7 +193,7 @@ def totals_within(
     """
     facts = G.facts()
     day = day_of(facts, as_of, unavailable)
-    territory = facts.territory()
+    territory = facts.territory(day)
     chosen = {b for a in set(areas) for b in territory.below(area_position(territory, a))}
     tally = facts.tally(day)
     whole = tally.direct[sorted(chosen)].sum(axis=0) if chosen else np.zeros(len(FIGURES), dtype=np.int64)

@@ -111,7 +111,7 @@ def gaps(
     facts = G.facts()
     day = day_of(facts, as_of, unavailable)
     on = day.as_of
-    territory = facts.territory()
+    territory = facts.territory(day)
 
     load = facts.contact_load(day)
     overloaded = _counted(load, load.households, load.households > max_households)

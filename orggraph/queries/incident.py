@@ -125,7 +125,7 @@ def incident(
         raise ValueError("an incident needs at least one area or household")
     facts = G.facts()
     day = day_of(facts, as_of, unavailable)
-    territory = facts.territory()
+    territory = facts.territory(day)
     within = sorted({b for a in area_ids for b in territory.below(area_position(territory, a))})
     require(facts, named, "Household")
     chosen = sorted(set(facts.households(day, "all", [territory.ids[a] for a in within]) if within else ()) | set(named))
