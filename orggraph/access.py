@@ -460,12 +460,22 @@ def gaps_within(report: dict[str, Any], scope: Scope) -> dict[str, Any]:
     out = dict(report)
     for key in ("uncovered_households", "lapsed_households", "unlocated_households"):
         out[key] = [h for h in report[key] if h in scope.households]
-    for key in ("overloaded_members", "single_points_of_failure"):
+    for key in ("overloaded_members", "single_points_of_failure", "critical_members"):
         out[key] = [m for m in report[key] if m["member"] in scope.members]
+    out["unassigned_areas"] = [a for a in report["unassigned_areas"] if a["area"] in scope.areas]
+    # a fault of the shape: its area within the scope, or its org, and only what the scope may name beside it
+    out["territory_shape"] = [{**f, "within": [a for a in f["within"] if scope.allows_any(a) or a in scope.above
+                                                or a in scope.context_orgs]}
+                              for f in report["territory_shape"]
+                              if (f["area"] is not None and f["area"] in scope.areas)
+                              or (f["org"] is not None and f["org"] in scope.orgs)]
     out["idle_sunk_members"] = [m for m in report["idle_sunk_members"] if m in scope.members]
     out["idle_units"] = [u for u in report["idle_units"] if u in scope.units]
     out["vacant_posts"] = [v for v in report["vacant_posts"]
                            if (v["area"] in scope.areas) or (v["org"] is not None and v["org"] in scope.orgs)]
+    # who acts is named when the scope may read it
+    out["vacant_posts"] = [v if v["acting"] is None or v["acting"] in scope.members or v["acting"] in scope.context_members
+                           else {**v, "acting": None} for v in out["vacant_posts"]]
     out["cross_boundary_contacts"] = [c for c in report["cross_boundary_contacts"]
                                       if c["member"] in scope.members and c["household"] in scope.households]
     return out

@@ -307,10 +307,23 @@ def load(
     else:
         with options.open(create=True, wait=wait) as store:
             report = store.load(records)
+            _warn_shape(store)
     if json_:
         _print_json(_report_dict(report, file=str(file)))
     else:
         typer.echo(f"{file}: {report}")
+
+
+def _warn_shape(store: Store) -> None:
+    """After a load: each fault of the territory's shape today, as a warning on stderr (the load stands)."""
+    from .queries import territory_shape
+    from .report import Namer, shape_line
+
+    faults = territory_shape(store)
+    if faults:
+        namer = Namer(store)
+        for fault in faults:
+            typer.echo(f"warning: {shape_line(fault, namer)}", err=True)
 
 
 @app.command()
@@ -318,19 +331,32 @@ def load(
 @_store_options
 def check(
     options: StoreOptions = None,
+    as_of: AsOf = None,
     json_: Json = False,
 ) -> None:
-    """Check every record the store holds against the rules as they stand, and write nothing.
+    """Check every record the store holds against the rules as they stand, and the shape of the territory
+    on the day (today by default), and write nothing.
 
     For a store written by an older orggraph, or on a graph server where other tools can write. Each
-    problem is listed on stderr (record, field, what is wrong) and the exit status is 2.
+    invalid record is listed on stderr (record, field, what is wrong) and the exit status is 2. So is each
+    fault of the territory's shape: an area within two areas on the same day, within one of a lower or
+    equal rank, or outside every street or township (with the households there), and an organization
+    subordinate to one that governs no area above its own.
     """
+    from .queries import territory_shape
+    from .report import Namer, shape_line
+
     with options.open() as store:
         report = check_store(store)
+        faults = territory_shape(store, as_of=as_of)
+        lines = [shape_line(f, Namer(store)) for f in faults]
     if json_:
-        _print_json(report.as_dict())
-    else:
-        typer.echo(f"the store's {report.records:,} records are all valid")
+        _print_json({**report.as_dict(), "territory_shape": faults})
+    elif not faults:
+        typer.echo(f"the store's {report.records:,} records are all valid, and so is the shape of the territory")
+    if faults:
+        _fail(2, f"the store's {report.records:,} records are valid, but the territory has "
+                 f"{len(faults)} fault{'s' if len(faults) != 1 else ''} of shape:\n" + "\n".join(lines))
 
 
 @app.command()

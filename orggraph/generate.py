@@ -146,8 +146,8 @@ class _City:
             props["status"] = status
             self.planted.weak_orgs.add(org_id)
         yield self.node("Org", **props)
-        if parent:
-            yield self.edge("SUBORDINATE_TO", org_id, parent)
+        if parent:  # a temporary org is subordinate while it lasts
+            yield self.edge("SUBORDINATE_TO", org_id, parent, **(dates if until else {}))
         if governs:
             yield self.edge("GOVERNS", org_id, governs, **dates)
         self.last_post_holder = None

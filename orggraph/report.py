@@ -13,10 +13,15 @@ if TYPE_CHECKING:
     from .index import Index
     from .store.base import Store
 
-__all__ = ["Namer", "coverage_text", "chain_text", "gaps_text", "incident_text", "incident_workbook", "mask_address"]
+__all__ = ["Namer", "coverage_text", "chain_text", "gaps_text", "shape_line", "incident_text", "incident_workbook", "mask_address"]
 
 ROLE_LABELS = {"contact": "包保联系人", "sending_unit": "派出单位", "area": "包片责任人", "org": "组织负责人"}
-REASON_LABELS = {"no_org": "无管辖组织", "no_responsible": "无在岗负责人", "weak_org": "软弱涣散组织"}
+REASON_LABELS = {"no_org": "无管辖组织", "no_responsible": "无在岗负责人", "weak_org": "软弱涣散组织",
+                 "no_secretary": "书记空缺"}
+#: the faults of the territory's shape, as a sentence's end after the area's name
+SHAPE_LABELS = {"within_two": "lies within two areas", "within_lower": "lies within an area of a lower or equal rank",
+                "outside_street": "lies within no street or township", "org_above_nothing":
+                "is subordinate to an organization that governs no area above its own"}
 
 
 class Namer:
@@ -142,7 +147,10 @@ def chain_text(result: dict[str, Any], namer: Namer) -> str:
     rows = []
     for step, link in enumerate(result["links"], 1):
         where = namer.name(link["area"]) if link["area"] else namer.name(link["unit"]) if link["unit"] else ""
-        rows.append([step, ROLE_LABELS[link["role"]] + f" {link['role']}", namer.name(link["member"]) or "(nobody)",
+        who = namer.name(link["member"]) or "(nobody)"
+        if link.get("acting"):  # someone below the secretary answers: the secretary's post is empty or out of reach
+            who += f" (acting, {link['post'].replace('_', ' ')})"
+        rows.append([step, ROLE_LABELS[link["role"]] + f" {link['role']}", who,
                      namer.phone(link["member"]), where, namer.name(link["org"])])
     if rows:
         lines.append(_table(["#", "role", "member", "phone", "area / unit", "organization"], rows))
@@ -159,10 +167,14 @@ def gaps_text(result: dict[str, Any], namer: Namer, limit: int = 20) -> str:
          lambda x: f"{namer.name(x['member'])}: {x['households']} households"),
         ("idle sunk members 下沉未履职党员", result["idle_sunk_members"], namer.name),
         ("vacant posts 空缺", result["vacant_posts"],
-         lambda x: f"{namer.name(x['area'] or x['org'])}: {REASON_LABELS[x['reason']]} {x['reason']}"),
+         lambda x: f"{namer.name(x['area'] or x['org'])}: {REASON_LABELS[x['reason']]} {x['reason']}"
+                   + (f", {namer.name(x['acting'])} acts" if x.get("acting") else "")),
         ("idle units 共建未派员单位", result["idle_units"], namer.name),
-        (f"single points of failure (sole contact of {result['spof']}+ households) 单点依赖",
-         result["single_points_of_failure"], lambda x: f"{namer.name(x['member'])}: {x['households']} households"),
+        ("critical members (their absence leaves households with nobody in building or grid) 关键党员",
+         result["critical_members"], lambda x: f"{namer.name(x['member'])}: {x['households']} households"),
+        ("areas with households and nobody assigned 无楼栋长/网格员", result["unassigned_areas"],
+         lambda x: f"{namer.name(x['area'])}: {x['households']} household{'s' if x['households'] != 1 else ''}"),
+        ("territory shape 区域隶属问题", result["territory_shape"], lambda x: shape_line(x, namer)),
         ("cross-boundary contacts 跨区包保", result["cross_boundary_contacts"],
          lambda x: f"{namer.name(x['member'])} -> {x['household']}"),
         ("lapsed households 包保已过期", result["lapsed_households"], str),
@@ -176,6 +188,17 @@ def gaps_text(result: dict[str, Any], namer: Namer, limit: int = 20) -> str:
         if len(items) > limit:
             lines.append(f"  ... and {len(items) - limit:,} more (--limit, or --json for all)")
     return "\n".join(lines)
+
+
+def shape_line(fault: dict[str, Any], namer: Namer) -> str:
+    """One fault of the territory's shape as a sentence (``check`` and ``gaps`` print it)."""
+    within = ", ".join(namer.name(a) for a in fault["within"])
+    line = f"{namer.name(fault['area'] or fault['org'])} {SHAPE_LABELS[fault['fault']]}"
+    if within:
+        line += f" ({within})"
+    if fault["fault"] == "outside_street":
+        line += f", with {fault['households']:,} household{'s' if fault['households'] != 1 else ''} outside every street"
+    return line
 
 
 def _first_callers(entry: dict[str, Any], namer: Namer) -> tuple[str, str]:

@@ -7,12 +7,17 @@ from typing import Literal, Optional
 from typing_extensions import TypedDict
 
 __all__ = ["Figures", "AreaCoverage", "Coverage", "Link", "Break", "Chain", "MemberCount", "VacantPost",
-           "CrossBoundary", "Gaps", "StandIn", "IncidentEntry", "Incident", "LINK_ROLES", "BREAK_REASONS"]
+           "CrossBoundary", "UnassignedArea", "ShapeFault", "Gaps", "VACANCY_REASONS", "SHAPE_FAULTS", "StandIn", "IncidentEntry", "Incident", "LINK_ROLES", "BREAK_REASONS"]
 
 #: the roles of a chain's links, in the order a chain lists them
 LINK_ROLES = ("contact", "sending_unit", "area", "org")
 #: why a chain breaks
 BREAK_REASONS = ("no_org", "no_responsible", "weak_org")
+#: why a post is vacant: an area with no governing org, an org with nobody available to answer, an org
+#: whose secretary's post is empty while someone else holds a post (书记空缺)
+VACANCY_REASONS = ("no_org", "no_responsible", "no_secretary")
+#: what can be wrong with the shape of the territory (:func:`orggraph.queries.territory_shape`)
+SHAPE_FAULTS = ("within_two", "within_lower", "outside_street", "org_above_nothing")
 
 
 class Figures(TypedDict):
@@ -47,13 +52,20 @@ class Coverage(Figures):
 
 
 class Link(TypedDict):
-    """One person to call (``member`` None where an org has nobody), and why they are in the chain."""
+    """One person to call (``member`` None where an org has nobody), and why they are in the chain.
+
+    For an org's responsible person, ``post`` is the post held (``secretary``, ...), and ``acting`` is
+    true when someone below the secretary answers in an org led by a secretary (its secretary's post is
+    empty, or its secretary cannot be reached); both are None for every other link.
+    """
 
     role: Literal["contact", "sending_unit", "area", "org"]
     member: Optional[str]
     area: Optional[str]
     org: Optional[str]
     unit: Optional[str]
+    post: Optional[str]
+    acting: Optional[bool]
 
 
 class Break(TypedDict):
@@ -80,9 +92,31 @@ class MemberCount(TypedDict):
 
 
 class VacantPost(TypedDict):
+    """A post nobody fills: ``acting`` names who answers instead (``no_secretary``), else None."""
+
     area: Optional[str]
     org: Optional[str]
-    reason: Literal["no_org", "no_responsible"]
+    reason: Literal["no_org", "no_responsible", "no_secretary"]
+    acting: Optional[str]
+
+
+class UnassignedArea(TypedDict):
+    """An area where households are located with no available member assigned to it (a building with no
+    楼栋长): how many households are located there."""
+
+    area: str
+    level: Optional[str]
+    households: int
+
+
+class ShapeFault(TypedDict):
+    """A fault in the shape of the territory (see :data:`SHAPE_FAULTS`)."""
+
+    area: Optional[str]
+    org: Optional[str]
+    fault: Literal["within_two", "within_lower", "outside_street", "org_above_nothing"]
+    within: list[str]
+    households: int
 
 
 class CrossBoundary(TypedDict):
@@ -103,6 +137,9 @@ class Gaps(TypedDict):
     vacant_posts: list[VacantPost]
     idle_units: list[str]
     single_points_of_failure: list[MemberCount]
+    critical_members: list[MemberCount]
+    unassigned_areas: list[UnassignedArea]
+    territory_shape: list[ShapeFault]
     cross_boundary_contacts: list[CrossBoundary]
     lapsed_households: list[str]
     unlocated_households: list[str]

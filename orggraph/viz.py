@@ -223,7 +223,8 @@ def frame(rows: Iterable[dict[str, Any]], columns: list[str] | None = None) -> A
 def gap_counts(report: dict[str, Any]) -> Any:
     """One row a kind of gap (``orggraph.queries.gaps``) with its count: the overview table."""
     kinds = ["uncovered_households", "overloaded_members", "idle_sunk_members", "vacant_posts", "idle_units",
-             "single_points_of_failure", "cross_boundary_contacts", "lapsed_households", "unlocated_households"]
+             "critical_members", "unassigned_areas", "territory_shape", "cross_boundary_contacts",
+             "lapsed_households", "unlocated_households"]
     return frame([{"gap": k, "count": len(report[k])} for k in kinds])
 
 

@@ -17,8 +17,9 @@ __all__ = ["responsibility_chain", "contacts_of", "chain_of", "assemble_chain", 
 
 
 def _link(role: str, member: str | None = None, area: str | None = None, org: str | None = None,
-          unit: str | None = None) -> Link:
-    return {"role": role, "member": member, "area": area, "org": org, "unit": unit}  # type: ignore[typeddict-item]
+          unit: str | None = None, post: str | None = None, acting: bool | None = None) -> Link:
+    return {"role": role, "member": member, "area": area, "org": org, "unit": unit,  # type: ignore[typeddict-item]
+            "post": post, "acting": acting}
 
 
 def _break(reason: str, area: str | None = None, org: str | None = None) -> Break:
@@ -30,7 +31,7 @@ def assemble_chain(
     as_of: str,
     contacts: list[tuple[str, list[tuple[str, list[str]]]]],
     territory: list[tuple[str, list[str], list[str]]],
-    responsible: dict[str, str | None],
+    responsible: dict[str, tuple[str, str, bool] | None],
     weak: set[str],
 ) -> Chain:
     """Put a chain together; the order and the breaks are decided here only.
@@ -41,8 +42,9 @@ def assemble_chain(
         The available contacts by id, each with the units that sent it (by id) and their orgs (by id).
     territory : [(area, [assigned member], [governing org])]
         The household's areas upward, nearest first; assigned members by role then id; orgs by id.
-    responsible : {org: member or None}
-        The responsible person of every org named above.
+    responsible : {org: (member, post, acting) or None}
+        The responsible person of every org named above, the post it holds, and whether it acts for an
+        absent secretary (see :func:`responsible`); None where nobody answers.
     weak : set of org ids
         The weak and lax organizations among them.
     """
@@ -50,8 +52,9 @@ def assemble_chain(
     breaks: list[Break] = []
 
     def org_link(role: str, org: str, area: str | None = None, unit: str | None = None) -> None:
-        person = responsible.get(org)
-        links.append(_link(role, member=person, area=area, org=org, unit=unit))
+        answer = responsible.get(org)
+        person, post, acting = answer if answer is not None else (None, None, None)
+        links.append(_link(role, member=person, area=area, org=org, unit=unit, post=post, acting=acting))
         if person is None:
             breaks.append(_break("no_responsible", area=area, org=org))
         if role == "org" and org in weak:
@@ -74,12 +77,29 @@ def assemble_chain(
     return {"household": household, "as_of": as_of, "covered": bool(contacts), "links": links, "breaks": breaks}
 
 
-def responsible(day: Day, hood: Neighbourhood, org: str) -> str | None:
+def responsible(day: Day, hood: Neighbourhood, org: str) -> tuple[str, str, bool] | None:
     """An organization's responsible person on the day: the first available post holder by
-    :data:`POST_RANK`, then by member id; None when nobody available holds a post."""
-    holders = [(POST_RANK[post], member) for post, member in hood.posts.get(org, ())
-               if is_available(day, hood.nodes, member)]
-    return min(holders)[1] if holders else None
+    :data:`POST_RANK`, then by member id, with the post held and whether it *acts*: it is no secretary,
+    in an org led by a secretary (one holding a post of a secretary, deputy or committee member on the
+    day; a party group, led by its group leader, has none); None when nobody available holds a post.
+
+    Examples
+    --------
+    >>> from orggraph.facts import NodeFacts
+    >>> hood = Neighbourhood(posts={"o1": [("committee_member", "m3"), ("deputy_secretary", "m2")]},
+    ...                      nodes={"m2": NodeFacts("Member"), "m3": NodeFacts("Member")})
+    >>> responsible(Day("2024-05-01"), hood, "o1")
+    ('m2', 'deputy_secretary', True)
+    >>> responsible(Day("2024-05-01", frozenset({"m2", "m3"})), hood, "o1") is None
+    True
+    """
+    posts = hood.posts.get(org, ())
+    holders = [(POST_RANK[post], member, post) for post, member in posts if is_available(day, hood.nodes, member)]
+    if not holders:
+        return None
+    _, member, post = min(holders)
+    led = any(p != "group_leader" for p, _ in posts)
+    return member, post, post != "secretary" and led
 
 
 def contacts_in(day: Day, hood: Neighbourhood, household: str) -> list[str]:

@@ -10,9 +10,11 @@ from typing import Iterable
 
 import numpy as np
 
-from ..facts import Day, Facts, HasFacts, Load, Territory
-from ..results import CrossBoundary, Gaps, MemberCount, VacantPost
+from ..facts import Day, Facts, HasFacts, Load, Tally, Territory
+from ..model import POST_RANK
+from ..results import CrossBoundary, Gaps, MemberCount, UnassignedArea, VacantPost
 from ._base import day_of, is_available, per_area
+from .shape import BELOW_COMMUNITY, shape_faults
 
 __all__ = ["gaps", "DEFAULT_MAX_HOUSEHOLDS", "DEFAULT_SPOF"]
 
@@ -62,6 +64,57 @@ def _cross_boundary(facts: Facts, territory: Territory, day: Day, sunk: list[tup
     return [{"member": m, "household": h} for m, h in facts.contacts_outside(day, asked)]
 
 
+def _located_here(tally: Tally, k: int) -> np.ndarray:
+    """Over area positions: the households located in the area itself (one located in several counts in each)."""
+    here = tally.direct[:, 0].copy() if len(tally.direct) else np.zeros(k, dtype=np.int64)
+    for areas, figures in tally.several:
+        here[list(areas)] += figures[0]
+    return here
+
+
+def _critical(facts: Facts, territory: Territory, day: Day, people: dict[int, set[str]]) -> list[MemberCount]:
+    """The members whose absence leaves households with nobody below the community: for each household
+    located on the day, its live contacts and the people of every area at or above its own below the
+    community level (``people``: assigned there or holding a post in an org governing it, available);
+    where these are one member only, that member is critical for the household. Ranked by households,
+    most first, then by id."""
+    levels = territory.levels
+    # each area's people below the community, its own and those of the areas above it
+    around: dict[int, frozenset[str]] = {}
+
+    def near(area: int) -> frozenset[str]:
+        found = around.get(area)
+        if found is None:
+            gathered: set[str] = set()
+            for up in territory.ancestry(area):
+                if levels[up] in BELOW_COMMUNITY or up == area:
+                    gathered |= people.get(up, set())
+            found = around[area] = frozenset(gathered)
+        return found
+
+    # only households in areas with one person or none there can be left with nobody by one absence
+    thin = [a for a in territory.taking_part if len(near(a)) <= 1]
+    if not thin:
+        return []
+    ids = territory.ids
+    located = facts.households(day, "all", [ids[a] for a in thin])
+    if not located:
+        return []
+    position = territory.position
+    where: dict[str, set[str]] = {}
+    for household, area, _ in facts.edges("LOCATED_IN", sources=located, day=day.as_of):
+        if area in position:
+            where.setdefault(household, set()).update(near(position[area]))
+    answering: dict[str, set[str]] = {h: set(p) for h, p in where.items()}
+    contacts = facts.edges("CONTACTS", targets=located, day=day.as_of)
+    marks = facts.nodes({m for m, _, _ in contacts})
+    for member, household, _ in contacts:
+        if is_available(day, marks, member) and household in answering:
+            answering[household].add(member)
+    counts = Counter(next(iter(p)) for p in answering.values() if len(p) == 1)
+    return [{"member": m, "households": n} for m, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
+
+
 def gaps(
     G: HasFacts,
     *,
@@ -70,21 +123,32 @@ def gaps(
     as_of: str | _dt.date | None = None,
     unavailable: Iterable[str] = (),
 ) -> Gaps:
-    """Every kind of gap on one day; each edge counts only when valid on that day.
+    """Every kind of gap on one day; each edge counts only when valid on that day, and only the areas and
+    organizations that take part on it (a relation valid on it, or none at all) are named.
 
     - ``uncovered_households``: no available contact (see :func:`~orggraph.queries.coverage`).
     - ``overloaded_members``: available members contacting more than ``max_households`` households.
     - ``idle_sunk_members``: a ``SUNK_TO`` edge but no ``CONTACTS`` and no ``ASSIGNED_TO``.
-    - ``vacant_posts``: areas holding at least one household with no governing org (``no_org``), and
-      orgs with no available post holder (``no_responsible``).
+    - ``vacant_posts``: areas holding at least one household with no governing org (``no_org``); orgs
+      with no available post holder (``no_responsible``); orgs led by a secretary (a secretary, deputy or
+      committee member on the day) with no secretary on the day, ``acting`` naming who answers instead
+      (``no_secretary``, 书记空缺).
     - ``idle_units``: a ``CO_BUILDS`` edge, but none of the unit's employees has a ``SUNK_TO``.
-    - ``single_points_of_failure``: a member who is the only contact of at least ``spof`` households.
+    - ``single_points_of_failure``: a member who is the only contact of at least ``spof`` households (the
+      normal design of 包保 in most places: see ``critical_members``).
+    - ``critical_members``: a member whose absence leaves households with nobody within their building
+      and grid: no other live contact, nobody else available assigned to their area or an area above it
+      below the community level, and nobody else available holding a post in an org governing one of
+      those areas (domain.md, "critical members"); ranked by those households, most first.
+    - ``unassigned_areas``: areas where households are located with no available member assigned to the
+      area itself (a building with no 楼栋长), with how many households are located there.
+    - ``territory_shape``: the faults of :func:`~orggraph.queries.territory_shape`.
     - ``cross_boundary_contacts``: a sunk member contacting a household outside every area governed by
       the orgs the member sunk to (households with no location are left to ``unlocated_households``).
     - ``lapsed_households``: ``CONTACTS`` edges exist, none valid on the day, and one ended before it.
-    - ``unlocated_households``: no ``LOCATED_IN``.
+    - ``unlocated_households``: no ``LOCATED_IN`` valid on the day.
 
-    Lists are sorted by id.
+    Lists are sorted by id, save ``critical_members``.
 
     Raises
     ------
@@ -122,20 +186,49 @@ def gaps(
     busy = set(facts.having("CONTACTS", sunk_members, day=on)) | set(facts.having("ASSIGNED_TO", sunk_members, day=on))
     idle_sunk = [m for m in sunk_members if m not in busy]
 
-    holding = per_area(territory, facts.tally(day))[:, 0] > 0
+    tally = facts.tally(day)
+    households = per_area(territory, tally)[:, 0]
     governs = facts.edges("GOVERNS", day=on)
     governed = {area for _, area, _ in governs}
-    vacant: list[VacantPost] = [{"area": a, "org": None, "reason": "no_org"}
-                                for a, held in zip(territory.ids, holding.tolist()) if held and a not in governed]
+    vacant: list[VacantPost] = [{"area": territory.ids[a], "org": None, "reason": "no_org", "acting": None}
+                                for a in territory.taking_part if households[a] > 0 and territory.ids[a] not in governed]
     holders = facts.edges("HOLDS_POST", day=on)
     marks = facts.nodes({m for m, _, _ in holders})
-    answered = {org for member, org, _ in holders if is_available(day, marks, member)}
-    vacant += [{"area": None, "org": o, "reason": "no_responsible"} for o in facts.ids("Org") if o not in answered]
+    posts: dict[str, list[tuple[int, str, str]]] = {}
+    for member, org, post in holders:
+        posts.setdefault(org, []).append((POST_RANK[post], member, post))  # type: ignore[index]
+    for org in facts.existing(day, "Org"):
+        held = sorted(posts.get(org, ()))
+        answering = [(member, post) for _, member, post in held if is_available(day, marks, member)]
+        if not answering:
+            vacant.append({"area": None, "org": org, "reason": "no_responsible", "acting": None})
+        elif all(post != "secretary" for _, _, post in held) and any(post != "group_leader" for _, _, post in held):
+            vacant.append({"area": None, "org": org, "reason": "no_secretary", "acting": answering[0][0]})
     vacant.sort(key=lambda v: (v["area"] or v["org"] or "", v["reason"]))
 
     co_building = {unit for unit, _, _ in facts.edges("CO_BUILDS", day=on)}
-    sending = set(facts.others("EMPLOYED_BY", sunk_members))
+    sending = set(facts.others("EMPLOYED_BY", sunk_members, day=on))
     idle_units = sorted(co_building - sending)
+
+    # the people who answer for each area below the community: assigned there, or holding a post in an
+    # org governing it, available; and where households are located with nobody assigned
+    assigned = facts.edges("ASSIGNED_TO", day=on)
+    marks = {**marks, **facts.nodes({m for m, _, _ in assigned} - marks.keys())}
+    people: dict[int, set[str]] = {}
+    position = territory.position
+    staffed: set[str] = set()
+    for member, area, _ in assigned:
+        if is_available(day, marks, member) and area in position:
+            people.setdefault(position[area], set()).add(member)
+            staffed.add(area)
+    for org, area, _ in governs:
+        if area in position:
+            people.setdefault(position[area], set()).update(
+                m for _, m, _ in posts.get(org, ()) if is_available(day, marks, m))
+    direct = _located_here(tally, len(territory))
+    unassigned: list[UnassignedArea] = [
+        {"area": territory.ids[a], "level": territory.levels[a], "households": int(direct[a])}
+        for a in territory.taking_part if direct[a] > 0 and territory.ids[a] not in staffed]
 
     return {
         "as_of": on,
@@ -148,6 +241,9 @@ def gaps(
         "vacant_posts": vacant,
         "idle_units": idle_units,
         "single_points_of_failure": sole,
+        "critical_members": _critical(facts, territory, day, people),
+        "unassigned_areas": unassigned,
+        "territory_shape": shape_faults(facts, territory, on, households.tolist()),
         "cross_boundary_contacts": _cross_boundary(facts, territory, day, sunk, governs),
         "lapsed_households": facts.households(day, "lapsed"),
         "unlocated_households": facts.households(day, "unlocated"),
