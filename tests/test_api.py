@@ -114,7 +114,8 @@ def test_questions_are_cut_to_the_scope(api):
     whole = get(api, "/coverage", "admin", as_of=DAY).json()
     assert whole["households"] == 4 and "c2" in [a["id"] for a in whole["areas"]]
     chain = get(api, "/households/h1/chain", as_of=DAY).json()
-    assert chain["links"][0] == {"role": "contact", "member": "m1", "area": None, "org": None, "unit": None}
+    assert chain["links"][0] == {"role": "contact", "member": "m1", "area": None, "org": None, "unit": None,
+                                 "post": None, "acting": None}
     gaps = get(api, "/gaps", as_of=DAY).json()
     assert gaps["uncovered_households"] == ["h2", "h3"]
     sheet = api.post("/incidents", json={"areas": ["c1"], "as_of": DAY},

@@ -376,7 +376,8 @@ def test_chain_json_and_text(street_db):
     result = run_cli("chain", "h1", "--json", "--as-of", "2026-11-23", cwd=street_db)
     chain = json.loads(result.stdout)
     assert set(chain) >= {"household", "covered", "links", "breaks"}
-    assert chain["links"][0] == {"role": "contact", "member": "m1", "area": None, "org": None, "unit": None}
+    assert chain["links"][0] == {"role": "contact", "member": "m1", "area": None, "org": None, "unit": None,
+                                 "post": None, "acting": None}
     text = run_cli("chain", "h1", "--as-of", "2026-11-23", cwd=street_db).stdout
     assert "王芳 (m1)" in text and "138****1111" in text and "13800001111" not in text
     assert "BREAK at 桂花社区1号楼 (b1): 无管辖组织 no_org" in text

@@ -12,12 +12,23 @@ from .conftest import items
 DAY = "2026-11-23"
 
 
-def link(role, member=None, area=None, org=None, unit=None):
-    return {"role": role, "member": member, "area": area, "org": org, "unit": unit}
+def link(role, member=None, area=None, org=None, unit=None, post=None, acting=None):
+    """A chain link; an org's link with its responsible person names the post held (``post``, from
+    ``member="m2:secretary"``) and whether it acts for an absent secretary (``acting``)."""
+    if member is not None and ":" in member:
+        member, post = member.split(":")
+        acting = post != "secretary" if acting is None else acting
+    elif role in ("org", "sending_unit") and org is not None and member is None:
+        post = acting = None
+    return {"role": role, "member": member, "area": area, "org": org, "unit": unit, "post": post, "acting": acting}
 
 
 def brk(reason, area=None, org=None):
     return {"area": area, "org": org, "reason": reason}
+
+
+def vac(reason, area=None, org=None, acting=None):
+    return {"area": area, "org": org, "reason": reason, "acting": acting}
 
 
 # -- the hand-built street of conftest ---------------------------------------------------------------
@@ -70,7 +81,7 @@ def test_chain_of_a_covered_household(loaded):
             link("contact", member="m1"),
             link("sending_unit", org="o-u1", unit="u1"),  # the unit's branch has nobody in post
             link("area", member="m2", area="b1"),
-            link("org", member="m2", area="g1", org="o-g1"),
+            link("org", member="m2:secretary", area="g1", org="o-g1"),
             link("org", area="c1", org="o-c1"),
             link("org", area="s1", org="o-s1"),
         ],
@@ -107,10 +118,10 @@ def test_gaps_of_the_street(loaded):
     assert report["overloaded_members"] == []
     assert report["idle_sunk_members"] == []
     assert report["vacant_posts"] == [
-        brk("no_org", area="b1"),
-        brk("no_responsible", org="o-c1"),
-        brk("no_responsible", org="o-s1"),
-        brk("no_responsible", org="o-u1"),
+        vac("no_org", area="b1"),
+        vac("no_responsible", org="o-c1"),
+        vac("no_responsible", org="o-s1"),
+        vac("no_responsible", org="o-u1"),
     ]
     assert report["idle_units"] == []
     assert report["single_points_of_failure"] == []
@@ -195,7 +206,7 @@ def grid_links(chain):
 def test_the_temporary_branch_governs_only_within_its_window(flood, day, governed):
     links, breaks = grid_links(responsibility_chain(flood, "h-a", as_of=day))
     if governed:
-        assert links == [link("org", member="m-t", area="g", org="o-t")]
+        assert links == [link("org", member="m-t:secretary", area="g", org="o-t")]
         assert breaks == []
     else:
         assert links == []
@@ -207,8 +218,8 @@ def test_an_unavailable_secretary_hands_over_to_the_deputy(flood):
         chain = responsibility_chain(flood, "h-a", as_of=DAY, unavailable=unavailable)
         return [l for l in chain["links"] if l["area"] == "c"], [b for b in chain["breaks"] if b["area"] == "c"]
 
-    assert community([]) == ([link("org", member="m-sec", area="c", org="o-c")], [])
-    assert community(["m-sec"]) == ([link("org", member="m-dep", area="c", org="o-c")], [])
+    assert community([]) == ([link("org", member="m-sec:secretary", area="c", org="o-c")], [])
+    assert community(["m-sec"]) == ([link("org", member="m-dep:deputy_secretary", area="c", org="o-c")], [])
     assert community(["m-sec", "m-dep"]) == (
         [link("org", area="c", org="o-c")], [brk("no_responsible", area="c", org="o-c")]
     )
@@ -253,8 +264,8 @@ def test_gaps_of_the_flood_zone(flood):
     assert report["lapsed_households"] == ["h-old"]
     assert report["unlocated_households"] == ["h-nowhere", "h-out"]
     assert report["vacant_posts"] == [
-        brk("no_org", area="b"), brk("no_org", area="b2"), brk("no_org", area="g"),
-        brk("no_responsible", org="o-t"),
+        vac("no_org", area="b"), vac("no_org", area="b2"), vac("no_org", area="g"),
+        vac("no_responsible", org="o-t"),
     ]
 
 
@@ -262,7 +273,7 @@ def test_as_of_inside_the_flood_window(flood):
     report = gaps(flood, as_of="2020-08-01")
     # nobody contacted anyone yet except m-far; the temporary branch governs the grid and is staffed
     assert report["vacant_posts"] == [
-        brk("no_org", area="b"), brk("no_org", area="b2"), brk("no_org", area="c"),
+        vac("no_org", area="b"), vac("no_org", area="b2"), vac("no_org", area="c"),
     ]
     assert report["cross_boundary_contacts"] == []
 
@@ -461,3 +472,129 @@ def test_cross_boundary_contacts_weigh_every_area_of_a_household(store, communit
     assert report["cross_boundary_contacts"] == [{"member": "m1", "household": "h2"}, {"member": "m2", "household": "h1"},
                                                  {"member": "m3", "household": "h5"}]
     assert report["unlocated_households"] == ["h4"]
+
+
+# -- situations from the field (tests/cases): the network over time ---------------------------------
+
+def case(store, name):
+    import json
+    from pathlib import Path
+
+    store.load(items(json.loads((Path(__file__).parent / "cases" / name).read_text(encoding="utf-8"))))
+    return store
+
+
+def households_by_area(report):
+    return {a["id"]: a["households"] for a in report["areas"]}
+
+
+def test_a_grid_split_on_a_date(store):
+    """Case 08: grid g1 is split on 2024-07-01, building b2 (h2, h3) going to the new grid g2 and its
+    branch o-g2."""
+    case(store, "08-grid-split-dated.json")
+    before, after = coverage(store, as_of="2024-01-01"), coverage(store, as_of="2024-08-01")
+    # before the split g2 does not exist yet: not listed, and g1 holds all three households
+    assert households_by_area(before) == {"b1": 1, "b2": 2, "c1": 3, "g1": 3}
+    assert households_by_area(after) == {"b1": 1, "b2": 2, "c1": 3, "g1": 1, "g2": 2}
+    assert coverage(store, area="g2", as_of="2024-01-01")["households"] == 0
+    assert coverage(store, area="g1", as_of="2024-06-30")["households"] == 3  # the last day before
+    assert coverage(store, area="g1", as_of="2024-07-01")["households"] == 1  # the day of the split
+    chain = responsibility_chain(store, "h2", as_of="2024-01-01")
+    assert chain["links"] == [link("contact", "m1"), link("org", "m1:secretary", area="g1", org="o-g1")]
+    assert chain["breaks"] == [brk("no_org", area="b2"), brk("no_org", area="c1")]  # none at g2
+    chain = responsibility_chain(store, "h2", as_of="2024-08-01")
+    assert chain["links"] == [link("contact", "m1"), link("org", "m2:secretary", area="g2", org="o-g2")]
+    assert chain["breaks"] == [brk("no_org", area="b2"), brk("no_org", area="c1")]
+    # h1 stays in g1 throughout
+    assert responsibility_chain(store, "h1", as_of="2024-08-01")["links"][1] == link(
+        "org", "m1:secretary", area="g1", org="o-g1")
+    # o-g2 does not exist before the split: no vacancy for it; after, it is staffed
+    assert gaps(store, as_of="2024-01-01")["vacant_posts"] == [vac("no_org", area="b1"), vac("no_org", area="b2"),
+                                                              vac("no_org", area="c1")]
+    assert gaps(store, as_of="2024-08-01")["vacant_posts"] == [vac("no_org", area="b1"), vac("no_org", area="b2"),
+                                                              vac("no_org", area="c1")]
+
+
+def test_a_household_that_moves_counts_in_one_building_each_day(store):
+    case(store, "08-grid-split-dated.json")
+    store.load(items({"nodes": [], "edges": [
+        {"type": "LOCATED_IN", "source": "h1", "target": "b1", "until": "2025-02-28"},
+        {"type": "LOCATED_IN", "source": "h1", "target": "b2", "since": "2025-03-01"}]}))
+    assert households_by_area(coverage(store, as_of="2025-02-28"))["b1"] == 1
+    assert households_by_area(coverage(store, as_of="2025-03-01")) == {"b1": 0, "b2": 3, "c1": 3, "g1": 0, "g2": 3}
+    assert responsibility_chain(store, "h1", as_of="2025-03-01")["links"][1]["org"] == "o-g2"
+    assert gaps(store, as_of="2025-03-01")["unlocated_households"] == []
+    # a household that moves in on a day is unlocated before it
+    store.load(items({"nodes": [{"id": "h9", "kind": "Household"}],
+                      "edges": [{"type": "LOCATED_IN", "source": "h9", "target": "b1", "since": "2025-06-01"}]}))
+    assert gaps(store, as_of="2025-05-31")["unlocated_households"] == ["h9"]
+    assert gaps(store, as_of="2025-06-01")["unlocated_households"] == []
+    assert households_by_area(coverage(store, as_of="2025-06-01"))["b1"] == 1
+
+
+def test_the_shape_of_the_territory(store):
+    """Case 09: a building within two grids, a community filed under a building, a grid under no street."""
+    from orggraph.queries import territory_shape
+
+    case(store, "09-hierarchy-shape-faults.json")
+    faults = [(f["area"], f["fault"], f["within"], f["households"]) for f in territory_shape(store, as_of=DAY)]
+    assert faults == [
+        ("b1", "within_two", ["g1", "g2"], 0),
+        ("c2", "within_lower", ["b2"], 0),
+        ("g9", "outside_street", [], 1),  # b9 lies within it, and h3 in b9
+    ]
+    assert gaps(store, as_of=DAY)["territory_shape"] == territory_shape(store, as_of=DAY)
+    # coverage never counts a household twice in one area: h1 lies in b1, within both g1 and g2
+    areas = households_by_area(coverage(store, as_of=DAY))
+    assert (areas["c1"], areas["s1"], areas["g1"], areas["g2"]) == (3, 3, 1, 3)
+
+
+def test_an_org_subordinate_to_one_that_governs_nothing_above_it(store):
+    from orggraph.queries import territory_shape
+
+    case(store, "08-grid-split-dated.json")
+    store.load(items({"nodes": [{"id": "o-c1", "kind": "Org", "name": "桂花社区党委", "level": "community"}],
+                      "edges": [{"type": "GOVERNS", "source": "o-c1", "target": "c1"},
+                                {"type": "SUBORDINATE_TO", "source": "o-g1", "target": "o-c1"},
+                                {"type": "SUBORDINATE_TO", "source": "o-c1", "target": "o-g2", "since": "2024-07-01"}]}))
+    assert [(f["org"], f["fault"], f["within"]) for f in territory_shape(store, as_of="2024-08-01")
+            if f["org"]] == [("o-c1", "org_above_nothing", ["o-g2"])]
+    assert [f for f in territory_shape(store, as_of="2024-01-01") if f["org"]] == []
+
+
+def test_a_vacant_secretary_post_and_who_acts(store):
+    """Case 10: the secretary's post ended on 2024-03-31; the deputy m2 and committee member m3 remain."""
+    case(store, "10-secretary-vacant.json")
+    chain = responsibility_chain(store, "h1", as_of="2024-05-01")
+    assert chain["links"] == [link("contact", "m4"),
+                              link("org", "m2:deputy_secretary", area="g1", org="o-g1")]  # acting
+    assert chain["links"][1]["acting"] is True
+    assert chain["breaks"] == []
+    report = gaps(store, as_of="2024-05-01")
+    assert report["vacant_posts"] == [vac("no_secretary", org="o-g1", acting="m2")]
+    # the secretary still in post: nobody acts, nothing vacant
+    assert responsibility_chain(store, "h1", as_of="2024-03-31")["links"][1] == link(
+        "org", "m1:secretary", area="g1", org="o-g1")
+    assert gaps(store, as_of="2024-03-31")["vacant_posts"] == []
+    # with m2 and m3 out of reach too, nobody answers
+    chain = responsibility_chain(store, "h1", as_of="2024-05-01", unavailable=["m2", "m3"])
+    assert chain["breaks"] == [brk("no_responsible", area="g1", org="o-g1")]
+    assert gaps(store, as_of="2024-05-01", unavailable=["m2", "m3"])["vacant_posts"] == [
+        vac("no_responsible", org="o-g1")]
+    # m4, the only contact, is not critical: m2 and m3 answer within the grid
+    assert report["critical_members"] == []
+    assert gaps(store, as_of="2024-05-01", unavailable=["m3"])["critical_members"] == []
+    assert gaps(store, as_of="2024-05-01", unavailable=["m2", "m3"])["critical_members"] == [
+        {"member": "m4", "households": 1}]
+    assert report["unassigned_areas"] == [{"area": "g1", "level": "grid", "households": 1}]
+
+
+def test_a_party_group_led_by_its_group_leader_has_no_vacant_secretary(store):
+    case(store, "10-secretary-vacant.json")
+    store.load(items({"nodes": [{"id": "b1", "kind": "Area", "name": "1号楼", "level": "building"},
+                                {"id": "o-b1", "kind": "Org", "name": "1号楼党小组", "level": "building"}],
+                      "edges": [{"type": "GOVERNS", "source": "o-b1", "target": "b1"},
+                                {"type": "HOLDS_POST", "source": "m4", "target": "o-b1", "post": "group_leader"},
+                                {"type": "WITHIN", "source": "b1", "target": "g1"}]}))
+    report = gaps(store, as_of="2024-05-01")
+    assert [v["org"] for v in report["vacant_posts"] if v["reason"] == "no_secretary"] == ["o-g1"]
