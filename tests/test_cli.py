@@ -102,13 +102,36 @@ def test_check_names_what_the_store_holds_against_the_rules(tmp_path):
     (tmp_path / "street.json").write_text(json.dumps(STREET, ensure_ascii=False), encoding="utf-8")
     assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
     good = run_cli("check", "--db", "s.db", cwd=tmp_path)
-    assert good.returncode == 0 and good.stdout.strip() == "the store's 37 records are all valid"
+    assert good.returncode == 0 and good.stdout.strip() == (
+        "the store's 37 records are all valid, and so is the shape of the territory")
     with sqlite3.connect(tmp_path / "s.db") as conn:  # as an older orggraph might have let it in
         conn.execute("UPDATE nodes SET props = json_set(props, '$.address', 'x' || char(1)) WHERE id = 'h2'")
     bad = run_cli("check", "--db", "s.db", cwd=tmp_path)
     assert bad.returncode == 2
     assert "4 problems in the records the store holds" in bad.stderr  # the node, and its three edges
     assert "node h2, field address: text of 2 characters holds a control character (U+0001) at character 2; remove it" in bad.stderr
+
+
+def test_check_and_load_name_each_fault_of_the_territory_shape(tmp_path):
+    """Case 09: the load stands, with a warning a fault; check lists them and exits 2."""
+    import shutil
+
+    shutil.copy(Path(__file__).parent / "cases" / "09-hierarchy-shape-faults.json", tmp_path / "shape.json")
+    loaded = run_cli("load", "shape.json", "--db", "s.db", cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    faults = ["1号楼(两网格共管) (b1) lies within two areas (第1网格 (g1), 第2网格 (g2))",
+              "向阳社区(误挂在楼栋下) (c2) lies within an area of a lower or equal rank (2号楼 (b2))",
+              "第9网格(未挂社区) (g9) lies within no street or township, with 1 household outside every street"]
+    assert loaded.stderr.splitlines() == [f"warning: {f}" for f in faults]
+    checked = run_cli("check", "--db", "s.db", cwd=tmp_path)
+    assert checked.returncode == 2
+    assert checked.stderr.splitlines() == [
+        "orggraph: the store's 25 records are valid, but the territory has 3 faults of shape:", *faults]
+    as_json = run_cli("check", "--db", "s.db", "--json", cwd=tmp_path)
+    assert [(f["area"], f["fault"]) for f in json.loads(as_json.stdout)["territory_shape"]] == [
+        ("b1", "within_two"), ("c2", "within_lower"), ("g9", "outside_street")]
+    # undated relations hold on every day: the faults are there on any day asked about
+    assert run_cli("check", "--db", "s.db", "--as-of", "1999-01-01", cwd=tmp_path).returncode == 2  # undated: every day
 
 
 @pytest.mark.parametrize(
