@@ -9,7 +9,7 @@ from typing import Any, Callable, Collection, Iterable, Literal, Sequence
 import numpy as np
 
 from ..facts import Day, Inside, Load, Neighbourhood, NodeFacts, Tally, Territory, Which
-from ..model import EDGE_TYPES, NODE_KINDS, POSTS, ROLES
+from ..model import EDGE_TYPES, ENDPOINTS, NODE_KINDS, POSTS, ROLES
 from .arrays import AREA, HOUSEHOLD, KIND_CODES, MEMBER, NO_SINCE, NO_UNTIL, ORG, EdgeArrays, Index, day_number
 
 __all__ = ["IndexFacts"]
@@ -489,15 +489,14 @@ class IndexFacts:
         if kind == "Area":
             t = self.territory(day)
             return [t.ids[a] for a in t.taking_part]
-        code, d = KIND_CODES[kind], day_number(day.as_of, 0)
-        kinds, n = self.index.kinds, self.index.n
+        d, n = day_number(day.as_of, 0), self.index.n
         touched, valid = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-        for e in self.index.edges.values():
-            ok = e.valid(d)
-            for end in (e.source, e.target):
-                mine = kinds[end] == code
-                touched[end[mine]] = True
-                valid[end[mine & ok]] = True
+        for type_, ends in ENDPOINTS.items():  # only the types with an end of this kind
+            e = self.index.edges[type_]
+            for end, end_kind in zip((e.source, e.target), ends):
+                if end_kind == kind:
+                    touched[end] = True
+                    valid[end[e.valid(d)]] = True
         found = self.index.of_kind(kind)
         return self._spelled(found[valid[found] | ~touched[found]])
 

@@ -72,28 +72,63 @@ def _located_here(tally: Tally, k: int) -> np.ndarray:
     return here
 
 
+def _near(territory: Territory, people: dict[int, set[str]]) -> tuple[np.ndarray, list[str | None]]:
+    """Over area positions: how many people answer for a household located there below the community
+    (the area's own ``people``, and those of each area above it of a level below the community), capped
+    at 2, and who, where it is one. Down a tree level by level; otherwise area by area."""
+    k = len(territory)
+    below = np.array([level in BELOW_COMMUNITY for level in territory.levels], dtype=bool)
+    names: list[str] = sorted({m for found in people.values() for m in found})
+    number = {m: i for i, m in enumerate(names)}
+    own_n = np.zeros(k, dtype=np.int64)
+    own_m = np.full(k, -1, dtype=np.int64)
+    for area, found in people.items():
+        own_n[area] = min(len(found), 2)
+        if len(found) == 1:
+            own_m[area] = number[next(iter(found))]
+
+    def union(n1: np.ndarray, m1: np.ndarray, n2: np.ndarray, m2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Two (count capped at 2, the one member) pairs joined: one member each, the same, stays one."""
+        same = (n1 == 1) & (n2 == 1) & (m1 == m2)
+        n = np.where(same, 1, np.minimum(n1 + n2, 2))
+        m = np.where(n == 1, np.where(n1 == 1, m1, m2), -1)
+        return n, m
+
+    if territory.single_parent:
+        parent, depth = territory.parent, territory.depth
+        # what an area hands down: its own people where it lies below the community, and what it inherits
+        down_n, down_m = np.where(below, own_n, 0), np.where(below, own_m, -1)
+        got_n, got_m = np.zeros(k, dtype=np.int64), np.full(k, -1, dtype=np.int64)  # inherited from above
+        order = np.argsort(depth, kind="stable")
+        bounds = np.flatnonzero(np.diff(depth[order])) + 1
+        for group in np.split(order, bounds):
+            up = parent[group]
+            has = up >= 0
+            g, u = group[has], up[has]
+            got_n[g], got_m[g] = union(got_n[u], got_m[u], down_n[u], down_m[u])
+        n, m = union(own_n, own_m, got_n, got_m)
+    else:
+        n, m = np.zeros(k, dtype=np.int64), np.full(k, -1, dtype=np.int64)
+        for area in range(k):
+            gathered = set(people.get(area, ()))
+            for up in territory.ancestry(area)[1:]:
+                if below[up]:
+                    gathered |= people.get(up, set())
+            n[area] = min(len(gathered), 2)
+            if len(gathered) == 1:
+                m[area] = number[next(iter(gathered))]
+    return n, [names[i] if i >= 0 else None for i in m.tolist()]
+
+
 def _critical(facts: Facts, territory: Territory, day: Day, people: dict[int, set[str]]) -> list[MemberCount]:
     """The members whose absence leaves households with nobody below the community: for each household
-    located on the day, its live contacts and the people of every area at or above its own below the
-    community level (``people``: assigned there or holding a post in an org governing it, available);
-    where these are one member only, that member is critical for the household. Ranked by households,
-    most first, then by id."""
-    levels = territory.levels
-    # each area's people below the community, its own and those of the areas above it
-    around: dict[int, frozenset[str]] = {}
-
-    def near(area: int) -> frozenset[str]:
-        found = around.get(area)
-        if found is None:
-            gathered: set[str] = set()
-            for up in territory.ancestry(area):
-                if levels[up] in BELOW_COMMUNITY or up == area:
-                    gathered |= people.get(up, set())
-            found = around[area] = frozenset(gathered)
-        return found
-
+    located on the day, its live contacts and the people of its area and of every area above it below
+    the community level (``people``: assigned there or holding a post in an org governing it,
+    available); where these are one member only, that member is critical for the household. Ranked by
+    households, most first, then by id."""
+    count, who = _near(territory, people)
     # only households in areas with one person or none there can be left with nobody by one absence
-    thin = [a for a in territory.taking_part if len(near(a)) <= 1]
+    thin = [a for a in territory.taking_part if count[a] <= 1]
     if not thin:
         return []
     ids = territory.ids
@@ -101,17 +136,23 @@ def _critical(facts: Facts, territory: Territory, day: Day, people: dict[int, se
     if not located:
         return []
     position = territory.position
-    where: dict[str, set[str]] = {}
+    # each household's answerers: None for two or more, else the one (or "" for none yet)
+    answering: dict[str, str | None] = {}
     for household, area, _ in facts.edges("LOCATED_IN", sources=located, day=day.as_of):
-        if area in position:
-            where.setdefault(household, set()).update(near(position[area]))
-    answering: dict[str, set[str]] = {h: set(p) for h, p in where.items()}
+        at = position.get(area)
+        if at is None:
+            continue
+        here = None if count[at] > 1 else who[at] or ""
+        was = answering.get(household, "")
+        answering[household] = None if here is None or was is None or (was and here and was != here) else was or here
     contacts = facts.edges("CONTACTS", targets=located, day=day.as_of)
     marks = facts.nodes({m for m, _, _ in contacts})
+    gone = day.unavailable
     for member, household, _ in contacts:
-        if is_available(day, marks, member) and household in answering:
-            answering[household].add(member)
-    counts = Counter(next(iter(p)) for p in answering.values() if len(p) == 1)
+        was = answering.get(household, None)
+        if was is not None and member not in gone and not marks[member].unavailable:
+            answering[household] = member if not was or was == member else None
+    counts = Counter(m for m in answering.values() if m)
     return [{"member": m, "households": n} for m, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
 
 

@@ -56,12 +56,22 @@ def shape_faults(facts: Facts, territory: Territory, on: str, households: list[i
     for org, area, _ in facts.edges("GOVERNS", day=on):
         if area in position:
             governs.setdefault(org, []).append(position[area])
+    up = territory.parent.tolist() if territory.single_parent else None
+
+    def above(area: int) -> list[int]:
+        if up is None:
+            return territory.ancestry(area)[1:]
+        found = []
+        while up[area] >= 0:
+            area = up[area]
+            found.append(area)
+        return found
+
     for org, parent, _ in facts.edges("SUBORDINATE_TO", day=on):
         mine, theirs = governs.get(org), governs.get(parent)
         if not mine or not theirs:
             continue
-        above = {up for a in mine for up in territory.ancestry(a)[1:]}
-        if not above.intersection(theirs):
+        if not {a for area in mine for a in above(area)}.intersection(theirs):
             fault(None, "org_above_nothing", [parent], org=org)
     faults.sort(key=lambda f: (f["area"] or f["org"] or "", f["fault"]))
     return faults
