@@ -327,7 +327,18 @@ class Index:
                 keep_e &= (source >= 0) & (target >= 0)
             parts = [source[keep_e].astype(np.int32), target[keep_e].astype(np.int32), e.since[keep_e],
                      until[keep_e], rank[keep_e]]
-            if added:
+            if added and len(added) <= 64:  # a few new edges: each put in its place, the rest kept in order
+                added.sort()
+                s_, t_, d_ = parts[0], parts[1], parts[2]
+                at = []
+                for src, tgt, since, _, _ in added:  # where it goes among the kept edges, by (source, target, since)
+                    lo, hi = int(np.searchsorted(s_, src, "left")), int(np.searchsorted(s_, src, "right"))
+                    lo += int(np.searchsorted(t_[lo:hi], tgt, "left"))
+                    hi = lo + int(np.searchsorted(t_[lo:hi], tgt, "right"))
+                    at.append(lo + int(np.searchsorted(d_[lo:hi], since, "left")))
+                more = np.array(added, dtype=np.int64).T
+                new_edges[type_] = EdgeArrays(*(np.insert(p, at, m.astype(p.dtype)) for p, m in zip(parts, more)))
+            elif added:
                 more = np.array(added, dtype=np.int64).T
                 parts = [np.concatenate((p, m.astype(p.dtype))) for p, m in zip(parts, more)]
                 new_edges[type_] = _sorted_edges(*parts)
