@@ -122,16 +122,17 @@ class OrgGraph:
 
     # -- territory ------------------------------------------------------------------------------------
 
-    def areas_of(self, household: str) -> list[str]:
-        """Every area a household is ``LOCATED_IN``, sorted (none for a household not located)."""
-        return sorted({t for t, _ in self.out_edges(household, "LOCATED_IN")})
+    def areas_of(self, household: str, as_of: str | None = None) -> list[str]:
+        """Every area a household is ``LOCATED_IN`` (on ``as_of`` when given, else on any day), sorted
+        (none for a household not located)."""
+        return sorted({t for t, _ in self.out_edges(household, "LOCATED_IN", as_of)})
 
-    def parents(self, area: str) -> list[str]:
-        """The areas an area is directly ``WITHIN``, sorted."""
-        return sorted({t for t, _ in self.out_edges(area, "WITHIN")})
+    def parents(self, area: str, as_of: str | None = None) -> list[str]:
+        """The areas an area is directly ``WITHIN`` (on ``as_of`` when given, else on any day), sorted."""
+        return sorted({t for t, _ in self.out_edges(area, "WITHIN", as_of)})
 
-    def ancestry(self, area: str) -> list[str]:
-        """The area and every area above it along ``WITHIN``, nearest first."""
+    def ancestry(self, area: str, as_of: str | None = None) -> list[str]:
+        """The area and every area above it along ``WITHIN`` (valid on ``as_of`` when given), nearest first."""
         order, seen, frontier = [], set(), [area]
         while frontier:
             nxt = []
@@ -140,32 +141,32 @@ class OrgGraph:
                     continue
                 seen.add(a)
                 order.append(a)
-                nxt.extend(self.parents(a))
+                nxt.extend(self.parents(a, as_of))
             frontier = nxt
         return order
 
-    def areas_within(self, area: str) -> set[str]:
-        """The area and every area transitively ``WITHIN`` it."""
+    def areas_within(self, area: str, as_of: str | None = None) -> set[str]:
+        """The area and every area transitively ``WITHIN`` it (on ``as_of`` when given)."""
         found, stack = {area}, [area]
         while stack:
-            for child, _ in self.in_edges(stack.pop(), "WITHIN"):
+            for child, _ in self.in_edges(stack.pop(), "WITHIN", as_of):
                 if child not in found:
                     found.add(child)
                     stack.append(child)
         return found
 
-    def households_in(self, area: str) -> list[str]:
-        """Households located in the area or in any area within it, sorted."""
+    def households_in(self, area: str, as_of: str | None = None) -> list[str]:
+        """Households located in the area or in any area within it (on ``as_of`` when given), sorted."""
         found = set()
-        for a in self.areas_within(area):
-            found.update(s for s, _ in self.in_edges(a, "LOCATED_IN"))
+        for a in self.areas_within(area, as_of):
+            found.update(s for s, _ in self.in_edges(a, "LOCATED_IN", as_of))
         return sorted(found)
 
     # -- people ---------------------------------------------------------------------------------------
 
-    def employers_of(self, member: str) -> list[str]:
-        """Every unit a member is ``EMPLOYED_BY``, sorted."""
-        return sorted({t for t, _ in self.out_edges(member, "EMPLOYED_BY")})
+    def employers_of(self, member: str, as_of: str | None = None) -> list[str]:
+        """Every unit a member is ``EMPLOYED_BY`` (on ``as_of`` when given), sorted."""
+        return sorted({t for t, _ in self.out_edges(member, "EMPLOYED_BY", as_of)})
 
     def _available(self, member: str, unavailable: Collection[str]) -> bool:
         return member not in unavailable and self.nx.nodes[member].get("status") != "unavailable"

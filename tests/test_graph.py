@@ -76,11 +76,12 @@ def test_the_territory_agrees_with_coverage(both, day):
     counts, area by area, and those without a contact are the uncovered ones."""
     store, G = both
     for area in G.ids("Area"):
-        within = G.households_in(area)
+        within = G.households_in(area, day)
         assert coverage(store, area=area, as_of=day)["households"] == len(within), area
         assert uncovered_households(store, area=area, as_of=day) == [h for h in within if not G.contacts_of(h, day)]
-        assert G.areas_within(area) == {a for a in G.ids("Area") if area in G.ancestry(a)}
-        assert within == sorted(h for h in G.ids("Household") if area in {a for b in G.areas_of(h) for a in G.ancestry(b)})
+        assert G.areas_within(area, day) == {a for a in G.ids("Area") if area in G.ancestry(a, day)}
+        assert within == sorted(h for h in G.ids("Household")
+                                if area in {a for b in G.areas_of(h, day) for a in G.ancestry(b, day)})
 
 
 @pytest.mark.parametrize("day", DAYS)
@@ -97,19 +98,19 @@ def test_accessors_agree_with_the_chains(both, day):
             assert [l["member"] for l in links if l["role"] == "contact"] == contacts
             assert contacts == contacts_of(store, household, as_of=day, unavailable=unavailable)
             units = [l["unit"] for l in links if l["role"] == "sending_unit"]
-            assert sorted(set(units)) == sorted({u for m in contacts for u in G.employers_of(m)})
+            assert sorted(set(units)) == sorted({u for m in contacts for u in G.employers_of(m, day)})
             for unit in set(units):
-                orgs = sorted({o for o, _ in G.in_edges(unit, "OF_UNIT")})
+                orgs = sorted({o for o, _ in G.in_edges(unit, "OF_UNIT", day)})
                 assert sorted({l["org"] for l in links if l["unit"] == unit and l["org"]}) == orgs
-            areas = {a for b in G.areas_of(household) for a in G.ancestry(b)}
+            areas = {a for b in G.areas_of(household, day) for a in G.ancestry(b, day)}
             named = {l["area"] for l in links if l["area"]} | {b["area"] for b in chain["breaks"] if b["reason"] == "no_org"}
             assert named == areas, household
             for area in areas:
                 governing = sorted({o for o, _ in G.in_edges(area, "GOVERNS", day)})
                 assert [l["org"] for l in links if l["role"] == "org" and l["area"] == area] == governing
-            if len(G.areas_of(household)) == 1:  # one home: the chain climbs as the ancestry does
+            if len(G.areas_of(household, day)) == 1:  # one home: the chain climbs as the ancestry does
                 order = list(dict.fromkeys(l["area"] for l in links if l["role"] == "org"))
-                assert order == [a for a in G.ancestry(G.areas_of(household)[0]) if a in order]
+                assert order == [a for a in G.ancestry(G.areas_of(household, day)[0], day) if a in order]
             for link in links:
                 if link["org"]:
                     assert link["member"] == G.responsible_person(link["org"], as_of=day, unavailable=unavailable)
