@@ -210,9 +210,10 @@ class Scope:
     governing those other areas (``context_orgs``); and the members assigned to those areas or holding
     posts in those organizations (``context_members``).
 
-    What it may change (``writable``, ids of every kind): the areas within its own; the households
-    located only there; the organizations that govern at least one area and only areas within (every
-    GOVERNS edge, whatever its dates); the members all of whose relations in which they serve
+    What it may change (``writable``, ids of every kind): the areas within its own, but for one that has
+    lain (on any day) within an area outside them, and every area below it (moved between two
+    communities, it is neither's alone); the households located only there; the organizations that
+    govern at least one area and only areas within (every GOVERNS edge, whatever its dates); the members all of whose relations in which they serve
     (:data:`SERVES`) lie within, an EMPLOYED_BY edge apart; the units that co-build only with writable
     organizations and whose employees are all writable members. See :meth:`edge_fault` for edges.
     """
@@ -386,17 +387,29 @@ def _scope(facts: Facts, areas: list[str]) -> Scope:
     context_members -= members
     # what it may change: places first (a household located only there, an org governing only there), then
     # the members serving only there (SERVES), then their units
+    # an area that lies (on some day) within an area outside, and every area below it, is read-only: moved
+    # between two communities, it is neither's alone; so is a household located there
+    roots = set(starts)
+    position = territory.position
+    moved = {b for a in inside if position[a] not in roots and any(territory.ids[p] not in inside
+                                                                  for p in territory.parents[position[a]])
+             for b in territory.below(position[a])}
+    inside_w = inside - {territory.ids[b] for b in moved} if moved else inside
     households_w = households - within.elsewhere.keys() if within.elsewhere else households
+    if moved:
+        households_w = households_w - others("LOCATED_IN", inside - inside_w)
     governing_inside = others("GOVERNS", inside)
-    orgs_w = frozenset(governing_inside - reaching("GOVERNS", governing_inside, inside))
+    orgs_w = frozenset(governing_inside - reaching("GOVERNS", governing_inside, inside_w))
     members = frozenset(members)
     # CONTACTS and RESIDES_IN: to a household not located only within (one outside, one located in both)
     serves_out = {m for m, (there, every) in within.members.items() if there < every}
     straddling = sorted(within.elsewhere)
+    if moved:
+        straddling = sorted(set(straddling) | (households - households_w))
     serves_out |= others("CONTACTS", straddling, end="target") | others("RESIDES_IN", straddling, end="target")
     elsewhere_only = members - within.members.keys()  # none of its households lies within: any one is outside
     serves_out |= reaching("CONTACTS", elsewhere_only, ()) | reaching("RESIDES_IN", elsewhere_only, ())
-    serves_out |= reaching("ASSIGNED_TO", members, inside)  # to an area outside
+    serves_out |= reaching("ASSIGNED_TO", members, inside_w)  # to an area outside
     for type_ in ("HOLDS_POST", "MEMBER_OF", "SUNK_TO"):  # to an org governing outside too (the rest of SERVES)
         serves_out |= reaching(type_, members, orgs_w)
     members_w = frozenset(members - serves_out)
@@ -405,7 +418,7 @@ def _scope(facts: Facts, areas: list[str]) -> Scope:
     return Scope(frozenset(inside), frozenset(households), frozenset(orgs), frozenset(members), frozenset(units),
                  above=frozenset(upper), context_orgs=frozenset(context_orgs),
                  context_members=frozenset(context_members),
-                 writable=households_w.union(inside, orgs_w, members_w, units_w))  # one copy of the most
+                 writable=households_w.union(inside_w, orgs_w, members_w, units_w))  # one copy of the most
 
 
 def roots(store: HasFacts, areas: Iterable[str]) -> list[str]:

@@ -251,10 +251,15 @@ def scope_by_definition(facts: Any, areas: list[str]) -> Any:
     upper |= elsewhere
     context_orgs = others("OF_UNIT", units) | others("GOVERNS", elsewhere)
     context_members = others("HOLDS_POST", context_orgs) | others("ASSIGNED_TO", upper)
-    households_w = households - reaching("LOCATED_IN", households, inside)
+    # an area that has lain within one outside, and all below it, is read-only, with what is located there
+    moved = {territory.ids[b] for a in inside if a not in areas
+             for p in territory.parents[territory.position[a]] if territory.ids[p] not in inside
+             for b in territory.below(territory.position[a])}
+    inside_w = inside - moved
+    households_w = households - reaching("LOCATED_IN", households, inside_w)
     governing_inside = others("GOVERNS", inside)
-    orgs_w = governing_inside - reaching("GOVERNS", governing_inside, inside)
-    places = inside | households_w | orgs_w
+    orgs_w = governing_inside - reaching("GOVERNS", governing_inside, inside_w)
+    places = inside_w | households_w | orgs_w
     members_w = members - set().union(*(reaching(type_, members, places) for type_ in SERVES))
     units_w = units - reaching("CO_BUILDS", units, orgs_w) - reaching("EMPLOYED_BY", units, members_w, end="target")
     return Scope(frozenset(inside), frozenset(households), frozenset(orgs), frozenset(members), frozenset(units),

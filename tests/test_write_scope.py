@@ -533,3 +533,40 @@ def test_two_editors_adding_the_same_new_id_at_once_get_one_201_and_one_409(back
                 assert sorted(asked[i, area].result() for area in ("c1", "c2")) == [201, 409], i
                 homes = [e["target"] for e in store.edges_of(f"hx{i}") if e["type"] == "LOCATED_IN"]
                 assert len(homes) == 1, (i, homes)
+
+
+# -- an area moved between two communities on a date --------------------------------------------------------
+
+
+def test_an_area_moved_between_communities_is_neither_s_alone(embedded):
+    """b2 lay in community c1 until 2024-06-30 and lies in c2 since: both communities read it (every edge
+    counts, whatever its dates), neither may change it, nor h2 located there, nor the member who contacts
+    h2; the street may. b1, never moved, stays c1's."""
+    doc = {"nodes": [{"id": "s1", "kind": "Area", "name": "江滨街道", "level": "street"},
+                     {"id": "c1", "kind": "Area", "name": "桂花社区", "level": "community"},
+                     {"id": "c2", "kind": "Area", "name": "向阳社区", "level": "community"},
+                     {"id": "b1", "kind": "Area", "name": "1号楼", "level": "building"},
+                     {"id": "b2", "kind": "Area", "name": "2号楼", "level": "building"},
+                     {"id": "e2", "kind": "Area", "name": "2号楼1单元", "level": "entrance"},
+                     {"id": "h1", "kind": "Household"}, {"id": "h2", "kind": "Household"},
+                     {"id": "m1", "kind": "Member", "name": "李乙"}, {"id": "m2", "kind": "Member", "name": "陈戊"}],
+           "edges": [{"type": "WITHIN", "source": "c1", "target": "s1"}, {"type": "WITHIN", "source": "c2", "target": "s1"},
+                     {"type": "WITHIN", "source": "b1", "target": "c1"},
+                     {"type": "WITHIN", "source": "b2", "target": "c1", "until": "2024-06-30"},
+                     {"type": "WITHIN", "source": "b2", "target": "c2", "since": "2024-07-01"},
+                     {"type": "WITHIN", "source": "e2", "target": "b2"},
+                     {"type": "LOCATED_IN", "source": "h1", "target": "b1"},
+                     {"type": "LOCATED_IN", "source": "h2", "target": "e2"},
+                     {"type": "CONTACTS", "source": "m1", "target": "h1"},
+                     {"type": "CONTACTS", "source": "m2", "target": "h2"}]}
+    embedded.load(items(doc))
+    plain = PlainFacts(embedded.nodes(), embedded.edges(), embedded.revision)
+    for areas in (["c1"], ["c2"], ["s1"], ["b2"], ["c1", "c2"]):
+        assert scope_of(embedded, areas) == scope_by_definition(plain, areas), areas
+    for community in ("c1", "c2"):
+        scope = scope_of(embedded, [community])
+        assert {"b2", "e2", "h2", "m2"} <= scope.areas | scope.households | scope.members  # read
+        assert not {"b2", "e2", "h2", "m2"} & scope.writable, community  # not changed
+    assert {"b1", "h1", "m1"} <= scope_of(embedded, ["c1"]).writable
+    assert {"b2", "e2", "h2", "m2", "b1", "h1", "m1"} <= scope_of(embedded, ["s1"]).writable
+    assert {"b2", "e2", "h2", "m2"} <= scope_of(embedded, ["b2"]).writable  # its own area: b2 itself
