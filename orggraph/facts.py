@@ -423,6 +423,12 @@ class Facts(Protocol):
         it is the only live contact). Two edges between the same member and household count once."""
         ...
 
+    def sole_answerers(self, day: Day, answering: Mapping[str, str | None]) -> list[tuple[str, str]]:
+        """(household, member), sorted by household: for each household located on the day in areas of
+        ``answering`` only (area -> the one member who answers there, or None for nobody), the member
+        that is then all it has: its live contacts and the members of its areas are that one member."""
+        ...
+
     def edges(self, type_: str, *, sources: Collection[str] | None = None, targets: Collection[str] | None = None,
               day: str | None = None) -> list[tuple[str, str, str | None]]:
         """(source, target, key) of the edges of one type, sorted and each pair once: only those from

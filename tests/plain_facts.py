@@ -179,6 +179,17 @@ class PlainFacts:
         wanted, other = set(ids), "target" if end == "source" else "source"
         return sorted({e[other] for e in self.of(type_) if e[end] in wanted and (day is None or _valid(e, day))})
 
+    def sole_answerers(self, day: Day, answering) -> list[tuple[str, str]]:
+        located, live, found = self._located(day), self._live(day), []
+        for h in self.ids("Household"):
+            places = located.get(h, set())
+            if not places or not places <= set(answering):
+                continue
+            people = set(live.get(h, ())) | {answering[a] for a in places if answering[a] is not None}
+            if len(people) == 1:
+                found.append((h, people.pop()))
+        return found
+
     def contacts_outside(self, day: Day, groups) -> list[tuple[str, str]]:
         located, found = self._located(day), set()
         for members, areas in groups:

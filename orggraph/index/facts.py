@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from itertools import repeat
-from typing import Any, Callable, Collection, Iterable, Literal, Sequence
+from typing import Any, Callable, Collection, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 
@@ -556,6 +556,41 @@ class IndexFacts:
         alone = np.bincount(m[on.contact_count[h] == 1], minlength=n)
         members = np.flatnonzero(load)
         return Load(self._spelled(members), load[members], alone[members])
+
+    def sole_answerers(self, day: Day, answering: Mapping[str, str | None]) -> list[tuple[str, str]]:
+        """For each household located on the day in areas of ``answering`` only, the one member it then
+        has (see :meth:`orggraph.facts.Facts.sole_answerers`): masks over the day's locations and live
+        contacts, every household at once."""
+        n = self.index.n
+        on, ground = self._on(day), self._ground(day_number(day.as_of, 0))
+        areas = self._lookup(list(answering))
+        who = self._lookup([m if isinstance(m, str) else "" for m in answering.values()])
+        known = areas >= 0
+        member_of = np.full(n, -2, dtype=np.int64)  # -2: not named; -1: nobody answers there
+        member_of[areas[known]] = np.where(who[known] >= 0, who[known], -1)
+        h, a = ground.located
+        at = member_of[a]
+        out = np.zeros(n, dtype=bool)
+        out[h[at == -2]] = True  # located also where more answer, or where nothing was said: left out
+        named = at >= 0
+        low = np.full(n, n, dtype=np.int64)
+        high = np.full(n, -1, dtype=np.int64)
+        np.minimum.at(low, h[named], at[named])
+        np.maximum.at(high, h[named], at[named])
+        out |= (high >= 0) & (low != high)  # two areas, two members
+        place = np.where(high >= 0, high, -1)  # the one member of its areas, or -1
+        count = on.contact_count
+        m, hh = on.pairs
+        contact = np.full(n, -1, dtype=np.int64)
+        one = count[hh] == 1
+        contact[hh[one]] = m[one]
+        households = h[_first_of_runs(h)]  # the pairs come sorted by household
+        households = households[~out[households] & (count[households] <= 1)]
+        c, p = contact[households], place[households]
+        answer = np.where(c >= 0, np.where((p < 0) | (p == c), c, -1), p)
+        households, answer = households[answer >= 0], answer[answer >= 0]
+        ids = self.index.ids
+        return [(ids[x], ids[y]) for x, y in zip(households.tolist(), answer.tolist())]
 
     def contacts_outside(self, day: Day, groups: Sequence[tuple[Collection[str], Collection[str]]]
                          ) -> list[tuple[str, str]]:

@@ -128,31 +128,9 @@ def _critical(facts: Facts, territory: Territory, day: Day, people: dict[int, se
     households, most first, then by id."""
     count, who = _near(territory, people)
     # only households in areas with one person or none there can be left with nobody by one absence
-    thin = [a for a in territory.taking_part if count[a] <= 1]
-    if not thin:
-        return []
     ids = territory.ids
-    located = facts.households(day, "all", [ids[a] for a in thin])
-    if not located:
-        return []
-    position = territory.position
-    # each household's answerers: None for two or more, else the one (or "" for none yet)
-    answering: dict[str, str | None] = {}
-    for household, area, _ in facts.edges("LOCATED_IN", sources=located, day=day.as_of):
-        at = position.get(area)
-        if at is None:
-            continue
-        here = None if count[at] > 1 else who[at] or ""
-        was = answering.get(household, "")
-        answering[household] = None if here is None or was is None or (was and here and was != here) else was or here
-    contacts = facts.edges("CONTACTS", targets=located, day=day.as_of)
-    marks = facts.nodes({m for m, _, _ in contacts})
-    gone = day.unavailable
-    for member, household, _ in contacts:
-        was = answering.get(household, None)
-        if was is not None and member not in gone and not marks[member].unavailable:
-            answering[household] = member if not was or was == member else None
-    counts = Counter(m for m in answering.values() if m)
+    thin = {ids[a]: who[a] for a in territory.taking_part if count[a] <= 1}
+    counts = Counter(member for _, member in facts.sole_answerers(day, thin)) if thin else Counter()
     return [{"member": m, "households": n} for m, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
 
 
@@ -231,8 +209,10 @@ def gaps(
     households = per_area(territory, tally)[:, 0]
     governs = facts.edges("GOVERNS", day=on)
     governed = {area for _, area, _ in governs}
+    part = territory.exists if territory.exists is not None else True
     vacant: list[VacantPost] = [{"area": territory.ids[a], "org": None, "reason": "no_org", "acting": None}
-                                for a in territory.taking_part if households[a] > 0 and territory.ids[a] not in governed]
+                                for a in np.flatnonzero((households > 0) & part).tolist()
+                                if territory.ids[a] not in governed]
     holders = facts.edges("HOLDS_POST", day=on)
     marks = facts.nodes({m for m, _, _ in holders})
     posts: dict[str, list[tuple[int, str, str]]] = {}
@@ -267,9 +247,10 @@ def gaps(
             people.setdefault(position[area], set()).update(
                 m for _, m, _ in posts.get(org, ()) if is_available(day, marks, m))
     direct = _located_here(tally, len(territory))
+    here = np.flatnonzero((direct > 0) & part)
     unassigned: list[UnassignedArea] = [
-        {"area": territory.ids[a], "level": territory.levels[a], "households": int(direct[a])}
-        for a in territory.taking_part if direct[a] > 0 and territory.ids[a] not in staffed]
+        {"area": territory.ids[a], "level": territory.levels[a], "households": n}
+        for a, n in zip(here.tolist(), direct[here].tolist()) if territory.ids[a] not in staffed]
 
     return {
         "as_of": on,
