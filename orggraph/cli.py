@@ -419,8 +419,10 @@ def generate(
 
     Streets of 8 communities, 10-14 grids each, 4-7 buildings a grid, 24-54 households a building;
     a Party organization for each (some planted missing, one weak and lax); co-building units sending
-    in-service members who each contact 10-14 households; a 2020 flood's temporary branch. Names,
-    addresses and phone numbers are made up. Two million households stream in constant memory.
+    in-service members who each contact 10-14 households; a 2020 flood's temporary branch; in each
+    street's first community a grid split (2025-07-01), five households moving (2025-09-01) and a sunk
+    member handing over (2025-11-01). Names, addresses and phone numbers are made up. Two million
+    households stream in constant memory.
     """
     from .generate import write_city
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import random
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-__all__ = ["CityPlan", "Planted", "generate_city", "write_city", "sample_store", "RATES"]
+__all__ = ["CityPlan", "Planted", "PlantedSplit", "PlantedMove", "PlantedHandover", "generate_city", "write_city",
+           "sample_store", "RATES", "SPLIT_ON", "MOVE_ON", "HANDOVER_ON"]
 
 #: how often each gap is planted; the generator counts what it planted in :class:`Planted`
 RATES = {
@@ -43,6 +45,15 @@ _CITY = "云河市"
 _SINCE = ("2021-03-01", "2021-09-01", "2022-03-01", "2023-03-01", "2024-03-01")
 _LAPSED_UNTIL = "2025-06-30"
 _FLOOD = ("2020-07-01", "2020-09-30")
+#: the days the network changes in every street's first community (the old relations end the day before)
+SPLIT_ON = "2025-07-01"  # a grid gives its last buildings to a new grid with a branch of its own
+MOVE_ON = "2025-09-01"  # a few households move to a building of another grid
+HANDOVER_ON = "2025-11-01"  # a sunk member leaves, and a newly reported one takes their households
+_MOVERS = 5
+
+
+def _day_before(day: str) -> str:
+    return (_dt.date.fromisoformat(day) - _dt.timedelta(days=1)).isoformat()
 
 
 @dataclass
@@ -58,11 +69,56 @@ class CityPlan:
     households_per_building: tuple[int, int] = (24, 54)
     contacts_per_member: tuple[int, int] = (10, 14)
     units_per_community: tuple[int, int] = (3, 6)
+    changes: bool = True  # plant the dated changes (a grid split, household moves, a handover)
+
+
+@dataclass(frozen=True)
+class PlantedSplit:
+    """A grid split on ``on``: ``buildings`` (holding ``households`` located households) lie within
+    ``grid`` until the day before and within ``new_grid`` (WITHIN ``community``, governed by ``new_org``,
+    subordinate to the community's org, with ``secretary`` as its secretary and grid leader) from ``on``.
+    The building groups of those buildings answer to ``new_org`` from ``on`` instead of ``org``."""
+
+    grid: str
+    new_grid: str
+    name: str
+    community: str
+    org: str
+    new_org: str
+    secretary: str
+    buildings: tuple[str, ...]
+    households: int
+    on: str = SPLIT_ON
+
+
+@dataclass(frozen=True)
+class PlantedMove:
+    """A household located in building ``source`` until the day before ``on`` and in ``target`` from it."""
+
+    household: str
+    source: str
+    target: str
+    on: str = MOVE_ON
+
+
+@dataclass(frozen=True)
+class PlantedHandover:
+    """Member ``member`` contacts ``households`` (and is sunk to ``org``) until the day before ``on``;
+    member ``to``, newly sunk to ``org`` and employed by the same unit, contacts them from ``on``."""
+
+    member: str
+    to: str
+    org: str
+    households: tuple[str, ...]
+    on: str = HANDOVER_ON
 
 
 @dataclass
 class Planted:
-    """What the generator planted, counted as it went (as of any day after 2025-06-30)."""
+    """What the generator planted, counted as it went. The gaps are as of any day after 2025-06-30 (the
+    dated changes leave them as they are); ``splits``, ``moves`` and ``handovers`` are the changes
+    planted in each street's first community, on :data:`SPLIT_ON`, :data:`MOVE_ON` and
+    :data:`HANDOVER_ON` (none with ``CityPlan.changes`` off, or when the city ends too soon)."""
 
     households: int = 0
     people: int = 0
@@ -84,11 +140,14 @@ class Planted:
     idle_sunk_members: set[str] = field(default_factory=set)
     cross_boundary: set[tuple[str, str]] = field(default_factory=set)
     temporary_orgs: set[str] = field(default_factory=set)
+    splits: list[PlantedSplit] = field(default_factory=list)
+    moves: list[PlantedMove] = field(default_factory=list)
+    handovers: list[PlantedHandover] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         out = {}
         for key, value in vars(self).items():
-            out[key] = len(value) if isinstance(value, set) else value
+            out[key] = len(value) if isinstance(value, (set, list)) else value
         return out
 
 
@@ -102,16 +161,21 @@ class _City:
         self.next_household = 0
         self.last_post_holder: str | None = None
         self.previous_round: list[str] = []
+        # the dated changes: chosen with a generator of their own, so that the rest of the city is drawn
+        # exactly as without them, and written at the end, so that no id made before them moves
+        self.changes_rng = random.Random(f"orggraph-changes-{plan.seed}")
+        self.later: list[Iterator[tuple[str, dict[str, Any]]]] = []
 
     # -- small makers ---------------------------------------------------------------------------------
 
-    def name(self) -> str:
-        rng = self.rng
+    def name(self, rng: random.Random | None = None) -> str:
+        rng = rng or self.rng
         given = rng.choice(_GIVEN) + (rng.choice(_GIVEN) if rng.random() < 0.7 else "")
         return rng.choice(_SURNAMES) + given
 
-    def phone(self) -> str:
-        return f"1{self.rng.choice('3456789')}{self.rng.randrange(10**9):09d}"
+    def phone(self, rng: random.Random | None = None) -> str:
+        rng = rng or self.rng
+        return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
 
     def node(self, kind: str, **props: Any) -> tuple[str, dict[str, Any]]:
         counter = {"Area": "areas", "Org": "orgs", "Unit": "units", "Member": "members"}.get(kind)
@@ -133,12 +197,21 @@ class _City:
         record.update(props)
         return member_id, [self.node("Member", **record)]
 
+    def new_member(self, category: str) -> tuple[str, tuple[str, dict[str, Any]]]:
+        """A member who joins in a dated change: available, drawn with the changes' generator."""
+        self.next_member += 1
+        member_id = f"m{self.next_member:07d}"
+        rng = self.changes_rng
+        return member_id, self.node("Member", id=member_id, name=self.name(rng), phone=self.phone(rng), category=category)
+
     def org(self, org_id: str, name: str, level: str, parent: str | None, governs: str | None,
             since: str = "2021-03-01", until: str | None = None, posts: tuple[str, ...] = ("secretary",),
-            category: str = "resident", status: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+            category: str = "resident", status: str | None = None,
+            parent_until: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
         """An org with its post holders; sometimes planted without any.
 
         Sets ``last_post_holder`` to the last available one (None when there is none today).
+        ``parent_until`` ends its subordination to ``parent`` on that day.
         """
         dates = {"since": since} | ({"until": until} if until else {})
         props: dict[str, Any] = {"id": org_id, "name": name, "level": level}
@@ -147,7 +220,8 @@ class _City:
             self.planted.weak_orgs.add(org_id)
         yield self.node("Org", **props)
         if parent:  # a temporary org is subordinate while it lasts
-            yield self.edge("SUBORDINATE_TO", org_id, parent, **(dates if until else {}))
+            yield self.edge("SUBORDINATE_TO", org_id, parent, **(dates if until else {}),
+                            **({"until": parent_until} if parent_until else {}))
         if governs:
             yield self.edge("GOVERNS", org_id, governs, **dates)
         self.last_post_holder = None
@@ -173,6 +247,8 @@ class _City:
         ):
             street_no += 1
             yield from self.street(street_no)
+        for records in self.later:
+            yield from records
 
     def street(self, no: int) -> Iterator[tuple[str, dict[str, Any]]]:
         rng, plan = self.rng, self.plan
@@ -220,12 +296,19 @@ class _City:
             grids = rng.randint(*plan.grids_per_community)
             flood_grids = set() if flood_done else {1, 2}
             flood_done = True
+            # the dated changes of the street, in its first community: the first grid from the fifth on
+            # with a branch and four buildings or more splits; households of the grid two after it move
+            # to a building of the grid between
+            plant = plan.changes and c == 1
+            split: dict[str, Any] | None = None
+            buildings_of: dict[int, list[str]] = {}
             for g in range(1, grids + 1):
                 if self.planted.households >= plan.households:
                     break
                 gid = f"{cid}g{g:02d}"
                 yield self.node("Area", id=gid, name=f"{cname}第{g}网格", level="grid")
                 yield self.edge("WITHIN", gid, cid)
+                leader = weak = None
                 if rng.random() < RATES["grid_without_branch"] and g not in flood_grids:
                     self.planted.areas_without_org.add(gid)
                     parent = corg
@@ -233,6 +316,7 @@ class _City:
                     gorg = parent = f"o-{gid}"
                     weak = "weak_lax" if c == 1 and g == 3 else None  # one weak and lax branch a street
                     yield from self.org(gorg, f"{cname}第{g}网格党支部", "grid", corg, gid, status=weak)
+                    leader = self.last_post_holder
                     if self.last_post_holder:
                         yield self.edge("ASSIGNED_TO", self.last_post_holder, gid, role="grid_leader",
                                         since="2021-03-01")
@@ -243,28 +327,56 @@ class _City:
                         yield from self.org(torg, f"{cname}防汛临时党支部", "temporary", corg, None,
                                             since=_FLOOD[0], until=_FLOOD[1])
                     yield self.edge("GOVERNS", torg, gid, since=_FLOOD[0], until=_FLOOD[1])
-                for b in range(1, rng.randint(*plan.buildings_per_grid) + 1):
+                buildings = rng.randint(*plan.buildings_per_grid)
+                taken_from = buildings + 1  # the buildings from this number on go to the new grid
+                if plant and split is None and g >= 5 and leader and not weak and buildings >= 4:
+                    n = grids + 1
+                    split = {"grid": gid, "no": g, "new_grid": f"{cid}g{n:02d}", "org": parent,
+                             "name": f"{cname}第{n}网格(由第{g}网格拆分)", "org_name": f"{cname}第{n}网格党支部",
+                             "community": cid, "community_org": corg, "buildings": [], "groups": [], "households": 0}
+                    taken_from = buildings - buildings // 2 + 1
+                move_to = None
+                if split and g == split["no"] + 2 and buildings_of.get(g - 1):
+                    move_to = self.changes_rng.choice(buildings_of[g - 1])
+                for b in range(1, buildings + 1):
                     if self.planted.households >= plan.households:
                         break
-                    yield from self.building(sname, cname, gid, parent, b, round_households)
+                    yield from self.building(sname, cname, gid, parent, b, round_households,
+                                             split=split if b >= taken_from else None,
+                                             move_to=move_to if b == 1 else None)
+                    if plant:
+                        buildings_of.setdefault(g, []).append(f"{gid}b{b}")
+            if split and split["buildings"]:
+                self.later.append(self.split_records(split))
             # sunk members: in-service members of the units, each taking a run of households
-            yield from self.sunk_members(corg, senders, round_households, overload=not overload_done)
+            yield from self.sunk_members(corg, senders, round_households, overload=not overload_done, handover=plant)
             overload_done = True
 
-    def building(self, sname: str, cname: str, gid: str, parent: str, b: int, round_households: list[str]):
+    def building(self, sname: str, cname: str, gid: str, parent: str, b: int, round_households: list[str],
+                 split: dict[str, Any] | None = None, move_to: str | None = None):
+        """A building with its group and households; ``split``: it goes to the new grid on SPLIT_ON;
+        ``move_to``: a few of its households move to that building on MOVE_ON."""
         rng, planted = self.rng, self.planted
         bid = f"{gid}b{b}"
         yield self.node("Area", id=bid, name=f"{cname}{b}号楼", level="building")
-        yield self.edge("WITHIN", bid, gid)
+        ends = {"until": _day_before(SPLIT_ON)} if split else {}
+        yield self.edge("WITHIN", bid, gid, **ends)
+        if split:
+            split["buildings"].append(bid)
         if rng.random() < RATES["building_without_group"]:
             planted.areas_without_org.add(bid)
         else:
             borg = f"o-{bid}"
-            yield from self.org(borg, f"{cname}{b}号楼党小组", "building", parent, bid, posts=("group_leader",))
+            yield from self.org(borg, f"{cname}{b}号楼党小组", "building", parent, bid, posts=("group_leader",),
+                                parent_until=ends.get("until"))
+            if split:
+                split["groups"].append(borg)
             if self.last_post_holder:
                 yield self.edge("ASSIGNED_TO", self.last_post_holder, bid, role="building_leader", since="2021-03-01")
         size = rng.randint(*self.plan.households_per_building)
         size = min(size, self.plan.households - planted.households)
+        movers = set(self.changes_rng.sample(range(size), min(_MOVERS, size))) if move_to else set()
+        moved = []
         ids = []
         for i in range(size):
             self.next_household += 1
@@ -289,9 +401,16 @@ class _City:
             yield self.node("Household", **record)
             if rng.random() < RATES["unlocated_household"]:
                 planted.unlocated.add(hid)
+            elif i in movers:
+                yield self.edge("LOCATED_IN", hid, bid, until=_day_before(MOVE_ON))
+                moved.append(PlantedMove(hid, bid, move_to))  # type: ignore[arg-type]
             else:
                 yield self.edge("LOCATED_IN", hid, bid)
+            if split and hid not in planted.unlocated:
+                split["households"] += 1
             ids.append(hid)
+        if moved:
+            self.later.append(self.move_records(moved))
         # a resident member's own household (党员中心户): a third of the buildings have one
         if ids and rng.random() < 0.33:
             member_id, records = self.member("resident")
@@ -299,10 +418,15 @@ class _City:
             yield self.edge("RESIDES_IN", member_id, rng.choice(ids))
         round_households.extend(ids)
 
-    def sunk_members(self, corg: str, senders: list[str], households: list[str], overload: bool):
+    def sunk_members(self, corg: str, senders: list[str], households: list[str], overload: bool,
+                     handover: bool = False):
+        """The community's sunk members; ``handover``: the first available one from a drawn place on
+        with households of their own hands them over on HANDOVER_ON to a member who reports that day."""
         rng, planted, plan = self.rng, self.planted, self.plan
         i = 0
         first = True
+        pick = self.changes_rng.randint(3, 8) if handover else None  # the place from which to look
+        place = 0
         while i < len(households):
             run = rng.randint(*plan.contacts_per_member)
             if overload and first:
@@ -313,12 +437,13 @@ class _City:
                 planted.uncovered.update(chunk)
                 continue
             unit = rng.choice(senders) if senders else None
-            member_id, records = self.member("in_service")
-            yield from records
+            member_id, out = self.member("in_service")
             since = rng.choice(_SINCE)
             if unit:
-                yield self.edge("EMPLOYED_BY", member_id, unit)
-            yield self.edge("SUNK_TO", member_id, corg, since=since)
+                out.append(self.edge("EMPLOYED_BY", member_id, unit))
+            out.append(self.edge("SUNK_TO", member_id, corg, since=since))
+            leaving = pick is not None and place >= pick and not first and member_id not in planted.unavailable
+            place += 1
             if first and overload:
                 planted.overloaded.add(member_id)
             first = False
@@ -330,14 +455,24 @@ class _City:
                     planted.uncovered.add(hid)
                     continue
                 if draw < RATES["uncovered_household"] + RATES["lapsed_contact"]:
-                    yield self.edge("CONTACTS", member_id, hid, since="2021-03-01", until=_LAPSED_UNTIL)
+                    out.append(self.edge("CONTACTS", member_id, hid, since="2021-03-01", until=_LAPSED_UNTIL))
                     planted.uncovered.add(hid)
                     planted.lapsed.add(hid)
                     continue
-                yield self.edge("CONTACTS", member_id, hid, since=since)
+                out.append(self.edge("CONTACTS", member_id, hid, since=since))
                 valid += 1
                 if unavailable:
                     planted.uncovered.add(hid)
+            if leaving and valid:  # the member leaves: their report and their live contacts end
+                taken = []
+                for _, record in out:
+                    if record.get("type") in {"SUNK_TO", "CONTACTS"} and "until" not in record:
+                        record["until"] = _day_before(HANDOVER_ON)
+                        if record["type"] == "CONTACTS":
+                            taken.append(record["target"])
+                self.later.append(self.handover_records(member_id, unit, corg, taken))
+                pick = None
+            yield from out
             if member_id in planted.overloaded and (unavailable or valid <= 15):
                 planted.overloaded.discard(member_id)
             if valid == 0:
@@ -362,6 +497,44 @@ class _City:
                     planted.uncovered.discard(outside)
                     planted.lapsed.discard(outside)
             self.previous_round = households
+
+    # -- the dated changes, written after the city ---------------------------------------------------
+
+    def split_records(self, split: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+        on, grid, org = SPLIT_ON, split["new_grid"], f"o-{split['new_grid']}"
+        yield self.node("Area", id=grid, name=split["name"], level="grid")
+        yield self.edge("WITHIN", grid, split["community"], since=on)
+        yield self.node("Org", id=org, name=split["org_name"], level="grid")
+        yield self.edge("SUBORDINATE_TO", org, split["community_org"], since=on)
+        yield self.edge("GOVERNS", org, grid, since=on)
+        secretary, record = self.new_member("resident")
+        yield record
+        yield self.edge("MEMBER_OF", secretary, org, since=on)
+        yield self.edge("HOLDS_POST", secretary, org, post="secretary", since=on)
+        yield self.edge("ASSIGNED_TO", secretary, grid, role="grid_leader", since=on)
+        for building in split["buildings"]:
+            yield self.edge("WITHIN", building, grid, since=on)
+        for group in split["groups"]:
+            yield self.edge("SUBORDINATE_TO", group, org, since=on)
+        self.planted.splits.append(PlantedSplit(
+            grid=split["grid"], new_grid=grid, name=split["name"], community=split["community"], org=split["org"],
+            new_org=org, secretary=secretary, buildings=tuple(split["buildings"]), households=split["households"]))
+
+    def move_records(self, moves: list[PlantedMove]) -> Iterator[tuple[str, dict[str, Any]]]:
+        for move in moves:
+            yield self.edge("LOCATED_IN", move.household, move.target, since=move.on)
+            self.planted.moves.append(move)
+
+    def handover_records(self, member: str, unit: str | None, org: str,
+                         households: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+        successor, record = self.new_member("in_service")
+        yield record
+        if unit:
+            yield self.edge("EMPLOYED_BY", successor, unit)
+        yield self.edge("SUNK_TO", successor, org, since=HANDOVER_ON)
+        for household in households:
+            yield self.edge("CONTACTS", successor, household, since=HANDOVER_ON)
+        self.planted.handovers.append(PlantedHandover(member, successor, org, tuple(households)))
 
 
 def generate_city(plan: CityPlan | None = None, **kwargs: Any) -> tuple[Iterator[tuple[str, dict]], Planted]:
