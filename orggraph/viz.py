@@ -18,6 +18,8 @@ __all__ = [
     "member_households",
     "incident_table",
     "coverage_change",
+    "coverage_days",
+    "days_table",
     "CJK_FONTS",
 ]
 
@@ -109,6 +111,82 @@ def coverage_bars(report: dict[str, Any], *, target: float = 0.95, ax: Any = Non
     return fig
 
 
+#: the colours of the days of :func:`coverage_days`, the earliest first
+_DAY_COLORS = ("#aab7b8", "#2e86c1", "#117a65", "#7d3c98")
+
+
+def _areas_of_days(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The areas of several coverage reports, each once, in the order they first appear."""
+    seen: dict[str, dict[str, Any]] = {}
+    for report in reports:
+        for area in report["areas"]:
+            seen.setdefault(area["id"], area)
+    return list(seen.values())
+
+
+def coverage_days(reports: list[dict[str, Any]], *, target: float = 0.95, title: str | None = None) -> Any:
+    """The same areas on several days (coverage reports of one question ``as_of`` different days, up to
+    four): above, the households of each area on each day, side by side, with the change from the first
+    day written over an area whose households changed; below, the coverage rate, with the target as a
+    line. An area that takes no part on a day (a grid not yet made) has no bar that day. Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    if not 1 <= len(reports) <= len(_DAY_COLORS):
+        raise ValueError(f"coverage_days draws 1 to {len(_DAY_COLORS)} days, got {len(reports)}")
+    areas = _areas_of_days(reports)
+    rows = [{a["id"]: a for a in report["areas"]} for report in reports]
+    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(max(7.0, 0.7 * len(areas) + 2), 7.5),
+                                      gridspec_kw={"height_ratios": [3, 2]})
+    width = 0.8 / len(reports)
+    for d, (report, row) in enumerate(zip(reports, rows)):
+        xs = [i + (d - (len(reports) - 1) / 2) * width for i, a in enumerate(areas) if a["id"] in row]
+        present = [a for a in areas if a["id"] in row]
+        color = _DAY_COLORS[d] if len(reports) > 1 else _DAY_COLORS[1]
+        top.bar(xs, [row[a["id"]]["households"] for a in present], width, color=color, label=report["as_of"])
+        bottom.bar(xs, [row[a["id"]]["rate"] for a in present], width, color=color)
+    first = rows[0]
+    peak = max((r["households"] for row in rows for r in row.values()), default=0)
+    for i, area in enumerate(areas):
+        last = rows[-1].get(area["id"], {}).get("households", 0)
+        change = last - first.get(area["id"], {}).get("households", 0)
+        if change:
+            top.annotate(f"{change:+,}", (i, max(last, first.get(area["id"], {}).get("households", 0))),
+                         xytext=(0, 4), textcoords="offset points", ha="center", fontsize=10,
+                         color="#c0392b" if change < 0 else "#117a65")
+    top.set_ylim(0, peak * 1.15 + 1)
+    top.set_ylabel("households")
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    top.set_title(title or "Households and coverage on " + ", ".join(r["as_of"] for r in reports))
+    rates = [r["rate"] for row in rows for r in row.values()]
+    bottom.axhline(target, color="#27ae60", linestyle="--", linewidth=1.5, label=f"target {target:.0%}")
+    bottom.set_ylim(min([0.8, *rates]) - 0.02, 1.0)
+    bottom.yaxis.set_major_formatter(_percent())
+    bottom.set_ylabel("households covered")
+    bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    bottom.set_xticks(range(len(areas)), [label(a["id"], a.get("name")) for a in areas], rotation=90, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def days_table(reports: list[dict[str, Any]]) -> Any:
+    """The same areas on several days, one row an area: its households, covered households and rate on
+    each day (columns suffixed with the day; empty where the area takes no part); the areas whose
+    households differ between the days first, then the rest."""
+    areas = _areas_of_days(reports)
+    rows = []
+    for area in areas:
+        row: dict[str, Any] = {"area": area["id"], "name": area.get("name")}
+        for report in reports:
+            found = next((a for a in report["areas"] if a["id"] == area["id"]), None)
+            for key in ("households", "covered", "rate"):
+                row[f"{key} {report['as_of']}"] = found[key] if found else None
+        rows.append(row)
+    changed = [r for r in rows if len({r[f"households {x['as_of']}"] for x in reports}) > 1]
+    table = frame(changed + [r for r in rows if r not in changed])
+    return table.convert_dtypes() if len(table) else table
+
+
 def _percent() -> Any:
     from matplotlib.ticker import PercentFormatter
 
@@ -121,11 +199,15 @@ def org_tree(graph: Any, root: str, *, as_of: str | None = None, unavailable: It
 
     ``graph`` is an :class:`~orggraph.graph.OrgGraph`. Each box names the org and its responsible person
     on the day; weak and lax orgs and orgs with nobody in post are red. Levels below ``max_depth`` are
-    counted in the box above them instead of drawn. Returns the Figure.
+    counted in the box above them instead of drawn. The tree is that of the day (``as_of``, default
+    today): the ``SUBORDINATE_TO`` edges valid on it. Returns the Figure.
     """
+    from .days import today
+
+    day = as_of or today()
     children: dict[str, list[str]] = {}
     for org in graph.ids("Org"):
-        for parent, _ in graph.out_edges(org, "SUBORDINATE_TO"):
+        for parent, _ in graph.out_edges(org, "SUBORDINATE_TO", as_of=day):
             children.setdefault(parent, []).append(org)
 
     def below(node: str) -> int:

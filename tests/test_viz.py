@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import warnings
+from pathlib import Path
 
 import matplotlib
 
@@ -12,6 +14,8 @@ from orggraph import viz  # noqa: E402
 from orggraph.graph import OrgGraph  # noqa: E402
 from orggraph.queries import coverage, gaps, incident, responsibility_chain  # noqa: E402
 from orggraph.report import Namer  # noqa: E402
+
+from .conftest import items  # noqa: E402
 
 DAY = "2026-11-23"
 
@@ -74,6 +78,32 @@ def test_tables(loaded):
     assert list(sheet["household"]) == ["h2", "h3", "h1"]
     change = viz.coverage_change(coverage(loaded, as_of=DAY), coverage(loaded, as_of=DAY, unavailable=["m1"]))
     assert list(change["lost"]) == [1, 1, 1, 1]
+
+
+def test_a_grid_split_on_two_days(embedded):
+    """Case 08 (grid g1 gives building b2 to a new grid g2 on 2024-07-01), with a community committee
+    that g2's branch answers to from that day: the figures and the tree are those of each day."""
+    doc = json.loads((Path(__file__).parent / "cases" / "08-grid-split-dated.json").read_text(encoding="utf-8"))
+    doc["nodes"].append({"id": "o-c1", "kind": "Org", "name": "桂花社区大党委", "level": "community"})
+    doc["edges"] += [{"type": "SUBORDINATE_TO", "source": "o-g1", "target": "o-c1"},
+                     {"type": "SUBORDINATE_TO", "source": "o-g2", "target": "o-c1", "since": "2024-07-01"}]
+    embedded.load(items(doc))
+    before = coverage(embedded, level="grid", as_of="2024-06-30")
+    after = coverage(embedded, level="grid", as_of="2024-07-01")
+    fig = viz.coverage_days([before, after])
+    top, bottom = fig.axes[:2]
+    assert [p.get_height() for p in top.patches] == [3, 1, 2]  # g1 before; g1 and g2 from the split
+    assert [p.get_height() for p in bottom.patches] == [1.0, 1.0, 1.0]  # every household has its contact
+    texts = drawn(fig)
+    assert "-2" in texts and "+2" in texts and any("第2网格(由第1网格拆分)" in t for t in texts)
+    table = viz.days_table([before, after])
+    assert list(table["area"]) == ["g1", "g2"]
+    assert list(table["households 2024-07-01"]) == [1, 2]
+    assert table["households 2024-06-30"].isna().tolist() == [False, True]
+    G = OrgGraph.from_store(embedded)
+    for day, branches in (("2024-06-30", ["o-g1"]), ("2024-07-01", ["o-g1", "o-g2"])):
+        boxes = [t for t in drawn(viz.org_tree(G, "o-c1", as_of=day)) if "o-g" in t]
+        assert [b.split(" ")[1].split("\n")[0] for b in boxes] == branches, day
 
 
 def test_labels_fall_back_to_ids_without_a_cjk_font(monkeypatch):
