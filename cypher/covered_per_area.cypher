@@ -1,4 +1,5 @@
-// Covered households counted by the one area they are located in, as households_per_area.
+// Covered households counted by the one area they are located in on every day (h.home), as
+// households_per_area; the row with a null area counts the rest (the caller places them on the day).
 // $day: ISO date; $unavailable: [member id] (what-if)
 // returns: area, households, people, vulnerable
 MATCH (m:Member)-[c:CONTACTS]->(h:Household)

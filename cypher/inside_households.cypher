@@ -1,5 +1,5 @@
 // The households located in any of some areas (the caller names an area and every area within it), each
-// with how many areas it is located in (h.homes, kept by set_home): those in more than one are asked
+// with how many LOCATED_IN edges it has (h.homes, kept by set_home): those with more than one are asked
 // about again for their other areas. Every edge counts, whatever its dates.
 // $areas: [area id]
 // returns: household, homes

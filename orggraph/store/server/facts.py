@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Literal, Sequence
 
 import numpy as np
@@ -20,28 +21,109 @@ _WHICH = ("all", "uncovered", "unlocated", "lapsed")
 #: up to how many households a neighbourhood is read in one statement (neighbourhood_few)
 _FEW = 16
 _KEYS = {"HOLDS_POST": 2, "ASSIGNED_TO": 3}  # the edge types with a key: its column in the edges_* rows
+#: how many territories of spans of days (and placings of the dated households, by day) a revision keeps
+_DAYS_KEPT = 4
+
+#: an edge's dates as the server keeps them: since ('' when open), until (None when open)
+Dates = tuple[str, "str | None"]
+
+
+def _valid(since: str, until: str | None, day: str) -> bool:
+    """Whether an edge with these dates is valid on the day (the fragment ``{valid:r}``, in Python)."""
+    return (not since or since <= day) and (until is None or day <= until)
+
+
+def _pairs(pairs: Iterable[tuple[int, int]]) -> np.ndarray:
+    """(child, parent) pairs as a Territory's ``within``: sorted, each once."""
+    found = sorted(set(pairs))
+    return np.array(found, dtype=np.int64).reshape(len(found), 2)
+
+
+class _Areas:
+    """The territory of one revision: every area, each ``WITHIN`` edge with its dates, and the dates of
+    the relations of the areas that do not take part on every day; the territory of a day is made from
+    them when first asked, and kept for the span of days it holds on (the last few spans).
+
+    ``undecided`` maps the position of each area with no undated relation (``WITHIN`` either way,
+    ``GOVERNS``, ``ASSIGNED_TO``, ``LOCATED_IN``) but some dated ones to those relations' dates; every
+    other area takes part on every day. Two days that no ``since`` nor ``until`` of these dates (nor of a
+    dated ``WITHIN`` edge) falls between have the same territory.
+    """
+
+    def __init__(self, revision: int, ids: list[str], names: list[str | None], levels: list[str | None],
+                 open_pairs: list[tuple[int, int]], dated_pairs: list[tuple[int, int, str, str | None]],
+                 undecided: dict[int, list[Dates]]):
+        self.revision = revision
+        self.ids, self.names, self.levels = ids, names, levels
+        self.open_pairs, self.dated_pairs, self.undecided = open_pairs, dated_pairs, undecided
+        self.every = Territory(ids, names, levels, _pairs([*open_pairs, *((c, p) for c, p, _, _ in dated_pairs)]))
+        dates = [(s, u) for _, _, s, u in dated_pairs] + [d for ds in undecided.values() for d in ds]
+        self.sinces = sorted(s for s, _ in dates if s)
+        self.untils = sorted(u for _, u in dates if u is not None)
+        self._days: dict[tuple[int, int], Territory] = {}
+
+    def span(self, day: str) -> tuple[int, int]:
+        """The span of days holding ``day``: how many of the dates start on or before it, and how many end
+        before it (the same for every day of the span, different for the days of any other)."""
+        return bisect_right(self.sinces, day), bisect_left(self.untils, day)
+
+    def on(self, day: str) -> Territory:
+        """The territory of the day: the ``WITHIN`` edges valid on it, and the areas that take part."""
+        key = self.span(day)
+        territory = self._days.get(key)
+        if territory is None:
+            pairs = [*self.open_pairs, *((c, p) for c, p, s, u in self.dated_pairs if _valid(s, u, day))]
+            gone = [a for a, dates in self.undecided.items() if not any(_valid(s, u, day) for s, u in dates)]
+            exists = None
+            if gone:
+                exists = np.ones(len(self.ids), dtype=bool)
+                exists[gone] = False
+            territory = Territory(self.ids, self.names, self.levels, _pairs(pairs), exists)
+            if len(self._days) >= _DAYS_KEPT:
+                del self._days[next(iter(self._days))]
+            self._days[key] = territory
+        return territory
 
 
 @dataclass(frozen=True)
-class _Areas:
-    """The territory of one revision."""
+class _Placed:
+    """The households with dated or several ``LOCATED_IN`` edges (those with no ``h.home``), read once a
+    revision (located_several): each with its edges' (area position, since, until), people and vulnerable,
+    sorted by household; placed on a day by :meth:`on` (the last few days kept)."""
 
     revision: int
-    territory: Territory
+    households: list[tuple[str, tuple[tuple[int, str, str | None], ...], int, bool]]
+    _days: dict[str, list[tuple[str, tuple[int, ...], int, bool]]] = field(default_factory=dict)
+
+    def on(self, day: str) -> list[tuple[str, tuple[int, ...], int, bool]]:
+        """(household, positions of the areas it is located in on the day, sorted, each once, people,
+        vulnerable) of those located somewhere on the day, by household."""
+        found = self._days.get(day)
+        if found is None:
+            found = []
+            for household, edges, people, vulnerable in self.households:
+                areas = tuple(sorted({a for a, s, u in edges if _valid(s, u, day)}))
+                if areas:
+                    found.append((household, areas, people, vulnerable))
+            if len(self._days) >= _DAYS_KEPT:
+                del self._days[next(iter(self._days))]
+            self._days[day] = found
+        return found
+
+    def nowhere(self, day: str) -> list[str]:
+        """Those located nowhere on the day: every edge they have is dated, and none valid on it."""
+        somewhere = {h for h, *_ in self.on(day)}
+        return [h for h, *_ in self.households if h not in somewhere]
 
 
 @dataclass(frozen=True)
 class _Located:
-    """Where the households are located, counted once a revision (it does not depend on the day).
-
-    ``direct``: (households, people, vulnerable) by area position for those located in one area;
-    ``several``: (household, positions, people, vulnerable) for those located in more than one;
-    ``rest``: (households, people, vulnerable) of those located in several areas or in none.
-    """
+    """Where the households with a home (one undated ``LOCATED_IN`` edge, ``h.home``) are, counted once a
+    revision (households_per_area): ``direct``, (households, people, vulnerable) by area position;
+    ``rest``, the same of every other household (located nowhere, or through dated or several edges)."""
 
     revision: int
     direct: np.ndarray
-    several: list[tuple[str, tuple[int, ...], int, bool]]
     rest: tuple[int, int, int]
 
 
@@ -56,11 +138,13 @@ def _node_facts(kind: str, name: str | None, level: str | None, status: str | No
 
 
 class Kept:
-    """What the facts of a store keep from one question to the next: the territory and where every
-    household is located, each with the revision it was read at."""
+    """What the facts of a store keep from one question to the next: the territory (with its dates), the
+    households with dated or several locations, and where the others are, each with the revision it was
+    read at."""
 
     def __init__(self) -> None:
         self.areas: _Areas | None = None
+        self.placed: _Placed | None = None
         self.located: _Located | None = None
 
 
@@ -68,9 +152,11 @@ class ServerFacts:
     """The facts (:class:`orggraph.facts.Facts`) of the records on a graph server, at one revision.
 
     Made by :meth:`ServerStore.facts` for each question, with the revision read then (one query), so a
-    question reads the revision once. The territory, and where every household is located, do not depend
-    on the day: they are read once a revision and kept in the store's :class:`Kept`. Everything else is
-    read when asked, in a few statements whatever the number of ids asked about.
+    question reads the revision once. The territory with every ``WITHIN`` edge's dates, the households
+    with dated or several ``LOCATED_IN`` edges, and where the others are, are read once a revision and
+    kept in the store's :class:`Kept`; the territory of a day and where those households are on it are
+    made from them in Python. Everything else is read when asked, in a few statements whatever the number
+    of ids asked about.
 
     Parameters
     ----------
@@ -104,16 +190,14 @@ class ServerFacts:
         return self._store.kinds_of(ids)
 
     def ids(self, kind: str) -> list[str]:
-        """Every id of one kind, sorted.
+        """Every id of one kind, sorted (a kind not of :data:`orggraph.model.NODE_KINDS`: ValueError)."""
+        return sorted(i for (i,) in self._read("ids", label=self._kind(kind)))
 
-        Raises
-        ------
-        ValueError
-            A kind that is not one of :data:`orggraph.model.NODE_KINDS`.
-        """
+    @staticmethod
+    def _kind(kind: str) -> str:
         if kind not in NODE_KINDS:
             raise ValueError(f"unknown node kind {kind!r}; allowed: {', '.join(NODE_KINDS)}")
-        return sorted(i for (i,) in self._read("ids", label=kind))
+        return kind
 
     def nodes(self, ids: Iterable[str]) -> dict[str, NodeFacts]:
         """What the questions read of these nodes (one query; ids that name no node are left out)."""
@@ -124,51 +208,98 @@ class ServerFacts:
 
     # -- the territory and the tally ------------------------------------------------------------------
 
-    def territory(self) -> Territory:
-        """Every area and the ``WITHIN`` edges between them (one query, kept while the revision holds)."""
-        return self._walkable().territory
+    def territory(self, day: Day | None) -> Territory:
+        """Every area, the ``WITHIN`` edges between them valid on the day and the areas taking part (see
+        :meth:`orggraph.facts.Facts.territory`); with ``day`` None every ``WITHIN`` edge, whatever its
+        dates. Made in Python from what is kept a revision (:meth:`_walkable`), and kept for the span of
+        days it holds on."""
+        areas = self._walkable()
+        return areas.every if day is None else areas.on(day.as_of)
+
+    def existing(self, day: Day, kind: str) -> list[str]:
+        """The ids of the nodes of one kind that take part on the day, sorted (see
+        :meth:`orggraph.facts.Facts.existing`): the areas from the day's territory, the rest in one query
+        (a kind not of :data:`orggraph.model.NODE_KINDS`: ValueError)."""
+        if self._kind(kind) == "Area":
+            territory = self.territory(day)
+            return [territory.ids[a] for a in territory.taking_part]
+        return sorted(i for (i,) in self._read("existing", {"day": day.as_of}, label=kind))
 
     def _walkable(self) -> _Areas:
+        """The territory of the revision (:class:`_Areas`): areas.cypher, and area_dates for the areas
+        that no undated ``WITHIN`` edge makes take part on every day (few: new, split or ended areas)."""
         revision = self.revision
         if self._kept.areas is None or self._kept.areas.revision != revision:
             rows = self._read("areas")  # in id order
             ids = [r[0] for r in rows]
             position = {area: i for i, area in enumerate(ids)}
-            pairs = sorted({(position[r[0]], position[p]) for r in rows for p in r[3] if p in position})
-            within = np.array(pairs, dtype=np.int64).reshape(len(pairs), 2)
-            territory = Territory(ids, [r[1] for r in rows], [r[2] for r in rows], within)
-            self._kept.areas = _Areas(revision, territory)
+            open_pairs, dated_pairs = [], []
+            always: set[int] = set()  # the areas with an undated relation: they take part on every day
+            dates: dict[int, list[Dates]] = {}
+            for area, _, _, parents in rows:
+                child = position[area]
+                for parent_id, since, until in parents:
+                    parent = position.get(parent_id)
+                    if parent is None:
+                        continue
+                    if not since and until is None:
+                        open_pairs.append((child, parent))
+                        always.update((child, parent))
+                    else:
+                        dated_pairs.append((child, parent, since or "", until))
+                        for a in (child, parent):
+                            dates.setdefault(a, []).append((since or "", until))
+            asked = [ids[a] for a in range(len(ids)) if a not in always]
+            for area, found in self._read("area_dates", {"areas": asked}) if asked else ():
+                a = position[area]
+                found = [(s or "", u) for s, u in found]
+                if any(not s and u is None for s, u in found):
+                    always.add(a)
+                else:
+                    dates.setdefault(a, []).extend(found)
+            undecided = {a: sorted(set(d)) for a, d in dates.items() if a not in always}
+            self._kept.areas = _Areas(revision, ids, [r[1] for r in rows], [r[2] for r in rows], open_pairs,
+                                      dated_pairs, undecided)
         return self._kept.areas
 
+    def _placed(self) -> _Placed:
+        """The households with dated or several ``LOCATED_IN`` edges: one query a revision (located_several)."""
+        revision = self.revision
+        if self._kept.placed is None or self._kept.placed.revision != revision:
+            position = self._walkable().every.position
+            households = []
+            for household, edges, people, vulnerable in self._read("located_several"):
+                located = tuple(sorted((position[a], s or "", u) for a, s, u in edges))
+                households.append((household, located, int(people), bool(vulnerable)))
+            self._kept.placed = _Placed(revision, sorted(households))
+        return self._kept.placed
+
     def _where(self) -> _Located:
-        """Where every household is located: two queries a revision (households_per_area, located_several)."""
-        territory = self.territory()
+        """Where the households with a home are located: one query a revision (households_per_area)."""
         revision = self.revision
         if self._kept.located is not None and self._kept.located.revision == revision:
             return self._kept.located
-        position = territory.position
-        direct = np.zeros((len(territory), 3), dtype=np.int64)
+        position = self._walkable().every.position
+        direct = np.zeros((len(position), 3), dtype=np.int64)
         rest = np.zeros(3, dtype=np.int64)
         for area, households, people, vulnerable in self._read("households_per_area"):
             figures = (int(households), int(people), int(vulnerable))
-            if area is None:  # located in several areas, or in none
+            if area is None:  # located nowhere, or through dated or several edges
                 rest += figures
             else:
                 direct[position[area]] += figures
-        several = []
-        for household, areas, people, vulnerable in self._read("located_several"):
-            several.append((household, tuple(sorted(position[a] for a in areas)), int(people), bool(vulnerable)))
-        self._kept.located = _Located(revision, direct, sorted(several), (int(rest[0]), int(rest[1]), int(rest[2])))
+        self._kept.located = _Located(revision, direct, (int(rest[0]), int(rest[1]), int(rest[2])))
         return self._kept.located
 
     def tally(self, day: Day) -> Tally:
-        """The households counted by where they are located (:class:`orggraph.facts.Tally`).
+        """The households counted by where they are located on the day (:class:`orggraph.facts.Tally`).
 
-        Where they are located is kept a revision; on the day, one query counts the covered households
-        located in one area, by area, and one finds which of those located in several are covered.
+        Where the households with a home are located, and the dated or several edges of the others, are
+        kept a revision; on the day, one query counts the covered households with a home, by area, and
+        one finds which of the others located somewhere on the day are covered.
         """
-        located = self._where()
-        position = self.territory().position
+        located, placed = self._where(), self._placed().on(day.as_of)
+        position = self._walkable().every.position
         params = self._params(day)
         direct = np.zeros((len(position), len(FIGURES)), dtype=np.int64)
         direct[:, 0::2] = located.direct
@@ -179,17 +310,17 @@ class ServerFacts:
                 covered_rest += figures
             else:
                 direct[position[area], 1::2] += figures
-        names = [h for h, *_ in located.several]
+        names = [h for h, *_ in placed]
         covered = {h for (h,) in self._read("covered_among", {**params, "households": names})} if names else set()
         nowhere = np.zeros(len(FIGURES), dtype=np.int64)
         nowhere[0::2] = located.rest
         nowhere[1::2] = covered_rest
         several = []
-        for household, areas, people, vulnerable in located.several:
+        for household, areas, people, vulnerable in placed:  # those located nowhere on the day stay there
             c = int(household in covered)
             figures = np.array((1, c, people, people * c, int(vulnerable), int(vulnerable) * c), dtype=np.int64)
             nowhere -= figures  # counted in the rest, which is what is left of it
-            if len(areas) == 1:  # two LOCATED_IN edges to the same area: located in that one
+            if len(areas) == 1:  # one edge valid on the day, or several to the same area: located in that one
                 direct[areas[0]] += figures
             else:
                 several.append((areas, tuple(int(f) for f in figures)))
@@ -198,7 +329,9 @@ class ServerFacts:
     # -- households and members -----------------------------------------------------------------------
 
     def households(self, day: Day, which: Which = "all", within: Collection[str] | None = None) -> list[str]:
-        """Household ids, sorted (see :meth:`orggraph.facts.Facts.households`); one or two queries.
+        """Household ids, sorted (see :meth:`orggraph.facts.Facts.households`); one or two queries (the
+        unlocated: those with no ``LOCATED_IN`` edge, and those of the dated ones kept a revision placed
+        nowhere on the day).
 
         Raises
         ------
@@ -214,7 +347,7 @@ class ServerFacts:
                 return []
             if which == "uncovered":
                 return sorted(self._read("uncovered_in_areas", {**params, "areas": areas})[0][0])
-            found = set(self._read("households_in_areas", {"areas": areas})[0][0])
+            found = set(self._read("households_in_areas", {"areas": areas, "day": day.as_of})[0][0])
             if which == "all":
                 return sorted(found)
             return sorted(h for (h,) in self._read("gaps_lapsed", params) if h in found)
@@ -223,8 +356,8 @@ class ServerFacts:
         if which == "uncovered":
             covered = set(self._read("covered_ids", params)[0][0])
             return sorted(h for h in self._read("household_ids")[0][0] if h not in covered)
-        if which == "unlocated":
-            return sorted(h for (h,) in self._read("gaps_unlocated"))
+        if which == "unlocated":  # no LOCATED_IN edge, or none valid on the day
+            return sorted([h for (h,) in self._read("gaps_unlocated")] + self._placed().nowhere(day.as_of))
         return sorted(h for (h,) in self._read("gaps_lapsed", params))
 
     def contact_load(self, day: Day) -> Load:
@@ -278,8 +411,8 @@ class ServerFacts:
                          ) -> list[tuple[str, str]]:
         """Contacts of each group's members to households located only outside its areas (see
         :meth:`orggraph.facts.Facts.contacts_outside`); one query for every group: their contacts to
-        households whose home is not among the group's areas, those located in several weighed here (their
-        areas are kept a revision)."""
+        households whose home is not among the group's areas, those with dated or several locations weighed
+        here from what is kept a revision, on the day (left out when located nowhere on it)."""
         group_of: dict[str, int] = {}
         allowed: list[set[str]] = []
         for g, (members, areas) in enumerate(groups):
@@ -294,11 +427,11 @@ class ServerFacts:
             rows = self._read("contacts_outside", {"day": day.as_of, "groups": [
                 {"members": sorted(set(members)), "areas": dict.fromkeys(sorted(areas), True)}
                 for (members, _), areas in zip(groups, allowed) if members]})
-        territory = self.territory()
-        several = {h: [territory.ids[a] for a in areas] for h, areas, _, _ in self._where().several}
+        ids = self._walkable().ids
+        several = {h: [ids[a] for a in areas] for h, areas, _, _ in self._placed().on(day.as_of)}
         outside = set()
         for member, household, home in rows:
-            places = [home] if home is not None else several.get(household, ())  # none: located nowhere
+            places = [home] if home is not None else several.get(household, ())  # none: nowhere on the day
             if places and not any(a in allowed[group_of[member]] for a in places):
                 outside.add((member, household))
         return sorted(outside)
@@ -360,7 +493,7 @@ class ServerFacts:
 
         Up to 16 households (a chain's) in one query (:meth:`_few_around`); more in five, however many:
         their locations and contacts; the contacts' units and those units' organizations; who is assigned
-        to and governs their areas and the areas above (from the territory kept a revision); those
+        to and governs their areas and the areas above (from the day's territory, kept); those
         organizations' post holders; and the nodes named.
         """
         found = Neighbourhood()
@@ -376,13 +509,13 @@ class ServerFacts:
             if located:
                 found.located[household] = sorted(set(located))
         members = sorted({m for ms in found.contacts.values() for m in ms})
-        for member, unit, org in self._read("neighbourhood_units", {"members": members}) if members else ():
+        for member, unit, org in self._read("neighbourhood_units", {"members": members, "day": day.as_of}) if members else ():
             found.employers.setdefault(member, []).append(unit)
             unit_orgs = found.unit_orgs.setdefault(unit, [])
             if org is not None:
                 unit_orgs.append(org)
         found.unit_orgs = {unit: orgs for unit, orgs in found.unit_orgs.items() if orgs}
-        territory = self._walkable().territory
+        territory = self.territory(day)
         areas = sorted({territory.ids[up] for places in found.located.values() for a in places if a in territory.position
                         for up in territory.ancestry(territory.position[a])})
         for what, area, node_id, role in self._read("neighbourhood_areas", {"areas": areas, "day": day.as_of}) if areas else ():
@@ -404,7 +537,8 @@ class ServerFacts:
 
     def _few_around(self, day: Day, households: list[str]) -> Neighbourhood:
         """:meth:`neighbourhood` of a few households in one read (neighbourhood_few): the nodes reached,
-        each with its facts; the areas above theirs walked up ``WITHIN`` on the server."""
+        each with its facts; the areas above theirs walked up the ``WITHIN`` edges valid on the day on the
+        server."""
         found = Neighbourhood()
         nodes = found.nodes
         groups: dict[str, dict[str, set[Any]]] = {name: {} for name in (

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 __all__ = ["ServerStore", "LEASE_SECONDS"]
 
+#: the layout of the store's own bookkeeping on the server (meta_layout): 2 keeps ``h.home`` only for a
+#: household with one undated ``LOCATED_IN`` edge (layout 1 kept it for one edge, dated or not)
+LAYOUT = 2
+
 #: how long a writer's lease lasts unless renewed (it is renewed every third of this while the write runs)
 LEASE_SECONDS = 60.0
 
@@ -200,7 +204,23 @@ class ServerStore:
                 if "already" not in str(exc).lower():  # an index made by an earlier session
                     raise
         if not self.conn.read(statement("meta_revision")):
-            self.conn.write(statement("meta_create"))
+            self.conn.write(statement("meta_create"), {"layout": LAYOUT})
+        if self.conn.read(statement("meta_layout"))[0][0] < LAYOUT:
+            self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Bring the bookkeeping of a store kept by an older version up to :data:`LAYOUT`, once, under the
+        write lease: layout 1 set ``h.home`` for a household with one dated ``LOCATED_IN`` edge too, which
+        the facts now read as located there on every day; set_home is run again for every household with
+        a dated edge. The revision is raised with it, so that nothing kept from before is trusted."""
+        with self.writing():
+            if self.conn.read(statement("meta_layout"))[0][0] >= LAYOUT:  # another process did it meanwhile
+                return
+            households = self.conn.read(statement("located_dated"))[0][0]
+            size = self.conn.batch_size
+            writes = [(statement("set_home"), {"households": households[i : i + size]})
+                      for i in range(0, len(households), size)]
+            self._write([*writes, (statement("meta_layout_set"), {"layout": LAYOUT})], always=True)
 
     @property
     def revision(self) -> int:
@@ -344,7 +364,7 @@ class ServerStore:
         rehome = {r["source"] for r in by_type.get("LOCATED_IN", [])}
         gone_areas = [i for i in node_ids if kinds[i] == "Area"]
         if gone_areas:
-            rehome |= set(self.conn.read(statement("households_in_areas"), {"areas": gone_areas})[0][0])
+            rehome |= set(self.conn.read(statement("households_in_areas"), {"areas": gone_areas, "day": None})[0][0])
         rehome -= set(node_ids)
         writes: list[tuple[str, dict[str, Any]]] = []
         for type_, rows in by_type.items():
