@@ -3,6 +3,8 @@ backends finding the same facts on a generated city."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -362,6 +364,130 @@ def test_present_in_the_flood_zone(flood):
                                                         ("m-idle", "b2")]
     # before any contact: only where m-idle lives (RESIDES_IN has no dates)
     assert facts.present(Day("2020-08-01"), ["b", "b2", "g"]) == [("m-idle", "b2")]
+
+
+# -- the territory over time: case 08 of the shared cases, grid g1 split on 2024-07-01 --------------------
+# c1 > g1 > b1 (h1) and, until 2024-06-30, g1 > b2 (h2, h3); from 2024-07-01 g2 (made that day, governed by
+# o-g2 with m2 its secretary) takes b2. m1 contacts h1 and h2, m2 contacts h3; o-g1 (m1) governs g1.
+
+SPLIT = {
+    "nodes": [
+        {"id": "c1", "kind": "Area", "name": "桂花社区", "level": "community"},
+        {"id": "g1", "kind": "Area", "name": "第1网格", "level": "grid"},
+        {"id": "g2", "kind": "Area", "name": "第2网格(由第1网格拆分)", "level": "grid"},
+        {"id": "b1", "kind": "Area", "name": "1号楼", "level": "building"},
+        {"id": "b2", "kind": "Area", "name": "2号楼", "level": "building"},
+        {"id": "o-g1", "kind": "Org", "name": "第1网格党支部", "level": "grid"},
+        {"id": "o-g2", "kind": "Org", "name": "第2网格党支部", "level": "grid"},
+        {"id": "m1", "kind": "Member", "name": "李乙"},
+        {"id": "m2", "kind": "Member", "name": "陈戊"},
+        {"id": "h1", "kind": "Household", "address": "1号楼101"},
+        {"id": "h2", "kind": "Household", "address": "2号楼201"},
+        {"id": "h3", "kind": "Household", "address": "2号楼202"},
+    ],
+    "edges": [
+        {"type": "WITHIN", "source": "g1", "target": "c1"},
+        {"type": "WITHIN", "source": "g2", "target": "c1", "since": "2024-07-01"},
+        {"type": "WITHIN", "source": "b1", "target": "g1"},
+        {"type": "WITHIN", "source": "b2", "target": "g1", "until": "2024-06-30"},
+        {"type": "WITHIN", "source": "b2", "target": "g2", "since": "2024-07-01"},
+        {"type": "GOVERNS", "source": "o-g1", "target": "g1"},
+        {"type": "GOVERNS", "source": "o-g2", "target": "g2", "since": "2024-07-01"},
+        {"type": "HOLDS_POST", "source": "m1", "target": "o-g1", "post": "secretary"},
+        {"type": "HOLDS_POST", "source": "m2", "target": "o-g2", "post": "secretary", "since": "2024-07-01"},
+        {"type": "LOCATED_IN", "source": "h1", "target": "b1"},
+        {"type": "LOCATED_IN", "source": "h2", "target": "b2"},
+        {"type": "LOCATED_IN", "source": "h3", "target": "b2"},
+        {"type": "CONTACTS", "source": "m1", "target": "h1"},
+        {"type": "CONTACTS", "source": "m1", "target": "h2"},
+        {"type": "CONTACTS", "source": "m2", "target": "h3"},
+    ],
+}
+BEFORE, AFTER = Day("2024-01-01"), Day("2024-08-01")
+
+
+@pytest.fixture
+def split(store):
+    store.load(items(SPLIT))
+    return store
+
+
+def test_the_territory_before_and_after_a_grid_split(split):
+    from orggraph.queries import coverage
+
+    facts = split.facts()
+    before, after, every = facts.territory(BEFORE), facts.territory(AFTER), facts.territory(None)
+    assert before.ids == after.ids == every.ids == ["b1", "b2", "c1", "g1", "g2"]
+    assert before.within.tolist() == [[0, 3], [1, 3], [3, 2]]  # b1, b2 in g1; g1 in c1
+    assert before.taking_part == [0, 1, 2, 3]  # g2 was not made yet
+    assert after.within.tolist() == [[0, 3], [1, 4], [3, 2], [4, 2]]  # b2 in g2; g2 in c1
+    assert after.taking_part == [0, 1, 2, 3, 4]
+    assert every.within.tolist() == [[0, 3], [1, 3], [1, 4], [3, 2], [4, 2]] and every.taking_part == [0, 1, 2, 3, 4]
+    assert facts.territory(Day("2024-06-30")) == before and facts.territory(Day("2024-07-01")) == after
+    assert facts.existing(BEFORE, "Area") == ["b1", "b2", "c1", "g1"]
+    assert facts.existing(AFTER, "Area") == ["b1", "b2", "c1", "g1", "g2"]
+    assert facts.existing(BEFORE, "Org") == ["o-g1"] and facts.existing(AFTER, "Org") == ["o-g1", "o-g2"]
+    assert facts.existing(BEFORE, "Member") == ["m1", "m2"]  # m2 contacts h3 on every day
+    households = {d: {a["id"]: a["households"] for a in coverage(split, as_of=d.as_of)["areas"]} for d in (BEFORE, AFTER)}
+    assert households[BEFORE] == {"b1": 1, "b2": 2, "c1": 3, "g1": 3}  # g2 takes no part
+    assert households[AFTER] == {"b1": 1, "b2": 2, "c1": 3, "g1": 1, "g2": 2}
+
+
+@pytest.mark.parametrize("few", [True, False])
+def test_the_neighbourhood_before_and_after_a_grid_split(split, monkeypatch, few):
+    """h2's chain before the split escalates to g1 only, after it to g2 and o-g2 (read for one household as
+    a chain reads it, and as a batch of many is read)."""
+    if not few:
+        monkeypatch.setattr("orggraph.store.server.facts._FEW", 0)
+        monkeypatch.setattr("orggraph.index.facts._FEW_PLAIN", 0)
+    facts = split.facts()
+    hood = facts.neighbourhood(BEFORE, ["h2"])
+    assert hood.located == {"h2": ["b2"]} and hood.contacts == {"h2": ["m1"]}
+    assert hood.governing == {"g1": ["o-g1"]} and hood.posts == {"o-g1": [("secretary", "m1")]}
+    assert "g2" not in hood.nodes and "o-g2" not in hood.nodes and "m2" not in hood.nodes
+    hood = facts.neighbourhood(AFTER, ["h2"])
+    assert hood.located == {"h2": ["b2"]}
+    assert hood.governing == {"g2": ["o-g2"]} and hood.posts == {"o-g2": [("secretary", "m2")]}
+    assert {"b2", "g2", "c1", "o-g2", "m2"} <= set(hood.nodes) and "g1" not in hood.nodes
+
+
+def test_a_household_that_moves_and_one_that_arrives(store):
+    """Case 08 with h3 moving from b2 to b1 on 2025-01-01, and h4 (nobody's contact) located from
+    2025-06-01 in b1 and, until 2025-12-31, in b2 too."""
+    doc = copy.deepcopy(SPLIT)
+    next(e for e in doc["edges"] if e["type"] == "LOCATED_IN" and e["source"] == "h3")["until"] = "2024-12-31"
+    doc["nodes"].append({"id": "h4", "kind": "Household", "address": "1号楼102"})
+    doc["edges"] += [{"type": "LOCATED_IN", "source": "h3", "target": "b1", "since": "2025-01-01"},
+                     {"type": "LOCATED_IN", "source": "h4", "target": "b1", "since": "2025-06-01"},
+                     {"type": "LOCATED_IN", "source": "h4", "target": "b2", "since": "2025-06-01", "until": "2025-12-31"}]
+    store.load(items(doc))
+    facts = store.facts()
+    moved, both, later = Day("2025-07-01"), Day("2025-07-01"), Day("2026-01-01")
+    # positions: b1 0, b2 1, c1 2, g1 3, g2 4
+    tally = facts.tally(AFTER)
+    assert tally.direct[:2].tolist() == [figures(1, 1, 1, 1), figures(2, 2, 2, 2)]
+    assert tally.several == [] and tally.nowhere.tolist() == figures(1, 0, 1, 0)  # h4, not yet there
+    tally = facts.tally(both)
+    assert tally.direct[:2].tolist() == [figures(2, 2, 2, 2), figures(1, 1, 1, 1)]
+    assert tally.several == [((0, 1), (1, 0, 1, 0, 0, 0))] and tally.nowhere.tolist() == figures()
+    tally = facts.tally(later)
+    assert tally.direct[:2].tolist() == [figures(3, 2, 3, 2), figures(1, 1, 1, 1)]
+    assert tally.several == [] and tally.nowhere.tolist() == figures()
+    assert facts.households(AFTER, "unlocated") == ["h4"] and facts.households(later, "unlocated") == []
+    assert facts.households(BEFORE, "unlocated") == ["h4"]
+    assert [facts.households(d, "all", ["b2"]) for d in (AFTER, moved, later)] == [["h2", "h3"], ["h2", "h4"], ["h2"]]
+    assert facts.households(AFTER, "uncovered", ["b1"]) == [] and facts.households(later, "uncovered", ["b1"]) == ["h4"]
+    assert facts.households(AFTER, "unlocated", ["b1"]) == []
+    assert facts.present(AFTER, ["b1"]) == [("m1", "b1")]
+    assert facts.present(moved, ["b1"]) == [("m1", "b1"), ("m2", "b1")]
+    groups = [(["m2"], ["b2"]), (["m1"], ["b1"])]
+    assert facts.contacts_outside(AFTER, groups) == [("m1", "h2")]
+    assert facts.contacts_outside(moved, groups) == [("m1", "h2"), ("m2", "h3")]
+    assert facts.neighbourhood(AFTER, ["h3", "h4"]).located == {"h3": ["b2"]}
+    assert facts.neighbourhood(both, ["h3", "h4"]).located == {"h3": ["b1"], "h4": ["b1", "b2"]}
+    inside = facts.inside(["b2"])  # every edge, whatever its dates
+    assert inside.households == ["h2", "h3", "h4"] and inside.elsewhere == {"h3": ["b1"], "h4": ["b1"]}
+    assert facts.territory(later).taking_part == [0, 1, 2, 3, 4]
 
 
 # -- a generated city: a batch finds what one by one finds, and both backends find the same -----------

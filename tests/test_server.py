@@ -247,6 +247,44 @@ def test_households_in_two_areas_or_none_count_once_on_both_backends(server_stor
         assert coverage(server_store, as_of="2026-11-23") == coverage(embedded, as_of="2026-11-23")
 
 
+def test_a_household_located_on_dates_only_is_placed_on_each_day_and_an_older_store_is_brought_up_to_date(
+        server_store):
+    """h.home (the coverage shortcut) is set only for one undated LOCATED_IN edge; a store kept by layout 1,
+    which set it for one dated edge too, has it set again the first time this version opens it, once."""
+    from orggraph.facts import Day
+    from orggraph.store.server import ServerStore
+    from orggraph.store.server.connection import statement
+    from orggraph.store.server.store import LAYOUT
+
+    from .conftest import items
+
+    server_store.load(items({
+        "nodes": [{"id": "b1", "kind": "Area", "name": "1号楼", "level": "building"},
+                  {"id": "b2", "kind": "Area", "name": "2号楼", "level": "building"},
+                  {"id": "h1", "kind": "Household"}, {"id": "h2", "kind": "Household"}],
+        "edges": [{"type": "LOCATED_IN", "source": "h1", "target": "b1"},
+                  {"type": "LOCATED_IN", "source": "h2", "target": "b2", "since": "2025-01-01"}]}))
+    conn = server_store.conn
+    homes = "MATCH (h:Household) RETURN h.id, h.home, h.homes ORDER BY h.id"
+    assert conn.read(homes) == [["h1", "b1", 1], ["h2", None, 1]]
+    assert conn.read(statement("meta_layout")) == [[LAYOUT]]  # a new store has the current layout
+    tally = server_store.facts().tally(Day("2024-06-01"))
+    assert tally.direct[:, 0].tolist() == [1, 0] and tally.nowhere[0] == 1
+    assert server_store.facts().tally(Day("2025-06-01")).direct[:, 0].tolist() == [1, 1]
+    # what layout 1 left: h2's home set, and the layout it recorded
+    conn.write("MATCH (h:Household {id: 'h2'}) SET h.home = 'b2'")
+    conn.write("MATCH (m:OrgGraphMeta {id: 'meta'}) SET m.schema_version = 1")
+    revision = server_store.revision
+    again = ServerStore(conn, schema=False)
+    assert conn.read(homes) == [["h1", "b1", 1], ["h2", None, 1]]
+    assert conn.read(statement("meta_layout")) == [[LAYOUT]]
+    assert again.revision > revision  # what a reader kept from before is not trusted
+    assert again.facts().households(Day("2024-06-01"), "unlocated") == ["h2"]
+    revision = again.revision
+    ServerStore(conn, schema=False)  # once: a store up to date is left alone
+    assert again.revision == revision
+
+
 # -- writers at once --------------------------------------------------------------------------------------
 
 
