@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Literal, Sequence
@@ -31,6 +32,19 @@ Dates = tuple[str, "str | None"]
 def _valid(since: str, until: str | None, day: str) -> bool:
     """Whether an edge with these dates is valid on the day (the fragment ``{valid:r}``, in Python)."""
     return (not since or since <= day) and (until is None or day <= until)
+
+
+_KEEPING = threading.Lock()
+
+
+def _keep(kept: dict[Any, Any], key: Any, value: Any) -> Any:
+    """Keep ``value`` under ``key`` among the last few (:data:`_DAYS_KEPT`) of a cache, the oldest let go;
+    safe when the questions of several threads share the store's :class:`Kept`."""
+    with _KEEPING:
+        while len(kept) >= _DAYS_KEPT:
+            del kept[next(iter(kept))]
+        kept[key] = value
+    return value
 
 
 def _pairs(pairs: Iterable[tuple[int, int]]) -> np.ndarray:
@@ -78,10 +92,7 @@ class _Areas:
             if gone:
                 exists = np.ones(len(self.ids), dtype=bool)
                 exists[gone] = False
-            territory = Territory(self.ids, self.names, self.levels, _pairs(pairs), exists)
-            if len(self._days) >= _DAYS_KEPT:
-                del self._days[next(iter(self._days))]
-            self._days[key] = territory
+            territory = _keep(self._days, key, Territory(self.ids, self.names, self.levels, _pairs(pairs), exists))
         return territory
 
 
@@ -105,9 +116,7 @@ class _Placed:
                 areas = tuple(sorted({a for a, s, u in edges if _valid(s, u, day)}))
                 if areas:
                     found.append((household, areas, people, vulnerable))
-            if len(self._days) >= _DAYS_KEPT:
-                del self._days[next(iter(self._days))]
-            self._days[day] = found
+            _keep(self._days, day, found)
         return found
 
     def nowhere(self, day: str) -> list[str]:
