@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 
@@ -375,6 +375,32 @@ class ServerFacts:
         rows = sorted(self._read("contact_load", self._params(day)))
         return Load([member for member, _, _ in rows], np.array([int(n) for _, n, _ in rows], dtype=np.int64),
                     np.array([int(only) for _, _, only in rows], dtype=np.int64))
+
+    def sole_answerers(self, day: Day, answering: Mapping[str, str | None]) -> list[tuple[str, str]]:
+        """For each household located on the day in areas of ``answering`` only, the one member it then
+        has (see :meth:`orggraph.facts.Facts.sole_answerers`); four queries: the households located there,
+        all their locations and live contacts on the day, and whether those contacts are marked unavailable."""
+        located = self.households(day, "all", answering) if answering else []
+        if not located:
+            return []
+        places: dict[str, set[str]] = {}
+        for household, area, _ in self.edges("LOCATED_IN", sources=located, day=day.as_of):
+            places.setdefault(household, set()).add(area)
+        contacts = self.edges("CONTACTS", targets=located, day=day.as_of)
+        marks = self.nodes({m for m, _, _ in contacts})
+        live: dict[str, set[str]] = {}
+        for member, household, _ in contacts:
+            if member not in day.unavailable and not marks[member].unavailable:
+                live.setdefault(household, set()).add(member)
+        found = []
+        for household in located:  # sorted
+            here = places.get(household, set())
+            if not here or not all(a in answering for a in here):
+                continue
+            people = live.get(household, set()) | {answering[a] for a in here if answering[a] is not None}
+            if len(people) == 1:
+                found.append((household, people.pop()))
+        return found
 
     def having(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
                day: str | None = None, beyond: Collection[str] | None = None) -> list[str]:
