@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from itertools import repeat
 from typing import Any, Callable, Collection, Iterable, Literal, Mapping, Sequence
@@ -248,6 +249,7 @@ class IndexFacts:
         self._looked_up: dict[Any, np.ndarray] = {}
         self._same: dict[int, tuple[frozenset[str], np.ndarray]] = {}
         self._grounds: dict[int, _Ground] = {}  # see _ground
+        self._lock = threading.Lock()  # see _keep
         #: day -> ({area: what hangs off it (_area_piece)}, {org: its post holders (_held)}): what the
         #: chains of a day have worked out, the last few days (see _few_around)
         self._around: dict[int, tuple[dict[int, Any], dict[int, Any]]] = {}
@@ -340,10 +342,20 @@ class IndexFacts:
             key = int(np.searchsorted(spans, day, side="right"))
         ground = self._grounds.get(key)
         if ground is None:
-            if len(self._grounds) >= _GROUNDS_KEPT:
-                del self._grounds[next(k for k in self._grounds if k != -1)]
-            ground = self._grounds[key] = _Ground(self, day)
+            ground = self._keep(self._grounds, key, _Ground(self, day), _GROUNDS_KEPT)
         return ground
+
+    def _keep(self, cache: dict[Any, Any], key: Any, value: Any, most: int) -> Any:
+        """Keep ``value`` under ``key`` in one of the caches of the last few days, letting the oldest go,
+        under a lock: the API's threads share a store's facts. Two threads that worked out the same value
+        keep the first."""
+        with self._lock:
+            if key in cache:
+                return cache[key]
+            while len(cache) >= most:
+                del cache[next(iter(cache))]
+            cache[key] = value
+            return value
 
     @cached_property
     def _contacted_ever(self) -> np.ndarray:
@@ -360,9 +372,7 @@ class IndexFacts:
         if on is None:
             number, kinds = self.index.number, self.index.kinds
             gone = sorted(i for i in (number.get(m) for m in day.unavailable) if i is not None and kinds[i] == MEMBER)
-            if len(self._days) >= _DAYS_KEPT:
-                del self._days[next(iter(self._days))]
-            on = self._days[key] = _OnDay(self.index, key[0], gone)
+            on = self._keep(self._days, key, _OnDay(self.index, key[0], gone), _DAYS_KEPT)
         return on
 
     # -- looking nodes and edges up ----------------------------------------------------------------------
@@ -811,12 +821,11 @@ class IndexFacts:
                         if i is not None and kinds[i] == HOUSEHOLD})
         kept = self._around.get(d)
         if kept is None:
-            if len(self._around) >= _DAYS_KEPT:
-                del self._around[next(iter(self._around))]
-            kept = self._around[d] = ({}, {})
+            kept = ({}, {})
             if len(self._areas) <= _EVERY_PIECE:  # a city's worth of areas: every one at once, for the day
                 for area in self._areas.tolist():
                     self._area_piece(d, kept, area)
+            kept = self._keep(self._around, d, kept, _DAYS_KEPT)
         hood = Neighbourhood()
         at = self._at
         members: set[int] = set()
