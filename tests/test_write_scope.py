@@ -173,11 +173,10 @@ def test_what_the_chains_name_is_read_only_context(city):
     for field, node_id in sorted(named):
         assert send(city, "get", f"/{route[field]}/{node_id}", "viewer").status_code == 200, (field, node_id)
     sheet = send(city, "post", "/incidents", "viewer", json={"areas": ["s001c1g01"], "as_of": DAY}).json()
-    for entry in sheet["entries"]:
-        for link in entry["chain"]["links"]:
-            for field in route:
-                if link[field]:
-                    assert send(city, "get", f"/{route[field]}/{link[field]}", "viewer").status_code == 200
+    on_the_sheet = {(field, link[field]) for entry in sheet["entries"] for link in entry["chain"]["links"]
+                    for field in route if link[field]}  # each record the sheet names, asked for once
+    for field, node_id in sorted(on_the_sheet):
+        assert send(city, "get", f"/{route[field]}/{node_id}", "viewer").status_code == 200, (field, node_id)
     assert "s001" not in [a["id"] for a in send(city, "get", "/areas", "viewer", params={"limit": 500}).json()["items"]]
     before = snapshot(city.store)
     answer = send(city, "put", "/members/m0000008", json={"name": "改名"})
