@@ -151,6 +151,7 @@ def fresh_graph(server: str, batch_size: int) -> Iterator:
 
 _NEO4J_DRIVERS: dict[str, object] = {}  # one driver a server for the session, as an application keeps one
 _NEO4J_SCHEMA: set[str] = set()  # the servers whose schema a test graph has made
+_NEO4J_EMPTIED: dict[str, int] = {}  # how many times each server's database has been emptied
 
 
 @contextlib.contextmanager
@@ -179,6 +180,7 @@ def empty_neo4j(server: str, batch_size: int = 5000):
         _NEO4J_DRIVERS[server] = neo4j.GraphDatabase.driver(server, auth=None, notifications_min_severity="OFF")
     conn = Neo4jConnection(driver=_NEO4J_DRIVERS[server], database="neo4j", batch_size=batch_size)
     conn.write(statement("clear"))
+    _NEO4J_EMPTIED[server] = _NEO4J_EMPTIED.get(server, 0) + 1
     return conn
 
 
@@ -217,6 +219,86 @@ def backend_store(request, backend: str, folder: Path, batch_size: int = 7) -> I
     else:
         with fresh_graph(server_of(request, backend), batch_size) as s:
             yield s
+
+
+def _edge_key(edge: dict) -> tuple:
+    return edge["type"], edge["source"], edge["target"], edge.get("since")
+
+
+class LoadedOnce:
+    """A store of one backend loaded once with ``records`` for the tests of a module, each of which finds
+    it exactly as loaded (:meth:`as_loaded`, before and after each test): what a test wrote (its revision
+    moved) is undone record by record and the whole store compared with what was loaded; if another test
+    emptied it meanwhile (Neo4j Community's one database), it is loaded again."""
+
+    def __init__(self, request, backend: str, folder: Path, records: list, batch_size: int):
+        self._request, self.backend, self._folder = request, backend, folder
+        self._records, self._batch_size = records, batch_size
+        self._stack = contextlib.ExitStack()
+        self.loads = self.undone = 0  # how many times it was loaded, and written to and put back
+        self._load()
+
+    def _server(self) -> str | None:
+        return None if self.backend == "embedded" else server_of(self._request, self.backend)
+
+    def _emptied(self) -> int:
+        return _NEO4J_EMPTIED.get(self._server(), 0) if self.backend == "neo4j" else 0
+
+    def _load(self) -> None:
+        self._stack.close()
+        self.loads += 1
+        folder = self._folder / f"{self.backend}-{self.loads}"
+        folder.mkdir(parents=True)
+        self.store = self._stack.enter_context(backend_store(self._request, self.backend, folder, self._batch_size))
+        self.store.load(self._records)
+        self._at = self._emptied()
+        self._nodes = list(self.store.nodes())
+        self._edges = list(self.store.edges())
+        self._counts = self.store.counts()
+        self.revision = self.store.revision
+
+    def as_loaded(self) -> None:
+        """Make the store hold exactly what was loaded, and say so."""
+        if self._emptied() != self._at:  # another test emptied the database and wrote its own
+            self._load()
+            return
+        if self.store.revision == self.revision and self.store.counts() == self._counts:
+            return
+        self.undone += 1
+        self._undo()
+        nodes, edges = list(self.store.nodes()), list(self.store.edges())
+        assert nodes == self._nodes and edges == self._edges, "the shared store could not be put back as loaded"
+        self.revision = self.store.revision
+
+    def _undo(self) -> None:
+        loaded_nodes = {n["id"]: n for n in self._nodes}
+        loaded_edges = {_edge_key(e): e for e in self._edges}
+        nodes = {n["id"]: n for n in self.store.nodes()}
+        wrong = sorted(i for i, n in nodes.items() if loaded_nodes.get(i) != n)  # added or changed
+        if wrong:
+            self.store.delete(nodes=wrong)  # with every edge from or to them
+        edges = {_edge_key(e): e for e in self.store.edges()}
+        extra = [k for k, e in edges.items() if loaded_edges.get(k) != e]  # added or changed
+        if extra:
+            self.store.delete(edges=[{"type": t, "source": s, "target": d, **({"since": since} if since else {})}
+                                     for t, s, d, since in extra])
+        kept = edges.keys() - set(extra)
+        missing = [("node", f"node {i}", n) for i, n in loaded_nodes.items() if nodes.get(i) != n or i in wrong]
+        missing += [("edge", f"edge {k}", e) for k, e in loaded_edges.items() if k not in kept]
+        if missing:
+            self.store.load(missing)
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+@contextlib.contextmanager
+def loaded_once(request, backend: str, folder: Path, records: list, batch_size: int = 2000) -> Iterator[LoadedOnce]:
+    shared = LoadedOnce(request, backend, folder, records, batch_size)
+    try:
+        yield shared
+    finally:
+        shared.close()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -19,7 +19,7 @@ from orggraph.model import EDGE_TYPES, NODE_KINDS, POSTS
 from orggraph.queries import coverage, gaps, incident, responsibility_chain, uncovered_households
 from orggraph.store import EmbeddedStore
 
-from .conftest import run_cli
+from .conftest import SERVERS, loaded_once, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DAYS = ["2020-08-01", "2026-11-23"]
@@ -31,14 +31,23 @@ def city_records():
     return [(what, f"record {i}", r) for i, (what, r) in enumerate(records)]
 
 
+@pytest.fixture(scope="module", params=SERVERS)
+def loaded_pair(request, city_records, tmp_path_factory):
+    """The same generated city on the embedded store and on each graph server, loaded once for the module."""
+    folder = tmp_path_factory.mktemp("pair")
+    with loaded_once(request, "embedded", folder, city_records) as embedded, \
+            loaded_once(request, request.param, folder, city_records) as server:
+        yield embedded, server
+
+
 @pytest.fixture
-def pair(city_records, big_server_store, tmp_path):
-    """The same generated city on the embedded store and on FalkorDB."""
-    embedded = EmbeddedStore(tmp_path / "city.db")
-    embedded.load(city_records)
-    big_server_store.load(city_records)
-    yield embedded, big_server_store
-    embedded.close()
+def pair(loaded_pair):
+    """The city on the embedded store and on a graph server, each exactly as loaded."""
+    for shared in loaded_pair:
+        shared.as_loaded()
+    yield tuple(shared.store for shared in loaded_pair)
+    for shared in loaded_pair:
+        shared.as_loaded()
 
 
 def test_reading_the_whole_graph_page_by_page(pair):
