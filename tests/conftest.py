@@ -82,8 +82,11 @@ def snapshot(store) -> tuple:
 
 
 def pytest_collection_modifyitems(config, items):
-    """The tests on Neo4j go to one worker when the run is spread over several (``make test``: two):
-    Community holds one user database, which each of them empties first."""
+    """Mark the tests on Neo4j as one group. Each worker of a spread run (``make test``: two) starts its
+    own session Neo4j, so the tests stay apart however they are spread: Community holds one user
+    database, which each test empties first. Where pytest-xdist honours groups the Neo4j tests share one
+    worker and one server; with pytest 9.2 it does not (pytest-xdist issue #1386), and the two workers
+    share the Neo4j tests, each on its own server."""
     for item in items:
         params = getattr(item, "callspec", None)
         if "neo4j_server" in item.fixturenames or (params is not None and "neo4j" in params.params.values()):
