@@ -99,6 +99,18 @@ class _Plan:
         """The edges of one type with ``node_id`` at ``end`` that are valid on the day of the change."""
         return [e for e in self.store.edges_of(node_id, type_) if e[end] == node_id and _valid(e, self.on)]
 
+    def current(self, node_id: str, type_: str, end: str, only: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """The edges to end: those of :meth:`edges` (to the nodes ``only`` names, if given); one that
+        starts after the day is a later change, which this one would contradict: noted as a problem."""
+        other = "target" if end == "source" else "source"
+        found = [e for e in self.store.edges_of(node_id, type_)
+                 if e[end] == node_id and (only is None or e[other] in only)]
+        for e in found:
+            if (e.get("since") or "") > self.on:
+                self.problems.append(f"{self.shown(e)} starts after {self.on}: a later change is recorded "
+                                     "already; change or remove it first")
+        return [e for e in found if _valid(e, self.on)]
+
     def parents(self, area: str) -> list[str]:
         return [e["target"] for e in self.edges(area, "WITHIN", "source")]
 
@@ -286,7 +298,7 @@ def move(store: Store, area: str, to: str, on: Any, *, note: str | None = None, 
             plan.problems.append(f"{area} cannot lie within {to}, which lies within {area} on {plan.on} (a cycle)")
         else:
             _rank_problem(plan, area, to)
-            current = plan.edges(area, "WITHIN", "source")
+            current = plan.current(area, "WITHIN", "source")
             if [e["target"] for e in current] == [to]:
                 plan.problems.append(f"{area} lies within {to} already on {plan.on}")
             for edge in current:
@@ -366,7 +378,7 @@ def split(store: Store, area: str, new: str, name: str, take: Iterable[str], on:
         plan.problems.append("--name: the new area needs a name")
     if not take:
         plan.problems.append("--take: name at least one area within the one split")
-    children = {e["source"]: e for e in plan.edges(area, "WITHIN", "target")}
+    children = {e["source"]: e for e in plan.current(area, "WITHIN", "target")}
     for child in take:
         if child not in children:
             if plan.kinds.get(child) is None:
@@ -482,14 +494,14 @@ def merge(store: Store, areas: Iterable[str], into: str, on: Any, *, note: str |
         if other != level:
             plan.problems.append(f"{area} is a {other} and {into} a {level}: merge areas of one level")
             continue
-        for edge in plan.edges(area, "WITHIN", "target"):
+        for edge in plan.current(area, "WITHIN", "target"):
             plan.end(edge)
             plan.add_edge("WITHIN", edge["source"], into)
-        for edge in plan.edges(area, "LOCATED_IN", "target"):
+        for edge in plan.current(area, "LOCATED_IN", "target"):
             plan.end(edge)
             plan.add_edge("LOCATED_IN", edge["source"], into)
         for type_, end in (("WITHIN", "source"), ("GOVERNS", "target"), ("ASSIGNED_TO", "target")):
-            for edge in plan.edges(area, type_, end):
+            for edge in plan.current(area, type_, end):
                 plan.end(edge)
         plan.households |= plan.households_in(plan.below(area))
     return plan.finish(note, by, dry_run)
@@ -549,7 +561,7 @@ def relocate(store: Store, household: str, to: str, on: Any, *, note: str | None
     plan = _Plan(store, "relocate", on, scope)
     plan.look_up([household, to])
     if plan.need(household, "Household", "HOUSEHOLD") & plan.need(to, "Area", "--to"):
-        current = plan.edges(household, "LOCATED_IN", "source")
+        current = plan.current(household, "LOCATED_IN", "source")
         if [e["target"] for e in current] == [to]:
             plan.problems.append(f"{household} is located in {to} already on {plan.on}")
         for edge in current:
@@ -621,7 +633,7 @@ def handover(store: Store, member: str, to: str, on: Any, *, households: Iterabl
             plan.problems.append(f"--to: {member} cannot hand over to themselves")
         elif plan.store.node(to).get("status") == "unavailable":
             plan.problems.append(f"--to: {to} is marked unavailable")
-        contacts = {e["target"]: e for e in plan.edges(member, "CONTACTS", "source")}
+        contacts = {e["target"]: e for e in plan.current(member, "CONTACTS", "source", only=named)}
         if named is None:
             if not contacts:
                 plan.problems.append(f"{member} contacts no household on {plan.on}: nothing to hand over")

@@ -102,8 +102,8 @@ class Tally:
     (['h1'], ['h2'], [['LOCATED_IN', 'h2', 'b1', None]], {'added': 1, 'changed': 1, 'ended': 1, 'removed': 0})
     """
 
-    def __init__(self, most: int = IDS_AT_MOST):
-        self.most = most
+    def __init__(self, most: int | None = None):
+        self.most = IDS_AT_MOST if most is None else most
         self.added: list[Any] = []
         self.changed: list[Any] = []
         self.ended: list[Any] = []
