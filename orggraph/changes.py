@@ -61,6 +61,8 @@ class _Plan:
             day = _dt.date.fromisoformat(on)
         except (TypeError, ValueError):
             raise ValueError(f"the day of a change must be an ISO date YYYY-MM-DD, got {on!r}") from None
+        if day == _dt.date.min:
+            raise ValueError(f"a change on {day.isoformat()} leaves no day before it for the old relations to end")
         self.on, self.before = day.isoformat(), (day - _dt.timedelta(days=1)).isoformat()
         self.kinds: dict[str, str] = {}
 
@@ -95,16 +97,21 @@ class _Plan:
             return True
         return False
 
+    def of(self, node_id: str, type_: str, end: str) -> list[dict[str, Any]]:
+        """The edges of one type with ``node_id`` at ``end`` (those whose other end the token can see)."""
+        other = "target" if end == "source" else "source"
+        return [e for e in self.store.edges_of(node_id, type_)
+                if e[end] == node_id and (self.scope is None or self.scope.sees(e[other]))]
+
     def edges(self, node_id: str, type_: str, end: str) -> list[dict[str, Any]]:
         """The edges of one type with ``node_id`` at ``end`` that are valid on the day of the change."""
-        return [e for e in self.store.edges_of(node_id, type_) if e[end] == node_id and _valid(e, self.on)]
+        return [e for e in self.of(node_id, type_, end) if _valid(e, self.on)]
 
     def current(self, node_id: str, type_: str, end: str, only: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """The edges to end: those of :meth:`edges` (to the nodes ``only`` names, if given); one that
         starts after the day is a later change, which this one would contradict: noted as a problem."""
         other = "target" if end == "source" else "source"
-        found = [e for e in self.store.edges_of(node_id, type_)
-                 if e[end] == node_id and (only is None or e[other] in only)]
+        found = [e for e in self.of(node_id, type_, end) if only is None or e[other] in only]
         for e in found:
             if (e.get("since") or "") > self.on:
                 self.problems.append(f"{self.shown(e)} starts after {self.on}: a later change is recorded "
