@@ -324,3 +324,43 @@ def test_a_change_never_alters_an_answer_before_its_day(tmp_path_factory, change
             return
         for day, before in seen.items():
             assert answers(store, day) == before, (kind, first, second, on, day)
+
+
+# -- the command line --------------------------------------------------------------------------------------
+
+
+def test_the_commands(tmp_path):
+    from typer.testing import CliRunner
+
+    from orggraph.cli import app
+
+    db = str(tmp_path / "city.db")
+    (tmp_path / "net.json").write_text(json.dumps(NETWORK, ensure_ascii=False), encoding="utf-8")
+
+    def run(*args: str):
+        return CliRunner().invoke(app, [*args, "--db", db], prog_name="orggraph")
+
+    assert run("load", str(tmp_path / "net.json"), "--by", "wang", "--note", "建账").exit_code == 0
+    dry = run("split", "g1", "--new", "g2", "--name", "桂花第2网格", "--take", "b2", "--on", DATE, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert dry.output.splitlines()[0] == "split on 2024-07-01: a dry run, nothing written"
+    assert "  would end WITHIN b2 -> g1 since 2020-01-01 (until 2024-06-30)" in dry.output
+    assert "2 households' chains would change on 2024-07-01: h2, h3" in dry.output
+    done = run("handover", "m3", "--to", "m4", "--households", "h1", "--on", DATE, "--note", "m3 调离", "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["households"] == ["h1"] and json.loads(done.output)["history"] == 2
+    moved = run("move", "g1", "--to", "c2", "--on", DATE, "--by", "li")
+    assert moved.exit_code == 0 and "3 households' chains change on 2024-07-01: h1, h2, h3" in moved.output
+    for args, message in ((("merge", "b2", "b9", "--into", "b1", "--on", DATE), "AREA: no area with id 'b9'"),
+                          (("relocate", "h1", "--to", "h1", "--on", DATE), "'h1' is a Household, not an Area"),
+                          (("move", "g1", "--to", "c1", "--on", "2024-13-01"), "must be an ISO date")):
+        refused = run(*args)
+        assert refused.exit_code == 2 and message in refused.output, refused.output
+    heads = {node: [line.split(" by ")[0].split(" ", 2)[::2] for line in run("history", node).output.splitlines()
+                    if line.startswith("#")] for node in ("h1", "g1")}
+    assert heads == {"h1": [["#1", "load"], ["#2", "handover on 2024-07-01"]],
+                     "g1": [["#1", "load"], ["#3", "move on 2024-07-01"]]}
+    history = run("history").output
+    assert "by wang: 建账" in history and "by li\n  ended WITHIN g1 -> c1 since 2020-01-01" in history
+    entries = json.loads(run("history", "--json", "--limit", "1").output)
+    assert [e["kind"] for e in entries] == ["move"]

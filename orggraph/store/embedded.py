@@ -103,6 +103,19 @@ _UPSERT_EDGE = (
     "ON CONFLICT (type, source, target, since) DO UPDATE SET until = excluded.until, props = excluded.props "
     "WHERE edges.until IS NOT excluded.until OR edges.props IS NOT excluded.props"
 )
+# Of a batch about to be written, the records that differ from what is stored (JSON [[id, props], ...] and
+# [[type, source, target, since, until, props], ...]): whether each is new, and for an edge its stored until
+# and whether its properties are the same; records stored alike are left out, so a reload costs little.
+_NODES_DIFFERING = (
+    "SELECT j.value ->> 0, n.id IS NULL FROM json_each(?) AS j LEFT JOIN nodes AS n ON n.id = j.value ->> 0 "
+    "WHERE n.id IS NULL OR n.props IS NOT j.value ->> 1"
+)
+_EDGES_DIFFERING = (
+    "SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, e.type IS NULL, e.until, "
+    "e.props IS j.value ->> 5 FROM json_each(?) AS j LEFT JOIN edges AS e ON e.type = j.value ->> 0 "
+    "AND e.source = j.value ->> 1 AND e.target = j.value ->> 2 AND e.since = j.value ->> 3 "
+    "WHERE e.type IS NULL OR e.props IS NOT j.value ->> 5 OR e.until IS NOT j.value ->> 4"
+)
 _NODE_FIXED = ("id", "kind")
 _CARRY_AT_MOST = 100_000  # records a load may change and still carry the query index forward
 _LOG_AT_MOST = 16  # changes logged after the index was saved whole before it is saved whole again
@@ -184,27 +197,25 @@ class _Sink:
 
     def write_nodes(self, rows: list[dict[str, Any]]) -> None:
         out = _node_rows(rows)
-        if self.tally is not None:
-            stored = None if self.empty else {
-                r[0]: _node(r) for r in self.conn.execute(
-                    "SELECT id, kind, props FROM nodes WHERE id IN (SELECT value FROM json_each(?))",
-                    (orjson.dumps([r["id"] for r in rows]).decode(),))}
-            self.tally.nodes(rows, stored)
+        if self.tally is not None and self.empty:
+            self.tally.nodes(rows, None)
+        elif self.tally is not None:  # what differs from what is stored, told by SQLite: a reload costs little
+            for node_id, added in self.conn.execute(_NODES_DIFFERING, (orjson.dumps([[i, p] for i, _, p in out]).decode(),)):
+                self.tally.note("added" if added else "changed", node_id)
         self.conn.executemany(_UPSERT_NODE, out)
         if self._kept(len(rows)):
             self.nodes.extend((r["id"], r["kind"], r) for r in rows)  # type: ignore[union-attr]
 
     def write_edges(self, rows: list[dict[str, Any]]) -> None:
         out = _edge_rows(rows)
-        if self.tally is not None:
-            stored = None
-            if not self.empty:
-                keys = orjson.dumps([[r[0], r[1], r[2], r[3]] for r in out]).decode()
-                stored = {(r[0], r[1], r[2], r[3]): _edge(r) for r in self.conn.execute(
-                    "SELECT e.type, e.source, e.target, e.since, e.until, e.props FROM json_each(?) AS j "
-                    "JOIN edges AS e ON e.type = j.value ->> 0 AND e.source = j.value ->> 1 "
-                    "AND e.target = j.value ->> 2 AND e.since = j.value ->> 3", (keys,))}
-            self.tally.edges(rows, stored)
+        if self.tally is not None and self.empty:
+            self.tally.edges(rows, None)
+        elif self.tally is not None:
+            for type_, source, target, since, until, added, old_until, same in self.conn.execute(
+                    _EDGES_DIFFERING, (orjson.dumps(out).decode(),)):
+                ended = same and until is not None and (old_until is None or until < old_until)
+                self.tally.note("added" if added else "ended" if ended else "changed",
+                                [type_, source, target, since or None])
         self.conn.executemany(_UPSERT_EDGE, out)
         if self._kept(len(rows)):
             self.edges.extend((r["type"], r["source"], r["target"], r.get("since"), r.get("until"), r)  # type: ignore[union-attr]
