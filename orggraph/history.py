@@ -126,7 +126,16 @@ class Tally:
             getattr(self, what).append(key)
             self._kept += 1
 
-    def _all_added(self, keys: list[Any]) -> None:
+    @property
+    def room(self) -> bool:
+        """Whether more keys are kept."""
+        return self._kept < self.most
+
+    def all_added(self, keys: list[Any] | int) -> None:
+        """Count records that are all new (``keys``, or how many when there is no :attr:`room` for them)."""
+        if isinstance(keys, int):
+            self.counts["added"] += keys
+            return
         room = max(self.most - self._kept, 0)
         self.added.extend(keys[:room])
         self._kept += min(room, len(keys))
@@ -135,7 +144,7 @@ class Tally:
     def nodes(self, rows: Iterable[Mapping[str, Any]], stored: Mapping[str, Mapping[str, Any]] | None) -> None:
         """Nodes about to be written, against the records of those the store holds (None: it holds none)."""
         if stored is None:
-            self._all_added([row["id"] for row in rows])
+            self.all_added([row["id"] for row in rows])
             return
         for row in rows:
             old = stored.get(row["id"]) if stored else None
@@ -148,8 +157,8 @@ class Tally:
               stored: Mapping[tuple[str, str, str, str], Mapping[str, Any]] | None) -> None:
         """Edges about to be written, against those the store holds, by key (None: it holds none)."""
         if stored is None:
-            self._all_added([_edge_key(r["type"], r["source"], r["target"], r.get("since")) for r in rows]
-                            if self._kept < self.most else [None] * len(rows))
+            self.all_added([_edge_key(r["type"], r["source"], r["target"], r.get("since")) for r in rows]
+                           if self.room else len(rows))
             return
         for row in rows:
             since = row.get("since") or ""

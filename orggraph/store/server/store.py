@@ -87,11 +87,12 @@ class _Spool:
         for r in rows:
             by_kind.setdefault(r["kind"], []).append(_node_row(r))
         for kind, batch in by_kind.items():
-            stored = None
-            if not self.empty:
-                found = self.store.conn.read(statement("nodes_page", label=kind), {"ids": [r["id"] for r in batch]})
-                stored = {i: {"id": i, "kind": kind, **orjson.loads(p)} for i, p in found}
-            self.tally.nodes([r for r in rows if r["kind"] == kind], stored)
+            if self.empty:
+                self.tally.nodes(batch, None)
+            else:  # what differs from what is stored, told by the server: a reload reads back little
+                for node_id, added in self.store.conn.read(statement("nodes_differing", label=kind),
+                                                           {"rows": [{"id": r["id"], "props": r["props"]} for r in batch]}):
+                    self.tally.note("added" if added else "changed", node_id)
             self._put("node", kind, batch)
 
     def write_edges(self, rows: list[dict[str, Any]]) -> None:
@@ -99,14 +100,16 @@ class _Spool:
         for r in rows:
             by_type.setdefault(r["type"], []).append(_edge_row(r))
         for type_, batch in by_type.items():
-            stored = None
-            if not self.empty:
+            if self.empty:
+                self.tally.all_added([[type_, r["source"], r["target"], r["since"] or None] for r in batch]
+                                     if self.tally.room else len(batch))
+            else:
                 source, target = ENDPOINTS[type_]
-                found = self.store.conn.read(statement("edge_states", type=type_, source=source, target=target),
-                                             {"rows": [{"source": r["source"], "target": r["target"],
-                                                        "since": r["since"]} for r in batch]})
-                stored = {(type_, s, t, since): _edge(type_, s, t, since, until, p) for s, t, since, until, p in found}
-            self.tally.edges([r for r in rows if r["type"] == type_], stored)
+                keys = [{k: r[k] for k in ("source", "target", "since", "until", "props")} for r in batch]
+                for s, t, since, until, added, old_until, same in self.store.conn.read(
+                        statement("edges_differing", type=type_, source=source, target=target), {"rows": keys}):
+                    ended = same and until is not None and (old_until is None or until < old_until)
+                    self.tally.note("added" if added else "ended" if ended else "changed", [type_, s, t, since or None])
             self._put("edge", type_, batch)
 
     def _put(self, what: str, name: str, rows: list[dict[str, Any]]) -> None:
