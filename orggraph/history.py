@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import getpass
 import os
-from typing import Any, Iterable, Mapping, NotRequired, TypedDict
+from typing import Any, Mapping, NotRequired, TypedDict
 
 __all__ = ["Entry", "Written", "Tally", "IDS_AT_MOST", "KINDS", "default_by", "now", "entry_nodes", "key_text",
            "entry_text", "entry_within"]
@@ -82,10 +82,6 @@ def default_by() -> str:
     return f"cli:{user}"
 
 
-def _edge_key(type_: str, source: str, target: str, since: str | None) -> list[Any]:
-    return [type_, source, target, since or None]
-
-
 class Tally:
     """What a write changes, record by record, told from what the store held before it.
 
@@ -94,10 +90,9 @@ class Tally:
     Examples
     --------
     >>> t = Tally()
-    >>> t.nodes([{"id": "h1", "kind": "Household"}, {"id": "h2", "kind": "Household", "people": 2}],
-    ...         {"h2": {"id": "h2", "kind": "Household"}})
-    >>> t.edges([{"type": "LOCATED_IN", "source": "h2", "target": "b1", "until": "2024-06-30"}],
-    ...         {("LOCATED_IN", "h2", "b1", ""): {"type": "LOCATED_IN", "source": "h2", "target": "b1"}})
+    >>> t.all_added(["h1"])
+    >>> t.note("changed", "h2")
+    >>> t.edge(["LOCATED_IN", "h2", "b1", None], new=False, same=True, until="2024-06-30", before=None)
     >>> t.added, t.changed, t.ended, t.counts
     (['h1'], ['h2'], [['LOCATED_IN', 'h2', 'b1', None]], {'added': 1, 'changed': 1, 'ended': 1, 'removed': 0})
     """
@@ -141,43 +136,12 @@ class Tally:
         self._kept += min(room, len(keys))
         self.counts["added"] += len(keys)
 
-    def nodes(self, rows: Iterable[Mapping[str, Any]], stored: Mapping[str, Mapping[str, Any]] | None) -> None:
-        """Nodes about to be written, against the records of those the store holds (None: it holds none)."""
-        if stored is None:
-            self.all_added([row["id"] for row in rows])
-            return
-        for row in rows:
-            old = stored.get(row["id"]) if stored else None
-            if old is None:
-                self.note("added", row["id"])
-            elif dict(old) != dict(row):
-                self.note("changed", row["id"])
-
-    def edges(self, rows: Iterable[Mapping[str, Any]],
-              stored: Mapping[tuple[str, str, str, str], Mapping[str, Any]] | None) -> None:
-        """Edges about to be written, against those the store holds, by key (None: it holds none)."""
-        if stored is None:
-            self.all_added([_edge_key(r["type"], r["source"], r["target"], r.get("since")) for r in rows]
-                           if self.room else len(rows))
-            return
-        for row in rows:
-            since = row.get("since") or ""
-            key = (row["type"], row["source"], row["target"], since)
-            old = stored.get(key) if stored else None
-            shown = _edge_key(*key)
-            if old is None:
-                self.note("added", shown)
-                continue
-            old = {k: v for k, v in old.items() if v is not None}
-            row = {k: v for k, v in row.items() if v is not None}
-            if old == row:
-                continue
-            before, after = old.pop("until", None), row.pop("until", None)
-            old.pop("since", None), row.pop("since", None)
-            if old == row and after is not None and (before is None or after < before):
-                self.note("ended", shown)
-            else:
-                self.note("changed", shown)
+    def edge(self, key: list[Any], *, new: bool, same: bool, until: str | None, before: str | None) -> None:
+        """One edge about to be written that differs from what is stored: ``new``, or with the ``same``
+        other properties and ``until`` where it had ``before``. Given an until, or an earlier one, and
+        nothing else changed, it is ended; else changed."""
+        ended = same and until is not None and (before is None or until < before)
+        self.note("added" if new else "ended" if ended else "changed", key)
 
     def entry(self, written: Written | None, *, at: str | None = None) -> dict[str, Any]:
         """The entry to keep (without its number): ``written`` (a plain load by nobody named when None),

@@ -198,7 +198,7 @@ class _Sink:
     def write_nodes(self, rows: list[dict[str, Any]]) -> None:
         out = _node_rows(rows)
         if self.tally is not None and self.empty:
-            self.tally.nodes(rows, None)
+            self.tally.all_added([r["id"] for r in rows])
         elif self.tally is not None:  # what differs from what is stored, told by SQLite: a reload costs little
             for node_id, added in self.conn.execute(_NODES_DIFFERING, (orjson.dumps([[i, p] for i, _, p in out]).decode(),)):
                 self.tally.note("added" if added else "changed", node_id)
@@ -209,13 +209,12 @@ class _Sink:
     def write_edges(self, rows: list[dict[str, Any]]) -> None:
         out = _edge_rows(rows)
         if self.tally is not None and self.empty:
-            self.tally.edges(rows, None)
+            self.tally.all_added([[r[0], r[1], r[2], r[3] or None] for r in out] if self.tally.room else len(out))
         elif self.tally is not None:
-            for type_, source, target, since, until, added, old_until, same in self.conn.execute(
+            for type_, source, target, since, until, added, before, same in self.conn.execute(
                     _EDGES_DIFFERING, (orjson.dumps(out).decode(),)):
-                ended = same and until is not None and (old_until is None or until < old_until)
-                self.tally.note("added" if added else "ended" if ended else "changed",
-                                [type_, source, target, since or None])
+                self.tally.edge([type_, source, target, since or None], new=bool(added), same=bool(same), until=until,
+                                before=before)
         self.conn.executemany(_UPSERT_EDGE, out)
         if self._kept(len(rows)):
             self.edges.extend((r["type"], r["source"], r["target"], r.get("since"), r.get("until"), r)  # type: ignore[union-attr]

@@ -88,7 +88,7 @@ class _Spool:
             by_kind.setdefault(r["kind"], []).append(_node_row(r))
         for kind, batch in by_kind.items():
             if self.empty:
-                self.tally.nodes(batch, None)
+                self.tally.all_added([r["id"] for r in batch])
             else:  # what differs from what is stored, told by the server: a reload reads back little
                 for node_id, added in self.store.conn.read(statement("nodes_differing", label=kind),
                                                            {"rows": [{"id": r["id"], "props": r["props"]} for r in batch]}):
@@ -106,10 +106,10 @@ class _Spool:
             else:
                 source, target = ENDPOINTS[type_]
                 keys = [{k: r[k] for k in ("source", "target", "since", "until", "props")} for r in batch]
-                for s, t, since, until, added, old_until, same in self.store.conn.read(
+                for s, t, since, until, added, before, same in self.store.conn.read(
                         statement("edges_differing", type=type_, source=source, target=target), {"rows": keys}):
-                    ended = same and until is not None and (old_until is None or until < old_until)
-                    self.tally.note("added" if added else "ended" if ended else "changed", [type_, s, t, since or None])
+                    self.tally.edge([type_, s, t, since or None], new=bool(added), same=bool(same), until=until,
+                                    before=before)
             self._put("edge", type_, batch)
 
     def _put(self, what: str, name: str, rows: list[dict[str, Any]]) -> None:
