@@ -62,8 +62,10 @@ def test_a_handover_within_the_scope_only(c1):
 def test_api_writes_are_in_the_history_cut_to_each_scope(c1):
     assert send(c1, "put", "/households/h1", json={"address": "1号楼102室", "people": 2}).status_code == 200
     assert send(c1, "delete", "/edges?type=CONTACTS&source=m3&target=h2&since=2022-03-01").status_code == 200
+    assert send(c1, "post", "/import", json={"edges": [{"type": "CONTACTS", "source": "m4", "target": "h2"}]}).status_code == 200
     entries = send(c1, "get", "/history", who="viewer").json()
-    assert [e["kind"] for e in entries] == ["load", "update", "delete"]
+    assert [e["kind"] for e in entries] == ["load", "update", "delete", "import"]
+    assert entries[3]["added"] == [["CONTACTS", "m4", "h2", None]] and entries[3]["by"].startswith("token:")
     assert entries[1]["changed"] == ["h1"] and entries[2]["removed"] == [["CONTACTS", "m3", "h2", "2022-03-01"]]
     assert "h4" not in str(entries[0]) and "c2" not in str(entries[0])  # the load, cut to what c1's tokens read
     assert entries[0]["counts"]["added"] == len(entries[0]["added"])
