@@ -243,6 +243,10 @@ def test_every_write_is_in_the_history_with_who_and_nothing_personal(net):
     assert entries[3]["removed"] == ["h4"] and entries[3]["counts"]["removed"] == 4  # h4, its two places, its contact
     assert [e["id"] for e in net.history("h4")] == [1, 2, 3, 4] and [e["id"] for e in net.history("b3")] == [1, 3]
     assert [e["id"] for e in net.history(after=2, limit=1)] == [3]
+    note = {"at": "2024-07-02T08:00:00+00:00", "kind": "move", "by": "cli:wang", "note": "补录", "on": DATE,
+            "added": [], "changed": [], "ended": [["WITHIN", "g3", "c2", None]], "removed": [],
+            "counts": {"added": 0, "changed": 0, "ended": 1, "removed": 0}, "complete": True}
+    assert net.append_history(note) == 5 and net.history("g3")[-1] == {"id": 5, **note}
     text = json.dumps(entries, ensure_ascii=False)
     assert not [p for p in PERSONAL if p in text]
 
