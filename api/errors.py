@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
 from ..access import AccessError, IdTaken, OutsideScope
-from ..exceptions import InvalidRecords, NotFound, OrgGraphError, StoreBusy, StoreUnavailable
+from ..exceptions import ChangeRefused, InvalidRecords, NotFound, OrgGraphError, StoreBusy, StoreUnavailable
 from ..privacy import mask_text
 
 __all__ = ["install", "error", "CatchAll"]
@@ -112,6 +112,11 @@ def install(app: FastAPI) -> None:
     async def taken(_: Request, exc: IdTaken) -> JSONResponse:
         details = [{"where": e.where, "field": e.field, "message": e.message} for e in exc.errors[:100]]
         return error(409, f"{len(exc.errors)} id(s) taken; nothing was written", details)
+
+    @app.exception_handler(ChangeRefused)
+    async def refused(_: Request, exc: ChangeRefused) -> JSONResponse:
+        details = [{"message": p} for p in exc.problems[:100]]
+        return error(422, f"{len(exc.problems)} problem(s) with the change; nothing was written", details)
 
     @app.exception_handler(AccessError)
     async def access(_: Request, exc: AccessError) -> JSONResponse:

@@ -14,6 +14,8 @@ from ..store import Store
 from . import errors
 from .db import Deadline, Link
 from .routes_admin import router as admin_router
+from .routes_changes import history_router
+from .routes_changes import router as changes_router
 from .routes_health import router as health_router
 from .routes_import import router as import_router
 from .routes_nodes import KINDS, edges_router, router_for
@@ -107,6 +109,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     # the questions first: a request is matched against the routes in order, and chains are the most asked
     for router in [questions_router, *(router_for(segment) for segment in KINDS), edges_router, import_router,
-                   admin_router, health_router]:
+                   changes_router, history_router, admin_router, health_router]:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -14,7 +14,7 @@ from ..access import Scope, load_within
 from ..io import Limits, WorkbookTooLarge, read_file
 from ..load import Item, LoadReport
 from ..store import Store
-from .deps import ScopeDep, StoreDep, require_role
+from .deps import ScopeDep, StoreDep, TokenDep, require_role
 from .errors import error
 from .schemas import DryRunReport, ImportReport
 
@@ -41,7 +41,7 @@ _SUFFIX = {"application/json": ".json", "application/x-ndjson": ".jsonl", "appli
         XLSX: {"schema": {"type": "string", "format": "binary"}},
     }}},
 )
-async def import_records(request: Request, store: StoreDep, scope: ScopeDep,
+async def import_records(request: Request, store: StoreDep, token: TokenDep, scope: ScopeDep,
                          dry_run: Annotated[bool, Query(description="Make every check and write nothing")] = False,
                          ) -> ImportReport | DryRunReport | Response:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -56,7 +56,7 @@ async def import_records(request: Request, store: StoreDep, scope: ScopeDep,
             async for chunk in request.stream():
                 out.write(chunk)
         try:
-            report = await run_in_threadpool(import_into, store, scope, path, dry_run, limits)
+            report = await run_in_threadpool(import_into, store, scope, path, dry_run, limits, f"token:{token.id}")
         except WorkbookTooLarge as exc:
             setting = f"ORGGRAPH_IMPORT_MAX_{exc.limit.upper()}"
             return error(413, f"{exc}; nothing was written", [
@@ -75,8 +75,12 @@ class _Upload:
         return read_file(self.path, progress=False, limits=self.limits)
 
 
-def import_into(store: Store, scope: Scope, path: str, dry_run: bool = False, limits: Limits | None = None) -> LoadReport:
+def import_into(store: Store, scope: Scope, path: str, dry_run: bool = False, limits: Limits | None = None,
+                by: str | None = None) -> LoadReport:
     """Load an upload from its file, all or nothing, streaming its records into the load: invalid records
     are InvalidRecords (422), records reaching outside the scope OutsideScope (403), a workbook past its
-    ``limits`` WorkbookTooLarge (413); whichever, nothing is written, nor with dry_run."""
-    return load_within(store, scope, _Upload(path, limits), dry_run=dry_run)
+    ``limits`` WorkbookTooLarge (413); whichever, nothing is written, nor with dry_run. Recorded in the
+    history as an ``import`` by ``by``."""
+    if dry_run:
+        return load_within(store, scope, _Upload(path, limits), dry_run=True)
+    return load_within(store, scope, _Upload(path, limits), history={"kind": "import", "by": by})

@@ -62,7 +62,8 @@ def router_for(segment: str) -> APIRouter:
                     raise HTTPException(404, f"edges[{i}]: no node with id {end!r}")
         items = [("node", "node", {**record, "kind": kind})]
         items += [("edge", f"edges[{i}]", e.model_dump(exclude_none=True)) for i, e in enumerate(body.edges)]
-        load_within(store, scope, items, create=[body.id])  # a taken id: 409, only once the scope allows the rest
+        load_within(store, scope, items, create=[body.id],  # a taken id: 409, only once the scope allows the rest
+                    history={"kind": "create", "by": f"token:{token.id}"})
         return _shown(store, token, body.id, f"POST /{segment}", public)
 
     @router.put("/{node_id}", response_model=NodePublic, dependencies=editor,
@@ -75,15 +76,16 @@ def router_for(segment: str) -> APIRouter:
         for field, value in (("id", node_id), ("kind", kind)):
             if record.setdefault(field, value) != value:
                 raise HTTPException(422, f"the {field} of /{segment}/{node_id} is {value!r}; got {record[field]!r}")
-        load_within(store, scope, [("node", "body", record)], replace=[node_id])  # removed meanwhile: 404
+        load_within(store, scope, [("node", "body", record)], replace=[node_id],  # removed meanwhile: 404
+                    history={"kind": "update", "by": f"token:{token.id}"})
         return _shown(store, token, node_id, f"PUT /{segment}/{{id}}", public)
 
     @router.delete("/{node_id}", response_model=Removed, dependencies=editor,
                    summary=f"Remove one of the {segment}, with its edges (to end a relation, set its until)")
-    def delete_node(node_id: str, store: StoreDep, scope: ScopeDep) -> Removed:
+    def delete_node(node_id: str, store: StoreDep, token: TokenDep, scope: ScopeDep) -> Removed:
         if not scope.allows(kind, node_id):
             raise HTTPException(404, f"no {kind.lower()} with id {node_id!r}")
-        return Removed(**remove_within(store, scope, nodes=[node_id]))
+        return Removed(**remove_within(store, scope, nodes=[node_id], history={"kind": "delete", "by": f"token:{token.id}"}))
 
     return router
 
@@ -125,7 +127,7 @@ def create_edge(body: EdgeCreate, store: StoreDep, token: TokenDep, scope: Scope
     for end in ("source", "target"):
         if not scope.sees(record[end]):
             raise HTTPException(404, f"{end}: no node with id {record[end]!r}")
-    load_within(store, scope, [("edge", "body", record)])
+    load_within(store, scope, [("edge", "body", record)], history={"kind": "create", "by": f"token:{token.id}"})
     since = record.get("since", "")
     for edge in store.edges_of(body.source, body.type):
         if edge["target"] == body.target and edge.get("since", "") == since:
@@ -138,9 +140,10 @@ def create_edge(body: EdgeCreate, store: StoreDep, token: TokenDep, scope: Scope
 
 @edges_router.delete("", response_model=Removed, dependencies=[require_role("editor", "admin")],
                      summary="Remove an edge (to end a relation and keep its history, set its until instead)")
-def delete_edge(store: StoreDep, scope: ScopeDep,
+def delete_edge(store: StoreDep, token: TokenDep, scope: ScopeDep,
                 type: Annotated[str, Query(min_length=1, max_length=40)],
                 source: Annotated[str, Query(min_length=1, max_length=200)],
                 target: Annotated[str, Query(min_length=1, max_length=200)],
                 since: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD, if the edge has one")] = None) -> Removed:
-    return Removed(**remove_within(store, scope, edges=[{"type": type, "source": source, "target": target, "since": since}]))
+    return Removed(**remove_within(store, scope, edges=[{"type": type, "source": source, "target": target, "since": since}],
+                                   history={"kind": "delete", "by": f"token:{token.id}"}))

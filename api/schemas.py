@@ -12,7 +12,8 @@ from ..model import MAX_ITEMS, MAX_NAME, MAX_TEXT  # the limits every load keeps
 from ..queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_STAND_INS
 
 __all__ = ["IsoDay", "NodePublic", "NodeCreate", "NodeUpdate", "EdgePublic", "EdgeCreate", "Removed", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE",
-           "ErrorPublic", "ERROR_RESPONSES", "HealthPublic", "ImportReport", "DryRunReport"]
+           "ErrorPublic", "ERROR_RESPONSES", "HealthPublic", "ImportReport", "DryRunReport", "MoveBody", "SplitBody",
+           "MergeBody", "RelocateBody", "HandoverBody", "ChangeReport", "HistoryEntry"]
 
 MAX_PAGE = 500
 Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -204,3 +205,82 @@ class HealthPublic(BaseModel):
     """The API is up and its store answers."""
 
     status: Literal["ok"]
+
+
+class _Change(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    #: the first day of the new arrangement; the old relations end the day before
+    on: IsoDay
+    #: why, kept in the history
+    note: str | None = Field(default=None, max_length=MAX_TEXT)
+
+
+class MoveBody(_Change):
+    """Move an area, with all it holds, to lie within another (``to``) from ``on``."""
+
+    area: Id
+    to: Id
+
+
+class SplitBody(_Change):
+    """A new area (``new``, ``name``) of ``area``'s level takes the areas ``take`` from ``on``; with
+    ``org`` and ``org_name``, governed by a new organization."""
+
+    area: Id
+    new: Id
+    name: str = Field(min_length=1, max_length=MAX_TEXT)
+    take: list[Id] = Field(min_length=1, max_length=1000)
+    org: Id | None = None
+    org_name: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
+
+
+class MergeBody(_Change):
+    """The ``areas`` end on ``on``; what they hold lies within ``into`` from ``on``."""
+
+    areas: list[Id] = Field(min_length=1, max_length=100)
+    into: Id
+
+
+class RelocateBody(_Change):
+    """A household lives in the area ``to`` from ``on``."""
+
+    household: Id
+    to: Id
+
+
+class HandoverBody(_Change):
+    """A member's households (all, or ``households``) are contacted by the member ``to`` from ``on``."""
+
+    member: Id
+    to: Id
+    households: list[Id] | None = Field(default=None, min_length=1, max_length=5000)
+
+
+class ChangeReport(BaseModel):
+    """What a change ended and added (or with ``dry_run`` would), and the households whose chain changes."""
+
+    kind: str
+    on: str
+    dry_run: bool
+    ended: list[EdgePublic]
+    added: list[dict[str, Any]]
+    households: list[str]
+    history: int | None
+
+
+class HistoryEntry(BaseModel):
+    """One write in the history: who, when, what kind, the note, and the records by key (a node's id, an
+    edge as ``[type, source, target, since]``), cut to the token's scope."""
+
+    id: int
+    at: str
+    kind: str
+    by: str | None
+    note: str | None
+    on: str | None
+    added: list[Any]
+    changed: list[Any]
+    ended: list[Any]
+    removed: list[Any]
+    counts: dict[str, int]
+    complete: bool

@@ -8,3 +8,4 @@ CREATE CONSTRAINT household_id IF NOT EXISTS FOR (n:Household) REQUIRE n.id IS U
 CREATE CONSTRAINT orggraphmeta_id IF NOT EXISTS FOR (n:OrgGraphMeta) REQUIRE n.id IS UNIQUE
 CREATE CONSTRAINT orggraphtoken_id IF NOT EXISTS FOR (n:OrgGraphToken) REQUIRE n.id IS UNIQUE
 CREATE INDEX orggraphaudit_seq IF NOT EXISTS FOR (n:OrgGraphAudit) ON (n.seq)
+CREATE INDEX orggraphhistory_seq IF NOT EXISTS FOR (n:OrgGraphHistory) ON (n.seq)

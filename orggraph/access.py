@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from .store.base import Store
 
 __all__ = ["TOKEN_ROLES", "Token", "Scope", "create_token", "tokens", "revoke_token", "authenticate",
-           "scope_of", "roots", "check_within", "audit", "tokens_within", "audit_within", "load_within", "remove_within",
+           "scope_of", "roots", "check_within", "audit", "tokens_within", "audit_within", "history_within", "load_within",
+           "remove_within",
            "coverage_within", "gaps_within", "incident_within", "unavailable_within", "SERVES",
            "AccessError", "OutsideScope", "IdTaken"]
 
@@ -172,20 +173,53 @@ def audit_within(store: Store, scope: "Scope", *, after: int = 0, limit: int = 1
     >>> [t.areas for t in tokens_within(store, scope_of(store, ["c1"]))]
     []
     """
+    def cut(row: dict[str, Any]) -> dict[str, Any] | None:
+        records = [r for r in row["records"] if scope.allows_any(r)]
+        return {**row, "records": records} if records else None
+
+    return _cut_pages(lambda after, page: store.audit_rows(after=after, limit=page), cut, "seq", after, limit)
+
+
+def _cut_pages(read: Any, cut: Any, number: str, after: int, limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` rows of an append-only log after the row numbered ``after``, each ``cut`` to a scope
+    (None: left out), read ``read(after, page)`` a page at a time; rows are numbered by their ``number``."""
     rows: list[dict[str, Any]] = []
     page = max(limit, 100)
     while len(rows) < limit:
-        batch = store.audit_rows(after=after, limit=page)
+        batch = read(after, page)
         for row in batch:
-            records = [r for r in row["records"] if scope.allows_any(r)]
-            if records:
-                rows.append({**row, "records": records})
+            shown = cut(row)
+            if shown is not None:
+                rows.append(shown)
                 if len(rows) == limit:
                     break
         if len(batch) < page:
             break
-        after = batch[-1]["seq"]
+        after = batch[-1][number]
     return rows
+
+
+def history_within(store: Store, scope: "Scope", *, node: str | None = None, after: int = 0,
+                   limit: int = 100) -> list[dict[str, Any]]:
+    """The history as a token sees it: each entry cut to the records the token may read (a node it may
+    read, an edge both of whose ends it may read), entries with none left out. Up to ``limit`` entries
+    after the entry numbered ``after``, naming ``node`` if given; page on with the last entry's ``id``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from orggraph.store import EmbeddedStore
+    >>> store = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "t.db"))
+    >>> _ = store.load([("node", "1", {"id": "c1", "kind": "Area", "name": "桂花社区", "level": "community"}),
+    ...                 ("node", "2", {"id": "c2", "kind": "Area", "name": "向阳社区", "level": "community"})])
+    >>> _ = store.load([("node", "1", {"id": "c2", "kind": "Area", "name": "向阳社区居委会", "level": "community"})])
+    >>> [(e["id"], e["added"], e["changed"]) for e in history_within(store, scope_of(store, ["c1"]))]
+    [(1, ['c1'], [])]
+    """
+    from .history import entry_within
+
+    return _cut_pages(lambda after, page: store.history(node, after=after, limit=page),
+                      lambda entry: entry_within(entry, scope.sees), "id", after, limit)
 
 
 #: the relations in which a member serves: a member's own record may change only when all of them lie within
@@ -767,8 +801,9 @@ def load_within(store: Store, scope: Scope, items: Iterable[tuple[str, Any, Any]
 
 
 def remove_within(store: Store, scope: Scope, nodes: Iterable[str] = (),
-                  edges: Iterable[dict[str, Any]] = ()) -> dict[str, int]:
-    """Remove nodes (with their edges) and edges, only if the token may remove all of it.
+                  edges: Iterable[dict[str, Any]] = (), *, history: Any = None) -> dict[str, int]:
+    """Remove nodes (with their edges) and edges, only if the token may remove all of it; recorded in the
+    history as ``history`` says (:class:`orggraph.history.Written`).
 
     A node the token may not read (or an edge with such an end) is :class:`~orggraph.exceptions.NotFound`,
     as if it were not there. A node it may read but not change, or whose removal would take an edge
@@ -805,4 +840,4 @@ def remove_within(store: Store, scope: Scope, nodes: Iterable[str] = (),
                                         scope.why(store, edge[end])))
     if problems:
         raise OutsideScope(problems)
-    return store.delete(nodes=nodes, edges=edges)
+    return store.delete(nodes=nodes, edges=edges, history=history)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterable, Optional
 import typer
 
 from .exceptions import InvalidRecords, NotFound, OrgGraphError, StoreNotFound
+from .history import default_by
 from .io import FORMATS, UnknownFormat, check_format, export_store, read_file, write_template
 from .load import LoadReport, check_load, check_store
 from .model import NODE_KINDS
@@ -181,17 +182,11 @@ def _namer(store: Store, unmask: bool, public: str | None = None) -> Namer:
 def _audit(store: Store, command: str, records: Iterable[str]) -> None:
     """One row of the audit log for personal data the command showed unmasked; the token column names the
     command line and the system user who ran it."""
-    import datetime as dt
-    import getpass
+    from .history import now
 
     records = sorted(set(records))
     if records:
-        try:
-            user = getpass.getuser()
-        except Exception:  # no user name to be had (a container without one)
-            user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
-        store.append_audit(dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), f"cli:{user}",
-                           f"orggraph {command} --unmask", records)
+        store.append_audit(now(), default_by(), f"orggraph {command} --unmask", records)
 
 
 def _masked_name(row: dict[str, Any], unmask: bool) -> dict[str, Any]:
@@ -289,11 +284,15 @@ def load(
                                         help="The longest to wait for another write to the store (another load, "
                                              "the API's changes), on the file or on a graph server, before giving "
                                              "up with nothing written, exit 1.")] = 600,
+    by: Annotated[Optional[str], typer.Option("--by", metavar="NAME",
+                                              help="Who, kept in the history [default: the system user, cli:USER].")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="Why, kept in the history.")] = None,
 ) -> None:
     """Add the records of FILE to the store, all or nothing.
 
     Nodes are keyed by id and edges by type, source, target and since, so loading the same file twice
-    changes nothing. If any record is invalid, every problem found is listed on stderr (record, field,
+    changes nothing. A load that changes something is recorded in the history (orggraph history), with
+    --by and --note. If any record is invalid, every problem found is listed on stderr (record, field,
     what is wrong), nothing is written, and the exit status is 2. With --dry-run the same checks run and
     nothing is written even when all is well.
     """
@@ -306,7 +305,7 @@ def load(
             report = check_load(None, records)
     else:
         with options.open(create=True, wait=wait) as store:
-            report = store.load(records)
+            report = store.load(records, history={"kind": "load", "by": by or default_by(), "note": note})
             _warn_shape(store)
     if json_:
         _print_json(_report_dict(report, file=str(file)))
@@ -456,7 +455,8 @@ def demo(
     else:
         records, planted = generate_city(households=households, seed=seed)
     with options.open(create=True) as store:
-        report = store.load((what, f"generated record {i}", rec) for i, (what, rec) in enumerate(records, 1))
+        report = store.load(((what, f"generated record {i}", rec) for i, (what, rec) in enumerate(records, 1)),
+                            history={"kind": "load", "by": default_by(), "note": "orggraph demo"})
         counts = store.counts()
         where = getattr(store, "path", None) or options.server
     if json_:
@@ -634,6 +634,196 @@ def incident(
             if xlsx is not None:
                 typer.echo(f"wrote the call sheet to {xlsx}")
         _audit(store, "incident", namer.shown)
+
+
+# -- restructuring as dated changes (orggraph.changes), and the history --------------------------------
+
+On = Annotated[str, typer.Option("--on", metavar="YYYY-MM-DD", show_default=False,
+                                 help="The first day of the new arrangement; the old relations end the day before.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change (records, and the households "
+                                                         "whose chain changes) and write nothing.")]
+Note = Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="Why, kept in the history.")]
+By = Annotated[Optional[str], typer.Option("--by", metavar="NAME",
+                                           help="Who, kept in the history [default: the system user, cli:USER].")]
+
+
+def _list(value: str | None) -> list[str]:
+    """Ids from an option that takes them separated by commas."""
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _change_text(change: dict[str, Any]) -> str:
+    """A change as text: what it ended and added, and how many households' chains change."""
+    from .history import key_text
+
+    def key(r: dict[str, Any]) -> str:
+        return r["id"] if "id" in r else key_text([r["type"], r["source"], r["target"], r.get("since")])
+
+    would = "would " if change["dry_run"] else ""
+    head = (f"{change['kind']} on {change['on']}: a dry run, nothing written" if change["dry_run"]
+            else f"{change['kind']} on {change['on']}: written (history #{change['history']})")
+    lines = [head]
+    lines += [f"  {would}end {key(r)} (until {r['until']})" for r in change["ended"]]
+    lines += [f"  {would}add {r['kind']} {r['id']}" if "id" in r else f"  {would}add {key(r)}" for r in change["added"]]
+    n = len(change["households"])
+    whose = "1 household's chain" if n == 1 else f"{n:,} households' chains"
+    verb = "would change" if would else "changes" if n == 1 else "change"
+    shown = ", ".join(change["households"][:20]) + (f" and {n - 20:,} more" if n > 20 else "")
+    lines.append(f"{whose} {verb} on {change['on']}" + (f": {shown}" if n else "."))
+    return "\n".join(lines)
+
+
+#: the options every change takes, after its own: name -> (annotation, default)
+_CHANGE_OPTIONS = {"dry_run": (DryRun, False), "note": (Note, None), "by": (By, None), "json_": (Json, False)}
+
+
+def _change_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a restructuring command the :data:`_CHANGE_OPTIONS`. The command returns what to run on the
+    store (``run(store, note=, by=, dry_run=)``); the change is made and printed here."""
+    signature = inspect.signature(fn, eval_str=True)
+    parameters = [*signature.parameters.values(),
+                  *(inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=kind)
+                    for name, (kind, default) in _CHANGE_OPTIONS.items())]
+
+    @functools.wraps(fn)
+    def command(*args: Any, **kwargs: Any) -> None:
+        given = {name: kwargs.pop(name, default) for name, (_, default) in _CHANGE_OPTIONS.items()}
+        run = fn(*args, **kwargs)
+        with kwargs["options"].open() as store:
+            change = run(store, note=given["note"], by=given["by"], dry_run=given["dry_run"])
+        if given["json_"]:
+            _print_json(change)
+        else:
+            typer.echo(_change_text(change))
+
+    command.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    return command
+
+
+@app.command()
+@_errors
+@_store_options
+@_change_options
+def move(
+    area: Annotated[str, typer.Argument(metavar="AREA", help="The area that moves, with all it holds.", show_default=False)],
+    to: Annotated[str, typer.Option("--to", metavar="PARENT", help="The area it lies within from --on.", show_default=False)],
+    on: On,
+    options: StoreOptions = None,
+) -> Callable[..., Any]:
+    """Move AREA to lie within PARENT from a day on: its WITHIN edges end the day before, and it lies within
+    PARENT since that day. Every answer for a day before stays as it was. Recorded in the history."""
+    from .changes import move as run
+
+    return lambda store, **change: run(store, area, to, on, **change)
+
+
+@app.command()
+@_errors
+@_store_options
+@_change_options
+def split(
+    area: Annotated[str, typer.Argument(metavar="AREA", help="The area split.", show_default=False)],
+    new: Annotated[str, typer.Option("--new", metavar="ID", help="The new area's id.", show_default=False)],
+    name: Annotated[str, typer.Option("--name", metavar="NAME", help="The new area's name.", show_default=False)],
+    take: Annotated[str, typer.Option("--take", metavar="CHILD[,CHILD...]", show_default=False,
+                                      help="The areas within AREA that go to the new one.")],
+    on: On,
+    org: Annotated[Optional[str], typer.Option("--org", metavar="ID", help="A new organization to govern the new area.")] = None,
+    org_name: Annotated[Optional[str], typer.Option("--org-name", metavar="NAME", help="The new organization's name.")] = None,
+    options: StoreOptions = None,
+) -> Callable[..., Any]:
+    """Split AREA: a new area of its level, within the area above it, takes the areas named from a day on
+    (with --org, governed by a new organization subordinate to the one above). Recorded in the history."""
+    from .changes import split as run
+
+    return lambda store, **change: run(store, area, new, name, _list(take), on, org=org, org_name=org_name, **change)
+
+
+@app.command()
+@_errors
+@_store_options
+@_change_options
+def merge(
+    areas: Annotated[list[str], typer.Argument(metavar="AREA [AREA...]", help="The areas that end.", show_default=False)],
+    into: Annotated[str, typer.Option("--into", metavar="AREA", help="The area that takes what they hold.", show_default=False)],
+    on: On,
+    options: StoreOptions = None,
+) -> Callable[..., Any]:
+    """Merge areas into another of their level from a day on: what they hold (areas, households) lies within
+    the other since that day; their own relations (WITHIN, GOVERNS, ASSIGNED_TO) end the day before; their
+    organizations are not dissolved. Recorded in the history."""
+    from .changes import merge as run
+
+    return lambda store, **change: run(store, areas, into, on, **change)
+
+
+@app.command()
+@_errors
+@_store_options
+@_change_options
+def relocate(
+    household: Annotated[str, typer.Argument(metavar="HOUSEHOLD", help="The household that moves.", show_default=False)],
+    to: Annotated[str, typer.Option("--to", metavar="AREA", help="Where it lives from --on.", show_default=False)],
+    on: On,
+    options: StoreOptions = None,
+) -> Callable[..., Any]:
+    """A household moves to AREA from a day on: where it was located ends the day before. Its contacts stay
+    (see orggraph handover). Recorded in the history."""
+    from .changes import relocate as run
+
+    return lambda store, **change: run(store, household, to, on, **change)
+
+
+@app.command()
+@_errors
+@_store_options
+@_change_options
+def handover(
+    member: Annotated[str, typer.Argument(metavar="MEMBER", help="The member handing over.", show_default=False)],
+    to: Annotated[str, typer.Option("--to", metavar="MEMBER", help="The member taking over.", show_default=False)],
+    on: On,
+    households: Annotated[Optional[str], typer.Option("--households", metavar="H[,H...]",
+                                                      help="Only these households [default: all the member's].")] = None,
+    options: StoreOptions = None,
+) -> Callable[..., Any]:
+    """MEMBER hands their households (all, or those named) to another member from a day on: each contact
+    ends the day before, and the other member contacts the household since that day. Recorded in the history."""
+    from .changes import handover as run
+
+    named = _list(households) if households is not None else None
+    return lambda store, **change: run(store, member, to, on, households=named, **change)
+
+
+@app.command()
+@_errors
+@_store_options
+def history(
+    node: Annotated[Optional[str], typer.Argument(metavar="[ID]", help="Only the entries naming this record.",
+                                                  show_default=False)] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="The last entries shown.")] = 50,
+    options: StoreOptions = None,
+    json_: Json = False,
+) -> None:
+    """The history of the records, oldest first and newest last: each load, API change and restructuring,
+    with who, when, the note, and the records added, changed, ended and removed (their ids only)."""
+    from .history import entry_text
+
+    with options.open() as store:
+        entries: list[dict[str, Any]] = []
+        after = 0
+        while True:
+            page = store.history(node, after=after, limit=1000)
+            entries = (entries + page)[-limit:]
+            if len(page) < 1000:
+                break
+            after = page[-1]["id"]
+    if json_:
+        _print_json(entries)
+    elif not entries:
+        typer.echo(f"no entry names {node}" if node else "the history is empty")
+    else:
+        typer.echo("\n".join(entry_text(e) for e in entries))
 
 
 token_app = typer.Typer(help="API tokens: each has a role (admin, editor, viewer) and a scope of areas.",

@@ -15,6 +15,7 @@ __all__ = [
     "StoreNotFound",
     "StoreUnavailable",
     "StoreBusy",
+    "ChangeRefused",
 ]
 
 
@@ -87,6 +88,25 @@ class NotFound(OrgGraphError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its argument; say it plainly
         return str(self.args[0]) if self.args else "not found"
+
+
+class ChangeRefused(OrgGraphError, ValueError):
+    """A restructuring (:mod:`orggraph.changes`) that cannot be made as asked; nothing was written.
+
+    ``problems`` names each fault, all of them at once.
+
+    Examples
+    --------
+    >>> print(ChangeRefused(["g1 would lie within itself", "2024-07-01 is not after the since of WITHIN g1 -> c1"]))
+    2 problems; nothing was written:
+      g1 would lie within itself
+      2024-07-01 is not after the since of WITHIN g1 -> c1
+    """
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        head = f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}; nothing was written"
+        super().__init__(head + ":\n  " + "\n  ".join(self.problems))
 
 
 class StoreError(OrgGraphError):

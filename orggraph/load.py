@@ -54,6 +54,8 @@ class LoadReport:
     changed: int = 0
     #: a dry run (:func:`check_load`): every record checked, nothing written
     dry_run: bool = False
+    #: the number of the history entry the load added (:mod:`orggraph.history`); None when it added none
+    history: int | None = None
 
     @property
     def records(self) -> int:

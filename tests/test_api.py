@@ -206,6 +206,14 @@ OUTSIDE = {  # how to ask each route about the other community; it must answer 4
     ("post", "/import"): lambda c: post_import(c, "editor", {"nodes": [{"id": "h9", "kind": "Household"}]}).status_code == 403,
     ("post", "/edges"): lambda c: send(c, "post", "/edges", json={"type": "CONTACTS", "source": "m1", "target": "h9"}).status_code == 404,
     ("delete", "/edges"): lambda c: send(c, "delete", "/edges", params={"type": "CONTACTS", "source": "m9", "target": "h9"}).status_code == 404,
+    ("post", "/changes/move"): lambda c: send(c, "post", "/changes/move", json={"area": "g1", "to": "c2", "on": DAY}).status_code == 404,
+    ("post", "/changes/split"): lambda c: send(c, "post", "/changes/split", json={
+        "area": "c2", "new": "c3", "name": "新", "take": ["b9"], "on": DAY}).status_code == 404,
+    ("post", "/changes/merge"): lambda c: send(c, "post", "/changes/merge", json={"areas": ["b9"], "into": "b1", "on": DAY}).status_code == 404,
+    ("post", "/changes/relocate"): lambda c: send(c, "post", "/changes/relocate", json={"household": "h1", "to": "b9", "on": DAY}).status_code == 404,
+    ("post", "/changes/handover"): lambda c: send(c, "post", "/changes/handover", json={"member": "m9", "to": "m1", "on": DAY}).status_code == 404,
+    ("get", "/history"): lambda c: get(c, "/history", node="h9").status_code == 404
+    and not re.search(r'"(h9|m9|o-c2|c2|b9|u2)"', json.dumps(get(c, "/history").json())),
 }
 
 #: for each kind of node, one in the other community, and an edge that would place a new node there

@@ -335,10 +335,10 @@ def test_an_idle_member_can_be_given_a_contact_and_its_unit_changed(city):
 
 
 def shared_street() -> dict:
-    """Two communities, and records the c1 editor reads but may not change: a street committee member (m5),
-    a member who reported to c2 and contacts a c1 household (m7), a household located in c1 and in a third
-    community's building (h8, whose chain makes b8 and c3 read-only context), a unit co-building with c1
-    and c2 (u1), besides the street (s1) and its committee (o-s1)."""
+    """Two communities, and records the c1 editor reads but may not change: a street committee member (m5,
+    who contacts h8), a member who reported to c2 and contacts a c1 household (m7), a household located in
+    c1 and in a third community's building (h8, whose chain makes b8 and c3 read-only context), a unit
+    co-building with c1 and c2 (u1), besides the street (s1) and its committee (o-s1)."""
     doc = two_communities()
     doc["nodes"] += [{"id": "m5", "kind": "Member", "name": "周强"}, {"id": "m7", "kind": "Member", "name": "吴敏"},
                      {"id": "h8", "kind": "Household", "address": "桂花社区1号楼501室"},
@@ -351,7 +351,8 @@ def shared_street() -> dict:
                      {"type": "WITHIN", "source": "c3", "target": "s1"},
                      {"type": "WITHIN", "source": "b8", "target": "c3"},
                      {"type": "LOCATED_IN", "source": "h8", "target": "b8"},
-                     {"type": "CO_BUILDS", "source": "u1", "target": "o-c2", "kind": "pairing"}]
+                     {"type": "CO_BUILDS", "source": "u1", "target": "o-c2", "kind": "pairing"},
+                     {"type": "CONTACTS", "source": "m5", "target": "h8"}]
     return doc
 
 
@@ -388,6 +389,17 @@ READ_ONLY = {  # each write route, asked to change a record the c1 editor reads 
     ("post", "/import"): (lambda c: send(c, "post", "/import", json={"nodes": [
         {"id": "o-s1", "kind": "Org", "name": "x", "level": "street", "status": "weak_lax"}]}),
         "o-s1 governs areas outside the token's areas (GOVERNS s1)"),
+    ("post", "/changes/move"): (lambda c: send(c, "post", "/changes/move", json={"area": "g1", "to": "s1", "on": DAY}),
+                                "s1 lies outside the token's areas"),
+    ("post", "/changes/split"): (lambda c: send(c, "post", "/changes/split", json={
+        "area": "c1", "new": "c4", "name": "x", "take": ["g1"], "on": DAY}), "s1 lies outside the token's areas"),
+    ("post", "/changes/merge"): (lambda c: send(c, "post", "/changes/merge", json={"areas": ["b1"], "into": "b8", "on": DAY}),
+                                 "b8 lies outside the token's areas"),
+    ("post", "/changes/relocate"): (lambda c: send(c, "post", "/changes/relocate", json={"household": "h1", "to": "b8",
+                                                                                         "on": DAY}),
+                                    "b8 lies outside the token's areas"),
+    ("post", "/changes/handover"): (lambda c: send(c, "post", "/changes/handover", json={
+        "member": "m5", "to": "m1", "households": ["h8"], "on": DAY}), "h8 is located outside the token's areas (LOCATED_IN b8)"),
 }
 _RECORDS = {"households": ("h8", {"address": "x"}, "h8 is located outside the token's areas (LOCATED_IN b8)"),
             "members": ("m7", {"name": "x"}, "m7 also serves outside the token's areas (SUNK_TO an organization the "
@@ -474,6 +486,22 @@ ORACLES = {
     ("get", "/coverage"): [(_ask("get", "/coverage", params={"area": "ID"}), "c2", "cq"),
                            (_ask("get", "/coverage", params={"unavailable": "ID"}), "m9", "mq")],
     ("get", "/gaps"): [(_ask("get", "/gaps", params={"unavailable": "ID"}), "m9", "mq")],
+    ("post", "/changes/move"): [(_ask("post", "/changes/move", json={"area": "ID", "to": "c1", "on": DAY}), "b9", "bq"),
+                                (_ask("post", "/changes/move", json={"area": "g1", "to": "ID", "on": DAY}), "c2", "cq")],
+    ("post", "/changes/split"): [(_ask("post", "/changes/split", json={"area": "ID", "new": "n", "name": "x", "take": ["b1"],
+                                                                       "on": DAY}), "c2", "cq"),
+                                 (_ask("post", "/changes/split", json={"area": "g1", "new": "n", "name": "x", "take": ["ID"],
+                                                                       "on": DAY}), "b9", "bq")],
+    ("post", "/changes/merge"): [(_ask("post", "/changes/merge", json={"areas": ["ID"], "into": "b1", "on": DAY}), "b9", "bq")],
+    ("post", "/changes/relocate"): [(_ask("post", "/changes/relocate", json={"household": "ID", "to": "b1", "on": DAY}),
+                                     "h9", "hq"),
+                                    (_ask("post", "/changes/relocate", json={"household": "h1", "to": "ID", "on": DAY}),
+                                     "b9", "bq")],
+    ("post", "/changes/handover"): [(_ask("post", "/changes/handover", json={"member": "ID", "to": "m1", "on": DAY}),
+                                     "m9", "mq"),
+                                    (_ask("post", "/changes/handover", json={"member": "m7", "to": "m1", "households": ["ID"],
+                                                                            "on": DAY}), "h9", "hq")],
+    ("get", "/history"): [(_ask("get", "/history", params={"node": "ID"}), "h9", "hq")],
     ("post", "/incidents"): [(_ask("post", "/incidents", json={"areas": ["ID"]}), "c2", "cq"),
                              (_ask("post", "/incidents", json={"households": ["ID"]}), "h9", "hq"),
                              (_ask("post", "/incidents", json={"areas": ["c1"], "unavailable": ["ID"]}), "m9", "mq")],

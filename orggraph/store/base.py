@@ -8,6 +8,7 @@ from ..load import Item, LoadReport
 
 if TYPE_CHECKING:
     from ..exceptions import RecordError
+    from ..history import Entry, Written
     from ..facts import Facts
     from ..index import Index
 
@@ -85,7 +86,8 @@ class Store(Protocol):
     # -- records ----------------------------------------------------------------------------------------
 
     def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100,
-             check: Callable[[LoadReport], None] | None = None, dry_run: bool = False) -> LoadReport:
+             check: Callable[[LoadReport], None] | None = None, dry_run: bool = False,
+             history: Written | None = None) -> LoadReport:
         """Add records, all or nothing; loading the same records twice changes nothing.
 
         Parameters
@@ -102,11 +104,18 @@ class Store(Protocol):
             written; if it raises, nothing is written and the exception propagates.
         dry_run : bool
             Make every check as the load would, against what the store holds, and write nothing.
+        history : Written, optional
+            What the load is recorded as in the history (kind, who, note, and for a restructuring its
+            day); a plain ``load`` by nobody named if not given. A load that changes something adds one
+            :class:`~orggraph.history.Entry` naming the records it added, changed and ended (by key only),
+            written with the load (in its transaction where the backend has one); a load that changes
+            nothing adds none.
 
         Returns
         -------
         LoadReport
-            What was read, added and changed; with ``dry_run``, what was read, and ``dry_run`` set.
+            What was read, added and changed, and the number of the history entry added (``history``);
+            with ``dry_run``, what was read, and ``dry_run`` set.
 
         Raises
         ------
@@ -115,9 +124,11 @@ class Store(Protocol):
         """
         ...
 
-    def delete(self, nodes: Iterable[str] = (), edges: Iterable[dict[str, Any]] = ()) -> dict[str, int]:
+    def delete(self, nodes: Iterable[str] = (), edges: Iterable[dict[str, Any]] = (), *,
+               history: Written | None = None) -> dict[str, int]:
         """Remove nodes, with every edge from or to them, and edges named by ``type``, ``source``,
-        ``target`` and ``since`` (absent when it has none).
+        ``target`` and ``since`` (absent when it has none); recorded in the history as ``history`` says
+        (a ``delete`` by nobody named if not given), with the removal.
 
         Returns
         -------
@@ -219,6 +230,18 @@ class Store(Protocol):
 
     def audit_rows(self, *, after: int = 0, limit: int = 100) -> list[AuditRow]:
         """Up to ``limit`` rows of the audit log, in order, after the row numbered ``after``."""
+        ...
+
+    # -- the history of the records (orggraph.history) ----------------------------------------------------
+
+    def append_history(self, entry: dict[str, Any]) -> int:
+        """Add one entry (an :class:`~orggraph.history.Entry` without its ``id``) to the history, as a
+        write of its own; its number. Entries are never changed nor removed."""
+        ...
+
+    def history(self, node: str | None = None, *, after: int = 0, limit: int = 100) -> list[Entry]:
+        """Up to ``limit`` entries of the history, oldest first, after the entry numbered ``after``; with
+        ``node``, only the entries naming that node (as a record, or an end of an edge)."""
         ...
 
     # -- life cycle ---------------------------------------------------------------------------------------

@@ -15,13 +15,14 @@ import orjson
 
 from ..exceptions import IndexOutOfStep, NotFound, RecordError, StoreBusy, StoreError
 from ..facts import Facts
+from ..history import Tally, Written, entry_nodes
 from ..index import Index, build_index
 from ..load import Item, Loader, LoadReport
 from ..model import EDGE_TYPES, NODE_KINDS
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 3  # 2: tokens expire; 3: the audit log in a file of its own
+SCHEMA_VERSION = 4  # 2: tokens expire; 3: the audit log in a file of its own; 4: the history of the records
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,6 +56,22 @@ CREATE TABLE IF NOT EXISTS tokens (
     expires TEXT                    -- ISO time in UTC, or NULL: valid until revoked
 );
 """
+_HISTORY_SCHEMA = """
+-- the history of the records (orggraph.history): one entry a write, in the write's own transaction
+CREATE TABLE IF NOT EXISTS history (
+    id    INTEGER PRIMARY KEY AUTOINCREMENT,
+    at    TEXT NOT NULL,
+    kind  TEXT NOT NULL,
+    by    TEXT,
+    data  TEXT NOT NULL             -- JSON: note, on, added, changed, ended, removed, counts, complete
+);
+-- the node ids each entry names, to find a record's story
+CREATE TABLE IF NOT EXISTS history_nodes (
+    node  TEXT NOT NULL,
+    entry INTEGER NOT NULL,
+    PRIMARY KEY (node, entry)
+) WITHOUT ROWID;
+"""
 # The audit log lives in a file of its own beside the store (``city.db-audit``), so that appending to it
 # never waits on a load's long write transaction, nor a load on it.
 _AUDIT_SCHEMA = """
@@ -85,6 +102,19 @@ _UPSERT_EDGE = (
     "INSERT INTO edges (type, source, target, since, until, props) VALUES (?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (type, source, target, since) DO UPDATE SET until = excluded.until, props = excluded.props "
     "WHERE edges.until IS NOT excluded.until OR edges.props IS NOT excluded.props"
+)
+# Of a batch about to be written, the records that differ from what is stored (JSON [[id, props], ...] and
+# [[type, source, target, since, until, props], ...]): whether each is new, and for an edge its stored until
+# and whether its properties are the same; records stored alike are left out, so a reload costs little.
+_NODES_DIFFERING = (
+    "SELECT j.value ->> 0, n.id IS NULL FROM json_each(?) AS j LEFT JOIN nodes AS n ON n.id = j.value ->> 0 "
+    "WHERE n.id IS NULL OR n.props IS NOT j.value ->> 1"
+)
+_EDGES_DIFFERING = (
+    "SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, e.type IS NULL, e.until, "
+    "e.props IS j.value ->> 5 FROM json_each(?) AS j LEFT JOIN edges AS e ON e.type = j.value ->> 0 "
+    "AND e.source = j.value ->> 1 AND e.target = j.value ->> 2 AND e.since = j.value ->> 3 "
+    "WHERE e.type IS NULL OR e.props IS NOT j.value ->> 5 OR e.until IS NOT j.value ->> 4"
 )
 _NODE_FIXED = ("id", "kind")
 _CARRY_AT_MOST = 100_000  # records a load may change and still carry the query index forward
@@ -151,9 +181,11 @@ class _Sink:
     Keeps what it wrote, up to ``keep`` rows, so that the store can carry its query index forward.
     """
 
-    def __init__(self, conn: sqlite3.Connection, keep: int = 0):
+    def __init__(self, conn: sqlite3.Connection, keep: int = 0, tally: Tally | None = None, empty: bool = False):
         self.conn = conn
         self.keep = keep
+        self.tally = tally  # what the load changes, told record by record from what the store held
+        self.empty = empty
         self.nodes: list[tuple[str, str, dict[str, Any]]] | None = [] if keep else None
         self.edges: list[tuple[str, str, str, str | None, str | None, dict[str, Any]]] | None = [] if keep else None
 
@@ -165,12 +197,24 @@ class _Sink:
 
     def write_nodes(self, rows: list[dict[str, Any]]) -> None:
         out = _node_rows(rows)
+        if self.tally is not None and self.empty:
+            self.tally.all_added([r["id"] for r in rows])
+        elif self.tally is not None:  # what differs from what is stored, told by SQLite: a reload costs little
+            for node_id, added in self.conn.execute(_NODES_DIFFERING, (orjson.dumps([[i, p] for i, _, p in out]).decode(),)):
+                self.tally.note("added" if added else "changed", node_id)
         self.conn.executemany(_UPSERT_NODE, out)
         if self._kept(len(rows)):
             self.nodes.extend((r["id"], r["kind"], r) for r in rows)  # type: ignore[union-attr]
 
     def write_edges(self, rows: list[dict[str, Any]]) -> None:
         out = _edge_rows(rows)
+        if self.tally is not None and self.empty:
+            self.tally.all_added([[r[0], r[1], r[2], r[3] or None] for r in out] if self.tally.room else len(out))
+        elif self.tally is not None:
+            for type_, source, target, since, until, added, before, same in self.conn.execute(
+                    _EDGES_DIFFERING, (orjson.dumps(out).decode(),)):
+                self.tally.edge([type_, source, target, since or None], new=bool(added), same=bool(same), until=until,
+                                before=before)
         self.conn.executemany(_UPSERT_EDGE, out)
         if self._kept(len(rows)):
             self.edges.extend((r["type"], r["source"], r["target"], r.get("since"), r.get("until"), r)  # type: ignore[union-attr]
@@ -248,7 +292,7 @@ class EmbeddedStore:
                 with self._writing() as conn:
                     version = self._version(conn)
                     if version is None:
-                        for statement in (_SCHEMA + _INDEXES).split(";"):
+                        for statement in (_SCHEMA + _HISTORY_SCHEMA + _INDEXES).split(";"):
                             if statement.strip():
                                 conn.execute(statement)
                         conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -272,8 +316,8 @@ class EmbeddedStore:
 
     def _upgrade(self, conn: sqlite3.Connection, version: int) -> None:
         """Bring a file written by an older orggraph up to this schema, inside the write transaction. The
-        version is raised so that an older orggraph, which would not know of expiry nor of the audit file,
-        refuses the file.
+        version is raised so that an older orggraph, which would not know of expiry, of the audit file nor
+        of the history, refuses the file.
 
         From schema 3 the audit log is a file of its own: the rows of the old table are copied there (by
         their numbers, so copying twice after a crash half-way adds nothing) before the table is dropped.
@@ -293,6 +337,10 @@ class EmbeddedStore:
                     audit.execute("ROLLBACK")
                     raise
             conn.execute("DROP TABLE audit")  # its triggers go with it
+        if version < 4:  # the history starts with the first write after the upgrade
+            for statement in _HISTORY_SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
         conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     # -- connections ------------------------------------------------------------------------------------
@@ -415,7 +463,8 @@ class EmbeddedStore:
     # -- writing --------------------------------------------------------------------------------------
 
     def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100,
-             check: Callable[[LoadReport], None] | None = None, dry_run: bool = False) -> LoadReport:
+             check: Callable[[LoadReport], None] | None = None, dry_run: bool = False,
+             history: Written | None = None) -> LoadReport:
         """Add records in one transaction: all of them, or none if any is invalid.
 
         Parameters
@@ -429,10 +478,15 @@ class EmbeddedStore:
         dry_run : bool
             Check every record as the load would, in the same transaction, and roll it back: nothing is
             written (:func:`orggraph.load.check_load`).
+        history : dict, optional
+            What the load is recorded as in the history (:class:`orggraph.history.Written`: kind, who,
+            note); a plain load by nobody named if not given. A load that changes something adds one entry,
+            in its own transaction; a load that changes nothing adds none.
 
         Returns
         -------
         LoadReport
+            With ``history``, the number of the entry it added (None if it added none).
 
         Raises
         ------
@@ -442,7 +496,7 @@ class EmbeddedStore:
             If another write held the store for longer than the store's ``wait``; nothing was written.
         """
         with self._writing(commit=not dry_run) as conn:
-            report = self._load(conn, items, batch_size, max_errors, check, dry_run)
+            report = self._load(conn, items, batch_size, max_errors, check, dry_run, history)
         if dry_run:
             return report
         if report.records > 100_000:  # fold a large load into the main file now, if no reader holds it back
@@ -456,7 +510,8 @@ class EmbeddedStore:
         return report
 
     def _load(self, conn: sqlite3.Connection, items: Iterable[Item], batch_size: int | None, max_errors: int,
-              check: Callable[[LoadReport], None] | None, dry_run: bool = False) -> LoadReport:
+              check: Callable[[LoadReport], None] | None, dry_run: bool = False,
+              history: Written | None = None) -> LoadReport:
         before_nodes, before_edges = self._totals(conn)
         empty = before_nodes == 0 and before_edges == 0
         if empty:  # build the secondary indexes once at the end: sorting beats row-by-row upkeep
@@ -464,7 +519,8 @@ class EmbeddedStore:
                 conn.execute(f"DROP INDEX {name}")
         changes = conn.total_changes
         revision = int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
-        sink = _Sink(conn, keep=0 if empty else _CARRY_AT_MOST)
+        tally = Tally()
+        sink = _Sink(conn, keep=0 if empty else _CARRY_AT_MOST, tally=tally, empty=empty)
         loader = Loader(sink, store_empty=empty, batch_size=batch_size or 5000, max_errors=max_errors)
         loader.add_all(items)
         report = loader.finish()
@@ -481,16 +537,20 @@ class EmbeddedStore:
         report.added_edges = after_edges - before_edges
         report.changed = conn.total_changes - changes - report.added_nodes - report.added_edges
         if report.added_nodes or report.added_edges or report.changed:
+            if tally:
+                report.history = self._append_history(conn, tally.entry(history))
             conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
             if sink.nodes is not None and sink.edges is not None:
                 self._next_index = self._carry_index(conn, revision, nodes=sink.nodes, edges=sink.edges)
         return report
 
-    def delete(self, nodes: Iterable[str] = (), edges: Iterable[dict[str, Any]] = ()) -> dict[str, int]:
+    def delete(self, nodes: Iterable[str] = (), edges: Iterable[dict[str, Any]] = (), *,
+               history: Written | None = None) -> dict[str, int]:
         """Remove nodes, with every edge from or to them, and edges, in one transaction.
 
         An edge is named by ``type``, ``source``, ``target`` and ``since`` (absent when it has none).
-        To end a relation rather than erase it, load the edge again with an ``until``.
+        To end a relation rather than erase it, load the edge again with an ``until``. The removal is
+        recorded in the history (``history``: who and why, see :meth:`load`) in the same transaction.
 
         Returns
         -------
@@ -539,6 +599,13 @@ class EmbeddedStore:
                 removed_nodes += 1
                 removed_edges += conn.execute("DELETE FROM edges WHERE source = ?1 OR target = ?1", (node_id,)).rowcount
             if removed_nodes or removed_edges:
+                tally = Tally()
+                for key in gone_edges:
+                    tally.note("removed", [key[0], key[1], key[2], key[3] or None])
+                for node_id in gone_nodes:
+                    tally.note("removed", node_id)
+                tally.counts["removed"] = removed_nodes + removed_edges
+                self._append_history(conn, tally.entry(history or {"kind": "delete", "by": None}))
                 conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
                 self._next_index = self._carry_index(conn, revision, removed_nodes=gone_nodes, removed_edges=gone_edges)
         return {"nodes": removed_nodes, "edges": removed_edges}
@@ -724,6 +791,35 @@ class EmbeddedStore:
                 "SELECT seq, at, token, route, records FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
             ).fetchall()
         return [{"seq": q, "at": a, "token": t, "route": r, "records": orjson.loads(rec)} for q, a, t, r, rec in rows]
+
+    # -- the history of the records (orggraph.history) ------------------------------------------------
+
+    @staticmethod
+    def _append_history(conn: sqlite3.Connection, entry: dict[str, Any]) -> int:
+        """Add an entry inside the open write transaction; its number."""
+        data = {k: v for k, v in entry.items() if k not in ("id", "at", "kind", "by")}
+        number = conn.execute("INSERT INTO history (at, kind, by, data) VALUES (?, ?, ?, ?)",
+                              (entry["at"], entry["kind"], entry.get("by"), orjson.dumps(data).decode())).lastrowid
+        conn.executemany("INSERT OR IGNORE INTO history_nodes (node, entry) VALUES (?, ?)",
+                         [(node, number) for node in entry_nodes(entry)])
+        return int(number)
+
+    def append_history(self, entry: dict[str, Any]) -> int:
+        """Add one entry to the history, a write of its own; its number."""
+        with self._writing() as conn:
+            return self._append_history(conn, entry)
+
+    def history(self, node: str | None = None, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        """Up to ``limit`` entries of the history, oldest first, after the entry numbered ``after``; only
+        those naming ``node`` if given."""
+        if node is None:
+            rows = self._conn.execute("SELECT id, at, kind, by, data FROM history WHERE id > ? ORDER BY id LIMIT ?",
+                                      (after, limit))
+        else:
+            rows = self._conn.execute(
+                "SELECT h.id, h.at, h.kind, h.by, h.data FROM history_nodes AS n JOIN history AS h ON h.id = n.entry "
+                "WHERE n.node = ? AND n.entry > ? ORDER BY n.entry LIMIT ?", (node, after, limit))
+        return [{"id": i, "at": a, "kind": k, "by": b, **orjson.loads(d)} for i, a, k, b, d in rows]
 
     # -- reading --------------------------------------------------------------------------------------
 

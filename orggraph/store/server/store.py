@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import socket
 import tempfile
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 import orjson
 
 from ...exceptions import NotFound, RecordError, StoreBusy, StoreError
+from ...history import Tally, Written, entry_nodes
 from ...load import Item, Loader, LoadReport
 from ...model import EDGE_TYPES, ENDPOINTS, NODE_KINDS
 from ...privacy import describe
@@ -77,16 +79,24 @@ def _edge(type_: str, source: str, target: str, since: str, until: str | None, p
 class _Spool:
     """The sink of a server load: validated rows wait in a temporary file until the whole load is valid."""
 
-    def __init__(self, store: "ServerStore"):
+    def __init__(self, store: "ServerStore", empty: bool = False):
         self.store = store
         self.file = tempfile.TemporaryFile()
         self.batches = 0
+        self.empty = empty
+        self.tally = Tally()  # what the load changes, told from what the server holds (under the write lease)
 
     def write_nodes(self, rows: list[dict[str, Any]]) -> None:
         by_kind: dict[str, list[dict[str, Any]]] = {}
         for r in rows:
             by_kind.setdefault(r["kind"], []).append(_node_row(r))
         for kind, batch in by_kind.items():
+            if self.empty:
+                self.tally.all_added([r["id"] for r in batch])
+            else:  # what differs from what is stored, told by the server: a reload reads back little
+                for node_id, added in self.store.conn.read(statement("nodes_differing", label=kind),
+                                                           {"rows": [{"id": r["id"], "props": r["props"]} for r in batch]}):
+                    self.tally.note("added" if added else "changed", node_id)
             self._put("node", kind, batch)
 
     def write_edges(self, rows: list[dict[str, Any]]) -> None:
@@ -94,6 +104,16 @@ class _Spool:
         for r in rows:
             by_type.setdefault(r["type"], []).append(_edge_row(r))
         for type_, batch in by_type.items():
+            if self.empty:
+                self.tally.all_added([[type_, r["source"], r["target"], r["since"] or None] for r in batch]
+                                     if self.tally.room else len(batch))
+            else:
+                source, target = ENDPOINTS[type_]
+                keys = [{k: r[k] for k in ("source", "target", "since", "until", "props")} for r in batch]
+                for s, t, since, until, added, before, same in self.store.conn.read(
+                        statement("edges_differing", type=type_, source=source, target=target), {"rows": keys}):
+                    self.tally.edge([type_, s, t, since or None], new=bool(added), same=bool(same), until=until,
+                                    before=before)
             self._put("edge", type_, batch)
 
     def _put(self, what: str, name: str, rows: list[dict[str, Any]]) -> None:
@@ -247,19 +267,22 @@ class ServerStore:
     # -- writing --------------------------------------------------------------------------------------
 
     def load(self, items: Iterable[Item], *, batch_size: int | None = None, max_errors: int = 100,
-             check: Callable[[LoadReport], None] | None = None, dry_run: bool = False) -> LoadReport:
+             check: Callable[[LoadReport], None] | None = None, dry_run: bool = False,
+             history: Written | None = None) -> LoadReport:
         """Add records: validated in full first, then written in batches (see the class).
 
         ``batch_size`` sets the validation batches; the write batches are the connection's setting.
         ``check`` is called with the report of what was read once every record is valid and before the
         first write; if it raises, nothing is written. With ``dry_run`` every check is made and nothing
-        is written (the report says so).
+        is written (the report says so). A load that changes something adds an entry to the history
+        (``history``: see :meth:`EmbeddedStore.load`): on Neo4j in the load's transaction; on FalkorDB after
+        its last batch.
         """
         with contextlib.ExitStack() as held:
             if not dry_run:  # validated against the store as no other writer can change it meanwhile
                 held.enter_context(self.writing())
             before = self._totals()
-            spool = held.enter_context(contextlib.closing(_Spool(self)))
+            spool = held.enter_context(contextlib.closing(_Spool(self, empty=before == (0, 0))))
             loader = Loader(spool, store_empty=before == (0, 0), batch_size=batch_size or self.conn.batch_size,
                             max_errors=max_errors)
             loader.add_all(items)
@@ -269,8 +292,10 @@ class ServerStore:
             if dry_run:
                 report.dry_run = True
                 return report
-            written = self._write(spool.replay()) if spool.batches else 0
+            entry = self._history_statement(spool.tally.entry(history)) if spool.tally else None
+            written = self._write(itertools.chain(spool.replay(), [entry[0]] if entry else [])) if spool.batches else 0
             after = self._totals()
+            report.history = entry[1] if entry else None
         report.added_nodes = after[0] - before[0]
         report.added_edges = after[1] - before[1]
         report.changed = written - report.added_nodes - report.added_edges
@@ -327,16 +352,18 @@ class ServerStore:
         counts = self.counts()
         return sum(counts["nodes"].values()), sum(counts["edges"].values())
 
-    def delete(self, nodes: Iterable[str] = (), edges: Iterable[dict[str, Any]] = ()) -> dict[str, int]:
+    def delete(self, nodes: Iterable[str] = (), edges: Iterable[dict[str, Any]] = (), *,
+               history: Written | None = None) -> dict[str, int]:
         """Remove nodes, with every edge from or to them, and edges (see :meth:`EmbeddedStore.delete`).
 
         Everything named is checked to exist before the first removal; on Neo4j the removals are one
-        transaction, on FalkorDB one statement per kind and type.
+        transaction, with their entry in the history; on FalkorDB one statement per kind and type.
         """
         with self.writing():
-            return self._delete(list(dict.fromkeys(nodes)), edges)
+            return self._delete(list(dict.fromkeys(nodes)), edges, history)
 
-    def _delete(self, node_ids: list[str], edges: Iterable[dict[str, Any]]) -> dict[str, int]:
+    def _delete(self, node_ids: list[str], edges: Iterable[dict[str, Any]],
+                history: Written | None = None) -> dict[str, int]:
         kinds = self.kinds_of(node_ids) if node_ids else {}
         for node_id in node_ids:
             if node_id not in kinds:
@@ -380,6 +407,14 @@ class ServerStore:
         if rehome:
             writes.append((statement("set_home"), {"households": sorted(rehome)}))
         if writes:
+            tally = Tally()
+            for type_, rows in by_type.items():
+                for r in rows:
+                    tally.note("removed", [type_, r["source"], r["target"], r["since"] or None])
+            for node_id in node_ids:
+                tally.note("removed", node_id)
+            tally.counts["removed"] = len(node_ids) + len(attached)
+            writes.append(self._history_statement(tally.entry(history or {"kind": "delete", "by": None}))[0])
             self._write(writes, always=True)
         return {"nodes": len(node_ids), "edges": len(attached)}
 
@@ -437,6 +472,28 @@ class ServerStore:
     def audit_rows(self, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         rows = self.conn.read(statement("audit_rows"), {"after": after, "limit": limit})
         return [{"seq": q, "at": a, "token": t, "route": r, "records": orjson.loads(rec)} for q, a, t, r, rec in rows]
+
+    # -- the history of the records (orggraph.history) ------------------------------------------------
+
+    def _history_statement(self, entry: dict[str, Any]) -> tuple[tuple[str, dict[str, Any]], int]:
+        """The statement adding an entry, and its number: the next after the last, under the write lease."""
+        seq = int(self.conn.read(statement("history_last"))[0][0]) + 1
+        data = {k: v for k, v in entry.items() if k not in ("id", "at", "kind", "by")}
+        return (statement("history_append"), {"seq": seq, "at": entry["at"], "kind": entry["kind"], "by": entry.get("by"),
+                                              "data": orjson.dumps(data).decode(), "nodes": entry_nodes(entry)}), seq
+
+    def append_history(self, entry: dict[str, Any]) -> int:
+        """Add one entry to the history, under the write lease; its number."""
+        with self.writing():
+            write, seq = self._history_statement(entry)
+            self.conn.write(*write)
+            return seq
+
+    def history(self, node: str | None = None, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        """Up to ``limit`` entries of the history, oldest first, after the entry numbered ``after``; only
+        those naming ``node`` if given."""
+        rows = self.conn.read(statement("history_rows"), {"after": after, "limit": limit, "node": node})
+        return [{"id": q, "at": a, "kind": k, "by": b, **orjson.loads(d)} for q, a, k, b, d in rows]
 
     # -- reading --------------------------------------------------------------------------------------
 
