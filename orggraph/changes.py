@@ -7,17 +7,15 @@ from typing import TYPE_CHECKING, Any, Iterable, TypedDict
 
 from .exceptions import ChangeRefused, IndexOutOfStep, NotFound
 from .history import Written, default_by, key_text
+from .model import AREA_RANK
 
 if TYPE_CHECKING:
     from .access import Scope
     from .index import Index
     from .store.base import Store
 
-__all__ = ["Change", "RANKS", "move", "split", "merge", "relocate", "handover"]
+__all__ = ["Change", "move", "split", "merge", "relocate", "handover"]
 
-#: the rank of each area level: an area lies within one of a smaller rank (street and township first)
-RANKS = {"street": 1, "township": 1, "community": 2, "village": 2, "grid": 3, "compound": 3, "village_group": 3,
-         "micro_grid": 4, "building": 5, "entrance": 6}
 
 
 class Change(TypedDict):
@@ -233,7 +231,7 @@ def _updated(store: Store, before: Index, nodes: list[dict[str, Any]], edges: li
 
 def _rank_problem(plan: _Plan, area: str, parent: str) -> None:
     low, high = plan.level(area), plan.level(parent)
-    if low in RANKS and high in RANKS and RANKS[high] >= RANKS[low]:
+    if low in AREA_RANK and high in AREA_RANK and AREA_RANK[high] >= AREA_RANK[low]:
         plan.problems.append(f"{area} is a {low} and cannot lie within {parent}, a {high}: an area lies within "
                              "one of a higher level")
 

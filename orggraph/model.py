@@ -18,6 +18,7 @@ __all__ = [
     "EDGE_TYPES",
     "ENDPOINTS",
     "AREA_LEVELS",
+    "AREA_RANK",
     "ORG_LEVELS",
     "ORG_STATUSES",
     "UNIT_CATEGORIES",
@@ -56,6 +57,10 @@ AREA_LEVELS = {
     "entrance": "单元",
     "village_group": "村民小组",
 }
+#: each area level's rank, 0 the highest: an area lies within one of a higher rank (domain.md: street/
+#: township > community/village > grid/compound/village_group > micro_grid > building > entrance)
+AREA_RANK = {"street": 0, "township": 0, "community": 1, "village": 1, "grid": 2, "compound": 2,
+             "village_group": 2, "micro_grid": 3, "building": 4, "entrance": 5}
 ORG_LEVELS = {
     "street": "街道党工委",
     "township": "乡镇党委",
@@ -714,3 +719,5 @@ def edge_key(edge: dict[str, Any]) -> tuple[str, str, str, str]:
 
 
 assert set(get_args(_lit(POSTS))) == set(POSTS)
+
+assert set(AREA_RANK) == set(AREA_LEVELS)

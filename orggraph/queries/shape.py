@@ -5,19 +5,16 @@ from __future__ import annotations
 import datetime as _dt
 
 from ..facts import Facts, HasFacts, Territory
+from ..model import AREA_RANK
 from ..results import ShapeFault
 from ._base import day_of, per_area
 
-__all__ = ["territory_shape", "shape_faults", "LEVEL_RANK", "TOP_LEVELS", "BELOW_COMMUNITY"]
+__all__ = ["territory_shape", "shape_faults", "TOP_LEVELS", "BELOW_COMMUNITY"]
 
-#: each area level's rank, 0 the highest (domain.md: street/township > community/village >
-#: grid/compound/village_group > micro_grid > building > entrance); an area lies within one of a higher rank
-LEVEL_RANK = {"street": 0, "township": 0, "community": 1, "village": 1, "grid": 2, "compound": 2,
-              "village_group": 2, "micro_grid": 3, "building": 4, "entrance": 5}
 #: the levels every area lies within (or is)
 TOP_LEVELS = frozenset({"street", "township"})
 #: the levels below the community: those a household's own people answer at (critical members)
-BELOW_COMMUNITY = frozenset(level for level, rank in LEVEL_RANK.items() if rank >= 2)
+BELOW_COMMUNITY = frozenset(level for level, rank in AREA_RANK.items() if rank >= 2)
 
 
 def shape_faults(facts: Facts, territory: Territory, on: str, households: list[int] | None = None) -> list[ShapeFault]:
@@ -37,9 +34,9 @@ def shape_faults(facts: Facts, territory: Territory, on: str, households: list[i
         ups = parents[a]
         if len(ups) > 1:
             fault(ids[a], "within_two", [ids[p] for p in ups])
-        rank = LEVEL_RANK.get(levels[a] or "")
+        rank = AREA_RANK.get(levels[a] or "")
         for p in ups:
-            upper = LEVEL_RANK.get(levels[p] or "")
+            upper = AREA_RANK.get(levels[p] or "")
             if rank is not None and upper is not None and upper >= rank:
                 fault(ids[a], "within_lower", [ids[p]])
     roots = [a for a in taking_part if not parents[a] and levels[a] not in TOP_LEVELS]
@@ -84,7 +81,7 @@ def territory_shape(G: HasFacts, *, as_of: str | _dt.date | None = None) -> list
     Faults, each ``{"area", "org", "fault", "within", "households"}``:
 
     - ``within_two``: an area within two or more areas on the same day (``within``: them);
-    - ``within_lower``: an area within one of a lower or equal rank (:data:`LEVEL_RANK`), such as a
+    - ``within_lower``: an area within one of a lower or equal rank (:data:`orggraph.model.AREA_RANK`), such as a
       community filed under a building (``within``: that one);
     - ``outside_street``: an area that lies within no area and is no street or township, so that it and
       every area below it lie outside every street (``households``: how many are located there);
