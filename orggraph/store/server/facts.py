@@ -378,29 +378,18 @@ class ServerFacts:
 
     def sole_answerers(self, day: Day, answering: Mapping[str, str | None]) -> list[tuple[str, str]]:
         """For each household located on the day in areas of ``answering`` only, the one member it then
-        has (see :meth:`orggraph.facts.Facts.sole_answerers`); four queries: the households located there,
-        all their locations and live contacts on the day, and whether those contacts are marked unavailable."""
-        located = self.households(day, "all", answering) if answering else []
-        if not located:
+        has (see :meth:`orggraph.facts.Facts.sole_answerers`); one query: the households located there
+        with one live contact or none, with their areas on the day."""
+        if not answering:
             return []
-        places: dict[str, set[str]] = {}
-        for household, area, _ in self.edges("LOCATED_IN", sources=located, day=day.as_of):
-            places.setdefault(household, set()).add(area)
-        contacts = self.edges("CONTACTS", targets=located, day=day.as_of)
-        marks = self.nodes({m for m, _, _ in contacts})
-        live: dict[str, set[str]] = {}
-        for member, household, _ in contacts:
-            if member not in day.unavailable and not marks[member].unavailable:
-                live.setdefault(household, set()).add(member)
         found = []
-        for household in located:  # sorted
-            here = places.get(household, set())
-            if not here or not all(a in answering for a in here):
+        for household, areas, contacts in self._read("sole_answerers", {**self._params(day), "areas": sorted(answering)}):
+            if not areas or not all(a in answering for a in areas):
                 continue
-            people = live.get(household, set()) | {answering[a] for a in here if answering[a] is not None}
+            people = set(contacts) | {answering[a] for a in areas if answering[a] is not None}
             if len(people) == 1:
                 found.append((household, people.pop()))
-        return found
+        return sorted(found)
 
     def having(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
                day: str | None = None, beyond: Collection[str] | None = None) -> list[str]:
