@@ -598,3 +598,23 @@ def test_a_party_group_led_by_its_group_leader_has_no_vacant_secretary(store):
                                 {"type": "WITHIN", "source": "b1", "target": "g1"}]}))
     report = gaps(store, as_of="2024-05-01")
     assert [v["org"] for v in report["vacant_posts"] if v["reason"] == "no_secretary"] == ["o-g1"]
+
+
+def test_an_area_whose_relations_start_alike_and_one_ends(store):
+    """b1 lies in g1 from 2020 to 2024-06-30 and h1 in b1 from 2020 on: b1's relations share their start
+    and one ends (what a move leaves behind); every question answers on every backend."""
+    from orggraph.queries import territory_shape
+
+    store.load(items({"nodes": [{"id": "s1", "kind": "Area", "name": "街道", "level": "street"},
+                                {"id": "g1", "kind": "Area", "name": "网格1", "level": "grid"},
+                                {"id": "b1", "kind": "Area", "name": "楼1", "level": "building"},
+                                {"id": "h1", "kind": "Household"}],
+                      "edges": [{"type": "WITHIN", "source": "g1", "target": "s1"},
+                                {"type": "WITHIN", "source": "b1", "target": "g1", "since": "2020-01-01",
+                                 "until": "2024-06-30"},
+                                {"type": "LOCATED_IN", "source": "h1", "target": "b1", "since": "2020-01-01"}]}))
+    assert households_by_area(coverage(store, as_of="2024-01-01")) == {"b1": 1, "g1": 1, "s1": 1}
+    assert households_by_area(coverage(store, as_of="2024-08-01")) == {"b1": 1, "g1": 0, "s1": 0}
+    assert households_by_area(coverage(store, as_of="2019-06-01")) == {"g1": 0, "s1": 0}  # b1 not yet
+    assert [b["area"] for b in responsibility_chain(store, "h1", as_of="2024-01-01")["breaks"]] == ["b1", "g1", "s1"]
+    assert [(f["area"], f["fault"]) for f in territory_shape(store, as_of="2024-08-01")] == [("b1", "outside_street")]

@@ -266,7 +266,9 @@ class ServerFacts:
                     always.add(a)
                 else:
                     dates.setdefault(a, []).extend(found)
-            undecided = {a: sorted(set(d)) for a, d in dates.items() if a not in always}
+            # each area's spans, each once, in order (an open end sorts after every day)
+            undecided = {a: sorted(set(d), key=lambda span: (span[0], span[1] or "\uffff"))
+                         for a, d in dates.items() if a not in always}
             self._kept.areas = _Areas(revision, ids, [r[1] for r in rows], [r[2] for r in rows], open_pairs,
                                       dated_pairs, undecided)
         return self._kept.areas
