@@ -219,9 +219,8 @@ class _City:
             props["status"] = status
             self.planted.weak_orgs.add(org_id)
         yield self.node("Org", **props)
-        if parent:  # a temporary org is subordinate while it lasts
-            yield self.edge("SUBORDINATE_TO", org_id, parent, **(dates if until else {}),
-                            **({"until": parent_until} if parent_until else {}))
+        if parent:  # subordinate from the day it is set up (a temporary one while it lasts, or until moved)
+            yield self.edge("SUBORDINATE_TO", org_id, parent, **(dates | ({"until": parent_until} if parent_until else {})))
         if governs:
             yield self.edge("GOVERNS", org_id, governs, **dates)
         self.last_post_holder = None
