@@ -792,8 +792,12 @@ def load_within(store: Store, scope: Scope, items: Iterable[tuple[str, Any, Any]
             raise own from None
         raise
 
-    def within(_: LoadReport) -> None:  # runs once the records are valid, before anything is written
+    also = options.pop("check", None)
+
+    def within(report: LoadReport) -> None:  # runs once the records are valid, before anything is written
         _refuse(store, scope, keys, create, replace)
+        if also is not None:
+            also(report)
 
     if dry_run:
         return check_load(store, items, check=within, **options)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Iterable, TypedDict
+import functools
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypedDict
 
-from .exceptions import ChangeRefused, IndexOutOfStep, NotFound
-from .history import Written, default_by, key_text
+from .exceptions import ChangeRefused, IndexOutOfStep, NotFound, StoreBusy
+from .history import Written, default_by, kept_text, key_text
 from .model import AREA_RANK
 
 if TYPE_CHECKING:
@@ -37,6 +38,31 @@ class Change(TypedDict):
     history: int | None
 
 
+#: how many times a change is worked out again when another write came first
+_ATTEMPTS = 3
+
+
+class _Changed(Exception):
+    """Another write changed the records between working a change out and writing it."""
+
+
+def _retried(change: Callable[..., Change]) -> Callable[..., Change]:
+    """Work a change out again, from the records as they now are, when another write came between
+    working it out and writing it (two editors at once): at most :data:`_ATTEMPTS` times."""
+
+    @functools.wraps(change)
+    def attempt(*args: Any, **kwargs: Any) -> Change:
+        for _ in range(_ATTEMPTS):
+            try:
+                return change(*args, **kwargs)
+            except _Changed:
+                continue
+        raise StoreBusy(f"other writes changed the records each of the {_ATTEMPTS} times this change was worked "
+                        "out; nothing was written: try again")
+
+    return attempt
+
+
 def _valid(edge: dict[str, Any], day: str) -> bool:
     return (edge.get("since") or "") <= day and (edge.get("until") is None or day <= edge["until"])
 
@@ -46,6 +72,7 @@ class _Plan:
 
     def __init__(self, store: Store, kind: str, on: Any, scope: Scope | None):
         self.store, self.kind, self.scope = store, kind, scope
+        self.revision = store.revision  # what the change is worked out from: checked again before it is written
         self.unknown: list[str] = []
         self.problems: list[str] = []
         self.ended: list[dict[str, Any]] = []
@@ -63,6 +90,7 @@ class _Plan:
             raise ValueError(f"a change on {day.isoformat()} leaves no day before it for the old relations to end")
         self.on, self.before = day.isoformat(), (day - _dt.timedelta(days=1)).isoformat()
         self.kinds: dict[str, str] = {}
+        self._territory: Any = None  # the day's, when first asked (takes_part)
 
     # -- what the store holds, as the caller may see it ------------------------------------------------
 
@@ -83,6 +111,21 @@ class _Plan:
         else:
             self.problems.append(f"{what}: {node_id!r} is {'an' if have[0] in 'AOU' else 'a'} {have}, not {'an' if kind[0] in 'AOU' else 'a'} {kind}")
         return False
+
+    def takes_part(self, area: str, what: str) -> bool:
+        """Whether an area takes part on the day (a relation of it valid then, or none at all: see
+        :class:`orggraph.facts.Territory`); notes the problem if not."""
+        if self._territory is None:
+            from .facts import Day
+
+            self._territory = self.store.facts().territory(Day(self.on))
+        territory = self._territory
+        at = territory.position.get(area)
+        if at is None or (territory.exists is not None and not territory.exists[at]):
+            self.problems.append(f"{what}: {area} takes no part on {self.on}: none of its relations is valid "
+                                 "then (it is made later, or it has ended)")
+            return False
+        return True
 
     def taken(self, node_id: Any, what: str) -> bool:
         """Whether a new node's id is free (an id names one record in the whole store); notes it if not."""
@@ -177,9 +220,16 @@ class _Plan:
         edges = self.ended + [r for r in self.added if "type" in r]
         items = [("node", f"{self.kind}: added node {r['id']}", r) for r in nodes]
         items += [("edge", f"{self.kind}: {self.shown(r)}", r) for r in edges]
+        # what the history keeps, checked before anything is worked out further (a dry run too)
+        written: Written = {"kind": self.kind, "by": kept_text(default_by() if by is None else by, "by"),
+                            "note": kept_text(note, "note"), "on": self.on}
         households = _chains_changed(self.store, self.on, sorted(self.households), nodes, edges)
-        written: Written = {"kind": self.kind, "by": by or default_by(), "note": note, "on": self.on}
         history = None
+
+        def unchanged(_: Any) -> None:  # under the store's write lock, before anything is written
+            if self.store.revision != self.revision:
+                raise _Changed()
+
         if dry_run:
             if self.scope is not None:
                 from .access import load_within
@@ -192,9 +242,9 @@ class _Plan:
         elif self.scope is not None:
             from .access import load_within
 
-            history = load_within(self.store, self.scope, items, history=written).history
+            history = load_within(self.store, self.scope, items, history=written, check=unchanged).history
         else:
-            history = self.store.load(items, history=written).history
+            history = self.store.load(items, history=written, check=unchanged).history
         return Change(kind=self.kind, on=self.on, dry_run=dry_run, ended=self.ended, added=self.added,
                       households=households, history=history)
 
@@ -236,6 +286,7 @@ def _rank_problem(plan: _Plan, area: str, parent: str) -> None:
                              "one of a higher level")
 
 
+@_retried
 def move(store: Store, area: str, to: str, on: Any, *, note: str | None = None, by: str | None = None,
          dry_run: bool = False, scope: Scope | None = None) -> Change:
     """Move an area, with all it holds, to lie within another from a day on.
@@ -296,7 +347,8 @@ def move(store: Store, area: str, to: str, on: Any, *, note: str | None = None, 
     """
     plan = _Plan(store, "move", on, scope)
     plan.look_up([area, to])
-    if plan.need(area, "Area", "AREA") & plan.need(to, "Area", "--to"):
+    if (plan.need(area, "Area", "AREA") & plan.need(to, "Area", "--to")
+            and plan.takes_part(area, "AREA") & plan.takes_part(to, "--to")):
         if to == area:
             plan.problems.append(f"{area} cannot lie within itself")
         elif area in plan.above(to):
@@ -313,6 +365,7 @@ def move(store: Store, area: str, to: str, on: Any, *, note: str | None = None, 
     return plan.finish(note, by, dry_run)
 
 
+@_retried
 def split(store: Store, area: str, new: str, name: str, take: Iterable[str], on: Any, *, org: str | None = None,
           org_name: str | None = None, note: str | None = None, by: str | None = None, dry_run: bool = False,
           scope: Scope | None = None) -> Change:
@@ -376,7 +429,7 @@ def split(store: Store, area: str, new: str, name: str, take: Iterable[str], on:
     take = list(dict.fromkeys([take] if isinstance(take, str) else take))
     plan = _Plan(store, "split", on, scope)
     plan.look_up([area, *take])
-    if not plan.need(area, "Area", "AREA"):
+    if not plan.need(area, "Area", "AREA") or not plan.takes_part(area, "AREA"):
         return plan.finish(note, by, dry_run)
     plan.taken(new, "--new")
     if not isinstance(name, str) or not name.strip():
@@ -427,6 +480,7 @@ def _superior(plan: _Plan, area: str) -> str | None:
     return None
 
 
+@_retried
 def merge(store: Store, areas: Iterable[str], into: str, on: Any, *, note: str | None = None, by: str | None = None,
           dry_run: bool = False, scope: Scope | None = None) -> Change:
     """Merge areas into another of the same level from a day on.
@@ -481,10 +535,10 @@ def merge(store: Store, areas: Iterable[str], into: str, on: Any, *, note: str |
     areas = list(dict.fromkeys([areas] if isinstance(areas, str) else areas))
     plan = _Plan(store, "merge", on, scope)
     plan.look_up([*areas, into])
-    known = [a for a in areas if plan.need(a, "Area", "AREA")]
+    known = [a for a in areas if plan.need(a, "Area", "AREA") and plan.takes_part(a, "AREA")]
     if not areas:
         plan.problems.append("AREA: name at least one area to merge")
-    if not plan.need(into, "Area", "--into"):
+    if not plan.need(into, "Area", "--into") or not plan.takes_part(into, "--into"):
         return plan.finish(note, by, dry_run)
     above = set(plan.above(into))
     level = plan.level(into)
@@ -512,6 +566,7 @@ def merge(store: Store, areas: Iterable[str], into: str, on: Any, *, note: str |
     return plan.finish(note, by, dry_run)
 
 
+@_retried
 def relocate(store: Store, household: str, to: str, on: Any, *, note: str | None = None, by: str | None = None,
              dry_run: bool = False, scope: Scope | None = None) -> Change:
     """A household moves to another area from a day on.
@@ -565,7 +620,7 @@ def relocate(store: Store, household: str, to: str, on: Any, *, note: str | None
     """
     plan = _Plan(store, "relocate", on, scope)
     plan.look_up([household, to])
-    if plan.need(household, "Household", "HOUSEHOLD") & plan.need(to, "Area", "--to"):
+    if plan.need(household, "Household", "HOUSEHOLD") & plan.need(to, "Area", "--to") and plan.takes_part(to, "--to"):
         current = plan.current(household, "LOCATED_IN", "source")
         if [e["target"] for e in current] == [to]:
             plan.problems.append(f"{household} is located in {to} already on {plan.on}")
@@ -576,6 +631,7 @@ def relocate(store: Store, household: str, to: str, on: Any, *, note: str | None
     return plan.finish(note, by, dry_run)
 
 
+@_retried
 def handover(store: Store, member: str, to: str, on: Any, *, households: Iterable[str] | None = None,
              note: str | None = None, by: str | None = None, dry_run: bool = False,
              scope: Scope | None = None) -> Change:

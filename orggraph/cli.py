@@ -305,7 +305,7 @@ def load(
             report = check_load(None, records)
     else:
         with options.open(create=True, wait=wait) as store:
-            report = store.load(records, history={"kind": "load", "by": by or default_by(), "note": note})
+            report = store.load(records, history={"kind": "load", "by": default_by() if by is None else by, "note": note})
             _warn_shape(store)
     if json_:
         _print_json(_report_dict(report, file=str(file)))

@@ -7,7 +7,7 @@ import getpass
 import os
 from typing import Any, Mapping, NotRequired, TypedDict
 
-__all__ = ["Entry", "Written", "Tally", "IDS_AT_MOST", "KINDS", "default_by", "now", "entry_nodes", "key_text",
+__all__ = ["Entry", "Written", "Tally", "IDS_AT_MOST", "KINDS", "default_by", "now", "entry_nodes", "key_text", "kept_text",
            "entry_text", "entry_within"]
 
 #: record keys an entry keeps at most; past it the entry keeps its counts only and says so (``complete``)
@@ -147,10 +147,42 @@ class Tally:
         """The entry to keep (without its number): ``written`` (a plain load by nobody named when None),
         the time, and what this tally found."""
         written = dict(written or {"kind": "load", "by": None})
-        return {"at": at or now(), "kind": written.get("kind") or "load", "by": written.get("by"),
-                "note": written.get("note"), "on": written.get("on"),
+        return {"at": at or now(), "kind": written.get("kind") or "load", "by": kept_text(written.get("by"), "by"),
+                "note": kept_text(written.get("note"), "note"), "on": written.get("on"),
                 "added": self.added, "changed": self.changed, "ended": self.ended, "removed": self.removed,
                 "counts": dict(self.counts), "complete": self.complete}
+
+
+def kept_text(text: str | None, field: str) -> str | None:
+    """A note or a name as the history keeps it: refused if it holds a control or an invisible character
+    (the rules of any text, :mod:`orggraph.model`) or nothing at all, and every phone- or id-card-shaped
+    number in it masked (:func:`orggraph.privacy.mask_text`): the history keeps nothing personal beyond ids.
+
+    Raises
+    ------
+    ValueError
+        Naming the field and what is wrong (the text not echoed).
+
+    Examples
+    --------
+    >>> kept_text("街道批复 13812345678", "note")
+    '街道批复 138****5678'
+    >>> kept_text("a\u202eb", "note")
+    Traceback (most recent call last):
+    ...
+    ValueError: note: holds a direction-control character (U+202E RIGHT-TO-LEFT OVERRIDE) at position 2; remove it
+    """
+    if text is None:
+        return None
+    from .model import _text_problem
+    from .privacy import mask_text
+
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{field}: must not be blank")
+    problem = _text_problem(text)
+    if problem is not None:
+        raise ValueError(f"{field}: {problem}")
+    return mask_text(text)
 
 
 def entry_nodes(entry: Mapping[str, Any]) -> list[str]:

@@ -368,3 +368,56 @@ def test_the_commands(tmp_path):
     assert "by wang: 建账" in history and "by li\n  ended WITHIN g1 -> c1 since 2020-01-01" in history
     entries = json.loads(run("history", "--json", "--limit", "1").output)
     assert [e["kind"] for e in entries] == ["move"]
+
+
+def test_a_change_another_write_came_before_is_worked_out_again(net):
+    """Two editors move b1 at once, one to g3 and one back within g1's community: the one written second
+    is worked out again from what the first wrote, and refused; b1 lies within one area."""
+    real = net.load
+
+    def another_editor_first(records, **options):
+        net.load = real
+        changes.move(net, "b1", "g3", "2025-05-01", by="editor-2")  # written between working out and writing
+        return real(records, **options)
+
+    net.load = another_editor_first
+    try:
+        with pytest.raises(ChangeRefused, match="starts"):
+            changes.move(net, "b1", "s1", "2025-05-01", by="editor-1")
+    finally:
+        net.load = real
+    assert [e["target"] for e in net.edges("WITHIN") if e["source"] == "b1" and (e.get("until") is None)] == ["g3"]
+    assert [entry["by"] for entry in net.history()][-1] == "editor-2"
+
+
+def test_a_change_to_or_of_an_area_that_takes_no_part_on_the_day_is_refused(net):
+    """g9 is made on 2026-01-01; c1's grid g1 is merged into g3 on 2025-06-01: neither can be moved to,
+    relocated to or merged on a day it takes no part."""
+    net.load(items({"nodes": [{"id": "g9", "kind": "Area", "name": "新网格", "level": "grid"}],
+                    "edges": [{"type": "WITHIN", "source": "g9", "target": "c1", "since": "2026-01-01"}]}))
+    before = snapshot(net)
+    for change, message in [
+        (lambda: changes.move(net, "b1", "g9", "2025-07-01"), "g9 takes no part on 2025-07-01"),
+        (lambda: changes.relocate(net, "h1", "g9", "2025-07-01"), "g9 takes no part on 2025-07-01"),
+        (lambda: changes.merge(net, ["g9"], "g1", "2025-07-01"), "g9 takes no part on 2025-07-01"),
+    ]:
+        with pytest.raises(ChangeRefused, match=message):
+            change()
+    assert snapshot(net) == before
+    changes.move(net, "b1", "g9", "2026-01-01")  # from the day it is made
+    assert households(net, "2026-01-01")["g9"] == 1
+
+
+def test_the_history_keeps_a_note_with_its_numbers_masked_and_refuses_hidden_characters(net):
+    changes.move(net, "b1", "g3", "2025-05-01", note="划转 13812345678 张三", by="街道 13912345678")
+    entry = net.history()[-1]
+    assert (entry["note"], entry["by"]) == ("划转 138****5678 张三", "街道 139****5678")
+    before = snapshot(net), net.history()
+    for note, by, message in [("a\u202eb", None, "note: holds a direction-control character"),
+                              ("x\x00", None, "note: holds a control character"),
+                              ("ok", "", "by: must not be blank")]:
+        with pytest.raises(ValueError, match=message):
+            changes.move(net, "b2", "g3", "2025-05-01", note=note, by=by)
+        with pytest.raises(ValueError, match=message):
+            changes.move(net, "b2", "g3", "2025-05-01", note=note, by=by, dry_run=True)
+    assert (snapshot(net), net.history()) == before
