@@ -496,7 +496,8 @@ def test_a_grid_split_on_a_date(store):
     # before the split g2 does not exist yet: not listed, and g1 holds all three households
     assert households_by_area(before) == {"b1": 1, "b2": 2, "c1": 3, "g1": 3}
     assert households_by_area(after) == {"b1": 1, "b2": 2, "c1": 3, "g1": 1, "g2": 2}
-    assert coverage(store, area="g2", as_of="2024-01-01")["households"] == 0
+    with pytest.raises(NotFound, match="area 'g2' takes no part on the day asked about"):
+        coverage(store, area="g2", as_of="2024-01-01")
     assert coverage(store, area="g1", as_of="2024-06-30")["households"] == 3  # the last day before
     assert coverage(store, area="g1", as_of="2024-07-01")["households"] == 1  # the day of the split
     chain = responsibility_chain(store, "h2", as_of="2024-01-01")
@@ -539,8 +540,8 @@ def test_the_shape_of_the_territory(store):
     case(store, "09-hierarchy-shape-faults.json")
     faults = [(f["area"], f["fault"], f["within"], f["households"]) for f in territory_shape(store, as_of=DAY)]
     assert faults == [
-        ("b1", "within_two", ["g1", "g2"], 0),
-        ("c2", "within_lower", ["b2"], 0),
+        ("b1", "within_two", ["g1", "g2"], 1),  # h1 lies in b1
+        ("c2", "within_lower", ["b2"], 1),  # h4 lies in c2
         ("g9", "outside_street", [], 1),  # b9 lies within it, and h3 in b9
     ]
     assert gaps(store, as_of=DAY)["territory_shape"] == territory_shape(store, as_of=DAY)
@@ -560,6 +561,13 @@ def test_an_org_subordinate_to_one_that_governs_nothing_above_it(store):
     assert [(f["org"], f["fault"], f["within"]) for f in territory_shape(store, as_of="2024-08-01")
             if f["org"]] == [("o-c1", "org_above_nothing", ["o-g2"])]
     assert [f for f in territory_shape(store, as_of="2024-01-01") if f["org"]] == []
+    # subordinate to one that governs no area at all; a unit's own org, governing none, is subordinate to any
+    store.load(items({"nodes": [{"id": "o-x", "kind": "Org", "name": "某党组织", "level": "functional"},
+                                {"id": "o-u", "kind": "Org", "name": "某单位党支部", "level": "unit"}],
+                      "edges": [{"type": "SUBORDINATE_TO", "source": "o-g2", "target": "o-x"},
+                                {"type": "SUBORDINATE_TO", "source": "o-u", "target": "o-x"}]}))
+    assert [(f["org"], f["within"]) for f in territory_shape(store, as_of="2024-08-01") if f["org"]] == [
+        ("o-c1", ["o-g2"]), ("o-g2", ["o-x"])]
 
 
 def test_a_vacant_secretary_post_and_who_acts(store):

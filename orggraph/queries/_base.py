@@ -54,10 +54,14 @@ def require(facts: Facts, ids: Iterable[str], kind: str) -> None:
 
 
 def area_position(territory: Territory, area: str) -> int:
-    """An area's position in the territory; :class:`~orggraph.exceptions.NotFound` if it is none."""
+    """An area's position in the territory; :class:`~orggraph.exceptions.NotFound` if it is none, or if
+    it takes no part on the territory's day (none of its relations valid then: made later, or ended)."""
     position = territory.position.get(area) if isinstance(area, str) else None
     if position is None:
         raise NotFound(f"no area with id {area!r}")
+    if territory.exists is not None and not territory.exists[position]:
+        raise NotFound(f"area {area!r} takes no part on the day asked about: none of its relations is valid "
+                       "then (it is made later, or it has ended)")
     return position
 
 

@@ -30,23 +30,26 @@ def shape_faults(facts: Facts, territory: Territory, on: str, households: list[i
     def fault(area: str | None, kind: str, within: list[str], households: int = 0, org: str | None = None) -> None:
         faults.append({"area": area, "org": org, "fault": kind, "within": within, "households": households})
 
+    def held(a: int) -> int:
+        nonlocal households
+        if households is None:  # the tally of the day, for the households within the areas at fault
+            from ..facts import Day
+
+            households = per_area(territory, facts.tally(Day(on)))[:, 0].tolist()
+        return int(households[a])
+
     for a in taking_part:
         ups = parents[a]
         if len(ups) > 1:
-            fault(ids[a], "within_two", [ids[p] for p in ups])
+            fault(ids[a], "within_two", [ids[p] for p in ups], held(a))
         rank = AREA_RANK.get(levels[a] or "")
         for p in ups:
             upper = AREA_RANK.get(levels[p] or "")
             if rank is not None and upper is not None and upper >= rank:
-                fault(ids[a], "within_lower", [ids[p]])
-    roots = [a for a in taking_part if not parents[a] and levels[a] not in TOP_LEVELS]
-    if roots:
-        if households is None:
-            from ..facts import Day  # the tally of the day, for the households below each such area
-
-            households = per_area(territory, facts.tally(Day(on)))[:, 0].tolist()
-        for a in roots:
-            fault(ids[a], "outside_street", [], int(households[a]))
+                fault(ids[a], "within_lower", [ids[p]], held(a))
+    for a in taking_part:
+        if not parents[a] and levels[a] not in TOP_LEVELS:
+            fault(ids[a], "outside_street", [], held(a))
     # an org subordinate to one that governs areas, none of them above the areas it governs
     governs: dict[str, list[int]] = {}
     position = territory.position
@@ -65,8 +68,8 @@ def shape_faults(facts: Facts, territory: Territory, on: str, households: list[i
         return found
 
     for org, parent, _ in facts.edges("SUBORDINATE_TO", day=on):
-        mine, theirs = governs.get(org), governs.get(parent)
-        if not mine or not theirs:
+        mine, theirs = governs.get(org), governs.get(parent, ())
+        if not mine:  # an org that governs no area (a unit's own) is subordinate to any
             continue
         if not {a for area in mine for a in above(area)}.intersection(theirs):
             fault(None, "org_above_nothing", [parent], org=org)
@@ -85,8 +88,10 @@ def territory_shape(G: HasFacts, *, as_of: str | _dt.date | None = None) -> list
       community filed under a building (``within``: that one);
     - ``outside_street``: an area that lies within no area and is no street or township, so that it and
       every area below it lie outside every street (``households``: how many are located there);
-    - ``org_above_nothing``: an organization (``org``) subordinate to one (``within``) that governs areas,
-      none of which lies above an area it governs itself.
+    - ``org_above_nothing``: an organization (``org``) that governs areas, subordinate to one (``within``)
+      that governs none above them (or none at all).
+
+    ``households`` counts those located in the area at fault or within it on the day.
 
     Only the relations valid on the day count, and only the areas that take part on it. Sorted by area
     (or org), then fault.
@@ -105,7 +110,7 @@ def territory_shape(G: HasFacts, *, as_of: str | _dt.date | None = None) -> list
     ...     [("WITHIN", "g1", "s1", None, None, {}), ("WITHIN", "b1", "g1", None, None, {}),
     ...      ("WITHIN", "b1", "g2", None, None, {}), ("LOCATED_IN", "h1", "b1", None, None, {})], revision=1)
     >>> [(f["area"], f["fault"], f["within"], f["households"]) for f in territory_shape(idx, as_of="2024-01-01")]
-    [('b1', 'within_two', ['g1', 'g2'], 0), ('g2', 'outside_street', [], 1)]
+    [('b1', 'within_two', ['g1', 'g2'], 1), ('g2', 'outside_street', [], 1)]
     """
     facts = G.facts()
     day = day_of(facts, as_of, ())
