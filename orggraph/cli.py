@@ -823,7 +823,7 @@ def history(
     elif not entries:
         typer.echo(f"no entry names {node}" if node else "the history is empty")
     else:
-        typer.echo("\n".join(entry_text(e) for e in entries))
+        typer.echo("\n".join(entry_text(e, about=node) for e in entries))
 
 
 token_app = typer.Typer(help="API tokens: each has a role (admin, editor, viewer) and a scope of areas.",

@@ -217,8 +217,9 @@ def key_text(key: Any) -> str:
     return f"{type_} {source} -> {target}" + (f" since {since}" if since else "")
 
 
-def entry_text(entry: Mapping[str, Any], most: int = 10) -> str:
-    """One entry as a few lines of text: up to ``most`` records of each kind of change, and how many more.
+def entry_text(entry: Mapping[str, Any], most: int = 10, about: str | None = None) -> str:
+    """One entry as a few lines of text: up to ``most`` records of each kind of change, and how many more;
+    with ``about``, only the records naming that id (a node, or an edge from or to it).
 
     Examples
     --------
@@ -239,6 +240,10 @@ def entry_text(entry: Mapping[str, Any], most: int = 10) -> str:
     lines = [head]
     for what in ("ended", "removed", "changed", "added"):
         keys = entry.get(what) or []
+        if about is not None:  # the lines about one record: all of them, and nothing of the rest
+            lines += [f"  {what} {key_text(k)}" for k in keys
+                      if (k == about if isinstance(k, str) else about in (k[1], k[2]))]
+            continue
         lines += [f"  {what} {key_text(k)}" for k in keys[:most]]
         more = entry["counts"].get(what, 0) - len(keys[:most])
         if more > 0:
