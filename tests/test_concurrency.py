@@ -14,6 +14,7 @@ import pytest
 
 from orggraph.exceptions import StoreBusy
 from orggraph.store import EmbeddedStore
+from orggraph.store.embedded import SCHEMA_VERSION
 
 from .conftest import STREET, items, run_cli, snapshot
 
@@ -287,7 +288,8 @@ def test_an_older_store_has_its_audit_rows_moved_to_the_audit_file(tmp_path):
         assert [r["seq"] for r in store.audit_rows(after=7)] == [9, 10]
         assert store.node("h1")["id"] == "h1"
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
+        # brought up to date: schema 3 and every step after it
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
         assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'audit'").fetchone() is None
     with sqlite3.connect(f"{path}-audit") as conn, pytest.raises(sqlite3.DatabaseError, match="append-only"):
         conn.execute("UPDATE audit SET token = 'x'")
