@@ -583,12 +583,15 @@ def every_fact(facts: Facts, day: Day) -> dict:
     return found
 
 
-@pytest.mark.parametrize("day", CITY_DAYS)
-def test_a_batch_finds_what_one_by_one_finds(store, city, day):
-    store.load(city)
-    facts = store.facts()
+def test_a_batch_finds_what_one_by_one_finds(store, city):
+    store.load(city)  # once, then every day asked of it
+    for day in CITY_DAYS:
+        _batch_and_one_by_one(store.facts(), day)
+
+
+def _batch_and_one_by_one(facts, day):
     whatif = Day(day, frozenset(facts.ids("Member")[::9]))
-    households = facts.ids("Household")
+    households = facts.ids("Household")[day < "2025" :: 2]  # half the city each day, each half twice
     batch = facts.neighbourhood(whatif, households)
     merged = Neighbourhood()
     for h in households:
