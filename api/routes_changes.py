@@ -8,10 +8,11 @@ from fastapi import APIRouter, HTTPException, Query
 
 from .. import changes
 from ..access import Scope, Token, history_within
+from ..history import Entry
 from ..privacy import mask_text
 from ..store import Store
 from .deps import ScopeDep, StoreDep, TokenDep, require_role
-from .schemas import MAX_PAGE, ChangeReport, HandoverBody, HistoryEntry, MergeBody, MoveBody, RelocateBody, SplitBody
+from .schemas import MAX_PAGE, ChangeReport, HandoverBody, MergeBody, MoveBody, RelocateBody, SplitBody
 
 __all__ = ["router", "history_router"]
 
@@ -71,13 +72,13 @@ def handover(body: HandoverBody, store: StoreDep, token: TokenDep, scope: ScopeD
 history_router = APIRouter(tags=["history"])
 
 
-@history_router.get("/history", response_model=list[HistoryEntry],
+@history_router.get("/history", response_model=list[Entry],
                     summary="The history of the records within the token's scope, oldest first; page on with after=id")
 def history(store: StoreDep, scope: ScopeDep,
             node: Annotated[str | None, Query(min_length=1, max_length=200, description="Only entries naming this record")] = None,
             after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
-            limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100) -> list[HistoryEntry]:
+            limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100) -> list[Entry]:
     if node is not None and not scope.sees(node):
         raise HTTPException(404, f"no node with id {node!r}")
-    return [HistoryEntry(**{**e, "note": mask_text(e["note"]) if e.get("note") else e.get("note")})
+    return [Entry(**{**e, "note": mask_text(e["note"]) if e.get("note") else e.get("note")})  # type: ignore[typeddict-item]
             for e in history_within(store, scope, node=node, after=after, limit=limit)]

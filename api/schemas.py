@@ -13,7 +13,7 @@ from ..queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_STAND_INS
 
 __all__ = ["IsoDay", "NodePublic", "NodeCreate", "NodeUpdate", "EdgePublic", "EdgeCreate", "Removed", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE",
            "ErrorPublic", "ERROR_RESPONSES", "HealthPublic", "ImportReport", "DryRunReport", "MoveBody", "SplitBody",
-           "MergeBody", "RelocateBody", "HandoverBody", "ChangeReport", "HistoryEntry"]
+           "MergeBody", "RelocateBody", "HandoverBody", "ChangeReport"]
 
 MAX_PAGE = 500
 Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -266,21 +266,3 @@ class ChangeReport(BaseModel):
     added: list[dict[str, Any]]
     households: list[str]
     history: int | None
-
-
-class HistoryEntry(BaseModel):
-    """One write in the history: who, when, what kind, the note, and the records by key (a node's id, an
-    edge as ``[type, source, target, since]``), cut to the token's scope."""
-
-    id: int
-    at: str
-    kind: str
-    by: str | None
-    note: str | None
-    on: str | None
-    added: list[Any]
-    changed: list[Any]
-    ended: list[Any]
-    removed: list[Any]
-    counts: dict[str, int]
-    complete: bool

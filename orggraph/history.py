@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as _dt
 import getpass
 import os
-from typing import Any, Mapping, NotRequired, TypedDict
+from typing import Any, Mapping
+
+from typing_extensions import NotRequired, TypedDict  # what pydantic reads as an answer's shape (the API)
 
 __all__ = ["Entry", "Written", "Tally", "IDS_AT_MOST", "KINDS", "default_by", "now", "entry_nodes", "key_text", "kept_text",
            "entry_text", "entry_within"]
