@@ -6,6 +6,7 @@ import datetime as _dt
 import functools
 from typing import TYPE_CHECKING, Any, Callable, Iterable, TypedDict
 
+from .days import valid_on
 from .exceptions import ChangeRefused, IndexOutOfStep, NotFound, StoreBusy
 from .history import Written, default_by, kept_text, key_text
 from .model import AREA_RANK
@@ -61,10 +62,6 @@ def _retried(change: Callable[..., Change]) -> Callable[..., Change]:
                         "out; nothing was written: try again")
 
     return attempt
-
-
-def _valid(edge: dict[str, Any], day: str) -> bool:
-    return (edge.get("since") or "") <= day and (edge.get("until") is None or day <= edge["until"])
 
 
 class _Plan:
@@ -146,7 +143,7 @@ class _Plan:
 
     def edges(self, node_id: str, type_: str, end: str) -> list[dict[str, Any]]:
         """The edges of one type with ``node_id`` at ``end`` that are valid on the day of the change."""
-        return [e for e in self.of(node_id, type_, end) if _valid(e, self.on)]
+        return [e for e in self.of(node_id, type_, end) if valid_on(e, self.on)]
 
     def current(self, node_id: str, type_: str, end: str, only: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """The edges to end: those of :meth:`edges` (to the nodes ``only`` names, if given); one that
@@ -157,7 +154,7 @@ class _Plan:
             if (e.get("since") or "") > self.on:
                 self.problems.append(f"{self.shown(e)} starts after {self.on}: a later change is recorded "
                                      "already; change or remove it first")
-        return [e for e in found if _valid(e, self.on)]
+        return [e for e in found if valid_on(e, self.on)]
 
     def parents(self, area: str) -> list[str]:
         return [e["target"] for e in self.edges(area, "WITHIN", "source")]

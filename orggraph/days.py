@@ -1,10 +1,11 @@
-"""Days as the questions take them: ISO dates, today by default."""
+"""Days as the questions take them: ISO dates, today by default, and whether an edge is valid on one."""
 
 from __future__ import annotations
 
 import datetime as _dt
+from typing import Any
 
-__all__ = ["today", "parse_day"]
+__all__ = ["today", "parse_day", "valid_on"]
 
 
 def today() -> str:
@@ -57,3 +58,20 @@ def parse_day(as_of: str | _dt.date | None) -> str:
         return _dt.date.fromisoformat(as_of).isoformat()
     except (TypeError, ValueError):
         raise ValueError(f"as-of day must be an ISO date YYYY-MM-DD, got {as_of!r}") from None
+
+
+def valid_on(data: dict[str, Any], day: str) -> bool:
+    """Whether an edge is valid on ``day``: ``since <= day`` (or no since) and ``day <= until`` (or no until).
+
+    Examples
+    --------
+    >>> valid_on({"since": "2020-07-01", "until": "2020-09-30"}, "2020-08-01")
+    True
+    >>> valid_on({"since": "2020-07-01", "until": "2020-09-30"}, "2021-01-01")
+    False
+    >>> valid_on({}, "1999-01-01")
+    True
+    """
+    since = data.get("since")
+    until = data.get("until")
+    return (since is None or since <= day) and (until is None or day <= until)

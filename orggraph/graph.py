@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator
 
 import networkx as nx
 
-from .days import today  # re-exported: it lives in orggraph.days
+from .days import today, valid_on  # re-exported: they live in orggraph.days
 from .exceptions import NotFound
 from .model import POST_RANK
 
@@ -17,21 +17,6 @@ __all__ = ["OrgGraph", "valid_on", "today"]
 
 
 
-def valid_on(data: dict[str, Any], day: str) -> bool:
-    """Whether an edge is valid on ``day``: ``since <= day`` (or no since) and ``day <= until`` (or no until).
-
-    Examples
-    --------
-    >>> valid_on({"since": "2020-07-01", "until": "2020-09-30"}, "2020-08-01")
-    True
-    >>> valid_on({"since": "2020-07-01", "until": "2020-09-30"}, "2021-01-01")
-    False
-    >>> valid_on({}, "1999-01-01")
-    True
-    """
-    since = data.get("since")
-    until = data.get("until")
-    return (since is None or since <= day) and (until is None or day <= until)
 
 
 class OrgGraph:
