@@ -265,7 +265,7 @@ def gaps(
         "single_points_of_failure": sole,
         "critical_members": _critical(facts, territory, day, people),
         "unassigned_areas": unassigned,
-        "territory_shape": shape_faults(facts, territory, on, households.tolist()),
+        "territory_shape": shape_faults(facts, territory, on, households.tolist(), governs),
         "cross_boundary_contacts": _cross_boundary(facts, territory, day, sunk, governs),
         "lapsed_households": facts.households(day, "lapsed"),
         "unlocated_households": facts.households(day, "unlocated"),

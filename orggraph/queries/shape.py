@@ -17,11 +17,13 @@ TOP_LEVELS = frozenset({"street", "township"})
 BELOW_COMMUNITY = frozenset(level for level, rank in AREA_RANK.items() if rank >= 2)
 
 
-def shape_faults(facts: Facts, territory: Territory, on: str, households: list[int] | None = None) -> list[ShapeFault]:
+def shape_faults(facts: Facts, territory: Territory, on: str, households: list[int] | None = None,
+                 governing: list[tuple[str, str, str | None]] | None = None) -> list[ShapeFault]:
     """The faults of one day's territory (see :func:`territory_shape`), sorted by area or org, then fault.
 
     ``households`` gives, by area position, the households located in it or within it on the day (for
-    the count of an area outside every street); it is worked out when not given.
+    the count of an area outside every street); it is worked out when not given, as ``governing`` (the
+    ``GOVERNS`` edges valid on the day) is read when not given.
     """
     faults: list[ShapeFault] = []
     ids, levels, parents = territory.ids, territory.levels, territory.parents
@@ -53,7 +55,7 @@ def shape_faults(facts: Facts, territory: Territory, on: str, households: list[i
     # an org subordinate to one that governs areas, none of them above the areas it governs
     governs: dict[str, list[int]] = {}
     position = territory.position
-    for org, area, _ in facts.edges("GOVERNS", day=on):
+    for org, area, _ in facts.edges("GOVERNS", day=on) if governing is None else governing:
         if area in position:
             governs.setdefault(org, []).append(position[area])
     up = territory.parent.tolist() if territory.single_parent else None
