@@ -287,8 +287,23 @@ def load(
     by: Annotated[Optional[str], typer.Option("--by", metavar="NAME",
                                               help="Who, kept in the history [default: the system user, cli:USER].")] = None,
     note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="Why, kept in the history.")] = None,
+    map_: Annotated[Optional[Path], typer.Option("--map", metavar="MAP.toml",
+                                                 help="How to read a register (台账) whose headers orggraph does not "
+                                                      "know: its sheet, header rows and the field of each column "
+                                                      "(orggraph ledger inspect FILE --write-map MAP.toml writes one "
+                                                      "to edit).")] = None,
 ) -> None:
     """Add the records of FILE to the store, all or nothing.
+
+    FILE may be orggraph's own workbook (orggraph template) or a register as offices keep it: one row a
+    household, with its street, community, grid or building by name, address, head of household,
+    phones, people, vulnerable groups and its contact (分包人, 包保人) by name. A register is recognised
+    by its headers, below any title and date rows; --map reads one whose headers orggraph does not know.
+    Its households and members get ids derived from their area and address, and from name and phone (or
+    community), so loading it again changes nothing, and next month's register updates it in place: a
+    household whose contact changed gets the new contact from the register's date and the old relation
+    ends the day before. What the register implies (areas by level, households, members, contacts) is
+    printed, with --dry-run before anything is written.
 
     Nodes are keyed by id and edges by type, source, target and since, so loading the same file twice
     changes nothing. A load that changes something is recorded in the history (orggraph history), with
@@ -296,21 +311,43 @@ def load(
     what is wrong), nothing is written, and the exit status is 2. With --dry-run the same checks run and
     nothing is written even when all is well.
     """
-    records = read_file(file, progress=progress)  # a missing or unknown file fails before the store is touched
+    from .io import read_mapping
+
+    mapping = read_mapping(_read_text(map_), str(map_)) if map_ is not None else None
+    read_file(file, mapping=mapping)  # a missing or unknown file fails before the store is touched
+    registers: list[Any] = []
+
+    def records(store: Store | None) -> Any:
+        return read_file(file, progress=progress, store=store, mapping=mapping, registers=registers)
+
     if dry_run:
         try:
             with options.open() as store:
-                report = check_load(store, records)
+                report = check_load(store, records(store))
         except StoreNotFound:  # no store yet: check the file as a first load
-            report = check_load(None, records)
+            report = check_load(None, records(None))
     else:
         with options.open(create=True, wait=wait) as store:
-            report = store.load(records, history={"kind": "load", "by": default_by() if by is None else by, "note": note})
+            report = store.load(records(store),
+                                history={"kind": "load", "by": default_by() if by is None else by, "note": note})
             _warn_shape(store)
     if json_:
-        _print_json(_report_dict(report, file=str(file)))
+        extra = {"registers": [r.as_dict() for r in registers]} if registers else {}
+        _print_json(_report_dict(report, file=str(file), **extra))
     else:
+        for register in registers:
+            typer.echo(f"{file}: {register}")
         typer.echo(f"{file}: {report}")
+
+
+def _read_text(path: Path) -> str:
+    """A small text file the user names (a mapping), or a clear error."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text; save the mapping as UTF-8") from None
 
 
 def _warn_shape(store: Store) -> None:
@@ -824,6 +861,85 @@ def history(
         typer.echo(f"no entry names {node}" if node else "the history is empty")
     else:
         typer.echo("\n".join(entry_text(e, about=node) for e in entries))
+
+
+ledger_app = typer.Typer(help="Registers (台账) as offices keep them: what orggraph recognises in one, and a "
+                              "mapping for one it does not.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(ledger_app, name="ledger")
+
+
+@ledger_app.command("inspect")
+@_errors
+def ledger_inspect(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The workbook (.xlsx).", show_default=False)],
+    map_: Annotated[Optional[Path], typer.Option("--map", metavar="MAP.toml",
+                                                 help="Read the register as this mapping says.")] = None,
+    write_map: Annotated[Optional[Path], typer.Option("--write-map", metavar="MAP.toml",
+                                                      help="Write what was recognised as a mapping to edit, "
+                                                           "then load with --map.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write the mapping over an existing file.")] = False,
+    json_: Json = False,
+) -> None:
+    """Show how orggraph reads each sheet of FILE, and load nothing.
+
+    For a register: the sheet, the header row(s), the register's date (from a "时间：" row above the
+    headers), each column with the field it feeds, and the columns read past or not recognised. With
+    --write-map, the same as a mapping file (TOML) for the clerk to edit and pass to orggraph load --map;
+    an existing file is kept unless --force. Exit 2 when a sheet cannot be read as it stands.
+    """
+    from .io import read_mapping
+    from .io.excel import inspect_workbook
+
+    if check_format(file) != ".xlsx":
+        raise UnknownFormat(f"{file}: a register is an Excel workbook (.xlsx)")
+    if not file.is_file():
+        raise FileNotFoundError(f"{file}: no such file")
+    mapping = read_mapping(_read_text(map_), str(map_)) if map_ is not None else None
+    sheets = inspect_workbook(file, mapping)
+    registers = [s for s in sheets if s.kind == "register"]
+    if write_map is not None:
+        if not registers:
+            raise ValueError(f"{file}: no sheet reads as a register, so there is no mapping to write; name the "
+                             "sheet and header_rows in a mapping by hand (see the README)")
+        if write_map.exists() and not force:
+            raise ValueError(f"{write_map}: already exists; pass --force to write over it, or name another file")
+        write_map.write_text(registers[0].layout.to_toml(), encoding="utf-8")
+    if json_:
+        _print_json({"file": str(file), "sheets": [s.as_dict() for s in sheets],
+                     **({"mapping": str(write_map)} if write_map else {})})
+    else:
+        for found in sheets:
+            typer.echo(_sheet_text(found))
+        if write_map is not None:
+            typer.echo(f"wrote the mapping of sheet {registers[0].sheet} to {write_map}: edit it, then "
+                       f"orggraph load {file} --map {write_map}")
+    problems = [f"sheet {s.sheet}: {p}" for s in registers for p in s.layout.problems]
+    problems += [f"sheet {s.sheet}: neither the template's sheet nor a register" for s in sheets if s.kind == "unknown"]
+    if problems:
+        _fail(2, f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {file}:\n  " + "\n  ".join(problems))
+
+
+def _sheet_text(found: Any) -> str:
+    if found.kind == "template":
+        return f"sheet {found.sheet}: the template's sheet, {found.rows} rows"
+    if found.kind == "unknown":
+        return f"sheet {found.sheet}: no register's headers in its first rows ({found.rows} rows)"
+    layout = found.layout
+    lines = [f"sheet {found.sheet}: a register" + (" (as the mapping says)" if layout.mapped else "")
+             + (f", headers in row {'-'.join(map(str, layout.header_rows))}" if layout.header_rows else "")
+             + f", {found.rows} rows below them"
+             + (f", dated {layout.date}" + (f" (row {layout.date_row})" if layout.date_row else "") if layout.date
+                else ", undated")]
+    from .io.register import FIELDS
+
+    for c in layout.columns:
+        if c.field is None:
+            lines.append(f"  {c.letter} {c.header}: not recognised")
+        elif c.field == "ignore":
+            lines.append(f"  {c.letter} {c.header}: read past")
+        else:
+            lines.append(f"  {c.letter} {c.header} -> {c.field}: {FIELDS[c.field]}")
+    return "\n".join(lines)
 
 
 token_app = typer.Typer(help="API tokens: each has a role (admin, editor, viewer) and a scope of areas.",

@@ -197,7 +197,7 @@ def test_help_and_readme_say_every_store_command_takes_a_file_or_a_server():
     assert "`STORE` in the table" in opening and "either `--db FILE`" in opening and "`--server URI`" in opening
     assert "`--user NAME`, `--password SECRET` and `--database NAME`" in opening
     for name, row in rows.items():
-        assert ("[STORE]" in row) == (name not in {"template", "generate"}), name
+        assert ("[STORE]" in row) == (name not in {"template", "generate", "ledger inspect"}), name
         assert "--db" not in row, name
     for name in ("load", "serve"):
         assert "--db FILE" in " ".join(run_help(name).split()) and "--server URI" in run_help(name), name
@@ -352,7 +352,7 @@ def test_the_default_limits_are_the_library_s():
 def test_every_command_that_opens_a_store_takes_the_store_options():
     from orggraph.cli import STORE_OPTIONS
 
-    opening = {n for n in _commands() if n not in {"template", "generate"}}
+    opening = {n for n in _commands() if n not in {"template", "generate", "ledger inspect"}}
     for name in _commands():
         if name in opening:
             assert {"--" + o for o in STORE_OPTIONS} <= _help_options(name), name
@@ -362,7 +362,7 @@ def test_every_command_that_opens_a_store_takes_the_store_options():
 
 def test_readme_shows_no_command_that_does_not_exist():
     text = README.read_text(encoding="utf-8")
-    shown = set(re.findall(r"^\$ orggraph ([a-z]+(?: (?:create|list|revoke))?)", text, re.M))
+    shown = set(re.findall(r"^\$ orggraph ([a-z]+(?: (?:create|list|revoke|inspect))?)", text, re.M))
     assert shown, "the README shows no command"
     assert shown <= set(_commands()), shown - set(_commands())
 

@@ -179,14 +179,16 @@ def test_workbook_unknown_sheet_and_header(loaded, tmp_path):
     book = Workbook()
     book.active.title = "居民"
     ws = book.create_sheet("住户")
-    ws.append(["编号", "门牌号"])
-    ws.append(["h9", "101"])
+    ws.append(["编号", "楼层"])
+    ws.append(["h9", "1"])
     book.save(path)
     with pytest.raises(InvalidRecords) as info:
         load_file(loaded, path)
     messages = [str(e) for e in info.value.errors]
     assert messages[0].startswith("sheet 居民: unknown sheet; expected: 区域、党组织、单位、党员、住户")
-    assert messages[1].startswith("sheet 住户, row 1: column B: unknown header '门牌号'; expected: 编号、地址")
+    assert "a register with its headers (户主姓名, 家庭地址, 分包人, ...)" in messages[0]
+    assert "orggraph load FILE --map MAP.toml" in messages[0]
+    assert messages[1].startswith("sheet 住户, row 1: column B: unknown header '楼层'; expected: 编号、地址")
 
 
 def test_workbook_missing_required_column(loaded, tmp_path):

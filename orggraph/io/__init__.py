@@ -10,13 +10,14 @@ from ..exceptions import OrgGraphError
 from ..load import Item, LoadReport, check_load
 from .excel import Limits, WorkbookTooLarge, read_workbook, write_template, write_workbook
 from .jsonio import read_json, read_jsonl, write_json, write_jsonl
+from .register import BadMapping, Mapping, Summary, read_mapping
 
 if TYPE_CHECKING:
     from ..store.base import Store
 
 __all__ = [
     "FORMATS", "check_format", "read_file", "load_file", "export_store", "copy_store", "write_template", "UnknownFormat",
-    "Limits", "WorkbookTooLarge",
+    "Limits", "WorkbookTooLarge", "Mapping", "BadMapping", "read_mapping", "Summary",
 ]
 
 FORMATS = (".json", ".jsonl", ".xlsx")
@@ -41,24 +42,43 @@ def check_format(path: str | os.PathLike[str]) -> str:
 
 
 def read_file(path: str | os.PathLike[str], *, progress: bool | None = None,
-              limits: Limits | None = None) -> Iterator[Item]:
+              limits: Limits | None = None, store: Store | None = None, mapping: Mapping | None = None,
+              registers: list[Summary] | None = None) -> Iterator[Item]:
     """The records of a ``.json``, ``.jsonl`` or ``.xlsx`` file, as a store's ``load`` takes them, one by
     one as they are read; a workbook within ``limits`` (:class:`~orggraph.io.excel.Limits`; by default
-    Excel's own rows and 200 columns), or :class:`~orggraph.io.excel.WorkbookTooLarge` as soon as it is not."""
+    Excel's own rows and 200 columns), or :class:`~orggraph.io.excel.WorkbookTooLarge` as soon as it is not.
+
+    A workbook may be a register (台账) as offices keep it, read with ``mapping`` when given (see
+    :mod:`orggraph.io.register`): its records are found against ``store`` (the areas it names, its
+    members, the contacts its households have), and a :class:`~orggraph.io.register.Summary` of each
+    register is appended to ``registers``.
+
+    Raises
+    ------
+    UnknownFormat
+        A name that does not end in .json, .jsonl or .xlsx, or a mapping given for a file that is not a
+        workbook.
+    FileNotFoundError
+        No such file.
+    """
     suffix = check_format(path)
+    if mapping is not None and suffix != ".xlsx":
+        raise UnknownFormat(f"{path}: a mapping reads a register, an Excel workbook (.xlsx); {suffix} needs none")
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such file")
     if suffix == ".jsonl":
         return read_jsonl(path, progress=progress)
     if suffix == ".json":
         return read_json(path)
-    return read_workbook(path, limits=limits)
+    return read_workbook(path, limits=limits, store=store, mapping=mapping, registers=registers)
 
 
 def load_file(store: Store, path: str | os.PathLike[str], *, progress: bool | None = None,
-              dry_run: bool = False) -> LoadReport:
+              dry_run: bool = False, mapping: Mapping | None = None,
+              registers: list[Summary] | None = None) -> LoadReport:
     """Load one file into a store, all or nothing; with ``dry_run``, check it as a load would and write
-    nothing (:func:`orggraph.load.check_load`).
+    nothing (:func:`orggraph.load.check_load`). A register (台账) is read with ``mapping`` when given, and
+    a summary of each appended to ``registers`` (see :func:`read_file`).
 
     Examples
     --------
@@ -73,7 +93,7 @@ def load_file(store: Store, path: str | os.PathLike[str], *, progress: bool | No
     >>> print(load_file(store, os.path.join(folder, "street.json")))
     read 1 records (1 Area); added 0 nodes and 0 edges, changed 0, unchanged 1
     """
-    records = read_file(path, progress=progress)
+    records = read_file(path, progress=progress, store=store, mapping=mapping, registers=registers)
     return check_load(store, records) if dry_run else store.load(records)
 
 

@@ -22,7 +22,7 @@ from .jsonio import _twice, loads_exact, repeated_keys
 
 __all__ = [
     "SHEETS", "Sheet", "write_template", "read_workbook", "write_workbook", "SheetRow", "Limits", "WorkbookTooLarge",
-    "UnwritableValue", "text_row", "MAX_ROWS", "MAX_COLUMNS", "MAX_PART_BYTES",
+    "UnwritableValue", "text_row", "MAX_ROWS", "MAX_COLUMNS", "MAX_PART_BYTES", "inspect_workbook", "SheetKind",
 ]
 
 _OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")  # the start of an .xls file, and of any workbook with a password
@@ -312,8 +312,17 @@ def _split(text: str) -> list[str]:
     return [p.strip() for p in text.split(_LIST_SEPARATORS[0]) if p.strip()]
 
 
-def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None) -> Iterator[Item]:
-    """Read a workbook made from :func:`write_template` (or by :func:`write_workbook`).
+def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None, store: Any = None,
+                  mapping: Any = None, registers: list | None = None) -> Iterator[Item]:
+    """Read a workbook made from :func:`write_template` (or by :func:`write_workbook`), or a register
+    (台账) as offices keep it (:mod:`orggraph.io.register`).
+
+    A sheet is read as the template's when its name is one of the template's and its first row holds the
+    template's headers; otherwise as a register, when its first rows hold a register's headers (or when
+    ``mapping``, a :class:`~orggraph.io.register.Mapping`, names it or is given without a sheet and the
+    sheet is the first). A register's records are found against ``store`` (its areas by name, its
+    members, the contacts a household has); a :class:`~orggraph.io.register.Summary` of each register
+    read is appended to ``registers`` when given.
 
     Column headers may be the Chinese ones or the field names; values of closed lists may be the
     Chinese label (社区) or the code (community). Every row the file holds is read, whatever size the
@@ -359,24 +368,154 @@ def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None)
         yield ("error", name, f"not an Excel workbook (.xlsx): {exc}")
         return
     try:
+        first = next((ws.title for ws in book.worksheets if ws.title != INSTRUCTIONS), None)
+        if mapping is not None and mapping.sheet is not None and mapping.sheet not in book.sheetnames:
+            yield ("error", name, f"the mapping names the sheet {mapping.sheet!r}, which the workbook does not hold; "
+                                  f"it holds {'、'.join(book.sheetnames)}")
+            return
         for ws in book.worksheets:
             if ws.title == INSTRUCTIONS:
                 continue
             sheet = _BY_NAME.get(ws.title)
-            if sheet is None:
-                yield ("error", f"sheet {ws.title}",
-                       f"unknown sheet; expected: {'、'.join(s.name for s in SHEETS)} (or {INSTRUCTIONS})")
-                continue
             size = sizes.get(ws._worksheet_path.lstrip("/"), 0)
             if size > limits.part_bytes:
-                raise WorkbookTooLarge(f"sheet {sheet.name}", "part_bytes", limits.part_bytes,
+                raise WorkbookTooLarge(f"sheet {ws.title}", "part_bytes", limits.part_bytes,
                                        f"{size:,} bytes unzipped")
+            mapped = mapping if mapping is not None and (mapping.sheet or first) == ws.title else None
             try:
-                yield from _read_sheet(sheet, _rows(book, ws, sheet.name, limits, deadline))
+                rows = _rows(book, ws, ws.title, limits, deadline)
+                head = list(itertools.islice(rows, 30))
+                if sheet is not None and mapped is None and _template_headers(sheet, head):
+                    yield from _read_sheet(sheet, itertools.chain(head, rows))
+                    continue
+                yield from _read_register(ws.title, sheet, head, rows, store, mapped, registers, book.epoch)
             except _Unreadable as exc:
-                yield ("error", f"sheet {sheet.name}", str(exc))
+                yield ("error", f"sheet {ws.title}", str(exc))
     finally:
         book.close()
+
+
+@dataclass
+class SheetKind:
+    """What :func:`inspect_workbook` made of one sheet: the template's (``template``), a register
+    (``register``, with its :class:`~orggraph.io.register.Layout`), or neither (``unknown``); and its rows
+    below the headers that hold anything."""
+
+    sheet: str
+    kind: str
+    layout: Any = None
+    rows: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {"sheet": self.sheet, "kind": self.kind, "rows": self.rows}
+        if self.layout is not None:
+            out.update(self.layout.as_dict())
+        return out
+
+
+def inspect_workbook(path: str | os.PathLike[str], mapping: Any = None, *,
+                     limits: Limits | None = None) -> list[SheetKind]:
+    """How :func:`read_workbook` would read each sheet of a workbook: the template's, a register (its
+    header rows, date, and the field each column feeds, or the problems that keep it from being read),
+    or neither. Nothing is loaded.
+
+    Raises
+    ------
+    ValueError
+        Not an Excel workbook (.xlsx), or the mapping names a sheet the workbook does not hold.
+    """
+    from openpyxl import load_workbook
+
+    from .register import find_layout
+
+    limits = limits or Limits()
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise ValueError(f"{os.path.basename(path)}: not an Excel workbook (.xlsx): {exc}") from None
+    try:
+        if mapping is not None and mapping.sheet is not None and mapping.sheet not in book.sheetnames:
+            raise ValueError(f"the mapping names the sheet {mapping.sheet!r}, which the workbook does not hold; "
+                             f"it holds {'、'.join(book.sheetnames)}")
+        first = next((ws.title for ws in book.worksheets if ws.title != INSTRUCTIONS), None)
+        found = []
+        for ws in book.worksheets:
+            if ws.title == INSTRUCTIONS:
+                continue
+            sheet = _BY_NAME.get(ws.title)
+            mapped = mapping if mapping is not None and (mapping.sheet or first) == ws.title else None
+            rows = _rows(book, ws, ws.title, limits, None)
+            head = list(itertools.islice(rows, 30))
+            if sheet is not None and mapped is None and _template_headers(sheet, head):
+                found.append(SheetKind(ws.title, "template", rows=sum(1 for _ in itertools.chain(head, rows))
+                                       - (1 if head else 0)))
+                continue
+            layout = find_layout(ws.title, [(n, {c: cell["value"] for c, cell in cells.items()})
+                                            for n, cells in head], mapped)
+            last = layout.header_rows[-1] if layout is not None and layout.header_rows else 1
+            count = sum(1 for n, _ in itertools.chain(head, rows) if n > last)
+            found.append(SheetKind(ws.title, "register" if layout is not None else "unknown", layout, count))
+        return found
+    finally:
+        book.close()
+
+
+def _template_headers(sheet: Sheet, head: list[tuple[int, dict[int, dict]]]) -> bool:
+    """Whether a sheet's first row holds the template's headers (each one of them, or a field's name)."""
+    if not head:
+        return True
+    number, cells = head[0]
+    if number != 1:
+        return False
+    from .register import _header_key, _lookup
+
+    known = {h for _, h in sheet.columns} | {f for f in sheet.fields if f}
+    texts = [t for c in cells.values() if c["data_type"] not in _REFUSED and (t := _text(c["value"])) is not None]
+    ours = sum(t in known for t in texts)
+    if ours == len(texts):
+        return True
+    return ours >= sum(_lookup(_header_key(t)) is not None for t in texts)  # more a register's than the template's
+
+
+def _read_register(title: str, sheet: Sheet | None, head: list, rows: Iterator, store: Any, mapping: Any,
+                   registers: list | None, epoch: Any) -> Iterator[Item]:
+    """A sheet read as a register, or refused naming every header it cannot place (and the way out)."""
+    from .register import Summary, build_records, find_layout
+
+    layout = find_layout(title, [(n, {c: cell["value"] for c, cell in cells.items()}) for n, cells in head], mapping)
+    if layout is None:
+        if sheet is not None:  # the template's sheet with headers it does not know: each named
+            yield from _read_sheet(sheet, itertools.chain(head, rows))
+            return
+        yield ("error", f"sheet {title}",
+               f"unknown sheet; expected: {'、'.join(s.name for s in SHEETS)} (or {INSTRUCTIONS}), or a register "
+               "with its headers (户主姓名, 家庭地址, 分包人, ...) in its first rows; for any other register, a mapping "
+               "(orggraph ledger inspect FILE --write-map MAP.toml, then orggraph load FILE --map MAP.toml)")
+        return
+    where = f"sheet {title}, row {'-'.join(map(str, layout.header_rows)) or 1}"
+    if layout.problems:
+        for problem in layout.problems:
+            yield ("error", where, problem)
+        return
+    values: list[tuple[int, dict[int, Any]]] = []
+    bad = False
+    for number, cells in itertools.chain(head, rows):
+        row = {}
+        for column, cell in cells.items():
+            problem = _problem(cell) if cell["data_type"] in _REFUSED else None
+            if problem:
+                yield ("error", f"sheet {title}, row {number}", f"column {_column_letter(column - 1)}: {problem}")
+                bad = True
+            else:
+                row[column] = cell["value"]
+        values.append((number, row))
+    if bad:
+        return
+    summary = Summary(title, layout.header_rows, layout.date)
+    yield from build_records(layout, values, store, summary, epoch=epoch,
+                             where=lambda number, columns: SheetRow(title, number, columns))
+    if registers is not None:
+        registers.append(summary)
 
 
 class _Unreadable(Exception):
@@ -406,6 +545,8 @@ def _rows(book: Any, ws: Any, name: str, limits: Limits, deadline: float | None)
 
     Raises WorkbookTooLarge past a limit, _Unreadable for XML that cannot be read."""
     count = 0
+    merged = _merged_ranges(book._archive, ws._worksheet_path.lstrip("/"))
+    anchors: dict[tuple[int, int, int, int], dict] = {}  # each merged range's top-left cell, once read
     with book._archive.open(ws._worksheet_path.lstrip("/")) as source:
         parser = _parser()(source, ws._shared_strings, data_only=True, epoch=book.epoch,
                            date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
@@ -438,6 +579,8 @@ def _rows(book: Any, ws: Any, name: str, limits: Limits, deadline: float | None)
                 row[column] = cell
             if not row:
                 continue
+            if merged:
+                _fill_merged(number, row, merged, anchors)
             if number <= last:  # a row given again (or out of order): each of its cells refused by name
                 for cell in row.values():
                     cell["data_type"] = "twice"
@@ -448,7 +591,64 @@ def _rows(book: Any, ws: Any, name: str, limits: Limits, deadline: float | None)
             yield number, row
 
 
-_REFUSED = {"formula", "e", "twice"}
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3})([0-9]+)(?::([A-Z]{1,3})([0-9]+))?"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, int, int]]:
+    """The merged cells of a sheet as (first row, first column, last row, last column), from its XML: they
+    come after the rows, so the part is read once for them before its rows are (a read-only sheet in
+    openpyxl does not keep them). Sorted by first row."""
+    found = []
+    tail = b""
+    with archive.open(part) as source:
+        while chunk := source.read(1 << 20):
+            text = tail + chunk
+            for m in _MERGE_REF.finditer(text):
+                r1, c1 = int(m[2]), _column_number(m[1])
+                r2, c2 = (int(m[4]), _column_number(m[3])) if m[3] else (r1, c1)
+                if (r1, c1) != (r2, c2):
+                    found.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+            cut = text.rfind(b"<")
+            tail = text[cut:] if cut >= 0 and len(text) - cut < 512 else b""
+    return sorted(set(found))
+
+
+def _fill_merged(number: int, row: dict[int, dict], merged: list[tuple[int, int, int, int]],
+                 anchors: dict[tuple[int, int, int, int], dict]) -> None:
+    """A merged cell's value in every cell it covers of a row read, as Excel shows it; a value the file
+    holds under a merged cell, which Excel does not show, refused by name. A row that holds nothing of its
+    own is not made up from merged cells (``row`` is never empty here)."""
+    for span in merged:
+        r1, c1, r2, c2 = span
+        if r1 > number:
+            break
+        if number > r2:
+            continue
+        if number == r1:
+            anchor = row.get(c1)
+            if anchor is None:
+                continue
+            anchors[span] = anchor
+        anchor = anchors.get(span)
+        if anchor is None:
+            continue
+        for column in range(c1, c2 + 1):
+            if number == r1 and column == c1:
+                continue
+            if column in row:
+                row[column]["data_type"] = "hidden"
+                continue
+            row[column] = {**anchor, "row": number, "column": column}
+
+
+_REFUSED = {"formula", "e", "twice", "hidden"}
 
 
 def _problem(cell: dict[str, Any]) -> str | None:
@@ -460,6 +660,8 @@ def _problem(cell: dict[str, Any]) -> str | None:
         return f"holds the error value {cell['value']}; correct the cell"
     if kind == "twice":
         return "given twice in the file; save the workbook in Excel again"
+    if kind == "hidden":
+        return "holds a value hidden under a merged cell, which Excel does not show; unmerge the cells or clear it"
     return None
 
 
