@@ -488,8 +488,12 @@ def _second_row(top: dict[int, Any], below: dict[int, Any]) -> bool:
 # --- everyday values -----------------------------------------------------------------------------------------
 
 def _day(value: Any, *, serial: bool = False, epoch: Any = None) -> str:
+    from datetime import datetime
+
     from ..values import day
 
+    if isinstance(epoch, datetime):  # openpyxl gives a workbook's date system as a datetime
+        epoch = epoch.date()
     return day(value, serial=serial, **({"epoch": epoch} if epoch is not None else {}))
 
 
@@ -733,11 +737,11 @@ def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], st
                 row.places[target] = col.place
         if not row.values and not problems:
             continue
+        texts = [t for v in cells.values() if (t := _cell_text(v))]
+        if len(texts) == 1 and (_FOOTNOTE.match(texts[0]) or re.search(r"[:：]", texts[0])):
+            summary.skipped_rows.append(f"row {number}: a footnote, not a household; read past")
+            continue
         if not any(f in row.values for f in _IDENTITY):
-            texts = [_cell_text(v) for v in cells.values() if _cell_text(v)]
-            if problems == [] and len(texts) <= 2 and any(_FOOTNOTE.match(t) or "：" in t or ":" in t for t in texts):
-                summary.skipped_rows.append(f"row {number}: a footnote, not a household; read past")
-                continue
             if problems == [] and not any(f in row.values for f in ("contact", "phone", "people", "flags")):
                 summary.skipped_rows.append(f"row {number}: names no household (only "
                                             f"{', '.join(sorted(row.values))}); read past")
@@ -745,7 +749,7 @@ def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], st
             problems.append(("", "names no household: no address, head of household, room or id"))
         for at, problem in problems:
             errors += 1
-            yield ("error", place(number, columns_of), f"{at}: {problem}" if at else problem)
+            yield ("error", f"{place(number, columns_of)}, field {at}" if at else place(number, columns_of), problem)
         if not problems:
             parsed.append(row)
     summary.rows = len(parsed) + errors
@@ -822,23 +826,27 @@ class _Builder:
         lowest: dict[int, str | None] = {}
         community: dict[int, str | None] = {}
         names_of: dict[int, list[str]] = {}
+        parts_of: dict[int, list[str]] = {}
         failed = False
         for row in rows:
             parent = None
             path: tuple = ()
-            names = []
+            names: list[str] = []
+            parts: list[str] = []  # the building and entrance, as a household's address begins
             scope = None
             for level in self.levels:
                 name = row.values.get(level)
                 if name is None:
                     continue
                 names.append(name)
+                if AREA_RANK[level] >= 4:
+                    parts.append(_area_display(name, level))
                 path = path + ((AREA_RANK[level], normal_area_name(name, level)),)
                 area = area_of.get(path)
                 if area is None:
                     found = [] if parent in new_areas else self.territory.find(parent, level, name)
                     if len(found) > 1:
-                        yield ("error", self.where(row), f"{self.columns[level]}: {name!r} names "
+                        yield ("error", f"{self.where(row)}, field {self.columns[level]}", f"{name!r} names "
                                f"{len(found)} areas{' within ' + parent if parent else ''}: "
                                f"{', '.join(found)}; give the area above it too, or tell them apart by name")
                         failed = True
@@ -857,6 +865,7 @@ class _Builder:
             lowest[row.number] = parent
             community[row.number] = scope
             names_of[row.number] = names
+            parts_of[row.number] = parts
         if failed:
             return
         known = self.store.kinds_of(list(new_areas)) if self.store is not None and new_areas else {}
@@ -896,7 +905,7 @@ class _Builder:
             record: dict[str, Any] = {"id": hid, "kind": "Household"}
             address = values.get("address")
             if address is None and "room" in values:
-                address = "".join(names_of[row.number][-2:]) + values["room"]
+                address = "".join(parts_of[row.number]) + values["room"]
             if address is not None:
                 record["address"] = address
             if "people" in values:
@@ -946,8 +955,8 @@ class _Builder:
             names = [self._without_prefix(n, row) for n in row.values.get("contact", [])]
             given = row.values.get("contact_phone", [])
             if given and len(given) not in (1, len(names)):
-                yield ("error", self.where(row), f"{self.columns['contact_phone']}: {len(given)} phones for "
-                       f"{len(names)} contacts; give one phone a contact, in the same order")
+                yield ("error", f"{self.where(row)}, field {self.columns['contact_phone']}", f"{len(given)} phones "
+                       f"for {len(names)} contacts; give one phone a contact, in the same order")
                 return
             pairs = [(n, given[i] if i < len(given) else (given[0] if len(names) == 1 and given else None))
                      for i, n in enumerate(names)]
@@ -957,7 +966,7 @@ class _Builder:
         members, problems = self._members(people)
         for row_number, message in problems:
             row = next(r for r in rows if r.number == row_number)
-            yield ("error", self.where(row), f"{self.columns['contact']}: {message}")
+            yield ("error", f"{self.where(row)}, field {self.columns['contact']}", message)
         if problems:
             return
         stored = self.store.kinds_of([m for m, _ in members.values()]) if self.store is not None else {}
