@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ..access import Scope, load_within
-from ..io import Limits, WorkbookTooLarge, read_file
+from ..io import BadMapping, Limits, Mapping, Summary, WorkbookTooLarge, read_file, read_mapping
 from ..load import Item, LoadReport
 from ..store import Store
 from .deps import ScopeDep, StoreDep, TokenDep, require_role
@@ -43,10 +43,21 @@ _SUFFIX = {"application/json": ".json", "application/x-ndjson": ".jsonl", "appli
 )
 async def import_records(request: Request, store: StoreDep, token: TokenDep, scope: ScopeDep,
                          dry_run: Annotated[bool, Query(description="Make every check and write nothing")] = False,
+                         mapping: Annotated[str | None, Query(
+                             max_length=20_000,
+                             description="How to read a register (台账) whose headers are not built in: the "
+                                         "mapping's TOML text (see the README's section on registers); without "
+                                         "it, a register is read by the built-in names")] = None,
                          ) -> ImportReport | DryRunReport | Response:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in _SUFFIX:
         raise HTTPException(415, f"send {', '.join(_SUFFIX)}; got {media or 'no content type'}")
+    if mapping is not None and _SUFFIX[media] != ".xlsx":
+        raise HTTPException(415, "a mapping reads a register: send it with an Excel workbook (.xlsx)")
+    try:
+        read = read_mapping(mapping, "the mapping") if mapping is not None else None
+    except BadMapping as exc:
+        return error(422, str(exc), [{"where": "mapping", "message": str(exc)}])
     settings = request.app.state.settings
     limits = Limits(rows=settings.import_max_rows, columns=settings.import_max_columns,
                     seconds=settings.import_max_seconds, part_bytes=settings.import_max_part_bytes)
@@ -55,32 +66,41 @@ async def import_records(request: Request, store: StoreDep, token: TokenDep, sco
         with open(path, "wb") as out:  # to a file as it arrives, not held whole in memory
             async for chunk in request.stream():
                 out.write(chunk)
+        registers: list[Summary] = []
         try:
-            report = await run_in_threadpool(import_into, store, scope, path, dry_run, limits, f"token:{token.id}")
+            report = await run_in_threadpool(import_into, store, scope, path, dry_run, limits, f"token:{token.id}",
+                                             read, registers)
         except WorkbookTooLarge as exc:
             setting = f"ORGGRAPH_IMPORT_MAX_{exc.limit.upper()}"
             return error(413, f"{exc}; nothing was written", [
                 {"where": exc.where, "limit": exc.limit, "maximum": exc.maximum, "setting": setting}])
-    return (DryRunReport if dry_run else ImportReport)(**report.as_dict())
+    return (DryRunReport if dry_run else ImportReport)(**report.as_dict(),
+                                                      registers=[r.as_dict() for r in registers])
 
 
 class _Upload:
     """An upload's records, read afresh from its file on each pass (the scope check's, then the load's),
-    so that an upload is never held in memory whole."""
+    so that an upload is never held in memory whole; a register's summaries are those of the last pass."""
 
-    def __init__(self, path: str, limits: Limits | None):
-        self.path, self.limits = path, limits
+    def __init__(self, path: str, limits: Limits | None, store: Store, mapping: Mapping | None,
+                 registers: list[Summary]):
+        self.path, self.limits, self.store, self.mapping, self.registers = path, limits, store, mapping, registers
 
     def __iter__(self) -> Iterator[Item]:
-        return read_file(self.path, progress=False, limits=self.limits)
+        self.registers.clear()
+        return read_file(self.path, progress=False, limits=self.limits, store=self.store, mapping=self.mapping,
+                         registers=self.registers)
 
 
 def import_into(store: Store, scope: Scope, path: str, dry_run: bool = False, limits: Limits | None = None,
-                by: str | None = None) -> LoadReport:
+                by: str | None = None, mapping: Mapping | None = None,
+                registers: list[Summary] | None = None) -> LoadReport:
     """Load an upload from its file, all or nothing, streaming its records into the load: invalid records
     are InvalidRecords (422), records reaching outside the scope OutsideScope (403), a workbook past its
-    ``limits`` WorkbookTooLarge (413); whichever, nothing is written, nor with dry_run. Recorded in the
-    history as an ``import`` by ``by``."""
+    ``limits`` WorkbookTooLarge (413); whichever, nothing is written, nor with dry_run. A register is read
+    with ``mapping`` when given, and what each implies appended to ``registers``. Recorded in the history
+    as an ``import`` by ``by``."""
+    upload = _Upload(path, limits, store, mapping, registers if registers is not None else [])
     if dry_run:
-        return load_within(store, scope, _Upload(path, limits), dry_run=True)
-    return load_within(store, scope, _Upload(path, limits), history={"kind": "import", "by": by})
+        return load_within(store, scope, upload, dry_run=True)
+    return load_within(store, scope, upload, history={"kind": "import", "by": by})

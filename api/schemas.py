@@ -161,19 +161,46 @@ class _Read(BaseModel):
     edges: dict[str, int]
 
 
+class RegisterRead(BaseModel):
+    """What a register (台账) sheet of an upload implies (:class:`orggraph.io.register.Summary`): areas by
+    level and how many are new, households, members and contacts, the columns and rows read past, and
+    notes for the clerk."""
+
+    sheet: str
+    header_rows: list[int]
+    date: str | None
+    rows: int
+    areas: dict[str, int]
+    new_areas: dict[str, int]
+    households: int
+    new_households: int
+    members: int
+    new_members: int
+    contacts: int
+    new_contacts: int
+    ended_contacts: int
+    ignored_columns: list[str]
+    skipped_rows: list[str]
+    notes: list[str]
+
+
 class ImportReport(_Read):
-    """What an import read, by kind and type, and what it added, changed and left unchanged."""
+    """What an import read, by kind and type, and what it added, changed and left unchanged; for each
+    register sheet, what it implied."""
 
     added_nodes: int
     added_edges: int
     changed: int
     unchanged: int
+    registers: list[RegisterRead] = []
 
 
 class DryRunReport(_Read):
-    """What a dry run read, by kind and type: every check made, nothing written."""
+    """What a dry run read, by kind and type, and what each register sheet would add: every check made,
+    nothing written."""
 
     dry_run: Literal[True]
+    registers: list[RegisterRead] = []
 
 
 class ErrorDetail(BaseModel):

@@ -575,7 +575,8 @@ def test_an_import_dry_run_makes_every_check_and_writes_nothing(api):
     inside = {"nodes": [{"id": "h4", "kind": "Household"}], "edges": [{"type": "LOCATED_IN", "source": "h4", "target": "b1"}]}
     auth = {"Authorization": f"Bearer {api.tokens['editor']}"}
     answer = api.post("/import", params={"dry_run": "true"}, json=inside, headers=auth)
-    assert answer.json() == {"records": 2, "nodes": {"Household": 1}, "edges": {"LOCATED_IN": 1}, "dry_run": True}
+    assert answer.json() == {"records": 2, "nodes": {"Household": 1}, "edges": {"LOCATED_IN": 1}, "dry_run": True,
+                             "registers": []}
     outside = {"nodes": [{"id": "h5", "kind": "Household"}], "edges": [{"type": "LOCATED_IN", "source": "h5", "target": "b9"}]}
     assert api.post("/import", params={"dry_run": "true"}, json=outside, headers=auth).status_code == 403
     invalid = {"nodes": [{"id": "h5", "kind": "Household", "people": 0}],

@@ -377,3 +377,53 @@ def test_numbered_and_remarked_headers():
     layout = find_layout("s", [(1, {1: "户主姓名", 2: "电话1", 3: "电话2", 4: "人数(人)", 5: "手机号码（必填）",
                                     6: "分包人2"})])
     assert [c.field for c in layout.columns] == ["head", "phone", "phone", "people", "phone", "contact"]
+
+
+# --- over the API ----------------------------------------------------------------------------------------------
+
+from .test_api import api, post_import  # noqa: E402,F401  (the API on every backend, with its tokens)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_an_editor_imports_a_register_within_the_scope(api, tmp_path):
+    """An editor of 桂花社区 (c1) sends the community's register: its areas are found by name (江滨 is s1,
+    桂花 is c1, 1 is 桂花社区第1网格 g1), a new building is made within g1, and a dry run says what the
+    import would add; a register naming another community is refused whole."""
+    path = book(tmp_path / "r.xlsx", [["时间：2025年1月1日"], ["街道", "社区", "网格", "楼栋", "户主姓名", "房号", "分包人"],
+                                      ["江滨", "桂花", "1", "9", "孙七", "101", "王芳"]])
+    dry = api.post("/import", content=path.read_bytes(), params={"dry_run": "true"},
+                   headers={"Authorization": f"Bearer {api.tokens['editor']}", "Content-Type": XLSX})
+    assert dry.status_code == 200 and dry.json()["dry_run"] is True, dry.text
+    assert not [n for n in api.store.nodes("Area") if n["name"] == "9号楼"]
+    assert post_import(api, "editor", path.read_bytes(), XLSX).json()["registers"] == dry.json()["registers"]
+    (register,) = dry.json()["registers"]
+    assert (register["areas"], register["new_areas"]) == ({"street": 1, "community": 1, "grid": 1, "building": 1},
+                                                          {"street": 0, "community": 0, "grid": 0, "building": 1})
+    assert (register["new_households"], register["new_members"], register["members"]) == (1, 0, 1)  # 王芳 is m1
+    (building,) = [n for n in api.store.nodes("Area") if n["name"] == "9号楼"]
+    assert [(e["source"], e["target"]) for e in api.store.edges_of(building["id"], "WITHIN")] == [(building["id"], "g1")]
+    (household,) = [e["source"] for e in api.store.edges_of(building["id"], "LOCATED_IN")]
+    assert [(e["source"], e.get("since")) for e in api.store.edges_of(household, "CONTACTS")] == [("m1", "2025-01-01")]
+    other = book(tmp_path / "o.xlsx", [["街道", "社区", "户主姓名", "家庭地址", "分包人"], ["江滨", "荷花", "周八", "2栋1", "王芳"]])
+    before = api.store.counts()
+    response = post_import(api, "editor", other.read_bytes(), XLSX)
+    assert response.status_code == 403, response.text
+    assert api.store.counts() == before
+
+
+def test_an_import_takes_a_mapping(api, tmp_path):
+    path = book(tmp_path / "r.xlsx", [["门栋", "屋主", "位置", "帮扶人"], ["1号楼", "孙七", "808", "王芳"]])
+    def send(mapping: str, **params: str):
+        return api.post("/import", content=path.read_bytes(), params={"mapping": mapping, **params},
+                        headers={"Authorization": f"Bearer {api.tokens['editor']}", "Content-Type": XLSX})
+
+    response = send('[columns]\n"门栋" = "building"\n"屋主" = "head"\n"位置" = "room"\n"帮扶人" = "contact"',
+                    dry_run="true")
+    assert response.status_code == 200, response.text
+    assert response.json()["dry_run"] is True and response.json()["registers"][0]["new_households"] == 1
+    bad = send('[columns]\n"门栋" = "tower"')
+    assert bad.status_code == 422 and "unknown field 'tower'" in bad.json()["error"]["message"]
+    unquoted = send('[columns]\n门栋 = "building"')
+    assert unquoted.status_code == 422
+    assert 'a header is a key in quotes: "户主姓名" = "head"' in unquoted.json()["error"]["message"]

@@ -199,7 +199,10 @@ def read_mapping(text: str, name: str = "the mapping") -> Mapping:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise BadMapping(f"{name}: not TOML: {exc}") from None
+        hint = ""
+        if re.search(r"^\s*[^\s\x00-\x7f\"'][^=\n]*=", text, re.M):
+            hint = "; a header is a key in quotes: \"户主姓名\" = \"head\""
+        raise BadMapping(f"{name}: not TOML: {exc}{hint}") from None
     problems = []
     known = {"sheet", "header_rows", "date", "columns", "flags", "area_code"}
     for key in data:
@@ -385,9 +388,18 @@ def find_layout(sheet: str, rows: list[tuple[int, dict[int, Any]]], mapping: Map
         header_rows = mapping.header_rows
     else:
         best = None
+        by_row = dict(head)
         for n, cells in head:
-            known, identity = _score(cells)
-            if known >= 2 and (identity or mapping is not None) and (best is None or known > best[1]):
+            if mapping is not None:  # the row (or two) holding most of the headers the mapping names
+                texts = {t for v in cells.values() if (t := _cell_text(v))}
+                known = len(texts & set(mapping.columns))
+                below = by_row.get(n + 1, {})
+                pairs = {f"{_cell_text(cells.get(c))}/{_cell_text(below.get(c))}" for c in below}
+                known += len(pairs & set(mapping.columns))
+                identity = known >= 1
+            else:
+                known, identity = _score(cells)
+            if known >= (1 if mapping is not None else 2) and identity and (best is None or known > best[1]):
                 best = (n, known)
         if best is None:
             if mapping is None:
@@ -395,8 +407,12 @@ def find_layout(sheet: str, rows: list[tuple[int, dict[int, Any]]], mapping: Map
             return Layout(sheet, (), [], problems=["no row of headers found in the first rows: give header_rows "
                                                    "in the mapping"], mapped=True)
         header_rows = (best[0],)
-        below = dict(rows).get(best[0] + 1)
-        if below and _second_row(dict(rows)[best[0]], below):
+        top, below = by_row[best[0]], by_row.get(best[0] + 1)
+        if below and mapping is not None:
+            pairs = {f"{_cell_text(top.get(c))}/{_cell_text(below.get(c))}" for c in below}
+            if pairs & set(mapping.columns):
+                header_rows = (best[0], best[0] + 1)
+        elif below and _second_row(top, below):
             header_rows = (best[0], best[0] + 1)
     by_number = dict(rows)
     top = by_number.get(header_rows[0], {})
@@ -528,8 +544,9 @@ _AREA_SUFFIXES = {
 }
 
 
-def normal_area_name(name: str, level: str) -> str:
-    """An area's name as compared within its parent: folded, no spaces, no word for its level.
+def normal_area_name(name: str, level: str, above: Iterable[tuple[str, str]] = ()) -> str:
+    """An area's name as compared within its parent: folded, no spaces, the names of the areas above it
+    (``above``: (name, level) pairs) taken off its start, no word for its level.
 
     Examples
     --------
@@ -537,8 +554,20 @@ def normal_area_name(name: str, level: str) -> str:
     True
     >>> normal_area_name("1号楼", "building"), normal_area_name("第１网格", "grid")
     ('1', '1')
+    >>> normal_area_name("桂花社区第1网格", "grid", [("桂花", "community")])
+    '1'
     """
     text = re.sub(r"\s+", "", _fold(name))
+    prefixes = set()
+    for upper, upper_level in above:
+        prefixes.add(re.sub(r"\s+", "", _fold(upper)))
+        core = normal_area_name(upper, upper_level)
+        prefixes.add(core)
+        prefixes.add(re.sub(r"\s+", "", _fold(_area_display(core, upper_level))))
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        if prefix and text.startswith(prefix) and len(text) > len(prefix):
+            text = text[len(prefix):]
+            break
     rank = AREA_RANK[level]
     for suffix in _AREA_SUFFIXES.get(rank, ()):
         if text.endswith(suffix) and len(text) > len(suffix):
@@ -662,6 +691,7 @@ class _Territory:
         self.anywhere: dict[tuple[int, str], list[str]] = defaultdict(list)
         self.parents: dict[str, set[str]] = defaultdict(set)
         self.names: dict[str, str] = {}
+        self.levels: dict[str, str] = {}
         if store is None:
             return
         levels = {}
@@ -670,16 +700,30 @@ class _Territory:
             self.names[area["id"]] = area.get("name", "")
         for edge in store.edges("WITHIN"):
             self.parents[edge["source"]].add(edge["target"])
+        self.levels = levels
         for area, level in levels.items():
             if level not in AREA_RANK:
                 continue
-            key = (AREA_RANK[level], normal_area_name(self.names[area], level))
+            key = (AREA_RANK[level], normal_area_name(self.names[area], level, self._above(area)))
             self.anywhere[key].append(area)
             for parent in self.parents.get(area, ()) or (None,):
                 self.by_parent[parent][key].append(area)
 
-    def find(self, parent: str | None, level: str, name: str) -> list[str]:
-        key = (AREA_RANK[level], normal_area_name(name, level))
+    def _above(self, area: str) -> list[tuple[str, str]]:
+        """(name, level) of every area ``area`` has lain within, on any day."""
+        out, seen, todo = [], {area}, list(self.parents.get(area, ()))
+        while todo:
+            a = todo.pop()
+            if a in seen:
+                continue
+            seen.add(a)
+            if self.levels.get(a) in AREA_RANK:
+                out.append((self.names.get(a, ""), self.levels[a]))
+            todo.extend(self.parents.get(a, ()))
+        return out
+
+    def find(self, parent: str | None, level: str, name: str, above: list[tuple[str, str]]) -> list[str]:
+        key = (AREA_RANK[level], normal_area_name(name, level, above))
         if parent is None:
             return sorted(self.anywhere.get(key, ()))
         return sorted(self.by_parent.get(parent, {}).get(key, ()))
@@ -832,19 +876,22 @@ class _Builder:
             parent = None
             path: tuple = ()
             names: list[str] = []
+            named_levels: list[str] = []
             parts: list[str] = []  # the building and entrance, as a household's address begins
             scope = None
             for level in self.levels:
                 name = row.values.get(level)
                 if name is None:
                     continue
+                above = list(zip(names, named_levels))
                 names.append(name)
+                named_levels.append(level)
                 if AREA_RANK[level] >= 4:
                     parts.append(_area_display(name, level))
-                path = path + ((AREA_RANK[level], normal_area_name(name, level)),)
+                path = path + ((AREA_RANK[level], normal_area_name(name, level, above)),)
                 area = area_of.get(path)
                 if area is None:
-                    found = [] if parent in new_areas else self.territory.find(parent, level, name)
+                    found = [] if parent in new_areas else self.territory.find(parent, level, name, above)
                     if len(found) > 1:
                         yield ("error", f"{self.where(row)}, field {self.columns[level]}", f"{name!r} names "
                                f"{len(found)} areas{' within ' + parent if parent else ''}: "
