@@ -427,3 +427,20 @@ def test_an_import_takes_a_mapping(api, tmp_path):
     unquoted = send('[columns]\n门栋 = "building"')
     assert unquoted.status_code == 422
     assert 'a header is a key in quotes: "户主姓名" = "head"' in unquoted.json()["error"]["message"]
+
+
+def test_a_register_finds_only_what_the_token_reads(api, tmp_path):
+    """An editor of 桂花社区 sends a register naming a community of the street it cannot read (荷花社区,
+    c2): the answer is the one it gets for a community that does not exist, never naming c2."""
+    api.store.load([("node", "1", {"id": "c2", "kind": "Area", "name": "荷花社区", "level": "community"}),
+                    ("edge", "2", {"type": "WITHIN", "source": "c2", "target": "s1"})])
+    answers = []
+    for community in ("荷花", "莲花"):  # one there, one nowhere
+        path = book(tmp_path / f"{community}.xlsx", [["街道", "社区", "户主姓名", "家庭地址", "分包人"],
+                                                     ["江滨", community, "周八", "2栋1", "王芳"]])
+        response = post_import(api, "editor", path.read_bytes(), XLSX)
+        assert response.status_code == 403, response.text
+        assert "'c2'" not in response.text and '"c2"' not in response.text
+        answers.append(response.json()["error"]["details"])
+    strip = lambda details: [{k: v for k, v in d.items() if k != "message"} for d in details]  # noqa: E731
+    assert strip(answers[0]) == strip(answers[1])

@@ -43,7 +43,7 @@ def check_format(path: str | os.PathLike[str]) -> str:
 
 def read_file(path: str | os.PathLike[str], *, progress: bool | None = None,
               limits: Limits | None = None, store: Store | None = None, mapping: Mapping | None = None,
-              registers: list[Summary] | None = None) -> Iterator[Item]:
+              registers: list[Summary] | None = None, visible: Any = None) -> Iterator[Item]:
     """The records of a ``.json``, ``.jsonl`` or ``.xlsx`` file, as a store's ``load`` takes them, one by
     one as they are read; a workbook within ``limits`` (:class:`~orggraph.io.excel.Limits`; by default
     Excel's own rows and 200 columns), or :class:`~orggraph.io.excel.WorkbookTooLarge` as soon as it is not.
@@ -51,7 +51,8 @@ def read_file(path: str | os.PathLike[str], *, progress: bool | None = None,
     A workbook may be a register (台账) as offices keep it, read with ``mapping`` when given (see
     :mod:`orggraph.io.register`): its records are found against ``store`` (the areas it names, its
     members, the contacts its households have), and a :class:`~orggraph.io.register.Summary` of each
-    register is appended to ``registers``.
+    register is appended to ``registers``; ``visible(kind, id)``, when given, limits what of the store a
+    register may find (a token's scope: what it cannot see is looked for as if it were not there).
 
     Raises
     ------
@@ -70,7 +71,7 @@ def read_file(path: str | os.PathLike[str], *, progress: bool | None = None,
         return read_jsonl(path, progress=progress)
     if suffix == ".json":
         return read_json(path)
-    return read_workbook(path, limits=limits, store=store, mapping=mapping, registers=registers)
+    return read_workbook(path, limits=limits, store=store, mapping=mapping, registers=registers, visible=visible)
 
 
 def load_file(store: Store, path: str | os.PathLike[str], *, progress: bool | None = None,

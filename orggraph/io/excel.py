@@ -313,7 +313,7 @@ def _split(text: str) -> list[str]:
 
 
 def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None, store: Any = None,
-                  mapping: Any = None, registers: list | None = None) -> Iterator[Item]:
+                  mapping: Any = None, registers: list | None = None, visible: Any = None) -> Iterator[Item]:
     """Read a workbook made from :func:`write_template` (or by :func:`write_workbook`), or a register
     (台账) as offices keep it (:mod:`orggraph.io.register`).
 
@@ -321,8 +321,9 @@ def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None,
     template's headers; otherwise as a register, when its first rows hold a register's headers (or when
     ``mapping``, a :class:`~orggraph.io.register.Mapping`, names it or is given without a sheet and the
     sheet is the first). A register's records are found against ``store`` (its areas by name, its
-    members, the contacts a household has); a :class:`~orggraph.io.register.Summary` of each register
-    read is appended to ``registers`` when given.
+    members, the contacts a household has), only what ``visible(kind, id)`` allows when given (a token's
+    scope); a :class:`~orggraph.io.register.Summary` of each register read is appended to ``registers``
+    when given.
 
     Column headers may be the Chinese ones or the field names; values of closed lists may be the
     Chinese label (社区) or the code (community). Every row the file holds is read, whatever size the
@@ -388,7 +389,8 @@ def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None,
                 if sheet is not None and mapped is None and _template_headers(sheet, head):
                     yield from _read_sheet(sheet, itertools.chain(head, rows))
                     continue
-                yield from _read_register(ws.title, sheet, head, rows, store, mapped, registers, book.epoch)
+                yield from _read_register(ws.title, sheet, head, rows, store, mapped, registers, book.epoch,
+                                          visible)
             except _Unreadable as exc:
                 yield ("error", f"sheet {ws.title}", str(exc))
     finally:
@@ -478,7 +480,7 @@ def _template_headers(sheet: Sheet, head: list[tuple[int, dict[int, dict]]]) -> 
 
 
 def _read_register(title: str, sheet: Sheet | None, head: list, rows: Iterator, store: Any, mapping: Any,
-                   registers: list | None, epoch: Any) -> Iterator[Item]:
+                   registers: list | None, epoch: Any, visible: Any = None) -> Iterator[Item]:
     """A sheet read as a register, or refused naming every header it cannot place (and the way out)."""
     from .register import Summary, build_records, find_layout
 
@@ -513,7 +515,7 @@ def _read_register(title: str, sheet: Sheet | None, head: list, rows: Iterator, 
         return
     summary = Summary(title, layout.header_rows, layout.date)
     yield from build_records(layout, values, store, summary, epoch=epoch,
-                             where=lambda number, columns: SheetRow(title, number, columns))
+                             where=lambda number, columns: SheetRow(title, number, columns), visible=visible)
     if registers is not None:
         registers.append(summary)
 

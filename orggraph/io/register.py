@@ -8,7 +8,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..exceptions import OrgGraphError
 from ..model import AREA_LEVELS, AREA_RANK, HOUSEHOLD_FLAGS
@@ -686,7 +686,7 @@ class _Row:
 class _Territory:
     """The store's areas by parent, level rank and name as compared, to find the areas a register names."""
 
-    def __init__(self, store: Store | None):
+    def __init__(self, store: Store | None, visible: Callable[[str, str], bool] = lambda kind, node: True):
         self.by_parent: dict[str | None, dict[tuple[int, str], list[str]]] = defaultdict(lambda: defaultdict(list))
         self.anywhere: dict[tuple[int, str], list[str]] = defaultdict(list)
         self.parents: dict[str, set[str]] = defaultdict(set)
@@ -696,10 +696,13 @@ class _Territory:
             return
         levels = {}
         for area in store.nodes("Area"):
+            if not visible("Area", area["id"]):
+                continue
             levels[area["id"]] = area.get("level")
             self.names[area["id"]] = area.get("name", "")
         for edge in store.edges("WITHIN"):
-            self.parents[edge["source"]].add(edge["target"])
+            if edge["source"] in levels and edge["target"] in levels:
+                self.parents[edge["source"]].add(edge["target"])
         self.levels = levels
         for area, level in levels.items():
             if level not in AREA_RANK:
@@ -741,7 +744,8 @@ class _Territory:
 
 
 def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], store: Store | None,
-                  summary: Summary, *, epoch: Any = None, where: Any = None) -> Iterator[tuple[str, Any, Any]]:
+                  summary: Summary, *, epoch: Any = None, where: Any = None,
+                  visible: Callable[[str, str], bool] | None = None) -> Iterator[tuple[str, Any, Any]]:
     """The records a register's rows imply, as a store's ``load`` takes them ("node", "edge" or "error",
     where, record or message): the areas it names (those the store holds found by name within their
     parent), each household located in the lowest, its contacts and their 包保 relations, dated by the
@@ -749,6 +753,8 @@ def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], st
     the day before. ``summary`` is filled in as the rows are read.
 
     ``where(row, columns)`` makes a row's place for errors (a sheet row naming its columns).
+    ``visible(kind, id)``, when given, says which of the store's records may be found (a token's scope):
+    what it cannot see is looked for as if it were not there.
     """
     place = where or (lambda number, columns: f"sheet {layout.sheet}, row {number}")
     fields = layout.fields
@@ -799,7 +805,7 @@ def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], st
     summary.rows = len(parsed) + errors
     if errors:
         return
-    yield from _Builder(layout, store, summary, place, columns_of).run(parsed)
+    yield from _Builder(layout, store, summary, place, columns_of, visible).run(parsed)
 
 
 def _convert(target: str, value: Any, layout: Layout, epoch: Any) -> Any:
@@ -853,9 +859,10 @@ class _Builder:
     """The records of a register's parsed rows, resolved against the store."""
 
     def __init__(self, layout: Layout, store: Store | None, summary: Summary, place: Any,
-                 columns: dict[str, str]):
+                 columns: dict[str, str], visible: Callable[[str, str], bool] | None = None):
         self.layout, self.store, self.summary, self.place, self.columns = layout, store, summary, place, columns
-        self.territory = _Territory(store)
+        self.visible = visible or (lambda kind, node: True)
+        self.territory = _Territory(store, self.visible)
         self.levels = [f for f in AREA_FIELDS if f in set(layout.fields.values())]
 
     def where(self, row: _Row) -> Any:
@@ -1133,7 +1140,7 @@ class _Builder:
         found: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for member in self.store.nodes("Member"):  # type: ignore[union-attr]
             name = member.get("name")
-            if name in names:
+            if name in names and self.visible("Member", member["id"]):
                 found[name].append({"id": member["id"], "phone": member.get("phone")})
         return found
 
