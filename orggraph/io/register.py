@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -276,7 +277,7 @@ class Column:
     header: str
     field: str | None
 
-    @property
+    @functools.cached_property
     def place(self) -> str:
         return f"column {self.letter} {self.header}" + (f" ({self.field})" if self.field else "")
 
@@ -557,11 +558,16 @@ def normal_area_name(name: str, level: str, above: Iterable[tuple[str, str]] = (
     >>> normal_area_name("桂花社区第1网格", "grid", [("桂花", "community")])
     '1'
     """
+    return _normal_area_name(name, level, tuple(above))
+
+
+@functools.lru_cache(maxsize=65536)
+def _normal_area_name(name: str, level: str, above: tuple[tuple[str, str], ...]) -> str:
     text = re.sub(r"\s+", "", _fold(name))
     prefixes = set()
     for upper, upper_level in above:
         prefixes.add(re.sub(r"\s+", "", _fold(upper)))
-        core = normal_area_name(upper, upper_level)
+        core = _normal_area_name(upper, upper_level, ())
         prefixes.add(core)
         prefixes.add(re.sub(r"\s+", "", _fold(_area_display(core, upper_level))))
     for prefix in sorted(prefixes, key=len, reverse=True):
@@ -582,6 +588,7 @@ _LEVEL_WORD = {"street": "街道", "community": "社区", "grid": "网格", "mic
                "entrance": "单元"}
 
 
+@functools.lru_cache(maxsize=65536)
 def _area_display(name: str, level: str) -> str:
     """A new area's name: as written, with its level's word when the register gives a bare name or number
     (桂花 → 桂花社区, 1 → 1号楼)."""
@@ -615,16 +622,25 @@ def normal_address(address: str, areas: Iterable[str] = ()) -> str:
 
 
 def derived_id(prefix: str, *parts: str) -> str:
-    """A stable id for a record a register names without one: ``prefix`` and 16 hex digits of a hash of the
-    parts (never the parts themselves: an id is shown to every token).
+    """A stable id for a record a register names without one: ``prefix`` and 16 letters of a 64-bit hash of
+    the parts (never the parts themselves: an id is shown to every token; and no digits, which could make
+    a number shaped like a phone or an id card, which no id may hold).
 
     Examples
     --------
     >>> derived_id("h", "a-1", "1栋1单元101")
-    'h-6f3f89282ba74fb8'
+    'h-trqcvkcrmxzvqbpb'
     """
-    digest = hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
-    return f"{prefix}-{digest}"
+    number = int.from_bytes(hashlib.sha1("\x1f".join(parts).encode()).digest()[:8], "big")
+    letters = []
+    for _ in range(16):  # 64 bits in letters: no run of digits an id may not hold (a phone, an id card)
+        number, rest = divmod(number, len(_ID_LETTERS))
+        letters.append(_ID_LETTERS[rest])
+    return f"{prefix}-{''.join(letters)}"
+
+
+#: the letters of a derived id: consonants, so that no word is spelt
+_ID_LETTERS = "bcdfghjkmnpqrstvwxz"
 
 
 _ID_PREFIX = {"street": "s", "township": "s", "community": "c", "village": "c", "grid": "g", "compound": "g",
@@ -760,6 +776,7 @@ def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], st
     fields = layout.fields
     columns_of = {c.field: c.place for c in layout.columns if c.field and c.field != "ignore"}
     summary.ignored_columns = [f"{c.letter} {c.header}" for c in layout.ignored]
+    by_number = {c.number: c for c in layout.columns}
     parsed: list[_Row] = []
     errors = 0
     for number, cells in rows:
@@ -771,7 +788,7 @@ def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], st
             target = fields.get(column)
             if target is None:
                 continue
-            col = next(c for c in layout.columns if c.number == column)
+            col = by_number[column]
             try:
                 converted = _convert(target, value, layout, epoch)
             except ValueError as exc:
