@@ -444,3 +444,26 @@ def test_a_register_finds_only_what_the_token_reads(api, tmp_path):
         answers.append(response.json()["error"]["details"])
     strip = lambda details: [{k: v for k, v in d.items() if k != "message"} for d in details]  # noqa: E731
     assert strip(answers[0]) == strip(answers[1])
+
+
+def test_a_household_moved_since_stays_moved_when_the_register_is_loaded_again(tmp_path):
+    from orggraph.changes import relocate
+
+    with EmbeddedStore(tmp_path / "s.db") as store:
+        load_file(store, CASES / "01-resident-ledger.xlsx")
+        community = next(a for a, r in by_kind(store, "Area").items() if r["level"] == "community")
+        store.load([("node", "1", {"id": "b9", "kind": "Area", "name": "9号楼", "level": "building"}),
+                    ("edge", "2", {"type": "WITHIN", "source": "b9", "target": community})])
+        zhang = next(h for h, r in by_kind(store, "Household").items() if r["head"] == "张甲")
+        relocate(store, zhang, to="b9", on="2025-01-01")
+        after = list(store.edges("LOCATED_IN"))
+        report = load_file(store, CASES / "01-resident-ledger.xlsx")
+        assert report.changed == 0 and list(store.edges("LOCATED_IN")) == after
+
+
+def test_derived_ids_hold_no_digits():
+    """A derived id is shown to every token: no run of digits that could be read as a phone or an id card
+    (a hash's hex digits could be)."""
+    ids = [derived_id("h", "a", str(i)) for i in range(20000)]
+    assert len(set(ids)) == len(ids)
+    assert not any(c.isdigit() for i in ids for c in i)

@@ -1002,13 +1002,16 @@ class _Builder:
             return
         summary.households = len(households)
         summary.new_households = len(households) - len(stored)
+        located = set()  # a stored household's location is the store's: moved (orggraph relocate), it stays moved
+        if stored:
+            located = {s for s, _, _ in self.store.facts().edges("LOCATED_IN", sources=list(stored))}  # type: ignore[union-attr]
         for hid, record in record_of.items():
             row = households[hid]
             if hid in stored:  # next month's register: what it gives replaces, the rest is kept
                 record = {**self.store.node(hid), **record}  # type: ignore[union-attr]
             yield ("node", self.where(row), record)
             area = lowest[row.number]
-            if area is not None:
+            if area is not None and hid not in located:
                 yield ("edge", self.where(row), {"type": "LOCATED_IN", "source": hid, "target": area})
         # 3. the contacts, as members
         yield from self._contacts(rows, households, community)
