@@ -374,8 +374,9 @@ def export(
     Without --unmask, personal data (phones, addresses, id-card numbers, free-form properties) is masked:
     a copy to hand on, not a backup. With --unmask the file is a complete backup, and the records whose
     personal data it holds are named in the audit log. The format follows the extension. A workbook
-    holds at most 1,048,575 rows a sheet: export a large city to .jsonl. The file is complete or not
-    written at all.
+    holds at most 1,048,575 rows a sheet: export a large city to .jsonl. A workbook prints: A4
+    landscape, one page wide, the header row on every page, page numbers in the footer. The file is
+    complete or not written at all.
     """
     check_format(file)
     shown: list[str] = []
@@ -399,6 +400,8 @@ def template(
 
     One sheet a kind of record (区域, 党组织, 单位, 党员, 住户) and a kind of link (包保联户, 任职, 下沉报到, ...),
     Chinese headers, drop-down lists for levels, posts and roles, and a sheet of instructions (填表说明).
+    Every sheet prints on A4 landscape, one page wide, with its header row on every page and page
+    numbers; the instructions on one page.
     """
     if file.suffix.lower() != ".xlsx":
         raise UnknownFormat(f"{file}: a template is an Excel workbook; name it .xlsx")
