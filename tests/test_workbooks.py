@@ -684,6 +684,67 @@ def test_text_width_counts_a_chinese_character_two():
     assert excel_module.text_width("桂花社区\n1号楼101") == 8
 
 
+def test_the_template_and_the_export_write_over_no_file(tmp_path):
+    from orggraph.exceptions import FileInTheWay, OrgGraphError
+
+    register = tmp_path / "台账.xlsx"
+    register.write_bytes(b"a register, filled in by hand")
+    with pytest.raises(FileInTheWay) as info:
+        write_template(register)
+    assert isinstance(info.value, OrgGraphError) and isinstance(info.value, FileExistsError)
+    assert info.value.filename == str(register) and str(register) in str(info.value) and "force" in str(info.value)
+    with EmbeddedStore(tmp_path / "city.db") as store:
+        store.load(items(street()))
+        for name in ("台账.xlsx", "copy.json", "copy.jsonl"):
+            (tmp_path / name).write_bytes(b"kept")
+            if name != "台账.xlsx":
+                with pytest.raises(FileInTheWay, match=name):
+                    export_store(store, tmp_path / name)
+                assert (tmp_path / name).read_bytes() == b"kept"
+        with pytest.raises(FileInTheWay):
+            export_store(store, register)
+        assert register.read_bytes() == b"kept"
+        assert export_store(store, register, force=True) > 0
+        with EmbeddedStore(tmp_path / "copy.db") as copy:
+            load_file(copy, register)
+            assert content(copy) == content(store)
+    write_template(register, force=True)
+    assert load_workbook(register).sheetnames[0] == excel_module.INSTRUCTIONS
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")) == []
+
+
+def test_an_export_that_would_fail_leaves_the_file_there_as_it_was(tmp_path):
+    from orggraph.exceptions import FileInTheWay
+
+    with EmbeddedStore(tmp_path / "city.db") as store:
+        store.load(items(street()))
+    spoil(tmp_path / "city.db", "m1", "王芳", "王芳\uffff")
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(b"last week's export")
+    with EmbeddedStore(tmp_path / "city.db") as store:
+        with pytest.raises(FileInTheWay):
+            export_store(store, out)
+        with pytest.raises(UnwritableValue):
+            export_store(store, out, force=True)
+    assert out.read_bytes() == b"last week's export" and not (tmp_path / "out.xlsx.partial").exists()
+
+
+def test_a_file_that_comes_while_writing_is_not_written_over(tmp_path):
+    """Nothing there when the export began, a file there when it ends: that file stays, nothing is left."""
+    from orggraph.exceptions import FileInTheWay
+    from orggraph.io.files import writing
+
+    out = tmp_path / "out.xlsx"
+    with pytest.raises(FileInTheWay):
+        with writing(out) as partial:
+            partial.write_bytes(b"the export")
+            out.write_bytes(b"someone else's")
+    assert out.read_bytes() == b"someone else's" and [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
+    with writing(out, force=True) as partial:
+        partial.write_bytes(b"the export")
+    assert out.read_bytes() == b"the export" and [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
+
+
 # rendered by LibreOffice as a street office would print it
 
 def _pdf_pages(pdf: bytes) -> tuple[list[tuple[float, float]], dict[str, int]]:

@@ -18,6 +18,7 @@ from ..exceptions import OrgGraphError
 from ..load import Item
 from ..model import EDGE_TYPES, ENDPOINTS, NODE_KINDS, VOCABULARIES
 from ..privacy import describe
+from .files import writing
 from .jsonio import _twice, loads_exact, repeated_keys
 
 __all__ = [
@@ -730,7 +731,8 @@ def write_workbook(
     """Write nodes and edges to a workbook that :func:`read_workbook` reads back as the same network.
 
     Streams row by row; every text is written as text (see :func:`text_row`), so a name beginning with
-    ``=`` is a name, not a formula, in Excel and when read back.
+    ``=`` is a name, not a formula, in Excel and when read back. Writes over a file at ``path``:
+    :func:`orggraph.io.export_store` is the one that asks first.
 
     Every sheet prints: A4 landscape, one page wide, the header row frozen and printed on every page, the
     sheet's name above and the page number (第 P 页 / 共 N 页) below each page. Its columns are as wide as
@@ -882,11 +884,13 @@ def _typical_width(sheet: Sheet, field: str, header: str) -> int:
     return _fit(max(text_width(header), typical))
 
 
-def write_template(path: str | os.PathLike[str]) -> None:
+def write_template(path: str | os.PathLike[str], *, force: bool = False) -> None:
     """Write an empty workbook with instructions, headers and drop-down lists, ready to fill in.
 
     Its sheets print as the export's do (:func:`write_workbook`), with columns as wide as what is
-    typically written in them.
+    typically written in them. A file already at ``path`` is left as it is and
+    :class:`~orggraph.exceptions.FileInTheWay` raised, unless ``force``; the workbook is written beside
+    it and moved into place when complete.
     """
     from openpyxl import Workbook
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -907,4 +911,5 @@ def write_template(path: str | os.PathLike[str]) -> None:
                 dv.error = "请从下拉列表中选择"
                 ws.add_data_validation(dv)
                 dv.add(f"{letter}2:{letter}5000")
-    book.save(path)
+    with writing(path, force) as partial:
+        book.save(partial)
