@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterable, Optional
 
 import typer
 
-from .exceptions import InvalidRecords, NotFound, OrgGraphError, StoreNotFound
+from .exceptions import FileInTheWay, InvalidRecords, NotFound, OrgGraphError, StoreNotFound
 from .history import default_by
-from .io import FORMATS, UnknownFormat, check_format, export_store, read_file, write_template
+from .io import FORMATS, UnknownFormat, check_format, export_store, read_file, refuse_existing, write_template
 from .load import LoadReport, check_load, check_store
 from .model import NODE_KINDS
 from .queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, DEFAULT_STAND_INS
@@ -64,6 +64,8 @@ Db = Annotated[
                  help=f"The embedded store, one file [default: {DEFAULT_DB}]."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+Force = Annotated[bool, typer.Option("--force", help="Write over FILE if it exists (without, a file already there is "
+                                                     "left as it is, exit 2).")]
 Server = Annotated[
     Optional[str],
     typer.Option("--server", envvar="ORGGRAPH_SERVER", metavar="URI",
@@ -247,7 +249,7 @@ def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(1)
         except InvalidRecords as exc:
             _fail(2, str(exc))
-        except (UnknownFormat, FileNotFoundError, NotFound, ValueError) as exc:
+        except (UnknownFormat, FileNotFoundError, FileInTheWay, NotFound, ValueError) as exc:
             _fail(2, str(exc))
         except OrgGraphError as exc:
             _fail(1, str(exc))
@@ -404,6 +406,7 @@ def export(
     unmask: Annotated[bool, typer.Option("--unmask", help="Write personal data in full: a complete backup, "
                                                           "audited (masked by default).")] = False,
     public: Public = None,
+    force: Force = False,
     json_: Json = False,
 ) -> None:
     """Write the whole store to FILE; with --unmask, so that loading it elsewhere gives the same network.
@@ -411,13 +414,16 @@ def export(
     Without --unmask, personal data (phones, addresses, id-card numbers, free-form properties) is masked:
     a copy to hand on, not a backup. With --unmask the file is a complete backup, and the records whose
     personal data it holds are named in the audit log. The format follows the extension. A workbook
-    holds at most 1,048,575 rows a sheet: export a large city to .jsonl. The file is complete or not
-    written at all.
+    holds at most 1,048,575 rows a sheet: export a large city to .jsonl. A workbook prints: A4
+    landscape, one page wide, the header row on every page, page numbers in the footer. The file is
+    complete or not written at all; a file already at FILE is left as it is (exit 2) unless --force.
     """
     check_format(file)
+    refuse_existing(file, force, option="--force")  # before the store is opened
     shown: list[str] = []
     with options.open() as store:
-        count = export_store(store, file, unmask=unmask, public=public, shown=shown if unmask else None)
+        count = export_store(store, file, unmask=unmask, public=public, shown=shown if unmask else None,
+                             force=force)
         if unmask:
             _audit(store, "export", shown)
     if json_:
@@ -431,15 +437,20 @@ def export(
 @_errors
 def template(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="The workbook to write (.xlsx).", show_default=False)],
+    force: Force = False,
 ) -> None:
     """Write an empty Excel workbook (台账) to fill in and load.
 
     One sheet a kind of record (区域, 党组织, 单位, 党员, 住户) and a kind of link (包保联户, 任职, 下沉报到, ...),
     Chinese headers, drop-down lists for levels, posts and roles, and a sheet of instructions (填表说明).
+    Every sheet prints on A4 landscape, one page wide, with its header row on every page and page
+    numbers; the instructions on one page. A file already at FILE (a filled register, say) is left as
+    it is (exit 2) unless --force.
     """
     if file.suffix.lower() != ".xlsx":
         raise UnknownFormat(f"{file}: a template is an Excel workbook; name it .xlsx")
-    write_template(file)
+    refuse_existing(file, force, option="--force")
+    write_template(file, force=force)
     typer.echo(f"wrote the template to {file}")
 
 

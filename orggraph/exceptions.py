@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass
 
 __all__ = [
@@ -16,6 +18,7 @@ __all__ = [
     "StoreUnavailable",
     "StoreBusy",
     "ChangeRefused",
+    "FileInTheWay",
 ]
 
 
@@ -107,6 +110,30 @@ class ChangeRefused(OrgGraphError, ValueError):
         self.problems = list(problems)
         head = f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}; nothing was written"
         super().__init__(head + ":\n  " + "\n  ".join(self.problems))
+
+
+class FileInTheWay(OrgGraphError, FileExistsError):
+    """A file is already where a file was to be written (an export, a template), and writing over it was
+    not asked for: the file is left as it was, and nothing is written. ``filename`` is the file, and
+    ``option`` how to ask (``force=True`` to a function, ``--force`` on the command line).
+
+    An ``OSError`` too (``FileExistsError``, ``errno.EEXIST``), for code that catches those.
+
+    Examples
+    --------
+    >>> print(FileInTheWay("台账.xlsx"))
+    台账.xlsx already exists and was left as it is: to write over it, use force=True, or give another name
+    >>> print(FileInTheWay("台账.xlsx", option="--force"))
+    台账.xlsx already exists and was left as it is: to write over it, use --force, or give another name
+    """
+
+    def __init__(self, path: str | os.PathLike[str], option: str = "force=True"):
+        super().__init__(errno.EEXIST, "already exists")
+        self.filename, self.option = os.fspath(path), option
+
+    def __str__(self) -> str:
+        return (f"{self.filename} already exists and was left as it is: to write over it, use {self.option}, "
+                "or give another name")
 
 
 class StoreError(OrgGraphError):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from orggraph.cli import app
+from orggraph.store import EmbeddedStore
 
 from .conftest import STREET, run_cli
 
@@ -233,6 +234,41 @@ def test_template_then_load(tmp_path):
     loaded = run_cli("load", "台账.xlsx", "--json", cwd=tmp_path)
     assert loaded.returncode == 0, loaded.stderr
     assert json.loads(loaded.stdout)["records"] == 0
+
+
+def test_template_and_export_write_over_a_file_only_with_force(tmp_path):
+    """A filled register where the template or the export was to go stays as it was, byte for byte: exit 2
+    naming it and --force, whether the export would have worked or failed (no store); --force writes."""
+    (tmp_path / "street.json").write_text(json.dumps(STREET), encoding="utf-8")
+    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    filled = b"PK\x03\x04 a register filled in by hand"
+    for args in (("template", "台账.xlsx"), ("export", "台账.xlsx", "--db", "s.db"),
+                 ("export", "台账.xlsx", "--db", "absent.db"), ("export", "台账.xlsx", "--unmask", "--db", "s.db"),
+                 ("export", "street.json", "--db", "s.db")):
+        (tmp_path / "台账.xlsx").write_bytes(filled)
+        before = (tmp_path / "street.json").read_bytes()
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr == (f"orggraph: {args[1]} already exists and was left as it is: to write over it, "
+                                 "use --force, or give another name\n"), args
+        assert result.stdout == ""
+        assert (tmp_path / "台账.xlsx").read_bytes() == filled and (tmp_path / "street.json").read_bytes() == before
+    assert not (tmp_path / "absent.db").exists()
+    with EmbeddedStore(tmp_path / "s.db") as store:
+        assert store.audit_rows(limit=10) == []  # nothing written, nothing shown: no export --unmask audited
+    forced = run_cli("export", "台账.xlsx", "--force", "--db", "absent.db", cwd=tmp_path)
+    assert forced.returncode == 2 and "no store at absent.db" in forced.stderr  # --force, but the export fails
+    assert (tmp_path / "台账.xlsx").read_bytes() == filled
+    forced = run_cli("export", "台账.xlsx", "--force", "--unmask", "--db", "s.db", cwd=tmp_path)
+    assert forced.returncode == 0 and "wrote" in forced.stdout, forced.stderr
+    copy = run_cli("load", "台账.xlsx", "--db", "copy.db", "--json", cwd=tmp_path)
+    assert json.loads(copy.stdout)["added_nodes"] == len(STREET["nodes"])
+    forced = run_cli("template", "台账.xlsx", "--force", cwd=tmp_path)
+    assert forced.returncode == 0 and forced.stdout == "wrote the template to 台账.xlsx\n"
+    assert json.loads(run_cli("load", "台账.xlsx", "--db", "t.db", "--json", cwd=tmp_path).stdout)["records"] == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".partial") == []
+    with EmbeddedStore(tmp_path / "s.db") as store:
+        assert [row["route"] for row in store.audit_rows(limit=10)] == ["orggraph export --unmask"]
 
 
 def test_demo_builds_a_street(tmp_path):

@@ -571,3 +571,237 @@ def test_an_old_or_protected_workbook_is_named_and_no_answer_names_a_server_path
             [detail] = answer.json()["error"]["details"]
             assert says in detail["message"] and detail["where"] == "upload.xlsx", detail
             assert str(tmp_path) not in answer.text and "/tmp" not in answer.text
+
+
+# --- 5. workbooks that print, and never over a file --------------------------------------------------------
+
+def long_street() -> dict:
+    """The hand-built street with a long address and a long name further down than the columns are measured."""
+    doc = street()
+    doc["nodes"].append({"id": "h9", "kind": "Household", "address": "桂花社区" + "幸福路东段" * 14 + "9号楼101室"})
+    doc["nodes"].append({"id": "m9", "kind": "Member", "name": "王" * 4})
+    doc["edges"].append({"type": "LOCATED_IN", "source": "h9", "target": "b1"})
+    return doc
+
+
+def exported(folder: Path) -> Path:
+    with EmbeddedStore(folder / "city.db") as store:
+        store.load(items(long_street()))
+        export_store(store, folder / "street.xlsx")
+    return folder / "street.xlsx"
+
+
+def templated(folder: Path) -> Path:
+    write_template(folder / "台账.xlsx")
+    return folder / "台账.xlsx"
+
+
+def widths(ws) -> dict[str, float]:
+    return {letter: dim.width for letter, dim in ws.column_dimensions.items() if dim.customWidth}
+
+
+@pytest.mark.parametrize("make", [exported, templated])
+def test_every_sheet_prints_on_a4_landscape_one_page_wide_with_its_header_on_every_page(tmp_path, make):
+    """The export (written streaming, by a write-only workbook) and the template set alike, as read back."""
+    book = load_workbook(make(tmp_path))
+    assert book.sheetnames == [excel_module.INSTRUCTIONS] + [s.name for s in excel_module.SHEETS]
+    for ws in book.worksheets:
+        setup = ws.page_setup
+        assert (setup.orientation, int(setup.paperSize), setup.fitToWidth) == ("landscape", 9, 1), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.oddHeader.center.text == "&A" and ws.oddFooter.center.text == "第 &P 页 / 共 &N 页", ws.title
+        if ws.title == excel_module.INSTRUCTIONS:
+            assert setup.fitToHeight == 1 and ws.print_title_rows is None and ws.freeze_panes is None
+            continue
+        assert setup.fitToHeight == 0, ws.title  # as many pages long as the rows take
+        assert ws.print_title_rows == "$1:$1" and ws.freeze_panes == "A2", ws.title
+        assert ws.print_options.gridLines, ws.title
+        headers = [c.value for c in ws[1]]
+        assert all(c.font.b for c in ws[1]), ws.title
+        sized = widths(ws)
+        assert len(sized) == len(headers), ws.title  # every column sized
+        for letter, header in zip("ABCDEFG", headers):
+            assert sized[letter] >= excel_module.text_width(header) + 2, (ws.title, header)
+
+
+def test_the_export_s_columns_are_as_wide_as_what_they_hold(tmp_path):
+    book = load_workbook(exported(tmp_path))
+    households, members, areas = book["住户"], book["党员"], book["区域"]
+    assert widths(households)["B"] == 50  # the long address: the widest a column is
+    assert widths(areas)["B"] == max(excel_module.text_width(c.value) for c in areas["B"]) + 2 > 13
+    assert widths(members)["A"] == 6 and widths(members)["B"] == 10  # 编号 (4) and 王王王王 (8), and 2 more
+    [long] = [row for row in households.iter_rows(min_row=2) if row[0].value == "h9"]
+    assert long[1].alignment.wrap_text  # printed whole, on several lines
+    assert not any(row[1].alignment.wrap_text for row in households.iter_rows(min_row=2) if row[0].value != "h9")
+    people = [row[2] for row in households.iter_rows(min_row=2) if row[2].value is not None]
+    assert people and all(c.alignment.horizontal == "center" and c.data_type == "n" for c in people)
+
+
+def test_a_long_text_below_the_measured_rows_wraps(tmp_path, monkeypatch):
+    """The export measures its columns on each sheet's first rows (written streaming, the widths come
+    first); a wider text further down wraps in its cell, as one on several lines does."""
+    monkeypatch.setattr(excel_module, "_SAMPLE", 2)
+    nodes = [{"id": f"h{i}", "kind": "Household", "address": f"{i}号楼"} for i in range(4)]
+    nodes += [{"id": "h7", "kind": "Household", "address": "桂花社区幸福路东段7号楼"},
+              {"id": "h8", "kind": "Household", "address": "1号楼\n101室"}]
+    write_workbook(nodes, [], tmp_path / "out.xlsx")
+    ws = load_workbook(tmp_path / "out.xlsx")["住户"]
+    assert widths(ws)["B"] == 7  # 0号楼 and 1号楼 (5), and 2 more
+    wrapped = {row[0].value for row in ws.iter_rows(min_row=2) if row[1].alignment.wrap_text}
+    assert wrapped == {"h7", "h8"}
+    assert [r for what, _, r in read_file(tmp_path / "out.xlsx") if what == "node"] == nodes
+
+
+def test_the_instructions_are_short_lines_in_one_column_within_the_page(tmp_path):
+    """Every line of 填表说明 prints whole on one line of its column, which fits A4 landscape (about 148
+    units within the margins): so the sheet prints on one page, not spilling across dozens."""
+    import unicodedata
+
+    lines = excel_module.guide_lines()
+    assert 30 <= len(lines) <= 45
+    for line in lines:
+        exact = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+        assert excel_module.text_width(line) == exact, line
+        assert exact <= excel_module.GUIDE_LINE, line
+    assert excel_module.GUIDE_LINE < excel_module.GUIDE_COLUMN <= 130
+    for path in (templated(tmp_path), exported(tmp_path)):
+        guide = load_workbook(path)[excel_module.INSTRUCTIONS]
+        assert [c.value or "" for c in guide["A"]] == lines
+        assert guide.max_column == 1 and widths(guide) == {"A": excel_module.GUIDE_COLUMN}
+        assert all(c.alignment.wrap_text for c in guide["A"])
+    for code, label in excel_module.VOCABULARIES[("Area", "level")].items():  # every value named, Chinese and code
+        assert any(f"{label}({code})" in line for line in lines)
+
+
+def test_text_width_counts_a_chinese_character_two():
+    import unicodedata
+
+    samples = "".join(excel_module.SHEETS[0].name + h for s in excel_module.SHEETS for _, h in s.columns)
+    samples += "".join(map(chr, range(0x3000, 0x3100))) + "".join(map(chr, range(0x4E00, 0xA000, 97)))
+    samples += "，。；：！？（）【】“”、…—·ａＡ１ ＿abc123é"
+    for c in (c for c in samples if unicodedata.category(c) != "Cn"):  # assigned characters
+        assert excel_module.text_width(c) == (2 if unicodedata.east_asian_width(c) in "WF" else 1), hex(ord(c))
+    assert excel_module.text_width("桂花社区\n1号楼101") == 8
+
+
+def test_the_template_and_the_export_write_over_no_file(tmp_path):
+    from orggraph.exceptions import FileInTheWay, OrgGraphError
+
+    register = tmp_path / "台账.xlsx"
+    register.write_bytes(b"a register, filled in by hand")
+    with pytest.raises(FileInTheWay) as info:
+        write_template(register)
+    assert isinstance(info.value, OrgGraphError) and isinstance(info.value, FileExistsError)
+    assert info.value.filename == str(register) and str(register) in str(info.value) and "force" in str(info.value)
+    with EmbeddedStore(tmp_path / "city.db") as store:
+        store.load(items(street()))
+        for name in ("台账.xlsx", "copy.json", "copy.jsonl"):
+            (tmp_path / name).write_bytes(b"kept")
+            if name != "台账.xlsx":
+                with pytest.raises(FileInTheWay, match=name):
+                    export_store(store, tmp_path / name)
+                assert (tmp_path / name).read_bytes() == b"kept"
+        with pytest.raises(FileInTheWay):
+            export_store(store, register)
+        assert register.read_bytes() == b"kept"
+        assert export_store(store, register, force=True) > 0
+        with EmbeddedStore(tmp_path / "copy.db") as copy:
+            load_file(copy, register)
+            assert content(copy) == content(store)
+    write_template(register, force=True)
+    assert load_workbook(register).sheetnames[0] == excel_module.INSTRUCTIONS
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")) == []
+
+
+def test_an_export_that_would_fail_leaves_the_file_there_as_it_was(tmp_path):
+    from orggraph.exceptions import FileInTheWay
+
+    with EmbeddedStore(tmp_path / "city.db") as store:
+        store.load(items(street()))
+    spoil(tmp_path / "city.db", "m1", "王芳", "王芳\uffff")
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(b"last week's export")
+    with EmbeddedStore(tmp_path / "city.db") as store:
+        with pytest.raises(FileInTheWay):
+            export_store(store, out)
+        with pytest.raises(UnwritableValue):
+            export_store(store, out, force=True)
+    assert out.read_bytes() == b"last week's export" and not (tmp_path / "out.xlsx.partial").exists()
+
+
+def test_a_file_that_comes_while_writing_is_not_written_over(tmp_path):
+    """Nothing there when the export began, a file there when it ends: that file stays, nothing is left."""
+    from orggraph.exceptions import FileInTheWay
+    from orggraph.io.files import writing
+
+    out = tmp_path / "out.xlsx"
+    with pytest.raises(FileInTheWay):
+        with writing(out) as partial:
+            partial.write_bytes(b"the export")
+            out.write_bytes(b"someone else's")
+    assert out.read_bytes() == b"someone else's" and [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
+    with writing(out, force=True) as partial:
+        partial.write_bytes(b"the export")
+    assert out.read_bytes() == b"the export" and [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
+
+
+# rendered by LibreOffice as a street office would print it
+
+def _pdf_pages(pdf: bytes) -> tuple[list[tuple[float, float]], dict[str, int]]:
+    """A PDF as LibreOffice writes it: each page's size (width, height) in order, and the first page (from
+    0) of each sheet, from the bookmarks it writes, one a sheet (empty if it wrote none)."""
+    objects = {int(m[1]): m[2] for m in re.finditer(rb"(\d+) 0 obj(.*?)endobj", pdf, re.S)}
+    root = int(re.search(rb"/Type\s*/Catalog.*?/Pages\s+(\d+) 0 R", pdf, re.S)[1])
+    order: list[int] = []
+
+    def walk(number: int) -> None:
+        body = objects[number]
+        kids = re.search(rb"/Kids\s*\[([^\]]*)\]", body)
+        if kids and re.search(rb"/Type\s*/Pages\b", body):
+            for kid in re.findall(rb"(\d+) 0 R", kids[1]):
+                walk(int(kid))
+        else:
+            order.append(number)
+
+    walk(root)
+    sizes = []
+    for number in order:
+        box = [float(v) for v in re.search(rb"/MediaBox\s*\[([^\]]*)\]", objects[number])[1].split()]
+        sizes.append((box[2] - box[0], box[3] - box[1]))
+    firsts = {}
+    for title, page in re.findall(rb"/Title\s*<FEFF([0-9A-Fa-f]*)>\s*/Dest\s*\[\s*(\d+) 0 R", pdf):
+        firsts[bytes.fromhex(title.decode()).decode("utf-16-be")] = order.index(int(page))
+    return sizes, firsts
+
+
+def test_libreoffice_prints_the_instructions_on_at_most_two_pages_all_landscape(tmp_path):
+    """The template and a small export, printed to PDF by LibreOffice: every page A4 landscape, the
+    instructions one or two pages, every other sheet one page wide (here: one page each)."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: the workbooks cannot be printed to PDF here")
+    folder = tmp_path / "books"
+    folder.mkdir()
+    files = [templated(folder), exported(folder)]
+    result = subprocess.run(
+        [soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless", "--norestore",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), *map(str, files)],
+        capture_output=True, text=True, timeout=120)
+    sheets = [excel_module.INSTRUCTIONS] + [s.name for s in excel_module.SHEETS]
+    for path in files:
+        pdf = tmp_path / path.with_suffix(".pdf").name
+        assert pdf.exists(), result.stdout + result.stderr
+        sizes, firsts = _pdf_pages(pdf.read_bytes())
+        assert all(round(w) == 842 and round(h) == 595 for w, h in sizes), sizes  # A4 landscape, in points
+        if firsts:
+            assert list(firsts) == sheets
+            starts = [firsts[s] for s in sheets] + [len(sizes)]
+            pages = {s: starts[i + 1] - starts[i] for i, s in enumerate(sheets)}
+        else:  # no bookmarks: each of the other sheets takes a page at least, so the instructions at most
+            pages = {excel_module.INSTRUCTIONS: len(sizes) - len(sheets) + 1}
+        assert 1 <= pages[excel_module.INSTRUCTIONS] <= 2, pages
+        if firsts:
+            assert set(pages.values()) == {1}, pages  # a handful of rows, and every column on the page

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from ..exceptions import OrgGraphError
 from ..load import Item, LoadReport, check_load
 from .excel import Limits, WorkbookTooLarge, read_workbook, write_template, write_workbook
+from .files import refuse_existing, writing
 from .jsonio import read_json, read_jsonl, write_json, write_jsonl
 from .register import BadMapping, Mapping, Summary, read_mapping
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS", "check_format", "read_file", "load_file", "export_store", "copy_store", "write_template", "UnknownFormat",
+    "refuse_existing",
     "Limits", "WorkbookTooLarge", "Mapping", "BadMapping", "read_mapping", "Summary",
 ]
 
@@ -99,11 +101,12 @@ def load_file(store: Store, path: str | os.PathLike[str], *, progress: bool | No
 
 
 def export_store(store: Store, path: str | os.PathLike[str], *, unmask: bool = True, public: Any = None,
-                 shown: list[str] | None = None) -> int:
+                 shown: list[str] | None = None, force: bool = False) -> int:
     """Write the whole store to ``path`` (format by extension); return the number of records.
 
     The file is written beside its destination and moved into place when complete, so a failed export
-    never leaves a half-written file where a good one was.
+    never leaves a half-written file where a good one was. A workbook is set up to print (A4 landscape,
+    one page wide, the header row on every page, page numbers): see :func:`~orggraph.io.excel.write_workbook`.
 
     Parameters
     ----------
@@ -115,12 +118,15 @@ def export_store(store: Store, path: str | os.PathLike[str], *, unmask: bool = T
     shown : list, optional
         Given, it receives the ids of the nodes (and both ends of the edges) whose personal data was
         written unmasked, for the audit log.
+    force : bool
+        Write over a file already at ``path``. Without it such a file is left as it is, whether or not
+        the export would have succeeded, and :class:`~orggraph.exceptions.FileInTheWay` is raised
+        (before anything is read from the store).
     """
     from ..privacy import mask_record, public_properties
 
     suffix = check_format(path)
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
+    refuse_existing(path, force)
     public = public_properties(public)
 
     def kept(records: Iterator[dict[str, Any]], ends: tuple[str, ...]) -> Iterator[dict[str, Any]]:
@@ -134,7 +140,7 @@ def export_store(store: Store, path: str | os.PathLike[str], *, unmask: bool = T
         nodes, edges = store.nodes(), store.edges()  # as they are: nothing to mask nor to note
     else:
         nodes, edges = kept(store.nodes(), ("id",)), kept(store.edges(), ("source", "target"))
-    try:
+    with writing(path, force) as partial:
         if suffix == ".xlsx":
             count = write_workbook(nodes, edges, partial)
         else:
@@ -143,10 +149,6 @@ def export_store(store: Store, path: str | os.PathLike[str], *, unmask: bool = T
                 count = writer(nodes, edges, out)
                 out.flush()
                 os.fsync(out.fileno())
-        os.replace(partial, path)
-    finally:
-        if partial.exists():
-            partial.unlink()
     return count
 
 

@@ -18,11 +18,13 @@ from ..exceptions import OrgGraphError
 from ..load import Item
 from ..model import EDGE_TYPES, ENDPOINTS, NODE_KINDS, VOCABULARIES
 from ..privacy import describe
+from .files import writing
 from .jsonio import _twice, loads_exact, repeated_keys
 
 __all__ = [
     "SHEETS", "Sheet", "write_template", "read_workbook", "write_workbook", "SheetRow", "Limits", "WorkbookTooLarge",
-    "UnwritableValue", "text_row", "MAX_ROWS", "MAX_COLUMNS", "MAX_PART_BYTES", "inspect_workbook", "SheetKind",
+    "UnwritableValue", "text_row", "text_width", "guide_lines", "MAX_ROWS", "MAX_COLUMNS", "MAX_PART_BYTES",
+    "inspect_workbook", "SheetKind",
 ]
 
 _OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")  # the start of an .xls file, and of any workbook with a password
@@ -760,6 +762,95 @@ def _read_sheet(sheet: Sheet, rows: Iterator[tuple[int, dict[int, dict]]]) -> It
             yield (sheet.what, where, record)
 
 
+# --- printing: what a street office prints --------------------------------------------------------------------
+
+#: a column's width (Excel's unit: about one digit of the default font) is the widest text it holds, a
+#: Chinese character counting two (:func:`text_width`), and this much more
+_PADDING = 2
+_MIN_WIDTH, _MAX_WIDTH = 6, 50
+#: the rows of a sheet of the export held and measured before its columns are sized: a write-only sheet
+#: writes its columns' widths (and its frozen pane) before its first row. A text wider than its column
+#: further down wraps in its cell
+_SAMPLE = 200
+#: the instruction sheet's one column: within A4 landscape at its margins (about 148 units wide), with room
+#: to spare for fonts whose Chinese characters are wider than two digits
+GUIDE_COLUMN = 120
+#: the widest a line of the instructions is (units as above): every line prints as one line
+GUIDE_LINE = 100
+_HEADER = "&A"  # the sheet's name
+_FOOTER = "第 &P 页 / 共 &N 页"
+_A4 = 9  # the paper size's code
+
+
+#: the characters that show two digits wide: East Asian wide and full-width (W, F), by block: Hangul, the
+#: CJK symbols, kana and ideographs, Yi, Tangut, Nüshu, full-width forms, emoji; a quick stand-in for
+#: asking ``unicodedata.east_asian_width`` of every character, which it matches but for a few symbols
+_WIDE = re.compile("[\u1100-\u115f\u231a\u231b\u2329\u232a\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf"
+                   "\u4e00-\u9fff\ua000-\ua4cf\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19"
+                   "\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6\U00016fe0-\U00018d08\U0001aff0-\U0001b2fb"
+                   "\U0001f200-\U0001f2ff\U0001f300-\U0001f64f\U0001f680-\U0001f6ff\U0001f900-\U0001f9ff"
+                   "\U0001fa70-\U0001faff\U00020000-\U0002fffd\U00030000-\U0003fffd]")
+
+
+def text_width(value: Any) -> int:
+    """How wide a value shows, in digits of a sheet's default font: a Chinese character (and any East
+    Asian wide or full-width one) counts two; of text on several lines, the widest line.
+
+    Examples
+    --------
+    >>> text_width("桂花社区1号楼"), text_width("h0001"), text_width("一\\n二三"), text_width(12)
+    (13, 5, 4, 2)
+    """
+    text = value if isinstance(value, str) else str(value)
+    if "\n" in text:
+        return max(map(text_width, text.split("\n")))
+    return len(text) if text.isascii() else len(text) + len(_WIDE.findall(text))
+
+
+def _fit(width: int) -> int:
+    return min(max(width + _PADDING, _MIN_WIDTH), _MAX_WIDTH)
+
+
+def _print_setup(ws: Any, widths: list[int], *, table: bool = True) -> None:
+    """Set a sheet to print: A4 landscape, one page wide, the sheet's name in the page header and
+    第 P 页 / 共 N 页 in the footer, columns of the given widths. A ``table`` prints as many pages long as
+    its rows take, with its header row frozen on screen and printed on every page, and grid lines; the
+    instructions (not a table) print on one page, a little smaller should they not fit.
+
+    For a write-only sheet, called before its first row is written, which writes the columns and the
+    panes; the rest (page setup, header and footer, the print titles) is written when the workbook is saved.
+    """
+    from openpyxl.worksheet.page import PageMargins
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    for index, width in enumerate(widths):
+        ws.column_dimensions[_column_letter(index)].width = width
+    if table:
+        ws.freeze_panes = "A2"
+        ws.print_title_rows = "1:1"
+        ws.print_options.gridLines = True
+    ws.page_setup.paperSize = _A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0 if table else 1  # 0: as many pages long as the rows take
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.7, bottom=0.7, header=0.3, footer=0.3)
+    ws.oddHeader.center.text = _HEADER
+    ws.oddFooter.center.text = _FOOTER
+
+
+def _header_row(ws: Any, sheet: Sheet) -> list[Any]:
+    """The header row's cells: bold, the columns a record must fill shaded."""
+    from openpyxl.styles import Font, PatternFill
+
+    cells = text_row(ws, [h for _, h in sheet.columns])
+    for cell, (field, _) in zip(cells, sheet.columns):
+        cell.font = Font(bold=True)
+        if field in sheet.required:
+            cell.fill = PatternFill("solid", fgColor="FFF2CC")
+    return cells
+
+
 # --- writing the network -----------------------------------------------------------------------------------
 
 def _display(sheet: Sheet, field: str, value: Any) -> Any:
@@ -775,13 +866,83 @@ def _display(sheet: Sheet, field: str, value: Any) -> Any:
     return value
 
 
+class _Streamed:
+    """One sheet of the export as it is written: its first rows (up to ``_SAMPLE``) held while its columns
+    are measured, then its print setup, its header and every row streamed."""
+
+    def __init__(self, ws: Any, sheet: Sheet):
+        self.ws, self.sheet, self.count = ws, sheet, 0
+        self.widest = [text_width(h) for _, h in sheet.columns]
+        self.held: list[list[Any]] = []
+        self.widths: list[int] | None = None
+
+    def append(self, values: list[Any]) -> None:
+        """One record's cells (raises ``_Unwritable`` as :func:`text_row` does)."""
+        cells = text_row(self.ws, values)
+        if self.widths is not None:
+            self.ws.append(self._wrapped(cells))
+            return
+        for index, value in enumerate(values):
+            if value is not None:
+                self.widest[index] = max(self.widest[index], text_width(value))
+        self.held.append(cells)
+        if len(self.held) >= _SAMPLE:
+            self.start()
+
+    def start(self) -> None:
+        """Size the columns from what was measured, and write the header and the rows held."""
+        self.widths = [_fit(w) for w in self.widest]
+        _print_setup(self.ws, self.widths)
+        self.ws.append(_header_row(self.ws, self.sheet))
+        for cells in self.held:
+            self.ws.append(self._wrapped(cells))
+        self.held = []
+
+    def _wrapped(self, cells: list[Any]) -> list[Any]:
+        """Text wider than its column, or on several lines, wraps in its cell: printed whole. A number
+        (people, items) is centred, not set against the next column's text (2|138****5416)."""
+        from openpyxl.cell import WriteOnlyCell
+
+        for index, cell in enumerate(cells):
+            if isinstance(cell, int) and not isinstance(cell, bool):
+                cells[index] = WriteOnlyCell(self.ws, cell)
+                cells[index].alignment = _centre()
+                continue
+            text = getattr(cell, "_value", None)  # a text cell's
+            if isinstance(text, str):
+                room = self.widths[index] - _PADDING
+                if "\n" in text or (2 * len(text) > room and text_width(text) > room):
+                    cell.alignment = _wrap()
+        return cells
+
+
+@functools.cache
+def _wrap() -> Any:
+    from openpyxl.styles import Alignment
+
+    return Alignment(wrap_text=True, vertical="top")
+
+
+@functools.cache
+def _centre() -> Any:
+    from openpyxl.styles import Alignment
+
+    return Alignment(horizontal="center")
+
+
 def write_workbook(
     nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]], path: str | os.PathLike[str]
 ) -> int:
     """Write nodes and edges to a workbook that :func:`read_workbook` reads back as the same network.
 
     Streams row by row; every text is written as text (see :func:`text_row`), so a name beginning with
-    ``=`` is a name, not a formula, in Excel and when read back.
+    ``=`` is a name, not a formula, in Excel and when read back. Writes over a file at ``path``:
+    :func:`orggraph.io.export_store` is the one that asks first.
+
+    Every sheet prints: A4 landscape, one page wide, the header row frozen and printed on every page, the
+    sheet's name above and the page number (第 P 页 / 共 N 页) below each page. Its columns are as wide as
+    their header and their first rows (a Chinese character counting two, up to 50); a longer text further
+    down wraps in its cell. The instructions (填表说明) print on one page.
 
     Raises
     ------
@@ -797,15 +958,12 @@ def write_workbook(
     book = Workbook(write_only=True)
     guide = book.create_sheet(INSTRUCTIONS)
     _instructions(guide)
-    sheets = {}
-    counts: dict[str, int] = {}
-    for sheet in SHEETS:
-        ws = book.create_sheet(sheet.name)
-        ws.append(text_row(ws, [h for _, h in sheet.columns]))
-        sheets[sheet.kind] = (sheet, ws)
-        counts[sheet.kind] = 0
+    sheets = {sheet.kind: _Streamed(book.create_sheet(sheet.name), sheet) for sheet in SHEETS}
     try:
-        written = _write_rows(sheets, counts, nodes, edges)
+        written = _write_rows(sheets, nodes, edges)
+        for out in sheets.values():
+            if out.widths is None:  # fewer rows than the sample, or none
+                out.start()
     except BaseException:
         for ws in book.worksheets:  # let openpyxl finish its open sheet streams quietly
             ws.close()
@@ -814,13 +972,14 @@ def write_workbook(
     return written
 
 
-def _write_rows(sheets: dict, counts: dict[str, int], nodes: Iterable[dict], edges: Iterable[dict]) -> int:
+def _write_rows(sheets: dict[str, _Streamed], nodes: Iterable[dict], edges: Iterable[dict]) -> int:
     written = 0
     fixed_edge = {"type", "source", "target"}
     for record, key in _chain_records(nodes, edges):
-        sheet, ws = sheets[record[key]]
-        counts[sheet.kind] += 1
-        if counts[sheet.kind] > MAX_ROWS:
+        out = sheets[record[key]]
+        sheet = out.sheet
+        out.count += 1
+        if out.count > MAX_ROWS:
             raise OrgGraphError(
                 f"sheet {sheet.name} would need more than {MAX_ROWS} rows, the most Excel holds; "
                 "export to .jsonl instead"
@@ -833,7 +992,7 @@ def _write_rows(sheets: dict, counts: dict[str, int], nodes: Iterable[dict], edg
             for index, value in enumerate(row):
                 if isinstance(value, str) and not value.strip():
                     raise _Unwritable(index, "is blank, and a blank cell reads back as missing")
-            ws.append(text_row(ws, row))
+            out.append(row)
         except _Unwritable as exc:  # a store filled before such values were refused
             name = record.get("id") or f"{record.get('source')} -> {record.get('target')}"
             field = sheet.fields[exc.index] or EXTRA
@@ -859,65 +1018,103 @@ def _chain_records(nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, An
         yield edge, "type"
 
 
+#: the instructions, one printed line each (at most GUIDE_LINE wide): a point's further lines indented
 _GUIDE = [
-    "orggraph 台账填写说明",
-    "",
-    "1. 每张工作表对应一类记录：区域、党组织、单位、党员、住户，以及各类关系（包保联户、任职、下沉报到……）。",
+    "1. 每张工作表是一类记录：区域、党组织、单位、党员、住户，以及各类关系",
+    "    （区域隶属、组织管辖、住户位置、包保联户、任职、下沉报到……）。",
     "2. 第一行是表头，请勿修改；从第二行起每行填写一条记录，空行会被跳过。",
-    "3. 编号在整个台账中唯一，一个编号只能代表一个对象（例如住户 h0001 不能同时是党员）。",
-    "4. 关系表中的编号必须是本台账或已导入数据中存在的对象，方向见表头（如 包保联户：党员编号 → 住户编号）。",
+    "3. 编号在整个台账中唯一，一个编号只代表一个对象（如住户 h0001 不能又是党员）。",
+    "4. 关系表中的编号须是本台账或已导入数据中已有的对象，方向见表头",
+    "    （如 包保联户：党员编号 → 住户编号）。",
     "5. 日期写作 2024-03-01；开始日期不能晚于结束日期；不填表示长期有效。",
-    "6. 层级、职务、角色、类别、状态、标记可填中文（社区）或代码（community），可选值见各列下拉框。",
+    "6. 层级、职务、角色、类别、状态、标记可填中文（社区）或代码（community），",
+    "    可选值见下文和各列的下拉框。",
     "7. 住户标记可填多个，用顿号分隔，如：独居老人、残疾人。人数为不小于 1 的整数。",
     "8. 电话填写手机号（11 位）或座机（区号-号码）。",
     "9. 其他属性列可填 JSON 对象，如 {\"备注\": \"二楼东户\"}。",
     "10. 导入时任何一行有错，整个文件都不会写入，错误信息会指出工作表、行和列。",
-    "11. 每一行、每个单元格都会读取或报错：无表头的列中有内容、同一表头出现两次、公式没有保存的计算结果、错误值（如 #REF!）都会指出位置。",
+    "11. 每一行、每个单元格都会读取或报错：无表头的列中有内容、同一表头出现两次、",
+    "    公式没有保存的计算结果、错误值（如 #REF!）都会指出位置。",
     "12. 导出的台账中，文字一律按文字保存：以 = + - @ 开头的名称不会成为公式。",
-    "",
-    "可选值：",
+    "13. 打印：各表为 A4 横向，缩至一页宽，每页重复表头，页眉为表名，页脚为页码。",
 ]
+_INDENT = "    "
+
+
+def guide_lines() -> list[str]:
+    """The instruction sheet's lines: the title, the points, and each closed list's values, packed into
+    lines at most ``GUIDE_LINE`` wide."""
+    lines = ["orggraph 台账填写说明", "", *_GUIDE, "", "可选值（填中文或括号中的代码）："]
+    seen = set()
+    for sheet in SHEETS:
+        for field, header in sheet.columns:
+            vocab = sheet.vocabulary(field)
+            if vocab is None or id(vocab) in seen:
+                continue
+            seen.add(id(vocab))
+            line = f"{sheet.name}·{header}："
+            for code, label in vocab.items():
+                part = f"{label}({code})、"
+                if text_width(line + part) > GUIDE_LINE:
+                    lines.append(line)
+                    line = _INDENT
+                line += part
+            lines.append(line.removesuffix("、"))
+    return lines
 
 
 def _instructions(ws: Any) -> None:
-    for line in _GUIDE:
-        ws.append(text_row(ws, [line]))
-    seen = set()
-    for (kind, field), vocab in VOCABULARIES.items():
-        if id(vocab) in seen:
-            continue
-        seen.add(id(vocab))
-        ws.append(text_row(ws, [f"{kind}.{field}: " + "、".join(f"{label}({code})" for code, label in vocab.items())]))
+    """The instruction sheet, set to print on one page: one column within A4 landscape, one line a row,
+    wrapped in its cell should a font print it wider than measured."""
+    from openpyxl.styles import Font
+
+    _print_setup(ws, [GUIDE_COLUMN], table=False)
+    for number, line in enumerate(guide_lines()):
+        [cell] = text_row(ws, [line])
+        cell.alignment = _wrap()
+        if number == 0:
+            cell.font = Font(bold=True, size=14)
+        ws.append([cell])
 
 
-def write_template(path: str | os.PathLike[str]) -> None:
-    """Write an empty workbook with instructions, headers and drop-down lists, ready to fill in."""
+#: the widths of the template's columns, ready for what is typically written there (a closed list: its
+#: widest label); the export's are measured from what it writes
+_TYPICAL = {"id": 12, "source": 12, "target": 12, "name": 24, "address": 36, "phone": 15, "people": 4,
+            "since": 11, "until": 11, "items": 10, "flags": 22, "": 30}
+
+
+def _typical_width(sheet: Sheet, field: str, header: str) -> int:
+    vocab = sheet.vocabulary(field)
+    typical = max(map(text_width, vocab.values())) if vocab and field != "flags" else _TYPICAL.get(field, 12)
+    return _fit(max(text_width(header), typical))
+
+
+def write_template(path: str | os.PathLike[str], *, force: bool = False) -> None:
+    """Write an empty workbook with instructions, headers and drop-down lists, ready to fill in.
+
+    Its sheets print as the export's do (:func:`write_workbook`), with columns as wide as what is
+    typically written in them. A file already at ``path`` is left as it is and
+    :class:`~orggraph.exceptions.FileInTheWay` raised, unless ``force``; the workbook is written beside
+    it and moved into place when complete.
+    """
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
     book = Workbook()
     guide = book.active
     guide.title = INSTRUCTIONS
     _instructions(guide)
-    guide.column_dimensions["A"].width = 110
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="FFF2CC")
     for sheet in SHEETS:
         ws = book.create_sheet(sheet.name)
-        ws.append(text_row(ws, [h for _, h in sheet.columns]))
-        ws.freeze_panes = "A2"
+        _print_setup(ws, [_typical_width(sheet, f, h) for f, h in sheet.columns])
+        ws.append(_header_row(ws, sheet))
         for i, (field, _) in enumerate(sheet.columns):
             letter = _column_letter(i)
-            cell = ws[f"{letter}1"]
-            cell.font = bold
-            if field in sheet.required:
-                cell.fill = fill
-            ws.column_dimensions[letter].width = 34 if field in {"address", "name", ""} else 16
             vocab = sheet.vocabulary(field)
             if vocab is not None and field != "flags":
                 dv = DataValidation(type="list", formula1='"' + ",".join(vocab.values()) + '"', allow_blank=True)
                 dv.error = "请从下拉列表中选择"
                 ws.add_data_validation(dv)
                 dv.add(f"{letter}2:{letter}5000")
-    book.save(path)
+    with writing(path, force) as partial:
+        book.save(partial)
