@@ -82,15 +82,15 @@ class _Upload:
     """An upload's records, read afresh from its file on each pass (the scope check's, then the load's),
     so that an upload is never held in memory whole; a register's summaries are those of the last pass."""
 
-    def __init__(self, path: str, limits: Limits | None, store: Store, scope: Scope, mapping: Mapping | None,
-                 registers: list[Summary]):
-        self.path, self.limits, self.store, self.mapping, self.registers = path, limits, store, mapping, registers
-        self.scope = scope
+    def __init__(self, path: str, limits: Limits | None, store: Store | None = None, scope: Scope | None = None,
+                 mapping: Mapping | None = None, registers: list[Summary] | None = None):
+        self.path, self.limits, self.store, self.mapping = path, limits, store, mapping
+        self.scope, self.registers = scope, registers if registers is not None else []
 
     def __iter__(self) -> Iterator[Item]:
         self.registers.clear()  # a register finds in the store only what the token reads
         return read_file(self.path, progress=False, limits=self.limits, store=self.store, mapping=self.mapping,
-                         registers=self.registers, visible=self.scope.allows)
+                         registers=self.registers, visible=self.scope.allows if self.scope is not None else None)
 
 
 def import_into(store: Store, scope: Scope, path: str, dry_run: bool = False, limits: Limits | None = None,
@@ -101,7 +101,7 @@ def import_into(store: Store, scope: Scope, path: str, dry_run: bool = False, li
     ``limits`` WorkbookTooLarge (413); whichever, nothing is written, nor with dry_run. A register is read
     with ``mapping`` when given, and what each implies appended to ``registers``. Recorded in the history
     as an ``import`` by ``by``."""
-    upload = _Upload(path, limits, store, scope, mapping, registers if registers is not None else [])
+    upload = _Upload(path, limits, store, scope, mapping, registers)
     if dry_run:
         return load_within(store, scope, upload, dry_run=True)
     return load_within(store, scope, upload, history={"kind": "import", "by": by})

@@ -912,9 +912,11 @@ def ledger_inspect(
         if not registers:
             raise ValueError(f"{file}: no sheet reads as a register, so there is no mapping to write; name the "
                              "sheet and header_rows in a mapping by hand (see the README)")
-        if write_map.exists() and not force:
-            raise ValueError(f"{write_map}: already exists; pass --force to write over it, or name another file")
-        write_map.write_text(registers[0].layout.to_toml(), encoding="utf-8")
+        from .io.files import writing
+
+        refuse_existing(write_map, force, option="--force")
+        with writing(write_map, force) as partial:
+            partial.write_text(registers[0].layout.to_toml(), encoding="utf-8")
     if json_:
         _print_json({"file": str(file), "sheets": [s.as_dict() for s in sheets],
                      **({"mapping": str(write_map)} if write_map else {})})

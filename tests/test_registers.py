@@ -467,3 +467,33 @@ def test_derived_ids_hold_no_digits():
     ids = [derived_id("h", "a", str(i)) for i in range(20000)]
     assert len(set(ids)) == len(ids)
     assert not any(c.isdigit() for i in ids for c in i)
+
+
+# --- the command line -------------------------------------------------------------------------------------------
+
+def test_ledger_inspect_writes_a_mapping_that_load_takes(tmp_path):
+    from .conftest import run_cli
+
+    register = book(tmp_path / "r.xlsx", [["时间：2024年3月1日"], ["社区", "户主姓名", "家庭地址", "楼层", "分包人"],
+                                          ["桂花", "张甲", "1栋101", "3", "李乙"]])
+    shown = run_cli("ledger", "inspect", str(register), "--write-map", "map.toml", cwd=tmp_path)
+    assert shown.returncode == 2, shown.stderr
+    assert "  D 楼层: not recognised" in shown.stdout
+    assert "sheet Sheet1: unknown header D '楼层'" in shown.stderr
+    written = (tmp_path / "map.toml").read_text(encoding="utf-8")
+    assert '"楼层" = "ignore"  # not recognised: name its field' in written and 'date = "2024-03-01"' in written
+    again = run_cli("ledger", "inspect", str(register), "--write-map", "map.toml", cwd=tmp_path)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    assert (tmp_path / "map.toml").read_text(encoding="utf-8") == written
+    refused = run_cli("load", str(register), "--db", "s.db", cwd=tmp_path)
+    assert refused.returncode == 2 and "unknown header D '楼层'" in refused.stderr
+    dry = run_cli("load", str(register), "--map", "map.toml", "--db", "dry.db", "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "households: 1 (1 new); members: 1 (1 new); contacts: 1 (1 new, 0 ended the day before)" in dry.stdout
+    assert "columns read past: D 楼层" in dry.stdout and not (tmp_path / "dry.db").exists()
+    loaded = run_cli("load", str(register), "--map", "map.toml", "--db", "s.db", "--json", cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    import json
+
+    answer = json.loads(loaded.stdout)
+    assert answer["registers"][0]["new_households"] == 1 and answer["added_nodes"] == 3
