@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -325,3 +326,71 @@ def test_an_excel_day_number_reads_as_openpyxl_reads_a_date_cell(date):
 
     serial = int(to_excel(date))
     assert day(serial, serial=True) == from_excel(serial).date().isoformat() == date.isoformat()
+
+
+# -- cases from the field (tests/cases), on the embedded store and both graph servers ------------------------
+
+CASES = Path(__file__).parent / "cases"
+
+
+def test_case_03_every_spelling_of_a_ledger_s_day_is_one_day(store):
+    """Case 03: a date cell, 2020/7/1, 2020年7月1日, the day number 44013 in a General cell and 2020.07.01."""
+    from orggraph.io import load_file
+    from orggraph.load import check_store
+
+    load_file(store, CASES / "03-ledger-dates.xlsx")
+    contacts = list(store.edges("CONTACTS"))
+    assert [(e["source"], e["target"]) for e in contacts] == [("m1", "h1"), ("m1", "h2"), ("m1", "h3"), ("m2", "h1"),
+                                                              ("m2", "h4")]
+    assert {e["since"] for e in contacts} == {"2020-07-01"}
+    again = load_file(store, CASES / "03-ledger-dates.xlsx")
+    assert (again.added_nodes, again.added_edges, again.changed) == (0, 0, 0)
+    assert check_store(store).records == again.records
+
+
+CASE_04_STORED = {"m01": "13800000001", "m02": "13800000002", "m03": "13800000003", "m04": "13800000004",
+                  "m05": "13800000005", "m06": "13800000006", "m08": "0716-8123456-801", "m09": "0716-8123456",
+                  "m10": "13800000010", "h01": "0716-8123456"}
+
+
+def test_case_04_phones_as_typed_are_stored_one_way_or_refused_saying_why(store, tmp_path):
+    """Case 04: full-width digits, spaces, dashes, +86 with and without a space, an extension, (0716), a
+    trailing space, each stored one way; two numbers in one field, and a local number without its area
+    code, refused saying so, without the number."""
+    from orggraph.exceptions import InvalidRecords
+    from orggraph.io import load_file
+    from orggraph.load import check_store
+
+    with pytest.raises(InvalidRecords) as info:
+        load_file(store, CASES / "04-phone-formats.jsonl")
+    assert [str(e) for e in info.value.errors] == [
+        "line 7, field phone: two numbers (a mobile and a landline); a phone field holds one",
+        "line 11, field phone: no area code: a landline of 7 digits needs its area code before it (0716, 010, ...)"]
+    for number in ("13800000007", "0716-8123456", "07168123456", "8123456"):
+        assert number not in str(info.value)
+    assert store.counts()["nodes"] == {}  # nothing was written
+    lines = (CASES / "04-phone-formats.jsonl").read_text(encoding="utf-8").splitlines()
+    taken = tmp_path / "taken.jsonl"
+    taken.write_text("\n".join(line for line in lines if '"m07"' not in line and '"m11"' not in line), encoding="utf-8")
+    report = load_file(store, taken)
+    assert report.added_nodes == len(CASE_04_STORED)
+    assert {n["id"]: n["phone"] for n in store.nodes()} == CASE_04_STORED
+    again = load_file(store, taken)
+    assert (again.added_nodes, again.changed) == (0, 0)
+    assert check_store(store).records == len(CASE_04_STORED)
+
+
+def test_case_04_from_the_command_line(tmp_path):
+    """The load refuses case 04 whole, exit status 2, naming both faults without the numbers."""
+    from .conftest import run_cli
+
+    refused = run_cli("load", str(CASES / "04-phone-formats.jsonl"), "--db", "c.db", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[1:] == [
+        "  line 7, field phone: two numbers (a mobile and a landline); a phone field holds one",
+        "  line 11, field phone: no area code: a landline of 7 digits needs its area code before it (0716, 010, ...)"]
+    assert "8123456" not in refused.stderr and "13800000007" not in refused.stderr
+    loaded = run_cli("load", str(CASES / "03-ledger-dates.xlsx"), "--db", "c.db", cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    checked = run_cli("check", "--db", "c.db", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
