@@ -35,6 +35,7 @@ def digits_of(text: str) -> str:
     ("138.0000.0004", "13800000004"),
     ("138－0000－0004", "13800000004"),  # full-width dashes
     ("+86 13800000005", "13800000005"),
+    ("+86 138 0000 0005", "13800000005"),
     ("+8613800000006", "13800000006"),
     ("+86-138-0000-0006", "13800000006"),
     ("＋８６ １３８００００００06", "13800000006"),
@@ -200,6 +201,7 @@ def test_an_excel_day_number_is_a_day_of_the_workbook_s_date_system(number, epoc
     ("25/12/2020", "the year last, so which is the month and which the day cannot be told for sure: write "
                    "year-month-day, as 2020-07-01"),
     ("01-07-20", "a year of two digits: write the year in full, year-month-day, as 2020-07-01"),
+    ("20-07-01", "a year of two digits: write the year in full, year-month-day, as 2020-07-01"),
     ("20.7.1", "a year of two digits: write the year in full, year-month-day, as 2020-07-01"),
     ("20年7月1日", "a year of two digits: write the year in full, year-month-day, as 2020-07-01"),
     ("200701", "six digits, a month (202007) or a day of a two-digit year (200701), which cannot be told apart: "
@@ -239,6 +241,19 @@ def test_a_day_that_is_not_one_is_refused_saying_why(written, message):
 ])
 def test_an_excel_day_number_that_is_no_day_is_refused(number, epoch, message):
     assert refusal(day, number, serial=True, **({"epoch": epoch} if epoch else {})) == message
+
+
+def test_a_record_already_in_the_stored_form_passes_as_it_is_and_another_is_read_into_a_copy():
+    from orggraph.model import validate_edges, validate_nodes
+
+    stored = {"id": "m1", "kind": "Member", "name": "王芳", "phone": "0716-8123456-801"}
+    typed = {"id": "m2", "kind": "Member", "name": "李强", "phone": "+86 138 0000 1111"}
+    out, errors = validate_nodes("Member", [("line 1", stored), ("line 2", typed)])
+    assert errors == [] and out[0] is stored and out[1] == {**typed, "phone": "13800001111"}
+    assert typed["phone"] == "+86 138 0000 1111"  # the record given is left as it was
+    edge = {"source": "m1", "target": "h1", "since": "2020-07-01"}
+    out, _ = validate_edges("CONTACTS", [("line 3", edge), ("line 4", {**edge, "since": "2020/7/1"})])
+    assert out[0] is edge and out[1]["since"] == "2020-07-01"
 
 
 def test_a_phone_number_in_a_day_field_is_not_echoed():
