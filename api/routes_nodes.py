@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..access import audit, load_within, remove_within
 from ..exceptions import NotFound
+from ..values import day
 from .db import off_loop
 from .deps import PublicDep, ScopeDep, StoreDep, TokenDep, require_role
 from .present import present, present_edge
@@ -128,7 +129,7 @@ def create_edge(body: EdgeCreate, store: StoreDep, token: TokenDep, scope: Scope
         if not scope.sees(record[end]):
             raise HTTPException(404, f"{end}: no node with id {record[end]!r}")
     load_within(store, scope, [("edge", "body", record)], history={"kind": "create", "by": f"token:{token.id}"})
-    since = record.get("since", "")
+    since = day(record["since"]) if "since" in record else ""  # as the load stored it: 2020/7/1 as 2020-07-01
     for edge in store.edges_of(body.source, body.type):
         if edge["target"] == body.target and edge.get("since", "") == since:
             shown: list[str] = []

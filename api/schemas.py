@@ -47,7 +47,8 @@ def _iso_day(value: Any) -> Any:
 IsoDay = Annotated[_dt.date, BeforeValidator(_iso_day)]
 
 Text = Annotated[str, StringConstraints(max_length=40)]
-Day = Annotated[str, StringConstraints(max_length=10), Field(description="YYYY-MM-DD")]
+Day = Annotated[str, StringConstraints(max_length=40), Field(
+    description="a day: YYYY-MM-DD, or as a load reads it (2020/7/1, 2020.7.1, 2020年7月1日, 20200701); stored as YYYY-MM-DD")]
 
 
 

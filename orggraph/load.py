@@ -13,7 +13,7 @@ import numpy as np
 import orjson
 
 from .exceptions import InvalidRecords, InvalidStoredRecords, RecordError
-from .model import EDGE_TYPES, ENDPOINTS, NODE_KINDS, validate_edges, validate_nodes
+from .model import EDGE_TYPES, ENDPOINTS, NODE_KINDS, spelled_otherwise, validate_edges, validate_nodes
 from .privacy import describe
 
 if TYPE_CHECKING:
@@ -592,7 +592,9 @@ def check_store(store: Store, *, max_errors: int = 100) -> LoadReport:
     together, as if they were loaded afresh into an empty store; nothing is written.
 
     For a store written by an older orggraph, or on a graph server where other tools can write: there,
-    the copies of fields that the queries filter on are also checked against each record.
+    the copies of fields that the queries filter on are also checked against each record. A phone or a
+    day that a load would take but store in its one form (``2020/7/1`` as ``2020-07-01``) is named too
+    (:func:`orggraph.model.spelled_otherwise`): the questions compare days as stored.
 
     Raises
     ------
@@ -608,11 +610,15 @@ def check_store(store: Store, *, max_errors: int = 100) -> LoadReport:
     >>> print(check_store(store))
     read 1 records (1 Area); all valid; nothing written (a dry run)
     """
+    spelled: list[RecordError] = []
+
     def stored() -> Iterator[Item]:
-        for node in store.nodes():
-            yield ("node", f"node {node.get('id')}", node)
-        for edge in store.edges():
-            yield ("edge", f"edge {edge.get('type')} {edge.get('source')} -> {edge.get('target')}", edge)
+        for what, records in (("node", store.nodes()), ("edge", store.edges())):
+            for record in records:
+                where = (f"node {record.get('id')}" if what == "node"
+                         else f"edge {record.get('type')} {record.get('source')} -> {record.get('target')}")
+                spelled.extend(RecordError(where, field, why) for field, why in spelled_otherwise(record))
+                yield (what, where, record)
 
     errors: list[RecordError] = []
     total = 0
@@ -620,6 +626,8 @@ def check_store(store: Store, *, max_errors: int = 100) -> LoadReport:
         report = check_load(None, stored(), max_errors=max_errors)
     except InvalidRecords as exc:
         errors, total = list(exc.errors), exc.total
+    errors += spelled[: max(0, max_errors - len(errors))]
+    total += len(spelled)
     copies = store.copies_out_of_step()  # what a store keeps for the queries beside each record, if anything
     errors += copies[: max(0, max_errors - len(errors))]
     total += len(copies)

@@ -10,8 +10,10 @@ from typing import Annotated, Any, Iterable, Literal, Union, get_args
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 from typing_extensions import NotRequired, TypedDict
 
+from . import values
 from .exceptions import RecordError
-from .privacy import MASK, describe, is_personal, mask_phone
+from .privacy import describe, is_personal, mask_phone
+from .values import DAY_PATTERN, PHONE_PATTERN, BadValue
 
 __all__ = [
     "NODE_KINDS",
@@ -40,6 +42,7 @@ __all__ = [
     "mask_phone",
     "validate_nodes",
     "validate_edges",
+    "spelled_otherwise",
     "edge_key",
 ]
 
@@ -156,10 +159,6 @@ for _vocab in (AREA_LEVELS, POSTS, ROLES, MEMBER_CATEGORIES, UNIT_CATEGORIES, HO
 
 # --- schemas --------------------------------------------------------------------------------------------
 
-_MOBILE = r"(?:\+?86[- ]?)?1[3-9]\d{9}"
-_LANDLINE = r"0\d{2,3}-?\d{7,8}(?:-\d{1,6})?"
-PHONE_PATTERN = rf"^(?:{_MOBILE}|{_LANDLINE})$"
-
 # Control characters are refused (in text, all but tab and line breaks): no export, Excel above all, can
 # carry them, and in an id, a name or an address they are never meant.
 _CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
@@ -230,9 +229,10 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=rf"^
 # text holds at least one visible character: a letter, number, symbol or punctuation mark (not U+2800)
 _VISIBLE = rf"[[\p{{L}}\p{{N}}\p{{S}}\p{{P}}]--[\x{{2800}}{_TEXT_BAD}]]"
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=rf"^[^{_TEXT_BAD}]*{_VISIBLE}[^{_TEXT_BAD}]*$")]
+# A phone and a day are stored in one form each (orggraph.values): a record holding them so passes the
+# strict validator as it is; only a record that does not is read again (_respelled).
 Phone = Annotated[str, StringConstraints(pattern=PHONE_PATTERN)]
-IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$")]
-_DATE_FIELDS = {"since", "until"}
+IsoDate = Annotated[str, StringConstraints(pattern=DAY_PATTERN)]
 
 
 # --- free-form properties: the one limit, kept by every load (the API's routes share it) ---------------
@@ -352,7 +352,13 @@ _EDGE_SCHEMAS = {t: EdgeRecord for t in ENDPOINTS} | {
 _STRICT = ConfigDict(strict=True)
 _NODE_VALIDATORS = {k: TypeAdapter(list[s], config=_STRICT) for k, s in _NODE_SCHEMAS.items()}
 _EDGE_VALIDATORS = {t: TypeAdapter(list[s], config=_STRICT) for t, s in _EDGE_SCHEMAS.items()}
-_PHONE_FIELDS = {"phone"}
+#: the declared fields written in many spellings and stored in one: the pydantic errors that send a value
+#: to be read again (a phone given as a number stays refused: "must be text"), and what reads it
+_SPELLINGS: dict[str, tuple[frozenset[str], Any]] = {
+    "phone": (frozenset({"string_pattern_mismatch"}), values.phone),
+    "since": (frozenset({"string_pattern_mismatch", "string_type"}), values.day),
+    "until": (frozenset({"string_pattern_mismatch", "string_type"}), values.day),
+}
 # the declared fields of each kind and type (with kind or type): any other key is a free-form property
 _NODE_FIELDS = {k: frozenset({"kind", *s.__required_keys__, *s.__optional_keys__}) for k, s in _NODE_SCHEMAS.items()}
 _EDGE_FIELDS = {t: frozenset({"type", *s.__required_keys__, *s.__optional_keys__}) for t, s in _EDGE_SCHEMAS.items()}
@@ -382,19 +388,11 @@ def _message(err: dict[str, Any], field: str) -> str:
         return f"must be {'at least' if kind == 'greater_than_equal' else 'at most'} {err['ctx'][next(iter(err['ctx']))]}, got {_describe(value, field)}"
     if kind in {"int_type", "int_parsing", "int_from_float"}:
         return f"must be a whole number, got {_describe(value, field)}"
-    if kind.startswith("date") or (kind == "string_pattern_mismatch" and field in _DATE_FIELDS):
-        return f"must be an ISO date YYYY-MM-DD, got {_describe(value, field)}"
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "string_too_long":
         return f"is too long (at most {err['ctx']['max_length']} characters)"
     if kind == "string_pattern_mismatch":
-        if field in _PHONE_FIELDS:
-            masked = mask_phone(str(value))
-            return (
-                f"{masked if masked != MASK else _describe(value, field)} is not a mainland mobile (11 digits, "
-                "13x-19x) or landline (area code, then 7-8 digits) number"
-            )
         if isinstance(value, str) and (bad := _CONTROL_RE.search(value) or (field in _ID_FIELDS and re.search(r"[\t\n\r]", value))):
             where = f" at character {bad.start() + 1}" if is_personal(field, None, ()) else ""  # the value not shown
             return f"{_describe(value, field)} holds a control character (U+{ord(bad.group()):04X}){where}; remove it"
@@ -588,11 +586,25 @@ def _run(
     try:
         validator.validate_python(outputs)
     except ValidationError as exc:
+        failed: dict[int, list[dict[str, Any]]] = {}
         for err in exc.errors(include_url=False):
-            index = err["loc"][0]
-            field = str(err["loc"][1]) if len(err["loc"]) > 1 else None
-            outputs[index] = None
-            errors.append(RecordError(items[index][0], field, _message(err, field or "")))
+            failed.setdefault(err["loc"][0], []).append(err)
+        again = []
+        for index, errs in failed.items():
+            record, problems = _respelled(outputs[index], errs)  # type: ignore[arg-type]
+            outputs[index] = record
+            if record is not None:
+                again.append(index)
+            errors.extend(RecordError(items[index][0], field, message) for field, message in problems)
+        if again:  # the records respelled, validated as they are to be stored
+            try:
+                validator.validate_python([outputs[i] for i in again])
+            except ValidationError as exc:
+                for err in exc.errors(include_url=False):
+                    index = again[err["loc"][0]]
+                    field = str(err["loc"][1]) if len(err["loc"]) > 1 else None
+                    outputs[index] = None
+                    errors.append(RecordError(items[index][0], field, _message(err, field or "")))
     for field in ids:  # an id shaped like a phone or id-card number: shown to every token, never masked
         personal = [i for i, out in enumerate(outputs) if out is not None and len(out[field]) > 10
                     and _PERSONAL_ID_RE.search(out[field])]
@@ -620,6 +632,27 @@ def _run(
     return outputs, errors
 
 
+def _respelled(record: dict[str, Any], errs: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, list[tuple[str | None, str]]]:
+    """A record the strict validator refused, with its phone and days read in their other spellings
+    (:mod:`orggraph.values`): the record as it is to be stored (a copy: the one given stays as it was), or
+    None; and what is wrong with it, field by field."""
+    respelled: dict[str, Any] = {}
+    problems: list[tuple[str | None, str]] = []
+    for err in errs:
+        field = str(err["loc"][1]) if len(err["loc"]) > 1 else None
+        spelling = _SPELLINGS.get(field) if len(err["loc"]) == 2 else None  # type: ignore[arg-type]
+        if spelling is not None and err["type"] in spelling[0]:
+            try:
+                respelled[field] = spelling[1](err["input"])  # type: ignore[index]
+            except BadValue as bad:
+                problems.append((field, str(bad)))
+            continue
+        problems.append((field, _message(err, field or "")))
+    if problems:
+        return None, problems
+    return {**record, **respelled}, []
+
+
 def validate_nodes(
     kind: str, items: list[tuple[str, dict[str, Any]]]
 ) -> tuple[list[dict[str, Any] | None], list[RecordError]]:
@@ -636,8 +669,9 @@ def validate_nodes(
     Returns
     -------
     outputs : list
-        For each item, the normalized record (dates as ISO strings, nulls dropped, every other key kept
-        as a property), or None where it failed.
+        For each item, the normalized record (a phone in its one form, :func:`orggraph.values.phone`;
+        nulls dropped, every other key kept as a property), or None where it failed. A record already so
+        is the very record given; one that is not, a copy.
     errors : list of RecordError
 
     Examples
@@ -657,6 +691,13 @@ def validate_nodes(
     ...     print(error)
     line 3, field id: holds an invisible character (U+200B ZERO WIDTH SPACE) at position 9; remove it
     line 4, field note: is too long: a property holds at most 2000 characters of text
+
+    A phone in any common spelling is stored in one form; one that is not one number is refused saying why:
+
+    >>> out, errors = validate_nodes("Member", [("line 5", {"id": "m1", "name": "王芳", "phone": "+86 138 0000 1111"}),
+    ...                                         ("line 6", {"id": "m2", "name": "李强", "phone": "8123456"})])
+    >>> out[0]["phone"], [str(e) for e in errors]
+    ('13800001111', ['line 6, field phone: no area code: a landline of 7 digits needs its area code before it (0716, 010, ...)'])
     """
     outputs, errors = _run(_NODE_VALIDATORS[kind], _NODE_FIELDS[kind], items)
     for out in outputs:
@@ -678,6 +719,12 @@ def validate_edges(
     >>> out, errors = validate_edges("CONTACTS", [("line 9", rec)])
     >>> print(errors[0])
     line 9, field until: 2021-04-30 is before since 2021-05-01
+
+    A day in any unambiguous year-month-day form is stored as an ISO day (:func:`orggraph.values.day`):
+
+    >>> out, errors = validate_edges("CONTACTS", [("line 10", {"source": "m1", "target": "h1", "since": "2021年5月1日"})])
+    >>> out[0]["since"], errors
+    ('2021-05-01', [])
     """
     outputs, errors = _run(_EDGE_VALIDATORS[type_], _EDGE_FIELDS[type_], items, ("source", "target"))
     for i, out in enumerate(outputs):
@@ -703,8 +750,53 @@ def _calendar(day: str | None, field: str) -> tuple[str, str] | None:
     try:
         _dt.date.fromisoformat(day)
     except ValueError:
-        return field, f"{day} is not a day of the calendar"
+        try:
+            values.day(day)  # says why: February 2021 has 28 days
+        except BadValue as bad:
+            return field, str(bad)
+        return field, f"{day} is not a day of the calendar"  # pragma: no cover
     return None
+
+
+def spelled_otherwise(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """The phone and days of a stored record that a load would have stored in another spelling (written
+    by an older orggraph, or by another tool on a graph server): (field, why), the phone never echoed.
+    A value no spelling makes valid is left out here: validating the record names it.
+
+    Examples
+    --------
+    >>> spelled_otherwise({"id": "m1", "kind": "Member", "name": "王芳", "phone": "+86 13800001111"})
+    [('phone', 'stored as written, not in the one form a load stores (a mobile as its 11 digits, a landline as area code-number); load the record again')]
+    >>> spelled_otherwise({"type": "CONTACTS", "source": "m1", "target": "h1", "since": "2020/7/1"})
+    [('since', "'2020/7/1' is stored as written, not as the ISO day 2020-07-01 every question compares; correct the edge")]
+    >>> spelled_otherwise({"type": "CONTACTS", "source": "m1", "target": "h1", "since": "2020-07-01"})
+    []
+    """
+    found = []
+    phone = record.get("phone")
+    if record.get("kind") in ("Member", "Household") and isinstance(phone, str) and not _PHONE_RE.fullmatch(phone):
+        try:
+            values.phone(phone)
+        except BadValue:
+            pass
+        else:
+            found.append(("phone", "stored as written, not in the one form a load stores (a mobile as its 11 digits, "
+                                   "a landline as area code-number); load the record again"))
+    if "type" in record:
+        for field in ("since", "until"):
+            given = record.get(field)
+            if isinstance(given, str) and given and not _DAY_RE.fullmatch(given):
+                try:
+                    iso = values.day(given)
+                except BadValue:
+                    continue
+                found.append((field, f"{given!r} is stored as written, not as the ISO day {iso} every question "
+                                     "compares; correct the edge"))
+    return found
+
+
+_PHONE_RE = re.compile(PHONE_PATTERN[1:-1])
+_DAY_RE = re.compile(DAY_PATTERN[1:-1])
 
 
 def edge_key(edge: dict[str, Any]) -> tuple[str, str, str, str]:

@@ -622,6 +622,32 @@ def test_an_editor_adds_changes_and_removes_nodes_and_edges(api):
     assert get(api, "/households/h4").status_code == 404
 
 
+def test_the_api_stores_phones_and_days_as_a_load_does(api):
+    """The API's own writes read a phone and a day in every spelling a load reads, store them in the same
+    one form, and refuse what a load refuses in the same words, the number never echoed."""
+    new = {"id": "h4", "address": "桂花社区1号楼301室", "phone": "(0716) 812-3456",
+           "edges": [{"type": "LOCATED_IN", "source": "h4", "target": "b1", "since": "2025年3月1日"}]}
+    assert send(api, "post", "/households", json=new).status_code == 201
+    assert api.store.node("h4")["phone"] == "0716-8123456"
+    assert [e.get("since") for e in api.store.edges_of("h4", "LOCATED_IN")] == ["2025-03-01"]
+    edge = {"type": "CONTACTS", "source": "m1", "target": "h4", "since": "2025/3/1"}
+    response = send(api, "post", "/edges", json=edge)
+    assert response.status_code == 201 and response.json()["since"] == "2025-03-01", response.text
+    ended = send(api, "post", "/edges", json={**edge, "since": "２０２５．０３．０１", "until": "2025年12月31日"})
+    assert (ended.json()["since"], ended.json()["until"]) == ("2025-03-01", "2025-12-31")  # the same edge, ended
+    assert [(e["since"], e["until"]) for e in api.store.edges_of("m1", "CONTACTS") if e["target"] == "h4"] == [
+        ("2025-03-01", "2025-12-31")]
+    refused = send(api, "put", "/households/h4", json={"phone": "8123456"})
+    assert refused.json()["error"]["details"] == [{"where": "body", "field": "phone", "message":
+                                                   "no area code: a landline of 7 digits needs its area code before "
+                                                   "it (0716, 010, ...)"}]
+    assert "8123456" not in refused.text
+    month = send(api, "post", "/edges", json={**edge, "since": "2025年3月"})
+    assert month.json()["error"]["details"] == [{"where": "body", "field": "since",
+                                                 "message": "a month, not a day (2025-03): give the day"}]
+    assert api.store.node("h4")["phone"] == "0716-8123456"
+
+
 def test_changes_that_reach_outside_are_refused(api):
     before = api.store.counts()
     lone = send(api, "post", "/households", json={"id": "h5"})  # placed nowhere: outside every scope

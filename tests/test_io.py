@@ -174,6 +174,67 @@ def test_workbook_with_a_bad_phone_names_the_column(loaded, tmp_path):
     assert message.startswith("sheet 党员, row 2, field column C 电话 (phone): ")
 
 
+def test_a_workbook_s_days_in_every_form_are_iso(embedded, tmp_path):
+    """A date cell, a date and time, text in any unambiguous year-month-day form, and an Excel day number
+    in a General cell are each a day in a since or until column; elsewhere a number stays a number."""
+    import datetime
+
+    days = [datetime.datetime(2020, 7, 1), datetime.date(2020, 7, 1), "2020/7/1", "2020年7月1日", 44013, 44013.0,
+            "2020.07.01", "２０２０－０７－０１", "20200701", 20200701]
+    path = tmp_path / "days.xlsx"
+    fill(path, {
+        "党员": [["m1", "王芳", "１３８ ０００ ０１１１１", None, None]],
+        "住户": [[f"h{i}", None, 3, None, None, '{"建档": 44013}'] for i in range(len(days))] + [[44013, None, 2, None, None, None]],
+        "包保联户": [["m1", f"h{i}", since, "2020年12月31日", None] for i, since in enumerate(days)],
+    })
+    load_file(embedded, path)
+    assert {(e["since"], e["until"]) for e in embedded.edges("CONTACTS")} == {("2020-07-01", "2020-12-31")}
+    assert len(list(embedded.edges("CONTACTS"))) == len(days)
+    assert embedded.node("m1")["phone"] == "13800001111"
+    assert embedded.node("h0")["建档"] == 44013 and embedded.node("44013")["people"] == 2  # not days
+
+
+def test_a_workbook_of_the_1904_date_system_reads_its_day_numbers_in_it(embedded, tmp_path):
+    import datetime
+
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    path = tmp_path / "mac.xlsx"
+    book = Workbook()
+    book.epoch = CALENDAR_MAC_1904
+    book.remove(book.active)
+    for name, rows in {"住户": [["h1"], ["h2"]],
+                       "党员": [["m1", "王芳"]],
+                       "包保联户": [["m1", "h1", 42551], ["m1", "h2", datetime.date(2020, 7, 1)]]}.items():
+        ws = book.create_sheet(name)
+        ws.append([h for _, h in next(s for s in excel_module.SHEETS if s.name == name).columns])
+        for row in rows:
+            ws.append(row)
+    book.save(path)
+    load_file(embedded, path)
+    assert [e["since"] for e in embedded.edges("CONTACTS")] == ["2020-07-01", "2020-07-01"]
+
+
+def test_a_workbook_s_day_that_is_none_is_refused_by_sheet_row_and_column(embedded, tmp_path):
+    path = tmp_path / "bad-days.xlsx"
+    fill(path, {"包保联户": [["m1", "h1", 60, None, None], ["m1", "h2", 44013.5, None, None],
+                             ["m1", "h3", "2020年7月", None, None], ["m1", "h4", "07/01/2020", None, None],
+                             ["m1", "h5", "2021/2/29", None, None]]})
+    with pytest.raises(InvalidRecords) as info:
+        load_file(embedded, path)
+    assert [str(e) for e in info.value.errors] == [
+        "sheet 包保联户, row 2: column C 开始日期 (since): day number 60 is 1900-02-29 in Excel's calendar, a day that "
+        "never was; give the day",
+        "sheet 包保联户, row 3: column C 开始日期 (since): a day number with a fraction (a time of day) is not a day: "
+        "write it as 2020-07-01 (2020/7/1, 2020.7.1, 2020年7月1日 and 20200701 are read too)",
+        "sheet 包保联户, row 4, field column C 开始日期 (since): a month, not a day (2020-07): give the day",
+        "sheet 包保联户, row 5, field column C 开始日期 (since): the year last, so which is the month and which the day "
+        "cannot be told for sure (is it 2020-07-01 or 2020-01-07?): write year-month-day, as 2020-07-01",
+        "sheet 包保联户, row 6, field column C 开始日期 (since): 2021-02-29 is not a day of the calendar: February 2021 "
+        "has 28 days",
+    ]
+
+
 def test_workbook_unknown_sheet_and_header(loaded, tmp_path):
     path = tmp_path / "odd.xlsx"
     book = Workbook()

@@ -280,6 +280,31 @@ def test_check_store_finds_what_was_written_around_the_rules(loaded, tmp_path):
     assert re.match(r"\d+ problems in the records the store holds", str(info.value))
 
 
+def test_check_store_names_a_phone_or_a_day_stored_in_another_spelling(loaded):
+    """A load stores a phone and a day in one form each; one written around it (by an older orggraph, or
+    another tool on the server) is named, the phone without its digits: the questions compare days as
+    stored."""
+    from orggraph.exceptions import InvalidStoredRecords
+    from orggraph.load import check_store
+
+    m1 = {k: v for k, v in loaded.node("m1").items() if k not in ("id", "kind")} | {"phone": "+86 138 0000 1111"}
+    if isinstance(loaded, EmbeddedStore):
+        with sqlite3.connect(loaded.path) as conn:
+            conn.execute("UPDATE nodes SET props = ? WHERE id = 'm1'", (json.dumps(m1),))
+            conn.execute("UPDATE edges SET since = '2022/3/1' WHERE type = 'CONTACTS' AND source = 'm1' AND target = 'h1'")
+    else:
+        loaded.conn.write("MATCH (n:Member {id: 'm1'}) SET n.props = $props", {"props": json.dumps(m1)})
+        loaded.conn.write("MATCH (:Member {id: 'm1'})-[r:CONTACTS]->(:Household {id: 'h1'}) SET r.since = '2022/3/1'")
+    with pytest.raises(InvalidStoredRecords) as info:
+        check_store(loaded)
+    assert [str(e) for e in info.value.errors] == [
+        "node m1, field phone: stored as written, not in the one form a load stores (a mobile as its 11 digits, a "
+        "landline as area code-number); load the record again",
+        "edge CONTACTS m1 -> h1, field since: '2022/3/1' is stored as written, not as the ISO day 2022-03-01 every "
+        "question compares; correct the edge"]
+    assert "1111" not in str(info.value)
+
+
 def test_check_store_finds_copies_a_hand_edit_left_out_of_step(server_store):
     from orggraph.exceptions import InvalidStoredRecords
     from orggraph.load import check_store

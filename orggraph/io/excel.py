@@ -18,6 +18,7 @@ from ..exceptions import OrgGraphError
 from ..load import Item
 from ..model import EDGE_TYPES, ENDPOINTS, NODE_KINDS, VOCABULARIES
 from ..privacy import describe
+from ..values import EXCEL_1900, BadValue, day
 from .files import writing
 from .jsonio import _twice, loads_exact, repeated_keys
 
@@ -258,6 +259,7 @@ def _label_map(vocab: dict[str, str]) -> dict[str, str]:
 
 _FREE_TEXT = {"name", "address"}  # kept as written: what loads must export and load back the same
 _LISTS = {"flags", "items"}
+_DAYS = {"since", "until"}  # a date cell, or a day number in a General cell, is a day here and nowhere else
 
 
 def _list(text: str) -> list[str]:
@@ -273,8 +275,15 @@ def _list(text: str) -> list[str]:
     return _split(text)
 
 
-def _cell(sheet: Sheet, field: str, value: Any) -> tuple[Any, str | None]:
-    """A cell's value for a field, or an error message."""
+def _cell(sheet: Sheet, field: str, value: Any, epoch: Any = EXCEL_1900) -> tuple[Any, str | None]:
+    """A cell's value for a field, or an error message. A day (since, until) may be a date cell or an
+    Excel day number of the workbook's date system ``epoch`` (``book.epoch``), read as an ISO day; text
+    is left to the validation every load makes, which reads its spellings (2020/7/1, 2020年7月1日, ...)."""
+    if field in _DAYS and not isinstance(value, str) and value is not None:
+        try:
+            return day(value, serial=True, epoch=epoch), None
+        except BadValue as bad:
+            return None, str(bad)
     if field == "people" or field == "items":
         if value is None or isinstance(value, bool):
             return value, None
@@ -389,7 +398,7 @@ def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None,
                 rows = _rows(book, ws, ws.title, limits, deadline)
                 head = list(itertools.islice(rows, 30))
                 if sheet is not None and mapped is None and _template_headers(sheet, head):
-                    yield from _read_sheet(sheet, itertools.chain(head, rows))
+                    yield from _read_sheet(sheet, itertools.chain(head, rows), book.epoch)
                     continue
                 yield from _read_register(ws.title, sheet, head, rows, store, mapped, registers, book.epoch,
                                           visible)
@@ -489,7 +498,7 @@ def _read_register(title: str, sheet: Sheet | None, head: list, rows: Iterator, 
     layout = find_layout(title, [(n, {c: cell["value"] for c, cell in cells.items()}) for n, cells in head], mapping)
     if layout is None:
         if sheet is not None:  # the template's sheet with headers it does not know: each named
-            yield from _read_sheet(sheet, itertools.chain(head, rows))
+            yield from _read_sheet(sheet, itertools.chain(head, rows), epoch)
             return
         yield ("error", f"sheet {title}",
                f"unknown sheet; expected: {'、'.join(s.name for s in SHEETS)} (or {INSTRUCTIONS}), or a register "
@@ -669,7 +678,7 @@ def _problem(cell: dict[str, Any]) -> str | None:
     return None
 
 
-def _read_sheet(sheet: Sheet, rows: Iterator[tuple[int, dict[int, dict]]]) -> Iterator[Item]:
+def _read_sheet(sheet: Sheet, rows: Iterator[tuple[int, dict[int, dict]]], epoch: Any = EXCEL_1900) -> Iterator[Item]:
     first = next(rows, None)
     if first is None:
         return
@@ -752,7 +761,7 @@ def _read_sheet(sheet: Sheet, rows: Iterator[tuple[int, dict[int, dict]]]) -> It
                     continue
                 record.update(extra)
                 continue
-            converted, problem = _cell(sheet, field, value)
+            converted, problem = _cell(sheet, field, value, epoch)
             if problem:
                 yield ("error", where, f"{named}: {problem}")
                 bad = True
@@ -1026,11 +1035,14 @@ _GUIDE = [
     "3. 编号在整个台账中唯一，一个编号只代表一个对象（如住户 h0001 不能又是党员）。",
     "4. 关系表中的编号须是本台账或已导入数据中已有的对象，方向见表头",
     "    （如 包保联户：党员编号 → 住户编号）。",
-    "5. 日期写作 2024-03-01；开始日期不能晚于结束日期；不填表示长期有效。",
+    "5. 日期写作 2024-03-01，也可写 2024/3/1、2024.3.1、2024年3月1日、20240301，",
+    "    或填日期格式的单元格；只写年月（2024年3月）或年份在后（03/01/2024）的不收；",
+    "    开始日期不能晚于结束日期；不填表示长期有效。",
     "6. 层级、职务、角色、类别、状态、标记可填中文（社区）或代码（community），",
     "    可选值见下文和各列的下拉框。",
     "7. 住户标记可填多个，用顿号分隔，如：独居老人、残疾人。人数为不小于 1 的整数。",
-    "8. 电话填写手机号（11 位）或座机（区号-号码）。",
+    "8. 电话每格填一个号码：手机号（11 位）或座机（区号-号码，分机写在后面：区号-号码-分机）；",
+    "    空格、横线、括号、+86 可有可无，存为同一种写法。",
     "9. 其他属性列可填 JSON 对象，如 {\"备注\": \"二楼东户\"}。",
     "10. 导入时任何一行有错，整个文件都不会写入，错误信息会指出工作表、行和列。",
     "11. 每一行、每个单元格都会读取或报错：无表头的列中有内容、同一表头出现两次、",
