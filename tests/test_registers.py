@@ -497,3 +497,22 @@ def test_ledger_inspect_writes_a_mapping_that_load_takes(tmp_path):
 
     answer = json.loads(loaded.stdout)
     assert answer["registers"][0]["new_households"] == 1 and answer["added_nodes"] == 3
+
+
+def test_a_community_s_own_register_lies_within_the_area_the_mapping_names(api, tmp_path):
+    """A community secretary's register names no street nor community: the mapping's within places its
+    buildings in the token's own grid, and its contact is the community's 王芳 (m1)."""
+    path = book(tmp_path / "r.xlsx", [["楼栋", "户主姓名", "房号", "分包人"], ["9", "孙七", "101", "王芳"]])
+
+    def send(mapping: str | None):
+        return api.post("/import", content=path.read_bytes(), params={"mapping": mapping} if mapping else {},
+                        headers={"Authorization": f"Bearer {api.tokens['editor']}", "Content-Type": XLSX})
+
+    assert send(None).status_code == 403  # placed nowhere: outside every token's areas
+    assert send('within = "c9"').status_code == 422  # no such area
+    response = send('within = "g1"')
+    assert response.status_code == 200, response.text
+    (building,) = [n for n in api.store.nodes("Area") if n["name"] == "9号楼"]
+    assert [e["target"] for e in api.store.edges_of(building["id"], "WITHIN")] == ["g1"]
+    (household,) = [e["source"] for e in api.store.edges_of(building["id"], "LOCATED_IN")]
+    assert [e["source"] for e in api.store.edges_of(household, "CONTACTS")] == ["m1"]

@@ -174,6 +174,7 @@ class Mapping:
     columns: dict[str, str] = field(default_factory=dict)
     flags: dict[str, str] = field(default_factory=dict)
     area_code: str | None = None
+    within: str | None = None
 
 
 def read_mapping(text: str, name: str = "the mapping") -> Mapping:
@@ -205,7 +206,7 @@ def read_mapping(text: str, name: str = "the mapping") -> Mapping:
             hint = "; a header is a key in quotes: \"户主姓名\" = \"head\""
         raise BadMapping(f"{name}: not TOML: {exc}{hint}") from None
     problems = []
-    known = {"sheet", "header_rows", "date", "columns", "flags", "area_code"}
+    known = {"sheet", "header_rows", "date", "columns", "flags", "area_code", "within"}
     for key in data:
         if key not in known:
             problems.append(f"unknown key {key!r}; one of {', '.join(sorted(known))}")
@@ -235,6 +236,12 @@ def read_mapping(text: str, name: str = "the mapping") -> Mapping:
             problems.append("area_code: the local area code, as \"0716\"")
         else:
             mapping.area_code = code
+    within = data.get("within")
+    if within is not None:
+        if not isinstance(within, str) or not within.strip():
+            problems.append("within: the id of the area the register's rows lie within, as \"c1\"")
+        else:
+            mapping.within = within.strip()
     allowed = ", ".join(FIELDS)
     columns = data.get("columns", {})
     if not isinstance(columns, dict):
@@ -298,6 +305,7 @@ class Layout:
     mapped: bool = False
     flags: dict[str, str] = field(default_factory=dict)
     area_code: str | None = None
+    within: str | None = None
 
     @property
     def fields(self) -> dict[int, str]:
@@ -325,6 +333,8 @@ class Layout:
                      "# date = \"2024-03-01\"  # the register's date: contacts start on it")
         lines.append(f"area_code = {_toml_string(self.area_code)}" if self.area_code else
                      "# area_code = \"0716\"  # prefixed to landlines written without one")
+        lines.append(f"within = {_toml_string(self.within)}" if self.within else
+                     "# within = \"c1\"  # the id of the area every row lies within (a community's own register)")
         lines += ["", "[columns]"]
         for c in self.columns:
             lines.append(f"{_toml_string(c.header)} = {_toml_string(c.field or 'ignore')}"
@@ -383,6 +393,7 @@ def find_layout(sheet: str, rows: list[tuple[int, dict[int, Any]]], mapping: Map
     >>> layout.header_rows, layout.date, [c.field for c in layout.columns]
     ((4,), '2024-03-01', ['community', 'head', 'address', 'contact'])
     """
+    named = mapping if mapping is not None and mapping.columns else None  # a mapping naming the columns
     head = [(n, cells) for n, cells in rows if n <= (max(mapping.header_rows) if mapping and mapping.header_rows
                                                      else 10**9)][:scan]
     if mapping and mapping.header_rows:
@@ -391,16 +402,16 @@ def find_layout(sheet: str, rows: list[tuple[int, dict[int, Any]]], mapping: Map
         best = None
         by_row = dict(head)
         for n, cells in head:
-            if mapping is not None:  # the row (or two) holding most of the headers the mapping names
+            if named is not None:  # the row (or two) holding most of the headers the mapping names
                 texts = {t for v in cells.values() if (t := _cell_text(v))}
-                known = len(texts & set(mapping.columns))
+                known = len(texts & set(named.columns))
                 below = by_row.get(n + 1, {})
                 pairs = {f"{_cell_text(cells.get(c))}/{_cell_text(below.get(c))}" for c in below}
-                known += len(pairs & set(mapping.columns))
+                known += len(pairs & set(named.columns))
                 identity = known >= 1
             else:
                 known, identity = _score(cells)
-            if known >= (1 if mapping is not None else 2) and identity and (best is None or known > best[1]):
+            if known >= (1 if named is not None else 2) and identity and (best is None or known > best[1]):
                 best = (n, known)
         if best is None:
             if mapping is None:
@@ -409,9 +420,9 @@ def find_layout(sheet: str, rows: list[tuple[int, dict[int, Any]]], mapping: Map
                                                    "in the mapping"], mapped=True)
         header_rows = (best[0],)
         top, below = by_row[best[0]], by_row.get(best[0] + 1)
-        if below and mapping is not None:
+        if below and named is not None:
             pairs = {f"{_cell_text(top.get(c))}/{_cell_text(below.get(c))}" for c in below}
-            if pairs & set(mapping.columns):
+            if pairs & set(named.columns):
                 header_rows = (best[0], best[0] + 1)
         elif below and _second_row(top, below):
             header_rows = (best[0], best[0] + 1)
@@ -420,7 +431,7 @@ def find_layout(sheet: str, rows: list[tuple[int, dict[int, Any]]], mapping: Map
     sub = by_number.get(header_rows[1], {}) if len(header_rows) > 1 else {}
     layout = Layout(sheet, header_rows, [], mapped=mapping is not None)
     if mapping is not None:
-        layout.flags, layout.area_code = dict(mapping.flags), mapping.area_code
+        layout.flags, layout.area_code, layout.within = dict(mapping.flags), mapping.area_code, mapping.within
     seen: dict[str, Column] = {}
     for number in sorted(set(top) | set(sub)):
         upper, lower = _cell_text(top.get(number)), _cell_text(sub.get(number))
@@ -432,8 +443,8 @@ def find_layout(sheet: str, rows: list[tuple[int, dict[int, Any]]], mapping: Map
         if header is None:
             continue
         letter = _letter(number)
-        if mapping is not None:
-            target = mapping.columns.get(header, mapping.columns.get(letter))
+        if named is not None:
+            target = named.columns.get(header, named.columns.get(letter))
         else:
             target = _lookup(key, group)
         column = Column(letter, number, header, target)
@@ -444,10 +455,10 @@ def find_layout(sheet: str, rows: list[tuple[int, dict[int, Any]]], mapping: Map
                                        f"{seen[target].letter} {seen[target].header!r} does; keep one, or map "
                                        "one of them to ignore")
             seen[target] = column
-    if mapping is not None:
+    if named is not None:
         letters = {c.letter for c in layout.columns}
         headers = {c.header for c in layout.columns}
-        for key in mapping.columns:
+        for key in named.columns:
             if key not in headers and key not in letters:
                 layout.problems.append(f"the mapping names the column {key!r}, which row "
                                        f"{'-'.join(map(str, header_rows))} of sheet {sheet} does not hold")
@@ -461,7 +472,7 @@ def find_layout(sheet: str, rows: list[tuple[int, dict[int, Any]]], mapping: Map
                   "then orggraph load FILE --map MAP.toml), or copy the rows into the template (orggraph template)")
     if not any(c.field in _IDENTITY for c in layout.columns):
         layout.problems.append("no column names the household (an address, the head of household, a room or an "
-                               "id): " + ("map one" if mapping is not None else "name one in a mapping"))
+                               "id): " + ("map one" if named is not None else "name one in a mapping"))
     if mapping is not None and mapping.date:
         layout.date = mapping.date
     else:
@@ -741,6 +752,19 @@ class _Territory:
             todo.extend(self.parents.get(a, ()))
         return out
 
+    def community_of(self, area: str) -> str | None:
+        """The community or village ``area`` is, or lies within (the first found, on any day), or None."""
+        seen, todo = set(), [area]
+        while todo:
+            a = todo.pop(0)
+            if a in seen:
+                continue
+            seen.add(a)
+            if AREA_RANK.get(self.levels.get(a, ""), 9) <= 1:
+                return a if AREA_RANK[self.levels[a]] == 1 else None
+            todo.extend(sorted(self.parents.get(a, ())))
+        return None
+
     def find(self, parent: str | None, level: str, name: str, above: list[tuple[str, str]]) -> list[str]:
         key = (AREA_RANK[level], normal_area_name(name, level, above))
         if parent is None:
@@ -896,13 +920,22 @@ class _Builder:
         names_of: dict[int, list[str]] = {}
         parts_of: dict[int, list[str]] = {}
         failed = False
+        top, top_scope = self.layout.within, None
+        if top is not None:
+            level = self.territory.levels.get(top)
+            if level is None:
+                yield ("error", f"sheet {self.layout.sheet}", f"the mapping's within {top!r} names no area the store "
+                       "holds (or that may be read)")
+                return
+            top_scope = self.territory.community_of(top)
+            above_top = [(self.territory.names.get(top, ""), level)]
         for row in rows:
-            parent = None
-            path: tuple = ()
-            names: list[str] = []
-            named_levels: list[str] = []
+            parent = top
+            path: tuple = (top,) if top is not None else ()
+            names: list[str] = [above_top[0][0]] if top is not None else []
+            named_levels: list[str] = [above_top[0][1]] if top is not None else []
             parts: list[str] = []  # the building and entrance, as a household's address begins
-            scope = None
+            scope = top_scope
             for level in self.levels:
                 name = row.values.get(level)
                 if name is None:
