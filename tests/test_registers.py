@@ -516,3 +516,46 @@ def test_a_community_s_own_register_lies_within_the_area_the_mapping_names(api, 
     assert [e["target"] for e in api.store.edges_of(building["id"], "WITHIN")] == ["g1"]
     (household,) = [e["source"] for e in api.store.edges_of(building["id"], "LOCATED_IN")]
     assert [e["source"] for e in api.store.edges_of(household, "CONTACTS")] == ["m1"]
+
+
+def test_an_older_register_loaded_after_a_newer_one_fills_in_the_days_before(tmp_path):
+    """April's register (张甲 handed to 陈戊) loaded before March's: March's contacts run up to the day
+    before April's begin, so that no day has two contacts; a register of the same day naming another
+    contact is refused."""
+    head = ["社区", "户主姓名", "家庭地址", "分包人", "分包人电话"]
+    march = book(tmp_path / "3.xlsx", [["时间：2024年3月1日"], head, ["桂花", "张甲", "1栋101", "李乙", "13800000011"],
+                                       ["桂花", "王丙", "1栋102", "李乙", "13800000011"]])
+    april = book(tmp_path / "4.xlsx", [["时间：2024年4月1日"], head, ["桂花", "张甲", "1栋101", "陈戊", "13800000012"],
+                                       ["桂花", "王丙", "1栋102", "李乙", "13800000011"]])
+    correction = book(tmp_path / "4b.xlsx", [["时间：2024年4月1日"], head,
+                                             ["桂花", "张甲", "1栋101", "赵丁", "13800000013"]])
+    with EmbeddedStore(tmp_path / "s.db") as store:
+        load_file(store, april)
+        load_file(store, march)
+        li, chen = member_named(store, "李乙"), member_named(store, "陈戊")
+        households = by_kind(store, "Household")
+        zhang = next(h for h, r in households.items() if r["head"] == "张甲")
+        wang = next(h for h, r in households.items() if r["head"] == "王丙")
+        assert [c for c in contacts(store) if c[1] == zhang] == sorted([(li, zhang, "2024-03-01", "2024-03-31"),
+                                                                       (chen, zhang, "2024-04-01", None)])
+        assert [c for c in contacts(store) if c[1] == wang] == [(li, wang, "2024-03-01", "2024-03-31"),
+                                                               (li, wang, "2024-04-01", None)]
+        for day in ("2024-03-15", "2024-04-15"):
+            assert len(responsibility_chain(store, zhang, as_of=day)["links"][:1]) == 1
+            assert [link["member"] for link in responsibility_chain(store, zhang, as_of=day)["links"]
+                    if link["role"] == "contact"] == [li if day < "2024-04" else chen]
+        with pytest.raises(InvalidRecords, match="a register of the same day cannot name another"):
+            load_file(store, correction)
+
+
+def test_a_household_new_in_next_month_s_register_lies_there_from_its_day(tmp_path):
+    head = ["社区", "户主姓名", "家庭地址", "分包人"]
+    march = book(tmp_path / "3.xlsx", [["时间：2024年3月1日"], head, ["桂花", "张甲", "1栋101", "李乙"]])
+    april = book(tmp_path / "4.xlsx", [["时间：2024年4月1日"], head, ["桂花", "张甲", "1栋101", "李乙"],
+                                       ["桂花", "孙七", "1栋103", None]])
+    with EmbeddedStore(tmp_path / "s.db") as store:
+        load_file(store, march)
+        load_file(store, april)
+        community = next(a for a, r in by_kind(store, "Area").items() if r["level"] == "community")
+        counts = [coverage(store, area=community, as_of=day)["households"] for day in ("2024-03-15", "2024-04-15")]
+        assert counts == [1, 2]

@@ -574,17 +574,7 @@ def normal_area_name(name: str, level: str, above: Iterable[tuple[str, str]] = (
 
 @functools.lru_cache(maxsize=65536)
 def _normal_area_name(name: str, level: str, above: tuple[tuple[str, str], ...]) -> str:
-    text = re.sub(r"\s+", "", _fold(name))
-    prefixes = set()
-    for upper, upper_level in above:
-        prefixes.add(re.sub(r"\s+", "", _fold(upper)))
-        core = _normal_area_name(upper, upper_level, ())
-        prefixes.add(core)
-        prefixes.add(re.sub(r"\s+", "", _fold(_area_display(core, upper_level))))
-    for prefix in sorted(prefixes, key=len, reverse=True):
-        if prefix and text.startswith(prefix) and len(text) > len(prefix):
-            text = text[len(prefix):]
-            break
+    text = _strip_prefixes(_squash(name), _prefixes(above))
     rank = AREA_RANK[level]
     for suffix in _AREA_SUFFIXES.get(rank, ()):
         if text.endswith(suffix) and len(text) > len(suffix):
@@ -592,6 +582,38 @@ def _normal_area_name(name: str, level: str, above: tuple[tuple[str, str], ...])
             break
     if rank >= 2 and text.startswith("第") and len(text) > 1:
         text = text[1:]
+    return text
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", _fold(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _prefixes(above: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """The ways the names of these areas (from the highest) may begin a name or an address below them: as
+    written, and each with the names above it taken off, bare and with its level's word (江滨街道桂花社区
+    under 江滨街道: 桂花, 桂花社区). Longest first, then in order: the same every run."""
+    found = set()
+    for i, (upper, level) in enumerate(above):
+        found.add(_squash(upper))
+        core = _normal_area_name(upper, level, above[:i])
+        found.add(core)
+        found.add(_squash(_area_display(core, level)))
+    return tuple(sorted((p for p in found if len(p) >= 2 and not p.isdigit()), key=lambda p: (-len(p), p)))
+
+
+def _strip_prefixes(text: str, prefixes: tuple[str, ...]) -> str:
+    """``text`` with every one of ``prefixes`` it begins with taken off, one after another (江滨街道桂花社区
+    第1网格: 第1网格), as long as something is left."""
+    again = True
+    while again:
+        again = False
+        for prefix in prefixes:
+            if text.startswith(prefix) and len(text) > len(prefix):
+                text = text[len(prefix):]
+                again = True
+                break
     return text
 
 
@@ -613,20 +635,27 @@ def _area_display(name: str, level: str) -> str:
     return name + word
 
 
-def normal_address(address: str, areas: Iterable[str] = ()) -> str:
-    """An address as compared: folded, no spaces, the names of its areas taken off its start, one spelling
-    of building, unit and room.
+def normal_address(address: str, areas: Iterable[tuple[str, str]] = ()) -> str:
+    """An address as compared: folded, no spaces, everything up to the last name of one of its ``areas``
+    ((name, level) pairs, from the highest) taken off (云河市江滨街道桂花社区1号楼1单元101室 in 1号楼: 1单元101),
+    one spelling of building and room.
 
     Examples
     --------
-    >>> normal_address("桂花社区 1号楼1单元101室", ["桂花社区"]) == normal_address("1栋1单元101", ["桂花"])
+    >>> normal_address("桂花社区 1号楼1单元101室", [("桂花社区", "community")]) == \\
+    ...     normal_address("1栋1单元101", [("桂花", "community")])
     True
+    >>> normal_address("云河市江滨街道桂花社区1号楼1单元101室", [("江滨", "street"), ("1", "building")])
+    '1单元101'
     """
-    text = re.sub(r"\s+", "", _fold(address))
+    text = _squash(address)
     text = re.sub(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]", "-", text)
-    for name in sorted({re.sub(r"\s+", "", _fold(a)) for a in areas if a}, key=len, reverse=True):
-        if text.startswith(name) and len(text) > len(name):
-            text = text[len(name):]
+    cut = 0
+    for name in _prefixes(tuple(areas)):
+        at = text.rfind(name)
+        if at >= 0 and at + len(name) < len(text):
+            cut = max(cut, at + len(name))
+    text = text[cut:]
     text = re.sub(r"(\d+)(?:号楼|号栋|栋|幢|号院)", r"\1栋", text)
     text = re.sub(r"(\d+)室$", r"\1", text)
     return text
@@ -740,17 +769,17 @@ class _Territory:
                 self.by_parent[parent][key].append(area)
 
     def _above(self, area: str) -> list[tuple[str, str]]:
-        """(name, level) of every area ``area`` has lain within, on any day."""
-        out, seen, todo = [], {area}, list(self.parents.get(area, ()))
+        """(name, level) of every area ``area`` has lain within, on any day, from the highest."""
+        out, seen, todo = [], {area}, sorted(self.parents.get(area, ()))
         while todo:
-            a = todo.pop()
+            a = todo.pop(0)
             if a in seen:
                 continue
             seen.add(a)
             if self.levels.get(a) in AREA_RANK:
                 out.append((self.names.get(a, ""), self.levels[a]))
-            todo.extend(self.parents.get(a, ()))
-        return out
+            todo.extend(sorted(self.parents.get(a, ())))
+        return out[::-1]
 
     def community_of(self, area: str) -> str | None:
         """The community or village ``area`` is, or lies within (the first found, on any day), or None."""
@@ -904,6 +933,7 @@ class _Builder:
         self.layout, self.store, self.summary, self.place, self.columns = layout, store, summary, place, columns
         self.visible = visible or (lambda kind, node: True)
         self.territory = _Territory(store, self.visible)
+        self._addresses: dict[tuple, dict[str, list[str]]] = {}
         self.levels = [f for f in AREA_FIELDS if f in set(layout.fields.values())]
 
     def where(self, row: _Row) -> Any:
@@ -968,11 +998,11 @@ class _Builder:
                     scope = area
             lowest[row.number] = parent
             community[row.number] = scope
-            names_of[row.number] = names
+            names_of[row.number] = list(zip(names, named_levels))
             parts_of[row.number] = parts
         if failed:
             return
-        known = self.store.kinds_of(list(new_areas)) if self.store is not None and new_areas else {}
+        known = self._stored(list(new_areas))
         for area, (row, record, parent) in new_areas.items():
             if area in known:
                 continue
@@ -983,22 +1013,36 @@ class _Builder:
         for level in self.levels:
             summary.areas[level] = len(counted[level])
             summary.new_areas[level] = sum(1 for a in counted[level] if a in new_areas and a not in known)
-        # 2. the households
-        households: dict[str, _Row] = {}
-        record_of: dict[str, dict[str, Any]] = {}
+        # 2. the households: a given id, or one derived from the area and address, or the stored household
+        # at that address in that area (loaded from elsewhere, with its own id)
+        keys: list[tuple[_Row, str, str | None]] = []
         for row in rows:
             values = row.values
             area = lowest[row.number]
             if "household_id" in values:
-                hid = values["household_id"]
+                keys.append((row, values["household_id"], None))
+                continue
+            if "address" in values:
+                key = normal_address(values["address"], names_of[row.number])
+            elif "room" in values:
+                key = normal_address(values["room"])
             else:
-                if "address" in values:
-                    key = "a|" + normal_address(values["address"], names_of[row.number])
-                elif "room" in values:
-                    key = "a|" + normal_address(values["room"])
-                else:
-                    key = "n|" + _plain_name(values["head"])
-                hid = derived_id("h", area or "", key)
+                key = None
+            derived = derived_id("h", area or "", f"a|{key}" if key is not None else "n|" + _plain_name(values["head"]))
+            keys.append((row, derived, key))
+        stored = self._stored([hid for _, hid, _ in keys])
+        households: dict[str, _Row] = {}
+        record_of: dict[str, dict[str, Any]] = {}
+        for row, hid, key in keys:
+            area = lowest[row.number]
+            if hid not in stored and key is not None and area is not None and area not in new_areas:
+                found = self._at_address(area, names_of[row.number]).get(key, [])
+                if len(found) == 1:
+                    hid = found[0]
+                    stored[hid] = "Household"
+                elif len(found) > 1:
+                    summary.notes.append(f"row {row.number}: {len(found)} households of the store lie at this "
+                                         f"address ({', '.join(found[:3])}): a new one is made; give 编号 to name one")
             if hid in households:
                 first = households[hid]
                 yield ("error", self.where(row), f"the same household as row {first.number} (the same area and "
@@ -1006,6 +1050,7 @@ class _Builder:
                 failed = True
                 continue
             households[hid] = row
+            values = row.values
             record: dict[str, Any] = {"id": hid, "kind": "Household"}
             address = values.get("address")
             if address is None and "room" in values:
@@ -1023,16 +1068,13 @@ class _Builder:
                 if name in values:
                     record[name] = values[name]
             record_of[hid] = record
-        if failed:
-            return
-        stored = self.store.kinds_of(list(households)) if self.store is not None else {}
         for hid, kind in stored.items():
-            if kind != "Household":
-                row = households[hid]
-                yield ("error", self.where(row), f"the household's id {hid!r} is {kind} in the store")
+            if kind != "Household" and hid in households:
+                yield ("error", self.where(households[hid]), f"the household's id {hid!r} is {kind} in the store")
                 failed = True
         if failed:
             return
+        stored = {h: k for h, k in stored.items() if h in households}
         summary.households = len(households)
         summary.new_households = len(households) - len(stored)
         located = set()  # a stored household's location is the store's: moved (orggraph relocate), it stays moved
@@ -1045,8 +1087,13 @@ class _Builder:
             yield ("node", self.where(row), record)
             area = lowest[row.number]
             if area is not None and hid not in located:
-                yield ("edge", self.where(row), {"type": "LOCATED_IN", "source": hid, "target": area})
+                edge = {"type": "LOCATED_IN", "source": hid, "target": area}
+                day = row.values.get("since") or self.layout.date
+                if day and hid not in stored:  # a household new in this register lies there from its day
+                    edge["since"] = day
+                yield ("edge", self.where(row), edge)
         # 3. the contacts, as members
+        self._kept = set(stored)
         yield from self._contacts(rows, households, community)
 
     def _contacts(self, rows: list[_Row], households: dict[str, _Row],
@@ -1076,7 +1123,7 @@ class _Builder:
             yield ("error", f"{self.where(row)}, field {self.columns['contact']}", message)
         if problems:
             return
-        stored = self.store.kinds_of([m for m, _ in members.values()]) if self.store is not None else {}
+        stored = self._stored([m for m, _ in members.values()])
         for mid, kind in stored.items():
             if kind != "Member":
                 yield ("error", f"sheet {self.layout.sheet}", f"the contact's id {mid!r} is {kind} in the store")
@@ -1112,8 +1159,13 @@ class _Builder:
                 edge = {"type": "CONTACTS", "source": mid, "target": hid}
                 if day:
                     edge["since"] = day
-                if row.values.get("until"):
-                    edge["until"] = row.values["until"]
+                until = row.values.get("until")
+                later = self._next_start(hid, day) if day and hid in self._kept else None
+                if later is not None:  # an older register loaded after a newer one: up to the newer one's day
+                    before = (date.fromisoformat(later) - timedelta(days=1)).isoformat()
+                    until = min(until, before) if until else before
+                if until:
+                    edge["until"] = until
                 summary.new_contacts += 1
                 yield ("edge", self.where(row), edge)
             for mid, edges in now.items():
@@ -1125,11 +1177,44 @@ class _Builder:
                                          "(date in a mapping) to end it")
                     continue
                 for edge in edges:
-                    if edge.get("since") and edge["since"] >= day:
-                        continue  # begun on or after this register's day: a later register's, kept
+                    if edge.get("since") == day:
+                        yield ("error", f"{self.where(row)}, field {self.columns['contact']}",
+                               f"on {day} the household's contact is already {mid}, from {day} on; a register of "
+                               "the same day cannot name another: give this register a later date, or hand the "
+                               "household over (orggraph handover)")
+                        continue
+                    if edge.get("since") and edge["since"] > day:
+                        continue  # begun after this register's day: a later register's, kept
                     ended = {**edge, "until": (date.fromisoformat(day) - timedelta(days=1)).isoformat()}
                     summary.ended_contacts += 1
                     yield ("edge", self.where(row), ended)
+
+    def _next_start(self, household: str, day: str) -> str | None:
+        """The first day after ``day`` on which a stored contact relation of the household begins."""
+        starts = [e["since"] for e in self.store.edges_of(household, "CONTACTS")  # type: ignore[union-attr]
+                  if e.get("since") and e["since"] > day]
+        return min(starts) if starts else None
+
+    def _stored(self, ids: list[str]) -> dict[str, str]:
+        """The kind of each of these ids the store holds and the reader may see."""
+        if self.store is None or not ids:
+            return {}
+        return {i: k for i, k in self.store.kinds_of(ids).items() if self.visible(k, i)}
+
+    def _at_address(self, area: str, names: list[tuple[str, str]]) -> dict[str, list[str]]:
+        """The store's households located in ``area`` (any day), by their address as compared."""
+        key = (area, tuple(names))
+        if key not in self._addresses:
+            found: dict[str, list[str]] = defaultdict(list)
+            households = [s for s, _, _ in self.store.facts().edges("LOCATED_IN", targets=[area])]  # type: ignore[union-attr]
+            for hid in households:
+                if not self.visible("Household", hid):
+                    continue
+                address = self.store.node(hid).get("address")  # type: ignore[union-attr]
+                if isinstance(address, str):
+                    found[normal_address(address, names)].append(hid)
+            self._addresses[key] = found
+        return self._addresses[key]
 
     def _without_prefix(self, name: str, row: _Row) -> str:
         """A contact's name with the name of the row's community (or street, grid) taken off its start:
@@ -1211,7 +1296,8 @@ class _Builder:
             return {}
         by_day: dict[str | None, list[str]] = defaultdict(list)
         for hid, (_, _, day) in wanted.items():
-            by_day[day].append(hid)
+            if hid in self._kept:  # a household the store holds and the reader may see
+                by_day[day].append(hid)
         facts = self.store.facts()
         out: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
         for day, hids in by_day.items():
