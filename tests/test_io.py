@@ -239,6 +239,7 @@ def test_workbook_unknown_sheet_and_header(loaded, tmp_path):
     path = tmp_path / "odd.xlsx"
     book = Workbook()
     book.active.title = "居民"
+    book.active.append(["楼层", "朝向"])  # an empty sheet is passed over; this one holds what no reader knows
     ws = book.create_sheet("住户")
     ws.append(["编号", "楼层"])
     ws.append(["h9", "1"])

@@ -300,7 +300,7 @@ def test_the_written_mapping_loads_the_register_as_the_built_in_names_do(tmp_pat
     path = CASES / "01-resident-ledger.xlsx"
     (sheet,) = inspect_workbook(path)
     mapping = read_mapping(sheet.layout.to_toml())
-    assert (mapping.sheet, mapping.header_rows, mapping.date) == ("Sheet1", (4,), "2024-03-01")
+    assert (mapping.sheet, mapping.header_rows, mapping.date) == ("Sheet1", (4,), None)  # the 时间 row gives it
     with EmbeddedStore(tmp_path / "a.db") as a, EmbeddedStore(tmp_path / "b.db") as b:
         load_file(a, path)
         load_file(b, path, mapping=mapping)
@@ -481,12 +481,16 @@ def test_ledger_inspect_writes_a_mapping_that_load_takes(tmp_path):
     assert "  D 楼层: not recognised" in shown.stdout
     assert "sheet Sheet1: unknown header D '楼层'" in shown.stderr
     written = (tmp_path / "map.toml").read_text(encoding="utf-8")
-    assert '"楼层" = "ignore"  # not recognised: name its field' in written and 'date = "2024-03-01"' in written
+    assert '"楼层" = "?"  # not recognised: name its field, or ignore' in written
+    assert '# date = "2024-03-01"' in written  # the 时间 row gives it; next month's register its own
     again = run_cli("ledger", "inspect", str(register), "--write-map", "map.toml", cwd=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr
     assert (tmp_path / "map.toml").read_text(encoding="utf-8") == written
     refused = run_cli("load", str(register), "--db", "s.db", cwd=tmp_path)
     assert refused.returncode == 2 and "unknown header D '楼层'" in refused.stderr
+    unedited = run_cli("load", str(register), "--map", "map.toml", "--db", "dry.db", "--dry-run", cwd=tmp_path)
+    assert unedited.returncode == 2 and 'columns."楼层": not named yet' in unedited.stderr
+    (tmp_path / "map.toml").write_text(written.replace('"楼层" = "?"', '"楼层" = "ignore"'), encoding="utf-8")
     dry = run_cli("load", str(register), "--map", "map.toml", "--db", "dry.db", "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert "households: 1 (1 new); members: 1 (1 new); contacts: 1 (1 new, 0 ended the day before)" in dry.stdout

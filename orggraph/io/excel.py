@@ -381,6 +381,7 @@ def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None,
         return
     try:
         first = next((ws.title for ws in book.worksheets if ws.title != INSTRUCTIONS), None)
+        passed: list[str] = []
         if mapping is not None and mapping.sheet is not None and mapping.sheet not in book.sheetnames:
             yield ("error", name, f"the mapping names the sheet {mapping.sheet!r}, which the workbook does not hold; "
                                   f"it holds {'、'.join(book.sheetnames)}")
@@ -395,8 +396,13 @@ def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None,
                                        f"{size:,} bytes unzipped")
             mapped = mapping if mapping is not None and (mapping.sheet or first) == ws.title else None
             try:
+                if mapping is not None and mapping.sheet is not None and ws.title != mapping.sheet:
+                    passed.append(ws.title)  # the mapping names the one sheet to read
+                    continue
                 rows = _rows(book, ws, ws.title, limits, deadline)
                 head = list(itertools.islice(rows, 30))
+                if not head:  # an empty sheet (Excel's Sheet2, Sheet3)
+                    continue
                 if sheet is not None and mapped is None and _template_headers(sheet, head):
                     yield from _read_sheet(sheet, itertools.chain(head, rows), book.epoch)
                     continue
@@ -404,6 +410,9 @@ def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None,
                                           visible)
             except _Unreadable as exc:
                 yield ("error", f"sheet {ws.title}", str(exc))
+        if passed and registers:
+            registers[-1].notes.append(f"sheets read past, as the mapping names sheet {mapping.sheet}: "
+                                       + "、".join(passed))
     finally:
         book.close()
 
@@ -456,9 +465,13 @@ def inspect_workbook(path: str | os.PathLike[str], mapping: Any = None, *,
             if ws.title == INSTRUCTIONS:
                 continue
             sheet = _BY_NAME.get(ws.title)
+            if mapping is not None and mapping.sheet is not None and ws.title != mapping.sheet:
+                continue
             mapped = mapping if mapping is not None and (mapping.sheet or first) == ws.title else None
             rows = _rows(book, ws, ws.title, limits, None)
             head = list(itertools.islice(rows, 30))
+            if not head:
+                continue
             if sheet is not None and mapped is None and _template_headers(sheet, head):
                 found.append(SheetKind(ws.title, "template", rows=sum(1 for _ in itertools.chain(head, rows))
                                        - (1 if head else 0)))
@@ -510,20 +523,18 @@ def _read_register(title: str, sheet: Sheet | None, head: list, rows: Iterator, 
         for problem in layout.problems:
             yield ("error", where, problem)
         return
-    values: list[tuple[int, dict[int, Any]]] = []
-    bad = False
+    values: list[tuple[int, dict[int, Any] | None]] = []
     for number, cells in itertools.chain(head, rows):
-        row = {}
-        for column, cell in cells.items():
-            problem = _problem(cell) if cell["data_type"] in _REFUSED else None
-            if problem:
+        row: dict[int, Any] | None = {}
+        refused = [(column, _problem(cell)) for column, cell in cells.items() if cell["data_type"] in _REFUSED]
+        texts = [c["value"] for c in cells.values() if isinstance(c["value"], str)]
+        if refused and not any(re.match(r"^(?:合|总|小)\s*计", t.strip()) for t in texts):  # a total row's sums aside
+            for column, problem in refused:
                 yield ("error", f"sheet {title}, row {number}", f"column {_column_letter(column - 1)}: {problem}")
-                bad = True
-            else:
-                row[column] = cell["value"]
+            row = None  # the row is refused; the others are read on, so that every problem is named at once
+        else:
+            row = {column: cell["value"] for column, cell in cells.items() if cell["data_type"] not in _REFUSED}
         values.append((number, row))
-    if bad:
-        return
     summary = Summary(title, layout.header_rows, layout.date)
     yield from build_records(layout, values, store, summary, epoch=epoch,
                              where=lambda number, columns: SheetRow(title, number, columns), visible=visible)

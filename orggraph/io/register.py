@@ -120,8 +120,9 @@ _FLAG_NAMES = {
 FLAG_NAMES: dict[str, str] = {**{code: code for code in HOUSEHOLD_FLAGS},
                               **{name: code for code, names in _FLAG_NAMES.items() for name in names}}
 _NO_FLAG = {"无", "否", "-", "/", "—", "－", "暂无", "没有"}
+_NO_PHONE = _NO_FLAG | {"不详", "无电话", "未知", "空号", "--"}
 _SEPARATORS = re.compile(r"[、，,；;/]+")
-_DATE_LABEL = re.compile(r"(?:填报|统计|登记|截止|截至|报送)?(?:时间|日期)\s*[:：]\s*(\S.*)$")
+_DATE_LABEL = re.compile(r"(?:(?:填报|统计|登记|截止|截至|报送)?(?:时间|日期)\s*[:：]|截至|截止)\s*(\S+)")
 _FOOTNOTE = re.compile(r"^(?:合计|总计|小计|填表|填报|制表|审核|负责人|联系人|注|备注|说明)")
 
 
@@ -248,7 +249,9 @@ def read_mapping(text: str, name: str = "the mapping") -> Mapping:
         problems.append("columns: a table of header = field")
         columns = {}
     for header, target in columns.items():
-        if target not in FIELDS:
+        if target == "?":
+            problems.append(f"columns.\"{header}\": not named yet; name its field ({allowed})")
+        elif target not in FIELDS:
             problems.append(f"columns.\"{header}\": unknown field {target!r}; one of {allowed}")
         else:
             mapping.columns[header] = target
@@ -329,16 +332,16 @@ class Layout:
             f"sheet = {_toml_string(self.sheet)}",
             f"header_rows = [{', '.join(map(str, self.header_rows))}]",
         ]
-        lines.append(f"date = {_toml_string(self.date)}" if self.date else
-                     "# date = \"2024-03-01\"  # the register's date: contacts start on it")
+        lines.append(f"# date = {_toml_string(self.date or '2024-03-01')}  # the register's date, when no 时间：row "
+                     "above the headers gives it: contacts start on it")
         lines.append(f"area_code = {_toml_string(self.area_code)}" if self.area_code else
                      "# area_code = \"0716\"  # prefixed to landlines written without one")
         lines.append(f"within = {_toml_string(self.within)}" if self.within else
                      "# within = \"c1\"  # the id of the area every row lies within (a community's own register)")
         lines += ["", "[columns]"]
         for c in self.columns:
-            lines.append(f"{_toml_string(c.header)} = {_toml_string(c.field or 'ignore')}"
-                         + ("  # not recognised: name its field" if c.field is None else ""))
+            lines.append(f"{_toml_string(c.header)} = {_toml_string(c.field or '?')}"
+                         + ("  # not recognised: name its field, or ignore" if c.field is None else ""))
         lines += ["", "# other names of vulnerable groups, each = one of " + ", ".join(HOUSEHOLD_FLAGS)
                   + ", or \"\" to read past it", "[flags]"]
         lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in self.flags.items()]
@@ -445,6 +448,9 @@ def find_layout(sheet: str, rows: list[tuple[int, dict[int, Any]]], mapping: Map
         letter = _letter(number)
         if named is not None:
             target = named.columns.get(header, named.columns.get(letter))
+            if header in named.columns and letter in named.columns and header != letter:
+                layout.problems.append(f"the mapping names column {letter} twice: by its header {header!r} "
+                                       f"({named.columns[header]}) and by its letter ({named.columns[letter]}); keep one")
         else:
             target = _lookup(key, group)
         column = Column(letter, number, header, target)
@@ -469,13 +475,12 @@ def find_layout(sheet: str, rows: list[tuple[int, dict[int, Any]]], mapping: Map
                 "unknown header" + ("s " if len(unknown) > 1 else " ")
                 + ", ".join(f"{c.letter} {c.header!r}" for c in unknown)
                 + "; name each column's field in a mapping (orggraph ledger inspect FILE --write-map MAP.toml, "
-                  "then orggraph load FILE --map MAP.toml), or copy the rows into the template (orggraph template)")
+                  "then orggraph load FILE --map MAP.toml; over the API, POST /import?mapping=), or copy the rows "
+                  "into the template (orggraph template)")
     if not any(c.field in _IDENTITY for c in layout.columns):
         layout.problems.append("no column names the household (an address, the head of household, a room or an "
                                "id): " + ("map one" if named is not None else "name one in a mapping"))
-    if mapping is not None and mapping.date:
-        layout.date = mapping.date
-    else:
+    if True:  # the register's own 时间 row, else the mapping's date
         for n, cells in head:
             if n >= header_rows[0]:
                 break
@@ -486,8 +491,10 @@ def find_layout(sheet: str, rows: list[tuple[int, dict[int, Any]]], mapping: Map
                     try:
                         layout.date, layout.date_row = _day(found.group(1).strip()), n
                     except ValueError as exc:
-                        layout.problems.append(f"row {n}: the register's date {found.group(1).strip()!r}: {exc}; "
-                                               "give date in a mapping")
+                        layout.problems.append(f"the register's date in row {n}, {found.group(1).strip()!r}: {exc}; "
+                                               "write the day, or give date in a mapping")
+        if layout.date is None and mapping is not None and mapping.date:
+            layout.date = mapping.date
     return layout
 
 
@@ -831,9 +838,21 @@ def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], st
     summary.ignored_columns = [f"{c.letter} {c.header}" for c in layout.ignored]
     by_number = {c.number: c for c in layout.columns}
     parsed: list[_Row] = []
-    errors = 0
+    bad: set[int] = set()
+    above: dict[int, Any] = {}  # each column's value in the row above, for a ditto mark (〃, 同上)
     for number, cells in rows:
         if number <= layout.header_rows[-1]:
+            continue
+        if cells is None:  # a row refused already (a cell that cannot be read)
+            bad.add(number)
+            continue
+        texts = [t for v in cells.values() if (t := _cell_text(v))]
+        if any(_TOTAL.match(t) for t in texts):
+            summary.skipped_rows.append(f"row {number}: a total row ({next(t for t in texts if _TOTAL.match(t))}), "
+                                        "not a household; read past")
+            continue
+        if len(texts) == 1 and (_FOOTNOTE.match(texts[0]) or re.search(r"[:：]", texts[0])):
+            summary.skipped_rows.append(f"row {number}: a footnote, not a household; read past")
             continue
         row = _Row(number, {}, {})
         problems = []
@@ -841,9 +860,17 @@ def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], st
             target = fields.get(column)
             if target is None:
                 continue
+            if isinstance(value, str) and value.strip() in _DITTO and column in above:
+                value = above[column]
+            above[column] = value
             col = by_number[column]
             try:
                 converted = _convert(target, value, layout, epoch)
+                if target == "contact" and converted:  # a phone written beside the name: the contact's
+                    converted, inline = _contact_phones(converted, layout.area_code)
+                    if inline:
+                        row.values.setdefault("contact_phone", []).extend(inline)
+                        row.places.setdefault("contact_phone", col.place)
             except ValueError as exc:
                 problems.append((col.place, str(exc)))
                 continue
@@ -857,10 +884,6 @@ def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], st
                 row.places[target] = col.place
         if not row.values and not problems:
             continue
-        texts = [t for v in cells.values() if (t := _cell_text(v))]
-        if len(texts) == 1 and (_FOOTNOTE.match(texts[0]) or re.search(r"[:：]", texts[0])):
-            summary.skipped_rows.append(f"row {number}: a footnote, not a household; read past")
-            continue
         if not any(f in row.values for f in _IDENTITY):
             if problems == [] and not any(f in row.values for f in ("contact", "phone", "people", "flags")):
                 summary.skipped_rows.append(f"row {number}: names no household (only "
@@ -868,14 +891,50 @@ def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], st
                 continue
             problems.append(("", "names no household: no address, head of household, room or id"))
         for at, problem in problems:
-            errors += 1
             yield ("error", f"{place(number, columns_of)}, field {at}" if at else place(number, columns_of), problem)
-        if not problems:
+        if problems:
+            bad.add(number)
+        else:
             parsed.append(row)
-    summary.rows = len(parsed) + errors
-    if errors:
-        return
-    yield from _Builder(layout, store, summary, place, columns_of, visible).run(parsed)
+    # an area a register names on some rows and leaves blank on another, above an area the row names (or
+    # on a row naming none): a blank the clerk meant as "as above", or a slip; either way not a guess
+    levels = [f for f in AREA_FIELDS if f in set(fields.values())]
+    given = {level for row in parsed for level in levels if level in row.values}
+    kept = []
+    for row in parsed:
+        named = [AREA_RANK[level] for level in levels if level in row.values]
+        lowest = max(named) if named else 99
+        blank = [level for level in levels if level in given and level not in row.values and AREA_RANK[level] < lowest]
+        if blank:
+            bad.add(row.number)
+            yield ("error", f"{place(row.number, columns_of)}, field {columns_of[blank[0]]}",
+                   "blank, while other rows name it" + (" and this row names an area below it" if named else "")
+                   + ": fill it in (a merged cell is read in every row it covers; 〃 or 同上 repeats the row above)")
+            continue
+        kept.append(row)
+    summary.rows = len(kept) + len(bad)
+    yield from _Builder(layout, store, summary, place, columns_of, visible).run(kept)
+
+
+_TOTAL = re.compile(r"^(?:合|总|小)\s*计")
+_DITTO = {"〃", "同上", "\"", "\u201d", "\u201c", "々", "''", "\u3003"}
+_PHONE_IN_TEXT = re.compile(r"(?:\+?86[\s-]?)?1[3-9](?:[\s-]?\d){9}|0\d{2,3}[\s-]?\d{7,8}")
+
+
+def _contact_phones(names: list[str], area_code: str | None) -> tuple[list[str], list[str]]:
+    """Names of contacts written with their phones (李乙 13900000001, 李乙(13900000001), 陈戊/139...): the
+    names, and the phones, normalized."""
+    out, phones = [], []
+    for name in names:
+        found = _PHONE_IN_TEXT.findall(name)
+        if found:
+            name = _PHONE_IN_TEXT.sub("", name)
+            name = re.sub(r"[()（）\[\]【】:：,，/\s]+", "", name)
+            for number in found:
+                phones.extend(_phones(number, area_code))
+        if name:
+            out.append(name)
+    return out, phones
 
 
 def _convert(target: str, value: Any, layout: Layout, epoch: Any) -> Any:
@@ -899,11 +958,13 @@ def _convert(target: str, value: Any, layout: Layout, epoch: Any) -> Any:
             raise ValueError(f"must be at least 1, got {number}")
         return number
     if target in {"phone", "contact_phone"}:
+        if unicodedata.normalize("NFKC", text).strip() in _NO_PHONE:
+            return None
         return _phones(text, layout.area_code)
     if target == "flags":
         codes = []
         unknown = []
-        for part in _SEPARATORS.split(unicodedata.normalize("NFKC", text)):
+        for part in re.split(r"[、，,；;/\s]+", unicodedata.normalize("NFKC", text)):
             part = part.strip()
             if not part or part in _NO_FLAG:
                 continue
@@ -917,7 +978,15 @@ def _convert(target: str, value: Any, layout: Layout, epoch: Any) -> Any:
                              f"known: {'、'.join(FLAG_NAMES)}; name others in the mapping's [flags]")
         return codes or None
     if target == "contact":
-        return [_plain_name(p) for p in _SEPARATORS.split(text) if p.strip()]
+        names = []
+        for part in _SEPARATORS.split(text):
+            tokens = part.split()
+            if len(tokens) > 1 and all(re.fullmatch(r"[\u3400-\u9fff·]{2,}", t) or _PHONE_IN_TEXT.fullmatch(t)
+                                       for t in tokens):
+                names.extend(tokens)  # 李乙 陈戊: two contacts; 李 乙 (spaced out to line up) is one
+            elif part.strip():
+                names.append(part if _PHONE_IN_TEXT.search(part) else _plain_name(part))
+        return names
     if target in {"head"}:
         return _plain_name(text)
     if target in {"address", "note", "room", "household_id"}:
@@ -949,7 +1018,7 @@ class _Builder:
         community: dict[int, str | None] = {}
         names_of: dict[int, list[str]] = {}
         parts_of: dict[int, list[str]] = {}
-        failed = False
+        bad: set[int] = set()
         top, top_scope = self.layout.within, None
         if top is not None:
             level = self.territory.levels.get(top)
@@ -983,7 +1052,7 @@ class _Builder:
                         yield ("error", f"{self.where(row)}, field {self.columns[level]}", f"{name!r} names "
                                f"{len(found)} areas{' within ' + parent if parent else ''}: "
                                f"{', '.join(found)}; give the area above it too, or tell them apart by name")
-                        failed = True
+                        bad.add(row.number)
                         break
                     if found:
                         area = found[0]
@@ -1000,8 +1069,7 @@ class _Builder:
             community[row.number] = scope
             names_of[row.number] = list(zip(names, named_levels))
             parts_of[row.number] = parts
-        if failed:
-            return
+        rows = [row for row in rows if row.number not in bad]  # every other row read on: all problems at once
         known = self._stored(list(new_areas))
         for area, (row, record, parent) in new_areas.items():
             if area in known:
@@ -1047,7 +1115,6 @@ class _Builder:
                 first = households[hid]
                 yield ("error", self.where(row), f"the same household as row {first.number} (the same area and "
                        "address): give each household one row, with its contacts in one cell (李乙、陈戊)")
-                failed = True
                 continue
             households[hid] = row
             values = row.values
@@ -1068,12 +1135,10 @@ class _Builder:
                 if name in values:
                     record[name] = values[name]
             record_of[hid] = record
-        for hid, kind in stored.items():
+        for hid, kind in list(stored.items()):
             if kind != "Household" and hid in households:
                 yield ("error", self.where(households[hid]), f"the household's id {hid!r} is {kind} in the store")
-                failed = True
-        if failed:
-            return
+                del households[hid], record_of[hid]
         stored = {h: k for h, k in stored.items() if h in households}
         summary.households = len(households)
         summary.new_households = len(households) - len(stored)
@@ -1109,9 +1174,9 @@ class _Builder:
             names = [self._without_prefix(n, row) for n in row.values.get("contact", [])]
             given = row.values.get("contact_phone", [])
             if given and len(given) not in (1, len(names)):
-                yield ("error", f"{self.where(row)}, field {self.columns['contact_phone']}", f"{len(given)} phones "
+                yield ("error", f"{self.where(row)}, field {row.places['contact_phone']}", f"{len(given)} phones "
                        f"for {len(names)} contacts; give one phone a contact, in the same order")
-                return
+                continue
             pairs = [(n, given[i] if i < len(given) else (given[0] if len(names) == 1 and given else None))
                      for i, n in enumerate(names)]
             named[row.number] = pairs
@@ -1121,13 +1186,12 @@ class _Builder:
         for row_number, message in problems:
             row = next(r for r in rows if r.number == row_number)
             yield ("error", f"{self.where(row)}, field {self.columns['contact']}", message)
-        if problems:
-            return
         stored = self._stored([m for m, _ in members.values()])
-        for mid, kind in stored.items():
+        for mid, kind in list(stored.items()):
             if kind != "Member":
                 yield ("error", f"sheet {self.layout.sheet}", f"the contact's id {mid!r} is {kind} in the store")
-                return
+                members = {k: v for k, v in members.items() if v[0] != mid}
+                del stored[mid]
         emitted = set()
         for (name, scope, phone), (mid, update) in members.items():
             if mid in emitted:
@@ -1145,8 +1209,12 @@ class _Builder:
         summary.new_members = len(emitted - set(stored))
         # the relations: new where none is valid on the row's day; an old one ended the day before
         wanted: dict[str, tuple[_Row, list[str], str | None]] = {}
+        troubled = {number for number, _ in problems}
         for row in rows:
-            ids = [members[(n, community[row.number], p or "")][0] for n, p in named[row.number]]
+            if row.number not in hid_of or row.number in troubled or row.number not in named:
+                continue
+            ids = [members[(n, community[row.number], p or "")][0] for n, p in named.get(row.number, [])
+                   if (n, community[row.number], p or "") in members]
             day = row.values.get("since") or self.layout.date
             wanted[hid_of[row.number]] = (row, list(dict.fromkeys(ids)), day)
         current = self._current(wanted)
@@ -1254,6 +1322,13 @@ class _Builder:
                 continue
             rows = by_phone[""]
             if len(phones) == 1:
+                target = out[(name, scope, phones[0])][0]
+                others = sorted({m["id"] for m in local} - {target})
+                if others:  # the phone's member, and another of the name serving the community: which?
+                    problems.append((rows[0], f"{name!r} names {1 + len(others)} members: {target} (with the phone "
+                                              f"of row {by_phone[phones[0]][0]}) and {', '.join(others[:4])} (in the "
+                                              "store); give the contact's phone to tell them apart"))
+                    continue
                 out[(name, scope, "")] = out[(name, scope, phones[0])]
                 continue
             if len(phones) > 1:
