@@ -42,6 +42,14 @@ class Sink(Protocol):
         """(source, target) of every stored edge of a hierarchy type (WITHIN, SUBORDINATE_TO)."""
         ...
 
+    def same_folds(self, folds: list[str], plain: list[str]) -> list[tuple[str, str]]:
+        """The stored node ids that fold (:func:`orggraph.model.fold`) to one of ``folds`` or ``plain``, as
+        (fold, id). ``folds`` are the folds of ids spelled otherwise: a stored id is found that is the fold
+        itself, or spelled otherwise with that fold. ``plain`` are ids that are their own fold: only the
+        stored ids spelled otherwise are looked for (the id itself is found by :meth:`kinds_of`), and a
+        store that keeps none answers at once."""
+        ...
+
 
 @dataclass
 class LoadReport:
@@ -222,12 +230,20 @@ class Loader:
 
     One id, one thing: ids that differ only by letter case, full-width form or surrounding spaces (``h1``,
     ``H1``, ``ｈ１``: ids that fold alike, :func:`orggraph.model.fold`, NFKC then casefold) are one id. A
-    node id that folds alike another id of the load is refused, naming both spellings and where the
-    other is, rather than made a second node; so is an edge naming a node by another spelling (rather
-    than reported as naming no node). A surrounding space never reaches here: a workbook's cells are
-    trimmed as read, and an id holding a space is refused. A batch of ids that are their own folds
-    (ASCII with no capital letter, as most cities' ids are) is told so in one pass over its ids joined
-    (:func:`~orggraph.model.unfolded`); only the ids spelled otherwise are kept, in a dict by fold.
+    node id that folds alike another id of the load or of the store is refused, naming both spellings
+    and where the other is, rather than made a second node; so is an edge naming a node by another
+    spelling (rather than reported as naming no node). A surrounding space never reaches here: a
+    workbook's cells are trimmed as read, and an id holding a space is refused.
+
+    How, and what it costs. Each store keeps, beside its nodes and in the load's own transaction (or
+    batch), the ids spelled otherwise than their fold: the embedded store in a table (``folds``), a
+    graph server as ``n.fold`` with an index. Most ids are ASCII with no capital letter, their own folds,
+    so that is few ids or none. A new id ``x`` then folds alike a stored id if and only if ``fold(x) !=
+    x`` and ``fold(x)`` is a stored id, or ``fold(x)`` is a stored fold: one look-up a batch, made only
+    for ids spelled otherwise, or for all when the store keeps any fold at all (known once a load).
+    Within the load, a batch is told to be its own folds in one pass over its ids joined
+    (:func:`~orggraph.model.unfolded`); only the ids spelled otherwise are kept, in a dict by fold. So a
+    load of ids that are their own folds, into a store that keeps no fold, pays a pass over its ids.
     """
 
     def __init__(
@@ -255,7 +271,7 @@ class Loader:
         self._hier_new: dict[str, list[tuple[str, str, str, int]]] = {t: [] for t in _HIERARCHIES}
         # One id, one thing (see _check_folds): of the node ids of this load spelled otherwise than their
         # fold, the first of each fold, and where it was read; and the pairs found that fold alike, as
-        # (number in the load, id, the other, its number or None: to be found).
+        # (number in the load, id, the other, its number or None: to be found, or -1: in the store).
         self._spelled: dict[str, tuple[str, int]] = {}
         self._fold_pairs: list[tuple[int, str, str, int | None]] = []
         # Every valid record's fingerprints, a batch at a time: (numbers in the load, key, check, body, what).
@@ -407,12 +423,13 @@ class Loader:
             self.sink.write_edges(rows)
 
     def _fold(self, rows: list[dict[str, Any]], seqs: list[int]) -> None:
-        """Note the ids of a batch that fold (:func:`~orggraph.model.fold`) alike another id of this load:
-        they are reported by :meth:`_check_folds`.
+        """Note the ids of a batch that fold (:func:`~orggraph.model.fold`) alike another id of this load or
+        of the store: they are reported by :meth:`_check_folds`.
 
         What it costs: the ids of most cities are ASCII with no capital letter, their own folds; a batch of
         them is told in one pass over its ids joined (:func:`~orggraph.model.unfolded`), and is looked for
-        no further unless this load holds ids spelled otherwise (then a look-up in a dict a row).
+        no further unless this load holds ids spelled otherwise (a look-up in a dict a row) or the store does
+        (one look-up a batch, as :meth:`Sink.kinds_of`).
         """
         ids = [r["id"] for r in rows]
         spelled = unfolded(ids)
@@ -433,6 +450,16 @@ class Loader:
             for i, node_id in enumerate(ids):
                 if i not in folds and (first := known.get(node_id)) is not None:
                     pairs.append((seqs[i], node_id, first[0], first[1]))
+        if self.store_empty:
+            return
+        found: dict[str, list[str]] = defaultdict(list)
+        plain = [x for i, x in enumerate(ids) if i not in folds] if folds else ids
+        for folded, stored in self.sink.same_folds(list(folds.values()), plain):
+            found[folded].append(stored)
+        for i, node_id in enumerate(ids) if found else ():
+            for stored in found.get(folds.get(i, node_id), ()):
+                if stored != node_id and stored not in kinds:  # one of this load is a pair within it
+                    pairs.append((seqs[i], node_id, stored, -1))
 
     def _fingerprint(self, seqs: list[int], keys: list[int], checks: list[int], rows: list[dict[str, Any]],
                      what: str) -> None:
@@ -502,14 +529,22 @@ class Loader:
     def _check_folds(self) -> None:
         """One id, one thing: ids that differ only by letter case or full-width form (that fold alike,
         :func:`~orggraph.model.fold`) would be two nodes. Each pair found by :meth:`_fold` is an error on the
-        later record, naming both spellings and the other's place."""
+        later record, naming both spellings and the other's place, or the store."""
         pairs, self._fold_pairs = self._fold_pairs, []
         if not pairs:
             return
+        kinds = self._kinds
+        # a pair with the store whose stored id this load also gives is a pair within the load, found as such
+        pairs = [p for p in pairs if p[3] != -1 or p[2] not in kinds]
         seqs = self._seqs_of(other for _, _, other, at in pairs if at is None)
         for seq, node_id, other, at in pairs:
             if at is None:
                 at = seqs.get(other)
+            if at == -1:
+                self.error(self._places.get(seq), "id",
+                           f"{node_id!r} and {other!r}, already in the store, differ only by "
+                           f"{how_they_differ(node_id, other)}: they would be two nodes; write one spelling", seq)
+                continue
             if at is not None and at > seq:  # said of the later record
                 seq, node_id, other, at = at, other, node_id, seq
             place = "elsewhere in this load" if at is None else self._places.get(at)
@@ -518,22 +553,38 @@ class Loader:
                        "they would be two nodes; write one spelling", seq)
 
     def _near(self, missing: Iterable[str]) -> dict[str, tuple[str, str]]:
-        """Of ids that name no node, those that fold alike a node of this load: the other spelling, and where
-        it is (`` (line 2)``)."""
+        """Of ids that name no node, those that fold alike a node of this load or of the store: the other
+        spelling, and where it is (`` (line 2)``, ``, in the store,``)."""
         kinds, known = self._kinds, self._spelled
         near: dict[str, tuple[str, int | None]] = {}
+        rest: dict[str, str] = {}
         for node_id in missing:
             folded = fold(node_id)
             if folded != node_id and folded in kinds:
                 near[node_id] = (folded, None)
             elif (first := known.get(folded)) is not None:
                 near[node_id] = first
+            else:
+                rest[node_id] = folded
+        if rest and not self.store_empty:
+            ids = sorted(rest)
+            for start in range(0, len(ids), 10000):
+                chunk = ids[start : start + 10000]
+                by_fold: dict[str, list[str]] = defaultdict(list)
+                for node_id in chunk:
+                    by_fold[rest[node_id]].append(node_id)
+                found = self.sink.same_folds([f for i in chunk if (f := rest[i]) != i], [i for i in chunk if rest[i] == i])
+                for folded, stored in sorted(found):
+                    for node_id in by_fold.get(folded, ()):
+                        if stored != node_id:
+                            near.setdefault(node_id, (stored, -1))
         seqs = self._seqs_of(other for other, at in near.values() if at is None)
         out = {}
         for node_id, (other, at) in near.items():
             if at is None:
                 at = seqs.get(other)
-            out[node_id] = (other, f" ({'elsewhere in this load' if at is None else self._places.get(at)})")
+            out[node_id] = (other, ", in the store," if at == -1 else
+                            f" ({'elsewhere in this load' if at is None else self._places.get(at)})")
         return out
 
     def _check_repeats(self) -> None:
@@ -622,6 +673,9 @@ class _Nowhere:
 
     def hierarchy(self, type_: str) -> Iterable[tuple[str, str]]:
         return ()
+
+    def same_folds(self, folds: list[str], plain: list[str]) -> list[tuple[str, str]]:
+        return []
 
 
 def check_records(items: Iterable[Item], *, max_errors: int = 100) -> InvalidRecords | None:
