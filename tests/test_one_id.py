@@ -217,7 +217,11 @@ def test_check_names_the_spellings_a_store_holds(store):
     messages = [str(e) for e in info.value.errors]
     assert f"node h1, field id: 'h1' and 'H1' (node H1) differ only by letter case: {TWO}" in messages
     assert f"node ｈ１, field id: 'ｈ１' and 'h1' (node h1) differ only by full-width form: {TWO}" in messages
-    assert len(messages) == 2
+    if not isinstance(store, EmbeddedStore):  # the server's copy of the fold, missing where another tool wrote it
+        assert ("node H1, field fold: the server's copy of the id's fold is null, but the id's fold spelled otherwise "
+                "is 'h1' (null when the id is its own fold); set the copy to it, by which a load finds an id that folds "
+                "alike") in messages
+    assert len(messages) == (2 if isinstance(store, EmbeddedStore) else 3)
 
 
 # -- a store kept by the previous version -------------------------------------------------------------------

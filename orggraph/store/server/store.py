@@ -554,19 +554,27 @@ class ServerStore:
 
     def copies_out_of_step(self, *, page: int = 10000) -> list[RecordError]:
         """Nodes whose copies of record fields (those the queries filter on: name, level, status, people,
-        vulnerable) differ from the record in ``props``: what a hand edit in Cypher leaves behind."""
+        vulnerable; and the id's fold, by which a load finds an id that folds alike) differ from the record
+        in ``props`` and its id: what a hand edit in Cypher leaves behind."""
         fields = ("name", "level", "status", "people", "vulnerable")
         problems = []
         for kind in NODE_KINDS:
             ids = self._ids_of(kind)
             for start in range(0, len(ids), page):
                 rows = self.conn.read(statement("node_copies", label=kind), {"ids": ids[start : start + page]})
-                for node_id, props, *copies in rows:
+                for node_id, props, *copies, folded in rows:
                     expected = _node_row({"id": node_id, "kind": kind, **orjson.loads(props)})
                     problems += [RecordError(f"node {node_id}", field, f"the server's copy {describe(have, field)} differs "
                                              f"from the record's {describe(expected[field], field)}; set the copy back "
                                              "to the record's value")
                                  for field, have in zip(fields, copies) if have != expected[field]]
+                    if folded != expected["fold"]:  # of an id (shown to every token), not personal data
+                        have, want = ("null" if f is None else repr(f) for f in (folded, expected["fold"]))
+                        problems.append(RecordError(
+                            f"node {node_id}", "fold",
+                            f"the server's copy of the id's fold is {have}, but the id's fold spelled otherwise is "
+                            f"{want} (null when the id is its own fold); set the copy to it, by which a load finds an "
+                            "id that folds alike"))
         return problems
 
     def edges(self, type_: str | None = None, *, page: int = 10000) -> Iterator[dict[str, Any]]:
