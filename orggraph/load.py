@@ -243,7 +243,14 @@ class Loader:
     for ids spelled otherwise, or for all when the store keeps any fold at all (known once a load).
     Within the load, a batch is told to be its own folds in one pass over its ids joined
     (:func:`~orggraph.model.unfolded`); only the ids spelled otherwise are kept, in a dict by fold. So a
-    load of ids that are their own folds, into a store that keeps no fold, pays a pass over its ids.
+    load of ids that are their own folds, into a store that keeps no fold, pays a pass over its ids (and
+    one more as the embedded store writes them): 4 ms for the 236,777 node ids of 200,000 households
+    (41 ms were they all capitals). Measured on the
+    embedded store, 2 cores, ``orggraph load`` of the generated city of 200,000 households (697,382
+    records): into an empty store 19.2 s before and 17.2 s after (the difference is noise); the same
+    file again 13.2 s and 14.4 s; 2,000 of its records into it 0.67 s and 0.70 s. The same city with
+    every id in capitals (all 236,777 kept as folds): 18.8 s into an empty store, 18.1 s again, 0.75 s
+    for 2,000 records. A file of schema 4 of that city gains its table in 0.1 s when first opened.
     """
 
     def __init__(
