@@ -18,11 +18,13 @@ from ..facts import Facts
 from ..history import Tally, Written, entry_nodes
 from ..index import Index, build_index
 from ..load import Item, Loader, LoadReport
-from ..model import EDGE_TYPES, NODE_KINDS
+from ..model import EDGE_TYPES, NODE_KINDS, fold, unfolded
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 4  # 2: tokens expire; 3: the audit log in a file of its own; 4: the history of the records
+#: 2: tokens expire; 3: the audit log in a file of its own; 4: the history of the records; 5: the ids spelled
+#: otherwise than their fold
+SCHEMA_VERSION = 5
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -70,6 +72,16 @@ CREATE TABLE IF NOT EXISTS history_nodes (
     node  TEXT NOT NULL,
     entry INTEGER NOT NULL,
     PRIMARY KEY (node, entry)
+) WITHOUT ROWID;
+"""
+_FOLDS_SCHEMA = """
+-- the node ids spelled otherwise than their fold (orggraph.model.fold: NFKC, casefold), by fold: few or none,
+-- as most ids are ASCII with no capital letter. A load finds here at once an id that folds alike one stored
+-- (orggraph.load.Loader: one id, one thing). Written in the transaction that writes the node.
+CREATE TABLE IF NOT EXISTS folds (
+    fold  TEXT NOT NULL,
+    id    TEXT NOT NULL,
+    PRIMARY KEY (fold, id)
 ) WITHOUT ROWID;
 """
 # The audit log lives in a file of its own beside the store (``city.db-audit``), so that appending to it
@@ -186,6 +198,10 @@ class _Sink:
         self.keep = keep
         self.tally = tally  # what the load changes, told record by record from what the store held
         self.empty = empty
+        # whether the store held ids spelled otherwise than their fold before the load (those the load
+        # writes are its own, found by the loader within it)
+        self.folds = not empty and conn.execute("SELECT EXISTS (SELECT 1 FROM folds)").fetchone()[0] == 1
+        self.folded = 0  # rows the load added to the folds (not records: left out of what it changed)
         self.nodes: list[tuple[str, str, dict[str, Any]]] | None = [] if keep else None
         self.edges: list[tuple[str, str, str, str | None, str | None, dict[str, Any]]] | None = [] if keep else None
 
@@ -203,6 +219,11 @@ class _Sink:
             for node_id, added in self.conn.execute(_NODES_DIFFERING, (orjson.dumps([[i, p] for i, _, p in out]).decode(),)):
                 self.tally.note("added" if added else "changed", node_id)
         self.conn.executemany(_UPSERT_NODE, out)
+        ids = [r[0] for r in out]
+        spelled = unfolded(ids)
+        if spelled:
+            self.folded += self.conn.executemany("INSERT OR IGNORE INTO folds (fold, id) VALUES (?, ?)",
+                                                 [(folded, ids[i]) for i, folded in spelled]).rowcount
         if self._kept(len(rows)):
             self.nodes.extend((r["id"], r["kind"], r) for r in rows)  # type: ignore[union-attr]
 
@@ -228,6 +249,16 @@ class _Sink:
 
     def hierarchy(self, type_: str) -> Iterable[tuple[str, str]]:
         return self.conn.execute("SELECT source, target FROM edges WHERE type = ?", (type_,)).fetchall()
+
+    def same_folds(self, folds: list[str], plain: list[str]) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        if folds:
+            found += self.conn.execute("SELECT id, id FROM nodes WHERE id IN (SELECT value FROM json_each(?))",
+                                       (orjson.dumps(folds).decode(),)).fetchall()
+        if self.folds and (folds or plain):
+            found += self.conn.execute("SELECT fold, id FROM folds WHERE fold IN (SELECT value FROM json_each(?))",
+                                       (orjson.dumps(folds + plain).decode(),)).fetchall()
+        return found
 
 
 class EmbeddedStore:
@@ -292,7 +323,7 @@ class EmbeddedStore:
                 with self._writing() as conn:
                     version = self._version(conn)
                     if version is None:
-                        for statement in (_SCHEMA + _HISTORY_SCHEMA + _INDEXES).split(";"):
+                        for statement in (_SCHEMA + _HISTORY_SCHEMA + _FOLDS_SCHEMA + _INDEXES).split(";"):
                             if statement.strip():
                                 conn.execute(statement)
                         conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -316,8 +347,9 @@ class EmbeddedStore:
 
     def _upgrade(self, conn: sqlite3.Connection, version: int) -> None:
         """Bring a file written by an older orggraph up to this schema, inside the write transaction. The
-        version is raised so that an older orggraph, which would not know of expiry, of the audit file nor
-        of the history, refuses the file.
+        version is raised so that an older orggraph, which would not know of expiry, of the audit file, of
+        the history nor of the ids spelled otherwise than their fold (which it would not keep), refuses the
+        file.
 
         From schema 3 the audit log is a file of its own: the rows of the old table are copied there (by
         their numbers, so copying twice after a crash half-way adds nothing) before the table is dropped.
@@ -341,6 +373,12 @@ class EmbeddedStore:
             for statement in _HISTORY_SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+        if version < 5:  # the ids spelled otherwise than their fold, from the ids stored
+            conn.execute(_FOLDS_SCHEMA)
+            cursor = conn.execute("SELECT id FROM nodes")
+            while ids := [i for (i,) in cursor.fetchmany(10000)]:
+                conn.executemany("INSERT OR IGNORE INTO folds (fold, id) VALUES (?, ?)",
+                                 [(folded, ids[i]) for i, folded in unfolded(ids)])
         conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     # -- connections ------------------------------------------------------------------------------------
@@ -535,7 +573,7 @@ class EmbeddedStore:
         after_nodes, after_edges = self._totals(conn)
         report.added_nodes = after_nodes - before_nodes
         report.added_edges = after_edges - before_edges
-        report.changed = conn.total_changes - changes - report.added_nodes - report.added_edges
+        report.changed = conn.total_changes - changes - report.added_nodes - report.added_edges - sink.folded
         if report.added_nodes or report.added_edges or report.changed:
             if tally:
                 report.history = self._append_history(conn, tally.entry(history))
@@ -595,6 +633,8 @@ class EmbeddedStore:
             for node_id in dict.fromkeys(nodes):
                 if conn.execute("DELETE FROM nodes WHERE id = ?", (node_id,)).rowcount != 1:
                     raise NotFound(f"no node with id {node_id!r}")
+                if (folded := fold(node_id)) != node_id:
+                    conn.execute("DELETE FROM folds WHERE fold = ? AND id = ?", (folded, node_id))
                 gone_nodes.append(node_id)
                 removed_nodes += 1
                 removed_edges += conn.execute("DELETE FROM edges WHERE source = ?1 OR target = ?1", (node_id,)).rowcount
@@ -697,7 +737,9 @@ class EmbeddedStore:
             return self._build_index()
 
     def copies_out_of_step(self) -> list[RecordError]:
-        """None: the embedded store keeps each record once, with no copies beside it to fall out of step."""
+        """None: the embedded store keeps each record once, with no copies beside it to fall out of step (the
+        ids spelled otherwise than their fold, kept beside the nodes, are written with them in one
+        transaction, and only by orggraph)."""
         return []
 
     def _build_index(self) -> Index:

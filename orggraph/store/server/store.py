@@ -17,7 +17,7 @@ import orjson
 from ...exceptions import NotFound, RecordError, StoreBusy, StoreError
 from ...history import Tally, Written, entry_nodes
 from ...load import Item, Loader, LoadReport
-from ...model import EDGE_TYPES, ENDPOINTS, NODE_KINDS
+from ...model import EDGE_TYPES, ENDPOINTS, NODE_KINDS, fold, unfolded
 from ...privacy import describe
 from .connection import Connection, statement
 from .facts import Kept, ServerFacts
@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 __all__ = ["ServerStore", "LEASE_SECONDS"]
 
 #: the layout of the store's own bookkeeping on the server (meta_layout): 2 keeps ``h.home`` only for a
-#: household with one undated ``LOCATED_IN`` edge (layout 1 kept it for one edge, dated or not)
-LAYOUT = 2
+#: household with one undated ``LOCATED_IN`` edge (layout 1 kept it for one edge, dated or not); 3 keeps
+#: ``n.fold`` on every node whose id is spelled otherwise than its fold (cypher/folds_of.cypher)
+LAYOUT = 3
 
 #: how long a writer's lease lasts unless renewed (it is renewed every third of this while the write runs)
 LEASE_SECONDS = 60.0
@@ -41,6 +42,7 @@ _EDGE_FIXED = ("type", "source", "target", "since", "until")
 
 def _node_row(r: dict[str, Any]) -> dict[str, Any]:
     props = {k: v for k, v in r.items() if k not in _NODE_FIXED}
+    folded = fold(r["id"])
     return {
         "id": r["id"],
         "props": orjson.dumps(props, option=orjson.OPT_SORT_KEYS).decode(),
@@ -49,6 +51,7 @@ def _node_row(r: dict[str, Any]) -> dict[str, Any]:
         "status": r.get("status"),
         "people": r.get("people", 1) if r["kind"] == "Household" else None,
         "vulnerable": bool(r.get("flags")) if r["kind"] == "Household" else None,
+        "fold": folded if folded != r["id"] else None,
     }
 
 
@@ -85,6 +88,8 @@ class _Spool:
         self.batches = 0
         self.empty = empty
         self.tally = Tally()  # what the load changes, told from what the server holds (under the write lease)
+        # whether the server holds ids spelled otherwise than their fold (one query a kind, through its index)
+        self.folds = not empty and any(store.conn.read(statement("folds_any", label=kind)) for kind in NODE_KINDS)
 
     def write_nodes(self, rows: list[dict[str, Any]]) -> None:
         by_kind: dict[str, list[dict[str, Any]]] = {}
@@ -128,6 +133,12 @@ class _Spool:
         source, target = ENDPOINTS[type_]
         rows = self.store.conn.read(statement("edge_pairs", type=type_, source=source, target=target))
         return [(s, t) for s, t in rows]
+
+    def same_folds(self, folds: list[str], plain: list[str]) -> list[tuple[str, str]]:
+        found = [(i, i) for i in self.store.kinds_of(folds)] if folds else []
+        if self.folds and (folds or plain):
+            found += [(f, i) for f, i in self.store.conn.read(statement("folds_of"), {"folds": folds + plain})]
+        return found
 
     def replay(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """The write statements, nodes before the edges that need them, in batches of the connection's size."""
@@ -232,14 +243,24 @@ class ServerStore:
         """Bring the bookkeeping of a store kept by an older version up to :data:`LAYOUT`, once, under the
         write lease: layout 1 set ``h.home`` for a household with one dated ``LOCATED_IN`` edge too, which
         the facts now read as located there on every day; set_home is run again for every household with
-        a dated edge. The revision is raised with it, so that nothing kept from before is trusted."""
+        a dated edge. Before layout 3 no node kept its fold: every id is read, and the fold set on those
+        spelled otherwise. The revision is raised with it, so that nothing kept from before is trusted."""
         with self.writing():
-            if self.conn.read(statement("meta_layout"))[0][0] >= LAYOUT:  # another process did it meanwhile
+            layout = self.conn.read(statement("meta_layout"))[0][0]
+            if layout >= LAYOUT:  # another process did it meanwhile
                 return
-            households = self.conn.read(statement("located_dated"))[0][0]
             size = self.conn.batch_size
-            writes = [(statement("set_home"), {"households": households[i : i + size]})
-                      for i in range(0, len(households), size)]
+            writes = []
+            if layout < 2:
+                households = self.conn.read(statement("located_dated"))[0][0]
+                writes += [(statement("set_home"), {"households": households[i : i + size]})
+                           for i in range(0, len(households), size)]
+            if layout < 3:
+                for kind in NODE_KINDS:
+                    ids = [i for (i,) in self.conn.read(statement("ids", label=kind))]
+                    rows = [{"id": ids[i], "fold": folded} for i, folded in unfolded(ids)]
+                    writes += [(statement("fold_set", label=kind), {"rows": rows[i : i + size]})
+                               for i in range(0, len(rows), size)]
             self._write([*writes, (statement("meta_layout_set"), {"layout": LAYOUT})], always=True)
 
     @property
@@ -533,19 +554,27 @@ class ServerStore:
 
     def copies_out_of_step(self, *, page: int = 10000) -> list[RecordError]:
         """Nodes whose copies of record fields (those the queries filter on: name, level, status, people,
-        vulnerable) differ from the record in ``props``: what a hand edit in Cypher leaves behind."""
+        vulnerable; and the id's fold, by which a load finds an id that folds alike) differ from the record
+        in ``props`` and its id: what a hand edit in Cypher leaves behind."""
         fields = ("name", "level", "status", "people", "vulnerable")
         problems = []
         for kind in NODE_KINDS:
             ids = self._ids_of(kind)
             for start in range(0, len(ids), page):
                 rows = self.conn.read(statement("node_copies", label=kind), {"ids": ids[start : start + page]})
-                for node_id, props, *copies in rows:
+                for node_id, props, *copies, folded in rows:
                     expected = _node_row({"id": node_id, "kind": kind, **orjson.loads(props)})
                     problems += [RecordError(f"node {node_id}", field, f"the server's copy {describe(have, field)} differs "
                                              f"from the record's {describe(expected[field], field)}; set the copy back "
                                              "to the record's value")
                                  for field, have in zip(fields, copies) if have != expected[field]]
+                    if folded != expected["fold"]:  # of an id (shown to every token), not personal data
+                        have, want = ("null" if f is None else repr(f) for f in (folded, expected["fold"]))
+                        problems.append(RecordError(
+                            f"node {node_id}", "fold",
+                            f"the server's copy of the id's fold is {have}, but the id's fold spelled otherwise is "
+                            f"{want} (null when the id is its own fold); set the copy to it, by which a load finds an "
+                            "id that folds alike"))
         return problems
 
     def edges(self, type_: str | None = None, *, page: int = 10000) -> Iterator[dict[str, Any]]:
