@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ..access import Scope, load_within
+from ..access import IdTaken, Scope, load_within
 from ..io import BadMapping, Limits, Mapping, Summary, WorkbookTooLarge, read_file, read_mapping
 from ..load import Item, LoadReport
 from ..store import Store
@@ -104,4 +104,12 @@ def import_into(store: Store, scope: Scope, path: str, dry_run: bool = False, li
     upload = _Upload(path, limits, store, scope, mapping, registers)
     if dry_run:
         return load_within(store, scope, upload, dry_run=True)
-    return load_within(store, scope, upload, history={"kind": "import", "by": by})
+    for attempt in range(3):
+        try:
+            return load_within(store, scope, upload, history={"kind": "import", "by": by})
+        except IdTaken:
+            # a register's ids are derived, not chosen: another import may have written them between the
+            # reading and the writing (two clerks sending one community's register); read it again
+            if not upload.registers or attempt == 2:
+                raise
+    raise AssertionError("unreachable")

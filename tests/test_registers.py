@@ -563,3 +563,69 @@ def test_a_household_new_in_next_month_s_register_lies_there_from_its_day(tmp_pa
         community = next(a for a, r in by_kind(store, "Area").items() if r["level"] == "community")
         counts = [coverage(store, area=community, as_of=day)["households"] for day in ("2024-03-15", "2024-04-15")]
         assert counts == [1, 2]
+
+
+def test_a_register_gets_the_same_ids_on_every_run(tmp_path):
+    """The ids derived from a register do not depend on the interpreter's hash seed (areas named in full,
+    an address beginning with their names: the prefixes taken off in a fixed order)."""
+    from .conftest import run_cli
+
+    register = book(tmp_path / "r.xlsx", [["街道", "社区", "网格", "户主姓名", "家庭住址", "分包人"],
+                                          ["江滨街道", "桂花社区", "第1网格", "张甲", "江滨街道桂花社区第1网格3号楼201", "李乙"],
+                                          ["江滨街道", "桂花社区", "第1网格", "王丙", "桂花社区3号楼202", "李乙"]])
+    found = []
+    for seed in ("1", "2", "3"):
+        done = run_cli("load", str(register), "--db", f"s{seed}.db", cwd=tmp_path, env={"PYTHONHASHSEED": seed})
+        assert done.returncode == 0, done.stderr
+        with EmbeddedStore(tmp_path / f"s{seed}.db") as store:
+            found.append(sorted(n["id"] for n in store.nodes()))
+    assert found[0] == found[1] == found[2]
+
+
+def test_what_clerks_write_around_the_rows(tmp_path):
+    """A total row, a ditto mark, a phone beside a contact's name, an empty sheet and a roster of members
+    beside the register; a blank community above a named grid."""
+    path = tmp_path / "r.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "居民台账"
+    for row in (["社区", "网格", "户主姓名", "家庭地址", "人数", "分包人"],
+                ["桂花", "1", "张甲", "1栋101", 2, "李乙 13900000001"],
+                ["〃", "〃", "王丙", "1栋102", 3, "李乙(13900000001)"],
+                ["同上", "2", "赵丁", "2栋101", 1, "陈戊/13900000002"],
+                ["合计", None, None, None, 6, None]):
+        ws.append(row)
+    wb.create_sheet("Sheet2")
+    wb.save(path)
+    registers: list = []
+    with EmbeddedStore(tmp_path / "s.db") as store:
+        load_file(store, path, registers=registers)
+        members = {(m["name"], m["phone"]) for m in store.nodes("Member")}
+        assert members == {("李乙", "13900000001"), ("陈戊", "13900000002")}
+        assert len(contacts(store)) == 3
+        assert sorted((a["name"], a["level"]) for a in store.nodes("Area")) == [
+            ("桂花社区", "community"), ("第1网格", "grid"), ("第2网格", "grid")]
+    assert registers[0].skipped_rows == ["row 5: a total row (合计), not a household; read past"]
+    roster = wb.create_sheet("党员花名册")
+    roster.append(["序号", "姓名", "性别", "联系电话", "工作单位"])
+    roster.append([1, "李乙", "男", "13900000001", "财政局"])
+    wb["居民台账"]["A4"] = None  # a blank community above the grid this row names
+    wb.save(path)
+    messages = [m for kind, _, m in read_file(path) if kind == "error"]
+    assert messages[0].startswith("blank, while other rows name it and this row names an area below it")
+    assert "a roster of members (党员花名册) rather than a register of households?" in messages[1]
+    assert len(messages) == 2
+
+
+def test_a_register_naming_a_household_of_another_community_tells_nothing_of_it(api, tmp_path):
+    """A register sent by an editor of 桂花社区 (c1) with the id of 向阳社区's household h9: the answer never
+    names that household's contact (m9, 赵敏), and nothing is written."""
+    before = sorted((e["source"], e.get("since"), e.get("until")) for e in api.store.edges("CONTACTS")
+                    if e["target"] == "h9")
+    path = book(tmp_path / "r.xlsx", [["时间：2025年1月1日"], ["户编号", "户主姓名", "家庭住址", "分包人"],
+                                      ["h9", "孙七", "9栋1", "王芳"]])
+    response = post_import(api, "editor", path.read_bytes(), XLSX)
+    assert response.status_code in (403, 409), response.text
+    assert "m9" not in response.text and "赵敏" not in response.text
+    assert sorted((e["source"], e.get("since"), e.get("until")) for e in api.store.edges("CONTACTS")
+                  if e["target"] == "h9") == before

@@ -477,6 +477,11 @@ def find_layout(sheet: str, rows: list[tuple[int, dict[int, Any]]], mapping: Map
                 + "; name each column's field in a mapping (orggraph ledger inspect FILE --write-map MAP.toml, "
                   "then orggraph load FILE --map MAP.toml; over the API, POST /import?mapping=), or copy the rows "
                   "into the template (orggraph template)")
+    fed = {c.field for c in layout.columns}
+    if fed & _IDENTITY == {"head"} and "contact" not in fed and named is None:
+        layout.problems.append("names people (姓名) with no address, room, id nor contact: a roster of members "
+                               "(党员花名册) rather than a register of households? orggraph reads households; leave "
+                               "the sheet out, or read it with a mapping")
     if not any(c.field in _IDENTITY for c in layout.columns):
         layout.problems.append("no column names the household (an address, the head of household, a room or an "
                                "id): " + ("map one" if named is not None else "name one in a mapping"))
