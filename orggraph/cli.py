@@ -917,12 +917,15 @@ def ledger_inspect(
         refuse_existing(write_map, force, option="--force")
         with writing(write_map, force) as partial:
             partial.write_text(registers[0].layout.to_toml(), encoding="utf-8")
-    if json_:
-        _print_json({"file": str(file), "sheets": [s.as_dict() for s in sheets],
-                     **({"mapping": str(write_map)} if write_map else {})})
+    from .privacy import mask_text
+
+    if json_:  # a header is text a clerk wrote: a phone number in one (网格员13912345678) is masked, as anywhere
+        _print_json(json.loads(mask_text(json.dumps({"file": str(file), "sheets": [s.as_dict() for s in sheets],
+                                                     **({"mapping": str(write_map)} if write_map else {})},
+                                                    ensure_ascii=False))))
     else:
         for found in sheets:
-            typer.echo(_sheet_text(found))
+            typer.echo(mask_text(_sheet_text(found)))
         if write_map is not None:
             typer.echo(f"wrote the mapping of sheet {registers[0].sheet} to {write_map}: edit it, then "
                        f"orggraph load {file} --map {write_map}")
