@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ..exceptions import OrgGraphError
 from ..load import Item, LoadReport, check_load
@@ -45,7 +45,8 @@ def check_format(path: str | os.PathLike[str]) -> str:
 
 def read_file(path: str | os.PathLike[str], *, progress: bool | None = None,
               limits: Limits | None = None, store: Store | None = None, mapping: Mapping | None = None,
-              registers: list[Summary] | None = None, visible: Any = None) -> Iterator[Item]:
+              registers: list[Summary] | None = None,
+              visible: Callable[[str, str], bool] | None = None) -> Iterator[Item]:
     """The records of a ``.json``, ``.jsonl`` or ``.xlsx`` file, as a store's ``load`` takes them, one by
     one as they are read; a workbook within ``limits`` (:class:`~orggraph.io.excel.Limits`; by default
     Excel's own rows and 200 columns), or :class:`~orggraph.io.excel.WorkbookTooLarge` as soon as it is not.

@@ -10,7 +10,7 @@ import re
 import time
 import zipfile
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import orjson
 
@@ -21,6 +21,10 @@ from ..privacy import describe
 from ..values import EXCEL_1900, BadValue, day
 from .files import writing
 from .jsonio import _twice, loads_exact, repeated_keys
+
+if TYPE_CHECKING:
+    from ..store.base import Store
+    from .register import Mapping, Summary
 
 __all__ = [
     "SHEETS", "Sheet", "write_template", "read_workbook", "write_workbook", "SheetRow", "Limits", "WorkbookTooLarge",
@@ -323,8 +327,9 @@ def _split(text: str) -> list[str]:
     return [p.strip() for p in text.split(_LIST_SEPARATORS[0]) if p.strip()]
 
 
-def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None, store: Any = None,
-                  mapping: Any = None, registers: list | None = None, visible: Any = None) -> Iterator[Item]:
+def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None, store: Store | None = None,
+                  mapping: Mapping | None = None, registers: list[Summary] | None = None,
+                  visible: Callable[[str, str], bool] | None = None) -> Iterator[Item]:
     """Read a workbook made from :func:`write_template` (or by :func:`write_workbook`), or a register
     (台账) as offices keep it (:mod:`orggraph.io.register`).
 
