@@ -48,7 +48,9 @@ def test_notebook_runs_and_draws(name, tmp_path, monkeypatch, request):
     start = time.monotonic()
     client.execute()  # raises CellExecutionError, naming the cell, on any error
     seconds = time.monotonic() - start
-    assert seconds < 60, f"{name} took {seconds:.0f} s"
+    # a guard against a notebook gone wrong, not a measure of speed (bench/ measures): 03 takes about 35 s
+    # alone and about 60 s beside the rest of the suite on two cores
+    assert seconds < 90, f"{name} took {seconds:.0f} s"
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     figures = [o for o in outputs if "image/png" in o.get("data", {})]

@@ -386,6 +386,7 @@ from .test_api import api, post_import  # noqa: E402,F401  (the API on every bac
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@pytest.mark.parametrize("api", ["embedded"], indirect=True)  # the API's part; the store's is tested on each
 def test_an_editor_imports_a_register_within_the_scope(api, tmp_path):
     """An editor of 桂花社区 (c1) sends the community's register: its areas are found by name (江滨 is s1,
     桂花 is c1, 1 is 桂花社区第1网格 g1), a new building is made within g1, and a dry run says what the
@@ -412,6 +413,7 @@ def test_an_editor_imports_a_register_within_the_scope(api, tmp_path):
     assert api.store.counts() == before
 
 
+@pytest.mark.parametrize("api", ["embedded"], indirect=True)  # the API's part; the store's is tested on each
 def test_an_import_takes_a_mapping(api, tmp_path):
     path = book(tmp_path / "r.xlsx", [["门栋", "屋主", "位置", "帮扶人"], ["1号楼", "孙七", "808", "王芳"]])
     def send(mapping: str, **params: str):
@@ -503,6 +505,7 @@ def test_ledger_inspect_writes_a_mapping_that_load_takes(tmp_path):
     assert answer["registers"][0]["new_households"] == 1 and answer["added_nodes"] == 3
 
 
+@pytest.mark.parametrize("api", ["embedded"], indirect=True)  # the API's part; the store's is tested on each
 def test_a_community_s_own_register_lies_within_the_area_the_mapping_names(api, tmp_path):
     """A community secretary's register names no street nor community: the mapping's within places its
     buildings in the token's own grid, and its contact is the community's 王芳 (m1)."""
@@ -617,6 +620,7 @@ def test_what_clerks_write_around_the_rows(tmp_path):
     assert len(messages) == 2
 
 
+@pytest.mark.parametrize("api", ["embedded"], indirect=True)  # the API's part; the store's is tested on each
 def test_a_register_naming_a_household_of_another_community_tells_nothing_of_it(api, tmp_path):
     """A register sent by an editor of 桂花社区 (c1) with the id of 向阳社区's household h9: the answer never
     names that household's contact (m9, 赵敏), and nothing is written."""
