@@ -553,6 +553,7 @@ def test_an_older_register_loaded_after_a_newer_one_fills_in_the_days_before(tmp
                     if link["role"] == "contact"] == [li if day < "2024-04" else chen]
         with pytest.raises(InvalidRecords, match="a register of the same day cannot name another"):
             load_file(store, correction)
+        assert by_kind(store, "Household")[zhang]["register_day"] == "2024-04-01"  # March's did not overwrite it
 
 
 def test_a_household_new_in_next_month_s_register_lies_there_from_its_day(tmp_path):

@@ -1152,8 +1152,18 @@ class _Builder:
             located = {s for s, _, _ in self.store.facts().edges("LOCATED_IN", sources=list(stored))}  # type: ignore[union-attr]
         for hid, record in record_of.items():
             row = households[hid]
+            day = row.values.get("since") or self.layout.date
+            if day:
+                record["register_day"] = day  # the day of the register the details are from
             if hid in stored:  # next month's register: what it gives replaces, the rest is kept
-                record = {**self.store.node(hid), **record}  # type: ignore[union-attr]
+                kept = self.store.node(hid)  # type: ignore[union-attr]
+                newer = kept.get("register_day")
+                if isinstance(newer, str) and day and newer > day:  # an older register, loaded after a newer one
+                    summary.notes.append(f"row {row.number}: the household's details are from a later register "
+                                         f"({newer}), and are kept")
+                    record = kept
+                else:
+                    record = {**kept, **record}
             yield ("node", self.where(row), record)
             area = lowest[row.number]
             if area is not None and hid not in located:
