@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIELDS", "HEADERS", "GROUPS", "FLAG_NAMES", "AREA_FIELDS", "Mapping", "BadMapping", "read_mapping",
-    "Layout", "find_layout", "Summary", "build_records", "derived_id", "normal_address", "normal_area_name",
+    "Layout", "Column", "find_layout", "Summary", "build_records", "derived_id", "normal_address", "normal_area_name",
 ]
 
 # --- the fields a register's columns feed ------------------------------------------------------------------
