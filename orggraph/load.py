@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Item", "Sink", "Loader", "LoadReport", "find_cycle", "check_load", "check_records", "check_store"]
 
-#: what a reader yields: ("node" | "edge" | "error", where, record or message)
+#: what a reader yields: ("node" | "edge" | "error", where, record or message (or (field, message)))
 Item = tuple[str, str, Any]
 
 _HIERARCHIES = ("WITHIN", "SUBORDINATE_TO")
@@ -314,8 +314,9 @@ class Loader:
             places._next = f"{places._head}{places._number + 1}{places._tail}"
         else:
             places.add(seq, where)
-        if what == "error":
-            self.error(where, None, record, seq)
+        if what == "error":  # a reader's: its message, or (field, message)
+            field, message = record if isinstance(record, tuple) else (None, record)
+            self.error(where, field, message, seq)
         elif not isinstance(record, dict):
             self.error(where, None, f"{_a(what.title())} must be a JSON object, got {type(record).__name__}", seq)
         elif what == "node":

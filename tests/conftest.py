@@ -88,7 +88,7 @@ def pytest_collection_modifyitems(config, items):
     not 10.3). pytest 9.2 keeps a node's id where pytest-xdist 3.8 does not write the group (its issue
     #1386), so the group is written into the id here, on the workers, where xdist would. Each test
     still empties Community's one user database first, so the tests stay apart however they are spread."""
-    grouped = config.pluginmanager.hasplugin("xdist") and bool(config.getvalue("loadgroup")) \
+    grouped = config.pluginmanager.hasplugin("xdist") and bool(config.getoption("loadgroup", False)) \
         and bool(items) and hasattr(items[0], "_id")
     for item in items:
         params = getattr(item, "callspec", None)

@@ -554,6 +554,8 @@ def test_an_older_register_loaded_after_a_newer_one_fills_in_the_days_before(tmp
         with pytest.raises(InvalidRecords, match="a register of the same day cannot name another"):
             load_file(store, correction)
         assert by_kind(store, "Household")[zhang]["register_day"] == "2024-04-01"  # March's did not overwrite it
+        community = next(a for a, r in by_kind(store, "Area").items() if r["level"] == "community")
+        assert coverage(store, area=community, as_of="2024-03-15")["households"] == 2  # placed from March too
 
 
 def test_a_household_new_in_next_month_s_register_lies_there_from_its_day(tmp_path):
@@ -615,8 +617,9 @@ def test_what_clerks_write_around_the_rows(tmp_path):
     roster.append([1, "李乙", "男", "13900000001", "财政局"])
     wb["居民台账"]["A4"] = None  # a blank community above the grid this row names
     wb.save(path)
-    messages = [m for kind, _, m in read_file(path) if kind == "error"]
-    assert messages[0].startswith("blank, while other rows name it and this row names an area below it")
+    messages = [m if isinstance(m, str) else f"{m[0]}: {m[1]}" for kind, _, m in read_file(path) if kind == "error"]
+    assert messages[0].startswith("column A 社区 (community): blank, while other rows name it and this row names an "
+                                  "area below it")
     assert "a roster of members (党员花名册) rather than a register of households?" in messages[1]
     assert len(messages) == 2
 
@@ -634,3 +637,18 @@ def test_a_register_naming_a_household_of_another_community_tells_nothing_of_it(
     assert "m9" not in response.text and "赵敏" not in response.text
     assert sorted((e["source"], e.get("since"), e.get("until")) for e in api.store.edges("CONTACTS")
                   if e["target"] == "h9") == before
+
+
+@pytest.mark.parametrize("api", ["embedded"], indirect=True)  # the API's part; the store's is tested on each
+def test_a_name_and_phone_of_another_community_answer_as_unknown_ones(api, tmp_path):
+    """A member another community's register made (钱七, by name and phone): a register of 桂花社区 naming
+    钱七 with that phone gets the answer a name the store does not hold gets."""
+    head = ["街道", "社区", "户主姓名", "家庭地址", "分包人", "分包人电话"]
+    load_file(api.store, book(tmp_path / "c2.xlsx", [head, ["江滨", "向阳", "甲", "1栋901", "钱七", "13911112222"]]))
+    answers = []
+    for name in ("钱七", "钱八"):
+        path = book(tmp_path / f"{name}.xlsx", [head, ["江滨", "桂花", "乙", "1栋902", name, "13911112222"]])
+        response = api.post("/import", content=path.read_bytes(), params={"dry_run": "true"},
+                            headers={"Authorization": f"Bearer {api.tokens['editor']}", "Content-Type": XLSX})
+        answers.append((response.status_code, response.json().get("registers", [{}])[0].get("new_members")))
+    assert answers[0] == answers[1] == (200, 1)

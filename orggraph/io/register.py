@@ -793,6 +793,22 @@ class _Territory:
             todo.extend(sorted(self.parents.get(a, ())))
         return out[::-1]
 
+    def below(self, area: str) -> list[str]:
+        """``area`` and every area that has lain within it, on any day."""
+        if not hasattr(self, "_children"):
+            self._children: dict[str, list[str]] = defaultdict(list)
+            for child, parents in self.parents.items():
+                for parent in parents:
+                    self._children[parent].append(child)
+        out, seen, todo = [], set(), [area]
+        while todo:
+            a = todo.pop()
+            if a not in seen:
+                seen.add(a)
+                out.append(a)
+                todo.extend(self._children.get(a, ()))
+        return sorted(out)
+
     def community_of(self, area: str) -> str | None:
         """The community or village ``area`` is, or lies within (the first found, on any day), or None."""
         seen, todo = set(), [area]
@@ -896,7 +912,7 @@ def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], st
                 continue
             problems.append(("", "names no household: no address, head of household, room or id"))
         for at, problem in problems:
-            yield ("error", f"{place(number, columns_of)}, field {at}" if at else place(number, columns_of), problem)
+            yield ("error", place(number, columns_of), (at, problem) if at else problem)
         if problems:
             bad.add(number)
         else:
@@ -912,9 +928,10 @@ def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], st
         blank = [level for level in levels if level in given and level not in row.values and AREA_RANK[level] < lowest]
         if blank:
             bad.add(row.number)
-            yield ("error", f"{place(row.number, columns_of)}, field {columns_of[blank[0]]}",
-                   "blank, while other rows name it" + (" and this row names an area below it" if named else "")
-                   + ": fill it in (a merged cell is read in every row it covers; 〃 or 同上 repeats the row above)")
+            for level in blank:  # each blank column named
+                yield ("error", place(row.number, columns_of), (columns_of[level], "blank, while other rows name it"
+                       + (" and this row names an area below it" if named else "")
+                       + ": fill it in (a merged cell is read in every row it covers; 〃 or 同上 repeats the row above)"))
             continue
         kept.append(row)
     summary.rows = len(kept) + len(bad)
@@ -1054,9 +1071,9 @@ class _Builder:
                 if area is None:
                     found = [] if parent in new_areas else self.territory.find(parent, level, name, above)
                     if len(found) > 1:
-                        yield ("error", f"{self.where(row)}, field {self.columns[level]}", f"{name!r} names "
+                        yield ("error", self.where(row), (self.columns[level], f"{name!r} names "
                                f"{len(found)} areas{' within ' + parent if parent else ''}: "
-                               f"{', '.join(found)}; give the area above it too, or tell them apart by name")
+                               f"{', '.join(found)}; give the area above it too, or tell them apart by name"))
                         bad.add(row.number)
                         break
                     if found:
@@ -1162,6 +1179,7 @@ class _Builder:
                     summary.notes.append(f"row {row.number}: the household's details are from a later register "
                                          f"({newer}), and are kept")
                     record = kept
+                    yield from self._located_before(hid, day, row)
                 else:
                     record = {**kept, **record}
             yield ("node", self.where(row), record)
@@ -1189,8 +1207,8 @@ class _Builder:
             names = [self._without_prefix(n, row) for n in row.values.get("contact", [])]
             given = row.values.get("contact_phone", [])
             if given and len(given) not in (1, len(names)):
-                yield ("error", f"{self.where(row)}, field {row.places['contact_phone']}", f"{len(given)} phones "
-                       f"for {len(names)} contacts; give one phone a contact, in the same order")
+                yield ("error", self.where(row), (row.places["contact_phone"], f"{len(given)} phones "
+                       f"for {len(names)} contacts; give one phone a contact, in the same order"))
                 continue
             pairs = [(n, given[i] if i < len(given) else (given[0] if len(names) == 1 and given else None))
                      for i, n in enumerate(names)]
@@ -1200,7 +1218,7 @@ class _Builder:
         members, problems = self._members(people)
         for row_number, message in problems:
             row = next(r for r in rows if r.number == row_number)
-            yield ("error", f"{self.where(row)}, field {self.columns['contact']}", message)
+            yield ("error", self.where(row), (self.columns["contact"], message))
         stored = self._stored([m for m, _ in members.values()])
         for mid, kind in list(stored.items()):
             if kind != "Member":
@@ -1261,16 +1279,30 @@ class _Builder:
                     continue
                 for edge in edges:
                     if edge.get("since") == day:
-                        yield ("error", f"{self.where(row)}, field {self.columns['contact']}",
+                        yield ("error", self.where(row), (self.columns["contact"],
                                f"on {day} the household's contact is already {mid}, from {day} on; a register of "
                                "the same day cannot name another: give this register a later date, or hand the "
-                               "household over (orggraph handover)")
+                               "household over (orggraph handover)"))
                         continue
                     if edge.get("since") and edge["since"] > day:
                         continue  # begun after this register's day: a later register's, kept
                     ended = {**edge, "until": (date.fromisoformat(day) - timedelta(days=1)).isoformat()}
                     summary.ended_contacts += 1
                     yield ("edge", self.where(row), ended)
+
+    def _located_before(self, household: str, day: str, row: _Row) -> Iterator[tuple[str, Any, Any]]:
+        """For a household an older register names: where it lay from the newer register's day, from this
+        register's day too, up to the day before (when no location of it is valid on this day)."""
+        edges = self.store.edges_of(household, "LOCATED_IN")  # type: ignore[union-attr]
+        if any(e["source"] == household and _valid(e, day) for e in edges):
+            return
+        later = sorted((e for e in edges if e["source"] == household and (e.get("since") or "") > day),
+                       key=lambda e: e["since"])
+        if later:
+            first = later[0]
+            before = (date.fromisoformat(first["since"]) - timedelta(days=1)).isoformat()
+            yield ("edge", self.where(row), {"type": "LOCATED_IN", "source": household, "target": first["target"],
+                                             "since": day, "until": before})
 
     def _next_start(self, household: str, day: str) -> str | None:
         """The first day after ``day`` on which a stored contact relation of the household begins."""
@@ -1285,11 +1317,13 @@ class _Builder:
         return {i: k for i, k in self.store.kinds_of(ids).items() if self.visible(k, i)}
 
     def _at_address(self, area: str, names: list[tuple[str, str]]) -> dict[str, list[str]]:
-        """The store's households located in ``area`` (any day), by their address as compared."""
+        """The store's households located in ``area`` or below it (any day), by their address as compared:
+        a register at the level of the grid finds the households the store keeps in its buildings."""
         key = (area, tuple(names))
         if key not in self._addresses:
             found: dict[str, list[str]] = defaultdict(list)
-            households = [s for s, _, _ in self.store.facts().edges("LOCATED_IN", targets=[area])]  # type: ignore[union-attr]
+            households = sorted({s for s, _, _ in self.store.facts().edges(  # type: ignore[union-attr]
+                "LOCATED_IN", targets=self.territory.below(area))})
             for hid in households:
                 if not self.visible("Household", hid):
                     continue
@@ -1362,6 +1396,15 @@ class _Builder:
                                           "tell them apart"))
             else:
                 out[(name, scope, "")] = (bare, False)
+        if self.store is not None and out:
+            # an id derived from a name and phone that the store holds for a member the reader may not see
+            # (another community's): the member is made under another id, of this community, so that the
+            # answer is the one for a person the store does not hold, and tells nothing of the other
+            held = self.store.kinds_of(sorted({mid for mid, _ in out.values()}))
+            hidden = {mid for mid, kind in held.items() if not self.visible(kind, mid)}
+            for (name, scope, phone), (mid, update) in list(out.items()):
+                if mid in hidden:
+                    out[(name, scope, phone)] = (derived_id("m", name, "p", phone, "in", scope or ""), False)
         return out, problems
 
     def _stored_members(self, names: set[str]) -> dict[str, list[dict[str, Any]]]:
