@@ -84,8 +84,8 @@ def snapshot(store) -> tuple:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Mark the tests on Neo4j as one group, so that a spread run (``make test``: two workers) runs them
-    on one worker and one session Neo4j (one JVM, not two, on a 2-core machine: the whole run 9.5 min,
-    not 10.3). pytest 9.2 keeps a node's id where pytest-xdist 3.8 does not write the group (its issue
+    on one worker and one session Neo4j (one JVM, not two, on a 2-core machine: the whole run 8 to 9.5
+    min, not 10.3). pytest 9.2 keeps a node's id where pytest-xdist 3.8 does not write the group (its issue
     #1386), so the group is written into the id here, on the workers, where xdist would. Each test
     still empties Community's one user database first, so the tests stay apart however they are spread."""
     grouped = config.pluginmanager.hasplugin("xdist") and bool(config.getoption("loadgroup", False)) \
