@@ -6,7 +6,7 @@ import datetime as _dt
 import functools
 from typing import TYPE_CHECKING, Any, Callable, Iterable, TypedDict
 
-from .days import valid_on
+from .days import day_before, valid_on
 from .exceptions import ChangeRefused, IndexOutOfStep, NotFound, StoreBusy
 from .history import Written, default_by, kept_text, key_text
 from .model import AREA_RANK
@@ -85,7 +85,8 @@ class _Plan:
             raise ValueError(f"the day of a change must be an ISO date YYYY-MM-DD, got {on!r}") from None
         if day == _dt.date.min:
             raise ValueError(f"a change on {day.isoformat()} leaves no day before it for the old relations to end")
-        self.on, self.before = day.isoformat(), (day - _dt.timedelta(days=1)).isoformat()
+        self.on = day.isoformat()
+        self.before = day_before(self.on)
         self.kinds: dict[str, str] = {}
         self._territory: Any = None  # the day's, when first asked (takes_part)
 

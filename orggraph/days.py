@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-__all__ = ["today", "parse_day", "valid_on"]
+__all__ = ["today", "parse_day", "valid_on", "day_before"]
 
 
 def today() -> str:
@@ -75,3 +75,15 @@ def valid_on(data: dict[str, Any], day: str) -> bool:
     since = data.get("since")
     until = data.get("until")
     return (since is None or since <= day) and (until is None or day <= until)
+
+
+def day_before(day: str) -> str:
+    """The ISO date of the day before ``day`` (an ISO date): the last day of a relation a change or a
+    newer register ends, when the new one begins on ``day``.
+
+    Examples
+    --------
+    >>> day_before("2024-03-01")
+    '2024-02-29'
+    """
+    return (_dt.date.fromisoformat(day) - _dt.timedelta(days=1)).isoformat()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import random
 from dataclasses import dataclass, field
 from typing import Any, Iterator
+
+from .days import day_before
 
 __all__ = ["CityPlan", "Planted", "PlantedSplit", "PlantedMove", "PlantedHandover", "generate_city", "write_city",
            "sample_store", "RATES", "SPLIT_ON", "MOVE_ON", "HANDOVER_ON"]
@@ -50,10 +51,6 @@ SPLIT_ON = "2025-07-01"  # a grid gives its last buildings to a new grid with a 
 MOVE_ON = "2025-09-01"  # a few households move to a building of another grid
 HANDOVER_ON = "2025-11-01"  # a sunk member leaves, and a newly reported one takes their households
 _MOVERS = 5
-
-
-def _day_before(day: str) -> str:
-    return (_dt.date.fromisoformat(day) - _dt.timedelta(days=1)).isoformat()
 
 
 @dataclass
@@ -358,7 +355,7 @@ class _City:
         rng, planted = self.rng, self.planted
         bid = f"{gid}b{b}"
         yield self.node("Area", id=bid, name=f"{cname}{b}号楼", level="building")
-        ends = {"until": _day_before(SPLIT_ON)} if split else {}
+        ends = {"until": day_before(SPLIT_ON)} if split else {}
         yield self.edge("WITHIN", bid, gid, **ends)
         if split:
             split["buildings"].append(bid)
@@ -401,7 +398,7 @@ class _City:
             if rng.random() < RATES["unlocated_household"]:
                 planted.unlocated.add(hid)
             elif i in movers:
-                yield self.edge("LOCATED_IN", hid, bid, until=_day_before(MOVE_ON))
+                yield self.edge("LOCATED_IN", hid, bid, until=day_before(MOVE_ON))
                 moved.append(PlantedMove(hid, bid, move_to))  # type: ignore[arg-type]
             else:
                 yield self.edge("LOCATED_IN", hid, bid)
@@ -466,7 +463,7 @@ class _City:
                 taken = []
                 for _, record in out:
                     if record.get("type") in {"SUNK_TO", "CONTACTS"} and "until" not in record:
-                        record["until"] = _day_before(HANDOVER_ON)
+                        record["until"] = day_before(HANDOVER_ON)
                         if record["type"] == "CONTACTS":
                             taken.append(record["target"])
                 self.later.append(self.handover_records(member_id, unit, corg, taken))

@@ -8,9 +8,9 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
+from ..days import day_before, today, valid_on
 from ..exceptions import OrgGraphError
 from ..model import AREA_LEVELS, AREA_RANK, HOUSEHOLD_FLAGS
 from ..privacy import describe
@@ -1263,7 +1263,7 @@ class _Builder:
                 until = row.values.get("until")
                 later = self._next_start(hid, day) if day and hid in self._kept else None
                 if later is not None:  # an older register loaded after a newer one: up to the newer one's day
-                    before = (date.fromisoformat(later) - timedelta(days=1)).isoformat()
+                    before = day_before(later)
                     until = min(until, before) if until else before
                 if until:
                     edge["until"] = until
@@ -1286,7 +1286,7 @@ class _Builder:
                         continue
                     if edge.get("since") and edge["since"] > day:
                         continue  # begun after this register's day: a later register's, kept
-                    ended = {**edge, "until": (date.fromisoformat(day) - timedelta(days=1)).isoformat()}
+                    ended = {**edge, "until": day_before(day)}
                     summary.ended_contacts += 1
                     yield ("edge", self.where(row), ended)
 
@@ -1294,15 +1294,14 @@ class _Builder:
         """For a household an older register names: where it lay from the newer register's day, from this
         register's day too, up to the day before (when no location of it is valid on this day)."""
         edges = self.store.edges_of(household, "LOCATED_IN")  # type: ignore[union-attr]
-        if any(e["source"] == household and _valid(e, day) for e in edges):
+        if any(e["source"] == household and valid_on(e, day) for e in edges):
             return
         later = sorted((e for e in edges if e["source"] == household and (e.get("since") or "") > day),
                        key=lambda e: e["since"])
         if later:
             first = later[0]
-            before = (date.fromisoformat(first["since"]) - timedelta(days=1)).isoformat()
             yield ("edge", self.where(row), {"type": "LOCATED_IN", "source": household, "target": first["target"],
-                                             "since": day, "until": before})
+                                             "since": day, "until": day_before(first["since"])})
 
     def _next_start(self, household: str, day: str) -> str | None:
         """The first day after ``day`` on which a stored contact relation of the household begins."""
@@ -1434,7 +1433,7 @@ class _Builder:
         facts = self.store.facts()
         out: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
         for day, hids in by_day.items():
-            valid = facts.edges("CONTACTS", targets=hids, day=day or date.today().isoformat())
+            valid = facts.edges("CONTACTS", targets=hids, day=day or today())
             pairs = defaultdict(set)
             for source, target, _ in valid:
                 pairs[target].add(source)
@@ -1444,11 +1443,8 @@ class _Builder:
                         out[hid][source] = []
                     continue
                 for edge in self.store.edges_of(hid, "CONTACTS"):
-                    if edge["source"] in sources and _valid(edge, day or date.today().isoformat()):
+                    if edge["source"] in sources and valid_on(edge, day or today()):
                         out[hid][edge["source"]].append(edge)
         return out
 
-
-def _valid(edge: dict[str, Any], day: str) -> bool:
-    return (edge.get("since") or "") <= day and (not edge.get("until") or day <= edge["until"])
 
