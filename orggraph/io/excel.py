@@ -385,30 +385,21 @@ def read_workbook(path: str | os.PathLike[str], *, limits: Limits | None = None,
         yield ("error", name, f"not an Excel workbook (.xlsx): {exc}")
         return
     try:
-        first = next((ws.title for ws in book.worksheets if ws.title != INSTRUCTIONS), None)
-        passed: list[str] = []
-        if mapping is not None and mapping.sheet is not None and mapping.sheet not in book.sheetnames:
-            yield ("error", name, f"the mapping names the sheet {mapping.sheet!r}, which the workbook does not hold; "
-                                  f"it holds {'、'.join(book.sheetnames)}")
+        chosen, passed, missing = _sheets(book, mapping)
+        if missing:
+            yield ("error", name, missing)
             return
-        for ws in book.worksheets:
-            if ws.title == INSTRUCTIONS:
-                continue
-            sheet = _BY_NAME.get(ws.title)
+        for ws, sheet, mapped in chosen:
             size = sizes.get(ws._worksheet_path.lstrip("/"), 0)
             if size > limits.part_bytes:
                 raise WorkbookTooLarge(f"sheet {ws.title}", "part_bytes", limits.part_bytes,
                                        f"{size:,} bytes unzipped")
-            mapped = mapping if mapping is not None and (mapping.sheet or first) == ws.title else None
             try:
-                if mapping is not None and mapping.sheet is not None and ws.title != mapping.sheet:
-                    passed.append(ws.title)  # the mapping names the one sheet to read
-                    continue
                 rows = _rows(book, ws, ws.title, limits, deadline)
                 head = list(itertools.islice(rows, 30))
                 if not head:  # an empty sheet (Excel's Sheet2, Sheet3)
                     continue
-                if sheet is not None and mapped is None and _template_headers(sheet, head):
+                if _is_template(sheet, mapped, head):
                     yield from _read_sheet(sheet, itertools.chain(head, rows), book.epoch)
                     continue
                 yield from _read_register(ws.title, sheet, head, rows, store, mapped, registers, book.epoch,
@@ -461,34 +452,56 @@ def inspect_workbook(path: str | os.PathLike[str], mapping: Any = None, *,
     except Exception as exc:
         raise ValueError(f"{os.path.basename(path)}: not an Excel workbook (.xlsx): {exc}") from None
     try:
-        if mapping is not None and mapping.sheet is not None and mapping.sheet not in book.sheetnames:
-            raise ValueError(f"the mapping names the sheet {mapping.sheet!r}, which the workbook does not hold; "
-                             f"it holds {'、'.join(book.sheetnames)}")
-        first = next((ws.title for ws in book.worksheets if ws.title != INSTRUCTIONS), None)
+        chosen, _, missing = _sheets(book, mapping)
+        if missing:
+            raise ValueError(missing)
         found = []
-        for ws in book.worksheets:
-            if ws.title == INSTRUCTIONS:
-                continue
-            sheet = _BY_NAME.get(ws.title)
-            if mapping is not None and mapping.sheet is not None and ws.title != mapping.sheet:
-                continue
-            mapped = mapping if mapping is not None and (mapping.sheet or first) == ws.title else None
+        for ws, sheet, mapped in chosen:
             rows = _rows(book, ws, ws.title, limits, None)
             head = list(itertools.islice(rows, 30))
             if not head:
                 continue
-            if sheet is not None and mapped is None and _template_headers(sheet, head):
-                found.append(SheetKind(ws.title, "template", rows=sum(1 for _ in itertools.chain(head, rows))
-                                       - (1 if head else 0)))
+            if _is_template(sheet, mapped, head):
+                found.append(SheetKind(ws.title, "template", rows=sum(1 for _ in itertools.chain(head, rows)) - 1))
                 continue
-            layout = find_layout(ws.title, [(n, {c: cell["value"] for c, cell in cells.items()})
-                                            for n, cells in head], mapped)
+            layout = find_layout(ws.title, _values(head), mapped)
             last = layout.header_rows[-1] if layout is not None and layout.header_rows else 1
             count = sum(1 for n, _ in itertools.chain(head, rows) if n > last)
             found.append(SheetKind(ws.title, "register" if layout is not None else "unknown", layout, count))
         return found
     finally:
         book.close()
+
+
+def _sheets(book: Any, mapping: Any) -> tuple[list[tuple[Any, Sheet | None, Any]], list[str], str | None]:
+    """The sheets to read (the instructions aside), each with the template's sheet of its name and the
+    mapping that reads it (the one it names, or the first); the sheets passed over because the mapping
+    names another; and what is wrong when it names a sheet the workbook does not hold."""
+    if mapping is not None and mapping.sheet is not None and mapping.sheet not in book.sheetnames:
+        return [], [], (f"the mapping names the sheet {mapping.sheet!r}, which the workbook does not hold; "
+                        f"it holds {'、'.join(book.sheetnames)}")
+    first = next((ws.title for ws in book.worksheets if ws.title != INSTRUCTIONS), None)
+    chosen, passed = [], []
+    for ws in book.worksheets:
+        if ws.title == INSTRUCTIONS:
+            continue
+        if mapping is not None and mapping.sheet is not None and ws.title != mapping.sheet:
+            passed.append(ws.title)
+            continue
+        mapped = mapping if mapping is not None and (mapping.sheet or first) == ws.title else None
+        chosen.append((ws, _BY_NAME.get(ws.title), mapped))
+    return chosen, passed, None
+
+
+def _values(head: list[tuple[int, dict[int, dict]]]) -> list[tuple[int, dict[int, Any]]]:
+    """A sheet's first rows as the register's layout is found in them: each cell's value."""
+    return [(n, {c: cell["value"] for c, cell in cells.items()}) for n, cells in head]
+
+
+def _is_template(sheet: Sheet | None, mapping: Any, head: list[tuple[int, dict[int, dict]]]) -> bool:
+    """Whether a sheet is read as the template's: named as one of its sheets, read by no mapping, and
+    headed as the template heads it."""
+    return sheet is not None and mapping is None and _template_headers(sheet, head)
 
 
 def _template_headers(sheet: Sheet, head: list[tuple[int, dict[int, dict]]]) -> bool:
@@ -511,9 +524,9 @@ def _template_headers(sheet: Sheet, head: list[tuple[int, dict[int, dict]]]) -> 
 def _read_register(title: str, sheet: Sheet | None, head: list, rows: Iterator, store: Any, mapping: Any,
                    registers: list | None, epoch: Any, visible: Any = None) -> Iterator[Item]:
     """A sheet read as a register, or refused naming every header it cannot place (and the way out)."""
-    from .register import Summary, build_records, find_layout
+    from .register import TOTAL, Summary, build_records, find_layout
 
-    layout = find_layout(title, [(n, {c: cell["value"] for c, cell in cells.items()}) for n, cells in head], mapping)
+    layout = find_layout(title, _values(head), mapping)
     if layout is None:
         if sheet is not None:  # the template's sheet with headers it does not know: each named
             yield from _read_sheet(sheet, itertools.chain(head, rows), epoch)
@@ -533,7 +546,7 @@ def _read_register(title: str, sheet: Sheet | None, head: list, rows: Iterator, 
         row: dict[int, Any] | None = {}
         refused = [(column, _problem(cell)) for column, cell in cells.items() if cell["data_type"] in _REFUSED]
         texts = [c["value"] for c in cells.values() if isinstance(c["value"], str)]
-        if refused and not any(re.match(r"^(?:合|总|小)\s*计", t.strip()) for t in texts):  # a total row's sums aside
+        if refused and not any(TOTAL.match(t.strip()) for t in texts):  # a total row's sums aside
             for column, problem in refused:
                 yield ("error", f"sheet {title}, row {number}", f"column {_column_letter(column - 1)}: {problem}")
             row = None  # the row is refused; the others are read on, so that every problem is named at once

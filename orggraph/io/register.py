@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIELDS", "HEADERS", "GROUPS", "FLAG_NAMES", "AREA_FIELDS", "Mapping", "BadMapping", "read_mapping",
-    "Layout", "Column", "find_layout", "Summary", "build_records", "derived_id", "normal_address", "normal_area_name",
+    "Layout", "Column", "TOTAL", "find_layout", "Summary", "build_records", "derived_id", "normal_address", "normal_area_name",
 ]
 
 # --- the fields a register's columns feed ------------------------------------------------------------------
@@ -868,8 +868,8 @@ def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], st
             bad.add(number)
             continue
         texts = [t for v in cells.values() if (t := _cell_text(v))]
-        if any(_TOTAL.match(t) for t in texts):
-            summary.skipped_rows.append(f"row {number}: a total row ({next(t for t in texts if _TOTAL.match(t))}), "
+        if any(TOTAL.match(t) for t in texts):
+            summary.skipped_rows.append(f"row {number}: a total row ({next(t for t in texts if TOTAL.match(t))}), "
                                         "not a household; read past")
             continue
         if len(texts) == 1 and (_FOOTNOTE.match(texts[0]) or re.search(r"[:：]", texts[0])):
@@ -938,7 +938,8 @@ def build_records(layout: Layout, rows: Iterable[tuple[int, dict[int, Any]]], st
     yield from _Builder(layout, store, summary, place, columns_of, visible).run(kept)
 
 
-_TOTAL = re.compile(r"^(?:合|总|小)\s*计")
+#: a total row's first words (合计, 总 计, 小计：2户): read past, not a household
+TOTAL = re.compile(r"^(?:合|总|小)\s*计")
 _DITTO = {"〃", "同上", "\"", "\u201d", "\u201c", "々", "''", "\u3003"}
 _PHONE_IN_TEXT = re.compile(r"(?:\+?86[\s-]?)?1[3-9](?:[\s-]?\d){9}|0\d{2,3}[\s-]?\d{7,8}")
 
