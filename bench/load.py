@@ -48,8 +48,10 @@ PHASES = {
 }
 
 
-def run_phase(name: str, jsonl: Path, db: Path, households: int) -> dict:
-    code = "import sys\n" + textwrap.dedent(PHASES[name])
+def run_phase(name: str, jsonl: Path, db: Path, households: int, phases: dict[str, str] = PHASES) -> dict:
+    """Run one of ``phases`` in a child process of its own, with the file, the store and the size as its
+    arguments: its wall time (s) and peak resident memory (MiB)."""
+    code = "import sys\n" + textwrap.dedent(phases[name])
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code, str(jsonl), str(db), str(households)])
     _, status, usage = os.wait4(proc.pid, 0)

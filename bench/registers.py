@@ -28,12 +28,11 @@ import json
 import os
 import platform
 import random
-import subprocess
 import sys
 import tempfile
-import textwrap
-import time
 from pathlib import Path
+
+from load import run_phase  # bench/load.py: a phase in a process of its own, timed and measured
 
 PHASES = {
     "openpyxl": """
@@ -125,17 +124,6 @@ def write_register(path: Path, households: int, *, seed: int = 1, moved: float =
     book.save(path)
 
 
-def run_phase(name: str, register: Path, db: Path, households: int) -> dict:
-    code = "import sys\n" + textwrap.dedent(PHASES[name])
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, str(register), str(db), str(households)])
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"phase {name} failed with status {status}")
-    return {"seconds": round(seconds, 2), "peak_mib": round(usage.ru_maxrss / 1024, 1)}
-
-
 def bench(households: int, folder: Path) -> dict:
     from orggraph.io import export_store
     from orggraph.store import EmbeddedStore
@@ -151,7 +139,7 @@ def bench(households: int, folder: Path) -> dict:
         if name == "as JSONL":
             with EmbeddedStore(db) as store:
                 result["records"] = export_store(store, str(db).replace(".db", ".jsonl"))
-        result[name] = run_phase(name, register, db, households)
+        result[name] = run_phase(name, register, db, households, PHASES)
         print(f"  {households:>9,} {name:<11} {result[name]['seconds']:>8.2f} s {result[name]['peak_mib']:>8.1f} MiB",
               file=sys.stderr, flush=True)
     return result
