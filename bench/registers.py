@@ -64,7 +64,7 @@ PHASES = {
             assert registers[0].ended_contacts == registers[0].new_contacts > 0, registers[0]
     """,
     "as JSONL": """
-        from orggraph.io import export_store, load_file
+        from orggraph.io import load_file
         from orggraph.store import EmbeddedStore
         jsonl = sys.argv[2].replace(".db", ".jsonl")
         with EmbeddedStore(sys.argv[2] + ".copy") as store:
