@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..days import day_before, today, valid_on
 from ..exceptions import OrgGraphError
-from ..model import AREA_LEVELS, AREA_RANK, HOUSEHOLD_FLAGS
+from ..model import AREA_LEVELS, AREA_RANK, HOUSEHOLD_FLAGS, fold
 from ..privacy import describe
 
 if TYPE_CHECKING:
@@ -485,21 +485,21 @@ def find_layout(sheet: str, rows: list[tuple[int, dict[int, Any]]], mapping: Map
     if not any(c.field in _IDENTITY for c in layout.columns):
         layout.problems.append("no column names the household (an address, the head of household, a room or an "
                                "id): " + ("map one" if named is not None else "name one in a mapping"))
-    if True:  # the register's own 时间 row, else the mapping's date
-        for n, cells in head:
-            if n >= header_rows[0]:
-                break
-            for value in cells.values():
-                text = _cell_text(value)
-                found = _DATE_LABEL.search(text) if text else None
-                if found:
-                    try:
-                        layout.date, layout.date_row = _day(found.group(1).strip()), n
-                    except ValueError as exc:
-                        layout.problems.append(f"the register's date in row {n}, {found.group(1).strip()!r}: {exc}; "
-                                               "write the day, or give date in a mapping")
-        if layout.date is None and mapping is not None and mapping.date:
-            layout.date = mapping.date
+    # the register's date: its own 时间 row above the headers, else the mapping's
+    for n, cells in head:
+        if n >= header_rows[0]:
+            break
+        for value in cells.values():
+            text = _cell_text(value)
+            found = _DATE_LABEL.search(text) if text else None
+            if found:
+                try:
+                    layout.date, layout.date_row = _day(found.group(1).strip()), n
+                except ValueError as exc:
+                    layout.problems.append(f"the register's date in row {n}, {found.group(1).strip()!r}: {exc}; "
+                                           "write the day, or give date in a mapping")
+    if layout.date is None and mapping is not None and mapping.date:
+        layout.date = mapping.date
     return layout
 
 
@@ -544,10 +544,6 @@ def _phones(text: str, area_code: str | None) -> list[str]:
         parts = [p for p in re.split(r"[,，、;；/\n]+", unicodedata.normalize("NFKC", text)) if p.strip()]
         text = ",".join(f"{area_code}-{p.strip()}" if re.fullmatch(r"\s*[2-9]\d{6,7}\s*", p) else p for p in parts)
     return phones(text)
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def _plain_name(text: str) -> str:
@@ -598,7 +594,7 @@ def _normal_area_name(name: str, level: str, above: tuple[tuple[str, str], ...])
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", _fold(text))
+    return re.sub(r"\s+", "", fold(text))  # folded as ids are, then no space anywhere
 
 
 @functools.lru_cache(maxsize=4096)
