@@ -128,7 +128,7 @@ async def gaps(request: Request, store: StoreDep, scope: ScopeDep, as_of: AsOf =
 def _incident(store: Any, scope: Scope, body: IncidentCreate) -> Incident:
     return incident_within(store, scope, body.areas, body.households, as_of=body.as_of,
                            unavailable=unavailable_within(scope, body.unavailable),
-                           max_households=body.max_households, stand_ins=body.stand_ins)
+                           max_households=body.max_households)
 
 
 @router.post("/incidents", response_model=Incident, summary="The call sheet of an incident, cut to the token's scope")

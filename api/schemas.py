@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from ..model import MAX_ITEMS, MAX_NAME, MAX_TEXT  # the limits every load keeps, the same here
-from ..queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_STAND_INS
+from ..queries import DEFAULT_MAX_HOUSEHOLDS
 
 __all__ = ["IsoDay", "NodePublic", "NodeCreate", "NodeUpdate", "EdgePublic", "EdgeCreate", "Removed", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE",
            "ErrorPublic", "ERROR_RESPONSES", "HealthPublic", "ImportReport", "DryRunReport", "MoveBody", "SplitBody",
@@ -123,7 +123,6 @@ class IncidentCreate(BaseModel):
     households: list[Id] = Field(default_factory=list, max_length=5000)
     as_of: IsoDay | None = None
     unavailable: list[Id] = Field(default_factory=list, max_length=10000)
-    stand_ins: int = Field(default=DEFAULT_STAND_INS, ge=0, le=10)
     max_households: int = Field(default=DEFAULT_MAX_HOUSEHOLDS, ge=0, le=1000)
 
     @model_validator(mode="after")

@@ -14,6 +14,8 @@ CREATE INDEX FOR (n:Member) ON (n.fold)
 CREATE INDEX FOR (n:Household) ON (n.fold)
 CREATE INDEX FOR (n:OrgGraphMeta) ON (n.id)
 CREATE INDEX FOR (n:OrgGraphToken) ON (n.id)
+CREATE INDEX FOR (n:OrgGraphIncident) ON (n.id)
+CREATE INDEX FOR (n:OrgGraphMark) ON (n.incident)
 CREATE INDEX FOR (n:OrgGraphAudit) ON (n.seq)
 CREATE INDEX FOR (n:OrgGraphHistory) ON (n.seq)
 GRAPH.CONSTRAINT CREATE UNIQUE NODE Area PROPERTIES 1 id

@@ -13,5 +13,7 @@ CREATE INDEX org_fold IF NOT EXISTS FOR (n:Org) ON (n.fold)
 CREATE INDEX unit_fold IF NOT EXISTS FOR (n:Unit) ON (n.fold)
 CREATE INDEX member_fold IF NOT EXISTS FOR (n:Member) ON (n.fold)
 CREATE INDEX household_fold IF NOT EXISTS FOR (n:Household) ON (n.fold)
+CREATE CONSTRAINT orggraphincident_id IF NOT EXISTS FOR (n:OrgGraphIncident) REQUIRE n.id IS UNIQUE
+CREATE INDEX orggraphmark_incident IF NOT EXISTS FOR (n:OrgGraphMark) ON (n.incident)
 CREATE INDEX orggraphaudit_seq IF NOT EXISTS FOR (n:OrgGraphAudit) ON (n.seq)
 CREATE INDEX orggraphhistory_seq IF NOT EXISTS FOR (n:OrgGraphHistory) ON (n.seq)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, TypedDict
 
 from .days import day_before, valid_on
 from .exceptions import ChangeRefused, IndexOutOfStep, NotFound, StoreBusy
+from .queries.gaps import DEFAULT_MAX_HOUSEHOLDS
 from .history import Written, default_by, kept_text, key_text
 from .model import AREA_RANK
 
@@ -16,14 +17,14 @@ if TYPE_CHECKING:
     from .index import Index
     from .store.base import Store
 
-__all__ = ["Change", "move", "split", "merge", "relocate", "handover"]
+__all__ = ["Change", "move", "split", "merge", "relocate", "handover", "cover"]
 
 
 
 class Change(TypedDict):
     """What a change did, or with ``dry_run`` would do."""
 
-    #: move, split, merge, relocate or handover
+    #: move, split, merge, relocate, handover or cover
     kind: str
     #: the day the change takes effect: the old relations end the day before
     on: str
@@ -708,4 +709,71 @@ def handover(store: Store, member: str, to: str, on: Any, *, households: Iterabl
             if h not in theirs:
                 plan.add_edge("CONTACTS", to, h)
         plan.households = set(named)
+    return plan.finish(note, by, dry_run)
+
+
+@_retried
+def cover(store: Store, area: str | None = None, *, on: Any, unavailable: Iterable[str] = (),
+          max_households: int = DEFAULT_MAX_HOUSEHOLDS, note: str | None = None, by: str | None = None,
+          dry_run: bool = False, scope: Scope | None = None) -> Change:
+    """Give each uncovered household of an area a permanent contact from a day on, as
+    :func:`orggraph.queries.cover_plan` proposes for that day: a CONTACTS edge since ``on`` from the
+    member placed to the household. Households left unplaced stay uncovered (the plan says why).
+
+    Parameters
+    ----------
+    store : Store
+    area : str, optional
+        The area whose uncovered households are placed (every one of the network's if not given).
+    on : str or datetime.date
+        The first day of the new contacts; the plan is made for that day.
+    unavailable, max_households
+        As for :func:`orggraph.queries.cover_plan`.
+    note, by, dry_run, scope
+        As for :func:`move`; with ``scope``, only its households and its members.
+
+    Returns
+    -------
+    Change
+        ``added``: the CONTACTS edges; ``households``: those given a contact.
+
+    Raises
+    ------
+    NotFound
+        ``area`` is no area (or lies outside ``scope``), or an unavailable member does not exist.
+    ChangeRefused
+        No uncovered household can be placed. Nothing is written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from orggraph.store import EmbeddedStore
+    >>> store = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "city.db"))
+    >>> _ = store.load([("node", "1", {"id": "b1", "kind": "Area", "name": "1号楼", "level": "building"}),
+    ...                 ("node", "2", {"id": "m1", "kind": "Member", "name": "李乙"}),
+    ...                 ("node", "3", {"id": "h1", "kind": "Household"}), ("node", "4", {"id": "h2", "kind": "Household"}),
+    ...                 ("edge", "5", {"type": "LOCATED_IN", "source": "h1", "target": "b1"}),
+    ...                 ("edge", "6", {"type": "LOCATED_IN", "source": "h2", "target": "b1"}),
+    ...                 ("edge", "7", {"type": "CONTACTS", "source": "m1", "target": "h1", "since": "2020-07-01"})])
+    >>> change = cover(store, "b1", on="2024-07-01")
+    >>> [(e["source"], e["target"], e["since"]) for e in change["added"]]
+    [('m1', 'h2', '2024-07-01')]
+    """
+    from .queries.plan import cover_plan
+
+    plan = _Plan(store, "cover", on, scope)
+    if area is not None:
+        plan.look_up([area])
+        if not plan.need(area, "Area", "--area"):
+            return plan.finish(note, by, dry_run)
+    proposal = cover_plan(store, area, as_of=plan.on, unavailable=unavailable, max_households=max_households,
+                          among=None if scope is None else scope.members,
+                          within=None if scope is None else sorted(scope.areas))
+    if not proposal["assignments"]:
+        plan.problems.append(f"no uncovered household of {area or 'the network'} can be given a contact on {plan.on}"
+                             + (f": {proposal['households']} uncovered, none placed" if proposal["households"]
+                                else ": none is uncovered"))
+    for a in proposal["assignments"]:
+        plan.add_edge("CONTACTS", a["member"], a["household"])
+    plan.households = {a["household"] for a in proposal["assignments"]}
     return plan.finish(note, by, dry_run)

@@ -18,7 +18,7 @@ from .history import default_by
 from .io import FORMATS, UnknownFormat, check_format, export_store, read_file, refuse_existing, write_template
 from .load import LoadReport, check_load, check_store
 from .model import NODE_KINDS
-from .queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, DEFAULT_STAND_INS
+from .queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF
 from .store import DEFAULT_DB, open_store
 
 if TYPE_CHECKING:
@@ -645,7 +645,6 @@ def incident(
     area: Annotated[list[str], typer.Option("--area", metavar="ID", help="An affected area (repeat for several).")] = [],
     household: Annotated[list[str], typer.Option("--household", metavar="ID", help="An affected household (repeat).")] = [],
     xlsx: Annotated[Optional[Path], typer.Option("--xlsx", metavar="FILE", help="Also write the call sheet (应急联络单) to this workbook.")] = None,
-    stand_ins: Annotated[int, typer.Option("--stand-ins", min=0, help="Stand-ins suggested for each uncovered household.")] = DEFAULT_STAND_INS,
     max_households: MaxHouseholds = DEFAULT_MAX_HOUSEHOLDS,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Households shown in the text output.")] = 50,
     options: StoreOptions = None,
@@ -667,7 +666,7 @@ def incident(
         raise UnknownFormat(f"{xlsx}: a call sheet is an Excel workbook; name it .xlsx")
     with options.open() as store:
         result = run(store, area, household, as_of=as_of, unavailable=_ids(unavailable),
-                     max_households=max_households, stand_ins=stand_ins)
+                     max_households=max_households)
         namer = _namer(store, unmask, public)
         if xlsx is not None:
             from .report import incident_workbook

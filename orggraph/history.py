@@ -16,7 +16,7 @@ __all__ = ["Entry", "Written", "Tally", "IDS_AT_MOST", "KINDS", "default_by", "n
 IDS_AT_MOST = 100_000
 
 #: what kind of write an entry records
-KINDS = ("load", "import", "create", "update", "delete", "move", "split", "merge", "relocate", "handover")
+KINDS = ("load", "import", "create", "update", "delete", "move", "split", "merge", "relocate", "handover", "cover")
 
 
 class Written(TypedDict):

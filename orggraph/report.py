@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Namer", "coverage_text", "chain_text", "gaps_text", "shape_line", "incident_text", "incident_workbook", "mask_address"]
 
+#: why an uncovered household has no stand-in (orggraph.queries.plan.UNASSIGNED_REASONS)
+UNASSIGNED_LABELS = {"unlocated": "无位置，无法安排顶岗", "nobody_nearby": "附近无可用党员", "no_capacity": "附近党员已满额"}
 ROLE_LABELS = {"contact": "包保联系人", "sending_unit": "派出单位", "area": "包片责任人", "org": "组织负责人"}
 REASON_LABELS = {"no_org": "无管辖组织", "no_responsible": "无在岗负责人", "weak_org": "软弱涣散组织",
                  "no_secretary": "书记空缺"}
@@ -209,6 +211,14 @@ def _first_callers(entry: dict[str, Any], namer: Namer) -> tuple[str, str]:
     return "", ""
 
 
+def _stand_in_text(entry: dict[str, Any], namer: Namer) -> str:
+    """The stand-in assigned to a household, with its phone and where it was found; or why there is none."""
+    s = entry.get("stand_in")
+    if s is None:
+        return UNASSIGNED_LABELS.get(entry.get("unassigned") or "", "")
+    return f"{namer.name(s['member'])} {namer.phone(s['member'])} ({LABELS.get(s['level'], s['level'])})".replace("  ", " ")
+
+
 def incident_text(result: dict[str, Any], namer: Namer, limit: int = 50) -> str:
     lines = [
         f"Incident as of {result['as_of']}{_whatif(result)}: areas {', '.join(namer.name(a) for a in result['areas']) or '-'}; "
@@ -221,7 +231,7 @@ def incident_text(result: dict[str, Any], namer: Namer, limit: int = 50) -> str:
             entry["household"], namer.address(entry["household"]),
             ("vulnerable " if entry["vulnerable"] else "") + ("UNCOVERED" if not entry["covered"] else "covered"),
             caller, role,
-            "; ".join(f"{namer.name(s['member'])} [{LABELS.get(s['level'], s['level'])}]" for s in entry["stand_ins"]),
+            _stand_in_text(entry, namer),
         ])
     lines.append(_table(["household", "address", "status", "call first", "as", "stand-ins"], rows))
     if result["households"] > limit:
@@ -267,8 +277,7 @@ def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathL
             "\n".join(f"{namer.name(l['member'])} {namer.phone(l['member'])}" for l in contacts),
             "\n".join(f"{ROLE_LABELS[l['role']]}: {namer.name(l['member'])} {namer.phone(l['member'])}" for l in upper),
             "\n".join(f"{REASON_LABELS[b['reason']]} {namer.name(b['area'] or b['org'])}" for b in entry["chain"]["breaks"]),
-            "\n".join(f"{namer.name(s['member'])} {namer.phone(s['member'])} ({LABELS.get(s['level'], s['level'])})"
-                      for s in entry["stand_ins"]),
+            _stand_in_text(entry, namer),
             "☐",
             "",
         ]

@@ -7,7 +7,7 @@ from typing import Literal, Optional
 from typing_extensions import TypedDict
 
 __all__ = ["Figures", "AreaCoverage", "Coverage", "Link", "Break", "Chain", "MemberCount", "VacantPost",
-           "CrossBoundary", "UnassignedArea", "ShapeFault", "Gaps", "VACANCY_REASONS", "SHAPE_FAULTS", "StandIn", "IncidentEntry", "Incident", "LINK_ROLES", "BREAK_REASONS"]
+           "CrossBoundary", "UnassignedArea", "ShapeFault", "Gaps", "VACANCY_REASONS", "SHAPE_FAULTS", "StandIn", "IncidentEntry", "Incident", "Assignment", "Unassigned", "CoverPlan", "IncidentRecord", "Mark", "DoorFigures", "AreaProgress", "Marker", "Progress", "LINK_ROLES", "BREAK_REASONS"]
 
 #: the roles of a chain's links, in the order a chain lists them
 LINK_ROLES = ("contact", "sending_unit", "area", "org")
@@ -146,12 +146,15 @@ class Gaps(TypedDict):
 
 
 class StandIn(TypedDict):
-    """A member who could call on an uncovered household: where found, and how many it already contacts."""
+    """The member who stands in for an uncovered household's missing contact (:mod:`orggraph.queries.plan`):
+    the household's area it was found in or below, that area's level, the households it contacted before
+    the plan, and the steps from the household's own area to that area (0: the same building)."""
 
     member: str
     area: str
     level: Optional[str]
     households: int
+    distance: int
 
 
 class IncidentEntry(TypedDict):
@@ -160,7 +163,10 @@ class IncidentEntry(TypedDict):
     vulnerable: bool
     people: int
     chain: Chain
-    stand_ins: list[StandIn]
+    #: the stand-in assigned where the household has no available contact; None otherwise
+    stand_in: Optional[StandIn]
+    #: why an uncovered household has no stand-in (one of UNASSIGNED_REASONS); None otherwise
+    unassigned: Optional[str]
 
 
 class Incident(TypedDict):
@@ -172,4 +178,113 @@ class Incident(TypedDict):
     households: int
     uncovered: int
     vulnerable: int
+    #: uncovered households given a stand-in, and the most any one member is given
+    placed: int
+    most_given: int
     entries: list[IncidentEntry]
+
+
+class Assignment(StandIn):
+    household: str
+
+
+class Unassigned(TypedDict):
+    household: str
+    reason: str
+
+
+class CoverPlan(TypedDict):
+    """:func:`orggraph.queries.cover_plan`: a member proposed for each uncovered household."""
+
+    as_of: str
+    unavailable: list[str]
+    area: Optional[str]
+    households: int
+    placed: int
+    unplaced: int
+    most_given: int
+    mean_distance: Optional[float]
+    assignments: list[Assignment]
+    unassigned: list[Unassigned]
+
+
+class IncidentRecord(TypedDict):
+    """An incident kept as a record (:mod:`orggraph.incidents`): what it was opened for and its figures."""
+
+    id: str
+    name: str
+    #: when it was opened and by whom (``cli:USER``, a token's id), ISO time in UTC
+    opened: str
+    opened_by: Optional[str]
+    as_of: str
+    unavailable: list[str]
+    areas: list[str]
+    named_households: list[str]
+    max_households: int
+    households: int
+    uncovered: int
+    vulnerable: int
+    placed: int
+    most_given: int
+    closed: Optional[str]
+    closed_by: Optional[str]
+
+
+class Mark(TypedDict):
+    """A door's outcome: a later one supersedes an earlier one; all are kept."""
+
+    seq: int
+    household: str
+    #: one of orggraph.incidents.STATUSES
+    status: str
+    #: the member who knocked
+    by: str
+    note: Optional[str]
+    #: when it was recorded, ISO time in UTC, and by whom (``cli:USER``, a token's id)
+    at: str
+    recorded_by: Optional[str]
+
+
+class DoorFigures(TypedDict):
+    """How far the door-to-door action has got among some households, by each one's latest mark."""
+
+    households: int
+    vulnerable: int
+    unmarked: int
+    reached: int
+    no_answer: int
+    needs_help: int
+    moved_out: int
+    refused: int
+    open: int
+    done: int
+    vulnerable_open: int
+    rate: float
+
+
+class AreaProgress(DoorFigures):
+    id: str
+    name: Optional[str]
+    level: Optional[str]
+
+
+class Marker(TypedDict):
+    member: str
+    marks: int
+    doors: int
+    doors_done: int
+
+
+class Progress(TypedDict):
+    """:func:`orggraph.incidents.progress`."""
+
+    incident: str
+    name: str
+    as_of: str
+    closed: Optional[str]
+    marks: int
+    overall: DoorFigures
+    areas: list[AreaProgress]
+    vulnerable_open: list[str]
+    needs_help: list[str]
+    markers: list[Marker]

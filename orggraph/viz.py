@@ -352,9 +352,10 @@ def incident_table(sheet: dict[str, Any], names: Any) -> Any:
             "call first": name(first["member"]).replace("\n", " ") if first else "",
             "as": first["role"] if first else "",
             "breaks": len(entry["chain"]["breaks"]),
-            "stand-ins": "; ".join(f"{name(s['member'])} ({s['level']})".replace("\n", " ") for s in entry["stand_ins"]),
+            "stand-in": (f"{name(entry['stand_in']['member'])} ({entry['stand_in']['level']})".replace("\n", " ")
+                         if entry.get("stand_in") else entry.get("unassigned") or ""),
         })
-    return frame(rows, ["household", "vulnerable", "covered", "call first", "as", "breaks", "stand-ins"])
+    return frame(rows, ["household", "vulnerable", "covered", "call first", "as", "breaks", "stand-in"])
 
 
 def coverage_change(before: dict[str, Any], after: dict[str, Any]) -> Any:

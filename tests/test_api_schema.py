@@ -187,7 +187,7 @@ QUESTIONS = [
     ("GET", "/households/{household}/chain", {"household": "h3"}, {}, None),
     ("GET", "/gaps", {}, {"as_of": DAY, "spof": 1, "max_households": 0}, None),
     ("POST", "/incidents", {}, {}, {"areas": ["c1"], "as_of": DAY}),
-    ("POST", "/incidents", {}, {}, {"households": ["h2", "h3"], "unavailable": ["m1"], "stand_ins": 5}),
+    ("POST", "/incidents", {}, {}, {"households": ["h2", "h3"], "unavailable": ["m1"]}),
     ("POST", "/import", {}, {"dry_run": "true"}, {"nodes": [{"id": "hx", "kind": "Household"}],
                                                     "edges": [{"type": "LOCATED_IN", "source": "hx", "target": "b1"}]}),
     ("GET", "/households", {}, {"limit": 2}, None),
@@ -310,11 +310,10 @@ def test_every_json_answer_is_declared_field_by_field():
 
 
 def test_the_api_s_default_limits_are_the_library_s():
-    from orggraph.queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, DEFAULT_STAND_INS
+    from orggraph.queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF
 
     spec = app.openapi()
     gaps = {p["name"]: p["schema"].get("default") for p in spec["paths"]["/gaps"]["get"]["parameters"]}
     assert (gaps["max_households"], gaps["spof"]) == (DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF)
     incident = spec["components"]["schemas"]["IncidentCreate"]["properties"]
-    assert (incident["max_households"]["default"], incident["stand_ins"]["default"]) == (DEFAULT_MAX_HOUSEHOLDS,
-                                                                                          DEFAULT_STAND_INS)
+    assert incident["max_households"]["default"] == DEFAULT_MAX_HOUSEHOLDS

@@ -369,18 +369,17 @@ def test_the_readme_check_finds_an_option_shown_only_elsewhere():
 
 
 def test_the_default_limits_are_the_library_s():
-    """The CLI's default limits (max households, single points of failure, stand-ins) are the library's."""
+    """The CLI's default limits (max households, single points of failure) are the library's."""
     import inspect
 
     import typer.main
 
-    from orggraph.queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, DEFAULT_STAND_INS, gaps, incident
+    from orggraph.queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, gaps, incident
 
     group = typer.main.get_command(app)
     defaults = {(c, p.name): p.default for c in ("gaps", "incident") for p in group.commands[c].params}
     assert defaults[("gaps", "max_households")] == defaults[("incident", "max_households")] == DEFAULT_MAX_HOUSEHOLDS
-    assert defaults[("gaps", "spof")] == DEFAULT_SPOF and defaults[("incident", "stand_ins")] == DEFAULT_STAND_INS
-    assert inspect.signature(incident).parameters["stand_ins"].default == DEFAULT_STAND_INS
+    assert defaults[("gaps", "spof")] == DEFAULT_SPOF
     assert inspect.signature(incident).parameters["max_households"].default == DEFAULT_MAX_HOUSEHOLDS
     assert inspect.signature(gaps).parameters["spof"].default == DEFAULT_SPOF
 

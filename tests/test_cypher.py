@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # -- the schemas ----------------------------------------------------------------------------------
 
 #: the labels a schema may name: the node kinds, and the store's own bookkeeping (revision, tokens, audit)
-LABELS = set(NODE_KINDS) | {"OrgGraphMeta", "OrgGraphToken", "OrgGraphAudit", "OrgGraphHistory"}
+LABELS = set(NODE_KINDS) | {"OrgGraphMeta", "OrgGraphToken", "OrgGraphAudit", "OrgGraphHistory", "OrgGraphIncident", "OrgGraphMark"}
 _NEO4J = re.compile(r"CREATE CONSTRAINT (?P<name>\w+) IF NOT EXISTS FOR \(n:(?P<label>\w+)\) REQUIRE n\.(?P<key>\w+) IS UNIQUE"
                     r"|CREATE INDEX (?P<index>\w+) IF NOT EXISTS FOR \(n:(?P<ilabel>\w+)\) ON \(n\.(?P<ikey>\w+)\)")
 _FALKOR_INDEX = re.compile(r"CREATE INDEX FOR \(n:(?P<label>\w+)\) ON \(n\.(?P<key>\w+)\)")

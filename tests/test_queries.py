@@ -285,17 +285,19 @@ def test_making_members_unavailable_uncovers_their_households(flood):
     assert gaps(flood, as_of=DAY, unavailable=["m-busy"])["overloaded_members"] == []
 
 
-def test_incident_orders_vulnerable_uncovered_first_and_suggests_stand_ins(flood):
+def test_incident_orders_vulnerable_uncovered_first_and_assigns_a_stand_in(flood):
     sheet = incident(flood, ["b"], as_of=DAY)
     assert [(e["household"], e["covered"], e["vulnerable"]) for e in sheet["entries"]] == [
         ("h-b", False, True),  # vulnerable and uncovered
         ("h-a", True, True),
     ]
-    # stand-ins for h-b: in its building, m-1 and m-2 (both contact h-a there; one household each, so by
-    # id); then in the grid, m-idle (lives in h-c, no households) before m-far (two) and m-busy (full)
-    assert [s["member"] for s in sheet["entries"][0]["stand_ins"]] == ["m-1", "m-2", "m-idle"]
-    assert [s["level"] for s in sheet["entries"][0]["stand_ins"]] == ["building", "building", "grid"]
-    assert sheet["entries"][1]["stand_ins"] == []
+    # h-b's stand-in: in its building, m-1 and m-2 (both contact h-a there; one household each, as much
+    # room left, so by id) before anyone in the grid
+    assert sheet["entries"][0]["stand_in"] == {"member": "m-1", "area": "b", "level": "building", "households": 1,
+                                               "distance": 0}
+    assert sheet["entries"][0]["unassigned"] is None
+    assert sheet["entries"][1]["stand_in"] is None and sheet["entries"][1]["unassigned"] is None
+    assert (sheet["placed"], sheet["most_given"]) == (1, 1)
     assert (sheet["households"], sheet["uncovered"], sheet["vulnerable"]) == (2, 1, 2)
 
 
@@ -304,9 +306,9 @@ def test_incident_stand_ins_skip_full_and_unavailable_members(flood):
     first = sheet["entries"][0]
     assert first["household"] == "h-c" and not first["covered"]
     # in b2: m-busy is full (16 >= 15), m-far is unavailable, m-1's contact there has lapsed, and m-idle
-    # lives in h-c; then in the grid, m-1 and m-2 (one household each, by id)
-    assert [s["member"] for s in first["stand_ins"]] == ["m-idle", "m-1", "m-2"]
-    assert [s["level"] for s in first["stand_ins"]] == ["building", "grid", "grid"]
+    # lives in h-c: the one in the building with room
+    assert (first["stand_in"]["member"], first["stand_in"]["level"], first["stand_in"]["distance"]) == (
+        "m-idle", "building", 0)
 
 
 def test_incident_needs_an_area(flood):
@@ -338,17 +340,20 @@ def near_and_far() -> dict:
 
 def test_stand_ins_are_never_sought_above_the_community(store):
     store.load(items(near_and_far()))
-    sheet = incident(store, households=["hg"], as_of=DAY, stand_ins=5)
-    # g1 (mA, then mB: more loaded), then c1 (nobody new); never s1, where mS would be found
-    assert [(s["member"], s["area"], s["households"]) for s in sheet["entries"][0]["stand_ins"]] == [
-        ("mA", "g1", 1), ("mB", "g1", 2)]
+    sheet = incident(store, households=["hg"], as_of=DAY)
+    # g1 (mA, with more room than mB), then c1 (nobody new); never s1, where mS would be found
+    s = sheet["entries"][0]["stand_in"]
+    assert (s["member"], s["area"], s["households"], s["distance"]) == ("mA", "g1", 1, 0)
+    # with mA and mB unavailable, nobody in g1 or c1 can stand in: mS in the street is never asked
+    sheet = incident(store, households=["hg"], as_of=DAY, unavailable=["mA", "mB"])
+    assert (sheet["entries"][0]["stand_in"], sheet["entries"][0]["unassigned"]) == (None, "nobody_nearby")
 
 
 def test_stand_ins_only_among_those_allowed(store):
     store.load(items(near_and_far()))
     sheet = incident(store, households=["h1"], as_of=DAY, among={"mB", "mS"})
-    assert [s["member"] for s in sheet["entries"][0]["stand_ins"]] == ["mB"]
-    assert incident(store, households=["h1"], as_of=DAY)["entries"][0]["stand_ins"][0]["member"] == "mA"
+    assert sheet["entries"][0]["stand_in"]["member"] == "mB"
+    assert incident(store, households=["h1"], as_of=DAY)["entries"][0]["stand_in"]["member"] == "mA"
 
 
 def test_a_moment_is_asked_for_on_its_day(store):
@@ -424,8 +429,9 @@ def test_stand_ins_are_sought_up_to_the_community_however_deep(store):
     edges += [{"type": "LOCATED_IN", "source": h, "target": a} for h, a in (("he", "e1"), ("hc", "b2"), ("h9", "b9"))]
     edges += [{"type": "CONTACTS", "source": "mC", "target": "hc"}, {"type": "CONTACTS", "source": "mS", "target": "h9"}]
     store.load(items({"nodes": nodes, "edges": edges}))
-    picked = incident(store, households=["he"], as_of=DAY, stand_ins=5)["entries"][0]["stand_ins"]
-    assert [(s["member"], s["area"]) for s in picked] == [("mC", "c1")]
+    picked = incident(store, households=["he"], as_of=DAY)["entries"][0]["stand_in"]
+    # e1, b1, mg1, g1, c1: the community is the fifth area near he, four steps up
+    assert (picked["member"], picked["area"], picked["distance"]) == ("mC", "c1", 4)
 
 
 def test_a_list_of_ids_given_as_one_id_is_refused(loaded):

@@ -7,7 +7,8 @@ the embedded store, on a graph server, and on an index built in memory.
 from .chain import contacts_of, responsibility_chain
 from .coverage import coverage, totals_within, uncovered_households
 from .gaps import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, gaps
-from .incident import DEFAULT_STAND_INS, incident
+from .incident import incident
+from .plan import cover_plan
 from .shape import territory_shape
 
 __all__ = [
@@ -18,8 +19,8 @@ __all__ = [
     "contacts_of",
     "gaps",
     "incident",
+    "cover_plan",
     "territory_shape",
     "DEFAULT_MAX_HOUSEHOLDS",
     "DEFAULT_SPOF",
-    "DEFAULT_STAND_INS",
 ]

@@ -11,7 +11,7 @@ from ..model import POST_RANK, ROLE_RANK
 from ..results import Break, Chain, Link
 from ._base import day_of, is_available
 
-__all__ = ["responsibility_chain", "contacts_of", "chain_of", "assemble_chain", "responsible", "POST_RANK",
+__all__ = ["responsibility_chain", "contacts_of", "chain_of", "ChainParts", "assemble_chain", "responsible", "POST_RANK",
            "ROLE_RANK"]
 
 
@@ -107,30 +107,76 @@ def contacts_in(day: Day, hood: Neighbourhood, household: str) -> list[str]:
     return [m for m in hood.contacts.get(household, ()) if is_available(day, hood.nodes, m)]
 
 
+class ChainParts:
+    """The pieces the chains of many households share, each found once on the day: the areas upward from
+    a household's areas (with their assigned members and governing orgs), the units that sent a contact
+    (with their orgs), an org's responsible person and whether it is weak. :meth:`chain` puts one
+    household's chain together from them with :func:`assemble_chain`, as :func:`chain_of` does.
+
+    Parameters
+    ----------
+    day, hood, territory
+        The day, the neighbourhood of the households asked about, and the territory on the day.
+    """
+
+    def __init__(self, day: Day, hood: Neighbourhood, territory: Territory):
+        self.day, self.hood, self.territory = day, hood, territory
+        self._upward: dict[tuple[int, ...], list[tuple[str, list[str], list[str]]]] = {}
+        self._units: dict[str, list[tuple[str, list[str]]]] = {}
+        self.answers: dict[str, tuple[str, str, bool] | None] = {}
+        self.weak: set[str] = set()
+
+    def _orgs(self, orgs: Iterable[str]) -> None:
+        for org in orgs:
+            if org not in self.answers:
+                self.answers[org] = responsible(self.day, self.hood, org)
+                if self.hood.nodes[org].weak:
+                    self.weak.add(org)
+
+    def located(self, household: str) -> tuple[int, ...]:
+        """The positions of the areas the household is located in, ascending."""
+        position = self.territory.position
+        return tuple(sorted(position[a] for a in self.hood.located.get(household, ()) if a in position))
+
+    def upward(self, located: tuple[int, ...]) -> list[tuple[str, list[str], list[str]]]:
+        """``[(area, [assigned member], [governing org])]`` from these areas upward, nearest first."""
+        found = self._upward.get(located)
+        if found is None:
+            day, hood, territory = self.day, self.hood, self.territory
+            found = []
+            for area_number, _ in territory.distances(located):
+                area = territory.ids[area_number]
+                people = sorted({(ROLE_RANK[role], member) for role, member in hood.assigned.get(area, ())
+                                 if is_available(day, hood.nodes, member)})
+                orgs = list(hood.governing.get(area, ()))
+                self._orgs(orgs)
+                found.append((area, [m for _, m in people], orgs))
+            self._upward[located] = found
+        return found
+
+    def units(self, member: str) -> list[tuple[str, list[str]]]:
+        """``[(unit, [org of the unit])]``: the units that sent a contact."""
+        found = self._units.get(member)
+        if found is None:
+            found = []
+            for unit in self.hood.employers.get(member, ()):
+                orgs = list(self.hood.unit_orgs.get(unit, []))
+                self._orgs(orgs)
+                found.append((unit, orgs))
+            self._units[member] = found
+        return found
+
+    def chain(self, household: str, contacts: list[str] | None = None) -> Chain:
+        """The household's chain (its available contacts unless ``contacts`` are given)."""
+        if contacts is None:
+            contacts = contacts_in(self.day, self.hood, household)
+        return assemble_chain(household, self.day.as_of, [(m, self.units(m)) for m in contacts],
+                              self.upward(self.located(household)), self.answers, self.weak)
+
+
 def chain_of(day: Day, hood: Neighbourhood, territory: Territory, household: str) -> Chain:
     """The chain of one household from its neighbourhood; see :func:`responsibility_chain`."""
-    contacts = []
-    named: set[str] = set()
-    for member in contacts_in(day, hood, household):
-        units = []
-        for unit in hood.employers.get(member, ()):
-            orgs = hood.unit_orgs.get(unit, [])
-            named.update(orgs)
-            units.append((unit, list(orgs)))
-        contacts.append((member, units))
-    position = territory.position
-    located = [position[a] for a in hood.located.get(household, ()) if a in position]
-    upward = []
-    for area_number, _ in territory.distances(located):
-        area = territory.ids[area_number]
-        people = sorted({(ROLE_RANK[role], member) for role, member in hood.assigned.get(area, ())
-                         if is_available(day, hood.nodes, member)})
-        orgs = list(hood.governing.get(area, ()))
-        named.update(orgs)
-        upward.append((area, [m for _, m in people], orgs))
-    answers = {org: responsible(day, hood, org) for org in named}
-    weak = {org for org in named if hood.nodes[org].weak}
-    return assemble_chain(household, day.as_of, contacts, upward, answers, weak)
+    return ChainParts(day, hood, territory).chain(household)
 
 
 def responsibility_chain(

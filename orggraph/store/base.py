@@ -232,6 +232,36 @@ class Store(Protocol):
         """Up to ``limit`` rows of the audit log, in order, after the row numbered ``after``."""
         ...
 
+    # -- incidents kept as records (orggraph.incidents) ----------------------------------------------------
+
+    def save_incident(self, row: dict[str, Any], sheet: bytes) -> None:
+        """Keep a new incident: its row (``id`` and what :mod:`orggraph.incidents` records of it) and its
+        call sheet (opaque bytes), not yet closed. Incidents are kept apart from the network's records:
+        they change no revision and no answer."""
+        ...
+
+    def incident_rows(self) -> list[dict[str, Any]]:
+        """Every incident's row, oldest first, with ``closed`` and ``closed_by`` (None while it is open)."""
+        ...
+
+    def incident_sheet(self, incident_id: str) -> bytes | None:
+        """The call sheet kept with an incident, as saved; None if there is no such incident."""
+        ...
+
+    def close_incident(self, incident_id: str, when: str, by: str | None) -> bool:
+        """Mark an incident closed at ``when`` (an ISO time) by ``by``; whether it was open."""
+        ...
+
+    def append_marks(self, incident_id: str, marks: list[dict[str, Any]]) -> list[int] | None:
+        """Add marks (doors' outcomes) to an open incident, all in one write; their numbers, which grow
+        with each mark of the store; None, and nothing written, if the incident is closed or does not
+        exist. Marks are never changed nor removed."""
+        ...
+
+    def marks(self, incident_id: str, *, after: int = 0) -> list[dict[str, Any]]:
+        """An incident's marks numbered after ``after``, in order, each with its number ``seq``."""
+        ...
+
     # -- the history of the records (orggraph.history) ----------------------------------------------------
 
     def append_history(self, entry: dict[str, Any]) -> int:

@@ -100,6 +100,30 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_append_only_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
+# Incidents (orggraph.incidents) live in a file of their own beside the store (``city.db-incidents``), for
+# the audit log's reason: a door marked during a door-to-door action never waits on a load, nor a load on it.
+_INCIDENTS_SCHEMA = """
+-- incidents kept as records: the call sheet as it stood when each was opened
+CREATE TABLE IF NOT EXISTS incidents (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    id        TEXT NOT NULL UNIQUE,
+    data      TEXT NOT NULL,        -- JSON: name, opened, by, as_of, unavailable, areas, households, counts
+    sheet     BLOB NOT NULL,        -- the call sheet's parts, compressed JSON (orggraph.incidents)
+    closed    TEXT,                 -- ISO time in UTC, or NULL while open
+    closed_by TEXT
+);
+-- each door's outcome: a later mark supersedes an earlier one, and every one is kept
+CREATE TABLE IF NOT EXISTS marks (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident TEXT NOT NULL,
+    data     TEXT NOT NULL          -- JSON: household, status, by, note, at, recorded_by
+);
+CREATE INDEX IF NOT EXISTS marks_by_incident ON marks (incident, seq);
+CREATE TRIGGER IF NOT EXISTS marks_append_only_update BEFORE UPDATE ON marks
+BEGIN SELECT RAISE(ABORT, 'marks are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS marks_append_only_delete BEFORE DELETE ON marks
+BEGIN SELECT RAISE(ABORT, 'marks are append-only'); END;
+"""
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS nodes_by_kind ON nodes (kind);
 CREATE INDEX IF NOT EXISTS edges_by_source ON edges (source);
@@ -297,6 +321,7 @@ class EmbeddedStore:
     def __init__(self, path: str | os.PathLike[str], *, wait: float = 30.0):
         self.path = Path(path)
         self.audit_path = Path(f"{self.path}-audit")
+        self.incidents_path = Path(f"{self.path}-incidents")
         self.wait = wait
         self.local = True  # answers from its own file
         self._local = threading.local()  # each thread's read connection
@@ -307,6 +332,8 @@ class EmbeddedStore:
         self._building = threading.Lock()  # one build of the query index at a time
         self._audit_conn: sqlite3.Connection | None = None
         self._audit_lock = threading.Lock()
+        self._incidents_conn: sqlite3.Connection | None = None
+        self._incidents_lock = threading.Lock()
         self._index: Index | None = None
         self._next_index: Index | None = None  # the index a write carried forward, kept once it commits
         try:
@@ -473,6 +500,44 @@ class EmbeddedStore:
             self._audit_conn = conn
         return self._audit_conn
 
+    @contextlib.contextmanager
+    def _incidents(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """The incidents file's connection (made, and the file with it, on first use), under its lock; with
+        ``write``, inside one transaction that waits at most the store's ``wait`` for another process."""
+        with self._incidents_lock:
+            if self._incidents_conn is None:
+                conn = sqlite3.connect(self.incidents_path, isolation_level=None, check_same_thread=False,
+                                       timeout=max(self.wait, 0))
+                try:
+                    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                        conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = FULL")
+                    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' "
+                                        "AND name = 'marks_append_only_delete'").fetchone():
+                        conn.executescript(_INCIDENTS_SCHEMA)
+                except sqlite3.OperationalError as exc:
+                    conn.close()
+                    if _is_busy(exc):
+                        raise self._busy("the incidents of") from None
+                    raise
+                self._incidents_conn = conn
+            conn = self._incidents_conn
+            if not write:
+                yield conn
+                return
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if _is_busy(exc):
+                    raise self._busy("the incidents of") from None
+                raise
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
     # -- life cycle -----------------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -484,6 +549,8 @@ class EmbeddedStore:
             self._writer.close()
         if self._audit_conn is not None:
             self._audit_conn.close()
+        if self._incidents_conn is not None:
+            self._incidents_conn.close()
 
     def __enter__(self) -> "EmbeddedStore":
         return self
@@ -833,6 +900,44 @@ class EmbeddedStore:
                 "SELECT seq, at, token, route, records FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
             ).fetchall()
         return [{"seq": q, "at": a, "token": t, "route": r, "records": orjson.loads(rec)} for q, a, t, r, rec in rows]
+
+    # -- incidents (orggraph.incidents) ------------------------------------------------------------------
+
+    def save_incident(self, row: dict[str, Any], sheet: bytes) -> None:
+        with self._incidents(write=True) as conn:
+            conn.execute("INSERT INTO incidents (id, data, sheet) VALUES (?, ?, ?)",
+                         (row["id"], orjson.dumps({k: v for k, v in row.items() if k not in ("id", "closed", "closed_by")}).decode(),
+                          sheet))
+
+    def incident_rows(self) -> list[dict[str, Any]]:
+        with self._incidents() as conn:
+            rows = conn.execute("SELECT id, data, closed, closed_by FROM incidents ORDER BY seq").fetchall()
+        return [{"id": i, **orjson.loads(d), "closed": c, "closed_by": b} for i, d, c, b in rows]
+
+    def incident_sheet(self, incident_id: str) -> bytes | None:
+        with self._incidents() as conn:
+            row = conn.execute("SELECT sheet FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def close_incident(self, incident_id: str, when: str, by: str | None) -> bool:
+        with self._incidents(write=True) as conn:
+            cursor = conn.execute("UPDATE incidents SET closed = ?, closed_by = ? WHERE id = ? AND closed IS NULL",
+                                  (when, by, incident_id))
+            return cursor.rowcount == 1
+
+    def append_marks(self, incident_id: str, marks: list[dict[str, Any]]) -> list[int] | None:
+        with self._incidents(write=True) as conn:
+            row = conn.execute("SELECT closed FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+            if row is None or row[0] is not None:
+                return None
+            return [int(conn.execute("INSERT INTO marks (incident, data) VALUES (?, ?)",
+                                     (incident_id, orjson.dumps(mark).decode())).lastrowid) for mark in marks]
+
+    def marks(self, incident_id: str, *, after: int = 0) -> list[dict[str, Any]]:
+        with self._incidents() as conn:
+            rows = conn.execute("SELECT seq, data FROM marks WHERE incident = ? AND seq > ? ORDER BY seq",
+                                (incident_id, after)).fetchall()
+        return [{"seq": q, **orjson.loads(d)} for q, d in rows]
 
     # -- the history of the records (orggraph.history) ------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import os
@@ -493,6 +494,35 @@ class ServerStore:
     def audit_rows(self, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         rows = self.conn.read(statement("audit_rows"), {"after": after, "limit": limit})
         return [{"seq": q, "at": a, "token": t, "route": r, "records": orjson.loads(rec)} for q, a, t, r, rec in rows]
+
+    # -- incidents (orggraph.incidents) ------------------------------------------------------------------
+
+    def save_incident(self, row: dict[str, Any], sheet: bytes) -> None:
+        data = {k: v for k, v in row.items() if k not in ("id", "closed", "closed_by")}
+        self.conn.write(statement("incident_save"), {"id": row["id"], "data": orjson.dumps(data).decode(),
+                                                     "sheet": base64.b64encode(sheet).decode()})
+
+    def incident_rows(self) -> list[dict[str, Any]]:
+        return [{"id": i, **orjson.loads(d), "closed": c, "closed_by": b}
+                for i, d, c, b in self.conn.read(statement("incident_rows"))]
+
+    def incident_sheet(self, incident_id: str) -> bytes | None:
+        rows = self.conn.read(statement("incident_sheet"), {"id": incident_id})
+        return base64.b64decode(rows[0][0]) if rows else None
+
+    def close_incident(self, incident_id: str, when: str, by: str | None) -> bool:
+        return bool(self.conn.write(statement("incident_close"), {"id": incident_id, "when": when, "by": by}))
+
+    def append_marks(self, incident_id: str, marks: list[dict[str, Any]]) -> list[int] | None:
+        if not marks:
+            return [] if self.incident_sheet(incident_id) is not None else None
+        rows = self.conn.write(statement("marks_append"),
+                               {"id": incident_id, "rows": [orjson.dumps(m).decode() for m in marks]})
+        return [int(r[0]) for r in rows] if rows else None
+
+    def marks(self, incident_id: str, *, after: int = 0) -> list[dict[str, Any]]:
+        return [{"seq": int(q), **orjson.loads(d)}
+                for q, d in self.conn.read(statement("marks_rows"), {"id": incident_id, "after": after})]
 
     # -- the history of the records (orggraph.history) ------------------------------------------------
 

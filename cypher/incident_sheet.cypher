@@ -1,0 +1,4 @@
+// One incident's call sheet (compressed JSON, in base64).
+// $id
+MATCH (i:OrgGraphIncident {id: $id})
+RETURN i.sheet

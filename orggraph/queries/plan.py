@@ -1,0 +1,337 @@
+"""Stand-ins assigned together: uncovered households placed with nearby members within their capacity."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Collection, Iterable, Sequence
+
+import networkx as nx
+
+from ..facts import Day, Facts, HasFacts, Territory
+from ..results import CoverPlan, StandIn
+from ._base import area_position, day_of, is_available
+from .gaps import DEFAULT_MAX_HOUSEHOLDS
+
+__all__ = ["cover_plan", "assign", "assign_greedy", "near_areas", "Placement", "STAND_IN_LEVELS", "TOO_FAR",
+           "LOCAL", "UNASSIGNED_REASONS"]
+
+#: how many areas up a stand-in is sought where no community (or village) lies above the household
+STAND_IN_LEVELS = 3
+#: the levels of area too wide to look for a stand-in in, however near
+TOO_FAR = frozenset({"street", "township"})
+#: the widest area a stand-in is sought in: the household's community, or its village
+LOCAL = frozenset({"community", "village"})
+#: why a household is left without a stand-in: it is located nowhere; no available member is found
+#: anywhere near it; the members near it have no room left once the others are placed
+UNASSIGNED_REASONS = ("unlocated", "nobody_nearby", "no_capacity")
+
+#: the cost of leaving a household unplaced, far above any distance, so that as many households are
+#: placed as can be; a vulnerable one costs twice as much, so that it is placed before any other
+_UNPLACED = 1_000_000
+
+#: (household, the positions of the areas it is located in, vulnerable)
+Placement = tuple[str, Sequence[int], bool]
+
+
+def near_areas(territory: Territory, located: Iterable[int]) -> list[int]:
+    """Where to look for a household's stand-in, nearest first: the positions of its areas and of those
+    above them up to its community (or village), never a street or township; where no community lies
+    above, the first :data:`STAND_IN_LEVELS` of them. A stand-in found in the area at index ``i`` of the
+    list is ``i`` steps away (0: the household's own building)."""
+    located = list(located)
+    near: set[int] = set()
+    for area in located:
+        taken = []
+        for up in territory.ancestry(area):
+            if territory.levels[up] in TOO_FAR:
+                break
+            taken.append(up)
+            if territory.levels[up] in LOCAL:
+                break
+        if not any(territory.levels[a] in LOCAL for a in taken):
+            taken = taken[:STAND_IN_LEVELS]
+        near.update(taken)
+    return [a for a, _ in territory.distances(located) if a in near]
+
+
+class _Pools:
+    """The members who may stand in near a set of households: for each area a household may look in,
+    the available members with room found in it or below it, and each one's room."""
+
+    def __init__(self, facts: Facts, territory: Territory, day: Day, wanted: set[int], max_households: int,
+                 among: Collection[str] | None):
+        reach: dict[int, list[int]] = {}  # an area within a wanted one -> the wanted areas at or above it
+        for area in sorted(wanted):
+            for below in territory.below(area):
+                reach.setdefault(below, []).append(area)
+        found = facts.present(day, [territory.ids[a] for a in sorted(reach)]) if reach else []
+        load = facts.contact_load(day)
+        marks = facts.nodes({m for m, _ in found})
+        #: area -> members found in it or below, sorted
+        self.members: dict[int, list[str]] = {a: [] for a in wanted}
+        #: member -> households it contacts on the day
+        self.held: dict[str, int] = {}
+        self.anyone: dict[int, bool] = {a: False for a in wanted}  # someone available, with room or not
+        chosen: dict[int, set[str]] = {a: set() for a in wanted}
+        among = None if among is None else frozenset(among)
+        for member, area in found:
+            if not is_available(day, marks, member) or (among is not None and member not in among):
+                continue
+            position = territory.position[area]
+            for up in reach[position]:
+                self.anyone[up] = True
+            held = load.get(member, (0, 0))[0]
+            if held >= max_households:
+                continue
+            self.held[member] = held
+            for up in reach[position]:
+                chosen[up].add(member)
+        for area, members in chosen.items():
+            self.members[area] = sorted(members)
+        self.room = {m: max_households - held for m, held in self.held.items()}
+
+
+def _stand_in(territory: Territory, member: str, area: int, distance: int, held: int) -> StandIn:
+    return {"member": member, "area": territory.ids[area], "level": territory.levels[area],
+            "households": held, "distance": distance}
+
+
+def assign(facts: Facts, territory: Territory, day: Day, households: Iterable[Placement], *,
+           max_households: int = DEFAULT_MAX_HOUSEHOLDS, among: Collection[str] | None = None,
+           ) -> tuple[dict[str, StandIn], dict[str, str]]:
+    """One stand-in for each of these households, chosen together as a minimum-cost flow.
+
+    A stand-in is an available member found (contacting a household, assigned, or living there) in one of
+    the household's :func:`near_areas`, who contacts fewer than ``max_households`` households on the day;
+    its *room* is ``max_households`` less the households it contacts. The plan gives no member more
+    households than its room, places as many households as can be placed (vulnerable ones before any
+    other), and of such plans takes one whose total distance (steps from the household's area to the area
+    the stand-in was found in, 0 in the same building) is least. It is solved by
+    :func:`networkx.min_cost_flow` on a network of household groups (households with the same areas and
+    vulnerability), areas and members, whose size grows with the areas and members, not the households.
+    Within a group, households take their members in order (the group's households by id, each to the
+    nearest member the flow gave the group, members with the most room first, then by id).
+
+    Parameters
+    ----------
+    facts, territory, day
+        What the backend finds, the territory on the day, and the day.
+    households : iterable of (household, located area positions, vulnerable)
+        The households to place, each once.
+    max_households : int
+        The most households a member may contact, the plan's assignments included.
+    among : collection of str, optional
+        Only these members may stand in (an API token's own).
+
+    Returns
+    -------
+    (placed, unplaced)
+        ``{household: {"member", "area", "level", "households", "distance"}}`` where ``area`` is where the
+        stand-in was found, ``households`` what it contacted before the plan; and ``{household: reason}``
+        for the others, a reason in :data:`UNASSIGNED_REASONS`.
+    """
+    groups: dict[tuple[tuple[int, ...], bool], list[str]] = {}
+    unplaced: dict[str, str] = {}
+    for household, located, vulnerable in households:
+        if not located:
+            unplaced[household] = "unlocated"
+            continue
+        groups.setdefault((tuple(near_areas(territory, located)), bool(vulnerable)), []).append(household)
+    wanted = {a for near, _ in groups for a in near}
+    pools = _Pools(facts, territory, day, wanted, max_households, among)
+    # members found in the same wanted areas are alike to the flow: one node, with their room summed
+    where: dict[str, list[int]] = {}
+    for area in sorted(wanted):
+        for member in pools.members[area]:
+            where.setdefault(member, []).append(area)
+    alike: dict[tuple[int, ...], list[str]] = {}
+    for member, areas in where.items():
+        alike.setdefault(tuple(areas), []).append(member)
+    # households of one community never meet members of another: each part is solved on its own
+    part = {a: a for a in wanted}
+
+    def top(a: int) -> int:
+        while part[a] != a:
+            part[a] = part[part[a]]
+            a = part[a]
+        return a
+
+    for areas in [near for near, _ in groups] + list(alike):
+        for a in areas[1:]:
+            part[top(a)] = top(areas[0])
+    networks: dict[int, nx.DiGraph] = {}
+    order = sorted(groups.items())
+    for number, ((near, vulnerable), members) in enumerate(order):
+        flow = networks.setdefault(top(near[0]), nx.DiGraph())
+        group = ("g", number)
+        flow.add_node(group, demand=-len(members))
+        flow.add_edge(group, "unplaced", weight=_UNPLACED * (2 if vulnerable else 1))
+        for distance, area in enumerate(near):
+            if pools.members[area]:
+                flow.add_edge(group, ("a", area), weight=distance)
+    for number, (areas, members) in enumerate(sorted(alike.items())):
+        flow = networks[top(areas[0])]
+        for area in areas:
+            if ("a", area) in flow:
+                flow.add_edge(("a", area), ("m", number), weight=0)
+        flow.add_edge(("m", number), "end", weight=0, capacity=sum(pools.room[m] for m in members))
+    sent: dict = {}
+    for flow in networks.values():
+        flow.add_edge("unplaced", "end", weight=0)
+        flow.add_node("end", demand=-sum(d for _, d in flow.nodes(data="demand", default=0)))
+        sent.update(nx.min_cost_flow(flow))
+
+    classes = [members for _, members in sorted(alike.items())]
+    given: dict[str, int] = {}
+    placed: dict[str, StandIn] = {}
+    for number, ((near, vulnerable), members) in enumerate(order):
+        group = ("g", number)
+        queue: list[tuple[int, int, int]] = []  # (distance, area, class of members): one a household sent
+        for distance, area in enumerate(near):
+            through = sent[group].get(("a", area), 0)
+            out = sent.get(("a", area), {})
+            for node in sorted(out):
+                take = min(through, out[node])
+                if take:
+                    out[node] -= take
+                    through -= take
+                    queue.extend([(distance, area, node[1])] * take)
+        queue.sort()
+        households_here = sorted(members)
+        for household, (distance, area, number_) in zip(households_here, queue):
+            # within a class, the member with the most room left, then by id
+            member = min(classes[number_], key=lambda m: (given.get(m, 0) - pools.room[m], m))
+            given[member] = given.get(member, 0) + 1
+            placed[household] = _stand_in(territory, member, area, distance, pools.held[member])
+        for household in households_here[len(queue):]:
+            unplaced[household] = "no_capacity" if any(pools.anyone[a] for a in near) else "nobody_nearby"
+    return placed, unplaced
+
+
+def assign_greedy(facts: Facts, territory: Territory, day: Day, households: Iterable[Placement], *,
+                  max_households: int = DEFAULT_MAX_HOUSEHOLDS, among: Collection[str] | None = None,
+                  count_given: bool = True) -> tuple[dict[str, StandIn], dict[str, str]]:
+    """The household-by-household way, to compare :func:`assign` with: vulnerable households first, then
+    by id, each takes the nearest member with room, the least loaded first, then by id. With
+    ``count_given`` a member's room shrinks with each household it is given; without, it does not (as a
+    list of suggestions made one household at a time, which gives one member every household of a
+    building). Same arguments and answer as :func:`assign`."""
+    items = sorted(households, key=lambda h: (not h[2], h[0]))
+    unplaced: dict[str, str] = {h: "unlocated" for h, located, _ in items if not located}
+    nears = {h: near_areas(territory, located) for h, located, _ in items if located}
+    pools = _Pools(facts, territory, day, {a for near in nears.values() for a in near}, max_households, among)
+    given: dict[str, int] = {}
+    placed: dict[str, StandIn] = {}
+    for household, near in nears.items():
+        best = None
+        for distance, area in enumerate(near):
+            room = [(pools.held[m] + given.get(m, 0), m) for m in pools.members[area]
+                    if not count_given or given.get(m, 0) < pools.room[m]]
+            if room:
+                best = distance, area, min(room)[1]
+                break
+        if best is None:
+            unplaced[household] = "no_capacity" if any(pools.anyone[a] for a in near) else "nobody_nearby"
+            continue
+        distance, area, member = best
+        given[member] = given.get(member, 0) + 1
+        placed[household] = _stand_in(territory, member, area, distance, pools.held[member])
+    return placed, unplaced
+
+
+def cover_plan(
+    G: HasFacts,
+    area: str | None = None,
+    *,
+    as_of: str | _dt.date | None = None,
+    unavailable: Iterable[str] = (),
+    max_households: int = DEFAULT_MAX_HOUSEHOLDS,
+    among: Collection[str] | None = None,
+    within: Collection[str] | None = None,
+) -> CoverPlan:
+    """Permanent contacts proposed for the uncovered households of an area (or of the whole network):
+    one member each, chosen together within every member's room, nearest first (see :func:`assign`).
+
+    Parameters
+    ----------
+    G : store or index
+    area : str, optional
+        The area whose households (located in it or within it) are placed; every uncovered household if
+        not given.
+    as_of, unavailable
+        The day, and members supposed unreachable, as in every question.
+    max_households : int
+        The most households a member may contact, the plan's included (the gaps' overload limit, 15).
+    among : collection of str, optional
+        Only these members may be proposed (an API token's own).
+    within : collection of str, optional
+        Only households located within these areas (an API token's scope).
+
+    Returns
+    -------
+    CoverPlan
+        ``{"as_of", "area", "households", "placed", "unplaced", "most_given", "mean_distance",
+        "assignments": [{"household", "member", "area", "level", "households", "distance"}],
+        "unassigned": [{"household", "reason"}]}``: ``households`` the uncovered households considered;
+        ``most_given`` the most households any one member is given; ``mean_distance`` the mean steps
+        between a placed household's area and where its member was found (None if none is placed).
+        Assignments and the unassigned by household id.
+
+    Raises
+    ------
+    NotFound
+        An area, or an unavailable member, that does not exist.
+    ValueError
+        A negative ``max_households``.
+
+    Examples
+    --------
+    >>> from orggraph.index import build_index
+    >>> idx = build_index(
+    ...     [("b1", "Area", {"level": "building"}), ("h1", "Household", {}), ("h2", "Household", {}),
+    ...      ("h3", "Household", {}), ("m1", "Member", {})],
+    ...     [("LOCATED_IN", h, "b1", None, None, {}) for h in ("h1", "h2", "h3")]
+    ...     + [("CONTACTS", "m1", "h3", None, None, {})], revision=1)
+    >>> plan = cover_plan(idx, "b1", as_of="2024-01-01", max_households=2)
+    >>> [(a["household"], a["member"]) for a in plan["assignments"]], plan["unassigned"]
+    ([('h1', 'm1')], [{'household': 'h2', 'reason': 'no_capacity'}])
+    """
+    if max_households < 0:
+        raise ValueError("max_households must not be negative")
+    facts = G.facts()
+    day = day_of(facts, as_of, unavailable)
+    territory = facts.territory(day)
+    if area is not None:
+        areas = [territory.ids[a] for a in territory.below(area_position(territory, area))]
+    else:
+        areas = None
+    if within is not None:
+        inside = {b for a in within if a in territory.position for b in territory.below(territory.position[a])}
+        areas = [a for a in (areas if areas is not None else territory.ids) if territory.position[a] in inside]
+    uncovered = facts.households(day, "uncovered", areas)
+    hood = facts.neighbourhood(day, uncovered)
+    position = territory.position
+    items = [(h, [position[a] for a in hood.located.get(h, ()) if a in position], hood.nodes[h].vulnerable)
+             for h in uncovered]
+    placed, unplaced = assign(facts, territory, day, items, max_households=max_households, among=among)
+    return plan_summary(day, area, len(items), placed, unplaced)
+
+
+def plan_summary(day: Day, area: str | None, considered: int, placed: dict[str, StandIn],
+                 unplaced: dict[str, str]) -> CoverPlan:
+    """A :class:`~orggraph.results.CoverPlan` from what :func:`assign` (or :func:`assign_greedy`) gave."""
+    given: dict[str, int] = {}
+    for s in placed.values():
+        given[s["member"]] = given.get(s["member"], 0) + 1
+    return {
+        "as_of": day.as_of,
+        "unavailable": sorted(day.unavailable),
+        "area": area,
+        "households": considered,
+        "placed": len(placed),
+        "unplaced": len(unplaced),
+        "most_given": max(given.values(), default=0),
+        "mean_distance": (sum(s["distance"] for s in placed.values()) / len(placed)) if placed else None,
+        "assignments": [{"household": h, **placed[h]} for h in sorted(placed)],  # type: ignore[typeddict-item]
+        "unassigned": [{"household": h, "reason": unplaced[h]} for h in sorted(unplaced)],
+    }
