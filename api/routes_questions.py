@@ -1,10 +1,8 @@
-"""The questions: coverage, a household's chain, the gaps and incidents, cut to the token's scope."""
+"""The questions: coverage, a household's chain and the gaps, cut to the token's scope (incidents: routes_incidents)."""
 
 from __future__ import annotations
 
 import datetime as _dt
-import os
-import tempfile
 from typing import Annotated, Any
 
 import orjson
@@ -12,16 +10,15 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ..access import Scope, audit, coverage_within, gaps_within, incident_within, unavailable_within
+from ..access import audit, coverage_within, gaps_within, unavailable_within
 from ..queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, responsibility_chain
 from ..queries import coverage as run_coverage
 from ..queries import gaps as run_gaps
 from ..privacy import mask_record
-from ..report import Namer, incident_workbook
-from ..results import Chain, Coverage, Gaps, Incident
+from ..results import Chain, Coverage, Gaps
 from .db import off_loop
-from .deps import PublicDep, ScopeDep, StoreDep, TokenDep
-from .schemas import IncidentCreate, IsoDay
+from .deps import ScopeDep, StoreDep, TokenDep
+from .schemas import IsoDay
 
 __all__ = ["router"]
 
@@ -123,31 +120,3 @@ async def gaps(request: Request, store: StoreDep, scope: ScopeDep, as_of: AsOf =
     report = await _kept(request.app.state.gaps, key, run_gaps, store, as_of=as_of, unavailable=gone,
                          max_households=max_households, spof=spof)
     return JSONBytes(orjson.dumps(gaps_within(report, scope)))
-
-
-def _incident(store: Any, scope: Scope, body: IncidentCreate) -> Incident:
-    return incident_within(store, scope, body.areas, body.households, as_of=body.as_of,
-                           unavailable=unavailable_within(scope, body.unavailable),
-                           max_households=body.max_households)
-
-
-@router.post("/incidents", response_model=Incident, summary="The call sheet of an incident, cut to the token's scope")
-def incidents(body: IncidentCreate, store: StoreDep, scope: ScopeDep) -> Response:
-    return JSONBytes(orjson.dumps(_incident(store, scope, body)))
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@router.post("/incidents.xlsx", summary="The call sheet as an Excel workbook to print",
-             response_class=Response, responses={200: {"content": {XLSX: {}}}})
-def incidents_xlsx(body: IncidentCreate, store: StoreDep, token: TokenDep, scope: ScopeDep,
-                   public: PublicDep) -> Response:
-    sheet = _incident(store, scope, body)
-    namer = Namer.of(store, unmask=token.pii, public=public)
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "call-sheet.xlsx")
-        incident_workbook(sheet, namer, path)
-        data = open(path, "rb").read()
-    audit(store, token, "POST /incidents.xlsx", sorted(namer.shown))  # the records shown unmasked, if any
-    return Response(data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="call-sheet.xlsx"'})

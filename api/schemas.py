@@ -13,7 +13,7 @@ from ..queries import DEFAULT_MAX_HOUSEHOLDS
 
 __all__ = ["IsoDay", "NodePublic", "NodeCreate", "NodeUpdate", "EdgePublic", "EdgeCreate", "Removed", "Page", "IncidentCreate", "TokenPublic", "AuditRow", "MAX_PAGE",
            "ErrorPublic", "ERROR_RESPONSES", "HealthPublic", "ImportReport", "DryRunReport", "MoveBody", "SplitBody",
-           "MergeBody", "RelocateBody", "HandoverBody", "ChangeReport"]
+           "MergeBody", "RelocateBody", "HandoverBody", "ChangeReport", "IncidentOpen", "MarkBody", "CoverBody"]
 
 MAX_PAGE = 500
 Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -114,7 +114,8 @@ class Page(BaseModel, Generic[Item]):
 
 
 class IncidentCreate(BaseModel):
-    """An incident: affected areas and households (cut to the token's scope), at least one of either."""
+    """An incident's call sheet asked for: affected areas and households (within the token's scope), at
+    least one of either."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
         {"required": ["areas"], "properties": {"areas": {"minItems": 1}}},
@@ -293,3 +294,31 @@ class ChangeReport(BaseModel):
     added: list[dict[str, Any]]
     households: list[str]
     history: int | None
+
+
+class IncidentOpen(IncidentCreate):
+    """An incident to open and keep: what :class:`IncidentCreate` asks for, and its name."""
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class MarkBody(BaseModel):
+    """A door's outcome: ``status`` one of reached, no_answer, needs_help, moved_out, refused; ``by`` the
+    member who knocked; ``note`` what was found (personal data: masked to tokens without pii)."""
+
+    model_config = ConfigDict(extra="forbid")
+    household: Id
+    status: Literal["reached", "no_answer", "needs_help", "moved_out", "refused"]
+    by: Id
+    note: str | None = Field(default=None, max_length=500)
+
+
+class CoverBody(BaseModel):
+    """Permanent contacts for the uncovered households of an area (all the token's if none), from ``on``."""
+
+    model_config = ConfigDict(extra="forbid")
+    area: Id | None = None
+    on: IsoDay
+    unavailable: list[Id] = Field(default_factory=list, max_length=10000)
+    max_households: int = Field(default=DEFAULT_MAX_HOUSEHOLDS, ge=0, le=1000)
+    note: str | None = Field(default=None, max_length=MAX_TEXT)

@@ -768,7 +768,8 @@ def cover(store: Store, area: str | None = None, *, on: Any, unavailable: Iterab
             return plan.finish(note, by, dry_run)
     proposal = cover_plan(store, area, as_of=plan.on, unavailable=unavailable, max_households=max_households,
                           among=None if scope is None else scope.members,
-                          within=None if scope is None else sorted(scope.areas))
+                          within=None if scope is None else sorted(scope.areas),
+                          writable=None if scope is None else scope.writable)
     if not proposal["assignments"]:
         plan.problems.append(f"no uncovered household of {area or 'the network'} can be given a contact on {plan.on}"
                              + (f": {proposal['households']} uncovered, none placed" if proposal["households"]

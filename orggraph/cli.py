@@ -638,51 +638,6 @@ def gaps(
             typer.echo(gaps_text(result, _namer(store, False), limit=limit))
 
 
-@app.command()
-@_errors
-@_store_options
-def incident(
-    area: Annotated[list[str], typer.Option("--area", metavar="ID", help="An affected area (repeat for several).")] = [],
-    household: Annotated[list[str], typer.Option("--household", metavar="ID", help="An affected household (repeat).")] = [],
-    xlsx: Annotated[Optional[Path], typer.Option("--xlsx", metavar="FILE", help="Also write the call sheet (应急联络单) to this workbook.")] = None,
-    max_households: MaxHouseholds = DEFAULT_MAX_HOUSEHOLDS,
-    limit: Annotated[int, typer.Option("--limit", min=0, help="Households shown in the text output.")] = 50,
-    options: StoreOptions = None,
-    as_of: AsOf = None,
-    unavailable: Unavailable = None,
-    unmask: Unmask = False,
-    public: Public = None,
-    json_: Json = False,
-) -> None:
-    """The call sheet of an incident: every affected household with its chain, vulnerable and uncovered first.
-
-    Each uncovered household gets up to three stand-ins: available members with spare capacity, found in
-    its building first, then its grid, then its community. Phone numbers and addresses are masked unless
-    --unmask is given; a printed call sheet usually needs them.
-    """
-    from .queries import incident as run
-
-    if xlsx is not None and xlsx.suffix.lower() != ".xlsx":
-        raise UnknownFormat(f"{xlsx}: a call sheet is an Excel workbook; name it .xlsx")
-    with options.open() as store:
-        result = run(store, area, household, as_of=as_of, unavailable=_ids(unavailable),
-                     max_households=max_households)
-        namer = _namer(store, unmask, public)
-        if xlsx is not None:
-            from .report import incident_workbook
-
-            incident_workbook(result, namer, xlsx)
-        if json_:
-            _print_json(result)
-        else:
-            from .report import incident_text
-
-            typer.echo(incident_text(result, namer, limit=limit))
-            if xlsx is not None:
-                typer.echo(f"wrote the call sheet to {xlsx}")
-        _audit(store, "incident", namer.shown)
-
-
 # -- restructuring as dated changes (orggraph.changes), and the history --------------------------------
 
 On = Annotated[str, typer.Option("--on", metavar="YYYY-MM-DD", show_default=False,
@@ -871,6 +826,318 @@ def history(
         typer.echo(f"no entry names {node}" if node else "the history is empty")
     else:
         typer.echo("\n".join(entry_text(e, about=node) for e in entries))
+
+
+# -- incidents kept as records (orggraph.incidents), and permanent contacts proposed ---------------------
+
+incident_app = typer.Typer(
+    help="Incidents: today's call sheet, or an incident kept as a record with a door-to-door roll call.",
+    invoke_without_command=True, rich_markup_mode=None)
+app.add_typer(incident_app, name="incident")
+
+IncidentId = Annotated[str, typer.Argument(metavar="INC", help="The incident's id (orggraph incident list).",
+                                           show_default=False)]
+Areas = Annotated[list[str], typer.Option("--area", metavar="ID", help="An affected area (repeat for several).")]
+Households = Annotated[list[str], typer.Option("--household", metavar="ID", help="An affected household (repeat).")]
+
+
+@incident_app.callback()
+@_errors
+@_store_options
+def incident(
+    ctx: typer.Context,
+    area: Areas = [],
+    household: Households = [],
+    xlsx: Annotated[Optional[Path], typer.Option("--xlsx", metavar="FILE", help="Also write the call sheet (应急联络单) to this workbook.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write the workbook over an existing file.")] = False,
+    max_households: MaxHouseholds = DEFAULT_MAX_HOUSEHOLDS,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Households shown in the text output.")] = 50,
+    options: StoreOptions = None,
+    as_of: AsOf = None,
+    unavailable: Unavailable = None,
+    unmask: Unmask = False,
+    public: Public = None,
+    json_: Json = False,
+) -> None:
+    """Today's call sheet of an incident, kept nowhere: every affected household with its chain, vulnerable
+    and uncovered first, and a stand-in assigned to each uncovered one. With a command (open, mark,
+    progress, ...), an incident kept as a record; see each command's --help.
+
+    The stand-ins are chosen together: available members with room under --max-households, nearest
+    first (building, grid, community), no one given more than their room. Phone numbers and addresses
+    are masked unless --unmask is given; a printed call sheet usually needs them.
+    """
+    if ctx.invoked_subcommand is not None:
+        given = [o for o, v in (("--area", area), ("--household", household), ("--xlsx", xlsx), ("--force", force),
+                                ("--as-of", as_of), ("--unavailable", unavailable), ("--unmask", unmask),
+                                ("--json", json_)) if v]
+        if given:
+            raise typer.BadParameter(f"{', '.join(given)} go after the command: orggraph incident "
+                                     f"{ctx.invoked_subcommand} ... {given[0]} ...")
+        return
+    if not area and not household:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(2)
+    from .queries import incident as run
+
+    _xlsx_target(xlsx, force)
+    with options.open() as store:
+        result = run(store, area, household, as_of=as_of, unavailable=_ids(unavailable), max_households=max_households)
+        _show_sheet(store, result, None, xlsx, force, limit, unmask, public, json_, "incident")
+
+
+def _xlsx_target(xlsx: Path | None, force: bool) -> None:
+    if xlsx is not None:
+        if xlsx.suffix.lower() != ".xlsx":
+            raise UnknownFormat(f"{xlsx}: a call sheet is an Excel workbook; name it .xlsx")
+        refuse_existing(xlsx, force, option="--force")
+
+
+def _show_sheet(store: Store, result: dict[str, Any], kept: dict[str, Any] | None, xlsx: Path | None, force: bool,
+                limit: int, unmask: bool, public: str | None, json_: bool, command: str) -> None:
+    from .report import incident_text, incident_workbook
+
+    namer = _namer(store, unmask, public)
+    if xlsx is not None:
+        from .io.files import writing
+
+        with writing(xlsx, force) as partial:
+            incident_workbook(result, namer, partial, incident=kept)
+    if json_:
+        from .report import names_of
+
+        _print_json({**result, "names": names_of(result, namer)})
+    else:
+        typer.echo(incident_text(result, namer, limit=limit))
+        if xlsx is not None:
+            typer.echo(f"wrote the call sheet to {xlsx}")
+    _audit(store, command, namer.shown)
+
+
+@incident_app.command("open")
+@_errors
+@_store_options
+def incident_open(
+    name: Annotated[str, typer.Option("--name", metavar="TEXT", help="What the incident is called.", show_default=False)],
+    area: Areas = [],
+    household: Households = [],
+    max_households: MaxHouseholds = DEFAULT_MAX_HOUSEHOLDS,
+    by: By = None,
+    options: StoreOptions = None,
+    as_of: AsOf = None,
+    unavailable: Unavailable = None,
+    json_: Json = False,
+) -> None:
+    """Open an incident over areas and households: its call sheet, stand-ins assigned, is kept as it stands
+    now, and its id printed alone on stdout (what it holds on stderr)."""
+    from .incidents import open_incident
+
+    with options.open() as store:
+        record = open_incident(store, area, household, name=name, as_of=as_of, unavailable=_ids(unavailable),
+                               max_households=max_households, by=default_by() if by is None else by)
+    if json_:
+        _print_json(record)
+        return
+    typer.echo(record["id"])
+    typer.echo(f"opened {record['id']} {record['name']} as of {record['as_of']}: {record['households']:,} households, "
+               f"{record['uncovered']:,} uncovered ({record['placed']:,} given a stand-in), "
+               f"{record['vulnerable']:,} vulnerable", err=True)
+
+
+@incident_app.command("mark")
+@_errors
+@_store_options
+def incident_mark(
+    incident_id: IncidentId,
+    household: Annotated[str, typer.Argument(metavar="HOUSEHOLD", help="The door.", show_default=False)],
+    status: Annotated[str, typer.Option("--status", metavar="STATUS", show_default=False,
+                                        help="reached, no_answer, needs_help, moved_out or refused.")],
+    by: Annotated[str, typer.Option("--by", metavar="MEMBER", help="The member who knocked.", show_default=False)],
+    note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="What was found (kept, masked "
+                                                "as personal data).")] = None,
+    options: StoreOptions = None,
+    json_: Json = False,
+) -> None:
+    """Record a door's outcome: a later mark of the household supersedes this one; every mark is kept."""
+    from .incidents import mark
+
+    with options.open() as store:
+        done = mark(store, incident_id, household, status, by, note=note, recorded_by=default_by())
+    if json_:
+        _print_json({**done, "note": "****" if done["note"] else None})
+    else:
+        typer.echo(f"mark {done['seq']}: {household} {status} by {by} at {done['at']}")
+
+
+@incident_app.command("marks")
+@_errors
+@_store_options
+def incident_marks(
+    incident_id: IncidentId,
+    file: Annotated[Path, typer.Argument(metavar="SHEET.xlsx", help="The call sheet, its 结果 column filled in.",
+                                         show_default=False)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row and write nothing.")] = False,
+    options: StoreOptions = None,
+    json_: Json = False,
+) -> None:
+    """Take back the outcomes written on a printed call sheet and typed into its workbook (orggraph incident
+    sheet INC --xlsx): all or nothing, every bad row named with its column. Rows with no outcome are left."""
+    from .incidents import mark_many
+    from .io.outcomes import read_outcomes
+
+    if check_format(file) != ".xlsx":
+        raise UnknownFormat(f"{file}: a call sheet is an Excel workbook (.xlsx)")
+    if not file.is_file():
+        raise FileNotFoundError(f"{file}: no such file")
+    rows = read_outcomes(file, incident_id)
+    with options.open() as store:
+        if dry_run:
+            from .incidents import check_marks
+
+            check_marks(store, incident_id, rows, places=[r["row_name"] for r in rows])
+            done: list[dict[str, Any]] = []
+        else:
+            done = mark_many(store, incident_id, rows, recorded_by=default_by(), places=[r["row_name"] for r in rows])
+    if json_:
+        _print_json({"incident": incident_id, "rows": len(rows), "marked": len(done), "dry_run": dry_run})
+    else:
+        typer.echo(f"{file}: {len(rows)} outcome{'s' if len(rows) != 1 else ''} read; "
+                   + ("nothing written (--dry-run)" if dry_run else f"{len(done)} marked on {incident_id}"))
+
+
+@incident_app.command("sheet")
+@_errors
+@_store_options
+def incident_sheet(
+    incident_id: IncidentId,
+    xlsx: Annotated[Optional[Path], typer.Option("--xlsx", metavar="FILE", help="Also write the call sheet, with an "
+                                                 "outcome column, to this workbook.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write the workbook over an existing file.")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Households shown in the text output.")] = 50,
+    options: StoreOptions = None,
+    unmask: Unmask = False,
+    public: Public = None,
+    json_: Json = False,
+) -> None:
+    """An incident's call sheet as it stood when opened, with each door's latest outcome."""
+    from .incidents import call_sheet
+
+    _xlsx_target(xlsx, force)
+    with options.open() as store:
+        result = call_sheet(store, incident_id)
+        _show_sheet(store, result, result["incident"], xlsx, force, limit, unmask, public, json_, "incident sheet")
+
+
+@incident_app.command("progress")
+@_errors
+@_store_options
+def incident_progress(
+    incident_id: IncidentId,
+    level: Annotated[Optional[str], typer.Option("--level", metavar="LEVEL", help="Only areas of this level "
+                                                 "[default: every level but buildings].")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Areas, households and members shown in the text output.")] = 20,
+    options: StoreOptions = None,
+    json_: Json = False,
+) -> None:
+    """How far the door-to-door action has got, by area and overall: doors done (reached, needing help, moved
+    out, refused) and open, the vulnerable ones still open first, and who has marked most and least."""
+    from .incidents import progress
+    from .report import progress_text
+
+    with options.open() as store:
+        result = progress(store, incident_id)
+        if json_:
+            from .report import names_of
+
+            _print_json({**result, "names": names_of(result, _namer(store, False))})
+        else:
+            typer.echo(progress_text(result, _namer(store, False), level=level, limit=limit))
+
+
+@incident_app.command("list")
+@_errors
+@_store_options
+def incident_list(
+    open_only: Annotated[bool, typer.Option("--open", help="Only incidents not closed.")] = False,
+    options: StoreOptions = None,
+    json_: Json = False,
+) -> None:
+    """The incidents, oldest first: id, name, when opened, the day of its sheet, households, and whether closed."""
+    from .incidents import incidents
+
+    with options.open() as store:
+        rows = incidents(store, open_only=open_only)
+    if json_:
+        _print_json(rows)
+        return
+    if not rows:
+        typer.echo("no incident")
+    for r in rows:
+        state = f"closed {r['closed']}" if r["closed"] else "open"
+        typer.echo(f"{r['id']}  {r['name']}  opened {r['opened']}  as of {r['as_of']}  {r['households']:,} households, "
+                   f"{r['uncovered']:,} uncovered  {state}")
+
+
+@incident_app.command("close")
+@_errors
+@_store_options
+def incident_close(incident_id: IncidentId, by: By = None, options: StoreOptions = None, json_: Json = False) -> None:
+    """Close an incident: it takes no more marks; its sheet, marks and progress stay."""
+    from .incidents import close_incident
+
+    with options.open() as store:
+        record = close_incident(store, incident_id, by=default_by() if by is None else by)
+    if json_:
+        _print_json(record)
+    else:
+        typer.echo(f"closed {record['id']} at {record['closed']}")
+
+
+@app.command("cover-plan")
+@_errors
+@_store_options
+def cover_plan(
+    area: Annotated[Optional[str], typer.Option("--area", metavar="ID", help="Only the households of this area "
+                                                "[default: every uncovered household].")] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Write the contacts proposed, from --on, recorded in the history.")] = False,
+    on: Annotated[Optional[str], typer.Option("--on", metavar="YYYY-MM-DD", help="With --apply: the first day of "
+                                              "the new contacts; the plan is made for that day.")] = None,
+    max_households: MaxHouseholds = DEFAULT_MAX_HOUSEHOLDS,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Households shown in the text output.")] = 50,
+    note: Note = None,
+    by: By = None,
+    options: StoreOptions = None,
+    as_of: AsOf = None,
+    unavailable: Unavailable = None,
+    json_: Json = False,
+) -> None:
+    """Propose a permanent contact for each uncovered household (of an area): one member each, chosen
+    together, nearest first (building, grid, community), no one given more than their room under
+    --max-households. With --apply --on DATE, write them as contacts from DATE."""
+    from .queries import cover_plan as run
+    from .report import plan_text
+
+    if apply and on is None:
+        raise typer.BadParameter("--apply needs --on DATE, the first day of the new contacts")
+    if on is not None and not apply:
+        raise typer.BadParameter("--on goes with --apply")
+    if apply and as_of is not None and as_of != on:
+        raise typer.BadParameter("with --apply the plan is made for --on; leave --as-of out")
+    with options.open() as store:
+        plan = run(store, area, as_of=on if apply else as_of, unavailable=_ids(unavailable),
+                   max_households=max_households)
+        change = None
+        if apply:
+            from .changes import cover
+
+            change = cover(store, area, on=on, unavailable=_ids(unavailable), max_households=max_households,
+                           note=note, by=by)
+        if json_:
+            _print_json({**plan, "change": change})
+        else:
+            typer.echo(plan_text(plan, _namer(store, False), limit=limit))
+            if change is not None:
+                typer.echo(_change_text(change))
 
 
 ledger_app = typer.Typer(help="Registers (台账) as offices keep them: what orggraph recognises in one, and a "

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from .access import Scope
     from .store.base import Store
 
-__all__ = ["open_incident", "incidents", "get_incident", "call_sheet", "mark", "mark_many", "marks", "progress",
+__all__ = ["open_incident", "incidents", "get_incident", "call_sheet", "mark", "mark_many", "check_marks", "marks",
+           "progress",
            "close_incident", "STATUSES", "SETTLED", "NOTE_LIMIT", "NAME_LIMIT"]
 
 #: what a door's outcome may be: someone answered; nobody answered (knock again); someone answered and needs
@@ -353,6 +354,19 @@ def _check(store: Store, incident_id: str, sheet: _Sheet, items: list[dict[str, 
     return errors
 
 
+def check_marks(store: Store, incident_id: str, items: Iterable[dict[str, Any]], *, scope: Scope | None = None,
+                places: Iterable[str] | None = None) -> None:
+    """Make every check :func:`mark_many` makes, and write nothing; raises as it does."""
+    items = list(items)
+    places = list(places) if places is not None else [f"mark {i}" for i in range(1, len(items) + 1)]
+    row, sheet = _find(store, incident_id, scope)
+    errors = _check(store, incident_id, sheet, items, scope, places)
+    if errors:
+        raise InvalidRecords(errors)
+    if row["closed"] is not None:
+        raise ChangeRefused([f"incident {incident_id} was closed at {row['closed']}: it takes no more marks"])
+
+
 def mark_many(store: Store, incident_id: str, items: Iterable[dict[str, Any]], *, recorded_by: str | None = None,
               scope: Scope | None = None, places: Iterable[str] | None = None) -> list[Mark]:
     """Record doors' outcomes, all or nothing: each item ``{"household", "status", "by", "note"}``.
@@ -383,13 +397,7 @@ def mark_many(store: Store, incident_id: str, items: Iterable[dict[str, Any]], *
         The incident is closed; nothing is written.
     """
     items = list(items)
-    places = list(places) if places is not None else [f"mark {i}" for i in range(1, len(items) + 1)]
-    row, sheet = _find(store, incident_id, scope)
-    errors = _check(store, incident_id, sheet, items, scope, places)
-    if errors:
-        raise InvalidRecords(errors)
-    if row["closed"] is not None:
-        raise ChangeRefused([f"incident {incident_id} was closed at {row['closed']}: it takes no more marks"])
+    check_marks(store, incident_id, items, scope=scope, places=places)
     at = _now()
     rows = [{"household": i["household"], "status": i["status"], "by": i["by"], "note": i.get("note") or None,
              "at": at, "recorded_by": recorded_by} for i in items]
@@ -429,12 +437,16 @@ def close_incident(store: Store, incident_id: str, *, by: str | None = None, sco
     NotFound
         As :func:`get_incident`.
     ChangeRefused
-        It is closed already, or (with ``scope``) some of its households lie outside the scope.
+        It is closed already.
+    OutsideScope
+        With ``scope``: some of its households lie outside it.
     """
     row, sheet = _find(store, incident_id, scope)
     if scope is not None and len(_visible(sheet, scope)) != len(sheet.rows):
-        raise ChangeRefused([f"incident {incident_id} has households outside this token's areas: "
-                             "only a token whose areas hold all of them may close it"])
+        from .access import OutsideScope
+
+        raise OutsideScope([RecordError(f"incident {incident_id}", None, "has households outside this token's "
+                                        "areas: only a token whose areas hold all of them may close it")])
     if not store.close_incident(incident_id, _now(), by):
         raise ChangeRefused([f"incident {incident_id} was closed already, at {_row(store, incident_id)['closed']}"])
     return _record(_row(store, incident_id), sheet, scope)

@@ -298,3 +298,65 @@ def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathL
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins = PageMargins(left=0.3, right=0.3, top=0.5, bottom=0.5)
     book.save(path)
+
+
+#: a door's outcome in Chinese (orggraph.incidents.STATUSES)
+STATUS_TEXT = {"reached": "已联系到", "no_answer": "无人应答", "needs_help": "需要帮助", "moved_out": "已搬离",
+               "refused": "拒绝"}
+
+
+def progress_text(result: dict[str, Any], namer: Namer, level: str | None = None, limit: int = 20) -> str:
+    """An incident's progress (:func:`orggraph.incidents.progress`) as text: the whole, a table of areas (of
+    one level, or every level but buildings), the vulnerable doors still open, those needing help, and who
+    has marked most and least."""
+    o = result["overall"]
+    closed = f", closed {result['closed']}" if result["closed"] else ""
+    lines = [f"Incident {result['incident']} {result['name']} (as of {result['as_of']}{closed}): "
+             f"{o['done']:,} of {o['households']:,} doors done ({_pct(o['rate'])}), {o['open']:,} open "
+             f"({o['unmarked']:,} not yet marked, {o['no_answer']:,} no answer); {o['needs_help']:,} need help; "
+             f"vulnerable still open {o['vulnerable_open']:,} of {o['vulnerable']:,}; {result['marks']:,} marks"]
+    areas = [a for a in result["areas"] if (a["level"] == level if level else a["level"] != "building")]
+    rows = [[a["id"], a["name"] or "", LABELS.get(a["level"], a["level"] or ""), a["households"], a["done"], a["open"],
+             a["needs_help"], a["vulnerable_open"], _pct(a["rate"])] for a in areas[:limit]]
+    if rows:
+        lines.append("")
+        lines.append(_table(["id", "name", "level", "households", "done", "open", "need help", "vulnerable open",
+                             "rate"], rows))
+        if len(areas) > limit:
+            lines.append(f"... and {len(areas) - limit:,} more areas (--limit, --level, or --json for all)")
+    for title, items in (("vulnerable, still open (call first)", result["vulnerable_open"]),
+                         ("needing help", result["needs_help"])):
+        lines.append(f"\n{title}: {len(items):,}")
+        lines.extend(f"  {h}" for h in items[:limit])
+        if len(items) > limit:
+            lines.append(f"  ... and {len(items) - limit:,} more")
+    markers = result["markers"]
+    if markers:
+        lines.append("\nwho has marked (most first): marks, doors to knock, of them done")
+        shown = markers if len(markers) <= 2 * limit else markers[:limit] + markers[-limit:]
+        for i, m in enumerate(shown):
+            if len(markers) > 2 * limit and i == limit:
+                lines.append(f"  ... {len(markers) - 2 * limit:,} more ...")
+            lines.append(f"  {namer.name(m['member'])}: {m['marks']} marks, {m['doors']} doors, {m['doors_done']} done")
+    return "\n".join(lines)
+
+
+def plan_text(plan: dict[str, Any], namer: Namer, limit: int = 50) -> str:
+    """A cover plan (:func:`orggraph.queries.cover_plan`) as text: what it places, and a table of households."""
+    mean = f"{plan['mean_distance']:.2f}" if plan["mean_distance"] is not None else "-"
+    lines = [f"Cover plan as of {plan['as_of']}{_whatif(plan)}"
+             + (f" for {namer.name(plan['area'])}" if plan["area"] else "")
+             + f": {plan['placed']:,} of {plan['households']:,} uncovered households placed, {plan['unplaced']:,} "
+               f"left; the most any member is given {plan['most_given']}; mean distance {mean} steps "
+               "(0: the same building)"]
+    rows = [[a["household"], namer.name(a["member"]), namer.phone(a["member"]), LABELS.get(a["level"], a["level"] or ""),
+             a["distance"], a["households"]] for a in plan["assignments"][:limit]]
+    if rows:
+        lines.append(_table(["household", "member", "phone", "found in", "distance", "held before"], rows))
+        if len(plan["assignments"]) > limit:
+            lines.append(f"... and {len(plan['assignments']) - limit:,} more (--limit, or --json for all)")
+    for u in plan["unassigned"][:limit]:
+        lines.append(f"  {u['household']}: no contact ({UNASSIGNED_LABELS.get(u['reason'], u['reason'])} {u['reason']})")
+    if len(plan["unassigned"]) > limit:
+        lines.append(f"  ... and {len(plan['unassigned']) - limit:,} more unplaced")
+    return "\n".join(lines)

@@ -118,17 +118,17 @@ def test_questions_are_cut_to_the_scope(api):
                                  "post": None, "acting": None}
     gaps = get(api, "/gaps", as_of=DAY).json()
     assert gaps["uncovered_households"] == ["h2", "h3"]
-    sheet = api.post("/incidents", json={"areas": ["c1"], "as_of": DAY},
+    sheet = api.post("/incidents/preview", json={"areas": ["c1"], "as_of": DAY},
                      headers={"Authorization": f"Bearer {api.tokens['viewer']}"}).json()
     assert sheet["areas"] == ["c1"] and sheet["households"] == 3
     # an area or household outside the scope is refused as an unknown one is, never left off in silence
     for body, named in (({"areas": ["c1", "c2"]}, "area with id 'c2'"), ({"areas": ["c1", "nosuch"]}, "area with id 'nosuch'"),
                         ({"households": ["h1", "h9"]}, "household with id 'h9'"),
                         ({"households": ["h1", "nosuch"]}, "household with id 'nosuch'")):
-        refused = api.post("/incidents", json={**body, "as_of": DAY},
+        refused = api.post("/incidents/preview", json={**body, "as_of": DAY},
                            headers={"Authorization": f"Bearer {api.tokens['viewer']}"})
         assert refused.status_code == 404 and refused.json()["error"]["message"] == f"no {named}", body
-    xlsx = api.post("/incidents.xlsx", json={"areas": ["b1"], "as_of": DAY},
+    xlsx = api.post("/incidents/preview.xlsx", json={"areas": ["b1"], "as_of": DAY},
                     headers={"Authorization": f"Bearer {api.tokens['viewer']}"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
@@ -169,7 +169,7 @@ def test_errors_have_one_shape(api):
 
 def test_an_incident_naming_nothing_is_a_request_to_mend(api):
     """No area and no household: the request is at fault (422), not a record that cannot be found."""
-    for path in ("/incidents", "/incidents.xlsx"):
+    for path in ("/incidents/preview", "/incidents/preview.xlsx"):
         answer = send(api, "post", path, json={})
         assert answer.status_code == 422, answer.text
         assert "at least one affected area" in answer.text
@@ -194,9 +194,9 @@ OUTSIDE = {  # how to ask each route about the other community; it must answer 4
     and "c2" not in json.dumps(get(c, "/coverage").json()),
     ("get", "/households/{household}/chain"): lambda c: get(c, "/households/h9/chain").status_code == 404,
     ("get", "/gaps"): lambda c: not re.search(r'"(h9|m9|o-c2|c2|b9|u2)"', json.dumps(get(c, "/gaps").json())),
-    ("post", "/incidents"): lambda c: c.post("/incidents", json={"areas": ["c2"]},
+    ("post", "/incidents/preview"): lambda c: c.post("/incidents/preview", json={"areas": ["c2"]},
                                              headers={"Authorization": f"Bearer {c.tokens['viewer']}"}).status_code == 404,
-    ("post", "/incidents.xlsx"): lambda c: c.post("/incidents.xlsx", json={"households": ["h9"]},
+    ("post", "/incidents/preview.xlsx"): lambda c: c.post("/incidents/preview.xlsx", json={"households": ["h9"]},
                                                   headers={"Authorization": f"Bearer {c.tokens['viewer']}"}).status_code == 404,
     ("get", "/tokens"): lambda c: get(c, "/tokens").status_code == 403
     and "s1" not in json.dumps(get(c, "/tokens", "admin-c1").json()),
@@ -712,6 +712,6 @@ def test_an_as_of_that_is_not_a_day_is_refused(api, day):
     for path in ("/coverage", "/gaps", "/households/h1/chain"):
         answer = get(api, path, as_of=day)
         assert answer.status_code == 422 and answer.json()["error"]["code"], (path, day, answer.text)
-    sheet = api.post("/incidents", json={"areas": ["c1"], "as_of": day},
+    sheet = api.post("/incidents/preview", json={"areas": ["c1"], "as_of": day},
                      headers={"Authorization": f"Bearer {api.tokens['viewer']}"})
     assert sheet.status_code == 422, (day, sheet.text)

@@ -172,7 +172,7 @@ def test_what_the_chains_name_is_read_only_context(city):
     assert {("member", "m0000008"), ("area", "s001"), ("org", "o-s001")} & named
     for field, node_id in sorted(named):
         assert send(city, "get", f"/{route[field]}/{node_id}", "viewer").status_code == 200, (field, node_id)
-    sheet = send(city, "post", "/incidents", "viewer", json={"areas": ["s001c1g01"], "as_of": DAY}).json()
+    sheet = send(city, "post", "/incidents/preview", "viewer", json={"areas": ["s001c1g01"], "as_of": DAY}).json()
     on_the_sheet = {(field, link[field]) for entry in sheet["entries"] for link in entry["chain"]["links"]
                     for field in route if link[field]}  # each record the sheet names, asked for once
     for field, node_id in sorted(on_the_sheet):
@@ -414,7 +414,7 @@ for _segment, (_id, _body, _why) in _RECORDS.items():
     READ_ONLY[("delete", f"/{_segment}/{{node_id}}")] = (lambda c, s=_segment, i=_id: send(c, "delete", f"/{s}/{i}"), _why)
 
 #: the routes that take POST but change nothing: questions
-QUESTIONS = {("post", "/incidents"), ("post", "/incidents.xlsx")}
+QUESTIONS = {("post", "/incidents/preview"), ("post", "/incidents/preview.xlsx")}
 
 
 def test_every_write_route_refuses_a_read_only_record(street_api):
@@ -502,11 +502,11 @@ ORACLES = {
                                     (_ask("post", "/changes/handover", json={"member": "m7", "to": "m1", "households": ["ID"],
                                                                             "on": DAY}), "h9", "hq")],
     ("get", "/history"): [(_ask("get", "/history", params={"node": "ID"}), "h9", "hq")],
-    ("post", "/incidents"): [(_ask("post", "/incidents", json={"areas": ["ID"]}), "c2", "cq"),
-                             (_ask("post", "/incidents", json={"households": ["ID"]}), "h9", "hq"),
-                             (_ask("post", "/incidents", json={"areas": ["c1"], "unavailable": ["ID"]}), "m9", "mq")],
-    ("post", "/incidents.xlsx"): [(_ask("post", "/incidents.xlsx", json={"areas": ["ID"]}), "c2", "cq"),
-                                  (_ask("post", "/incidents.xlsx", json={"areas": ["c1"], "unavailable": ["ID"]}), "m9", "mq")],
+    ("post", "/incidents/preview"): [(_ask("post", "/incidents/preview", json={"areas": ["ID"]}), "c2", "cq"),
+                             (_ask("post", "/incidents/preview", json={"households": ["ID"]}), "h9", "hq"),
+                             (_ask("post", "/incidents/preview", json={"areas": ["c1"], "unavailable": ["ID"]}), "m9", "mq")],
+    ("post", "/incidents/preview.xlsx"): [(_ask("post", "/incidents/preview.xlsx", json={"areas": ["ID"]}), "c2", "cq"),
+                                  (_ask("post", "/incidents/preview.xlsx", json={"areas": ["c1"], "unavailable": ["ID"]}), "m9", "mq")],
 }
 #: the routes that take no id: lists page on with `after`, compared as text, never looked up
 NO_IDS = {("get", "/households"), ("get", "/members"), ("get", "/orgs"), ("get", "/areas"), ("get", "/units"),

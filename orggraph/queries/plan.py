@@ -25,9 +25,12 @@ LOCAL = frozenset({"community", "village"})
 #: anywhere near it; the members near it have no room left once the others are placed
 UNASSIGNED_REASONS = ("unlocated", "nobody_nearby", "no_capacity")
 
+#: the cost of a step of distance; the flow adds one more for each step a vulnerable household goes, so that
+#: of plans equally far in all, the one where vulnerable households go least far is taken
+_STEP = 1_000_000
 #: the cost of leaving a household unplaced, far above any distance, so that as many households are
 #: placed as can be; a vulnerable one costs twice as much, so that it is placed before any other
-_UNPLACED = 1_000_000
+_UNPLACED = 10**15
 
 #: (household, the positions of the areas it is located in, vulnerable)
 Placement = tuple[str, Sequence[int], bool]
@@ -67,6 +70,11 @@ class _Pools:
         found = facts.present(day, [territory.ids[a] for a in sorted(reach)]) if reach else []
         load = facts.contact_load(day)
         marks = facts.nodes({m for m, _ in found})
+        # who is assigned to an area or holds a post on the day answers through the chains of the households
+        # there already (the first one an uncovered household calls): not a stand-in
+        everyone = sorted({m for m, _ in found})
+        duty = set(facts.having("ASSIGNED_TO", everyone, day=day.as_of)) | set(
+            facts.having("HOLDS_POST", everyone, day=day.as_of))
         #: area -> members found in it or below, sorted
         self.members: dict[int, list[str]] = {a: [] for a in wanted}
         #: member -> households it contacts on the day
@@ -75,7 +83,8 @@ class _Pools:
         chosen: dict[int, set[str]] = {a: set() for a in wanted}
         among = None if among is None else frozenset(among)
         for member, area in found:
-            if not is_available(day, marks, member) or (among is not None and member not in among):
+            if (not is_available(day, marks, member) or member in duty
+                    or (among is not None and member not in among)):
                 continue
             position = territory.position[area]
             for up in reach[position]:
@@ -101,16 +110,24 @@ def assign(facts: Facts, territory: Territory, day: Day, households: Iterable[Pl
            ) -> tuple[dict[str, StandIn], dict[str, str]]:
     """One stand-in for each of these households, chosen together as a minimum-cost flow.
 
-    A stand-in is an available member found (contacting a household, assigned, or living there) in one of
-    the household's :func:`near_areas`, who contacts fewer than ``max_households`` households on the day;
+    A stand-in is an available member found (contacting a household, or living there) in one of the
+    household's :func:`near_areas`, who contacts fewer than ``max_households`` households on the day and is
+    neither assigned to an area nor holds a post on it (those already answer, through the chain, for the
+    households where they serve: an uncovered household's chain names them first, so a stand-in is
+    someone else);
     its *room* is ``max_households`` less the households it contacts. The plan gives no member more
     households than its room, places as many households as can be placed (vulnerable ones before any
     other), and of such plans takes one whose total distance (steps from the household's area to the area
-    the stand-in was found in, 0 in the same building) is least. It is solved by
+    the stand-in was found in, 0 in the same building) is least, and of those one where vulnerable
+    households go least far. It is solved by
     :func:`networkx.min_cost_flow` on a network of household groups (households with the same areas and
-    vulnerability), areas and members, whose size grows with the areas and members, not the households.
-    Within a group, households take their members in order (the group's households by id, each to the
-    nearest member the flow gave the group, members with the most room first, then by id).
+    vulnerability), areas and classes of members (those found in the same areas, their room summed), one
+    network for each part of the territory that shares no member with another (a community, as a rule),
+    so that its size grows with the areas, not the households. Where every household of a part can be
+    given a member in its group's nearest area with anyone (vulnerable groups first, each to the class
+    with the most room left), that is a least plan already and the flow is not solved. Within a group,
+    households by id take the nearest places found for the group; within a class, each goes to the member
+    with the most room left, then by id, so that the load is spread.
 
     Parameters
     ----------
@@ -159,36 +176,88 @@ def assign(facts: Facts, territory: Territory, day: Day, households: Iterable[Pl
     for areas in [near for near, _ in groups] + list(alike):
         for a in areas[1:]:
             part[top(a)] = top(areas[0])
-    networks: dict[int, nx.DiGraph] = {}
     order = sorted(groups.items())
-    for number, ((near, vulnerable), members) in enumerate(order):
-        flow = networks.setdefault(top(near[0]), nx.DiGraph())
-        group = ("g", number)
-        flow.add_node(group, demand=-len(members))
-        flow.add_edge(group, "unplaced", weight=_UNPLACED * (2 if vulnerable else 1))
-        for distance, area in enumerate(near):
-            if pools.members[area]:
-                flow.add_edge(group, ("a", area), weight=distance)
-    for number, (areas, members) in enumerate(sorted(alike.items())):
-        flow = networks[top(areas[0])]
+    classes = sorted(alike.items())
+    at_area: dict[int, list[int]] = {}
+    parts: dict[int, tuple[list[int], list[int]]] = {}
+    for number, ((near, _), _) in enumerate(order):
+        parts.setdefault(top(near[0]), ([], []))[0].append(number)
+    for number, (areas, members) in enumerate(classes):
+        parts.setdefault(top(areas[0]), ([], []))[1].append(number)
         for area in areas:
-            if ("a", area) in flow:
-                flow.add_edge(("a", area), ("m", number), weight=0)
-        flow.add_edge(("m", number), "end", weight=0, capacity=sum(pools.room[m] for m in members))
-    sent: dict = {}
-    for flow in networks.values():
-        flow.add_edge("unplaced", "end", weight=0)
-        flow.add_node("end", demand=-sum(d for _, d in flow.nodes(data="demand", default=0)))
-        sent.update(nx.min_cost_flow(flow))
+            at_area.setdefault(area, []).append(number)
+    room = [sum(pools.room[m] for m in members) for _, members in classes]
+    queues: dict[int, list[tuple[int, int, int]]] = {}  # group -> (distance, area, class): a household each
+    for group_numbers, class_numbers in parts.values():
+        found = _nearest_first(order, group_numbers, at_area, room)
+        queues.update(found if found is not None else _flow(order, group_numbers, class_numbers, classes, at_area, room))
 
-    classes = [members for _, members in sorted(alike.items())]
     given: dict[str, int] = {}
     placed: dict[str, StandIn] = {}
     for number, ((near, vulnerable), members) in enumerate(order):
+        queue = sorted(queues.get(number, []))
+        households_here = sorted(members)
+        for household, (distance, area, number_) in zip(households_here, queue):
+            # within a class, the member with the most room left, then by id
+            member = min(classes[number_][1], key=lambda m: (given.get(m, 0) - pools.room[m], m))
+            given[member] = given.get(member, 0) + 1
+            placed[household] = _stand_in(territory, member, area, distance, pools.held[member])
+        for household in households_here[len(queue):]:
+            unplaced[household] = "no_capacity" if any(pools.anyone[a] for a in near) else "nobody_nearby"
+    return placed, unplaced
+
+
+def _nearest_first(order: list, group_numbers: list[int], at_area: dict[int, list[int]], room: list[int]
+                   ) -> dict[int, list[tuple[int, int, int]]] | None:
+    """Each household of a part to the nearest class of members with room left, vulnerable groups first;
+    None unless every household so gets a member as near as any could be (its group's nearest area where
+    any member is found): then no plan places more or goes less far, and the flow need not be solved."""
+    left = {c: room[c] for number in group_numbers for area in order[number][0][0] for c in at_area.get(area, ())}
+    queues: dict[int, list[tuple[int, int, int]]] = {}
+    for number in sorted(group_numbers, key=lambda n: (not order[n][0][1], n)):
+        (near, _), members = order[number]
+        nearest = next(((d, a) for d, a in enumerate(near) if at_area.get(a)), None)
+        if nearest is None:
+            continue  # nobody near at all: nothing any plan can do
+        distance, area = nearest
+        queue = queues[number] = []
+        for _ in members:
+            best = max(at_area[area], key=lambda c: (left[c], -c))
+            if left[best] <= 0:
+                return None
+            left[best] -= 1
+            queue.append((distance, area, best))
+    return queues
+
+
+def _flow(order: list, group_numbers: list[int], class_numbers: list[int], classes: list, at_area: dict[int, list[int]],
+          room: list[int]) -> dict[int, list[tuple[int, int, int]]]:
+    """The households of a part placed by :func:`networkx.min_cost_flow` (see :func:`assign`)."""
+    flow = nx.DiGraph()
+    total = 0
+    for number in group_numbers:
+        (near, vulnerable), members = order[number]
         group = ("g", number)
-        queue: list[tuple[int, int, int]] = []  # (distance, area, class of members): one a household sent
+        flow.add_node(group, demand=-len(members))
+        total += len(members)
+        flow.add_edge(group, "unplaced", weight=_UNPLACED * (2 if vulnerable else 1))
         for distance, area in enumerate(near):
-            through = sent[group].get(("a", area), 0)
+            if at_area.get(area):
+                flow.add_edge(group, ("a", area), weight=distance * _STEP + (distance if vulnerable else 0))
+    for number in class_numbers:
+        for area in classes[number][0]:
+            if ("a", area) in flow:
+                flow.add_edge(("a", area), ("m", number), weight=0)
+        flow.add_edge(("m", number), "end", weight=0, capacity=room[number])
+    flow.add_edge("unplaced", "end", weight=0)
+    flow.add_node("end", demand=total)
+    sent = nx.min_cost_flow(flow)
+    queues: dict[int, list[tuple[int, int, int]]] = {}
+    for number in group_numbers:
+        near = order[number][0][0]
+        queue = queues[number] = []
+        for distance, area in enumerate(near):
+            through = sent[("g", number)].get(("a", area), 0)
             out = sent.get(("a", area), {})
             for node in sorted(out):
                 take = min(through, out[node])
@@ -196,16 +265,7 @@ def assign(facts: Facts, territory: Territory, day: Day, households: Iterable[Pl
                     out[node] -= take
                     through -= take
                     queue.extend([(distance, area, node[1])] * take)
-        queue.sort()
-        households_here = sorted(members)
-        for household, (distance, area, number_) in zip(households_here, queue):
-            # within a class, the member with the most room left, then by id
-            member = min(classes[number_], key=lambda m: (given.get(m, 0) - pools.room[m], m))
-            given[member] = given.get(member, 0) + 1
-            placed[household] = _stand_in(territory, member, area, distance, pools.held[member])
-        for household in households_here[len(queue):]:
-            unplaced[household] = "no_capacity" if any(pools.anyone[a] for a in near) else "nobody_nearby"
-    return placed, unplaced
+    return queues
 
 
 def assign_greedy(facts: Facts, territory: Territory, day: Day, households: Iterable[Placement], *,
@@ -248,6 +308,7 @@ def cover_plan(
     max_households: int = DEFAULT_MAX_HOUSEHOLDS,
     among: Collection[str] | None = None,
     within: Collection[str] | None = None,
+    writable: Collection[str] | None = None,
 ) -> CoverPlan:
     """Permanent contacts proposed for the uncovered households of an area (or of the whole network):
     one member each, chosen together within every member's room, nearest first (see :func:`assign`).
@@ -266,6 +327,9 @@ def cover_plan(
         Only these members may be proposed (an API token's own).
     within : collection of str, optional
         Only households located within these areas (an API token's scope).
+    writable : collection of str, optional
+        Only these households (those an API token may change: a household also located outside its
+        areas is not its alone to give a contact).
 
     Returns
     -------
@@ -309,6 +373,8 @@ def cover_plan(
         inside = {b for a in within if a in territory.position for b in territory.below(territory.position[a])}
         areas = [a for a in (areas if areas is not None else territory.ids) if territory.position[a] in inside]
     uncovered = facts.households(day, "uncovered", areas)
+    if writable is not None:
+        uncovered = [h for h in uncovered if h in writable]
     hood = facts.neighbourhood(day, uncovered)
     position = territory.position
     items = [(h, [position[a] for a in hood.located.get(h, ()) if a in position], hood.nodes[h].vulnerable)
