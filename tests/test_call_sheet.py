@@ -1,13 +1,16 @@
-"""The call sheet (应急联络单) on paper."""
+"""The call sheet (应急联络单) on paper, and a kept incident's sheet read back once filled in by hand."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from orggraph.exceptions import InvalidRecords
+from orggraph.io.outcomes import incident_of, read_outcomes
 from orggraph.queries import incident
 from orggraph.report import (CALL_SHEET, KEY_PREFIX, STATUS_LABELS, Namer, incident_text, incident_workbook,
                              stand_in_of, wrapped_lines)
@@ -178,3 +181,110 @@ def test_the_stand_in_of_either_shape(city, tmp_path):
     assert "李强 (m2) 0716-7654321 [楼栋]" in text and "none (no_capacity)" in text
     masked = incident_text(incident(city, ["b1"], as_of=DAY), Namer.of(city))
     assert "李强 (m2) 071****4321 [楼栋]" in masked
+
+
+# --- read back ------------------------------------------------------------------------------------------------
+
+def filled(city, tmp_path: Path, marks: dict[str, tuple], kept: dict = KEPT) -> Path:
+    """A kept incident's sheet with outcomes written in by hand: household -> (结果, 登记人, 备注)."""
+    path = tmp_path / "call.xlsx"
+    sheet_of(city, path, kept=kept)
+    book = load_workbook(path)
+    ws = book[CALL_SHEET]
+    for row in range(4, ws.max_row + 1):
+        mark = marks.get(ws.cell(row, 2).value)
+        if mark:
+            for letter, value in zip("LMN", mark):
+                ws[f"{letter}{row}"] = value
+    book.save(path)
+    return path
+
+
+def test_outcomes_written_by_hand_are_read_back(city, tmp_path):
+    path = filled(city, tmp_path, {"h2": ("需要帮助", "m2", "  老人行动不便，需转移 "), "h1": ("reached", "王芳 (m1)", None)})
+    assert incident_of(path) == "inc-7"
+    assert read_outcomes(path, "inc-7") == [
+        {"household": "h2", "status": "needs_help", "by": "m2", "note": "老人行动不便，需转移", "row": 4},
+        {"household": "h1", "status": "reached", "by": "m1", "note": None, "row": 6},
+    ]
+    assert read_outcomes(path) == read_outcomes(path, "inc-7", households={"h1", "h2", "h3"}, members={"m1", "m2"})
+
+
+def test_every_label_reads_as_its_status(city, tmp_path):
+    for status, label in STATUS_LABELS.items():
+        path = filled(city, tmp_path, {"h3": (label, "m2")})
+        assert [o["status"] for o in read_outcomes(path, "inc-7")] == [status]
+
+
+def test_a_registrar_merged_over_several_rows_marks_each(city, tmp_path):
+    path = filled(city, tmp_path, {"h2": ("已联系到", "m2"), "h3": ("无人应答",)})
+    book = load_workbook(path)
+    book[CALL_SHEET].merge_cells("M4:M5")
+    book.save(path)
+    assert [(o["household"], o["by"]) for o in read_outcomes(path, "inc-7")] == [("h2", "m2"), ("h3", "m2")]
+
+
+def test_bad_rows_are_refused_whole_naming_row_and_column(city, tmp_path):
+    path = filled(city, tmp_path, {"h2": ("已联系", "m2"), "h3": ("拒绝", None), "h1": ("已联系到", "m1")})
+    with pytest.raises(InvalidRecords) as caught:
+        read_outcomes(path, "inc-7")
+    found = [(e.where, e.field) for e in caught.value.errors]
+    assert found == [("sheet 应急联络单, row 4", "column L 结果"), ("sheet 应急联络单, row 5", "column M 登记人")]
+    assert "已联系到 (reached)" in caught.value.errors[0].message
+    assert "nothing was written" in str(caught.value)
+
+
+def test_the_sheet_of_another_incident_is_refused(city, tmp_path):
+    path = filled(city, tmp_path, {"h1": ("已联系到", "m1")})
+    with pytest.raises(InvalidRecords) as caught:
+        read_outcomes(path, "inc-8")
+    [error] = caught.value.errors
+    assert (error.where, error.field) == ("sheet 应急联络单, row 3", "column O (hidden)")
+    assert "'inc-7', not of 'inc-8'" in error.message
+
+
+def test_a_household_changed_unknown_added_or_twice_is_refused(city, tmp_path):
+    path = filled(city, tmp_path, {"h2": ("已联系到", "m5"), "h3": ("已联系到", "m2"), "h1": ("已联系到", "m1")})
+    book = load_workbook(path)
+    ws = book[CALL_SHEET]
+    ws["B4"] = "h9"  # h2's row, its id changed by hand
+    ws.append([99, "h3", None, None, None, None, None, None, None, None, None, "已搬离", "m2"])  # a row added
+    ws.append([99, "h1", None, None, None, None, None, None, None, None, None, "已搬离", "m1", None, "h1"])  # copied
+    book.save(path)
+    with pytest.raises(InvalidRecords) as caught:
+        read_outcomes(path, "inc-7", households={"h1", "h2"}, members={"m1", "m2"})
+    messages = [(e.where.split(", ")[1], e.field.split()[1], e.message) for e in caught.value.errors]
+    assert [m[:2] for m in messages] == [("row 4", "M"), ("row 4", "B"), ("row 5", "B"), ("row 7", "B"), ("row 8", "B")]
+    assert "'m5' is not a member" in messages[0][2]
+    assert "reads 'h9', but the row was written for 'h2'" in messages[1][2]
+    assert "'h3' is not a household of the incident" in messages[2][2]
+    assert "not on the sheet as written" in messages[3][2]
+    assert "given an outcome twice, in rows 6 and 8" in messages[4][2]
+
+
+def test_a_formula_or_an_error_value_is_refused_by_name(city, tmp_path):
+    path = filled(city, tmp_path, {"h2": ("=A1", "m2"), "h1": ("已联系到", "m1")})
+    with pytest.raises(InvalidRecords) as caught:
+        read_outcomes(path, "inc-7")
+    [error] = caught.value.errors
+    assert (error.where, error.field) == ("sheet 应急联络单, row 4", "column L 结果") and "formula" in error.message
+
+
+def test_rows_with_no_outcome_are_passed_over(city, tmp_path):
+    path = filled(city, tmp_path, {"h2": (None, "m2", "敲门无人"), "h3": ("  ", None)})
+    assert read_outcomes(path, "inc-7") == []
+
+
+def test_what_is_not_a_kept_incidents_call_sheet_is_refused(city, tmp_path):
+    sheet_of(city, tmp_path / "day.xlsx", kept=None)
+    with pytest.raises(InvalidRecords, match="not the call sheet of a kept incident"):
+        read_outcomes(tmp_path / "day.xlsx")
+    (tmp_path / "x.xlsx").write_text("not a workbook")
+    with pytest.raises(InvalidRecords, match=re.escape("x.xlsx: not an Excel workbook")):
+        read_outcomes(tmp_path / "x.xlsx")
+    path = filled(city, tmp_path, {"h1": ("已联系到", "m1")})
+    book = load_workbook(path)
+    book[CALL_SHEET]["M3"] = "联系人"
+    book.save(path)
+    with pytest.raises(InvalidRecords, match="missing column 登记人"):
+        read_outcomes(path, "inc-7")
