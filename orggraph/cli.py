@@ -989,15 +989,18 @@ def incident_marks(
         raise UnknownFormat(f"{file}: a call sheet is an Excel workbook (.xlsx)")
     if not file.is_file():
         raise FileNotFoundError(f"{file}: no such file")
+    from .report import CALL_SHEET
+
     rows = read_outcomes(file, incident_id)
+    places = [f"{file.name}, sheet {CALL_SHEET}, row {r['row']}" for r in rows]
     with options.open() as store:
         if dry_run:
             from .incidents import check_marks
 
-            check_marks(store, incident_id, rows, places=[r["row_name"] for r in rows])
+            check_marks(store, incident_id, rows, places=places)
             done: list[dict[str, Any]] = []
         else:
-            done = mark_many(store, incident_id, rows, recorded_by=default_by(), places=[r["row_name"] for r in rows])
+            done = mark_many(store, incident_id, rows, recorded_by=default_by(), places=places)
     if json_:
         _print_json({"incident": incident_id, "rows": len(rows), "marked": len(done), "dry_run": dry_run})
     else:

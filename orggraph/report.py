@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING, Any, Callable
 
 from .exceptions import NotFound
-from .model import LABELS
+from .model import HOUSEHOLD_FLAGS, LABELS, POSTS
 from .privacy import mask_address, mask_record
 
 if TYPE_CHECKING:
     from .index import Index
     from .store.base import Store
 
-__all__ = ["Namer", "coverage_text", "chain_text", "gaps_text", "shape_line", "incident_text", "incident_workbook", "mask_address"]
+__all__ = ["Namer", "coverage_text", "chain_text", "gaps_text", "shape_line", "incident_text", "incident_workbook",
+           "mask_address", "stand_in_of", "wrapped_lines", "STATUS_LABELS", "UNASSIGNED_LABELS", "CALL_SHEET",
+           "KEY_PREFIX"]
 
-#: why an uncovered household has no stand-in (orggraph.queries.plan.UNASSIGNED_REASONS)
-UNASSIGNED_LABELS = {"unlocated": "无位置，无法安排顶岗", "nobody_nearby": "附近无可用党员", "no_capacity": "附近党员已满额"}
 ROLE_LABELS = {"contact": "包保联系人", "sending_unit": "派出单位", "area": "包片责任人", "org": "组织负责人"}
 REASON_LABELS = {"no_org": "无管辖组织", "no_responsible": "无在岗负责人", "weak_org": "软弱涣散组织",
                  "no_secretary": "书记空缺"}
@@ -59,8 +60,19 @@ class Namer:
         return cls(store, unmask=unmask, public=public)
 
     def name(self, node_id: str | None) -> str:
+        """The record's name and its id, ``王芳 (m1)``; the id alone for a record with no name."""
         if node_id is None:
             return ""
+        name = self._name(node_id)
+        return f"{name} ({node_id})" if name else node_id
+
+    def bare_name(self, node_id: str | None) -> str:
+        """The record's name alone (the id for a record with no name), for a printed sheet short of room."""
+        if node_id is None:
+            return ""
+        return self._name(node_id) or node_id
+
+    def _name(self, node_id: str) -> str | None:
         if self.index is not None:
             number = self.index.number.get(node_id)
             name = self.index.names[number] if number is not None else None
@@ -71,7 +83,7 @@ class Namer:
             name = shown["name"]
             if personal and self.unmask:
                 self.shown.add(node_id)
-        return f"{name} ({node_id})" if name else node_id
+        return name or None
 
     def record(self, node_id: str) -> dict[str, Any]:
         """The node's record, read once; empty for a node the store does not hold (removed since), or
@@ -102,6 +114,10 @@ class Namer:
 
     def address(self, household: str) -> str:
         return self._field(household, "address")
+
+    def head(self, household: str) -> str:
+        """The head of the household (户主), as a register gives it: personal, so masked unless unmasked."""
+        return self._field(household, "head")
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
@@ -211,12 +227,21 @@ def _first_callers(entry: dict[str, Any], namer: Namer) -> tuple[str, str]:
     return "", ""
 
 
-def _stand_in_text(entry: dict[str, Any], namer: Namer) -> str:
-    """The stand-in assigned to a household, with its phone and where it was found; or why there is none."""
-    s = entry.get("stand_in")
-    if s is None:
-        return UNASSIGNED_LABELS.get(entry.get("unassigned") or "", "")
-    return f"{namer.name(s['member'])} {namer.phone(s['member'])} ({LABELS.get(s['level'], s['level'])})".replace("  ", " ")
+def stand_in_of(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """An entry's stand-in and, where none was assigned, why (``nobody_nearby``, ...; None if not said):
+    the one assigned (``stand_in``), or the first of those suggested (``stand_ins``) in an older answer.
+
+    Examples
+    --------
+    >>> stand_in_of({"stand_in": None, "unassigned": "no_capacity"})
+    (None, 'no_capacity')
+    >>> stand_in_of({"stand_ins": [{"member": "m1"}, {"member": "m2"}]})
+    ({'member': 'm1'}, None)
+    """
+    if "stand_in" in entry:
+        return entry["stand_in"], entry.get("unassigned")
+    suggested = entry.get("stand_ins") or []
+    return (suggested[0] if suggested else None), None
 
 
 def incident_text(result: dict[str, Any], namer: Namer, limit: int = 50) -> str:
@@ -227,82 +252,312 @@ def incident_text(result: dict[str, Any], namer: Namer, limit: int = 50) -> str:
     rows = []
     for entry in result["entries"][:limit]:
         caller, role = _first_callers(entry, namer)
+        stand_in, unassigned = stand_in_of(entry)
+        if stand_in is not None:
+            shown = (f"{namer.name(stand_in['member'])} {namer.phone(stand_in['member'])}".strip()
+                     + f" [{LABELS.get(stand_in['level'], stand_in['level'])}]")
+        else:
+            shown = f"none ({unassigned})" if unassigned else ""
         rows.append([
             entry["household"], namer.address(entry["household"]),
             ("vulnerable " if entry["vulnerable"] else "") + ("UNCOVERED" if not entry["covered"] else "covered"),
-            caller, role,
-            _stand_in_text(entry, namer),
+            caller, role, shown,
         ])
-    lines.append(_table(["household", "address", "status", "call first", "as", "stand-ins"], rows))
+    lines.append(_table(["household", "address", "status", "call first", "as", "stand-in"], rows))
     if result["households"] > limit:
         lines.append(f"... and {result['households'] - limit:,} more (--limit, --json or --xlsx for all)")
     return "\n".join(lines)
 
 
-def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathLike[str]) -> None:
-    """An Excel call sheet a street office can print and work through, one household a row.
+# --- the call sheet ------------------------------------------------------------------------------------------
 
-    Every text is written as text (:func:`orggraph.io.excel.text_row`): a name beginning with ``=`` is
-    shown as written, never run as a formula; a character no workbook can hold is shown as U+FFFD.
+#: a door's outcome as the call sheet writes it, by status, in the statuses' order
+STATUS_LABELS = {"reached": "已联系到", "no_answer": "无人应答", "needs_help": "需要帮助", "moved_out": "已搬离",
+                 "refused": "拒绝"}
+#: why an uncovered household has no stand-in
+UNASSIGNED_LABELS = {"nobody_nearby": "附近无可顶岗党员", "no_capacity": "附近党员均已满负荷",
+                     "unlocated": "住户未定位"}
+#: the call sheet's sheet, and the headers read back from it (:func:`orggraph.io.outcomes.read_outcomes`)
+CALL_SHEET = "应急联络单"
+HOUSEHOLD_HEADER, OUTCOME_HEADER, BY_HEADER, NOTE_HEADER = "住户编号", "结果", "登记人", "备注"
+#: a kept incident's sheet has a hidden column after the last: its header is this and the incident's id,
+#: and each row holds its household's id as written, which tells a 住户编号 changed by hand
+KEY_PREFIX = "incident:"
+#: the call sheet's columns and their widths (in digits of the default font); 结果 only for a kept incident
+_COLUMNS = (("序号", 5), (HOUSEHOLD_HEADER, 11), ("地址", 22), ("户主/人数", 9), ("住户电话", 13),
+            ("重点人群", 10), ("状态", 7), ("包保联系人及电话", 19), ("上级责任人", 30), ("断点", 22),
+            ("顶岗人员及电话", 19), (OUTCOME_HEADER, 10), (BY_HEADER, 11), (NOTE_HEADER, 16))
+#: the columns shaded on an uncovered household's row: its number to its status
+_SHADED = 7
+#: the size of the sheet's text, and the height (in points) of one line of it and of a cell's padding:
+#: enough for a Chinese font's line, which is taller than a Latin one's
+_FONT_SIZE = 10
+_LINE_POINTS, _PAD_POINTS = 14.5, 4.0
+_TITLE_SIZE, _TITLE_LINE = 14, 20.0
+#: the tallest a row may be (Excel's limit, in points)
+_MAX_HEIGHT = 409.0
+#: how wide (in digits, a Chinese character two) the incident's name and id, and its areas, are shown at the
+#: top of each page: within Excel's 255 characters a page's header holds, and on one line of the page
+_HEADER_NAME, _HEADER_ID, _HEADER_AREAS = 40, 30, 70
+#: how wide the areas are listed in the sheet's second row
+_SUMMARY_AREAS = 300
+_WIDE = "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd"
+#: the pieces a line wraps between: one wide character, a word, or the spaces between words
+_PIECES = re.compile(f"[{_WIDE}]|[^\\s{_WIDE}]+|[^\\S\\n]+")
+#: the columns :func:`_call_row` fills; the rest are filled in by hand
+_FILLED = 11
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines a cell's text takes in a column ``width`` digits wide, wrapped as a spreadsheet
+    wraps it: at its line breaks, between words, and between any two Chinese characters; a word wider
+    than the column is broken where it must be. A Chinese character counts two digits (:func:`~orggraph.
+    io.excel.text_width`).
+
+    Examples
+    --------
+    >>> wrapped_lines("廖敏伟 (m0000018)\\n159****3738", 18), wrapped_lines("云河市江滨街道桂花社区4号楼", 10)
+    (2, 3)
+    >>> wrapped_lines("", 10), wrapped_lines("h00000131h00000131", 5)
+    (1, 4)
+    """
+    from .io.excel import text_width
+
+    room = max(width, 1)
+    total = 0
+    for line in text.split("\n"):
+        lines, used = 1, 0.0
+        for piece in _PIECES.findall(line):
+            if piece.isspace():
+                used += len(piece) if used else 0  # a space at a line's start is not shown
+                continue
+            size = text_width(piece)
+            if used + size <= room:
+                used += size
+                continue
+            if size <= room:
+                lines, used = lines + 1, size
+                continue
+            if used:  # a word wider than the column starts its own line, and is broken at the column's edge
+                lines += 1
+            more, used = divmod(size, room)
+            lines += int(more) - (0 if used else 1)
+            used = used or room
+        total += lines
+    return total
+
+
+def _row_height(texts: list[Any], widths: list[float], line: float = _LINE_POINTS) -> float:
+    """The height (points) a row needs to show every line of its cells: what LibreOffice and some versions
+    of Excel do not work out for wrapped text by themselves."""
+    most = max((wrapped_lines(str(t), w - 1) for t, w in zip(texts, widths) if t not in (None, "")), default=1)
+    return min(round(most * line + _PAD_POINTS, 1), _MAX_HEIGHT)
+
+
+def _header_text(text: str) -> str:
+    """Text for a page's header: ``&`` doubled (a lone one starts a code there)."""
+    return text.replace("&", "&&")
+
+
+def _cut(text: str, room: int) -> str:
+    """The text, cut short with … to be at most ``room`` wide (``&`` counting two, as a page's header
+    writes it)."""
+    from .io.excel import text_width
+
+    if text_width(text) + text.count("&") <= room:
+        return text
+    used, kept = 1, []
+    for char in text:
+        used += text_width(char) + (char == "&")
+        if used > room:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
+
+
+def _areas_line(names: list[str], room: int) -> str:
+    """The areas' names, as many as fit ``room`` wide (``&`` counting two), and how many there are in all.
+
+    >>> _areas_line(["一号楼 (b1)", "二号楼 (b2)", "三号楼 (b3)", "四号楼 (b4)"], 40)
+    '一号楼 (b1)、二号楼 (b2) 等 4 个区域'
+    """
+    from .io.excel import text_width
+
+    shown = "、".join(names)
+    if _cut(shown, room) == shown:
+        return shown
+    tail = f" 等 {len(names)} 个区域"
+    line = ""
+    for name in names:
+        longer = f"{line}、{name}" if line else name
+        if _cut(longer + tail, room) != longer + tail:
+            break
+        line = longer
+    return (line or _cut(names[0], room - text_width(tail))) + tail
+
+
+def _call_row(number: int, entry: dict[str, Any], namer: Namer) -> list[Any]:
+    """One household's cells on the call sheet, but for the columns filled in by hand."""
+    household = entry["household"]
+    links = entry["chain"]["links"]
+
+    def who(member: str) -> str:
+        return "\n".join(filter(None, [namer.name(member), namer.phone(member)]))
+
+    record = namer.record(household)
+    flags = [HOUSEHOLD_FLAGS.get(f, f) for f in record.get("flags") or () if isinstance(f, str)]
+    roles: dict[str, list[str]] = {}  # the first three people further up, each once with every role held
+    for link in links:
+        if link["role"] in {"area", "org"} and link["member"] and (link["member"] in roles or len(roles) < 3):
+            label = "包片" if link["role"] == "area" else POSTS.get(link.get("post") or "", "负责人")
+            label += "（代）" if link.get("acting") else ""
+            held = roles.setdefault(link["member"], [])
+            if label not in held:
+                held.append(label)
+    upper = [f"{'、'.join(held)} {namer.bare_name(m)} {namer.phone(m)}".rstrip() for m, held in roles.items()]
+    stand_in, unassigned = stand_in_of(entry)
+    if stand_in is not None:
+        standing = f"{who(stand_in['member'])}（{LABELS.get(stand_in['level'], stand_in['level'] or '')}）"
+    elif not entry["covered"]:
+        standing = "未安排" + (f"：{UNASSIGNED_LABELS.get(unassigned, unassigned)}" if unassigned else "")
+    else:
+        standing = ""
+    return [
+        number,
+        household,
+        namer.address(household),
+        "\n".join(filter(None, [namer.head(household), f"{entry['people']} 人"])),
+        namer.phone(household),
+        "、".join(flags) or ("重点" if entry["vulnerable"] else ""),
+        "未覆盖" if not entry["covered"] else "已覆盖",
+        "\n".join(who(l["member"]) for l in links if l["role"] == "contact" and l["member"]),
+        "\n".join(upper),
+        "\n".join(f"{REASON_LABELS[b['reason']]}：{namer.name(b['org'] or b['area'])}" for b in entry["chain"]["breaks"]),
+        standing,
+    ]
+
+
+def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathLike[str], *,
+                      incident: dict[str, Any] | None = None) -> None:
+    """An Excel call sheet (应急联络单) a street office prints and works through, one household a row.
+
+    ``incident`` is None for a call sheet of the day, or the kept incident the sheet is of (``{"id",
+    "name", "opened", "as_of", "areas"}``): then a column 结果 takes each door's outcome (a drop-down of
+    :data:`STATUS_LABELS`), with 登记人 (the member id of who called) and 备注, and
+    :func:`orggraph.io.outcomes.read_outcomes` reads the sheet back once filled in. The incident's id is
+    written in the title, and in the header of a hidden column which also holds each row's household id.
+
+    Columns: 序号, 住户编号, 地址 and 住户电话 (masked unless the namer unmasks), 户主/人数, 重点人群
+    (the household's flags), 状态 (已覆盖/未覆盖, an uncovered row shaded), 包保联系人及电话, 上级责任人,
+    断点, 顶岗人员及电话 (the assigned stand-in), 结果, 登记人, 备注. Every text is written as text
+    (:func:`orggraph.io.excel.text_row`): a name beginning with ``=`` is shown as written, never run as
+    a formula; a character no workbook can hold is shown as U+FFFD.
+
+    It prints on A4 landscape, one page wide: the incident, its areas and its day at the top of every
+    page, the header row repeated, 第 P 页 / 共 N 页 at the foot; each row as tall as its cells' lines.
     """
     from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.page import PageMargins
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     from .io.excel import text_row
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.page import PageMargins
 
+    columns = [(h, w) for h, w in _COLUMNS if incident is not None or h != OUTCOME_HEADER]
+    headers, widths = [h for h, _ in columns], [float(w) for _, w in columns]
+    last = get_column_letter(len(columns))
     book = Workbook()
     ws = book.active
-    ws.title = "应急联络单"
-    title = (f"应急联络单  {result['as_of']}  区域: {'、'.join(namer.name(a) for a in result['areas']) or '-'}  "
-             f"住户 {result['households']} 户，未覆盖 {result['uncovered']} 户，重点人群 {result['vulnerable']} 户")
+    ws.title = CALL_SHEET
+    as_of = (incident or {}).get("as_of") or result["as_of"]
+    area_ids = list((incident or {}).get("areas") or result["areas"])
+    names = [namer.name(a) for a in area_ids]
+    title = "应急联络单" + (f" · {incident['name']}" if incident is not None and incident.get("name") else "")
+    facts = []
+    if incident is not None:
+        facts.append(f"编号 {incident['id']}")
+        if incident.get("opened"):
+            facts.append(f"登记于 {incident['opened']}")
+    facts += [f"截至 {as_of}", f"区域 {_areas_line(names, _SUMMARY_AREAS) if names else '-'}",
+              f"住户 {result['households']} 户，未覆盖 {result['uncovered']} 户，重点人群 {result['vulnerable']} 户"]
+    if result.get("unavailable"):
+        facts.append(f"无法联系党员 {len(result['unavailable'])} 人")
+    summary = " · ".join(facts)
+
+    body, bold = Font(size=_FONT_SIZE), Font(size=_FONT_SIZE, bold=True)
+    top = Alignment(wrap_text=True, vertical="top")
+    thin = Side(style="thin", color="808080")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    shade = PatternFill("solid", fgColor="FCE4D6")
+
     ws.append(text_row(ws, [title], replace=True))
-    ws["A1"].font = Font(bold=True, size=13)
-    headers = ["序号", "住户编号", "地址", "人数", "状态", "包保联系人及电话", "上级责任人", "断点", "建议顶岗人员", "已联系", "备注"]
+    ws["A1"].font = Font(size=_TITLE_SIZE, bold=True)
+    ws.append(text_row(ws, [summary], replace=True))
+    ws["A2"].font, ws["A2"].alignment = body, top
+    for row in (1, 2):
+        ws.merge_cells(f"A{row}:{last}{row}")
+    ws.row_dimensions[1].height = _TITLE_LINE + _PAD_POINTS
+    ws.row_dimensions[2].height = _row_height([summary], [sum(widths)])
+
     ws.append(text_row(ws, headers, replace=True))
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
+    for cell in ws[3]:
+        cell.font, cell.alignment, cell.border = bold, Alignment(wrap_text=True, vertical="center", horizontal="center"), box
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    red = PatternFill("solid", fgColor="FCE4D6")
+    ws.row_dimensions[3].height = _row_height(headers, widths)
+
+    hand = len(columns) - _FILLED
     for number, entry in enumerate(result["entries"], 1):
-        links = entry["chain"]["links"]
-        contacts = [l for l in links if l["role"] == "contact"]
-        upper = [l for l in links if l["role"] in {"area", "org"} and l["member"]][:3]
-        row = [
-            number,
-            entry["household"],
-            namer.address(entry["household"]),
-            entry["people"],
-            ("重点 " if entry["vulnerable"] else "") + ("未覆盖" if not entry["covered"] else "已覆盖"),
-            "\n".join(f"{namer.name(l['member'])} {namer.phone(l['member'])}" for l in contacts),
-            "\n".join(f"{ROLE_LABELS[l['role']]}: {namer.name(l['member'])} {namer.phone(l['member'])}" for l in upper),
-            "\n".join(f"{REASON_LABELS[b['reason']]} {namer.name(b['area'] or b['org'])}" for b in entry["chain"]["breaks"]),
-            _stand_in_text(entry, namer),
-            "☐",
-            "",
-        ]
-        ws.append(text_row(ws, row, replace=True))
-        if not entry["covered"]:
-            for cell in ws[ws.max_row][:5]:
-                cell.fill = red
-    for letter, width in zip("ABCDEFGHIJK", (6, 14, 34, 6, 12, 30, 40, 24, 40, 8, 16)):
-        ws.column_dimensions[letter].width = width
-    for row in ws.iter_rows(min_row=3):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "A3"
-    ws.print_title_rows = "2:2"
-    ws.page_setup.orientation = "landscape"
+        values = _call_row(number, entry, namer)
+        ws.append(text_row(ws, values + [None] * hand, replace=True))
+        row = ws.max_row
+        for index, cell in enumerate(ws[row]):
+            cell.font, cell.alignment, cell.border = body, top, box
+            if index >= len(values):
+                cell.number_format = "@"  # what is typed in is kept as text: a member id as typed
+            if index < _SHADED and not entry["covered"]:
+                cell.fill = shade
+        ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top", horizontal="center")
+        ws.row_dimensions[row].height = _row_height(values, widths)
+    end = ws.max_row
+
+    for index, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    if incident is not None:
+        key = len(columns) + 1
+        keys = [f"{KEY_PREFIX}{incident['id']}"] + [e["household"] for e in result["entries"]]
+        for row, cell in enumerate(text_row(ws, keys, replace=True), 3):
+            ws.cell(row, key)._value, ws.cell(row, key).data_type = cell._value, "s"  # as text, whatever it holds
+        ws.column_dimensions[get_column_letter(key)].width = 12
+        ws.column_dimensions[get_column_letter(key)].hidden = True
+        outcome = get_column_letter(headers.index(OUTCOME_HEADER) + 1)
+        choose = DataValidation(type="list", formula1='"' + ",".join(STATUS_LABELS.values()) + '"', allow_blank=True,
+                                showErrorMessage=True, showInputMessage=True)
+        choose.error, choose.errorTitle = "请从下拉列表中选择：" + "、".join(STATUS_LABELS.values()), "结果"
+        choose.prompt, choose.promptTitle = "联系结果：" + "、".join(STATUS_LABELS.values()), "结果"
+        ws.add_data_validation(choose)
+        if end >= 4:
+            choose.add(f"{outcome}4:{outcome}{end}")
+
+    ws.freeze_panes = "C4"
+    ws.print_title_rows = "3:3"
+    ws.print_area = f"A1:{last}{max(end, 3)}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.3, right=0.3, top=0.5, bottom=0.5)
+    ws.page_setup.fitToHeight = 0  # as many pages long as the rows take
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins = PageMargins(left=0.3, right=0.3, top=0.75, bottom=0.6, header=0.3, footer=0.25)
+    left = "应急联络单"
+    if incident is not None:
+        left += f" {_cut(incident.get('name') or '', _HEADER_NAME)}（编号 {_cut(str(incident['id']), _HEADER_ID)}）"
+    center = _areas_line(names, _HEADER_AREAS) if names else ""
+    for part, text in ((ws.oddHeader.left, left), (ws.oddHeader.center, center),
+                       (ws.oddHeader.right, f"截至 {as_of}")):
+        part.text, part.size = _header_text(text), 9
+    ws.oddFooter.center.text, ws.oddFooter.center.size = "第 &P 页 / 共 &N 页", 9
     book.save(path)
-
-
-#: a door's outcome in Chinese (orggraph.incidents.STATUSES)
-STATUS_TEXT = {"reached": "已联系到", "no_answer": "无人应答", "needs_help": "需要帮助", "moved_out": "已搬离",
-               "refused": "拒绝"}
 
 
 def progress_text(result: dict[str, Any], namer: Namer, level: str | None = None, limit: int = 20) -> str:

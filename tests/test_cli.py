@@ -473,10 +473,10 @@ def test_incident_writes_a_call_sheet(street_db):
     assert result.returncode == 0, result.stderr
     assert "3 households, 2 uncovered, 1 vulnerable" in result.stdout
     ws = load_workbook(street_db / "call.xlsx")["应急联络单"]
-    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
     assert [r[1] for r in rows] == ["h2", "h3", "h1"]  # vulnerable and uncovered first
-    assert rows[0][4] == "重点 未覆盖"
-    assert rows[2][5] == "王芳 (m1) 138****1111"
+    assert rows[0][5:7] == ("独居老人", "未覆盖")
+    assert rows[2][7] == "王芳 (m1)\n138****1111"
     assert rows[0][2] == "桂花社区1号楼****"  # residents' addresses masked by default
 
 
