@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from typing_extensions import TypedDict
+from typing_extensions import NotRequired, TypedDict
 
 __all__ = ["Figures", "AreaCoverage", "Coverage", "Link", "Break", "Chain", "MemberCount", "VacantPost",
-           "CrossBoundary", "UnassignedArea", "ShapeFault", "Gaps", "VACANCY_REASONS", "SHAPE_FAULTS", "StandIn", "IncidentEntry", "Incident", "LINK_ROLES", "BREAK_REASONS"]
+           "CrossBoundary", "UnassignedArea", "ShapeFault", "Gaps", "VACANCY_REASONS", "SHAPE_FAULTS", "StandIn", "IncidentEntry", "Incident", "LINK_ROLES", "BREAK_REASONS",
+           "Name", "NamedChain", "NamedIncident"]
 
 #: the roles of a chain's links, in the order a chain lists them
 LINK_ROLES = ("contact", "sending_unit", "area", "org")
@@ -173,3 +174,27 @@ class Incident(TypedDict):
     uncovered: int
     vulnerable: int
     entries: list[IncidentEntry]
+
+
+class Name(TypedDict):
+    """What an answer shows beside an id it names (:func:`orggraph.report.names_of`): the node's name
+    (None for one with none, as a household mostly is) and kind; for a member or a household its phone,
+    for a household its address (None where it has none), masked unless personal data may be shown."""
+
+    name: Optional[str]
+    kind: Literal["Area", "Org", "Unit", "Member", "Household"]
+    phone: NotRequired[Optional[str]]
+    address: NotRequired[Optional[str]]
+
+
+class NamedChain(Chain):
+    """A chain as the command line (``--json``) and the API answer it: with every id it names, named."""
+
+    names: dict[str, Name]
+
+
+class NamedIncident(Incident):
+    """An incident's call sheet as the command line (``--json``) and the API answer it: with every id it
+    names, named."""
+
+    names: dict[str, Name]
