@@ -15,11 +15,11 @@ from .. import changes, incidents
 from ..access import Scope, Token, audit, incident_within, unavailable_within
 from ..privacy import mask_record
 from ..queries import DEFAULT_MAX_HOUSEHOLDS, cover_plan
-from ..report import Namer, incident_workbook, names_of
-from ..results import CoverPlan, Incident, IncidentRecord, Mark, Progress
+from ..report import Namer, incident_workbook
+from ..results import Incident, IncidentRecord, Mark, NamedCoverPlan, NamedIncident, NamedKeptSheet, NamedProgress
 from ..store import Store
 from .deps import PublicDep, ScopeDep, StoreDep, TokenDep, require_role
-from .routes_questions import AsOf, JSONBytes, Unavailable, _ids
+from .routes_questions import AsOf, JSONBytes, Unavailable, _ids, _with_names
 from .schemas import ChangeReport, CoverBody, IncidentCreate, IncidentOpen, MarkBody
 
 __all__ = ["router"]
@@ -27,14 +27,6 @@ __all__ = ["router"]
 router = APIRouter(tags=["incidents"])
 Editor = require_role("editor", "admin")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _named(store: Store, token: Token, public: Any, route: str, answer: dict[str, Any]) -> dict[str, Any]:
-    """The answer with ``names`` beside its ids (phones masked unless the token has pii), audited when shown."""
-    namer = Namer.of(store, unmask=token.pii, public=public)
-    named = {**answer, "names": names_of(answer, namer)}
-    audit(store, token, route, sorted(namer.shown))
-    return named
 
 
 def _preview(store: Store, scope: Scope, body: IncidentCreate) -> Incident:
@@ -55,10 +47,10 @@ def _workbook(store: Store, token: Token, public: Any, route: str, sheet: dict[s
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
 
-@router.post("/incidents/preview", response_model=Incident,
+@router.post("/incidents/preview", response_model=NamedIncident,
              summary="Today's call sheet of an incident, kept nowhere, cut to the token's scope")
 def preview(body: IncidentCreate, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep) -> Response:
-    return JSONBytes(orjson.dumps(_named(store, token, public, "POST /incidents/preview", _preview(store, scope, body))))
+    return JSONBytes(orjson.dumps(_with_names(store, token, scope, public, "POST /incidents/preview", _preview(store, scope, body))))
 
 
 @router.post("/incidents/preview.xlsx", summary="Today's call sheet as an Excel workbook to print",
@@ -104,10 +96,10 @@ def _sheet(store: Store, token: Token, scope: Scope, incident: str) -> dict[str,
     return sheet
 
 
-@router.get("/incidents/{incident}/sheet", response_model=Incident,
+@router.get("/incidents/{incident}/sheet", response_model=NamedKeptSheet,
             summary="An incident's call sheet as it stood when opened, with each door's latest outcome")
 def sheet(incident: str, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep) -> Response:
-    answer = _named(store, token, public, f"GET /incidents/{incident}/sheet", _sheet(store, token, scope, incident))
+    answer = _with_names(store, token, scope, public, f"GET /incidents/{incident}/sheet", _sheet(store, token, scope, incident))
     return JSONBytes(orjson.dumps(answer))
 
 
@@ -143,11 +135,11 @@ def list_marks(incident: str, store: StoreDep, token: TokenDep, scope: ScopeDep,
     return [_masked_mark(m, token) for m in found]
 
 
-@router.get("/incidents/{incident}/progress", response_model=Progress,
+@router.get("/incidents/{incident}/progress", response_model=NamedProgress,
             summary="How far the door-to-door action has got, by area and overall")
 def progress(incident: str, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep) -> Response:
     answer = incidents.progress(store, incident, scope=scope)
-    return JSONBytes(orjson.dumps(_named(store, token, public, f"GET /incidents/{incident}/progress", answer)))
+    return JSONBytes(orjson.dumps(_with_names(store, token, scope, public, f"GET /incidents/{incident}/progress", answer)))
 
 
 @router.post("/incidents/{incident}/close", response_model=IncidentRecord, dependencies=[Editor],
@@ -156,7 +148,7 @@ def close(incident: str, store: StoreDep, token: TokenDep, scope: ScopeDep) -> I
     return incidents.close_incident(store, incident, by=f"token:{token.id}", scope=scope)
 
 
-@router.get("/cover-plan", response_model=CoverPlan, tags=["changes"],
+@router.get("/cover-plan", response_model=NamedCoverPlan, tags=["changes"],
             summary="A permanent contact proposed for each uncovered household of an area, within the scope")
 def plan(store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep,
          area: Annotated[str | None, Query(max_length=200)] = None, as_of: AsOf = None,
@@ -169,7 +161,7 @@ def plan(store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep,
     answer = cover_plan(store, area, as_of=as_of, unavailable=unavailable_within(scope, _ids(unavailable)),
                         max_households=max_households, among=scope.members, within=sorted(scope.areas),
                         writable=scope.writable)
-    return JSONBytes(orjson.dumps(_named(store, token, public, "GET /cover-plan", answer)))
+    return JSONBytes(orjson.dumps(_with_names(store, token, scope, public, "GET /cover-plan", answer)))
 
 
 @router.post("/cover-plan", response_model=ChangeReport, tags=["changes"], dependencies=[Editor],

@@ -10,14 +10,16 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ..access import audit, coverage_within, gaps_within, unavailable_within
+from ..access import Scope, Token, audit, coverage_within, gaps_within, unavailable_within
 from ..queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, responsibility_chain
 from ..queries import coverage as run_coverage
 from ..queries import gaps as run_gaps
 from ..privacy import mask_record
-from ..results import Chain, Coverage, Gaps
+from ..report import Namer, names_of
+from ..results import Coverage, Gaps, NamedChain
+from ..store import Store
 from .db import off_loop
-from .deps import ScopeDep, StoreDep, TokenDep
+from .deps import PublicDep, ScopeDep, StoreDep, TokenDep
 from .schemas import IsoDay
 
 __all__ = ["router"]
@@ -97,15 +99,28 @@ def _named(store: Any, token: Any, answer: Coverage) -> Coverage:
 
 # light enough on the store file (a fraction of a millisecond) to answer on the event loop; the scans below,
 # and anything asked of a graph server, use the thread pool
-@router.get("/households/{household}/chain", response_model=Chain, tags=["households"],
-            summary="A household's 包保 responsibility chain")
-async def chain(household: str, store: StoreDep, scope: ScopeDep, as_of: AsOf = None,
-          unavailable: Unavailable = None) -> Response:
+@router.get("/households/{household}/chain", response_model=NamedChain, tags=["households"],
+            summary="A household's 包保 responsibility chain, with the names of those it names")
+async def chain(household: str, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep,
+                as_of: AsOf = None, unavailable: Unavailable = None) -> Response:
     if household not in scope.households:
         raise HTTPException(404, f"no household with id {household!r}")
     gone = unavailable_within(scope, _ids(unavailable))
-    answer = await off_loop(store, responsibility_chain, store, household, as_of=as_of, unavailable=gone)
-    return JSONBytes(orjson.dumps(answer))
+
+    def answer() -> NamedChain:
+        found = responsibility_chain(store, household, as_of=as_of, unavailable=gone)
+        return _with_names(store, token, scope, public, "GET /households/{id}/chain", found)  # type: ignore[return-value]
+
+    return JSONBytes(orjson.dumps(await off_loop(store, answer)))
+
+
+def _with_names(store: Store, token: Token, scope: Scope, public: frozenset, route: str, answer: Any) -> dict[str, Any]:
+    """An answer with ``"names"`` beside its ids (:func:`orggraph.report.names_of`): only the records the
+    token may read, personal data masked unless it has pii (then audited)."""
+    namer = Namer.of(store, unmask=token.pii, public=public)
+    named = {**answer, "names": names_of(answer, namer, within=scope.sees)}
+    audit(store, token, route, sorted(namer.shown))
+    return named
 
 
 @router.get("/gaps", response_model=Gaps, summary="Every gap within the token's scope")

@@ -596,20 +596,23 @@ def chain(
 
     Its contacts, each with the unit that sent them; then, from its building up to the street, the members
     assigned to each area and the responsible person of each governing organization; and the breaks:
-    no_org, no_responsible, weak_org.
+    no_org, no_responsible, weak_org. With --json, "names" names each id: its name and kind, a member's
+    or household's phone and a household's address (masked unless --unmask).
     """
     from .queries import responsibility_chain
 
     with options.open() as store:
         result = responsibility_chain(store, household, as_of=as_of, unavailable=_ids(unavailable))
+        namer = _namer(store, unmask, public)
         if json_:
-            _print_json(result)
+            from .report import names_of
+
+            _print_json({**result, "names": names_of(result, namer)})
         else:
             from .report import chain_text
 
-            namer = _namer(store, unmask, public)
             typer.echo(chain_text(result, namer))
-            _audit(store, "chain", namer.shown)
+        _audit(store, "chain", namer.shown)
 
 
 @app.command()

@@ -15,7 +15,7 @@ from .exceptions import ChangeRefused, InvalidRecords, NotFound, RecordError
 from .queries.chain import assemble_chain
 from .queries.gaps import DEFAULT_MAX_HOUSEHOLDS
 from .queries.incident import sheet_parts
-from .results import Incident, IncidentRecord, Mark, Progress
+from .results import IncidentRecord, KeptSheet, Mark, Progress
 
 if TYPE_CHECKING:
     from .access import Scope
@@ -305,12 +305,12 @@ def get_incident(store: Store, incident_id: str, *, scope: Scope | None = None) 
     return _record(row, sheet, scope)
 
 
-def call_sheet(store: Store, incident_id: str, *, scope: Scope | None = None) -> Incident:
+def call_sheet(store: Store, incident_id: str, *, scope: Scope | None = None) -> KeptSheet:
     """The incident's call sheet as it stood when opened, with each door's latest outcome.
 
     Returns
     -------
-    Incident
+    KeptSheet
         As :func:`orggraph.queries.incident` answers, with ``incident`` (the record) and, in each entry,
         ``outcome``: the latest mark ``{"seq", "household", "status", "by", "note", "at", "recorded_by"}``,
         or None. With ``scope``, its households only.

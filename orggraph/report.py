@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .exceptions import NotFound
-from .model import HOUSEHOLD_FLAGS, LABELS, POSTS
+from .model import HOUSEHOLD_FLAGS, LABELS, NODE_KINDS, POSTS
 from .privacy import mask_address, mask_record
 
 if TYPE_CHECKING:
     from .index import Index
+    from .results import Name
     from .store.base import Store
 
-__all__ = ["Namer", "coverage_text", "chain_text", "gaps_text", "shape_line", "incident_text", "incident_workbook",
-           "mask_address", "stand_in_of", "wrapped_lines", "STATUS_LABELS", "UNASSIGNED_LABELS", "CALL_SHEET",
-           "KEY_PREFIX"]
+__all__ = ["Namer", "names_of", "named_ids", "coverage_text", "chain_text", "gaps_text", "shape_line", "incident_text",
+           "incident_workbook", "progress_text", "plan_text", "mask_address", "stand_in_of", "wrapped_lines",
+           "STATUS_LABELS", "UNASSIGNED_LABELS", "CALL_SHEET", "KEY_PREFIX"]
 
 ROLE_LABELS = {"contact": "包保联系人", "sending_unit": "派出单位", "area": "包片责任人", "org": "组织负责人"}
 REASON_LABELS = {"no_org": "无管辖组织", "no_responsible": "无在岗负责人", "weak_org": "软弱涣散组织",
@@ -85,6 +86,15 @@ class Namer:
                 self.shown.add(node_id)
         return name or None
 
+    def read(self, ids: Iterable[str]) -> None:
+        """Read the records of these ids in bulk (:meth:`Store.nodes_of <orggraph.store.Store.nodes_of>`),
+        those not read yet: what :meth:`record` then returns at once, for an answer naming many."""
+        wanted = [i for i in dict.fromkeys(ids) if i not in self._records]
+        if wanted:
+            found = self.store.nodes_of(wanted) if self.store is not None else {}
+            for node_id in wanted:
+                self._records[node_id] = found.get(node_id, {})
+
     def record(self, node_id: str) -> dict[str, Any]:
         """The node's record, read once; empty for a node the store does not hold (removed since), or
         with no store."""
@@ -118,6 +128,95 @@ class Namer:
     def head(self, household: str) -> str:
         """The head of the household (户主), as a register gives it: personal, so masked unless unmasked."""
         return self._field(household, "head")
+
+    def described(self, node_id: str) -> Name | None:
+        """What an answer shows beside an id (:class:`~orggraph.results.Name`), or None for an id that
+        names no node. Call :meth:`read` first for many."""
+        record = self.record(node_id)
+        kind, name = record.get("kind"), record.get("name")
+        if self.index is not None:
+            number = self.index.number.get(node_id)
+            if number is not None:
+                kind, name = NODE_KINDS[int(self.index.kinds[number])], self.index.names[number]
+        if kind is None:
+            return None
+        fields = ("name", "phone", "address") if kind == "Household" else ("name", "phone") if kind == "Member" else ("name",)
+        shown, personal = mask_record({"id": node_id, "kind": kind, "name": name,
+                                       **{f: record.get(f) for f in fields[1:]}}, self.unmask, self.public)
+        if personal and self.unmask:
+            self.shown.add(node_id)
+        return {"name": shown["name"], "kind": kind, **{f: shown[f] for f in fields[1:]}}  # type: ignore[return-value]
+
+
+#: the keys under which an answer names one node, and those under which it names a list of them
+NAMING_KEYS = frozenset({"household", "member", "area", "org", "unit", "by"})
+LISTING_KEYS = frozenset({"households", "members", "areas", "orgs", "units", "unavailable"})
+
+
+def named_ids(result: Any) -> set[str]:
+    """Every id an answer names: the text under a key of :data:`NAMING_KEYS`, and the texts in a list under
+    one of :data:`LISTING_KEYS`, at any depth (a chain's links and breaks, an incident's entries and
+    stand-ins, ...). Some may name no node (``by`` may name a token); :func:`names_of` leaves them out.
+
+    Examples
+    --------
+    >>> sorted(named_ids({"household": "h1", "households": 2, "areas": ["b1"],
+    ...                   "links": [{"member": "m1", "org": None, "post": "secretary"}],
+    ...                   "stand_ins": [{"member": "m2", "area": "b1"}], "stand_in": {"member": "m3"}}))
+    ['b1', 'h1', 'm1', 'm2', 'm3']
+    >>> sorted(named_ids({"areas": [{"area": "g1", "members": ["m4"], "households": ["h5"], "by": "m6"}]}))
+    ['g1', 'h5', 'm4', 'm6']
+    """
+    ids: set[str] = set()
+    add, stack = ids.add, [result]
+    pop, push = stack.pop, stack.append
+    while stack:  # an answer is plain JSON: dicts, lists, text, numbers (100,000 entries: under a second)
+        value = pop()
+        if type(value) is dict:
+            for key, item in value.items():
+                kind = type(item)
+                if kind is str:
+                    if key in NAMING_KEYS:
+                        add(item)
+                elif (kind is list or kind is dict) and key != "names":
+                    if kind is list and key in LISTING_KEYS:
+                        ids.update([i for i in item if type(i) is str])
+                    push(item)
+        else:
+            for item in value:
+                kind = type(item)
+                if kind is dict or kind is list:
+                    push(item)
+    return ids
+
+
+def names_of(result: Any, namer: Namer, within: Callable[[str], bool] | None = None) -> dict[str, Name]:
+    """The names of every node an answer names (:func:`named_ids`), for a key ``"names"`` beside its ids:
+    ``{id: {"name", "kind"}}``, with ``"phone"`` for a member or a household and ``"address"`` for a
+    household, masked unless the namer's ``unmask`` (the ids shown unmasked go to ``namer.shown``, for
+    the audit log). Read in bulk: one pass over the store however many ids.
+
+    ``within`` keeps only the ids it allows (a token's :meth:`Scope.sees <orggraph.access.Scope.sees>`):
+    the others are neither named nor read. Ids that name no node are left out.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from orggraph.store import EmbeddedStore
+    >>> store = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "n.db"))
+    >>> _ = store.load([("node", "1", {"id": "m1", "kind": "Member", "name": "王芳", "phone": "13800001111"}),
+    ...                 ("node", "2", {"id": "b1", "kind": "Area", "name": "1号楼", "level": "building"})])
+    >>> names_of({"links": [{"member": "m1", "area": "b1"}], "unavailable": ["m9"]}, Namer.of(store))
+    {'b1': {'name': '1号楼', 'kind': 'Area'}, 'm1': {'name': '王芳', 'kind': 'Member', 'phone': '138****1111'}}
+    """
+    ids = sorted(i for i in named_ids(result) if within is None or within(i))
+    namer.read(ids)
+    names = {}
+    for node_id in ids:
+        described = namer.described(node_id)
+        if described is not None:
+            names[node_id] = described
+    return names
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:

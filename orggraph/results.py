@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from typing_extensions import TypedDict
+from typing_extensions import NotRequired, TypedDict
 
 __all__ = ["Figures", "AreaCoverage", "Coverage", "Link", "Break", "Chain", "MemberCount", "VacantPost",
-           "CrossBoundary", "UnassignedArea", "ShapeFault", "Gaps", "VACANCY_REASONS", "SHAPE_FAULTS", "StandIn", "IncidentEntry", "Incident", "Assignment", "Unassigned", "CoverPlan", "IncidentRecord", "Mark", "DoorFigures", "AreaProgress", "Marker", "Progress", "LINK_ROLES", "BREAK_REASONS"]
+           "CrossBoundary", "UnassignedArea", "ShapeFault", "Gaps", "VACANCY_REASONS", "SHAPE_FAULTS", "StandIn", "IncidentEntry",
+           "Incident", "Assignment", "Unassigned", "CoverPlan", "IncidentRecord", "Mark", "DoorFigures", "AreaProgress",
+           "Marker", "Progress", "LINK_ROLES", "BREAK_REASONS", "Name", "NamedChain", "NamedIncident", "NamedProgress",
+           "NamedCoverPlan", "KeptEntry", "KeptSheet", "NamedKeptSheet"]
 
 #: the roles of a chain's links, in the order a chain lists them
 LINK_ROLES = ("contact", "sending_unit", "area", "org")
@@ -288,3 +291,66 @@ class Progress(TypedDict):
     vulnerable_open: list[str]
     needs_help: list[str]
     markers: list[Marker]
+
+
+class Name(TypedDict):
+    """What an answer shows beside an id it names (:func:`orggraph.report.names_of`): the node's name
+    (None for one with none, as a household mostly is) and kind; for a member or a household its phone,
+    for a household its address (None where it has none), masked unless personal data may be shown."""
+
+    name: Optional[str]
+    kind: Literal["Area", "Org", "Unit", "Member", "Household"]
+    phone: NotRequired[Optional[str]]
+    address: NotRequired[Optional[str]]
+
+
+class NamedChain(Chain):
+    """A chain as the command line (``--json``) and the API answer it: with every id it names, named."""
+
+    names: dict[str, Name]
+
+
+class NamedIncident(Incident):
+    """An incident's call sheet as the command line (``--json``) and the API answer it: with every id it
+    names, named."""
+
+    names: dict[str, Name]
+
+
+class NamedProgress(Progress):
+    """An incident's progress as the command line (``--json``) and the API answer it, with every id named."""
+
+    names: dict[str, Name]
+
+
+class NamedCoverPlan(CoverPlan):
+    """A cover plan as the API answers it, with every id named."""
+
+    names: dict[str, Name]
+
+
+class KeptEntry(IncidentEntry):
+    """A household of a kept incident's call sheet, with its latest outcome (None before any mark)."""
+
+    outcome: Optional[Mark]
+
+
+class KeptSheet(TypedDict):
+    """:func:`orggraph.incidents.call_sheet`: the sheet as it stood when opened, each door's latest outcome."""
+
+    incident: IncidentRecord
+    as_of: str
+    unavailable: list[str]
+    areas: list[str]
+    households: int
+    uncovered: int
+    vulnerable: int
+    placed: int
+    most_given: int
+    entries: list[KeptEntry]
+
+
+class NamedKeptSheet(KeptSheet):
+    """A kept call sheet as the command line (``--json``) and the API answer it, with every id named."""
+
+    names: dict[str, Name]

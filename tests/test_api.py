@@ -133,6 +133,69 @@ def test_questions_are_cut_to_the_scope(api):
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
+#: every phone the two communities hold, as stored
+PHONES = [n["phone"] for n in two_communities()["nodes"] if "phone" in n]
+
+
+def ask(client, who, household="h1", areas=("c1",)):
+    """A household's chain and an area's call sheet, as a token is answered them."""
+    chain = get(client, f"/households/{household}/chain", who, as_of=DAY)
+    sheet = client.post("/incidents", json={"areas": list(areas), "as_of": DAY},
+                        headers={"Authorization": f"Bearer {client.tokens[who]}"})
+    assert chain.status_code == sheet.status_code == 200, (chain.text, sheet.text)
+    return chain, sheet
+
+
+def test_chains_and_incidents_name_their_ids_masked_without_pii(api):
+    chain, sheet = ask(api, "viewer")
+    names = chain.json()["names"]
+    assert names["m1"] == {"name": "王芳", "kind": "Member", "phone": "138****1111"}
+    assert names["h1"] == {"name": None, "kind": "Household", "phone": "139****2222", "address": "桂花社区1号楼****"}
+    assert names["s1"] == {"name": "江滨街道", "kind": "Area"} and names["o-s1"] == {"name": "江滨街道大工委", "kind": "Org"}
+    assert names["u1"] == {"name": "云河市财政局", "kind": "Unit"}
+    names = sheet.json()["names"]
+    assert {"h1", "h2", "h3", "m1", "m2", "c1"} <= set(names) and names["h2"] == {
+        "name": None, "kind": "Household", "phone": None, "address": "桂花社区1号楼****"}
+    for body in (chain.text, sheet.text):  # no full phone anywhere in the answer, nor an address
+        assert not any(phone in body for phone in PHONES) and "1单元" not in body
+    assert get(api, "/audit", "admin").json() == []
+
+
+def test_chains_and_incidents_name_their_ids_in_full_with_pii_and_audited(api):
+    chain, sheet = ask(api, "pii")
+    assert chain.json()["names"]["m1"]["phone"] == "13800001111"
+    assert sheet.json()["names"]["h1"] == {"name": None, "kind": "Household", "phone": "13900002222",
+                                           "address": "桂花社区1号楼1单元101室"}
+    rows = [(r["route"], r["records"]) for r in get(api, "/audit", "admin").json()]
+    assert rows == [("GET /households/{id}/chain", ["h1", "m1", "m2"]), ("POST /incidents", ["h1", "h2", "h3", "m1", "m2"])]
+
+
+def test_names_never_reach_outside_what_the_token_may_read(api):
+    from orggraph.access import scope_of
+    from orggraph.report import named_ids
+
+    api.tokens["b1"] = create_token(api.store, "viewer", ["b1"], pii=True)[0]
+    for who, areas in (("viewer", ["c1"]), ("b1", ["b1"])):
+        scope = scope_of(api.store, areas)
+        for household in sorted(scope.households):
+            for response in ask(api, who, household, areas):
+                answer = response.json()
+                names = answer.pop("names")
+                assert set(names) == {i for i in named_ids(answer) if scope.sees(i)}, (who, household)
+                assert all(scope.sees(i) for i in names) and "m9" not in names and "o-c2" not in names
+    # the building's token reads, read-only, the organizations and people above it its chains name
+    assert {"s1", "o-s1", "c1", "o-c1", "g1", "o-g1", "u1", "o-u1"} <= set(ask(api, "b1", "h1", ["b1"])[0].json()["names"])
+
+
+def test_a_name_s_kinds_are_the_model_s():
+    import typing
+
+    from orggraph.model import NODE_KINDS
+    from orggraph.results import Name
+
+    assert typing.get_args(typing.get_type_hints(Name)["kind"]) == tuple(NODE_KINDS)
+
+
 def test_admin_lists_tokens_without_secrets(api):
     rows = get(api, "/tokens", "admin").json()
     assert [r["role"] for r in rows] == ["viewer", "viewer", "editor", "admin", "admin"]

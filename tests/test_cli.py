@@ -443,6 +443,40 @@ def test_chain_json_and_text(street_db):
     assert "13800001111" in unmasked
 
 
+#: every phone of the hand-built street, as stored
+PHONES = [n["phone"] for n in STREET["nodes"] if "phone" in n]
+
+
+def test_chain_and_incident_json_name_their_ids(street_db):
+    """Beside the ids, "names": each one's name and kind, a member's or household's phone and a household's
+    address, masked unless --unmask (then audited, as the text is)."""
+    from orggraph.report import named_ids
+
+    shown = run_cli("chain", "h1", "--json", "--as-of", "2026-11-23", cwd=street_db).stdout
+    chain = json.loads(shown)
+    names = chain.pop("names")
+    assert set(names) == named_ids(chain) == {"h1", "m1", "m2", "u1", "o-u1", "b1", "g1", "c1", "s1", "o-g1", "o-c1", "o-s1"}
+    assert names["m1"] == {"name": "王芳", "kind": "Member", "phone": "138****1111"}
+    assert names["h1"] == {"name": None, "kind": "Household", "phone": "139****2222", "address": "桂花社区1号楼****"}
+    assert names["u1"] == {"name": "云河市财政局", "kind": "Unit"} and names["o-g1"] == {"name": "第1网格党支部", "kind": "Org"}
+    sheet = run_cli("incident", "--area", "b1", "--json", "--as-of", "2026-11-23", cwd=street_db).stdout
+    incident = json.loads(sheet)
+    assert set(incident["names"]) == named_ids({k: v for k, v in incident.items() if k != "names"})
+    assert {"h2", "h3", "m1", "m2"} <= set(incident["names"]) and incident["names"]["h2"]["phone"] is None
+    assert incident["names"]["h3"]["address"] == "桂花社区1号楼****"
+    for text in (shown, sheet):
+        assert not any(phone in text for phone in PHONES) and "1单元101室" not in text
+    with EmbeddedStore(street_db / "orggraph.db") as store:
+        assert store.audit_rows() == []
+    full = json.loads(run_cli("chain", "h1", "--json", "--unmask", "--as-of", "2026-11-23", cwd=street_db).stdout)
+    assert full["names"]["m1"]["phone"] == "13800001111" and full["names"]["h1"]["address"] == "桂花社区1号楼1单元101室"
+    full = json.loads(run_cli("incident", "--area", "b1", "--json", "--unmask", "--as-of", "2026-11-23", cwd=street_db).stdout)
+    assert full["names"]["h1"]["phone"] == "13900002222"
+    with EmbeddedStore(street_db / "orggraph.db") as store:
+        assert [(r["route"], r["records"]) for r in store.audit_rows()] == [
+            ("orggraph chain --unmask", ["h1", "m1", "m2"]), ("orggraph incident --unmask", ["h1", "h2", "h3", "m1", "m2"])]
+
+
 def test_unavailable_from_a_file(street_db):
     (street_db / "away.txt").write_text("m1\n", encoding="utf-8")
     by_file = json.loads(run_cli("uncovered", "--json", "--unavailable", "@away.txt", cwd=street_db).stdout)

@@ -404,3 +404,25 @@ def test_member_households_masks_through_the_one_definition(embedded):
     assert (table.loc[0, "address"], table.loc[0, "phone"]) == ("张三家电话138****5678桂花社区1号楼****", "139****2222")
     full = viz.member_households(OrgGraph.from_store(embedded), "m1", as_of=DAY, unmask=True)
     assert (full.loc[0, "address"], full.loc[0, "phone"]) == (FULL_WIDTH_ADDRESS, "13900002222")
+
+
+def test_names_mask_through_the_one_definition_and_keep_within_what_is_allowed(embedded):
+    """An answer's names (orggraph.report.names_of): a phone in a member's name masked as anywhere; an id
+    the caller may not read neither named nor counted as shown."""
+    from orggraph.queries import responsibility_chain
+    from orggraph.report import Namer, names_of
+
+    doc = street()
+    doc["nodes"][9]["name"] = f"王芳 {MOBILE}"  # m1
+    doc["nodes"][12]["address"] = FULL_WIDTH_ADDRESS  # h1
+    embedded.load(items(doc))
+    chain = responsibility_chain(embedded, "h1", as_of=DAY)
+    namer = Namer.of(embedded)
+    names = names_of(chain, namer)
+    assert names["m1"] == {"name": "王芳 137****5678", "kind": "Member", "phone": "138****1111"}
+    assert names["h1"]["address"] == "张三家电话138****5678桂花社区1号楼****" and namer.shown == set()
+    assert nothing_personal(json.dumps(names, ensure_ascii=False))
+    namer = Namer.of(embedded, unmask=True)
+    names = names_of(chain, namer, within=lambda node_id: node_id not in ("m1", "h1"))
+    assert "m1" not in names and "h1" not in names and names["m2"]["phone"] == "0716-7654321"
+    assert namer.shown == {"m2"}

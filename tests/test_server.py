@@ -165,6 +165,7 @@ def test_fragments_take_a_plain_variable_only():
 
 
 @pytest.mark.parametrize("name, kinds", [("kinds_of", NODE_KINDS), ("node", NODE_KINDS), ("node_facts", NODE_KINDS),
+                                         ("nodes_of", NODE_KINDS),
                                          ("counts.neo4j", {**NODE_KINDS, **EDGE_TYPES})])
 def test_statements_with_a_branch_a_kind_have_every_kind(name, kinds):
     """The statements written out one branch a node kind (or edge type) name each exactly once."""

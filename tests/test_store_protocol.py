@@ -75,6 +75,8 @@ def test_every_backend_is_a_store(store):
     assert store.index().revision == store.revision
     assert store.copies_out_of_step() == []
     assert store.kinds_of(["h1", "m1", "nobody"]) == {"h1": "Household", "m1": "Member"}
+    assert store.nodes_of(["h1", "m1", "nobody", "m1"]) == {"h1": store.node("h1"), "m1": store.node("m1")}
+    assert store.nodes_of([]) == {}
 
 
 def test_tokens_and_audit_rows_have_the_declared_shape(store):

@@ -188,6 +188,11 @@ class Store(Protocol):
         """``{id: kind}`` for each of these ids that names a node; the others are left out."""
         ...
 
+    def nodes_of(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """``{id: record}`` for each of these ids that names a node (records as :meth:`node` returns
+        them); the others are left out. Read in bulk, a few queries however many ids."""
+        ...
+
     def counts(self) -> dict[str, dict[str, int]]:
         """``{"nodes": {kind: n}, "edges": {type: n}}`` for what the store holds, kinds and types in the
         model's order and those with none left out."""

@@ -721,6 +721,15 @@ class EmbeddedStore:
         """The kind of each of these ids that names a node in the store."""
         return _Sink(self._conn).kinds_of(list(ids))
 
+    def nodes_of(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The records of these ids that name a node in the store (one query)."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        rows = self._conn.execute("SELECT id, kind, props FROM nodes WHERE id IN (SELECT value FROM json_each(?))",
+                                  (orjson.dumps(ids).decode(),))
+        return {row[0]: _node(row) for row in rows}
+
     def _totals(self, conn: sqlite3.Connection) -> tuple[int, int]:
         nodes = conn.execute("SELECT count(*) FROM nodes").fetchone()[0]
         edges = conn.execute("SELECT count(*) FROM edges").fetchone()[0]

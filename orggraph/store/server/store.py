@@ -445,6 +445,15 @@ class ServerStore:
         ids = list(ids)
         return dict(self.conn.read(statement("kinds_of"), {"ids": ids})) if ids else {}
 
+    def nodes_of(self, ids: Iterable[str], *, page: int = 10000) -> dict[str, dict[str, Any]]:
+        """The records of these ids that name a node in the store: one query a page of ids."""
+        ids = sorted(set(ids))
+        found = {}
+        for start in range(0, len(ids), page):
+            for node_id, kind, props in self.conn.read(statement("nodes_of"), {"ids": ids[start : start + page]}):
+                found[node_id] = {"id": node_id, "kind": kind, **orjson.loads(props)}
+        return found
+
     # -- the compact index (for the API's scopes) ----------------------------------------------------
 
     def index(self) -> Index:
