@@ -47,16 +47,16 @@ def _workbook(store: Store, token: Token, public: Any, route: str, sheet: dict[s
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
 
-@router.post("/incidents/preview", response_model=NamedIncident,
+@router.post("/call-sheet", response_model=NamedIncident,
              summary="Today's call sheet of an incident, kept nowhere, cut to the token's scope")
 def preview(body: IncidentCreate, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep) -> Response:
-    return JSONBytes(orjson.dumps(_with_names(store, token, scope, public, "POST /incidents/preview", _preview(store, scope, body))))
+    return JSONBytes(orjson.dumps(_with_names(store, token, scope, public, "POST /call-sheet", _preview(store, scope, body))))
 
 
-@router.post("/incidents/preview.xlsx", summary="Today's call sheet as an Excel workbook to print",
+@router.post("/call-sheet.xlsx", summary="Today's call sheet as an Excel workbook to print",
              response_class=Response, responses={200: {"content": {XLSX: {}}}})
 def preview_xlsx(body: IncidentCreate, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep) -> Response:
-    return _workbook(store, token, public, "POST /incidents/preview.xlsx", _preview(store, scope, body), None,
+    return _workbook(store, token, public, "POST /call-sheet.xlsx", _preview(store, scope, body), None,
                      "call-sheet")
 
 

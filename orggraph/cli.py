@@ -879,8 +879,8 @@ def incident(
                                      f"{ctx.invoked_subcommand} ... {given[0]} ...")
         return
     if not area and not household:
-        typer.echo(ctx.get_help())
-        raise typer.Exit(2)
+        raise ValueError("an incident needs at least one area or household (--area ID, --household ID), or a "
+                         "command: orggraph incident --help")
     from .queries import incident as run
 
     _xlsx_target(xlsx, force)

@@ -118,17 +118,17 @@ def test_questions_are_cut_to_the_scope(api):
                                  "post": None, "acting": None}
     gaps = get(api, "/gaps", as_of=DAY).json()
     assert gaps["uncovered_households"] == ["h2", "h3"]
-    sheet = api.post("/incidents/preview", json={"areas": ["c1"], "as_of": DAY},
+    sheet = api.post("/call-sheet", json={"areas": ["c1"], "as_of": DAY},
                      headers={"Authorization": f"Bearer {api.tokens['viewer']}"}).json()
     assert sheet["areas"] == ["c1"] and sheet["households"] == 3
     # an area or household outside the scope is refused as an unknown one is, never left off in silence
     for body, named in (({"areas": ["c1", "c2"]}, "area with id 'c2'"), ({"areas": ["c1", "nosuch"]}, "area with id 'nosuch'"),
                         ({"households": ["h1", "h9"]}, "household with id 'h9'"),
                         ({"households": ["h1", "nosuch"]}, "household with id 'nosuch'")):
-        refused = api.post("/incidents/preview", json={**body, "as_of": DAY},
+        refused = api.post("/call-sheet", json={**body, "as_of": DAY},
                            headers={"Authorization": f"Bearer {api.tokens['viewer']}"})
         assert refused.status_code == 404 and refused.json()["error"]["message"] == f"no {named}", body
-    xlsx = api.post("/incidents/preview.xlsx", json={"areas": ["b1"], "as_of": DAY},
+    xlsx = api.post("/call-sheet.xlsx", json={"areas": ["b1"], "as_of": DAY},
                     headers={"Authorization": f"Bearer {api.tokens['viewer']}"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
@@ -140,7 +140,7 @@ PHONES = [n["phone"] for n in two_communities()["nodes"] if "phone" in n]
 def ask(client, who, household="h1", areas=("c1",)):
     """A household's chain and an area's call sheet, as a token is answered them."""
     chain = get(client, f"/households/{household}/chain", who, as_of=DAY)
-    sheet = client.post("/incidents", json={"areas": list(areas), "as_of": DAY},
+    sheet = client.post("/call-sheet", json={"areas": list(areas), "as_of": DAY},
                         headers={"Authorization": f"Bearer {client.tokens[who]}"})
     assert chain.status_code == sheet.status_code == 200, (chain.text, sheet.text)
     return chain, sheet
@@ -167,7 +167,7 @@ def test_chains_and_incidents_name_their_ids_in_full_with_pii_and_audited(api):
     assert sheet.json()["names"]["h1"] == {"name": None, "kind": "Household", "phone": "13900002222",
                                            "address": "桂花社区1号楼1单元101室"}
     rows = [(r["route"], r["records"]) for r in get(api, "/audit", "admin").json()]
-    assert rows == [("GET /households/{id}/chain", ["h1", "m1", "m2"]), ("POST /incidents", ["h1", "h2", "h3", "m1", "m2"])]
+    assert rows == [("GET /households/{id}/chain", ["h1", "m1", "m2"]), ("POST /call-sheet", ["h1", "h2", "h3", "m1", "m2"])]
 
 
 def test_names_never_reach_outside_what_the_token_may_read(api):
@@ -232,7 +232,7 @@ def test_errors_have_one_shape(api):
 
 def test_an_incident_naming_nothing_is_a_request_to_mend(api):
     """No area and no household: the request is at fault (422), not a record that cannot be found."""
-    for path in ("/incidents/preview", "/incidents/preview.xlsx"):
+    for path in ("/call-sheet", "/call-sheet.xlsx"):
         answer = send(api, "post", path, json={})
         assert answer.status_code == 422, answer.text
         assert "at least one affected area" in answer.text
@@ -257,9 +257,9 @@ OUTSIDE = {  # how to ask each route about the other community; it must answer 4
     and "c2" not in json.dumps(get(c, "/coverage").json()),
     ("get", "/households/{household}/chain"): lambda c: get(c, "/households/h9/chain").status_code == 404,
     ("get", "/gaps"): lambda c: not re.search(r'"(h9|m9|o-c2|c2|b9|u2)"', json.dumps(get(c, "/gaps").json())),
-    ("post", "/incidents/preview"): lambda c: c.post("/incidents/preview", json={"areas": ["c2"]},
+    ("post", "/call-sheet"): lambda c: c.post("/call-sheet", json={"areas": ["c2"]},
                                              headers={"Authorization": f"Bearer {c.tokens['viewer']}"}).status_code == 404,
-    ("post", "/incidents/preview.xlsx"): lambda c: c.post("/incidents/preview.xlsx", json={"households": ["h9"]},
+    ("post", "/call-sheet.xlsx"): lambda c: c.post("/call-sheet.xlsx", json={"households": ["h9"]},
                                                   headers={"Authorization": f"Bearer {c.tokens['viewer']}"}).status_code == 404,
     ("get", "/tokens"): lambda c: get(c, "/tokens").status_code == 403
     and "s1" not in json.dumps(get(c, "/tokens", "admin-c1").json()),
@@ -278,6 +278,49 @@ OUTSIDE = {  # how to ask each route about the other community; it must answer 4
     ("get", "/history"): lambda c: get(c, "/history", node="h9").status_code == 404
     and not re.search(r'"(h9|m9|o-c2|c2|b9|u2)"', json.dumps(get(c, "/history").json())),
 }
+
+def kept(c) -> tuple[str, str]:
+    """Two incidents opened by the street: one over the whole street (c1 and c2), one over c2 alone."""
+    if not hasattr(c, "kept"):
+        from orggraph.incidents import open_incident
+
+        c.kept = (open_incident(c.store, ["s1"], name="全街道", as_of=DAY)["id"],
+                  open_incident(c.store, ["c2"], name="向阳", as_of=DAY)["id"])
+    return c.kept
+
+
+def _incident_routes_keep_to_scope(c) -> dict:
+    both, other = kept(c)
+    mark = {"household": "h9", "status": "reached", "by": "m1"}
+    text = lambda r: json.dumps(r.json(), ensure_ascii=False)  # noqa: E731
+    return {
+        ("get", "/incidents"): other not in text(get(c, "/incidents")) and both in text(get(c, "/incidents")),
+        ("get", "/incidents/{incident}"): get(c, f"/incidents/{other}").status_code == 404
+        and get(c, f"/incidents/{both}").json()["households"] == 3,
+        ("get", "/incidents/{incident}/sheet"): get(c, f"/incidents/{other}/sheet").status_code == 404
+        and not re.search(r'"(h9|m9|o-c2|c2|b9|u2)"', text(get(c, f"/incidents/{both}/sheet"))),
+        ("get", "/incidents/{incident}/sheet.xlsx"): get(c, f"/incidents/{other}/sheet.xlsx").status_code == 404,
+        ("get", "/incidents/{incident}/progress"): get(c, f"/incidents/{other}/progress").status_code == 404
+        and not re.search(r'"(h9|m9|o-c2|c2|b9|u2)"', text(get(c, f"/incidents/{both}/progress"))),
+        ("get", "/incidents/{incident}/marks"): get(c, f"/incidents/{other}/marks").status_code == 404,
+        ("post", "/incidents/{incident}/marks"): send(c, "post", f"/incidents/{other}/marks", json=mark).status_code == 404
+        and send(c, "post", f"/incidents/{both}/marks", json=mark).status_code == 422
+        and c.store.marks(both) == [],
+        ("post", "/incidents/{incident}/close"): send(c, "post", f"/incidents/{other}/close").status_code == 404
+        and send(c, "post", f"/incidents/{both}/close").status_code == 403,
+        ("post", "/incidents"): send(c, "post", "/incidents", json={"areas": ["c2"], "name": "x"}).status_code == 404,
+        ("get", "/cover-plan"): get(c, "/cover-plan", area="c2").status_code == 404
+        and not re.search(r'"(h9|m9|o-c2|c2|b9|u2)"', text(get(c, "/cover-plan"))),
+        ("post", "/cover-plan"): send(c, "post", "/cover-plan", json={"area": "c2", "on": DAY}).status_code == 404,
+    }
+
+
+for _route in ("/incidents", "/incidents/{incident}", "/incidents/{incident}/sheet", "/incidents/{incident}/sheet.xlsx",
+               "/incidents/{incident}/progress", "/incidents/{incident}/marks", "/cover-plan"):
+    OUTSIDE[("get", _route)] = lambda c, r=_route: _incident_routes_keep_to_scope(c)[("get", r)]
+for _route in ("/incidents", "/incidents/{incident}/marks", "/incidents/{incident}/close", "/cover-plan"):
+    OUTSIDE[("post", _route)] = lambda c, r=_route: _incident_routes_keep_to_scope(c)[("post", r)]
+
 
 #: for each kind of node, one in the other community, and an edge that would place a new node there
 OTHER = {"households": ("h9", {"type": "LOCATED_IN", "source": "new", "target": "b9"}),
@@ -775,6 +818,6 @@ def test_an_as_of_that_is_not_a_day_is_refused(api, day):
     for path in ("/coverage", "/gaps", "/households/h1/chain"):
         answer = get(api, path, as_of=day)
         assert answer.status_code == 422 and answer.json()["error"]["code"], (path, day, answer.text)
-    sheet = api.post("/incidents/preview", json={"areas": ["c1"], "as_of": day},
+    sheet = api.post("/call-sheet", json={"areas": ["c1"], "as_of": day},
                      headers={"Authorization": f"Bearer {api.tokens['viewer']}"})
     assert sheet.status_code == 422, (day, sheet.text)

@@ -33,6 +33,18 @@ _tokens = {role: create_token(_store, role, ["c1"])[0] for role in ("viewer", "e
 app = create_app(store=_store)
 prepare(app, _store, Settings())  # what the lifespan would do
 
+
+def _open_incident(store) -> str:
+    """An incident over c1 with a door marked, for the questions about incidents to answer."""
+    from orggraph.incidents import mark, open_incident
+
+    opened = open_incident(store, ["c1"], name="暴雨", as_of="2026-11-23")["id"]
+    mark(store, opened, "h2", "needs_help", "m1", note="老人行动不便")
+    return opened
+
+
+app.state.incident = _open_incident(_store)
+
 # The upload media types, which schemathesis cannot make up from a JSON Schema: records near to valid
 # (new households and members placed in areas within the token's scope and outside it, contacts between
 # them, ids already taken), with now and then a field that is wrong; and, for JSON Lines, lines that are
@@ -133,6 +145,7 @@ def on_a_graph_server(request):
         _server_tokens.update({role: create_token(store, role, ["c1"])[0] for role in ("viewer", "editor", "admin")})
         _server_settings.server, _server_settings.database = server, store.conn.database
         prepare(_server_app, store, Settings())
+        _server_app.state.incident = _open_incident(store)
         yield store
 
 
@@ -186,11 +199,17 @@ QUESTIONS = [
     ("GET", "/households/{household}/chain", {"household": "h2"}, {"as_of": "2023-06-01", "unavailable": "m3"}, None),
     ("GET", "/households/{household}/chain", {"household": "h3"}, {}, None),
     ("GET", "/gaps", {}, {"as_of": DAY, "spof": 1, "max_households": 0}, None),
-    ("POST", "/incidents/preview", {}, {}, {"areas": ["c1"], "as_of": DAY}),
-    ("POST", "/incidents/preview", {}, {}, {"households": ["h2", "h3"], "unavailable": ["m1"]}),
+    ("POST", "/call-sheet", {}, {}, {"areas": ["c1"], "as_of": DAY}),
+    ("POST", "/call-sheet", {}, {}, {"households": ["h2", "h3"], "unavailable": ["m1"]}),
     ("POST", "/import", {}, {"dry_run": "true"}, {"nodes": [{"id": "hx", "kind": "Household"}],
                                                     "edges": [{"type": "LOCATED_IN", "source": "hx", "target": "b1"}]}),
     ("GET", "/households", {}, {"limit": 2}, None),
+    ("GET", "/incidents", {}, {}, None),
+    ("GET", "/incidents/{incident}", {"incident": "INC"}, {}, None),
+    ("GET", "/incidents/{incident}/sheet", {"incident": "INC"}, {}, None),
+    ("GET", "/incidents/{incident}/progress", {"incident": "INC"}, {}, None),
+    ("GET", "/incidents/{incident}/marks", {"incident": "INC"}, {}, None),
+    ("GET", "/cover-plan", {}, {"as_of": DAY, "max_households": 3}, None),
     ("GET", "/edges", {}, {"node": "m1"}, None),
 ]
 
@@ -243,6 +262,7 @@ def _answers_keep_to_their_schema(chosen, the_app, tokens) -> None:
     for method, path, parameters, query, body in QUESTIONS:
         operation = chosen[path][method]
         role = "editor" if path == "/import" else "viewer"
+        parameters = {k: the_app.state.incident if v == "INC" else v for k, v in parameters.items()}
         case = operation.Case(path_parameters=parameters, query=query,
                               **({"body": body, "media_type": "application/json"} if body is not None else {}))
         response = _call(the_app, case, tokens[role])

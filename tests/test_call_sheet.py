@@ -93,7 +93,8 @@ def test_each_household_row_in_chinese(city, tmp_path):
     assert h2[5] == "独居老人、残疾人" and h2[6] == "未覆盖"
     assert "包片、书记 李强 0716-7654321" in h2[8]
     assert "软弱涣散组织：第1网格党支部 (o-g1)" in h2[9]
-    assert h2[10].startswith("李强 (m2)\n0716-7654321")  # the stand-in, with the phone
+    # the stand-in, with the phone: 王芳, not 李强, whose post puts him in h2's chain already
+    assert h2[10].startswith("王芳 (m1)\n13800001111")
     assert h1[10] in (None, "")
 
 

@@ -340,7 +340,7 @@ def test_full_width_and_dotted_numbers_are_masked_in_answers_and_call_sheets(api
     assert get(api, "/households/h1").json()["address"] == "张三家电话138****5678桂花社区1号楼****"
     for response in (get(api, "/members/m2"), get(api, "/members"), get(api, "/households")):
         assert not leaks(shown(response)), response.text
-    sheet = api.post("/incidents/preview.xlsx", json={"areas": ["b1"], "as_of": DAY},
+    sheet = api.post("/call-sheet.xlsx", json={"areas": ["b1"], "as_of": DAY},
                      headers={"Authorization": f"Bearer {api.tokens['viewer']}"})
     assert sheet.status_code == 200
     text = cells(sheet.content)

@@ -152,7 +152,7 @@ def test_call_sheet_from_the_command_line_and_the_api(tmp_path):
     assert done.returncode == 0, done.stderr
     assert_text_cells(tmp_path / "call.xlsx", [EVIL, "#N/A"])
     with EmbeddedStore(tmp_path / "city.db") as store, TestClient(create_app(store=store)) as client:
-        answer = client.post("/incidents/preview.xlsx", json={"areas": ["b1"], "as_of": "2024-06-01"},
+        answer = client.post("/call-sheet.xlsx", json={"areas": ["b1"], "as_of": "2024-06-01"},
                              headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 200
         (tmp_path / "api.xlsx").write_bytes(answer.content)

@@ -172,7 +172,7 @@ def test_what_the_chains_name_is_read_only_context(city):
     assert {("member", "m0000008"), ("area", "s001"), ("org", "o-s001")} & named
     for field, node_id in sorted(named):
         assert send(city, "get", f"/{route[field]}/{node_id}", "viewer").status_code == 200, (field, node_id)
-    sheet = send(city, "post", "/incidents/preview", "viewer", json={"areas": ["s001c1g01"], "as_of": DAY}).json()
+    sheet = send(city, "post", "/call-sheet", "viewer", json={"areas": ["s001c1g01"], "as_of": DAY}).json()
     on_the_sheet = {(field, link[field]) for entry in sheet["entries"] for link in entry["chain"]["links"]
                     for field in route if link[field]}  # each record the sheet names, asked for once
     for field, node_id in sorted(on_the_sheet):
@@ -413,8 +413,23 @@ for _segment, (_id, _body, _why) in _RECORDS.items():
         lambda c, s=_segment, i=_id, b=_body: send(c, "put", f"/{s}/{i}", json=b), _why)
     READ_ONLY[("delete", f"/{_segment}/{{node_id}}")] = (lambda c, s=_segment, i=_id: send(c, "delete", f"/{s}/{i}"), _why)
 
-#: the routes that take POST but change nothing: questions
-QUESTIONS = {("post", "/incidents/preview"), ("post", "/incidents/preview.xlsx")}
+
+
+def _street_incident(c) -> str:
+    """An incident the street opened over both communities (c1's editor holds some of its households)."""
+    from orggraph.incidents import open_incident
+
+    return open_incident(c.store, ["s1"], name="全街道", as_of=DAY)["id"]
+
+
+READ_ONLY[("post", "/incidents/{incident}/close")] = (
+    lambda c: send(c, "post", f"/incidents/{_street_incident(c)}/close"), "has households outside this token's areas: only a token whose areas hold all of them may close it")
+
+#: the routes that take POST but change no record: questions; opening an incident and marking its doors,
+#: which change no record (an incident is kept apart, cut to the token's scope); and the cover plan, which
+#: places only the households the token may change
+QUESTIONS = {("post", "/call-sheet"), ("post", "/call-sheet.xlsx"), ("post", "/incidents"),
+             ("post", "/incidents/{incident}/marks"), ("post", "/cover-plan")}
 
 
 def test_every_write_route_refuses_a_read_only_record(street_api):
@@ -502,15 +517,55 @@ ORACLES = {
                                     (_ask("post", "/changes/handover", json={"member": "m7", "to": "m1", "households": ["ID"],
                                                                             "on": DAY}), "h9", "hq")],
     ("get", "/history"): [(_ask("get", "/history", params={"node": "ID"}), "h9", "hq")],
-    ("post", "/incidents/preview"): [(_ask("post", "/incidents/preview", json={"areas": ["ID"]}), "c2", "cq"),
-                             (_ask("post", "/incidents/preview", json={"households": ["ID"]}), "h9", "hq"),
-                             (_ask("post", "/incidents/preview", json={"areas": ["c1"], "unavailable": ["ID"]}), "m9", "mq")],
-    ("post", "/incidents/preview.xlsx"): [(_ask("post", "/incidents/preview.xlsx", json={"areas": ["ID"]}), "c2", "cq"),
-                                  (_ask("post", "/incidents/preview.xlsx", json={"areas": ["c1"], "unavailable": ["ID"]}), "m9", "mq")],
+    ("post", "/call-sheet"): [(_ask("post", "/call-sheet", json={"areas": ["ID"]}), "c2", "cq"),
+                             (_ask("post", "/call-sheet", json={"households": ["ID"]}), "h9", "hq"),
+                             (_ask("post", "/call-sheet", json={"areas": ["c1"], "unavailable": ["ID"]}), "m9", "mq")],
+    ("post", "/call-sheet.xlsx"): [(_ask("post", "/call-sheet.xlsx", json={"areas": ["ID"]}), "c2", "cq"),
+                                  (_ask("post", "/call-sheet.xlsx", json={"areas": ["c1"], "unavailable": ["ID"]}), "m9", "mq")],
 }
+
+
+def _c2_incident(c) -> str:
+    """An incident the street opened over c2 alone: to c1's tokens, as if it did not exist."""
+    from orggraph.incidents import open_incident
+
+    if not hasattr(c, "c2_incident"):
+        c.c2_incident = open_incident(c.store, ["c2"], name="向阳", as_of=DAY)["id"]
+    return c.c2_incident
+
+
+def _on_street_incident(method, path, **options):
+    """A request about the street's incident (over c1 and c2), with ID where the id goes."""
+    def call(c, node_id):
+        if not hasattr(c, "street_incident"):
+            c.street_incident = _street_incident(c)
+        return _ask(method, path.replace("INC", c.street_incident), **options)(c, node_id)
+    return call
+
+
+for _path in ("/incidents/ID", "/incidents/ID/sheet", "/incidents/ID/sheet.xlsx", "/incidents/ID/progress",
+              "/incidents/ID/marks"):
+    ORACLES[("get", _path.replace("ID", "{incident}"))] = [(_ask("get", _path), _c2_incident, "inc-nope")]
+ORACLES[("post", "/incidents/{incident}/close")] = [(_ask("post", "/incidents/ID/close"), _c2_incident, "inc-nope")]
+ORACLES[("post", "/incidents/{incident}/marks")] = [
+    (_ask("post", "/incidents/ID/marks", json={"household": "h1", "status": "reached", "by": "m1"}), _c2_incident,
+     "inc-nope"),
+    (_on_street_incident("post", "/incidents/INC/marks", json={"household": "ID", "status": "reached", "by": "m1"}),
+     "h9", "hq"),
+    (_on_street_incident("post", "/incidents/INC/marks", json={"household": "h1", "status": "reached", "by": "ID"}),
+     "m9", "mq")]
+ORACLES[("post", "/incidents")] = [
+    (_ask("post", "/incidents", json={"name": "x", "areas": ["ID"]}), "c2", "cq"),
+    (_ask("post", "/incidents", json={"name": "x", "households": ["ID"]}), "h9", "hq"),
+    (_ask("post", "/incidents", json={"name": "x", "areas": ["c1"], "unavailable": ["ID"]}), "m9", "mq")]
+ORACLES[("get", "/cover-plan")] = [(_ask("get", "/cover-plan", params={"area": "ID"}), "c2", "cq"),
+                                   (_ask("get", "/cover-plan", params={"unavailable": "ID"}), "m9", "mq")]
+ORACLES[("post", "/cover-plan")] = [(_ask("post", "/cover-plan", json={"area": "ID", "on": DAY}), "c2", "cq"),
+                                    (_ask("post", "/cover-plan", json={"on": DAY, "unavailable": ["ID"]}), "m9", "mq")]
+
 #: the routes that take no id: lists page on with `after`, compared as text, never looked up
 NO_IDS = {("get", "/households"), ("get", "/members"), ("get", "/orgs"), ("get", "/areas"), ("get", "/units"),
-          ("get", "/tokens"), ("get", "/audit"), ("get", "/health")}
+          ("get", "/tokens"), ("get", "/audit"), ("get", "/health"), ("get", "/incidents")}
 
 
 def test_unknown_and_out_of_scope_ids_answer_alike(street_api):
@@ -518,6 +573,7 @@ def test_unknown_and_out_of_scope_ids_answer_alike(street_api):
     assert routes - NO_IDS == set(ORACLES), f"routes without an id case: {routes - NO_IDS - set(ORACLES)}"
     for route, cases in ORACLES.items():
         for call, outside, unknown in cases:
+            outside = outside(street_api) if callable(outside) else outside
             before = snapshot(street_api.store)
             a, b = call(street_api, outside), call(street_api, unknown)
             assert a.status_code >= 400, (route, outside, a.text)
