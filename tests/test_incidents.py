@@ -15,7 +15,7 @@ from orggraph.queries import cover_plan, incident
 from orggraph.queries._base import day_of
 from orggraph.queries.plan import assign, assign_greedy
 
-from .conftest import items, snapshot
+from .conftest import items, run_cli, snapshot
 
 DAY = "2024-06-01"
 
@@ -263,3 +263,137 @@ def test_a_scope_sees_its_households_of_an_incident_only(store):
     assert incidents.progress(store, inc, scope=g2)["overall"]["households"] == 1
     with pytest.raises(NotFound, match="no area with id 'c1'"):
         incidents.open_incident(store, ["c1"], name="x", scope=g2)
+
+
+# -- the command line ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def town_db(tmp_path):
+    import json
+
+    (tmp_path / "town.json").write_text(json.dumps(town(), ensure_ascii=False), encoding="utf-8")
+    assert run_cli("load", "town.json", cwd=tmp_path).returncode == 0
+    return tmp_path
+
+
+def test_an_incident_from_the_command_line(town_db):
+    import json
+
+    opened = run_cli("incident", "open", "--area", "c1", "--name", "7月暴雨", "--as-of", DAY, "--max-households", "2",
+                     cwd=town_db)
+    assert opened.returncode == 0, opened.stderr
+    inc = opened.stdout.strip()
+    assert inc.startswith("inc-20240601-") and "\n" not in inc and "6 households, 4 uncovered" in opened.stderr
+    assert run_cli("incident", "mark", inc, "u1", "--status", "needs_help", "--by", "mA", "--note", "老人",
+                   cwd=town_db).returncode == 0
+    bad = run_cli("incident", "mark", inc, "u5", "--status", "gone", "--by", "mA", cwd=town_db)
+    assert bad.returncode == 2 and "'u5' is not on the call sheet" in bad.stderr and "'gone' is not an outcome" in bad.stderr
+    progress = json.loads(run_cli("incident", "progress", inc, "--json", cwd=town_db).stdout)
+    assert progress["overall"]["needs_help"] == 1 and progress["needs_help"] == ["u1"]
+    assert progress["names"]["mA"] == {"name": "mA", "kind": "Member", "phone": None}
+    text = run_cli("incident", "progress", inc, cwd=town_db).stdout
+    assert "1 of 6 doors done" in text and "mA (mA): 1 marks, 2 doors, 1 done" in text
+    sheet = json.loads(run_cli("incident", "sheet", inc, "--json", cwd=town_db).stdout)
+    assert {e["household"]: (e["outcome"] or {}).get("status") for e in sheet["entries"]}["u1"] == "needs_help"
+    listed = run_cli("incident", "list", cwd=town_db).stdout
+    assert inc in listed and "open" in listed
+    assert run_cli("incident", "close", inc, cwd=town_db).returncode == 0
+    late = run_cli("incident", "mark", inc, "u2", "--status", "reached", "--by", "mC", cwd=town_db)
+    assert late.returncode == 2 and "takes no more marks" in late.stderr
+    assert run_cli("incident", "list", "--open", cwd=town_db).stdout.strip() == "no incident"
+    # today's sheet, kept nowhere, with no command; options of it before a command are refused
+    today = run_cli("incident", "--area", "b1", "--as-of", DAY, "--json", cwd=town_db)
+    assert today.returncode == 0 and json.loads(today.stdout)["households"] == 4
+    misplaced = run_cli("incident", "--area", "b1", "list", cwd=town_db)
+    assert misplaced.returncode == 2 and "go after the command" in misplaced.stderr
+
+
+def test_outcomes_typed_into_the_printed_sheet_come_back_whole_or_not_at_all(town_db):
+    import json
+
+    import openpyxl
+
+    inc = run_cli("incident", "open", "--area", "b1", "--name", "暴雨", "--as-of", DAY, cwd=town_db).stdout.strip()
+    written = run_cli("incident", "sheet", inc, "--xlsx", "sheet.xlsx", cwd=town_db)
+    assert written.returncode == 0, written.stderr
+    book = openpyxl.load_workbook(town_db / "sheet.xlsx")
+    ws = book.active
+    headers = [c.value for c in ws[3]]
+    rows = {ws.cell(r, headers.index("住户编号") + 1).value: r for r in range(4, ws.max_row + 1)}
+    out, by = headers.index("结果") + 1, headers.index("登记人") + 1
+
+    def fill(values: dict) -> None:
+        for household, (status, member) in values.items():
+            ws.cell(rows[household], out).value, ws.cell(rows[household], by).value = status, member
+        book.save(town_db / "filled.xlsx")
+
+    fill({"u1": ("已联系到", "mA"), "u2": ("无人应答", "mC"), "k1": ("需要帮助", "m404")})
+    refused = run_cli("incident", "marks", inc, "filled.xlsx", cwd=town_db)
+    assert refused.returncode == 2 and f"row {rows['k1']}" in refused.stderr and "m404" in refused.stderr
+    assert json.loads(run_cli("incident", "progress", inc, "--json", cwd=town_db).stdout)["marks"] == 0
+    fill({"k1": ("需要帮助", "mA")})
+    taken = run_cli("incident", "marks", inc, "filled.xlsx", cwd=town_db)
+    assert taken.returncode == 0, taken.stderr
+    assert "3 outcomes read; 3 marked" in taken.stdout
+    p = json.loads(run_cli("incident", "progress", inc, "--json", cwd=town_db).stdout)["overall"]
+    assert (p["reached"], p["no_answer"], p["needs_help"], p["unmarked"]) == (1, 1, 1, 1)
+
+
+def test_cover_plan_from_the_command_line(town_db):
+    import json
+
+    plan = run_cli("cover-plan", "--area", "c1", "--as-of", DAY, "--max-households", "2", cwd=town_db)
+    assert plan.returncode == 0 and "4 of 4 uncovered households placed" in plan.stdout
+    assert run_cli("cover-plan", "--apply", cwd=town_db).returncode == 2
+    applied = run_cli("cover-plan", "--area", "c1", "--apply", "--on", DAY, "--max-households", "2", "--json",
+                      cwd=town_db)
+    assert applied.returncode == 0, applied.stderr
+    answer = json.loads(applied.stdout)
+    assert answer["change"]["kind"] == "cover" and len(answer["change"]["added"]) == 4
+    assert "cover" in run_cli("history", cwd=town_db).stdout
+    assert "0 of 0 uncovered" in run_cli("cover-plan", "--area", "c1", "--as-of", DAY, cwd=town_db).stdout
+
+
+# -- the API ------------------------------------------------------------------------------------------------
+
+from .test_api import api, get  # noqa: E402,F401  (the fixture: the API over every backend)
+
+API_DAY = "2026-11-23"
+
+
+def post(client, path, who="editor", **options):
+    return client.post(path, headers={"Authorization": f"Bearer {client.tokens[who]}"}, **options)
+
+
+def test_an_incident_over_the_api(api):
+    body = {"name": "暴雨", "areas": ["c1"], "as_of": API_DAY}
+    assert post(api, "/incidents", "viewer", json=body).status_code == 403
+    opened = post(api, "/incidents", json=body)
+    assert opened.status_code == 201, opened.text
+    inc = opened.json()["id"]
+    assert opened.json()["opened_by"].startswith("token:")
+    marked = post(api, f"/incidents/{inc}/marks", json=[{"household": "h2", "status": "needs_help", "by": "m1",
+                                                          "note": "老人独居 13912345678"},
+                                                         {"household": "h1", "status": "reached", "by": "m1"}])
+    assert marked.status_code == 201, marked.text
+    assert [m["status"] for m in marked.json()] == ["needs_help", "reached"]
+    refused = post(api, f"/incidents/{inc}/marks", json={"household": "h1", "status": "lost", "by": "m1"})
+    assert refused.status_code == 422
+    # the note is personal: masked to a viewer, shown to pii and audited
+    assert "13912345678" not in get(api, f"/incidents/{inc}/marks").text
+    assert "老人独居" not in get(api, f"/incidents/{inc}/sheet").text
+    shown = get(api, f"/incidents/{inc}/marks", "pii")
+    assert "老人独居 13912345678" in shown.text
+    assert any(r["route"] == f"GET /incidents/{inc}/marks" and r["records"] == ["h2"]
+               for r in get(api, "/audit", "admin").json())
+    progress = get(api, f"/incidents/{inc}/progress").json()
+    assert (progress["overall"]["done"], progress["needs_help"]) == (2, ["h2"])
+    assert progress["names"]["m1"] == {"name": "王芳", "kind": "Member", "phone": "138****1111"}
+    sheet = get(api, f"/incidents/{inc}/sheet.xlsx")
+    assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
+    assert [i["id"] for i in get(api, "/incidents").json()] == [inc]
+    closed = post(api, f"/incidents/{inc}/close")
+    assert closed.status_code == 200 and closed.json()["closed"]
+    assert post(api, f"/incidents/{inc}/marks", json={"household": "h1", "status": "reached", "by": "m1"}).status_code == 422
+    assert get(api, "/incidents", open="true").json() == []
