@@ -659,6 +659,10 @@ def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathL
     book.save(path)
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def progress_text(result: dict[str, Any], namer: Namer, level: str | None = None, limit: int = 20) -> str:
     """An incident's progress (:func:`orggraph.incidents.progress`) as text: the whole, a table of areas (of
     one level, or every level but buildings), the vulnerable doors still open, those needing help, and who
@@ -668,7 +672,7 @@ def progress_text(result: dict[str, Any], namer: Namer, level: str | None = None
     lines = [f"Incident {result['incident']} {result['name']} (as of {result['as_of']}{closed}): "
              f"{o['done']:,} of {o['households']:,} doors done ({_pct(o['rate'])}), {o['open']:,} open "
              f"({o['unmarked']:,} not yet marked, {o['no_answer']:,} no answer); {o['needs_help']:,} need help; "
-             f"vulnerable still open {o['vulnerable_open']:,} of {o['vulnerable']:,}; {result['marks']:,} marks"]
+             f"vulnerable still open {o['vulnerable_open']:,} of {o['vulnerable']:,}; {_n(result['marks'], 'mark')}"]
     areas = [a for a in result["areas"] if (a["level"] == level if level else a["level"] != "building")]
     rows = [[a["id"], a["name"] or "", LABELS.get(a["level"], a["level"] or ""), a["households"], a["done"], a["open"],
              a["needs_help"], a["vulnerable_open"], _pct(a["rate"])] for a in areas[:limit]]
@@ -691,7 +695,8 @@ def progress_text(result: dict[str, Any], namer: Namer, level: str | None = None
         for i, m in enumerate(shown):
             if len(markers) > 2 * limit and i == limit:
                 lines.append(f"  ... {len(markers) - 2 * limit:,} more ...")
-            lines.append(f"  {namer.name(m['member'])}: {m['marks']} marks, {m['doors']} doors, {m['doors_done']} done")
+            lines.append(f"  {namer.name(m['member'])}: {_n(m['marks'], 'mark')}, {_n(m['doors'], 'door')}, "
+                         f"{m['doors_done']} done")
     return "\n".join(lines)
 
 

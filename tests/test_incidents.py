@@ -293,7 +293,7 @@ def test_an_incident_from_the_command_line(town_db):
     assert progress["overall"]["needs_help"] == 1 and progress["needs_help"] == ["u1"]
     assert progress["names"]["mA"] == {"name": "mA", "kind": "Member", "phone": None}
     text = run_cli("incident", "progress", inc, cwd=town_db).stdout
-    assert "1 of 6 doors done" in text and "mA (mA): 1 marks, 2 doors, 1 done" in text
+    assert "1 of 6 doors done" in text and "mA (mA): 1 mark, 2 doors, 1 done" in text
     sheet = json.loads(run_cli("incident", "sheet", inc, "--json", cwd=town_db).stdout)
     assert {e["household"]: (e["outcome"] or {}).get("status") for e in sheet["entries"]}["u1"] == "needs_help"
     listed = run_cli("incident", "list", cwd=town_db).stdout

@@ -62,7 +62,7 @@ class _Pools:
     the available members with room found in it or below it, and each one's room."""
 
     def __init__(self, facts: Facts, territory: Territory, day: Day, wanted: set[int], max_households: int,
-                 among: Collection[str] | None):
+                 among: Collection[str] | None, with_duty: bool = False):
         reach: dict[int, list[int]] = {}  # an area within a wanted one -> the wanted areas at or above it
         for area in sorted(wanted):
             for below in territory.below(area):
@@ -73,7 +73,7 @@ class _Pools:
         # who is assigned to an area or holds a post on the day answers through the chains of the households
         # there already (the first one an uncovered household calls): not a stand-in
         everyone = sorted({m for m, _ in found})
-        duty = set(facts.having("ASSIGNED_TO", everyone, day=day.as_of)) | set(
+        duty = set() if with_duty else set(facts.having("ASSIGNED_TO", everyone, day=day.as_of)) | set(
             facts.having("HOLDS_POST", everyone, day=day.as_of))
         #: area -> members found in it or below, sorted
         self.members: dict[int, list[str]] = {a: [] for a in wanted}
@@ -270,22 +270,25 @@ def _flow(order: list, group_numbers: list[int], class_numbers: list[int], class
 
 def assign_greedy(facts: Facts, territory: Territory, day: Day, households: Iterable[Placement], *,
                   max_households: int = DEFAULT_MAX_HOUSEHOLDS, among: Collection[str] | None = None,
-                  count_given: bool = True) -> tuple[dict[str, StandIn], dict[str, str]]:
+                  count_given: bool = True, with_duty: bool = False) -> tuple[dict[str, StandIn], dict[str, str]]:
     """The household-by-household way, to compare :func:`assign` with: vulnerable households first, then
     by id, each takes the nearest member with room, the least loaded first, then by id. With
     ``count_given`` a member's room shrinks with each household it is given; without, it does not (as a
     list of suggestions made one household at a time, which gives one member every household of a
-    building). Same arguments and answer as :func:`assign`."""
+    building); with ``with_duty``, members assigned to an area or holding a post may stand in too (as they
+    were suggested, first of all for the households whose chain names them already). Same arguments and
+    answer as :func:`assign`."""
     items = sorted(households, key=lambda h: (not h[2], h[0]))
     unplaced: dict[str, str] = {h: "unlocated" for h, located, _ in items if not located}
     nears = {h: near_areas(territory, located) for h, located, _ in items if located}
-    pools = _Pools(facts, territory, day, {a for near in nears.values() for a in near}, max_households, among)
+    pools = _Pools(facts, territory, day, {a for near in nears.values() for a in near}, max_households, among,
+                   with_duty)
     given: dict[str, int] = {}
     placed: dict[str, StandIn] = {}
     for household, near in nears.items():
         best = None
         for distance, area in enumerate(near):
-            room = [(pools.held[m] + given.get(m, 0), m) for m in pools.members[area]
+            room = [(pools.held[m] + (given.get(m, 0) if count_given else 0), m) for m in pools.members[area]
                     if not count_given or given.get(m, 0) < pools.room[m]]
             if room:
                 best = distance, area, min(room)[1]
