@@ -994,9 +994,12 @@ def incident_marks(
         raise FileNotFoundError(f"{file}: no such file")
     from .report import CALL_SHEET
 
-    rows = read_outcomes(file, incident_id)
-    places = [f"{file.name}, sheet {CALL_SHEET}, row {r['row']}" for r in rows]
+    read = read_outcomes(file, incident_id)
     with options.open() as store:
+        from .incidents import changed_outcomes
+
+        rows = changed_outcomes(store, incident_id, read)
+        places = [f"{file.name}, sheet {CALL_SHEET}, row {r['row']}" for r in rows]
         if dry_run:
             from .incidents import check_marks
 
@@ -1004,10 +1007,13 @@ def incident_marks(
             done: list[dict[str, Any]] = []
         else:
             done = mark_many(store, incident_id, rows, recorded_by=default_by(), places=places)
+    unchanged = len(read) - len(rows)
     if json_:
-        _print_json({"incident": incident_id, "rows": len(rows), "marked": len(done), "dry_run": dry_run})
+        _print_json({"incident": incident_id, "rows": len(read), "unchanged": unchanged, "marked": len(done),
+                     "dry_run": dry_run})
     else:
-        typer.echo(f"{file}: {len(rows)} outcome{'s' if len(rows) != 1 else ''} read; "
+        typer.echo(f"{file}: {len(read)} outcome{'s' if len(read) != 1 else ''} read"
+                   + (f" ({unchanged} as marked already)" if unchanged else "") + "; "
                    + ("nothing written (--dry-run)" if dry_run else f"{len(done)} marked on {incident_id}"))
 
 

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from .access import Scope
     from .store.base import Store
 
-__all__ = ["open_incident", "incidents", "get_incident", "call_sheet", "mark", "mark_many", "check_marks", "marks",
+__all__ = ["open_incident", "incidents", "get_incident", "call_sheet", "mark", "mark_many", "check_marks",
+           "changed_outcomes", "marks",
            "progress",
            "close_incident", "STATUSES", "SETTLED", "NOTE_LIMIT", "NAME_LIMIT"]
 
@@ -365,6 +366,26 @@ def check_marks(store: Store, incident_id: str, items: Iterable[dict[str, Any]],
         raise InvalidRecords(errors)
     if row["closed"] is not None:
         raise ChangeRefused([f"incident {incident_id} was closed at {row['closed']}: it takes no more marks"])
+
+
+def changed_outcomes(store: Store, incident_id: str, items: list[dict[str, Any]], *,
+                     scope: Scope | None = None) -> list[dict[str, Any]]:
+    """Of outcomes read back from a printed call sheet, those that differ from each door's latest mark: a
+    sheet printed after some doors were marked shows their outcomes, which read back unchanged are no new
+    marks (a note shown masked, as it was printed to whoever may not see it, counts as unchanged)."""
+    from .privacy import mask_record
+
+    _find(store, incident_id, scope)
+    latest = _marks_now(store, incident_id).latest
+    changed = []
+    for item in items:
+        last = latest.get(item.get("household"))
+        if last is not None and item.get("status") == last["status"] and item.get("by") == last["by"]:
+            note = item.get("note") or None
+            if note == last["note"] or (last["note"] and note == mask_record({"note": last["note"]}, False)[0]["note"]):
+                continue
+        changed.append(item)
+    return changed
 
 
 def mark_many(store: Store, incident_id: str, items: Iterable[dict[str, Any]], *, recorded_by: str | None = None,

@@ -119,6 +119,13 @@ class Namer:
             self.shown.add(node_id)
         return str(shown[field])
 
+    def text(self, node_id: str, field: str, value: Any) -> str:
+        """A free-form value about a record (a mark's note), masked unless unmasked (then counted as shown)."""
+        shown, personal = mask_record({"id": node_id, field: value}, self.unmask, self.public)
+        if personal and self.unmask:
+            self.shown.add(node_id)
+        return str(shown[field])
+
     def phone(self, node_id: str | None) -> str:
         return self._field(node_id, "phone")
 
@@ -609,7 +616,12 @@ def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathL
     hand = len(columns) - _FILLED
     for number, entry in enumerate(result["entries"], 1):
         values = _call_row(number, entry, namer)
-        ws.append(text_row(ws, values + [None] * hand, replace=True))
+        outcome = entry.get("outcome") if incident is not None else None
+        written = [None] * hand
+        if outcome is not None and hand >= 3:  # the latest mark so far, to be read back unchanged or changed
+            note = namer.text(entry["household"], "note", outcome["note"]) if outcome.get("note") else None
+            written[:3] = [STATUS_LABELS.get(outcome["status"], outcome["status"]), outcome["by"], note]
+        ws.append(text_row(ws, values + written, replace=True))
         row = ws.max_row
         for index, cell in enumerate(ws[row]):
             cell.font, cell.alignment, cell.border = body, top, box

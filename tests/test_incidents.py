@@ -338,6 +338,15 @@ def test_outcomes_typed_into_the_printed_sheet_come_back_whole_or_not_at_all(tow
     assert "3 outcomes read; 3 marked" in taken.stdout
     p = json.loads(run_cli("incident", "progress", inc, "--json", cwd=town_db).stdout)["overall"]
     assert (p["reached"], p["no_answer"], p["needs_help"], p["unmarked"]) == (1, 1, 1, 1)
+    # printed again, the sheet shows the outcomes so far; read back unchanged, they are no new marks
+    assert run_cli("incident", "sheet", inc, "--xlsx", "again.xlsx", cwd=town_db).returncode == 0
+    again = openpyxl.load_workbook(town_db / "again.xlsx").active
+    assert again.cell(rows["u1"], out).value == "已联系到" and again.cell(rows["u1"], by).value == "mA"
+    again.cell(rows["u3"], out).value, again.cell(rows["u3"], by).value = "拒绝", "mB"
+    again.parent.save(town_db / "again.xlsx")
+    taken = run_cli("incident", "marks", inc, "again.xlsx", cwd=town_db)
+    assert "4 outcomes read (3 as marked already); 1 marked" in taken.stdout, taken.stdout + taken.stderr
+    assert json.loads(run_cli("incident", "progress", inc, "--json", cwd=town_db).stdout)["marks"] == 4
 
 
 def test_cover_plan_from_the_command_line(town_db):
