@@ -172,8 +172,7 @@ def assigned(result: dict) -> dict:
 
 
 def test_the_stand_in_of_either_shape(city, tmp_path):
-    old = incident(city, ["b1"], as_of=DAY)
-    assert stand_in_of(old["entries"][0])[0]["member"] == "m2"
+    assert stand_in_of({"stand_ins": [{"member": "m2"}, {"member": "m1"}]})[0]["member"] == "m2"
     new = assigned(incident(city, ["b1"], as_of=DAY))
     rows = rows_by_household(sheet_of(city, tmp_path / "call.xlsx", result=new))
     assert rows["h2"][10] == "李强 (m2)\n0716-7654321（楼栋）"
@@ -181,7 +180,7 @@ def test_the_stand_in_of_either_shape(city, tmp_path):
     text = incident_text(new, Namer.of(city, unmask=True))
     assert "李强 (m2) 0716-7654321 [楼栋]" in text and "none (no_capacity)" in text
     masked = incident_text(incident(city, ["b1"], as_of=DAY), Namer.of(city))
-    assert "李强 (m2) 071****4321 [楼栋]" in masked
+    assert "王芳 (m1) 138****1111 [楼栋]" in masked
 
 
 # --- read back ------------------------------------------------------------------------------------------------
