@@ -42,4 +42,4 @@ bench: $(STAMP)
 	$(PY) bench/workbooks.py
 
 clean:
-	rm -rf tests/neo4j/target $(VENV) demo.db demo.db-wal demo.db-shm demo.db-audit demo.db-audit-wal demo.db-audit-shm .pytest_cache
+	rm -rf tests/neo4j/target $(VENV) demo.db demo.db-wal demo.db-shm demo.db-audit demo.db-audit-wal demo.db-audit-shm demo.db-incidents demo.db-incidents-wal demo.db-incidents-shm .pytest_cache
