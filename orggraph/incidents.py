@@ -78,15 +78,17 @@ def _pack(parts: dict[str, Any]) -> bytes:
     keys: dict[tuple[int, ...], int] = {}
     upward: list[Any] = []
     rows = []
+    contacts: set[str] = set()
     for row in parts["rows"]:
         key = keys.get(row["located"])
         if key is None:
             key = keys[row["located"]] = len(upward)
             upward.append(chains.upward(row["located"]))
-        for member in row["contacts"]:
-            chains.units(member)
+        contacts.update(row["contacts"])
         rows.append([row["household"], key, row["contacts"], row["vulnerable"], row["people"], row["stand_in"],
                      row["unassigned"]])
+    for member in contacts:
+        chains.units(member)
     territory = parts["territory"]
     named = {a for up in upward for a, _, _ in up}
     areas = {a: [territory.names[territory.position[a]], territory.levels[territory.position[a]]] for a in sorted(named)}
