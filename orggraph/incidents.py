@@ -268,9 +268,7 @@ def open_incident(
            "households": len(rows), "uncovered": sum(1 for r in rows if not r["contacts"]),
            "vulnerable": sum(1 for r in rows if r["vulnerable"]), "placed": parts["placed"],
            "most_given": parts["most_given"], "closed": None, "closed_by": None}
-    data = _pack(parts)
-    store.save_incident(row, zlib.compress(data, 1))
-    _memo(store)["sheets"][row["id"]] = _Sheet(orjson.loads(data))
+    store.save_incident(row, zlib.compress(_pack(parts), 1))
     return _record(row)
 
 

@@ -950,7 +950,14 @@ class IndexFacts:
             named.update(table)
             for values in table.values():
                 named.update(values)
-            setattr(hood, attr, {ids[a]: [ids[b] for b in sorted(values)] for a, values in sorted(table.items())})
+            spelled = {}
+            for a, values in sorted(table.items()):
+                if len(values) == 1:  # most households have one contact and one area: no sort to make
+                    for b in values:
+                        spelled[ids[a]] = [ids[b]]
+                else:
+                    spelled[ids[a]] = [ids[b] for b in sorted(values)]
+            setattr(hood, attr, spelled)
         every = sorted(named)
         hood.nodes = dict(zip([ids[i] for i in every], self._node_list(every)))
         return hood

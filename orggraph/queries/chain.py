@@ -136,7 +136,11 @@ class ChainParts:
     def located(self, household: str) -> tuple[int, ...]:
         """The positions of the areas the household is located in, ascending."""
         position = self.territory.position
-        return tuple(sorted(position[a] for a in self.hood.located.get(household, ()) if a in position))
+        areas = self.hood.located.get(household, ())
+        if len(areas) == 1:
+            at = position.get(areas[0])
+            return () if at is None else (at,)
+        return tuple(sorted(position[a] for a in areas if a in position))
 
     def upward(self, located: tuple[int, ...]) -> list[tuple[str, list[str], list[str]]]:
         """``[(area, [assigned member], [governing org])]`` from these areas upward, nearest first."""
