@@ -102,6 +102,8 @@ def _pack(parts: dict[str, Any]) -> bytes:
 # is new. Keyed by the store object, and gone with it.
 _kept: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
 _kept_lock = threading.Lock()
+#: the sheets a process keeps unpacked for each store, at most
+_SHEETS_KEPT = 8
 
 
 def _memo(store: Store) -> dict[str, Any]:
@@ -119,7 +121,10 @@ def _sheet(store: Store, incident_id: str) -> _Sheet:
         packed = store.incident_sheet(incident_id) if isinstance(incident_id, str) else None
         if packed is None:
             raise NotFound(f"no incident with id {incident_id!r}")
-        sheet = sheets[incident_id] = _Sheet(orjson.loads(zlib.decompress(packed)))
+        sheet = _Sheet(orjson.loads(zlib.decompress(packed)))
+        while len(sheets) >= _SHEETS_KEPT:  # the oldest read first goes (a large one holds tens of MB)
+            sheets.pop(next(iter(sheets)), None)
+        sheets[incident_id] = sheet
     return sheet
 
 
