@@ -1,8 +1,9 @@
 """Robustness on a generated city: coverage when nobody is drawn, each trial as coverage with the drawn
-members unavailable, the same seed the same answer, and bad input refused."""
+members unavailable, the same seed the same answer, and bad input refused; through the command."""
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -13,7 +14,7 @@ from orggraph.facts import Day
 from orggraph.queries import coverage, robustness
 from orggraph.store import EmbeddedStore
 
-from .conftest import items
+from .conftest import items, run_cli
 
 DAY = "2026-11-23"
 
@@ -160,3 +161,52 @@ def test_bad_input_is_refused_saying_what(city):
     ):
         with pytest.raises(error, match=message):
             robustness(city, **{"as_of": DAY, **kwargs})
+
+
+# -- through the command --------------------------------------------------------------------------
+
+
+def test_the_command_answers_as_the_library_and_names_who(city, tmp_path):
+    db = str(city.path)
+    answer = run_cli("robustness", "--db", db, "--area", "s001c1", "--share", "0.2", "--trials", "20", "--seed", "4",
+                     "--as-of", DAY, "--category", "unit:u00002", "--json", cwd=tmp_path)
+    assert answer.returncode == 0, answer.stderr
+    assert json.loads(answer.stdout) == robustness(city, "s001c1", share=0.2, trials=20, seed=4, as_of=DAY,
+                                                   categories=["unit:u00002"])
+    text = run_cli("robustness", "--db", db, "--area", "s001c1", "--level", "grid", "--trials", "20", "--as-of", DAY,
+                   "--top", "2", cwd=tmp_path)
+    assert text.returncode == 0, text.stderr
+    first = text.stdout.splitlines()[0]
+    assert first.startswith(f"Robustness as of {DAY}, 江滨街道桂花社区 (s001c1): 20 trials (seed 0)"), first
+    assert "s001c1g01  桂花社区第1网格" in text.stdout and "s001c1g01b1" not in text.stdout
+    costliest = robustness(city, "s001c1", trials=20, as_of=DAY, top=2)["costliest"]
+    name = city.node(costliest[0]["member"])["name"]
+    assert f"{name} ({costliest[0]['member']})" in text.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--share", "1.5"], "--share"), (["--share", "-1"], "--share"), (["--trials", "0"], "--trials"),
+    (["--seed", "-3"], "--seed"), (["--area", "nowhere"], "no area with id 'nowhere'"),
+    (["--category", "retired"], "unknown category 'retired'"), (["--category", "unit:nowhere"], "no unit with id"),
+    (["--unavailable", "nobody"], "no member with id 'nobody'"), (["--level", "planet"], "unknown area level"),
+])
+def test_the_command_refuses_bad_input_with_exit_2(city, tmp_path, args, message):
+    result = run_cli("robustness", "--db", str(city.path), *args, cwd=tmp_path)
+    assert result.returncode == 2, (args, result.stderr)
+    assert message in result.stderr and result.stdout == ""
+
+
+def test_the_defaults_are_the_library_s():
+    """The command's defaults (share, trials, top) are the library's."""
+    import inspect
+
+    import typer.main
+
+    from orggraph.cli import app
+    from orggraph.queries import DEFAULT_SHARE, DEFAULT_TOP, DEFAULT_TRIALS
+
+    library = {name: p.default for name, p in inspect.signature(robustness).parameters.items()}
+    assert (library["share"], library["trials"], library["top"]) == (DEFAULT_SHARE, DEFAULT_TRIALS, DEFAULT_TOP)
+    command = {p.name: p.default for p in typer.main.get_command(app).commands["robustness"].params}
+    assert (command["share"], command["trials"], command["top"], command["seed"]) == (
+        DEFAULT_SHARE, DEFAULT_TRIALS, DEFAULT_TOP, library["seed"])
