@@ -192,6 +192,9 @@ QUESTIONS = [
                                                     "edges": [{"type": "LOCATED_IN", "source": "hx", "target": "b1"}]}),
     ("GET", "/households", {}, {"limit": 2}, None),
     ("GET", "/edges", {}, {"node": "m1"}, None),
+    ("GET", "/robustness", {}, {"as_of": DAY}, None),
+    ("GET", "/robustness", {}, {"area": "g1", "share": 0.5, "trials": 20, "seed": 3, "category": ["unit:u1", "sunk"],
+                                "unavailable": "m3", "level": "building", "top": 1}, None),
 ]
 
 

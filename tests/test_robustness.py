@@ -1,5 +1,5 @@
 """Robustness on a generated city: coverage when nobody is drawn, each trial as coverage with the drawn
-members unavailable, the same seed the same answer, and bad input refused; through the command."""
+members unavailable, the same seed the same answer, and bad input refused; through the command and the API."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ import random
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
+from orggraph.access import create_token
+from orggraph.api import create_app
 from orggraph.exceptions import NotFound
 from orggraph.facts import Day
 from orggraph.queries import coverage, robustness
 from orggraph.store import EmbeddedStore
 
 from .conftest import items, run_cli
+from .test_api import two_communities
 
 DAY = "2026-11-23"
 
@@ -196,8 +200,51 @@ def test_the_command_refuses_bad_input_with_exit_2(city, tmp_path, args, message
     assert message in result.stderr and result.stdout == ""
 
 
+# -- through the API ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(tmp_path):
+    with EmbeddedStore(tmp_path / "api.db") as store:
+        store.load(items(two_communities()))
+        tokens = {"viewer": create_token(store, "viewer", ["c1"])[0], "admin": create_token(store, "admin", ["s1"])[0],
+                  "two": create_token(store, "viewer", ["c1", "c2"])[0]}
+        with TestClient(create_app(store=store)) as client:
+            client.tokens, client.store = tokens, store
+            yield client
+
+
+def ask(client, who="viewer", **params):
+    return client.get("/robustness", params=params, headers={"Authorization": f"Bearer {client.tokens[who]}"})
+
+
+def test_the_api_answers_for_the_token_s_area(api):
+    answer = ask(api, as_of=DAY, share=0.5, trials=10, seed=2)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == robustness(api.store, "c1", share=0.5, trials=10, seed=2, as_of=DAY)
+    assert ask(api, area="g1", as_of=DAY, share=0).json()["rate"] == coverage(api.store, area="g1", as_of=DAY)["rate"]
+    assert ask(api, "admin", as_of=DAY).json()["area"] == "s1"
+    assert ask(api, "admin", area="c2", as_of=DAY, category=["sunk", "unit:u2"]).status_code == 200
+    # a token of two areas names the one it asks about
+    assert ask(api, "two", as_of=DAY).status_code == 422
+    assert ask(api, "two", area="c2", as_of=DAY).json()["households"] == 1
+
+
+def test_the_api_answers_outside_the_scope_as_for_what_does_not_exist(api):
+    for params, message in (({"area": "c2"}, "no area with id 'c2'"), ({"area": "nowhere"}, "no area with id 'nowhere'"),
+                            ({"category": "unit:u2"}, "no unit with id 'u2'"),
+                            ({"category": "unit:nowhere"}, "no unit with id 'nowhere'"),
+                            ({"unavailable": "m9"}, "unavailable: no member with id 'm9'")):
+        answer = ask(api, **params)
+        assert answer.status_code == 404, params
+        assert answer.json()["error"]["message"] == message
+    for params in ({"share": 2}, {"trials": 0}, {"trials": 10**6}, {"seed": -1}):
+        assert ask(api, **params).status_code == 422, params
+    assert ask(api, category="retired").status_code == ask(api, level="planet").status_code == 422
+
+
 def test_the_defaults_are_the_library_s():
-    """The command's defaults (share, trials, top) are the library's."""
+    """The command's and the API's defaults (share, trials, top) are the library's."""
     import inspect
 
     import typer.main
@@ -209,4 +256,8 @@ def test_the_defaults_are_the_library_s():
     assert (library["share"], library["trials"], library["top"]) == (DEFAULT_SHARE, DEFAULT_TRIALS, DEFAULT_TOP)
     command = {p.name: p.default for p in typer.main.get_command(app).commands["robustness"].params}
     assert (command["share"], command["trials"], command["top"], command["seed"]) == (
+        DEFAULT_SHARE, DEFAULT_TRIALS, DEFAULT_TOP, library["seed"])
+    spec = create_app().openapi()
+    route = {p["name"]: p["schema"].get("default") for p in spec["paths"]["/robustness"]["get"]["parameters"]}
+    assert (route["share"], route["trials"], route["top"], route["seed"]) == (
         DEFAULT_SHARE, DEFAULT_TRIALS, DEFAULT_TOP, library["seed"])
