@@ -24,8 +24,10 @@ DEFAULT_SHARE = 0.1
 DEFAULT_TRIALS = 200
 #: how many of the costliest members are listed, unless asked otherwise
 DEFAULT_TOP = 10
-#: the groups of members a category names, each told by relations valid on the day (so that every
-#: backend finds them, and their dates count)
+#: the groups of members a category names, each told by relations valid on the day, so that every
+#: backend finds them and their dates count (a member's own ``category`` property, in_service or resident,
+#: is no fact the backends read, :class:`~orggraph.facts.NodeFacts`; the in-service members who contact
+#: households are those who reported to a community, whom ``sunk`` names)
 CATEGORIES = {
     "sunk": "the members who reported to a community (a SUNK_TO edge, 下沉党员): their units may call "
             "them back in an emergency",
@@ -188,8 +190,9 @@ def robustness(
     coverage's (with the categories' members unavailable), to the last digit. The draws: ``trials`` rows
     of one uniform number for each member of the pool (in id order) from
     :func:`numpy.random.default_rng` seeded with ``seed``, and in each row the members with the lowest
-    numbers drawn; so the same question and seed give the same answer. Drawing from the pool of one area's contacts, the answer for an area asked alone may differ
-    from its row in a wider question, whose pool is larger.
+    numbers drawn; so the same question and seed give the same answer. Drawing from the pool of one
+    area's contacts, the answer for an area asked alone may differ from its row in a wider question,
+    whose pool is larger.
 
     What a member's absence costs: the households of which it is, in a trial, the only contact who can
     be reached, which losing it as well would leave uncovered; the mean over the trials (0 in a trial
@@ -345,7 +348,7 @@ def robustness(
     [whole_p5] = _rates(np.partition(whole, q)[q:q + 1], np.array([total]))
     [whole_rate] = _rates(np.array([total_covered]), np.array([total]))
 
-    per_member = np.bincount(net.member, weights=cost, minlength=n).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+    per_member = np.bincount(net.member, weights=cost, minlength=n).astype(np.int64)  # trials it alone answered, summed
     ranked = sorted((i for i in range(n) if per_member[i] > 0), key=lambda i: (-per_member[i], -alone[i], net.pool[i]))
     costliest: list[MemberCost] = [
         {"member": net.pool[i], "households": int(load[i]), "alone": int(alone[i]),
