@@ -18,7 +18,7 @@ from .history import default_by
 from .io import FORMATS, UnknownFormat, check_format, export_store, read_file, refuse_existing, write_template
 from .load import LoadReport, check_load, check_store
 from .model import NODE_KINDS
-from .queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF
+from .queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SHARE, DEFAULT_SPOF, DEFAULT_TOP, DEFAULT_TRIALS
 from .store import DEFAULT_DB, open_store
 
 if TYPE_CHECKING:
@@ -639,6 +639,82 @@ def gaps(
             from .report import gaps_text
 
             typer.echo(gaps_text(result, _namer(store, False), limit=limit))
+
+
+def _robustness_text(result: dict[str, Any], namer: Namer) -> str:
+    """Robustness as text: what was drawn, the totals, a row an area, and the costliest members by name.
+
+    Examples
+    --------
+    >>> from orggraph.report import Namer
+    >>> print(_robustness_text({"as_of": "2026-11-23", "area": None, "share": 0.1, "trials": 200, "seed": 0,
+    ...     "categories": [], "unavailable": [], "held_out": 0, "pool": 10, "lost": 1, "households": 4, "covered": 3,
+    ...     "rate": 0.75, "expected": 0.7, "p5": 0.5, "areas": [], "costliest": []}, Namer(None)))
+    Robustness as of 2026-11-23, the whole network: 200 trials (seed 0), in each 1 of the 10 members who contact its households (10.0%) unreachable.
+    4 households: 75.0% covered as things stand; expected 70.0%, 5th percentile 50.0%.
+    """
+    from .model import LABELS
+    from .report import _pct, _table
+
+    where = namer.name(result["area"]) if result["area"] else "the whole network"
+    kept = []
+    if result["categories"]:
+        kept.append(f"{result['held_out']:,} member{'s' if result['held_out'] != 1 else ''} "
+                    f"({', '.join(result['categories'])})")
+    if result["unavailable"]:
+        kept.append(f"{len(result['unavailable']):,} named unavailable")
+    out = f"; unreachable in every trial: {' and '.join(kept)}" if kept else ""
+    if result["pool"]:
+        drawn = (f"{result['trials']:,} trials (seed {result['seed']}), in each {result['lost']:,} of the "
+                 f"{result['pool']:,} members who contact its households ({_pct(result['share'])}) unreachable")
+    else:
+        drawn = f"{result['trials']:,} trials: no member who can be reached contacts its households"
+    lines = [f"Robustness as of {result['as_of']}, {where}: {drawn}{out}.",
+             f"{result['households']:,} households: {_pct(result['rate'])} covered as things stand; expected "
+             f"{_pct(result['expected'])}, 5th percentile {_pct(result['p5'])}."]
+    if result["areas"]:
+        rows = [[a["id"], a["name"], LABELS.get(a["level"], a["level"]), a["households"], _pct(a["rate"]),
+                 _pct(a["expected"]), _pct(a["p5"])] for a in result["areas"]]
+        lines += ["", _table(["id", "name", "level", "households", "now", "expected", "5th percentile"], rows)]
+    if result["costliest"]:
+        lines += ["", "members whose absence costs most (households expected to be left uncovered were they lost too) "
+                      "关键党员:"]
+        rows = [[namer.name(c["member"]), c["households"], c["alone"], f"{c['expected']:,.2f}"] for c in result["costliest"]]
+        lines.append(_table(["member", "households", "only contact of", "expected loss"], rows))
+    return "\n".join(lines)
+
+
+@app.command()
+@_errors
+@_store_options
+def robustness(
+    area: Annotated[Optional[str], typer.Option("--area", metavar="ID", help="This area and the areas within it [default: the whole network].")] = None,
+    level: Annotated[Optional[str], typer.Option("--level", help="Only areas of this level in the table: street, community, grid, building, ...")] = None,
+    share: Annotated[float, typer.Option("--share", min=0.0, max=1.0, help="The share of the members who cannot be reached in each trial, drawn at random.")] = DEFAULT_SHARE,
+    trials: Annotated[int, typer.Option("--trials", min=1, help="How many trials.")] = DEFAULT_TRIALS,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="The seed of the draws: the same seed, the same answer.")] = 0,
+    category: Annotated[list[str], typer.Option("--category", metavar="CAT", help="Members who cannot be reached in any trial: sunk (who reported to a community) or unit:ID (whom a unit employs); repeat for several.")] = [],
+    top: Annotated[int, typer.Option("--top", min=0, help="How many of the members whose absence costs most to list.")] = DEFAULT_TOP,
+    options: StoreOptions = None,
+    as_of: AsOf = None,
+    unavailable: Unavailable = None,
+    json_: Json = False,
+) -> None:
+    """How much coverage holds when members cannot be reached: in each trial a share of them drawn at random.
+
+    For every area, the share of households covered as things stand, expected over the trials, and at its
+    5th percentile; and the members whose absence would cost most. The same --seed gives the same answer.
+    """
+    from .queries import robustness as run
+
+    with options.open() as store:
+        result = run(store, area, share=share, trials=trials, seed=seed, categories=category, level=level,
+                     as_of=as_of, unavailable=_ids(unavailable), top=top)
+        result["areas"] = [_masked_name(row, False) for row in result["areas"]]
+        if json_:
+            _print_json(result)
+        else:
+            typer.echo(_robustness_text(result, _namer(store, False)))
 
 
 # -- restructuring as dated changes (orggraph.changes), and the history --------------------------------

@@ -10,7 +10,7 @@ __all__ = ["Figures", "AreaCoverage", "Coverage", "Link", "Break", "Chain", "Mem
            "CrossBoundary", "UnassignedArea", "ShapeFault", "Gaps", "VACANCY_REASONS", "SHAPE_FAULTS", "StandIn", "IncidentEntry",
            "Incident", "Assignment", "Unassigned", "CoverPlan", "IncidentRecord", "Mark", "DoorFigures", "AreaProgress",
            "Marker", "Progress", "LINK_ROLES", "BREAK_REASONS", "Name", "NamedChain", "NamedIncident", "NamedProgress",
-           "NamedCoverPlan", "KeptEntry", "KeptSheet", "NamedKeptSheet"]
+           "NamedCoverPlan", "KeptEntry", "KeptSheet", "NamedKeptSheet", "AreaRobustness", "MemberCost", "Robustness"]
 
 #: the roles of a chain's links, in the order a chain lists them
 LINK_ROLES = ("contact", "sending_unit", "area", "org")
@@ -354,3 +354,53 @@ class NamedKeptSheet(KeptSheet):
     """A kept call sheet as the command line (``--json``) and the API answer it, with every id named."""
 
     names: dict[str, Name]
+
+
+class AreaRobustness(TypedDict):
+    """One area under :func:`orggraph.queries.robustness`: its households (located in it or in an area
+    within it), those covered with no member drawn (``covered``, ``rate``), the covered share expected over
+    the trials (``expected``) and the share at least 95 trials in 100 reach (``p5``)."""
+
+    id: str
+    name: Optional[str]
+    level: Optional[str]
+    households: int
+    covered: int
+    rate: float
+    expected: float
+    p5: float
+
+
+class MemberCost(TypedDict):
+    """What losing one member as well would cost: the households it contacts (``households``), those of
+    which it is the only contact with no member drawn (``alone``), and the households expected to be left
+    uncovered were it lost too, over the trials (``expected``)."""
+
+    member: str
+    households: int
+    alone: int
+    expected: float
+
+
+class Robustness(TypedDict):
+    """:func:`orggraph.queries.robustness`: the trials asked for (``share`` of the ``pool`` of members,
+    ``lost`` of them each trial; ``held_out`` members taken out by ``categories``), the totals, every
+    area chosen sorted by id, and the members whose absence costs most, costliest first."""
+
+    as_of: str
+    area: Optional[str]
+    share: float
+    trials: int
+    seed: int
+    categories: list[str]
+    unavailable: list[str]
+    held_out: int
+    pool: int
+    lost: int
+    households: int
+    covered: int
+    rate: float
+    expected: float
+    p5: float
+    areas: list[AreaRobustness]
+    costliest: list[MemberCost]

@@ -1,4 +1,4 @@
-"""Pictures and tables for notebooks: coverage bars, the organization tree, a chain, gap tables."""
+"""Pictures and tables for notebooks: coverage bars, robustness, the organization tree, a chain, gap tables."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ __all__ = [
     "use_cjk_font",
     "label",
     "coverage_bars",
+    "robustness_bars",
     "org_tree",
     "chain_diagram",
     "frame",
@@ -107,6 +108,31 @@ def coverage_bars(report: dict[str, Any], *, target: float = 0.95, ax: Any = Non
         heading += f", {len(report['unavailable'])} members unavailable"
     ax.set_title(heading)
     ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def robustness_bars(report: dict[str, Any], *, target: float = 0.95, ax: Any = None, title: str | None = None) -> Any:
+    """The areas of a robustness answer (``orggraph.queries.robustness``): for each, the share covered as
+    things stand (a pale bar), the share expected over the trials (a bar in front) and the 5th percentile
+    (a red tick), with the target as a line. Returns the matplotlib Figure.
+    """
+    areas = report["areas"]
+    fig, ax = _axes(ax, (max(6.0, 0.55 * len(areas) + 2), 4.5))
+    xs = list(range(len(areas)))
+    ax.bar(xs, [a["rate"] for a in areas], 0.8, color="#d5dbdb", label="as things stand")
+    ax.bar(xs, [a["expected"] for a in areas], 0.5, color="#2e86c1", label="expected")
+    ax.scatter(xs, [a["p5"] for a in areas], marker="_", s=400, linewidths=2.5, color="#c0392b", zorder=3,
+               label="5th percentile")
+    ax.axhline(target, color="#27ae60", linestyle="--", linewidth=1.5, label=f"target {target:.0%}")
+    ax.set_xticks(xs, [label(a["id"], a.get("name")) for a in areas], rotation=90, fontsize=8)
+    low = min([0.8, *(a["p5"] for a in areas)])
+    ax.set_ylim(max(0.0, low - 0.05), 1.0)
+    ax.yaxis.set_major_formatter(_percent())
+    ax.set_ylabel("households covered")
+    ax.set_title(title or f"Coverage as of {report['as_of']} with {report['share']:.0%} of the members unreachable "
+                          f"({report['trials']} trials)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     fig.tight_layout()
     return fig
 

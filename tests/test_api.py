@@ -257,6 +257,10 @@ OUTSIDE = {  # how to ask each route about the other community; it must answer 4
     and "c2" not in json.dumps(get(c, "/coverage").json()),
     ("get", "/households/{household}/chain"): lambda c: get(c, "/households/h9/chain").status_code == 404,
     ("get", "/gaps"): lambda c: not re.search(r'"(h9|m9|o-c2|c2|b9|u2)"', json.dumps(get(c, "/gaps").json())),
+    ("get", "/robustness"): lambda c: get(c, "/robustness", area="c2").status_code == 404
+    and get(c, "/robustness", category="unit:u2").status_code == 404
+    and get(c, "/robustness", unavailable="m9").status_code == 404
+    and not re.search(r'"(h9|m9|o-c2|c2|b9|u2)"', json.dumps(get(c, "/robustness", share=0.5).json())),
     ("post", "/call-sheet"): lambda c: c.post("/call-sheet", json={"areas": ["c2"]},
                                              headers={"Authorization": f"Bearer {c.tokens['viewer']}"}).status_code == 404,
     ("post", "/call-sheet.xlsx"): lambda c: c.post("/call-sheet.xlsx", json={"households": ["h9"]},

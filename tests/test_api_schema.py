@@ -211,6 +211,9 @@ QUESTIONS = [
     ("GET", "/incidents/{incident}/marks", {"incident": "INC"}, {}, None),
     ("GET", "/cover-plan", {}, {"as_of": DAY, "max_households": 3}, None),
     ("GET", "/edges", {}, {"node": "m1"}, None),
+    ("GET", "/robustness", {}, {"as_of": DAY}, None),
+    ("GET", "/robustness", {}, {"area": "g1", "share": 0.5, "trials": 20, "seed": 3, "category": ["unit:u1", "sunk"],
+                                "unavailable": "m3", "level": "building", "top": 1}, None),
 ]
 
 

@@ -632,3 +632,114 @@ def test_an_area_whose_relations_start_alike_and_one_ends(store):
     assert households_by_area(coverage(store, as_of="2019-06-01")) == {"g1": 0, "s1": 0}  # b1 not yet
     assert [b["area"] for b in responsibility_chain(store, "h1", as_of="2024-01-01")["breaks"]] == ["b1", "g1", "s1"]
     assert [(f["area"], f["fault"]) for f in territory_shape(store, as_of="2024-08-01")] == [("b1", "outside_street")]
+
+
+# -- robustness: members drawn out trial by trial, on a network where the answers are exact ------------
+# h1..h3 in b1 (g1), h4, h5 in b2 (g2), h7 in both buildings, h6 located nowhere. Live on DAY: h1 m1;
+# h2 m1, m2; h3 m2; h4 m3 (m4 is unavailable); h5 nobody (m4 unavailable, m5's contact ended
+# 2025-12-31); h6 m6; h7 m2, m3. m1 reported to the community on 2024-01-01; u1 employs m1 and m3.
+# h5 lies in b2 from 2024-01-01 on.
+
+ROBUST = {
+    "nodes": [
+        {"id": "s", "kind": "Area", "name": "街道", "level": "street"},
+        {"id": "c", "kind": "Area", "name": "社区", "level": "community"},
+        {"id": "g1", "kind": "Area", "name": "第1网格", "level": "grid"},
+        {"id": "g2", "kind": "Area", "name": "第2网格", "level": "grid"},
+        {"id": "b1", "kind": "Area", "name": "1号楼", "level": "building"},
+        {"id": "b2", "kind": "Area", "name": "2号楼", "level": "building"},
+        {"id": "o-c", "kind": "Org", "name": "社区大党委", "level": "community"},
+        {"id": "u1", "kind": "Unit", "name": "市水利局"},
+        *[{"id": f"m{i}", "kind": "Member", "name": f"党员{i}"} for i in (1, 2, 3, 5, 6)],
+        {"id": "m4", "kind": "Member", "name": "党员4", "status": "unavailable"},
+        *[{"id": f"h{i}", "kind": "Household"} for i in range(1, 8)],
+    ],
+    "edges": [
+        {"type": "WITHIN", "source": "c", "target": "s"},
+        *[{"type": "WITHIN", "source": g, "target": "c"} for g in ("g1", "g2")],
+        {"type": "WITHIN", "source": "b1", "target": "g1"},
+        {"type": "WITHIN", "source": "b2", "target": "g2"},
+        *[{"type": "LOCATED_IN", "source": h, "target": b} for h, b in
+          (("h1", "b1"), ("h2", "b1"), ("h3", "b1"), ("h4", "b2"), ("h7", "b1"), ("h7", "b2"))],
+        {"type": "LOCATED_IN", "source": "h5", "target": "b2", "since": "2024-01-01"},
+        *[{"type": "CONTACTS", "source": m, "target": h} for m, h in
+          (("m1", "h1"), ("m1", "h2"), ("m2", "h2"), ("m2", "h3"), ("m2", "h7"), ("m3", "h4"), ("m3", "h7"),
+           ("m4", "h4"), ("m4", "h5"), ("m6", "h6"))],
+        {"type": "CONTACTS", "source": "m5", "target": "h5", "since": "2021-01-01", "until": "2025-12-31"},
+        {"type": "SUNK_TO", "source": "m1", "target": "o-c", "since": "2024-01-01"},
+        *[{"type": "EMPLOYED_BY", "source": m, "target": "u1"} for m in ("m1", "m3")],
+    ],
+}
+
+
+def rates(report):
+    """{area: (households, covered, rate, expected, p5)} of a robustness answer."""
+    return {a["id"]: (a["households"], a["covered"], a["rate"], a["expected"], a["p5"]) for a in report["areas"]}
+
+
+def test_robustness_with_nobody_drawn_is_coverage(store):
+    from orggraph.queries import robustness
+
+    store.load(items(ROBUST))
+    for day in (DAY, "2023-06-01"):
+        for area in (None, "c", "g1", "b2"):
+            plain = coverage(store, area=area, as_of=day)
+            report = robustness(store, area, share=0, trials=3, as_of=day)
+            assert (report["households"], report["covered"]) == (plain["households"], plain["covered"])
+            assert report["rate"] == report["expected"] == report["p5"] == plain["rate"]
+            assert rates(report) == {a["id"]: (a["households"], a["covered"], a["rate"], a["rate"], a["rate"])
+                                     for a in plain["areas"]}
+    whole = robustness(store, share=0, as_of=DAY)
+    assert (whole["households"], whole["covered"], whole["pool"], whole["lost"]) == (7, 6, 4, 0)  # h5: nobody
+    assert rates(whole)["b2"] == (3, 2, 0.666667, 0.666667, 0.666667)  # h4, h5 and h7 (also in b1)
+    assert rates(whole)["c"][:2] == (6, 5)  # h7 once; h6 located nowhere counts in the totals only
+    # each is the only contact of one household: h1, h3, h4, h6
+    assert [(c["member"], c["households"], c["alone"], c["expected"]) for c in whole["costliest"]] == [
+        ("m1", 2, 1, 1.0), ("m2", 3, 1, 1.0), ("m3", 2, 1, 1.0), ("m6", 1, 1, 1.0)]
+
+
+def test_robustness_by_category_is_exact(store):
+    from orggraph.queries import robustness
+
+    store.load(items(ROBUST))
+    by_unit = robustness(store, share=0, trials=5, categories=["unit:u1"], as_of=DAY)  # m1 and m3 out
+    assert (by_unit["held_out"], by_unit["pool"], by_unit["covered"], by_unit["rate"]) == (2, 2, 4, 0.571429)
+    assert by_unit["expected"] == by_unit["p5"] == 0.571429  # h2, h3, h7 (m2) and h6 (m6) of 7
+    assert rates(by_unit) == {"b1": (4, 3, 0.75, 0.75, 0.75), "b2": (3, 1, 0.333333, 0.333333, 0.333333),
+                              "c": (6, 3, 0.5, 0.5, 0.5), "g1": (4, 3, 0.75, 0.75, 0.75),
+                              "g2": (3, 1, 0.333333, 0.333333, 0.333333), "s": (6, 3, 0.5, 0.5, 0.5)}
+    assert [(c["member"], c["alone"], c["expected"]) for c in by_unit["costliest"]] == [("m2", 3, 3.0), ("m6", 1, 1.0)]
+    assert by_unit["expected"] == coverage(store, as_of=DAY, unavailable=["m1", "m3"])["rate"]
+    # sunk: m1 from 2024-01-01; on 2023-06-01 nobody is held out, and m5 still contacts h5
+    assert robustness(store, share=0, categories=["sunk"], as_of=DAY)["expected"] == 0.714286  # h1 lost: 5 of 7
+    earlier = robustness(store, share=0, categories=["sunk"], as_of="2023-06-01")
+    assert (earlier["held_out"], earlier["households"], earlier["covered"], earlier["expected"]) == (0, 7, 7, 1.0)
+    both = robustness(store, share=0, categories=["unit:u1", "sunk"], unavailable=["m6"], as_of=DAY)
+    assert (both["held_out"], both["pool"], both["categories"], both["unavailable"]) == (2, 1, ["sunk", "unit:u1"], ["m6"])
+    assert (both["covered"], both["expected"]) == (3, 0.428571)
+
+
+def test_robustness_drawing_one_member_of_four(store):
+    """share 1/4 of the pool (m1, m2, m3, m6): whichever one is drawn, one household of the six covered is
+    lost (h1, h3, h4 or h6; h2 and h7 have two contacts), so every trial covers 5 of 7."""
+    from orggraph.queries import robustness
+
+    store.load(items(ROBUST))
+    report = robustness(store, share=0.25, trials=40, seed=3, as_of=DAY)
+    assert (report["pool"], report["lost"], report["covered"]) == (4, 1, 6)
+    assert report["expected"] == report["p5"] == 0.714286
+    # within g1 (pool m1, m2, m3), a third drawn: one of h1, h3 lost with m1 or m2, nobody with m3
+    g1 = robustness(store, "g1", share=1 / 3, trials=60, seed=3, as_of=DAY)
+    assert (g1["pool"], g1["lost"], g1["households"], g1["p5"]) == (3, 1, 4, 0.75)
+    assert 0.75 < g1["expected"] < 1.0
+    # with f1, f2, f3 the shares of trials that drew m1, m2, m3: m2 alone answers for h2 and h3, or h3
+    # and h7, unless drawn (2 (1 - f2)); m3 alone for h7 when m2 is drawn (f2); m1 for h1 and h2 when m2
+    # is drawn, h1 when m3 is (2 f2 + f3); and the trials cover 3 of 4, or 4 of 4 when m3 is drawn
+    costs = {c["member"]: c["expected"] for c in g1["costliest"]}
+    assert set(costs) == {"m1", "m2", "m3"}
+    f2, f3 = costs["m3"], costs["m1"] - 2 * costs["m3"]
+    assert costs["m2"] == pytest.approx(2 * (1 - f2), abs=1e-6)
+    assert g1["expected"] == pytest.approx(0.75 + f3 / 4, abs=1e-6)
+    everyone = robustness(store, share=1, trials=2, as_of=DAY)
+    assert (everyone["lost"], everyone["expected"], everyone["p5"], everyone["costliest"]) == (4, 0.0, 0.0, [])
+    assert {a["expected"] for a in everyone["areas"]} == {0.0}

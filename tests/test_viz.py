@@ -46,6 +46,20 @@ def test_coverage_bars(loaded):
     assert any("桂花社区第1网格" in t for t in texts)
 
 
+def test_robustness_bars(loaded):
+    from orggraph.queries import robustness
+
+    report = robustness(loaded, "c1", share=0.5, trials=20, as_of=DAY)
+    fig = viz.robustness_bars(report, target=0.9)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 2 * len(report["areas"]) == 6  # as things stand, and expected
+    assert [round(b.get_height(), 6) for b in ax.patches] == [a["rate"] for a in report["areas"]] + [
+        a["expected"] for a in report["areas"]]
+    assert ax.collections[0].get_offsets()[:, 1].tolist() == [a["p5"] for a in report["areas"]]
+    assert [line.get_ydata()[0] for line in ax.get_lines()] == [0.9]
+    assert any("桂花社区第1网格" in t for t in drawn(fig))
+
+
 def test_org_tree(loaded):
     G = OrgGraph.from_store(loaded)
     fig = viz.org_tree(G, "o-s1", as_of=DAY, max_depth=2)

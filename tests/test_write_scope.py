@@ -558,6 +558,9 @@ ORACLES[("post", "/incidents")] = [
     (_ask("post", "/incidents", json={"name": "x", "areas": ["ID"]}), "c2", "cq"),
     (_ask("post", "/incidents", json={"name": "x", "households": ["ID"]}), "h9", "hq"),
     (_ask("post", "/incidents", json={"name": "x", "areas": ["c1"], "unavailable": ["ID"]}), "m9", "mq")]
+ORACLES[("get", "/robustness")] = [(_ask("get", "/robustness", params={"area": "ID"}), "c2", "cq"),
+                                   (_ask("get", "/robustness", params={"unavailable": "ID"}), "m9", "mq"),
+                                   (_ask("get", "/robustness", params={"category": "unit:ID"}), "u2", "uq")]
 ORACLES[("get", "/cover-plan")] = [(_ask("get", "/cover-plan", params={"area": "ID"}), "c2", "cq"),
                                    (_ask("get", "/cover-plan", params={"unavailable": "ID"}), "m9", "mq")]
 ORACLES[("post", "/cover-plan")] = [(_ask("post", "/cover-plan", json={"area": "ID", "on": DAY}), "c2", "cq"),

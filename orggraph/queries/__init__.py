@@ -1,4 +1,4 @@
-"""The questions orggraph answers: coverage, responsibility chains, gaps, incidents and the territory's shape.
+"""The questions orggraph answers: coverage, responsibility chains, gaps, incidents, robustness and the territory's shape.
 
 Each is written once, over the :class:`~orggraph.facts.Facts` a backend finds; it runs unchanged on
 the embedded store, on a graph server, and on an index built in memory.
@@ -9,6 +9,7 @@ from .coverage import coverage, totals_within, uncovered_households
 from .gaps import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, gaps
 from .incident import incident
 from .plan import cover_plan
+from .robustness import CATEGORIES, DEFAULT_SHARE, DEFAULT_TOP, DEFAULT_TRIALS, robustness
 from .shape import territory_shape
 
 __all__ = [
@@ -21,6 +22,11 @@ __all__ = [
     "incident",
     "cover_plan",
     "territory_shape",
+    "robustness",
     "DEFAULT_MAX_HOUSEHOLDS",
     "DEFAULT_SPOF",
+    "DEFAULT_SHARE",
+    "DEFAULT_TRIALS",
+    "DEFAULT_TOP",
+    "CATEGORIES",
 ]
