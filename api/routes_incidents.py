@@ -15,7 +15,7 @@ from .. import changes, incidents
 from ..access import Scope, Token, audit, incident_within, unavailable_within
 from ..privacy import mask_record
 from ..queries import DEFAULT_MAX_HOUSEHOLDS, cover_plan
-from ..report import Namer, incident_workbook
+from ..report import Namer, incident_workbook, masked_outcomes, names_of
 from ..results import Incident, IncidentRecord, Mark, NamedCoverPlan, NamedIncident, NamedKeptSheet, NamedProgress
 from ..store import Store
 from .deps import PublicDep, ScopeDep, StoreDep, TokenDep, require_role
@@ -81,33 +81,27 @@ def get_incident(incident: str, store: StoreDep, scope: ScopeDep) -> IncidentRec
     return incidents.get_incident(store, incident, scope=scope)
 
 
-def _sheet(store: Store, token: Token, scope: Scope, incident: str) -> dict[str, Any]:
-    """The kept call sheet cut to the scope, each outcome's note masked unless the token has pii."""
-    sheet: dict[str, Any] = dict(incidents.call_sheet(store, incident, scope=scope))
-    shown = []
-    for entry in sheet["entries"]:
-        outcome = entry["outcome"]
-        if outcome is not None and outcome["note"]:
-            entry["outcome"] = {**outcome, "note": mask_record({"note": outcome["note"]}, token.pii)[0]["note"]}
-            if token.pii:
-                shown.append(entry["household"])
-    if shown:
-        audit(store, token, f"GET /incidents/{incident}/sheet", shown)
-    return sheet
+def _sheet(namer: Namer, store: Store, scope: Scope, incident: str) -> dict[str, Any]:
+    """The kept call sheet cut to the scope, each outcome's note masked unless the namer unmasks."""
+    return masked_outcomes(dict(incidents.call_sheet(store, incident, scope=scope)), namer)
 
 
 @router.get("/incidents/{incident}/sheet", response_model=NamedKeptSheet,
             summary="An incident's call sheet as it stood when opened, with each door's latest outcome")
 def sheet(incident: str, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep) -> Response:
-    answer = _with_names(store, token, scope, public, f"GET /incidents/{incident}/sheet", _sheet(store, token, scope, incident))
+    namer = Namer.of(store, unmask=token.pii, public=public)
+    answer = _sheet(namer, store, scope, incident)
+    answer["names"] = names_of(answer, namer, within=scope.sees)
+    audit(store, token, f"GET /incidents/{incident}/sheet", sorted(namer.shown))  # once, for all it showed
     return JSONBytes(orjson.dumps(answer))
 
 
 @router.get("/incidents/{incident}/sheet.xlsx", summary="The call sheet to print, with an outcome column",
             response_class=Response, responses={200: {"content": {XLSX: {}}}})
 def sheet_xlsx(incident: str, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep) -> Response:
-    answer = _sheet(store, token, scope, incident)
-    return _workbook(store, token, public, f"GET /incidents/{incident}/sheet.xlsx", answer, answer["incident"], incident)
+    answer = incidents.call_sheet(store, incident, scope=scope)  # the workbook masks the notes as it writes them
+    return _workbook(store, token, public, f"GET /incidents/{incident}/sheet.xlsx", dict(answer), answer["incident"],
+                     incident)
 
 
 @router.post("/incidents/{incident}/marks", response_model=list[Mark], status_code=201, dependencies=[Editor],
@@ -115,6 +109,8 @@ def sheet_xlsx(incident: str, store: StoreDep, token: TokenDep, scope: ScopeDep,
 def add_marks(incident: str, body: MarkBody | list[MarkBody], store: StoreDep, token: TokenDep,
               scope: ScopeDep) -> list[Mark]:
     items = [body] if isinstance(body, MarkBody) else body
+    if not items:
+        raise ValueError("name at least one mark: {\"household\", \"status\", \"by\"}")
     done = incidents.mark_many(store, incident, [i.model_dump() for i in items], recorded_by=f"token:{token.id}",
                                scope=scope, places=[f"marks[{n}]" for n in range(len(items))])
     return [_masked_mark(m, token) for m in done]

@@ -974,9 +974,11 @@ def _xlsx_target(xlsx: Path | None, force: bool) -> None:
 
 def _show_sheet(store: Store, result: dict[str, Any], kept: dict[str, Any] | None, xlsx: Path | None, force: bool,
                 limit: int, unmask: bool, public: str | None, json_: bool, command: str) -> None:
-    from .report import incident_text, incident_workbook
+    from .report import incident_text, incident_workbook, masked_outcomes
 
     namer = _namer(store, unmask, public)
+    if kept is not None:
+        result = masked_outcomes(result, namer)
     if xlsx is not None:
         from .io.files import writing
 
@@ -1074,7 +1076,8 @@ def incident_marks(
     with options.open() as store:
         from .incidents import changed_outcomes
 
-        rows = changed_outcomes(store, incident_id, read)
+        rows = changed_outcomes(store, incident_id, read,
+                                places=[f"{file.name}, sheet {CALL_SHEET}, row {r['row']}" for r in read])
         places = [f"{file.name}, sheet {CALL_SHEET}, row {r['row']}" for r in rows]
         if dry_run:
             from .incidents import check_marks

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import secrets
 import threading
+import unicodedata
 import weakref
 import zlib
 from typing import TYPE_CHECKING, Any, Iterable
@@ -228,7 +229,8 @@ def open_incident(
     Raises
     ------
     ValueError
-        No area and no household, a name empty or too long, a negative ``max_households``.
+        No area and no household, a name empty, too long or holding a control character, a negative
+        ``max_households``.
     NotFound
         An area, a household or an unavailable member that does not exist (or lies outside ``scope``).
 
@@ -251,6 +253,10 @@ def open_incident(
     """
     if not isinstance(name, str) or not name.strip() or len(name) > NAME_LIMIT:
         raise ValueError(f"an incident needs a name of 1 to {NAME_LIMIT} characters")
+    for at, char in enumerate(name, 1):
+        if unicodedata.category(char) in ("Cc", "Cs", "Cn", "Zl", "Zp"):
+            raise ValueError(f"the incident's name holds U+{ord(char):04X} at character {at}, which no sheet can show: "
+                             "write it as one line of plain text")
     areas, households = list(areas), list(households)
     if scope is not None:
         for area in areas:
@@ -373,23 +379,47 @@ def check_marks(store: Store, incident_id: str, items: Iterable[dict[str, Any]],
         raise ChangeRefused([f"incident {incident_id} was closed at {row['closed']}: it takes no more marks"])
 
 
-def changed_outcomes(store: Store, incident_id: str, items: list[dict[str, Any]], *,
-                     scope: Scope | None = None) -> list[dict[str, Any]]:
-    """Of outcomes read back from a printed call sheet, those that differ from each door's latest mark: a
-    sheet printed after some doors were marked shows their outcomes, which read back unchanged are no new
-    marks (a note shown masked, as it was printed to whoever may not see it, counts as unchanged)."""
+def changed_outcomes(store: Store, incident_id: str, items: list[dict[str, Any]], *, scope: Scope | None = None,
+                     places: list[str] | None = None) -> list[dict[str, Any]]:
+    """Of outcomes read back from a printed call sheet, those to mark: each item with ``printed``, the number
+    of the mark its row was printed with (None if the door had none).
+
+    A row that reads as it was printed (its outcome, who, and its note, or the note as printed masked) is no
+    new mark; a changed row whose note is the printed mask keeps the note of the mark printed, never the
+    mask. A door marked again since the sheet was printed is not overwritten by the paper: its row, read
+    as printed, is passed over (the later mark stands); changed, it is refused, naming the later mark.
+
+    Raises
+    ------
+    InvalidRecords
+        Each row whose door was marked again since the sheet was printed; nothing is taken.
+    """
     from .privacy import mask_record
 
     _find(store, incident_id, scope)
     latest = _marks_now(store, incident_id).latest
-    changed = []
-    for item in items:
+    places = places if places is not None else [f"row {i.get('row')}" for i in items]
+    wanted = {i.get("printed") for i in items if i.get("printed")}
+    printed_marks = {m["seq"]: m for m in store.marks(incident_id) if m["seq"] in wanted} if wanted else {}
+    changed, errors = [], []
+    for item, where in zip(items, places):
+        printed = printed_marks.get(item.get("printed")) if item.get("printed") else None
         last = latest.get(item.get("household"))
-        if last is not None and item.get("status") == last["status"] and item.get("by") == last["by"]:
-            note = item.get("note") or None
-            if note == last["note"] or (last["note"] and note == mask_record({"note": last["note"]}, False)[0]["note"]):
-                continue
-        changed.append(item)
+        note = item.get("note") or None
+        if printed is not None and printed["note"] and note == mask_record({"note": printed["note"]}, False)[0]["note"]:
+            note = printed["note"]  # the note as printed to whoever may not see it: the note itself
+        if printed is not None and (item.get("status"), item.get("by"), note) == (
+                printed["status"], printed["by"], printed["note"]):
+            continue  # as printed: no new mark (and a mark made since stands)
+        if last is not None and (printed is None or last["seq"] > printed["seq"]):
+            errors.append(RecordError(where, "status", f"{item.get('household')} was marked again after this sheet "
+                                      f"was printed (mark {last['seq']}: {last['status']} by {last['by']} at "
+                                      f"{last['at']}): print the sheet again, or mark the door with orggraph "
+                                      "incident mark"))
+            continue
+        changed.append({**item, "note": note})
+    if errors:
+        raise InvalidRecords(errors)
     return changed
 
 

@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from .results import Name
     from .store.base import Store
 
-__all__ = ["Namer", "names_of", "named_ids", "coverage_text", "chain_text", "gaps_text", "shape_line", "incident_text",
+__all__ = ["Namer", "names_of", "named_ids", "masked_outcomes", "coverage_text", "chain_text", "gaps_text", "shape_line", "incident_text",
            "incident_workbook", "progress_text", "plan_text", "mask_address", "stand_in_of", "wrapped_lines",
-           "STATUS_LABELS", "UNASSIGNED_LABELS", "CALL_SHEET", "KEY_PREFIX"]
+           "STATUS_LABELS", "UNASSIGNED_LABELS", "CALL_SHEET", "KEY_PREFIX", "PRINTED_MARK"]
 
 ROLE_LABELS = {"contact": "包保联系人", "sending_unit": "派出单位", "area": "包片责任人", "org": "组织负责人"}
 REASON_LABELS = {"no_org": "无管辖组织", "no_responsible": "无在岗负责人", "weak_org": "软弱涣散组织",
@@ -195,6 +195,18 @@ def named_ids(result: Any) -> set[str]:
                 if kind is dict or kind is list:
                     push(item)
     return ids
+
+
+def masked_outcomes(result: dict[str, Any], namer: Namer) -> dict[str, Any]:
+    """A kept call sheet (:func:`orggraph.incidents.call_sheet`) with each outcome's note, free-form text,
+    masked unless the namer unmasks (then the household is counted in ``namer.shown``, for the audit log)."""
+    entries = []
+    for entry in result["entries"]:
+        outcome = entry.get("outcome")
+        if outcome is not None and outcome.get("note"):
+            entry = {**entry, "outcome": {**outcome, "note": namer.text(entry["household"], "note", outcome["note"])}}
+        entries.append(entry)
+    return {**result, "entries": entries}
 
 
 def names_of(result: Any, namer: Namer, within: Callable[[str], bool] | None = None) -> dict[str, Name]:
@@ -389,6 +401,9 @@ HOUSEHOLD_HEADER, OUTCOME_HEADER, BY_HEADER, NOTE_HEADER = "住户编号", "结�
 #: a kept incident's sheet has a hidden column after the last: its header is this and the incident's id,
 #: and each row holds its household's id as written, which tells a 住户编号 changed by hand
 KEY_PREFIX = "incident:"
+#: after a row's household id in that column, the number of the mark its outcome was printed with: what
+#: is read back unchanged is no new mark, and a door marked again since is not overwritten by the paper
+PRINTED_MARK = "#mark:"
 #: the call sheet's columns and their widths (in digits of the default font); 结果 only for a kept incident
 _COLUMNS = (("序号", 5), (HOUSEHOLD_HEADER, 11), ("地址", 22), ("户主/人数", 9), ("住户电话", 13),
             ("重点人群", 10), ("状态", 7), ("包保联系人及电话", 19), ("上级责任人", 30), ("断点", 22),
@@ -461,8 +476,11 @@ def _row_height(texts: list[Any], widths: list[float], line: float = _LINE_POINT
 
 
 def _header_text(text: str) -> str:
-    """Text for a page's header: ``&`` doubled (a lone one starts a code there)."""
-    return text.replace("&", "&&")
+    """Text for a page's header: ``&`` doubled (a lone one starts a code there), and a character no
+    workbook can hold shown as U+FFFD, as in the cells."""
+    from .io.excel import _XML_ILLEGAL
+
+    return _XML_ILLEGAL.sub("\ufffd", text).replace("&", "&&")
 
 
 def _cut(text: str, room: int) -> str:
@@ -637,7 +655,9 @@ def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathL
         ws.column_dimensions[get_column_letter(index)].width = width
     if incident is not None:
         key = len(columns) + 1
-        keys = [f"{KEY_PREFIX}{incident['id']}"] + [e["household"] for e in result["entries"]]
+        keys = [f"{KEY_PREFIX}{incident['id']}"] + [
+            e["household"] + (f"{PRINTED_MARK}{e['outcome']['seq']}" if e.get("outcome") else "")
+            for e in result["entries"]]
         for row, cell in enumerate(text_row(ws, keys, replace=True), 3):
             ws.cell(row, key)._value, ws.cell(row, key).data_type = cell._value, "s"  # as text, whatever it holds
         ws.column_dimensions[get_column_letter(key)].width = 12

@@ -406,3 +406,50 @@ def test_an_incident_over_the_api(api):
     assert closed.status_code == 200 and closed.json()["closed"]
     assert post(api, f"/incidents/{inc}/marks", json={"household": "h1", "status": "reached", "by": "m1"}).status_code == 422
     assert get(api, "/incidents", open="true").json() == []
+
+
+def test_a_sheet_typed_back_never_overwrites_a_later_mark_nor_keeps_a_mask(town_db):
+    """Printed with h-u1's outcome (and its note masked), marked again since: the paper row is refused,
+    naming the later mark; a row changed but for the masked note keeps the note itself."""
+    import json
+
+    import openpyxl
+
+    inc = run_cli("incident", "open", "--area", "b1", "--name", "暴雨", "--as-of", DAY, cwd=town_db).stdout.strip()
+    assert run_cli("incident", "mark", inc, "u1", "--status", "no_answer", "--by", "mA", "--note", "敲门无人 13912345678",
+                   cwd=town_db).returncode == 0
+    assert run_cli("incident", "mark", inc, "u2", "--status", "refused", "--by", "mC", "--note", "不愿转移",
+                   cwd=town_db).returncode == 0
+    assert run_cli("incident", "sheet", inc, "--xlsx", "paper.xlsx", cwd=town_db).returncode == 0  # masked
+    assert run_cli("incident", "mark", inc, "u1", "--status", "reached", "--by", "mB", cwd=town_db).returncode == 0
+    book = openpyxl.load_workbook(town_db / "paper.xlsx")
+    ws = book.active
+    headers = [c.value for c in ws[3]]
+    rows = {ws.cell(r, headers.index("住户编号") + 1).value: r for r in range(4, ws.max_row + 1)}
+    out = headers.index("结果") + 1
+    assert ws.cell(rows["u2"], headers.index("备注") + 1).value == "****"
+    ws.cell(rows["u2"], out).value = "需要帮助"  # changed, its note left as printed
+    ws.cell(rows["u1"], out).value = "拒绝"  # changed on paper, but marked again since it was printed
+    book.save(town_db / "paper.xlsx")
+    refused = run_cli("incident", "marks", inc, "paper.xlsx", cwd=town_db)
+    assert refused.returncode == 2 and "u1 was marked again after this sheet was printed" in refused.stderr
+    history = json.loads(run_cli("incident", "sheet", inc, "--json", "--unmask", cwd=town_db).stdout)
+    outcome = {e["household"]: e["outcome"] for e in history["entries"]}
+    assert (outcome["u1"]["status"], outcome["u1"]["by"]) == ("reached", "mB") and outcome["u2"]["status"] == "refused"
+    ws.cell(rows["u1"], out).value = "无人应答"  # back as printed: the later mark stands
+    book.save(town_db / "paper.xlsx")
+    taken = run_cli("incident", "marks", inc, "paper.xlsx", cwd=town_db)
+    assert taken.returncode == 0, taken.stderr
+    outcome = {e["household"]: e["outcome"] for e in json.loads(
+        run_cli("incident", "sheet", inc, "--json", "--unmask", cwd=town_db).stdout)["entries"]}
+    assert (outcome["u2"]["status"], outcome["u2"]["note"]) == ("needs_help", "不愿转移")
+    # without --unmask, the notes are masked in JSON too
+    assert "不愿转移" not in run_cli("incident", "sheet", inc, "--json", cwd=town_db).stdout
+
+
+def test_a_name_no_sheet_can_show_is_refused(store):
+    store.load(items(town()))
+    for name in ("行\ufffe动", "a\x00b", "第一行\n第二行", "  "):
+        with pytest.raises(ValueError, match="name"):
+            incidents.open_incident(store, ["b1"], name=name, as_of=DAY)
+    assert incidents.incidents(store) == []

@@ -15,7 +15,8 @@ import zipfile
 from typing import Any, Collection
 
 from ..exceptions import InvalidRecords, RecordError
-from ..report import BY_HEADER, CALL_SHEET, HOUSEHOLD_HEADER, KEY_PREFIX, NOTE_HEADER, OUTCOME_HEADER, STATUS_LABELS
+from .excel import _Unreadable
+from ..report import BY_HEADER, CALL_SHEET, HOUSEHOLD_HEADER, KEY_PREFIX, NOTE_HEADER, OUTCOME_HEADER, PRINTED_MARK, STATUS_LABELS
 from .excel import _OLE2, _REFUSED, Limits, _column_letter, _problem, _rows, _text
 
 __all__ = ["read_outcomes", "incident_of"]
@@ -134,7 +135,8 @@ def read_outcomes(path: str | os.PathLike[str], incident_id: str | None = None, 
     """The outcomes written by hand on a kept incident's call sheet, in the sheet's order of rows.
 
     Each row with an outcome in 结果 (its Chinese label, 已联系到, or the status, ``reached``: see
-    :data:`orggraph.report.STATUS_LABELS`) gives ``{"household", "status", "by", "note", "row"}``: ``by``
+    :data:`orggraph.report.STATUS_LABELS`) gives ``{"household", "status", "by", "note", "row", "printed"}``:
+    ``printed`` is the number of the mark the row's outcome was printed with (None if none was); ``by``
     is 登记人, a member id (``m1``, or ``王芳 (m1)`` as the sheet names members), ``note`` is 备注 or
     None, ``row`` the sheet's row. A row with no outcome is passed over, whatever else it holds.
 
@@ -165,7 +167,11 @@ def read_outcomes(path: str | os.PathLike[str], incident_id: str | None = None, 
     errors: list[RecordError] = []
     outcomes: list[dict[str, Any]] = []
     try:
-        sheet = _find(book, name, limits, errors)
+        try:
+            sheet = _find(book, name, limits, errors)
+            rows = None if sheet is None else list(sheet.rows)
+        except _Unreadable as exc:  # XML that cannot be read on: said plainly, as bad input
+            raise InvalidRecords([RecordError(name, None, f"not a call sheet that can be read: {exc}")]) from None
         if sheet is not None and incident_id is not None and sheet.incident != incident_id:
             errors.append(RecordError(sheet.where(sheet.header), f"column {_column_letter(sheet.key - 1)} (hidden)",
                                       f"the call sheet of incident {sheet.incident!r}, not of {incident_id!r}"))
@@ -173,7 +179,7 @@ def read_outcomes(path: str | os.PathLike[str], incident_id: str | None = None, 
             raise InvalidRecords(errors)
         assert sheet is not None
         first: dict[str, int] = {}
-        for number, cells in sheet.rows:
+        for number, cells in rows or ():
             outcome = _outcome(sheet, number, cells, households, members, first, errors)
             if outcome is not None:
                 outcomes.append(outcome)
@@ -225,6 +231,11 @@ def _outcome(sheet: _Sheet, number: int, cells: dict[int, dict], households: Col
     note = read(sheet.columns[NOTE_HEADER], sheet.field(NOTE_HEADER))
     household = read(sheet.columns[HOUSEHOLD_HEADER], sheet.field(HOUSEHOLD_HEADER))
     written_for = read(sheet.key, f"column {_column_letter(sheet.key - 1)} (hidden)")
+    printed = None
+    if isinstance(written_for, str) and PRINTED_MARK in written_for:
+        head, _, seq = written_for.rpartition(PRINTED_MARK)
+        if seq.isdigit():
+            written_for, printed = head, int(seq)
     problem = None
     if _REFUSED_CELL in (household, written_for):
         pass
@@ -247,4 +258,4 @@ def _outcome(sheet: _Sheet, number: int, cells: dict[int, dict], households: Col
         errors.append(RecordError(where, sheet.field(HOUSEHOLD_HEADER), problem))
     if len(errors) > count:
         return None
-    return {"household": household, "status": status, "by": by, "note": note, "row": number}
+    return {"household": household, "status": status, "by": by, "note": note, "row": number, "printed": printed}
