@@ -204,8 +204,8 @@ def test_outcomes_written_by_hand_are_read_back(city, tmp_path):
     path = filled(city, tmp_path, {"h2": ("需要帮助", "m2", "  老人行动不便，需转移 "), "h1": ("reached", "王芳 (m1)", None)})
     assert incident_of(path) == "inc-7"
     assert read_outcomes(path, "inc-7") == [
-        {"household": "h2", "status": "needs_help", "by": "m2", "note": "老人行动不便，需转移", "row": 4},
-        {"household": "h1", "status": "reached", "by": "m1", "note": None, "row": 6},
+        {"household": "h2", "status": "needs_help", "by": "m2", "note": "老人行动不便，需转移", "row": 4, "printed": None},
+        {"household": "h1", "status": "reached", "by": "m1", "note": None, "row": 6, "printed": None},
     ]
     assert read_outcomes(path) == read_outcomes(path, "inc-7", households={"h1", "h2", "h3"}, members={"m1", "m2"})
 
