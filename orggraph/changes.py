@@ -718,7 +718,10 @@ def cover(store: Store, area: str | None = None, *, on: Any, unavailable: Iterab
           dry_run: bool = False, scope: Scope | None = None) -> Change:
     """Give each uncovered household of an area a permanent contact from a day on, as
     :func:`orggraph.queries.cover_plan` proposes for that day: a CONTACTS edge since ``on`` from the
-    member placed to the household. Households left unplaced stay uncovered (the plan says why).
+    member placed to the household. Households left unplaced stay uncovered (the plan says why). The
+    contacts are open-ended, so the plan holds on every day from ``on``: a household contacted from a later
+    day on is left out (the two contacts would overlap), and a member's contacts that start later count
+    against its room.
 
     Parameters
     ----------
@@ -766,10 +769,35 @@ def cover(store: Store, area: str | None = None, *, on: Any, unavailable: Iterab
         plan.look_up([area])
         if not plan.need(area, "Area", "--area"):
             return plan.finish(note, by, dry_run)
-    proposal = cover_plan(store, area, as_of=plan.on, unavailable=unavailable, max_households=max_households,
-                          among=None if scope is None else scope.members,
-                          within=None if scope is None else sorted(scope.areas),
-                          writable=None if scope is None else scope.writable)
+    # the contacts written last from DATE on: a household contacted from a later day on is not given another
+    # (the two would overlap), and a member's contacts that start later count against its room (so that no
+    # day from DATE on finds it over the limit); found for the households and members each plan names,
+    # until a plan names none not yet looked at
+    skip: set[str] = set()
+    less: dict[str, int] = {}
+    seen: set[str] = set()
+    for _ in range(8):
+        proposal = cover_plan(store, area, as_of=plan.on, unavailable=unavailable, max_households=max_households,
+                              among=None if scope is None else scope.members,
+                              within=None if scope is None else sorted(scope.areas),
+                              writable=None if scope is None else scope.writable, skip=skip, less_room=less)
+        named = {a["household"] for a in proposal["assignments"]} | {a["member"] for a in proposal["assignments"]}
+        fresh = sorted(named - seen)
+        if not fresh:
+            break
+        seen.update(fresh)
+        changed = False
+        for node in fresh:
+            later = [e for e in store.edges_of(node, "CONTACTS") if (e.get("since") or "") > plan.on]
+            if not later:
+                continue
+            changed = True
+            if any(e["target"] == node for e in later):
+                skip.add(node)  # a household contacted from a later day on
+            else:
+                less[node] = len(later)  # a member's contacts that start later
+        if not changed:
+            break
     if not proposal["assignments"]:
         plan.problems.append(f"no uncovered household of {area or 'the network'} can be given a contact on {plan.on}"
                              + (f": {proposal['households']} uncovered, none placed" if proposal["households"]

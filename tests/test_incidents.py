@@ -453,3 +453,20 @@ def test_a_name_no_sheet_can_show_is_refused(store):
         with pytest.raises(ValueError, match="name"):
             incidents.open_incident(store, ["b1"], name=name, as_of=DAY)
     assert incidents.incidents(store) == []
+
+
+def test_contacts_written_from_a_past_day_hold_on_every_later_day(store):
+    """mB contacts u3 from 2025 on, and mC k1: from DAY, u3 is left out (two contacts would overlap), and
+    mB (full from 2025) and mC (one place left) are given no more than fits on every day after."""
+    from orggraph.changes import cover
+    from orggraph.queries import gaps
+
+    doc = town()
+    doc["edges"] += [{"type": "CONTACTS", "source": "mB", "target": "u3", "since": "2025-01-01"},
+                     {"type": "CONTACTS", "source": "mC", "target": "k1", "since": "2025-01-01"}]
+    store.load(items(doc))
+    change = cover(store, "c1", on=DAY, max_households=2)
+    assert sorted((e["source"], e["target"]) for e in change["added"]) == [("mA", "u1"), ("mC", "u2")]
+    for day in (DAY, "2025-06-01"):
+        assert gaps(store, as_of=day, max_households=2)["overloaded_members"] == []
+    assert [e["source"] for e in store.edges_of("u3", "CONTACTS")] == ["mB"]

@@ -62,7 +62,7 @@ class _Pools:
     the available members with room found in it or below it, and each one's room."""
 
     def __init__(self, facts: Facts, territory: Territory, day: Day, wanted: set[int], max_households: int,
-                 among: Collection[str] | None, with_duty: bool = False):
+                 among: Collection[str] | None, with_duty: bool = False, less_room: dict[str, int] | None = None):
         reach: dict[int, list[int]] = {}  # an area within a wanted one -> the wanted areas at or above it
         for area in sorted(wanted):
             for below in territory.below(area):
@@ -90,14 +90,14 @@ class _Pools:
             for up in reach[position]:
                 self.anyone[up] = True
             held = load.get(member, (0, 0))[0]
-            if held >= max_households:
+            if held + (less_room or {}).get(member, 0) >= max_households:
                 continue
             self.held[member] = held
             for up in reach[position]:
                 chosen[up].add(member)
         for area, members in chosen.items():
             self.members[area] = sorted(members)
-        self.room = {m: max_households - held for m, held in self.held.items()}
+        self.room = {m: max_households - held - (less_room or {}).get(m, 0) for m, held in self.held.items()}
 
 
 def _stand_in(territory: Territory, member: str, area: int, distance: int, held: int) -> StandIn:
@@ -107,7 +107,7 @@ def _stand_in(territory: Territory, member: str, area: int, distance: int, held:
 
 def assign(facts: Facts, territory: Territory, day: Day, households: Iterable[Placement], *,
            max_households: int = DEFAULT_MAX_HOUSEHOLDS, among: Collection[str] | None = None,
-           ) -> tuple[dict[str, StandIn], dict[str, str]]:
+           less_room: dict[str, int] | None = None) -> tuple[dict[str, StandIn], dict[str, str]]:
     """One stand-in for each of these households, chosen together as a minimum-cost flow.
 
     A stand-in is an available member found (contacting a household, or living there) in one of the
@@ -139,6 +139,9 @@ def assign(facts: Facts, territory: Territory, day: Day, households: Iterable[Pl
         The most households a member may contact, the plan's assignments included.
     among : collection of str, optional
         Only these members may stand in (an API token's own).
+    less_room : dict, optional
+        Households to take off some members' room besides those they contact on the day (contacts that
+        start later, for a plan written from the day on: :func:`orggraph.changes.cover`).
 
     Returns
     -------
@@ -155,7 +158,7 @@ def assign(facts: Facts, territory: Territory, day: Day, households: Iterable[Pl
             continue
         groups.setdefault((tuple(near_areas(territory, located)), bool(vulnerable)), []).append(household)
     wanted = {a for near, _ in groups for a in near}
-    pools = _Pools(facts, territory, day, wanted, max_households, among)
+    pools = _Pools(facts, territory, day, wanted, max_households, among, less_room=less_room)
     # members found in the same wanted areas are alike to the flow: one node, with their room summed
     where: dict[str, list[int]] = {}
     for area in sorted(wanted):
@@ -312,6 +315,8 @@ def cover_plan(
     among: Collection[str] | None = None,
     within: Collection[str] | None = None,
     writable: Collection[str] | None = None,
+    skip: Collection[str] = (),
+    less_room: dict[str, int] | None = None,
 ) -> CoverPlan:
     """Permanent contacts proposed for the uncovered households of an area (or of the whole network):
     one member each, chosen together within every member's room, nearest first (see :func:`assign`).
@@ -333,6 +338,8 @@ def cover_plan(
     writable : collection of str, optional
         Only these households (those an API token may change: a household also located outside its
         areas is not its alone to give a contact).
+    skip, less_room
+        Households left out, and households taken off members' room (see :func:`assign`).
 
     Returns
     -------
@@ -378,11 +385,14 @@ def cover_plan(
     uncovered = facts.households(day, "uncovered", areas)
     if writable is not None:
         uncovered = [h for h in uncovered if h in writable]
+    if skip:
+        uncovered = [h for h in uncovered if h not in skip]
     hood = facts.neighbourhood(day, uncovered)
     position = territory.position
     items = [(h, [position[a] for a in hood.located.get(h, ()) if a in position], hood.nodes[h].vulnerable)
              for h in uncovered]
-    placed, unplaced = assign(facts, territory, day, items, max_households=max_households, among=among)
+    placed, unplaced = assign(facts, territory, day, items, max_households=max_households, among=among,
+                              less_room=less_room)
     return plan_summary(day, area, len(items), placed, unplaced)
 
 
