@@ -1072,9 +1072,22 @@ def incident_marks(
         raise FileNotFoundError(f"{file}: no such file")
     from .report import CALL_SHEET
 
-    read = read_outcomes(file, incident_id)
     with options.open() as store:
-        from .incidents import changed_outcomes
+        from .incidents import changed_outcomes, sheet_households
+
+        class Members:  # who may mark: a member of the store, looked up as the rows name them
+            def __init__(self) -> None:
+                self.kinds: dict[str, str | None] = {}
+
+            def __contains__(self, member: object) -> bool:
+                if not isinstance(member, str):
+                    return False
+                if member not in self.kinds:
+                    self.kinds[member] = store.kinds_of([member]).get(member)
+                return self.kinds[member] == "Member"
+
+        # every row's problem at once, by column: the households of the sheet, the members of the store
+        read = read_outcomes(file, incident_id, households=sheet_households(store, incident_id), members=Members())
 
         rows = changed_outcomes(store, incident_id, read,
                                 places=[f"{file.name}, sheet {CALL_SHEET}, row {r['row']}" for r in read])

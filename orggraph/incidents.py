@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .store.base import Store
 
 __all__ = ["open_incident", "incidents", "get_incident", "call_sheet", "mark", "mark_many", "check_marks",
-           "changed_outcomes", "marks",
+           "changed_outcomes", "sheet_households", "marks",
            "progress",
            "close_incident", "STATUSES", "SETTLED", "NOTE_LIMIT", "NAME_LIMIT"]
 
@@ -364,6 +364,18 @@ def _check(store: Store, incident_id: str, sheet: _Sheet, items: list[dict[str, 
         if note is not None and (not isinstance(note, str) or len(note) > NOTE_LIMIT):
             errors.append(RecordError(where, "note", f"must be text of at most {NOTE_LIMIT} characters"))
     return errors
+
+
+def sheet_households(store: Store, incident_id: str, *, scope: Scope | None = None) -> frozenset[str]:
+    """The households of an incident's call sheet (those within ``scope``).
+
+    Raises
+    ------
+    NotFound
+        As :func:`get_incident`.
+    """
+    _, sheet = _find(store, incident_id, scope)
+    return frozenset(r[0] for r in _visible(sheet, scope))
 
 
 def check_marks(store: Store, incident_id: str, items: Iterable[dict[str, Any]], *, scope: Scope | None = None,
