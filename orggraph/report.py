@@ -362,11 +362,21 @@ def stand_in_of(entry: dict[str, Any]) -> tuple[dict[str, Any] | None, str | Non
     return (suggested[0] if suggested else None), None
 
 
+def _outcome_text(outcome: dict[str, Any] | None) -> str:
+    if outcome is None:
+        return "-"
+    return f"{STATUS_LABELS.get(outcome['status'], outcome['status'])} {outcome['status']} ({outcome['by']})"
+
+
 def incident_text(result: dict[str, Any], namer: Namer, limit: int = 50) -> str:
     lines = [
         f"Incident as of {result['as_of']}{_whatif(result)}: areas {', '.join(namer.name(a) for a in result['areas']) or '-'}; "
         f"{result['households']:,} households, {result['uncovered']:,} uncovered, {result['vulnerable']:,} vulnerable"
     ]
+    kept = result.get("incident")
+    if kept is not None:  # a kept incident's sheet: its name, and each door's latest outcome
+        lines[0] = f"Incident {kept['id']} {kept['name']}" + (f" (closed {kept['closed']})" if kept["closed"] else "") \
+            + lines[0][len("Incident"):]
     rows = []
     for entry in result["entries"][:limit]:
         caller, role = _first_callers(entry, namer)
@@ -380,8 +390,9 @@ def incident_text(result: dict[str, Any], namer: Namer, limit: int = 50) -> str:
             entry["household"], namer.address(entry["household"]),
             ("vulnerable " if entry["vulnerable"] else "") + ("UNCOVERED" if not entry["covered"] else "covered"),
             caller, role, shown,
-        ])
-    lines.append(_table(["household", "address", "status", "call first", "as", "stand-in"], rows))
+        ] + ([_outcome_text(entry.get("outcome"))] if kept is not None else []))
+    lines.append(_table(["household", "address", "status", "call first", "as", "stand-in"]
+                        + (["outcome"] if kept is not None else []), rows))
     if result["households"] > limit:
         lines.append(f"... and {result['households'] - limit:,} more (--limit, --json or --xlsx for all)")
     return "\n".join(lines)
