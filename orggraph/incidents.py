@@ -542,25 +542,31 @@ class _Base:
         self.vulnerable: list[str] = []
         self.vulnerable_of: dict[str, int] = {}
         per_key: dict[int, list[str]] = {}
+        counts: dict[int, list[int]] = {}  # upward key -> [households, vulnerable]
         for r in self.rows:
-            household, vulnerable = r[0], int(r[3])
-            ids = per_key.get(r[1])
+            household, vulnerable, key = r[0], int(r[3]), r[1]
+            ids = per_key.get(key)
             if ids is None:
-                ids = per_key[r[1]] = [a for a in sheet.area_ids(r) if scope is None or a in scope.areas]
+                ids = per_key[key] = [a for a in sheet.area_ids(r) if scope is None or a in scope.areas]
+                counts[key] = [0, 0]
             self.targets[household] = ids
             self.vulnerable_of[household] = vulnerable
-            for f in [self.overall, *(self.areas.setdefault(a, _figures()) for a in ids)]:
-                f["households"] += 1
-                f["vulnerable"] += vulnerable
-                f["unmarked"] += 1
-                f["open"] += 1
-                f["vulnerable_open"] += vulnerable
+            c = counts[key]
+            c[0] += 1
+            c[1] += vulnerable
             caller = sheet.caller(r)
             if caller is not None:
                 self.caller[household] = caller
                 self.doors[caller] = self.doors.get(caller, 0) + 1
             if vulnerable:
                 self.vulnerable.append(household)
+        for key, (n, v) in counts.items():  # the households located alike counted at once in their areas
+            for f in [self.overall, *(self.areas.setdefault(a, _figures()) for a in per_key[key])]:
+                f["households"] += n
+                f["vulnerable"] += v
+                f["unmarked"] += n
+                f["open"] += n
+                f["vulnerable_open"] += v
         self.order = sorted(self.areas, key=lambda a: (_RANK.get(sheet.areas[a][1], 4), a))
 
 
