@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) bench/concurrency.py
 	$(PY) bench/workbooks.py
 	$(PY) bench/robustness.py
+	$(PY) bench/incidents.py
 
 clean:
 	rm -rf tests/neo4j/target $(VENV) demo.db demo.db-wal demo.db-shm demo.db-audit demo.db-audit-wal demo.db-audit-shm demo.db-incidents demo.db-incidents-wal demo.db-incidents-shm .pytest_cache
