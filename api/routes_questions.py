@@ -82,9 +82,9 @@ async def coverage(request: Request, store: StoreDep, token: TokenDep, scope: Sc
     return JSONBytes(orjson.dumps(answer))
 
 
-def _named(store: Any, token: Any, answer: Coverage) -> Coverage:
-    """Coverage with any phone- or id-card-shaped number in an area's name masked unless the token has
-    pii (then audited): a name is text like any other."""
+def _named(store: Any, token: Any, answer: Any, route: str = "GET /coverage") -> Any:
+    """An answer with areas (coverage, robustness) with any phone- or id-card-shaped number in an area's name
+    masked unless the token has pii (then audited as ``route``): a name is text like any other."""
     rows, shown = [], []
     for row in answer["areas"]:
         named, personal = mask_record({"id": row["id"], "name": row.get("name")}, token.pii)
@@ -93,7 +93,7 @@ def _named(store: Any, token: Any, answer: Coverage) -> Coverage:
             row = {**row, "name": named["name"]}
         rows.append(row)
     if shown and token.pii:
-        audit(store, token, "GET /coverage", shown)
+        audit(store, token, route, shown)
     return {**answer, "areas": rows} if shown else answer
 
 

@@ -8,14 +8,13 @@ import orjson
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
-from ..access import Scope, Token, audit, roots, unavailable_within
+from ..access import Scope, Token, roots, unavailable_within
 from ..model import AREA_LEVELS
-from ..privacy import mask_record
 from ..queries import DEFAULT_SHARE, DEFAULT_TOP, DEFAULT_TRIALS
 from ..queries import robustness as run_robustness
 from ..results import Robustness
 from .deps import ScopeDep, StoreDep, TokenDep
-from .routes_questions import AsOf, JSONBytes, Unavailable
+from .routes_questions import AsOf, JSONBytes, Unavailable, _named
 
 __all__ = ["router", "MAX_TRIALS"]
 
@@ -50,21 +49,6 @@ def _categories(scope: Scope, categories: list[str]) -> list[str]:
     return categories
 
 
-def _named(store: Any, token: Token, answer: Robustness) -> Robustness:
-    """The answer with any phone- or id-card-shaped number in an area's name masked unless the token has
-    pii (then audited), and only the members the token reads."""
-    rows, shown = [], []
-    for row in answer["areas"]:
-        named, personal = mask_record({"id": row["id"], "name": row.get("name")}, token.pii)
-        if personal:
-            shown.append(row["id"])
-            row = {**row, "name": named["name"]}
-        rows.append(row)
-    if shown and token.pii:
-        audit(store, token, "GET /robustness", shown)
-    return {**answer, "areas": rows}
-
-
 # a sync route: FastAPI runs it in the thread pool, so the trials never hold the event loop
 @router.get("/robustness", response_model=Robustness,
             summary="How much coverage holds when members cannot be reached, drawn at random trial by trial")
@@ -90,4 +74,4 @@ def robustness(
     answer = run_robustness(store, chosen, share=share, trials=trials, seed=seed,
                             categories=_categories(scope, category), level=level, as_of=as_of, unavailable=gone, top=top)
     answer["costliest"] = [c for c in answer["costliest"] if c["member"] in scope.members]
-    return JSONBytes(orjson.dumps(_named(store, token, answer)))
+    return JSONBytes(orjson.dumps(_named(store, token, answer, "GET /robustness")))

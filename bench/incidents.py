@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from queries import prepare  # noqa: E402  (bench/queries.py: a generated city, loaded once)
+from queries import prepare, timed  # noqa: E402  (bench/queries.py: a generated city loaded once, the best time)
 
 from orggraph import incidents  # noqa: E402
 from orggraph.generate import generate_city  # noqa: E402
@@ -71,15 +71,6 @@ def compare(store: EmbeddedStore, limit: int = DEFAULT_MAX_HOUSEHOLDS, gone: flo
         again = sum(1 for h, st in placed.items() if st["member"] == first[h])
         out.append((name, plan_summary(day, None, len(batch), placed, unplaced), over, again))
     return out
-
-
-def timed(fn, repeat: int = 1):
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def city(households: int, affected: int, folder: Path) -> dict:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["TOKEN_ROLES", "Token", "Scope", "create_token", "tokens", "revoke_token", "authenticate",
            "scope_of", "roots", "check_within", "audit", "tokens_within", "audit_within", "history_within", "load_within",
            "remove_within",
-           "coverage_within", "gaps_within", "incident_within", "unavailable_within", "SERVES",
+           "coverage_within", "gaps_within", "incident_within", "affected_within", "unavailable_within", "SERVES",
            "AccessError", "OutsideScope", "IdTaken"]
 
 #: what each role may do: viewers read, editors also change records within their scope, admins also
@@ -540,13 +540,25 @@ def incident_within(store: HasFacts, scope: Scope, areas: Iterable[str] = (), ho
         mistyped id is never left off a call sheet in silence).
     """
     areas, households = list(areas), list(households)
+    affected_within(scope, areas, households)
+    return incident(store, areas, households, among=scope.members, **options)
+
+
+def affected_within(scope: Scope, areas: Iterable[str], households: Iterable[str]) -> None:
+    """An incident's areas and households as a token may name them: one it does not hold answers exactly as
+    one that does not exist.
+
+    Raises
+    ------
+    NotFound
+        The first area, then the first household, the scope does not hold.
+    """
     for area in areas:
         if area not in scope.areas:
             raise NotFound(f"no area with id {area!r}")
     for household in households:
         if household not in scope.households:
             raise NotFound(f"no household with id {household!r}")
-    return incident(store, areas, households, among=scope.members, **options)
 
 
 def unavailable_within(scope: Scope, ids: Iterable[str]) -> list[str]:

@@ -259,12 +259,9 @@ def open_incident(
                              "write it as one line of plain text")
     areas, households = list(areas), list(households)
     if scope is not None:
-        for area in areas:
-            if area not in scope.areas:
-                raise NotFound(f"no area with id {area!r}")
-        for household in households:
-            if household not in scope.households:
-                raise NotFound(f"no household with id {household!r}")
+        from .access import affected_within
+
+        affected_within(scope, areas, households)
         unavailable = list(unavailable)
         for member in unavailable:
             if not scope.sees(member):
