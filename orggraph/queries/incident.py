@@ -7,6 +7,7 @@ from typing import Any, Collection, Iterable
 
 from ..facts import HasFacts
 from ..results import Incident, IncidentEntry
+from ..exceptions import NotFound
 from ._base import area_position, day_of, require
 from .chain import ChainParts, contacts_in
 from .gaps import DEFAULT_MAX_HOUSEHOLDS
@@ -119,10 +120,28 @@ def sheet_parts(
     if not area_ids and not named:
         raise ValueError("an incident needs at least one area or household")
     facts = G.facts()
-    day = day_of(facts, as_of, unavailable)
+    # every id that names nothing, at once: the areas, the households, then the unavailable members
+    problems, gone = [], []
+    try:
+        day = day_of(facts, as_of, unavailable)
+    except NotFound as exc:
+        gone.append(str(exc))
+        day = day_of(facts, as_of, ())
     territory = facts.territory(day)
-    within = sorted({b for a in area_ids for b in territory.below(area_position(territory, a))})
-    require(facts, named, "Household")
+    positions = []
+    for area in area_ids:
+        try:
+            positions.append(area_position(territory, area))
+        except NotFound as exc:
+            problems.append(str(exc))
+    try:
+        require(facts, named, "Household")
+    except NotFound:
+        kinds = facts.kinds_of([h for h in named if isinstance(h, str)])
+        problems += [f"no household with id {h!r}" for h in named if kinds.get(h) != "Household"]
+    if problems or gone:
+        raise NotFound("; ".join(problems + gone))
+    within = sorted({b for p in positions for b in territory.below(p)})
     chosen = sorted(set(facts.households(day, "all", [territory.ids[a] for a in within]) if within else ()) | set(named))
     hood = facts.neighbourhood(day, chosen)
     chains = ChainParts(day, hood, territory)
