@@ -340,6 +340,21 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None, input: str | None = 
     )
 
 
+def cli(*args: str, cwd):
+    """The command in this process (as the real one: its exit code, stdout and stderr), from ``cwd``."""
+    from typer.testing import CliRunner
+
+    from orggraph.cli import app
+
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, list(args), prog_name="orggraph", catch_exceptions=False)
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
 @contextlib.contextmanager
 def served(*args: str, cwd: Path, env: dict | None = None, seconds: float = 60) -> Iterator[tuple[str, subprocess.Popen]]:
     """A real ``orggraph serve`` on a free loopback port, from ``cwd``, once ``/health`` answers (a 503 too:

@@ -149,12 +149,23 @@ def on_a_graph_server(request):
         yield store
 
 
-@server_schema.parametrize()
+#: the routes over incidents and the plans, which ask a graph server through a few store methods only (an
+#: incident's sheet, marks and rows) and otherwise run as on the store file: fewer examples there
+_INCIDENT_ROUTES = r"^/(incidents|call-sheet|cover-plan|robustness)"
+
+
+@server_schema.exclude(path_regex=_INCIDENT_ROUTES).parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_keeps_to_its_schema_on_a_graph_server(case, on_a_graph_server):
     _call_and_validate(case, _server_tokens)
     # the app answered from the graph on the server, which holds the tokens, not from a store of its own
     assert authenticate(_server_app.state.store, _server_tokens["viewer"]) is not None
+
+
+@server_schema.include(path_regex=_INCIDENT_ROUTES).parametrize()
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+def test_incident_routes_keep_to_their_schema_on_a_graph_server(case, on_a_graph_server):
+    _call_and_validate(case, _server_tokens)
 
 
 _UPLOADS = st.one_of(

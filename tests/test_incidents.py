@@ -15,7 +15,7 @@ from orggraph.queries import cover_plan, incident
 from orggraph.queries._base import day_of
 from orggraph.queries.plan import assign, assign_greedy
 
-from .conftest import items, run_cli, snapshot
+from .conftest import cli, items, run_cli, snapshot
 
 DAY = "2024-06-01"
 
@@ -273,39 +273,39 @@ def town_db(tmp_path):
     import json
 
     (tmp_path / "town.json").write_text(json.dumps(town(), ensure_ascii=False), encoding="utf-8")
-    assert run_cli("load", "town.json", cwd=tmp_path).returncode == 0
+    assert run_cli("load", "town.json", cwd=tmp_path).returncode == 0  # the real command, once
     return tmp_path
 
 
 def test_an_incident_from_the_command_line(town_db):
     import json
 
-    opened = run_cli("incident", "open", "--area", "c1", "--name", "7月暴雨", "--as-of", DAY, "--max-households", "2",
+    opened = cli("incident", "open", "--area", "c1", "--name", "7月暴雨", "--as-of", DAY, "--max-households", "2",
                      cwd=town_db)
     assert opened.returncode == 0, opened.stderr
     inc = opened.stdout.strip()
     assert inc.startswith("inc-20240601-") and "\n" not in inc and "6 households, 4 uncovered" in opened.stderr
-    assert run_cli("incident", "mark", inc, "u1", "--status", "needs_help", "--by", "mA", "--note", "老人",
+    assert cli("incident", "mark", inc, "u1", "--status", "needs_help", "--by", "mA", "--note", "老人",
                    cwd=town_db).returncode == 0
-    bad = run_cli("incident", "mark", inc, "u5", "--status", "gone", "--by", "mA", cwd=town_db)
+    bad = cli("incident", "mark", inc, "u5", "--status", "gone", "--by", "mA", cwd=town_db)
     assert bad.returncode == 2 and "'u5' is not on the call sheet" in bad.stderr and "'gone' is not an outcome" in bad.stderr
-    progress = json.loads(run_cli("incident", "progress", inc, "--json", cwd=town_db).stdout)
+    progress = json.loads(cli("incident", "progress", inc, "--json", cwd=town_db).stdout)
     assert progress["overall"]["needs_help"] == 1 and progress["needs_help"] == ["u1"]
     assert progress["names"]["mA"] == {"name": "mA", "kind": "Member", "phone": None}
-    text = run_cli("incident", "progress", inc, cwd=town_db).stdout
+    text = cli("incident", "progress", inc, cwd=town_db).stdout
     assert "1 of 6 doors done" in text and "mA (mA): 1 mark, 2 doors, 1 done" in text
-    sheet = json.loads(run_cli("incident", "sheet", inc, "--json", cwd=town_db).stdout)
+    sheet = json.loads(cli("incident", "sheet", inc, "--json", cwd=town_db).stdout)
     assert {e["household"]: (e["outcome"] or {}).get("status") for e in sheet["entries"]}["u1"] == "needs_help"
-    listed = run_cli("incident", "list", cwd=town_db).stdout
+    listed = cli("incident", "list", cwd=town_db).stdout
     assert inc in listed and "open" in listed
-    assert run_cli("incident", "close", inc, cwd=town_db).returncode == 0
-    late = run_cli("incident", "mark", inc, "u2", "--status", "reached", "--by", "mC", cwd=town_db)
+    assert cli("incident", "close", inc, cwd=town_db).returncode == 0
+    late = cli("incident", "mark", inc, "u2", "--status", "reached", "--by", "mC", cwd=town_db)
     assert late.returncode == 2 and "takes no more marks" in late.stderr
-    assert run_cli("incident", "list", "--open", cwd=town_db).stdout.strip() == "no incident"
+    assert cli("incident", "list", "--open", cwd=town_db).stdout.strip() == "no incident"
     # today's sheet, kept nowhere, with no command; options of it before a command are refused
-    today = run_cli("incident", "--area", "b1", "--as-of", DAY, "--json", cwd=town_db)
+    today = cli("incident", "--area", "b1", "--as-of", DAY, "--json", cwd=town_db)
     assert today.returncode == 0 and json.loads(today.stdout)["households"] == 4
-    misplaced = run_cli("incident", "--area", "b1", "list", cwd=town_db)
+    misplaced = cli("incident", "--area", "b1", "list", cwd=town_db)
     assert misplaced.returncode == 2 and "go after the command" in misplaced.stderr
 
 
@@ -314,8 +314,8 @@ def test_outcomes_typed_into_the_printed_sheet_come_back_whole_or_not_at_all(tow
 
     import openpyxl
 
-    inc = run_cli("incident", "open", "--area", "b1", "--name", "暴雨", "--as-of", DAY, cwd=town_db).stdout.strip()
-    written = run_cli("incident", "sheet", inc, "--xlsx", "sheet.xlsx", cwd=town_db)
+    inc = cli("incident", "open", "--area", "b1", "--name", "暴雨", "--as-of", DAY, cwd=town_db).stdout.strip()
+    written = cli("incident", "sheet", inc, "--xlsx", "sheet.xlsx", cwd=town_db)
     assert written.returncode == 0, written.stderr
     book = openpyxl.load_workbook(town_db / "sheet.xlsx")
     ws = book.active
@@ -329,39 +329,39 @@ def test_outcomes_typed_into_the_printed_sheet_come_back_whole_or_not_at_all(tow
         book.save(town_db / "filled.xlsx")
 
     fill({"u1": ("已联系到", "mA"), "u2": ("无人应答", "mC"), "k1": ("需要帮助", "m404")})
-    refused = run_cli("incident", "marks", inc, "filled.xlsx", cwd=town_db)
+    refused = cli("incident", "marks", inc, "filled.xlsx", cwd=town_db)
     assert refused.returncode == 2 and f"row {rows['k1']}" in refused.stderr and "m404" in refused.stderr
-    assert json.loads(run_cli("incident", "progress", inc, "--json", cwd=town_db).stdout)["marks"] == 0
+    assert json.loads(cli("incident", "progress", inc, "--json", cwd=town_db).stdout)["marks"] == 0
     fill({"k1": ("需要帮助", "mA")})
-    taken = run_cli("incident", "marks", inc, "filled.xlsx", cwd=town_db)
+    taken = cli("incident", "marks", inc, "filled.xlsx", cwd=town_db)
     assert taken.returncode == 0, taken.stderr
     assert "3 outcomes read; 3 marked" in taken.stdout
-    p = json.loads(run_cli("incident", "progress", inc, "--json", cwd=town_db).stdout)["overall"]
+    p = json.loads(cli("incident", "progress", inc, "--json", cwd=town_db).stdout)["overall"]
     assert (p["reached"], p["no_answer"], p["needs_help"], p["unmarked"]) == (1, 1, 1, 1)
     # printed again, the sheet shows the outcomes so far; read back unchanged, they are no new marks
-    assert run_cli("incident", "sheet", inc, "--xlsx", "again.xlsx", cwd=town_db).returncode == 0
+    assert cli("incident", "sheet", inc, "--xlsx", "again.xlsx", cwd=town_db).returncode == 0
     again = openpyxl.load_workbook(town_db / "again.xlsx").active
     assert again.cell(rows["u1"], out).value == "已联系到" and again.cell(rows["u1"], by).value == "mA"
     again.cell(rows["u3"], out).value, again.cell(rows["u3"], by).value = "拒绝", "mB"
     again.parent.save(town_db / "again.xlsx")
-    taken = run_cli("incident", "marks", inc, "again.xlsx", cwd=town_db)
+    taken = cli("incident", "marks", inc, "again.xlsx", cwd=town_db)
     assert "4 outcomes read (3 as marked already); 1 marked" in taken.stdout, taken.stdout + taken.stderr
-    assert json.loads(run_cli("incident", "progress", inc, "--json", cwd=town_db).stdout)["marks"] == 4
+    assert json.loads(cli("incident", "progress", inc, "--json", cwd=town_db).stdout)["marks"] == 4
 
 
 def test_cover_plan_from_the_command_line(town_db):
     import json
 
-    plan = run_cli("cover-plan", "--area", "c1", "--as-of", DAY, "--max-households", "2", cwd=town_db)
+    plan = cli("cover-plan", "--area", "c1", "--as-of", DAY, "--max-households", "2", cwd=town_db)
     assert plan.returncode == 0 and "4 of 4 uncovered households placed" in plan.stdout
-    assert run_cli("cover-plan", "--apply", cwd=town_db).returncode == 2
-    applied = run_cli("cover-plan", "--area", "c1", "--apply", "--on", DAY, "--max-households", "2", "--json",
+    assert cli("cover-plan", "--apply", cwd=town_db).returncode == 2
+    applied = cli("cover-plan", "--area", "c1", "--apply", "--on", DAY, "--max-households", "2", "--json",
                       cwd=town_db)
     assert applied.returncode == 0, applied.stderr
     answer = json.loads(applied.stdout)
     assert answer["change"]["kind"] == "cover" and len(answer["change"]["added"]) == 4
-    assert "cover" in run_cli("history", cwd=town_db).stdout
-    assert "0 of 0 uncovered" in run_cli("cover-plan", "--area", "c1", "--as-of", DAY, cwd=town_db).stdout
+    assert "cover" in cli("history", cwd=town_db).stdout
+    assert "0 of 0 uncovered" in cli("cover-plan", "--area", "c1", "--as-of", DAY, cwd=town_db).stdout
 
 
 # -- the API ------------------------------------------------------------------------------------------------
@@ -415,13 +415,13 @@ def test_a_sheet_typed_back_never_overwrites_a_later_mark_nor_keeps_a_mask(town_
 
     import openpyxl
 
-    inc = run_cli("incident", "open", "--area", "b1", "--name", "暴雨", "--as-of", DAY, cwd=town_db).stdout.strip()
-    assert run_cli("incident", "mark", inc, "u1", "--status", "no_answer", "--by", "mA", "--note", "敲门无人 13912345678",
+    inc = cli("incident", "open", "--area", "b1", "--name", "暴雨", "--as-of", DAY, cwd=town_db).stdout.strip()
+    assert cli("incident", "mark", inc, "u1", "--status", "no_answer", "--by", "mA", "--note", "敲门无人 13912345678",
                    cwd=town_db).returncode == 0
-    assert run_cli("incident", "mark", inc, "u2", "--status", "refused", "--by", "mC", "--note", "不愿转移",
+    assert cli("incident", "mark", inc, "u2", "--status", "refused", "--by", "mC", "--note", "不愿转移",
                    cwd=town_db).returncode == 0
-    assert run_cli("incident", "sheet", inc, "--xlsx", "paper.xlsx", cwd=town_db).returncode == 0  # masked
-    assert run_cli("incident", "mark", inc, "u1", "--status", "reached", "--by", "mB", cwd=town_db).returncode == 0
+    assert cli("incident", "sheet", inc, "--xlsx", "paper.xlsx", cwd=town_db).returncode == 0  # masked
+    assert cli("incident", "mark", inc, "u1", "--status", "reached", "--by", "mB", cwd=town_db).returncode == 0
     book = openpyxl.load_workbook(town_db / "paper.xlsx")
     ws = book.active
     headers = [c.value for c in ws[3]]
@@ -431,20 +431,20 @@ def test_a_sheet_typed_back_never_overwrites_a_later_mark_nor_keeps_a_mask(town_
     ws.cell(rows["u2"], out).value = "需要帮助"  # changed, its note left as printed
     ws.cell(rows["u1"], out).value = "拒绝"  # changed on paper, but marked again since it was printed
     book.save(town_db / "paper.xlsx")
-    refused = run_cli("incident", "marks", inc, "paper.xlsx", cwd=town_db)
+    refused = cli("incident", "marks", inc, "paper.xlsx", cwd=town_db)
     assert refused.returncode == 2 and "u1 was marked again after this sheet was printed" in refused.stderr
-    history = json.loads(run_cli("incident", "sheet", inc, "--json", "--unmask", cwd=town_db).stdout)
+    history = json.loads(cli("incident", "sheet", inc, "--json", "--unmask", cwd=town_db).stdout)
     outcome = {e["household"]: e["outcome"] for e in history["entries"]}
     assert (outcome["u1"]["status"], outcome["u1"]["by"]) == ("reached", "mB") and outcome["u2"]["status"] == "refused"
     ws.cell(rows["u1"], out).value = "无人应答"  # back as printed: the later mark stands
     book.save(town_db / "paper.xlsx")
-    taken = run_cli("incident", "marks", inc, "paper.xlsx", cwd=town_db)
+    taken = cli("incident", "marks", inc, "paper.xlsx", cwd=town_db)
     assert taken.returncode == 0, taken.stderr
     outcome = {e["household"]: e["outcome"] for e in json.loads(
-        run_cli("incident", "sheet", inc, "--json", "--unmask", cwd=town_db).stdout)["entries"]}
+        cli("incident", "sheet", inc, "--json", "--unmask", cwd=town_db).stdout)["entries"]}
     assert (outcome["u2"]["status"], outcome["u2"]["note"]) == ("needs_help", "不愿转移")
     # without --unmask, the notes are masked in JSON too
-    assert "不愿转移" not in run_cli("incident", "sheet", inc, "--json", cwd=town_db).stdout
+    assert "不愿转移" not in cli("incident", "sheet", inc, "--json", cwd=town_db).stdout
 
 
 def test_a_name_no_sheet_can_show_is_refused(store):

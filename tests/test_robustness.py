@@ -17,7 +17,7 @@ from orggraph.facts import Day
 from orggraph.queries import coverage, robustness
 from orggraph.store import EmbeddedStore
 
-from .conftest import items, run_cli
+from .conftest import cli, items, run_cli
 from .test_api import two_communities
 
 DAY = "2026-11-23"
@@ -195,7 +195,7 @@ def test_the_command_answers_as_the_library_and_names_who(city, tmp_path):
     (["--unavailable", "nobody"], "no member with id 'nobody'"), (["--level", "planet"], "unknown area level"),
 ])
 def test_the_command_refuses_bad_input_with_exit_2(city, tmp_path, args, message):
-    result = run_cli("robustness", "--db", str(city.path), *args, cwd=tmp_path)
+    result = cli("robustness", "--db", str(city.path), *args, cwd=tmp_path)  # in this process: bad input only
     assert result.returncode == 2, (args, result.stderr)
     assert message in result.stderr and result.stdout == ""
 
