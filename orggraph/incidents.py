@@ -104,7 +104,7 @@ def _pack(parts: dict[str, Any]) -> bytes:
 _kept: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
 _kept_lock = threading.Lock()
 #: the sheets a process keeps unpacked for each store, at most
-_SHEETS_KEPT = 8
+_SHEETS_KEPT = 16
 
 
 def _memo(store: Store) -> dict[str, Any]:
@@ -153,10 +153,10 @@ def _marks_now(store: Store, incident_id: str) -> _Marks:
 
 
 def _row(store: Store, incident_id: str) -> dict[str, Any]:
-    for row in store.incident_rows():
-        if row["id"] == incident_id:
-            return row
-    raise NotFound(f"no incident with id {incident_id!r}")
+    row = store.incident_row(incident_id) if isinstance(incident_id, str) else None
+    if row is None:
+        raise NotFound(f"no incident with id {incident_id!r}")
+    return row
 
 
 def _visible(sheet: _Sheet, scope: Scope | None) -> list[list[Any]]:
@@ -275,7 +275,10 @@ def open_incident(
            "named_households": list(dict.fromkeys(households)), "max_households": max_households,
            "households": len(rows), "uncovered": sum(1 for r in rows if not r["contacts"]),
            "vulnerable": sum(1 for r in rows if r["vulnerable"]), "placed": parts["placed"],
-           "most_given": parts["most_given"], "closed": None, "closed_by": None}
+           "most_given": parts["most_given"], "closed": None, "closed_by": None,
+           # the areas its households lie in, each once (a token sees the incident when one of its own areas
+           # is among them): what the list of incidents reads, rather than every sheet
+           "reach": sorted({parts["territory"].ids[a] for r in rows for a in r["located"]})}
     store.save_incident(row, zlib.compress(_pack(parts), 1))
     return _record(row)
 
@@ -295,9 +298,13 @@ def incidents(store: Store, *, scope: Scope | None = None, open_only: bool = Fal
     for row in store.incident_rows():
         if open_only and row["closed"] is not None:
             continue
-        sheet = _sheet(store, row["id"]) if scope is not None else None
-        if sheet is not None and not _visible(sheet, scope):
-            continue
+        sheet = None
+        if scope is not None:
+            if "reach" in row and not any(a in scope.areas for a in row["reach"]):
+                continue  # none of its households lies in the scope's areas: no sheet read
+            sheet = _sheet(store, row["id"])
+            if not _visible(sheet, scope):
+                continue
         out.append(_record(row, sheet, scope))
     return out
 

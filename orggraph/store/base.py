@@ -249,6 +249,10 @@ class Store(Protocol):
         """Every incident's row, oldest first, with ``closed`` and ``closed_by`` (None while it is open)."""
         ...
 
+    def incident_row(self, incident_id: str) -> dict[str, Any] | None:
+        """One incident's row, as :meth:`incident_rows` gives it; None if there is no such incident."""
+        ...
+
     def incident_sheet(self, incident_id: str) -> bytes | None:
         """The call sheet kept with an incident, as saved; None if there is no such incident."""
         ...

@@ -923,6 +923,11 @@ class EmbeddedStore:
             rows = conn.execute("SELECT id, data, closed, closed_by FROM incidents ORDER BY seq").fetchall()
         return [{"id": i, **orjson.loads(d), "closed": c, "closed_by": b} for i, d, c, b in rows]
 
+    def incident_row(self, incident_id: str) -> dict[str, Any] | None:
+        with self._incidents() as conn:
+            row = conn.execute("SELECT id, data, closed, closed_by FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        return None if row is None else {"id": row[0], **orjson.loads(row[1]), "closed": row[2], "closed_by": row[3]}
+
     def incident_sheet(self, incident_id: str) -> bytes | None:
         with self._incidents() as conn:
             row = conn.execute("SELECT sheet FROM incidents WHERE id = ?", (incident_id,)).fetchone()

@@ -515,6 +515,11 @@ class ServerStore:
         return [{"id": i, **orjson.loads(d), "closed": c, "closed_by": b}
                 for i, d, c, b in self.conn.read(statement("incident_rows"))]
 
+    def incident_row(self, incident_id: str) -> dict[str, Any] | None:
+        rows = self.conn.read(statement("incident_row"), {"id": incident_id})
+        return ({"id": rows[0][0], **orjson.loads(rows[0][1]), "closed": rows[0][2], "closed_by": rows[0][3]}
+                if rows else None)
+
     def incident_sheet(self, incident_id: str) -> bytes | None:
         rows = self.conn.read(statement("incident_sheet"), {"id": incident_id})
         return base64.b64decode(rows[0][0]) if rows else None
