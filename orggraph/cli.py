@@ -909,9 +909,7 @@ def history(
 
 # -- incidents kept as records (orggraph.incidents), and permanent contacts proposed ---------------------
 
-incident_app = typer.Typer(
-    help="Incidents: today's call sheet, or an incident kept as a record with a door-to-door roll call.",
-    invoke_without_command=True, rich_markup_mode=None)
+incident_app = typer.Typer(invoke_without_command=True, rich_markup_mode=None)
 app.add_typer(incident_app, name="incident")
 
 IncidentId = Annotated[str, typer.Argument(metavar="INC", help="The incident's id (orggraph incident list).",
