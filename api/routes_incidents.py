@@ -113,6 +113,9 @@ def add_marks(incident: str, body: MarkBody | list[MarkBody], store: StoreDep, t
         raise ValueError("name at least one mark: {\"household\", \"status\", \"by\"}")
     done = incidents.mark_many(store, incident, [i.model_dump() for i in items], recorded_by=f"token:{token.id}",
                                scope=scope, places=[f"marks[{n}]" for n in range(len(items))])
+    noted = sorted({m["household"] for m in done if m["note"]})
+    if token.pii and noted:  # the notes, personal data, shown back in full
+        audit(store, token, f"POST /incidents/{incident}/marks", noted)
     return [_masked_mark(m, token) for m in done]
 
 

@@ -738,7 +738,9 @@ def cover(store: Store, area: str | None = None, *, on: Any, unavailable: Iterab
     Returns
     -------
     Change
-        ``added``: the CONTACTS edges; ``households``: those given a contact.
+        ``added``: the CONTACTS edges; ``households``: those given a contact; and ``plan``, the plan
+        written (:func:`orggraph.queries.cover_plan`), its households left out as contacted from a later
+        day on among the unassigned (``contacted_later``).
 
     Raises
     ------
@@ -798,11 +800,19 @@ def cover(store: Store, area: str | None = None, *, on: Any, unavailable: Iterab
                 less[node] = len(later)  # a member's contacts that start later
         if not changed:
             break
+    # the households left out as contacted from a later day on are said, as the others left unplaced are
+    proposal = {**proposal, "households": proposal["households"] + len(skip), "unplaced": proposal["unplaced"] + len(skip),
+                "unassigned": sorted(proposal["unassigned"] + [{"household": h, "reason": "contacted_later"} for h in skip],
+                                     key=lambda u: u["household"])}
     if not proposal["assignments"]:
-        plan.problems.append(f"no uncovered household of {area or 'the network'} can be given a contact on {plan.on}"
-                             + (f": {proposal['households']} uncovered, none placed" if proposal["households"]
-                                else ": none is uncovered"))
+        why = (f"{proposal['households']} uncovered, none placed" if proposal["households"] else "none is uncovered")
+        if skip:
+            why += f" ({len(skip)} contacted from a later day on)"
+        plan.problems.append(f"no uncovered household of {area or 'the network'} can be given a contact on {plan.on}: "
+                             + why)
     for a in proposal["assignments"]:
         plan.add_edge("CONTACTS", a["member"], a["household"])
     plan.households = {a["household"] for a in proposal["assignments"]}
-    return plan.finish(note, by, dry_run)
+    change = plan.finish(note, by, dry_run)
+    change["plan"] = proposal  # type: ignore[typeddict-unknown-key]
+    return change

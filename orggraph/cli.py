@@ -691,7 +691,7 @@ def robustness(
     area: Annotated[Optional[str], typer.Option("--area", metavar="ID", help="This area and the areas within it [default: the whole network].")] = None,
     level: Annotated[Optional[str], typer.Option("--level", help="Only areas of this level in the table: street, community, grid, building, ...")] = None,
     share: Annotated[float, typer.Option("--share", min=0.0, max=1.0, help="The share of the members who cannot be reached in each trial, drawn at random.")] = DEFAULT_SHARE,
-    trials: Annotated[int, typer.Option("--trials", min=1, help="How many trials.")] = DEFAULT_TRIALS,
+    trials: Annotated[int, typer.Option("--trials", min=1, max=10_000, help="How many trials.")] = DEFAULT_TRIALS,
     seed: Annotated[int, typer.Option("--seed", min=0, help="The seed of the draws: the same seed, the same answer.")] = 0,
     category: Annotated[list[str], typer.Option("--category", metavar="CAT", help="Members who cannot be reached in any trial: sunk (who reported to a community) or unit:ID (whom a unit employs); repeat for several.")] = [],
     top: Annotated[int, typer.Option("--top", min=0, help="How many of the members whose absence costs most to list.")] = DEFAULT_TOP,
@@ -1226,14 +1226,15 @@ def cover_plan(
     if apply and as_of is not None and as_of != on:
         raise typer.BadParameter("with --apply the plan is made for --on; leave --as-of out")
     with options.open() as store:
-        plan = run(store, area, as_of=on if apply else as_of, unavailable=_ids(unavailable),
-                   max_households=max_households)
         change = None
-        if apply:
+        if apply:  # the plan as written: from DATE on, with the contacts that start later
             from .changes import cover
 
-            change = cover(store, area, on=on, unavailable=_ids(unavailable), max_households=max_households,
-                           note=note, by=by)
+            change = dict(cover(store, area, on=on, unavailable=_ids(unavailable), max_households=max_households,
+                                note=note, by=by))
+            plan = change.pop("plan")
+        else:
+            plan = run(store, area, as_of=as_of, unavailable=_ids(unavailable), max_households=max_households)
         if json_:
             _print_json({**plan, "change": change})
         else:

@@ -38,6 +38,30 @@ NOTE_LIMIT = 500
 NAME_LIMIT = 200
 
 
+#: the characters that turn the text around them (right-to-left overrides and isolates)
+_DIRECTIONS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _unshowable(text: str, lines: bool = False) -> str | None:
+    """What keeps a text from being shown as written on a sheet: a control character (but a line break
+    where ``lines``), a character no workbook can hold, or a direction override; None if nothing."""
+    for at, char in enumerate(text, 1):
+        if lines and char in "\r\n":
+            continue
+        if unicodedata.category(char) in ("Cc", "Cs", "Cn", "Zl", "Zp") or char in _DIRECTIONS:
+            return (f"holds U+{ord(char):04X} at character {at}, which no sheet can show: write it as "
+                    + ("plain text" if lines else "one line of plain text"))
+    return None
+
+
+def _clean_note(note: Any) -> str | None:
+    """A note as kept: its line breaks one way, no space at either end; None for an empty one."""
+    if not isinstance(note, str):
+        return None
+    note = note.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return note or None
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
 
@@ -251,12 +275,13 @@ def open_incident(
     >>> progress(store, inc["id"])["overall"]["done"]
     1
     """
+    if by is not None and (not isinstance(by, str) or not by.strip()):
+        raise ValueError("who opens the incident (by) must not be empty")
     if not isinstance(name, str) or not name.strip() or len(name) > NAME_LIMIT:
         raise ValueError(f"an incident needs a name of 1 to {NAME_LIMIT} characters")
-    for at, char in enumerate(name, 1):
-        if unicodedata.category(char) in ("Cc", "Cs", "Cn", "Zl", "Zp"):
-            raise ValueError(f"the incident's name holds U+{ord(char):04X} at character {at}, which no sheet can show: "
-                             "write it as one line of plain text")
+    bad = _unshowable(name)
+    if bad is not None:
+        raise ValueError(f"the incident's name {bad}")
     areas, households = list(areas), list(households)
     if scope is not None:
         from .access import affected_within
@@ -367,6 +392,8 @@ def _check(store: Store, incident_id: str, sheet: _Sheet, items: list[dict[str, 
                                       else "who knocked is missing: a member's id"))
         if note is not None and (not isinstance(note, str) or len(note) > NOTE_LIMIT):
             errors.append(RecordError(where, "note", f"must be text of at most {NOTE_LIMIT} characters"))
+        elif isinstance(note, str) and (bad := _unshowable(note, lines=True)) is not None:
+            errors.append(RecordError(where, "note", bad))
     return errors
 
 
@@ -421,12 +448,16 @@ def changed_outcomes(store: Store, incident_id: str, items: list[dict[str, Any]]
     for item, where in zip(items, places):
         printed = printed_marks.get(item.get("printed")) if item.get("printed") else None
         last = latest.get(item.get("household"))
-        note = item.get("note") or None
+        note = _clean_note(item.get("note"))
         if printed is not None and printed["note"] and note == mask_record({"note": printed["note"]}, False)[0]["note"]:
             note = printed["note"]  # the note as printed to whoever may not see it: the note itself
         if printed is not None and (item.get("status"), item.get("by"), note) == (
                 printed["status"], printed["by"], printed["note"]):
             continue  # as printed: no new mark (and a mark made since stands)
+        if last is not None and last["note"] and note == mask_record({"note": last["note"]}, False)[0]["note"]:
+            note = last["note"]
+        if last is not None and (item.get("status"), item.get("by"), note) == (last["status"], last["by"], last["note"]):
+            continue  # as the door's latest mark (the same sheet read back again, filled in further): marked already
         if last is not None and (printed is None or last["seq"] > printed["seq"]):
             errors.append(RecordError(where, "status", f"{item.get('household')} was marked again after this sheet "
                                       f"was printed (mark {last['seq']}: {last['status']} by {last['by']} at "
@@ -471,7 +502,7 @@ def mark_many(store: Store, incident_id: str, items: Iterable[dict[str, Any]], *
     items = list(items)
     check_marks(store, incident_id, items, scope=scope, places=places)
     at = _now()
-    rows = [{"household": i["household"], "status": i["status"], "by": i["by"], "note": i.get("note") or None,
+    rows = [{"household": i["household"], "status": i["status"], "by": i["by"], "note": _clean_note(i.get("note")),
              "at": at, "recorded_by": recorded_by} for i in items]
     numbers = store.append_marks(incident_id, rows)
     if numbers is None:  # closed meanwhile
@@ -513,6 +544,8 @@ def close_incident(store: Store, incident_id: str, *, by: str | None = None, sco
     OutsideScope
         With ``scope``: some of its households lie outside it.
     """
+    if by is not None and (not isinstance(by, str) or not by.strip()):
+        raise ValueError("who closes the incident (by) must not be empty")
     row, sheet = _find(store, incident_id, scope)
     if scope is not None and len(_visible(sheet, scope)) != len(sheet.rows):
         from .access import OutsideScope

@@ -405,7 +405,7 @@ STATUS_LABELS = {"reached": "已联系到", "no_answer": "无人应答", "needs_
                  "refused": "拒绝"}
 #: why an uncovered household has no stand-in
 UNASSIGNED_LABELS = {"nobody_nearby": "附近无可顶岗党员", "no_capacity": "附近党员均已满负荷",
-                     "unlocated": "住户未定位"}
+                     "unlocated": "住户未定位", "contacted_later": "此后已有包保联系人"}
 #: the call sheet's sheet, and the headers read back from it (:func:`orggraph.io.outcomes.read_outcomes`)
 CALL_SHEET = "应急联络单"
 HOUSEHOLD_HEADER, OUTCOME_HEADER, BY_HEADER, NOTE_HEADER = "住户编号", "结果", "登记人", "备注"

@@ -470,3 +470,49 @@ def test_contacts_written_from_a_past_day_hold_on_every_later_day(store):
     for day in (DAY, "2025-06-01"):
         assert gaps(store, as_of=day, max_households=2)["overloaded_members"] == []
     assert [e["source"] for e in store.edges_of("u3", "CONTACTS")] == ["mB"]
+
+
+def test_notes_are_kept_trimmed_and_a_sheet_read_twice_marks_nothing_twice(town_db):
+    import json
+
+    import openpyxl
+
+    inc = cli("incident", "open", "--area", "b1", "--name", "暴雨", "--as-of", DAY, cwd=town_db).stdout.strip()
+    bell = cli("incident", "mark", inc, "u1", "--status", "reached", "--by", "mA", "--note", "铃\x07", cwd=town_db)
+    assert bell.returncode == 2 and "U+0007" in bell.stderr
+    assert cli("incident", "mark", inc, "u1", "--status", "reached", "--by", "mA", "--note", "  第一行\r\n第二行 ",
+               cwd=town_db).returncode == 0
+    assert incidents.marks(incidents_store(town_db), inc)[0]["note"] == "第一行\n第二行"
+    assert cli("incident", "sheet", inc, "--xlsx", "s.xlsx", "--unmask", cwd=town_db).returncode == 0
+    book = openpyxl.load_workbook(town_db / "s.xlsx")
+    ws = book.active
+    headers = [c.value for c in ws[3]]
+    rows = {ws.cell(r, headers.index("住户编号") + 1).value: r for r in range(4, ws.max_row + 1)}
+    out, by = headers.index("结果") + 1, headers.index("登记人") + 1
+    ws.cell(rows["u2"], out).value, ws.cell(rows["u2"], by).value = "已联系到", "mC"
+    book.save(town_db / "s.xlsx")
+    assert "1 marked" in cli("incident", "marks", inc, "s.xlsx", cwd=town_db).stdout
+    ws.cell(rows["u3"], out).value, ws.cell(rows["u3"], by).value = "拒绝", "mB"  # filled in further, read again
+    book.save(town_db / "s.xlsx")
+    again = cli("incident", "marks", inc, "s.xlsx", cwd=town_db)
+    assert again.returncode == 0 and "(2 as marked already); 1 marked" in again.stdout, again.stdout + again.stderr
+    assert json.loads(cli("incident", "progress", inc, "--json", cwd=town_db).stdout)["marks"] == 3
+
+
+def incidents_store(folder):
+    from orggraph.store import EmbeddedStore
+
+    return EmbeddedStore(folder / "orggraph.db")
+
+
+def test_cover_plan_applied_from_a_past_day_says_what_it_wrote(town_db):
+    import json
+
+    later = {"nodes": [], "edges": [{"type": "CONTACTS", "source": "mB", "target": "u3", "since": "2025-01-01"}]}
+    (town_db / "later.json").write_text(json.dumps(later), encoding="utf-8")
+    assert cli("load", "later.json", cwd=town_db).returncode == 0
+    applied = json.loads(cli("cover-plan", "--area", "c1", "--apply", "--on", DAY, "--max-households", "2", "--json",
+                             cwd=town_db).stdout)
+    assert sorted(a["household"] for a in applied["assignments"]) == sorted(e["target"] for e in applied["change"]["added"])
+    assert {"household": "u3", "reason": "contacted_later"} in applied["unassigned"]
+    assert applied["placed"] == len(applied["change"]["added"])

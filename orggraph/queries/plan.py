@@ -22,8 +22,9 @@ TOO_FAR = frozenset({"street", "township"})
 #: the widest area a stand-in is sought in: the household's community, or its village
 LOCAL = frozenset({"community", "village"})
 #: why a household is left without a stand-in: it is located nowhere; no available member is found
-#: anywhere near it; the members near it have no room left once the others are placed
-UNASSIGNED_REASONS = ("unlocated", "nobody_nearby", "no_capacity")
+#: anywhere near it; the members near it have no room left once the others are placed; (a plan written from
+#: a past day on) it is contacted from a later day on
+UNASSIGNED_REASONS = ("unlocated", "nobody_nearby", "no_capacity", "contacted_later")
 
 #: the cost of a step of distance; the flow adds one more for each step a vulnerable household goes, so that
 #: of plans equally far in all, the one where vulnerable households go least far is taken

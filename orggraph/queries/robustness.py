@@ -33,6 +33,9 @@ CATEGORIES = {
             "them back in an emergency",
     "unit:ID": "the members the unit ID employs (EMPLOYED_BY): the unit calls its people back",
 }
+#: the most trials asked for at once: each area of the answer keeps one figure a trial (10,000 trials over
+#: a street's 600 areas hold 48 MB)
+MAX_TRIALS = 10_000
 #: at most how many (trial, contact) cells one block of trials holds: what a block costs in memory
 _BLOCK_CELLS = 2_000_000
 
@@ -45,6 +48,8 @@ def _checked(share: float, trials: int, seed: int, top: int, categories: Iterabl
     for name, value, least in (("trials", trials, 1), ("seed", seed, 0), ("top", top, 0)):
         if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
             raise ValueError(f"{name} must be a whole number of at least {least}, got {value!r}")
+    if trials > MAX_TRIALS:
+        raise ValueError(f"trials must be at most {MAX_TRIALS:,} (each area keeps a figure a trial), got {trials!r}")
     if isinstance(categories, (str, bytes)):
         raise TypeError(f"categories is a list of categories, not one: write [{categories!r}]")
     chosen = sorted(set(categories))
@@ -245,7 +250,7 @@ def robustness(
         ``area`` is not an area (or takes no part on the day), a ``unit:ID`` category names no unit, or
         an id in ``unavailable`` is not a member.
     ValueError
-        ``share`` outside 0 to 1, ``trials`` below 1, ``seed`` or ``top`` below 0, an unknown category,
+        ``share`` outside 0 to 1, ``trials`` below 1 or above :data:`MAX_TRIALS`, ``seed`` or ``top`` below 0, an unknown category,
         ``level`` not an area level, or ``as_of`` not an ISO date.
 
     Examples
