@@ -666,7 +666,7 @@ def _robustness_text(result: dict[str, Any], namer: Namer) -> str:
     out = f"; unreachable in every trial: {' and '.join(kept)}" if kept else ""
     if result["pool"]:
         drawn = (f"{result['trials']:,} trials (seed {result['seed']}), in each {result['lost']:,} of the "
-                 f"{result['pool']:,} members who contact its households ({_pct(result['share'])}) unreachable")
+                 f"{result['pool']:,} members who contact its households ({_pct(result['lost'] / result['pool'])}) unreachable")
     else:
         drawn = f"{result['trials']:,} trials: no member who can be reached contacts its households"
     lines = [f"Robustness as of {result['as_of']}, {where}: {drawn}{out}.",
