@@ -64,8 +64,8 @@ def preview_xlsx(body: IncidentCreate, store: StoreDep, token: TokenDep, scope: 
              summary="Open an incident: its call sheet, stand-ins assigned, kept as it stands now")
 def open_incident(body: IncidentOpen, store: StoreDep, token: TokenDep, scope: ScopeDep) -> IncidentRecord:
     return incidents.open_incident(store, body.areas, body.households, name=body.name, as_of=body.as_of,
-                                   unavailable=unavailable_within(scope, body.unavailable),
-                                   max_households=body.max_households, by=f"token:{token.id}", scope=scope)
+                                   unavailable=body.unavailable, max_households=body.max_households,
+                                   by=f"token:{token.id}", scope=scope)
 
 
 @router.get("/incidents", response_model=list[IncidentRecord],

@@ -29,7 +29,7 @@ from orggraph import incidents  # noqa: E402
 from orggraph.generate import generate_city  # noqa: E402
 from orggraph.queries import DEFAULT_MAX_HOUSEHOLDS  # noqa: E402
 from orggraph.queries._base import day_of  # noqa: E402
-from orggraph.queries.chain import ChainParts  # noqa: E402
+from orggraph.queries.chain import ChainParts, located_in  # noqa: E402
 from orggraph.queries.plan import assign, assign_greedy, plan_summary  # noqa: E402
 from orggraph.store import EmbeddedStore  # noqa: E402
 
@@ -49,7 +49,7 @@ def compare(store: EmbeddedStore, limit: int = DEFAULT_MAX_HOUSEHOLDS, gone: flo
     territory = facts.territory(day)
     uncovered = facts.households(day, "uncovered", None)
     hood = facts.neighbourhood(day, uncovered)
-    batch = [(h, [territory.position[a] for a in hood.located.get(h, ())], hood.nodes[h].vulnerable) for h in uncovered]
+    batch = [(h, located_in(territory, hood, h), hood.nodes[h].vulnerable) for h in uncovered]
     load = facts.contact_load(day)
     chains = ChainParts(day, hood, territory)
     first = {}  # the member an uncovered household's chain has it call first

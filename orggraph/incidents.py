@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any, Iterable
 import orjson
 
 from .exceptions import ChangeRefused, InvalidRecords, NotFound, RecordError
+from .model import AREA_RANK
 from .queries.chain import assemble_chain
 from .queries.gaps import DEFAULT_MAX_HOUSEHOLDS
 from .queries.incident import sheet_parts
+from .queries.plan import most_given
 from .results import IncidentRecord, KeptSheet, Mark, Progress
 
 if TYPE_CHECKING:
@@ -117,7 +119,7 @@ def _pack(parts: dict[str, Any]) -> bytes:
     territory = parts["territory"]
     named = {a for up in upward for a, _, _ in up}
     areas = {a: [territory.names[territory.position[a]], territory.levels[territory.position[a]]] for a in sorted(named)}
-    data = {"as_of": parts["as_of"], "rows": rows, "upward": upward, "units": chains._units,
+    data = {"as_of": parts["as_of"], "rows": rows, "upward": upward, "units": chains.unit_table,
             "answers": chains.answers, "weak": sorted(chains.weak), "areas": areas}
     return orjson.dumps(data)
 
@@ -203,11 +205,7 @@ def _record(row: dict[str, Any], sheet: _Sheet | None = None, scope: Scope | Non
         record["uncovered"] = sum(1 for r in rows if not r[2])
         record["vulnerable"] = sum(1 for r in rows if r[3])
         record["placed"] = sum(1 for r in rows if r[5])
-        given: dict[str, int] = {}
-        for r in rows:
-            if r[5]:
-                given[r[5]["member"]] = given.get(r[5]["member"], 0) + 1
-        record["most_given"] = max(given.values(), default=0)
+        record["most_given"] = most_given(r[5] for r in rows)
     return record
 
 
@@ -284,13 +282,10 @@ def open_incident(
         raise ValueError(f"the incident's name {bad}")
     areas, households = list(areas), list(households)
     if scope is not None:
-        from .access import affected_within
+        from .access import affected_within, unavailable_within
 
         affected_within(scope, areas, households)
-        unavailable = list(unavailable)
-        for member in unavailable:
-            if not scope.sees(member):
-                raise NotFound(f"unavailable: no member with id {member!r}")
+        unavailable = unavailable_within(scope, unavailable)
     parts = sheet_parts(store, areas, households, as_of=as_of, unavailable=unavailable,
                         max_households=max_households, among=None if scope is None else scope.members)
     rows = parts["rows"]
@@ -409,6 +404,10 @@ def sheet_households(store: Store, incident_id: str, *, scope: Scope | None = No
     return frozenset(r[0] for r in _visible(sheet, scope))
 
 
+def _closed(incident_id: str, when: str) -> ChangeRefused:
+    return ChangeRefused([f"incident {incident_id} was closed at {when}: it takes no more marks"])
+
+
 def check_marks(store: Store, incident_id: str, items: Iterable[dict[str, Any]], *, scope: Scope | None = None,
                 places: Iterable[str] | None = None) -> None:
     """Make every check :func:`mark_many` makes, and write nothing; raises as it does."""
@@ -419,7 +418,7 @@ def check_marks(store: Store, incident_id: str, items: Iterable[dict[str, Any]],
     if errors:
         raise InvalidRecords(errors)
     if row["closed"] is not None:
-        raise ChangeRefused([f"incident {incident_id} was closed at {row['closed']}: it takes no more marks"])
+        raise _closed(incident_id, row["closed"])
 
 
 def changed_outcomes(store: Store, incident_id: str, items: list[dict[str, Any]], *, scope: Scope | None = None,
@@ -449,15 +448,19 @@ def changed_outcomes(store: Store, incident_id: str, items: list[dict[str, Any]]
         printed = printed_marks.get(item.get("printed")) if item.get("printed") else None
         last = latest.get(item.get("household"))
         note = _clean_note(item.get("note"))
-        if printed is not None and printed["note"] and note == mask_record({"note": printed["note"]}, False)[0]["note"]:
-            note = printed["note"]  # the note as printed to whoever may not see it: the note itself
-        if printed is not None and (item.get("status"), item.get("by"), note) == (
-                printed["status"], printed["by"], printed["note"]):
-            continue  # as printed: no new mark (and a mark made since stands)
-        if last is not None and last["note"] and note == mask_record({"note": last["note"]}, False)[0]["note"]:
-            note = last["note"]
-        if last is not None and (item.get("status"), item.get("by"), note) == (last["status"], last["by"], last["note"]):
-            continue  # as the door's latest mark (the same sheet read back again, filled in further): marked already
+        same = False
+        # as printed (a mark made since stands), or as the door's latest mark (the same sheet read back again,
+        # filled in further): no new mark; a note shown masked is the note itself
+        for known in (printed, last):
+            if known is None:
+                continue
+            if known["note"] and note == mask_record({"note": known["note"]}, False)[0]["note"]:
+                note = known["note"]
+            if (item.get("status"), item.get("by"), note) == (known["status"], known["by"], known["note"]):
+                same = True
+                break
+        if same:
+            continue
         if last is not None and (printed is None or last["seq"] > printed["seq"]):
             errors.append(RecordError(where, "status", f"{item.get('household')} was marked again after this sheet "
                                       f"was printed (mark {last['seq']}: {last['status']} by {last['by']} at "
@@ -506,8 +509,7 @@ def mark_many(store: Store, incident_id: str, items: Iterable[dict[str, Any]], *
              "at": at, "recorded_by": recorded_by} for i in items]
     numbers = store.append_marks(incident_id, rows)
     if numbers is None:  # closed meanwhile
-        closed = _row(store, incident_id)["closed"]
-        raise ChangeRefused([f"incident {incident_id} was closed at {closed}: it takes no more marks"])
+        raise _closed(incident_id, _row(store, incident_id)["closed"])
     return [{"seq": n, **r} for n, r in zip(numbers, rows)]  # type: ignore[typeddict-item]
 
 
@@ -562,10 +564,6 @@ def _figures() -> dict[str, int]:
             "vulnerable_open": 0}
 
 
-#: the order areas are listed in a progress report: the widest first
-_RANK = {"street": 0, "township": 0, "community": 1, "village": 1, "grid": 2, "building": 3}
-
-
 class _Base:
     """A progress report with no door marked, for the households a scope shows: what each mark then changes."""
 
@@ -604,7 +602,8 @@ class _Base:
                 f["unmarked"] += n
                 f["open"] += n
                 f["vulnerable_open"] += v
-        self.order = sorted(self.areas, key=lambda a: (_RANK.get(sheet.areas[a][1], 4), a))
+        # the widest first (the model's ranks), then by id
+        self.order = sorted(self.areas, key=lambda a: (AREA_RANK.get(sheet.areas[a][1], len(AREA_RANK)), a))
 
 
 def _base(store: Store, incident_id: str, sheet: _Sheet, scope: Scope | None) -> _Base:

@@ -11,7 +11,7 @@ from ..model import POST_RANK, ROLE_RANK
 from ..results import Break, Chain, Link
 from ._base import day_of, is_available
 
-__all__ = ["responsibility_chain", "contacts_of", "chain_of", "ChainParts", "assemble_chain", "responsible", "POST_RANK",
+__all__ = ["responsibility_chain", "contacts_of", "chain_of", "ChainParts", "located_in", "assemble_chain", "responsible", "POST_RANK",
            "ROLE_RANK"]
 
 
@@ -107,6 +107,17 @@ def contacts_in(day: Day, hood: Neighbourhood, household: str) -> list[str]:
     return [m for m in hood.contacts.get(household, ()) if is_available(day, hood.nodes, m)]
 
 
+def located_in(territory: Territory, hood: Neighbourhood, household: str) -> tuple[int, ...]:
+    """The positions in the territory of the areas a household of the neighbourhood is located in, ascending
+    (areas that take no place in the territory left out)."""
+    position = territory.position
+    areas = hood.located.get(household, ())
+    if len(areas) == 1:  # most households: no sort to make
+        at = position.get(areas[0])
+        return () if at is None else (at,)
+    return tuple(sorted(position[a] for a in areas if a in position))
+
+
 class ChainParts:
     """The pieces the chains of many households share, each found once on the day: the areas upward from
     a household's areas (with their assigned members and governing orgs), the units that sent a contact
@@ -122,7 +133,8 @@ class ChainParts:
     def __init__(self, day: Day, hood: Neighbourhood, territory: Territory):
         self.day, self.hood, self.territory = day, hood, territory
         self._upward: dict[tuple[int, ...], list[tuple[str, list[str], list[str]]]] = {}
-        self._units: dict[str, list[tuple[str, list[str]]]] = {}
+        #: member -> the units found so far that sent it (see :meth:`units`)
+        self.unit_table: dict[str, list[tuple[str, list[str]]]] = {}
         self.answers: dict[str, tuple[str, str, bool] | None] = {}
         self.weak: set[str] = set()
 
@@ -134,13 +146,8 @@ class ChainParts:
                     self.weak.add(org)
 
     def located(self, household: str) -> tuple[int, ...]:
-        """The positions of the areas the household is located in, ascending."""
-        position = self.territory.position
-        areas = self.hood.located.get(household, ())
-        if len(areas) == 1:
-            at = position.get(areas[0])
-            return () if at is None else (at,)
-        return tuple(sorted(position[a] for a in areas if a in position))
+        """The positions of the areas the household is located in, ascending (:func:`located_in`)."""
+        return located_in(self.territory, self.hood, household)
 
     def upward(self, located: tuple[int, ...]) -> list[tuple[str, list[str], list[str]]]:
         """``[(area, [assigned member], [governing org])]`` from these areas upward, nearest first."""
@@ -160,14 +167,14 @@ class ChainParts:
 
     def units(self, member: str) -> list[tuple[str, list[str]]]:
         """``[(unit, [org of the unit])]``: the units that sent a contact."""
-        found = self._units.get(member)
+        found = self.unit_table.get(member)
         if found is None:
             found = []
             for unit in self.hood.employers.get(member, ()):
                 orgs = list(self.hood.unit_orgs.get(unit, []))
                 self._orgs(orgs)
                 found.append((unit, orgs))
-            self._units[member] = found
+            self.unit_table[member] = found
         return found
 
     def chain(self, household: str, contacts: list[str] | None = None) -> Chain:

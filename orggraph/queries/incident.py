@@ -11,7 +11,7 @@ from ..exceptions import NotFound
 from ._base import area_position, day_of, require
 from .chain import ChainParts, contacts_in
 from .gaps import DEFAULT_MAX_HOUSEHOLDS
-from .plan import LOCAL, STAND_IN_LEVELS, TOO_FAR, assign
+from .plan import LOCAL, STAND_IN_LEVELS, TOO_FAR, assign, most_given
 
 __all__ = ["incident", "sheet_parts", "STAND_IN_LEVELS", "TOO_FAR", "LOCAL"]
 
@@ -156,11 +156,8 @@ def sheet_parts(
     uncovered = [(r["household"], r["located"], r["vulnerable"]) for r in rows if not r["contacts"]]
     placed, unplaced = assign(facts, territory, day, uncovered, max_households=max_households,
                               among=None if among is None else frozenset(among))
-    given: dict[str, int] = {}
     for row in rows:
         row["stand_in"] = placed.get(row["household"])
         row["unassigned"] = unplaced.get(row["household"])
-        if row["stand_in"] is not None:
-            given[row["stand_in"]["member"]] = given.get(row["stand_in"]["member"], 0) + 1
     return {"as_of": day.as_of, "unavailable": sorted(day.unavailable), "areas": area_ids, "placed": len(placed),
-            "most_given": max(given.values(), default=0), "chains": chains, "territory": territory, "rows": rows}
+            "most_given": most_given(placed.values()), "chains": chains, "territory": territory, "rows": rows}

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections import Counter
 from typing import Collection, Iterable, Sequence
 
 import networkx as nx
 
 from ..facts import Day, Facts, HasFacts, Territory
 from ..results import CoverPlan, StandIn
+from .chain import located_in
 from ._base import area_position, day_of, is_available
 from .gaps import DEFAULT_MAX_HOUSEHOLDS
 
-__all__ = ["cover_plan", "assign", "assign_greedy", "near_areas", "Placement", "STAND_IN_LEVELS", "TOO_FAR",
+__all__ = ["cover_plan", "assign", "assign_greedy", "near_areas", "most_given", "plan_summary", "Placement", "STAND_IN_LEVELS", "TOO_FAR",
            "LOCAL", "UNASSIGNED_REASONS"]
 
 #: how many areas up a stand-in is sought where no community (or village) lies above the household
@@ -76,8 +78,7 @@ class _Pools:
         everyone = sorted({m for m, _ in found})
         duty = set() if with_duty else set(facts.having("ASSIGNED_TO", everyone, day=day.as_of)) | set(
             facts.having("HOLDS_POST", everyone, day=day.as_of))
-        #: area -> members found in it or below, sorted
-        self.members: dict[int, list[str]] = {a: [] for a in wanted}
+        less = less_room or {}
         #: member -> households it contacts on the day
         self.held: dict[str, int] = {}
         self.anyone: dict[int, bool] = {a: False for a in wanted}  # someone available, with room or not
@@ -91,14 +92,18 @@ class _Pools:
             for up in reach[position]:
                 self.anyone[up] = True
             held = load.get(member, (0, 0))[0]
-            if held + (less_room or {}).get(member, 0) >= max_households:
+            if held + less.get(member, 0) >= max_households:
                 continue
             self.held[member] = held
             for up in reach[position]:
                 chosen[up].add(member)
-        for area, members in chosen.items():
-            self.members[area] = sorted(members)
-        self.room = {m: max_households - held - (less_room or {}).get(m, 0) for m, held in self.held.items()}
+        #: area -> members found in it or below, sorted
+        self.members: dict[int, list[str]] = {area: sorted(members) for area, members in chosen.items()}
+        self.room = {m: max_households - held - less.get(m, 0) for m, held in self.held.items()}
+
+    def why(self, near: Iterable[int]) -> str:
+        """Why a household looking in these areas is left without a stand-in."""
+        return "no_capacity" if any(self.anyone[a] for a in near) else "nobody_nearby"
 
 
 def _stand_in(territory: Territory, member: str, area: int, distance: int, held: int) -> StandIn:
@@ -207,7 +212,7 @@ def assign(facts: Facts, territory: Territory, day: Day, households: Iterable[Pl
             given[member] = given.get(member, 0) + 1
             placed[household] = _stand_in(territory, member, area, distance, pools.held[member])
         for household in households_here[len(queue):]:
-            unplaced[household] = "no_capacity" if any(pools.anyone[a] for a in near) else "nobody_nearby"
+            unplaced[household] = pools.why(near)
     return placed, unplaced
 
 
@@ -298,7 +303,7 @@ def assign_greedy(facts: Facts, territory: Territory, day: Day, households: Iter
                 best = distance, area, min(room)[1]
                 break
         if best is None:
-            unplaced[household] = "no_capacity" if any(pools.anyone[a] for a in near) else "nobody_nearby"
+            unplaced[household] = pools.why(near)
             continue
         distance, area, member = best
         given[member] = given.get(member, 0) + 1
@@ -389,20 +394,21 @@ def cover_plan(
     if skip:
         uncovered = [h for h in uncovered if h not in skip]
     hood = facts.neighbourhood(day, uncovered)
-    position = territory.position
-    items = [(h, [position[a] for a in hood.located.get(h, ()) if a in position], hood.nodes[h].vulnerable)
-             for h in uncovered]
+    items = [(h, located_in(territory, hood, h), hood.nodes[h].vulnerable) for h in uncovered]
     placed, unplaced = assign(facts, territory, day, items, max_households=max_households, among=among,
                               less_room=less_room)
     return plan_summary(day, area, len(items), placed, unplaced)
 
 
+def most_given(stand_ins: Iterable[StandIn | None]) -> int:
+    """The most households any one member is given among these stand-ins (None for a household with none)."""
+    given = Counter(s["member"] for s in stand_ins if s is not None)
+    return max(given.values(), default=0)
+
+
 def plan_summary(day: Day, area: str | None, considered: int, placed: dict[str, StandIn],
                  unplaced: dict[str, str]) -> CoverPlan:
     """A :class:`~orggraph.results.CoverPlan` from what :func:`assign` (or :func:`assign_greedy`) gave."""
-    given: dict[str, int] = {}
-    for s in placed.values():
-        given[s["member"]] = given.get(s["member"], 0) + 1
     return {
         "as_of": day.as_of,
         "unavailable": sorted(day.unavailable),
@@ -410,7 +416,7 @@ def plan_summary(day: Day, area: str | None, considered: int, placed: dict[str, 
         "households": considered,
         "placed": len(placed),
         "unplaced": len(unplaced),
-        "most_given": max(given.values(), default=0),
+        "most_given": most_given(placed.values()),
         "mean_distance": (sum(s["distance"] for s in placed.values()) / len(placed)) if placed else None,
         "assignments": [{"household": h, **placed[h]} for h in sorted(placed)],  # type: ignore[typeddict-item]
         "unassigned": [{"household": h, "reason": unplaced[h]} for h in sorted(unplaced)],
