@@ -483,22 +483,27 @@ class EmbeddedStore:
     def _audit(self) -> sqlite3.Connection:
         """The audit file's connection, made (and the file with it) on first use; used under ``_audit_lock``."""
         if self._audit_conn is None:
-            conn = sqlite3.connect(self.audit_path, isolation_level=None, check_same_thread=False,
-                                   timeout=max(self.wait, 5))
-            try:
-                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                    conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = FULL")
-                if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' "
-                                    "AND name = 'audit_append_only_delete'").fetchone():
-                    conn.executescript(_AUDIT_SCHEMA)
-            except sqlite3.OperationalError as exc:
-                conn.close()
-                if _is_busy(exc):
-                    raise self._busy("the audit log of") from None
-                raise
-            self._audit_conn = conn
+            self._audit_conn = self._side_file(self.audit_path, _AUDIT_SCHEMA, "audit_append_only_delete",
+                                               "the audit log of", max(self.wait, 5))
         return self._audit_conn
+
+    def _side_file(self, path: Path, schema: str, last: str, what: str, timeout: float) -> sqlite3.Connection:
+        """A connection to a file of its own beside the store (the audit log, the incidents), made with its
+        schema on first use (``last``, the schema's last trigger, tells it is there): WAL, full commits.
+        StoreBusy (naming ``what``) if another process holds it past ``timeout`` seconds."""
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=timeout)
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (last,)).fetchone():
+                conn.executescript(schema)
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if _is_busy(exc):
+                raise self._busy(what) from None
+            raise
+        return conn
 
     @contextlib.contextmanager
     def _incidents(self, write: bool = False) -> Iterator[sqlite3.Connection]:
@@ -506,21 +511,9 @@ class EmbeddedStore:
         ``write``, inside one transaction that waits at most the store's ``wait`` for another process."""
         with self._incidents_lock:
             if self._incidents_conn is None:
-                conn = sqlite3.connect(self.incidents_path, isolation_level=None, check_same_thread=False,
-                                       timeout=max(self.wait, 0))
-                try:
-                    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                        conn.execute("PRAGMA journal_mode = WAL")
-                    conn.execute("PRAGMA synchronous = FULL")
-                    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' "
-                                        "AND name = 'marks_append_only_delete'").fetchone():
-                        conn.executescript(_INCIDENTS_SCHEMA)
-                except sqlite3.OperationalError as exc:
-                    conn.close()
-                    if _is_busy(exc):
-                        raise self._busy("the incidents of") from None
-                    raise
-                self._incidents_conn = conn
+                self._incidents_conn = self._side_file(self.incidents_path, _INCIDENTS_SCHEMA,
+                                                       "marks_append_only_delete", "the incidents of",
+                                                       max(self.wait, 0))
             conn = self._incidents_conn
             if not write:
                 yield conn
