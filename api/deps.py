@@ -12,7 +12,7 @@ from ..access import Scope, Token, authenticate, scope_of
 from ..store import Store
 from .db import Link, off_loop
 
-__all__ = ["StoreDep", "LinkDep", "TokenDep", "ScopeDep", "PublicDep", "require_role", "get_store"]
+__all__ = ["StoreDep", "LinkDep", "TokenDep", "ScopeDep", "PublicDep", "require_role", "get_store", "scope_for"]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `orggraph token create`.")
 
@@ -54,6 +54,10 @@ TokenDep = Annotated[Token, Depends(get_token)]
 
 
 async def get_scope(request: Request, store: StoreDep, token: TokenDep) -> Scope:
+    return await scope_for(request, store, token)
+
+
+async def scope_for(request: Request, store: Store, token: Token) -> Scope:
     """The token's scope, kept while the store's revision holds. Worked out in the thread pool: after a
     change it may first bring the query index up to date, seconds after a large load, and the event loop
     must not wait for that."""

@@ -24,6 +24,7 @@ from .routes_questions import router as questions_router
 from .routes_robustness import router as robustness_router
 from .schemas import ERROR_RESPONSES
 from .settings import Settings
+from . import web
 
 __all__ = ["create_app", "prepare"]
 
@@ -113,4 +114,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for router in [questions_router, incidents_router, robustness_router, *(router_for(segment) for segment in KINDS), edges_router, import_router,
                    changes_router, history_router, admin_router, health_router]:
         app.include_router(router, responses=ERROR_RESPONSES)
+    web.install(app)  # the pages: at /, after the API's routes, none of whose paths they share
     return app

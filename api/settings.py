@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     #: as a phone, an address or an id-card number stays personal). ``ORGGRAPH_PUBLIC_PROPERTIES`` takes
     #: them separated by commas.
     public_properties: Annotated[list[str], NoDecode] = []
+    #: the share of households each area should have covered, the line the workbench draws each area's bar
+    #: against: 1.0, every household, as the street reports ask (全覆盖)
+    coverage_target: Annotated[float, Field(gt=0, le=1)] = 1.0
 
     @field_validator("public_properties", mode="before")
     @classmethod

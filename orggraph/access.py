@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .store.base import Store
 
 __all__ = ["TOKEN_ROLES", "Token", "Scope", "create_token", "tokens", "revoke_token", "authenticate",
-           "scope_of", "roots", "check_within", "audit", "tokens_within", "audit_within", "history_within", "load_within",
+           "scope_of", "roots", "open_session", "end_session", "SESSION_HOURS", "check_within", "audit", "tokens_within", "audit_within", "history_within", "load_within",
            "remove_within",
            "coverage_within", "gaps_within", "incident_within", "affected_within", "unavailable_within", "SERVES",
            "AccessError", "OutsideScope", "IdTaken"]
@@ -123,8 +123,9 @@ def create_token(store: Store, role: str, areas: Iterable[str], *, pii: bool = F
 
 
 def tokens(store: Store) -> list[Token]:
-    """Every token the store knows, revoked ones included (their record stays for the audit)."""
-    return [_token(r) for r in store.token_rows()]
+    """Every token the store knows, revoked ones included (their record stays for the audit); not the
+    workbench's sessions (:func:`open_session`)."""
+    return [_token(r) for r in store.token_rows() if _SESSION not in r["id"]]
 
 
 def revoke_token(store: Store, token_id: str) -> None:
@@ -133,13 +134,80 @@ def revoke_token(store: Store, token_id: str) -> None:
 
 
 def authenticate(store: Store, secret: str) -> Token | None:
-    """The active token whose secret this is, or None (none such, revoked, or expired)."""
+    """The active token whose secret this is, or None (none such, revoked, or expired). A session's secret
+    (:func:`open_session`) stands for the token it was opened with, while both are active."""
     digest = _hash(secret)
-    for row in store.token_rows():
+    rows = store.token_rows()
+    for row in rows:
         if hmac.compare_digest(row["hash"], digest):
             token = _token(row)
-            return token if token.active else None
+            if not token.active:
+                return None
+            if _SESSION not in token.id:
+                return token
+            parent = next((_token(r) for r in rows if r["id"] == token.id.split(_SESSION)[0]), None)
+            return parent if parent is not None and parent.active else None
     return None
+
+
+#: a session's id is its token's id, this mark and a random part: ``3f9a01c2~8be41d07``
+_SESSION = "~"
+#: hours a workbench session lasts at most (an office day and a half), unless its token ends sooner
+SESSION_HOURS = 12
+
+
+def open_session(store: Store, secret: str, *, hours: float = SESSION_HOURS) -> tuple[str, Token] | None:
+    """Open a session for the token whose secret this is: a secret of its own (the web workbench keeps it
+    in an HttpOnly cookie, so the token itself is typed once and never kept by the browser), which
+    :func:`authenticate` takes for the token until the session ends (:func:`end_session`), ``hours`` pass
+    or the token is revoked or expires. Kept in the store beside the tokens, so that every process
+    serving the workbench knows it and a restart does not end it; :func:`tokens` does not list it.
+
+    Returns
+    -------
+    (str, Token) or None
+        The session's secret and the token it stands for; None if ``secret`` is no active token's (a
+        session cannot open another).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from orggraph.store import EmbeddedStore
+    >>> store = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "t.db"))
+    >>> _ = store.load([("node", "x", {"id": "c1", "kind": "Area", "name": "桂花社区", "level": "community"})])
+    >>> secret, token = create_token(store, "viewer", ["c1"])
+    >>> session, same = open_session(store, secret)
+    >>> authenticate(store, session) == token == same, [t.id for t in tokens(store)] == [token.id]
+    (True, True)
+    >>> end_session(store, session)
+    True
+    >>> authenticate(store, session) is None, authenticate(store, secret) == token
+    (True, True)
+    >>> open_session(store, "og_not-a-token") is None
+    True
+    """
+    token = authenticate(store, secret)
+    if token is None or any(_SESSION in r["id"] and hmac.compare_digest(r["hash"], _hash(secret))
+                            for r in store.token_rows()):
+        return None
+    until = _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(hours=hours)
+    if token.expires is not None:
+        until = min(until, _dt.datetime.fromisoformat(token.expires))
+    session = "og_" + secrets.token_urlsafe(32)
+    store.save_token({"id": f"{token.id}{_SESSION}{secrets.token_hex(4)}", "hash": _hash(session), "role": token.role,
+                      "areas": list(token.areas), "pii": token.pii, "created": _now(),
+                      "expires": until.isoformat(timespec="seconds")})
+    return session, token
+
+
+def end_session(store: Store, session: str) -> bool:
+    """End a session (:func:`open_session`) at once; whether there was an open one with this secret. A
+    token's secret is no session: it is left alone."""
+    digest = _hash(session)
+    for row in store.token_rows():
+        if _SESSION in row["id"] and hmac.compare_digest(row["hash"], digest):
+            return store.revoke_token(row["id"], _now())
+    return False
 
 
 def audit(store: Store, token: Token, route: str, records: list[str]) -> None:

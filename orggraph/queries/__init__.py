@@ -5,7 +5,7 @@ the embedded store, on a graph server, and on an index built in memory.
 """
 
 from .chain import contacts_of, responsibility_chain
-from .coverage import coverage, totals_within, uncovered_households
+from .coverage import coverage, sub_areas, totals_within, uncovered_households
 from .gaps import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SPOF, gaps
 from .incident import incident
 from .plan import cover_plan
@@ -16,6 +16,7 @@ __all__ = [
     "coverage",
     "uncovered_households",
     "totals_within",
+    "sub_areas",
     "responsibility_chain",
     "contacts_of",
     "gaps",

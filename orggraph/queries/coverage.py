@@ -12,7 +12,7 @@ from ..model import AREA_LEVELS
 from ..results import AreaCoverage, Coverage, Figures
 from ._base import area_position, day_of, per_area, totals
 
-__all__ = ["coverage", "uncovered_households", "figures", "totals_within"]
+__all__ = ["coverage", "uncovered_households", "figures", "totals_within", "sub_areas"]
 
 
 def _rates(part: np.ndarray, whole: np.ndarray) -> list[float]:
@@ -201,3 +201,57 @@ def totals_within(
         if chosen.intersection(places):
             whole = whole + np.asarray(row, dtype=np.int64)
     return figures(*np.asarray(whole, dtype=np.int64).tolist())
+
+
+def sub_areas(G: HasFacts, area: str | None = None, *, as_of: str | _dt.date | None = None) -> dict[str, list[str]]:
+    """Where an area stands on a day: the areas above it and the areas directly within it, to walk the
+    territory one level at a time (the workbench's coverage page drills down by it).
+
+    Parameters
+    ----------
+    G : store or Index
+    area : str, optional
+        The area; None for the top of the territory (the areas within no other).
+    as_of : ISO date, optional
+        The day (default today): ``WITHIN`` edges valid then, areas taking part then.
+
+    Returns
+    -------
+    dict
+        ``{"path": [area ids from the top down to ``area``], "children": [area ids]}``, children sorted
+        by id; where an area lies within two others, ``path`` follows the first by id.
+
+    Raises
+    ------
+    NotFound
+        ``area`` is not an area taking part on the day.
+
+    Examples
+    --------
+    >>> from orggraph.index import build_index
+    >>> idx = build_index([("s1", "Area", {"level": "street"}), ("c1", "Area", {"level": "community"}),
+    ...                    ("c2", "Area", {"level": "community"}), ("g1", "Area", {"level": "grid"})],
+    ...                   [("WITHIN", "c1", "s1", None, None, {}), ("WITHIN", "c2", "s1", "2025-01-01", None, {}),
+    ...                    ("WITHIN", "g1", "c1", None, None, {})], revision=1)
+    >>> sub_areas(idx, "s1", as_of="2025-06-01")
+    {'path': ['s1'], 'children': ['c1', 'c2']}
+    >>> sub_areas(idx, "g1", as_of="2025-06-01")
+    {'path': ['s1', 'c1', 'g1'], 'children': []}
+    >>> sub_areas(idx, as_of="2024-06-01")["children"]  # c2 takes no part before its WITHIN begins
+    ['s1']
+    """
+    facts = G.facts()
+    territory = facts.territory(day_of(facts, as_of, ()))
+    taking_part = set(territory.taking_part)
+    if area is None:
+        top = [a for a in taking_part if not any(p in taking_part for p in territory.parents[a])]
+        return {"path": [], "children": sorted(territory.ids[a] for a in top)}
+    here = area_position(territory, area)
+    path = [here]
+    while True:
+        above = [p for p in territory.parents[path[-1]] if p in taking_part and p not in path]
+        if not above:
+            break
+        path.append(min(above, key=lambda p: territory.ids[p]))
+    children = [c for c in territory.children[here] if c in taking_part]
+    return {"path": [territory.ids[a] for a in reversed(path)], "children": sorted(territory.ids[c] for c in children)}
