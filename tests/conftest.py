@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -389,3 +390,83 @@ def served(*args: str, cwd: Path, env: dict | None = None, seconds: float = 60) 
             process.kill()
             process.log = process.communicate()[0]
             raise
+
+
+# -- the web workbench in a real browser ---------------------------------------------------------------------
+
+#: Debian's Chromium (`apt-get install chromium`; .ci/run installs it): Playwright drives it as it is, no
+#: browser download (none can be made where the tests run)
+CHROMIUM = os.environ.get("ORGGRAPH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+#: where the browser tests leave their screenshots (kept out of git): one a page and a width
+SCREENS = Path(__file__).resolve().parent.parent / "build" / "screens"
+
+
+class Workbench:
+    """A real ``orggraph serve`` over the sample street (``orggraph demo``) on loopback, and tokens:
+    ``editor`` (the street, no pii), ``viewer`` (community s001c1, no pii), ``pii`` (s001c1, with pii),
+    ``other`` (an editor of community s001c2)."""
+
+    def __init__(self, url: str, db: Path, tokens: dict[str, str], process: subprocess.Popen):
+        self.url, self.db, self.tokens, self.process = url, db, tokens, process
+
+
+@pytest.fixture(scope="session")
+def workbench(tmp_path_factory) -> Iterator[Workbench]:
+    from orggraph.access import create_token
+
+    folder = tmp_path_factory.mktemp("workbench")
+    db = folder / "city.db"
+    assert cli("demo", "--db", str(db), cwd=folder).returncode == 0
+    store = EmbeddedStore(str(db))
+    try:
+        tokens = {"editor": create_token(store, "editor", ["s001"])[0],
+                  "viewer": create_token(store, "viewer", ["s001c1"])[0],
+                  "pii": create_token(store, "viewer", ["s001c1"], pii=True)[0],
+                  "other": create_token(store, "editor", ["s001c2"])[0]}
+    finally:
+        store.close()
+    with served("--db", str(db), cwd=folder) as (url, process):
+        yield Workbench(url, db, tokens, process)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator:
+    """Chromium, headless, for the session. Missing, it fails (never skips): the browser tests must run."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), (f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does), "
+                                     "or name it in $ORGGRAPH_CHROMIUM")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+#: the two widths every page is looked at: a phone's and an office screen's
+WIDTHS = {"phone": 375, "office": 1280}
+
+
+def signed_in(chromium, workbench: Workbench, who: str, width: str = "office"):
+    """A new browser page of its own (no cookie shared with another), signed in with ``who``'s token
+    through the sign-in form, as a person would."""
+    context = chromium.new_context(viewport={"width": WIDTHS[width], "height": 900}, locale="zh-CN",
+                                   base_url=workbench.url)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("#token", workbench.tokens[who])
+    page.click("button[type=submit].primary")
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page
+
+
+def screenshot(page, name: str, width: str) -> Path:
+    """Keep what the page looks like now, whole, as build/screens/NAME-WIDTH.png."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    path = SCREENS / f"{name}-{width}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

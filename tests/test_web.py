@@ -1,0 +1,133 @@
+"""The workbench's pages over HTTP, on every backend: sessions, the CSRF check, scopes, masking, errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from orggraph.access import create_token, revoke_token
+from orggraph.api import create_app
+from orggraph.api.web.core import COOKIE
+
+from .conftest import BACKENDS, backend_store, items
+from .test_api import two_communities
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def web(request, tmp_path_factory):
+    """A client over each backend with the street of two communities, and tokens: ``viewer`` (c1),
+    ``pii`` (c1 with pii), ``editor`` (the street), ``other`` (c2)."""
+    with backend_store(request, request.param, tmp_path_factory.mktemp("web")) as store:
+        store.load(items(two_communities()))
+        tokens = {"viewer": create_token(store, "viewer", ["c1"])[0],
+                  "pii": create_token(store, "viewer", ["c1"], pii=True)[0],
+                  "editor": create_token(store, "editor", ["s1"])[0],
+                  "other": create_token(store, "viewer", ["c2"])[0]}
+        with TestClient(create_app(store=store), follow_redirects=False) as client:
+            client.tokens, client.store = tokens, store
+            yield client
+
+
+def sign_in(web, who: str) -> TestClient:
+    """A client of its own (its own cookie jar) signed in through the form."""
+    client = TestClient(web.app, follow_redirects=False)
+    answer = client.post("/login", data={"token": web.tokens[who], "next": "/"})
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+def csrf(page: str) -> str:
+    return re.search(r'<meta name="csrf" content="([0-9a-f]+)">', page).group(1)
+
+
+def test_pages_need_a_session_and_send_the_browser_to_sign_in_and_back(web):
+    answer = web.get("/?area=c1")
+    assert answer.status_code == 303 and answer.headers["location"] == "/login?next=/%3Farea%3Dc1"
+    page = web.get("/login?next=/%3Farea%3Dc1")
+    assert page.status_code == 200 and 'name="next" value="/?area=c1"' in page.text
+
+
+def test_signing_in_keeps_the_token_out_of_the_url_the_page_and_the_cookie(web):
+    client = TestClient(web.app, follow_redirects=False)
+    wrong = client.post("/login", data={"token": web.tokens["viewer"] + "x"})
+    assert wrong.status_code == 401 and "令牌无效" in wrong.text and web.tokens["viewer"] not in wrong.text
+    answer = client.post("/login", data={"token": web.tokens["viewer"], "next": "/?area=c1"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/?area=c1"
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    session = client.cookies[COOKIE]
+    assert session != web.tokens["viewer"] and web.tokens["viewer"] not in cookie
+    page = client.get("/?area=c1")
+    assert page.status_code == 200 and "桂花社区" in page.text
+    assert web.tokens["viewer"] not in page.text and session not in page.text
+    assert page.headers["cache-control"] == "no-store" and "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("back", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"])
+def test_after_signing_in_the_browser_goes_nowhere_but_this_server(web, back):
+    answer = TestClient(web.app, follow_redirects=False).post("/login", data={"token": web.tokens["viewer"], "next": back})
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
+def test_signing_out_ends_the_session_even_for_a_copy_of_its_cookie(web):
+    client = sign_in(web, "viewer")
+    copy = TestClient(web.app, follow_redirects=False, cookies={COOKIE: client.cookies[COOKIE]})
+    assert copy.get("/").status_code == 200
+    token = csrf(client.get("/").text)
+    assert client.post("/logout", data={"csrf": token}).status_code == 303
+    assert copy.get("/").status_code == 303  # the server ended it: a copied cookie opens nothing
+    assert client.get("/").status_code == 303
+
+
+def test_a_change_without_the_sessions_csrf_token_is_refused(web):
+    client = sign_in(web, "viewer")
+    other = sign_in(web, "viewer")
+    assert client.post("/logout").status_code == 403
+    assert client.post("/logout", data={"csrf": csrf(other.get("/").text)}).status_code == 403
+    refused = client.post("/logout", data={"csrf": csrf(client.get("/").text)}, headers={"Origin": "https://evil.example"})
+    assert refused.status_code == 403 and "其他网站" in refused.text
+    assert client.get("/").status_code == 200  # still signed in after all three
+
+
+def test_a_revoked_token_ends_its_sessions(web):
+    secret, token = create_token(web.store, "viewer", ["c1"])
+    client = TestClient(web.app, follow_redirects=False)
+    assert client.post("/login", data={"token": secret}).status_code == 303
+    assert client.get("/").status_code == 200
+    revoke_token(web.store, token.id)
+    assert client.get("/").status_code == 303
+    assert client.post("/login", data={"token": secret}).status_code == 401
+
+
+def test_sessions_are_no_tokens_to_list(web):
+    sign_in(web, "viewer")
+    from orggraph.access import tokens
+
+    assert all("~" not in t.id for t in tokens(web.store))
+
+
+def test_coverage_drills_down_from_the_tokens_own_areas(web):
+    client = sign_in(web, "editor")
+    top = client.get("/").text  # the street: its communities, each linked
+    assert "江滨街道" in top and 'href="/?area=c1"' in top and 'href="/?area=c2"' in top
+    c1 = client.get("/?area=c1").text
+    # c1: 3 households, 1 covered on the day (h1 by m1; h2's contact m3 cannot be reached; h3 by nobody)
+    assert re.search(r'<div class="k">住户</div><div class="v">3</div>', c1)
+    assert re.search(r'<div class="k">已包保</div><div class="v">1</div>', c1)
+    assert 'href="/?area=g1"' in c1 and "江滨街道</a> › <span>桂花社区" in c1
+    past = client.get("/?area=c1&on=2023-06-01").text  # then m1 still contacted h2 as well
+    assert re.search(r'<div class="k">已包保</div><div class="v">2</div>', past)
+    whatif = client.get("/?area=c1&unavailable=m1").text
+    assert re.search(r'<div class="k">已包保</div><div class="v">0</div>', whatif) and "王芳" in whatif
+
+
+def test_a_token_for_one_community_cannot_reach_anothers(web):
+    client = sign_in(web, "viewer")
+    assert "向阳社区" not in client.get("/").text
+    for path in ("/?area=c2", "/?area=nowhere"):
+        answer = client.get(path)
+        assert answer.status_code == 404 and "找不到该记录" in answer.text
+    assert client.get("/?area=c1&unavailable=m9").status_code == 404  # a member it cannot read is none
+    assert client.get("/?area=c1&on=2024-02-30").status_code == 400
