@@ -1400,7 +1400,8 @@ def serve(
                               "repeat for more. None by default.")] = None,
     public: Public = None,
 ) -> None:
-    """Serve the HTTP API with uvicorn (OpenAPI docs at /docs). Every request needs a bearer token.
+    """Serve the HTTP API (OpenAPI docs at /docs) and the web workbench (at /) with uvicorn. Every API
+    request needs a bearer token; the workbench signs in with one.
 
     A graph server out of reach does not stop it: it starts, says so in one line, and answers 503 until the
     server can be reached. A store that cannot be opened for good (credentials refused, a database that
