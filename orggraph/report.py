@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .store.base import Store
 
 __all__ = ["Namer", "names_of", "named_ids", "masked_outcomes", "coverage_text", "chain_text", "gaps_text", "shape_line", "incident_text",
-           "incident_workbook", "GAP_KINDS", "GAP_NOTES", "gap_rows", "progress_text", "plan_text", "mask_address", "stand_in_of", "wrapped_lines",
+           "incident_workbook", "GAP_KINDS", "GAP_NOTES", "gap_rows", "gaps_workbook", "progress_text", "plan_text", "mask_address", "stand_in_of", "wrapped_lines",
            "STATUS_LABELS", "UNASSIGNED_LABELS", "CALL_SHEET", "KEY_PREFIX", "PRINTED_MARK"]
 
 ROLE_LABELS = {"contact": "包保联系人", "sending_unit": "派出单位", "area": "包片责任人", "org": "组织负责人"}
@@ -1037,6 +1037,188 @@ def gap_rows(result: dict[str, Any], namer: Namer, within: Callable[[str], bool]
             row["detail"], row["related"] = text, others
             listed.append(row)  # type: ignore[arg-type]
         rows[key] = listed
+    return rows
+
+
+#: the list's first sheet: each kind of gap, how many, what it means
+GAPS_SHEET = "问题清单"
+#: the columns of a kind's sheet: (header, narrowest, widest), in digits of the default font (a Chinese
+#: character two); each column as wide as its longest line within these, the rest wrapped
+_GAP_COLUMNS = (("序号", 5, 6), ("名称", 8, 28), ("编号", 8, 16), ("所在区域", 10, 40), ("地址", 6, 40),
+                ("电话", 6, 14), ("情况", 12, 50))
+_SUMMARY_COLUMNS = (("序号", 5), ("问题类别", 18), ("数量", 8), ("说明", 64))
+#: what a sheet's name may not hold
+_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+#: how wide the members supposed unavailable are listed on the summary sheet
+_SUMMARY_NAMES = 300
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """A sheet's name for a title: no character a sheet's name may not hold (/ becomes 、), at most 31
+    characters, and none taken yet.
+
+    >>> _sheet_name("无楼栋长/网格员", set()), _sheet_name("空缺", {"空缺"})
+    ('无楼栋长、网格员', '空缺 (2)')
+    """
+    base = _SHEET_NAME.sub("、", title).strip("'")[:31] or "Sheet"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base[:26]} ({n})", n + 1
+    taken.add(name)
+    return name
+
+
+def _fitted(texts: Iterable[str], narrowest: float, widest: float) -> float:
+    """A column's width: its longest line (and a digit each side), within ``narrowest`` and ``widest``."""
+    from .io.excel import text_width
+
+    longest = max((text_width(line) for t in texts for line in t.split("\n")), default=0)
+    return float(min(max(longest + 2, narrowest), widest))
+
+
+def _page_setup(ws: Any, last: str, end: int, titles: str, left: str, as_of: str) -> None:
+    """A sheet printed on A4 landscape, one page wide: ``titles`` (rows) at the top of every page, a
+    header ``left`` and the day, 第 P 页 / 共 N 页 at the foot."""
+    from openpyxl.worksheet.page import PageMargins
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.print_title_rows = titles
+    ws.print_area = f"A1:{last}{end}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages long as the rows take
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins = PageMargins(left=0.3, right=0.3, top=0.75, bottom=0.6, header=0.3, footer=0.25)
+    for part, text in ((ws.oddHeader.left, left), (ws.oddHeader.right, f"截至 {as_of}")):
+        part.text, part.size = _header_text(text), 9
+    ws.oddFooter.center.text, ws.oddFooter.center.size = "第 &P 页 / 共 &N 页", 9
+
+
+def gaps_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathLike[str], *,
+                  within: Callable[[str], bool] | None = None) -> dict[str, list[GapRow]]:
+    """The list of gaps (问题清单) as an Excel workbook a street office prints and works through.
+
+    A summary sheet (:data:`GAPS_SHEET`): the day, the overload limit, the members supposed unavailable
+    (the what-if), and each kind of :data:`GAP_KINDS` with its count and what it means, linked to its
+    sheet. Then a sheet for each kind that has rows (:func:`gap_rows`), one row an item: 序号, 名称, 编号
+    (the record's id), 所在区域, 地址 and 电话 (masked unless the namer unmasks), 情况.
+
+    Every text is written as text (:func:`orggraph.io.excel.text_row`): a name beginning with ``=``,
+    ``+``, ``-`` or ``@`` is shown as written, never run as a formula; a character no workbook can hold is
+    shown as U+FFFD. Each sheet prints on A4 landscape, one page wide, its header row repeated on every
+    page and frozen on screen, 第 P 页 / 共 N 页 at the foot; each column as wide as its longest line
+    within bounds, and each row as tall as its cells' wrapped lines.
+
+    Parameters
+    ----------
+    result : dict
+        The answer of :func:`orggraph.queries.gaps`, perhaps cut to a scope (:func:`orggraph.access.gaps_within`).
+    namer : Namer
+        Names and masks (see :func:`gap_rows`); ``namer.shown`` collects what was shown unmasked.
+    path : str or PathLike
+        Where to write the workbook (.xlsx); what is there is written over.
+    within : callable, optional
+        ``within(id)``: whether a record may be shown (see :func:`gap_rows`).
+
+    Returns
+    -------
+    dict of str to list of GapRow
+        The rows written, by kind (:func:`gap_rows`).
+
+    Raises
+    ------
+    OSError
+        The file cannot be written.
+    StoreUnavailable
+        A store on a graph server that cannot be reached.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    from .io.excel import text_row
+
+    rows = gap_rows(result, namer, within)
+    allowed = within if within is not None else _everything
+    as_of = result["as_of"]
+    body, bold = Font(size=_FONT_SIZE), Font(size=_FONT_SIZE, bold=True)
+    top, middle = Alignment(wrap_text=True, vertical="top"), Alignment(wrap_text=True, vertical="center", horizontal="center")
+    thin = Side(style="thin", color="808080")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    heading = PatternFill("solid", fgColor="DDEBF7")
+
+    def titled(ws: Any, title: str, summary: str, headers: list[str], widths: list[float]) -> None:
+        """The sheet's title, a line of what it holds, and its header row (row 3)."""
+        last = get_column_letter(len(headers))
+        ws.append(text_row(ws, [title], replace=True))
+        ws["A1"].font = Font(size=_TITLE_SIZE, bold=True)
+        ws.append(text_row(ws, [summary], replace=True))
+        ws["A2"].font, ws["A2"].alignment = body, top
+        for row in (1, 2):
+            ws.merge_cells(f"A{row}:{last}{row}")
+        ws.row_dimensions[1].height = _TITLE_LINE + _PAD_POINTS
+        ws.row_dimensions[2].height = _row_height([summary], [sum(widths)])
+        ws.append(text_row(ws, headers, replace=True))
+        for cell in ws[3]:
+            cell.font, cell.alignment, cell.border, cell.fill = bold, middle, box, heading
+        ws.row_dimensions[3].height = _row_height(headers, widths)
+        for index, width in enumerate(widths, 1):
+            ws.column_dimensions[get_column_letter(index)].width = width
+
+    def written(ws: Any, values: list[Any], widths: list[float]) -> int:
+        """A row of the table, boxed and wrapped, as tall as its lines; its number."""
+        ws.append(text_row(ws, values, replace=True))
+        row = ws.max_row
+        for cell in ws[row]:
+            cell.font, cell.alignment, cell.border = body, top, box
+        ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top", horizontal="center")
+        ws.row_dimensions[row].height = _row_height(values, widths)
+        return row
+
+    facts = [f"截至 {as_of}"]
+    if result.get("max_households") is not None:
+        facts.append(f"超负荷：包保超过 {result['max_households']} 户")
+    gone = [m for m in result.get("unavailable") or () if allowed(m)]
+    if gone:
+        facts.append(_cut(f"假设无法联系的党员 {len(gone)} 人：" + "、".join(namer.name(m) for m in gone), _SUMMARY_NAMES))
+    facts.append(f"共 {sum(len(found) for found in rows.values()):,} 项")
+    summary = " · ".join(facts)
+
+    book = Workbook()
+    ws = book.active
+    ws.title = GAPS_SHEET
+    taken = {GAPS_SHEET}
+    sheets = {key: _sheet_name(GAP_KINDS[key], taken) for key, found in rows.items() if found}
+    widths = [float(w) for _, w in _SUMMARY_COLUMNS]
+    titled(ws, "问题清单", summary, [h for h, _ in _SUMMARY_COLUMNS], widths)
+    for number, (key, title) in enumerate(GAP_KINDS.items(), 1):
+        note = GAP_NOTES[key].format(max=result.get("max_households", "-"))
+        row = written(ws, [number, title, len(rows[key]), note], widths)
+        ws.cell(row, 3).alignment = Alignment(vertical="top", horizontal="right")
+        ws.cell(row, 3).number_format = "#,##0"
+        if key in sheets:  # a link to its sheet: a hyperlink, not a formula
+            cell = ws.cell(row, 2)
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheets[key]}'!A1", display=title)
+            cell.font = Font(size=_FONT_SIZE, color="0563C1", underline="single")
+    ws.freeze_panes = "A4"
+    _page_setup(ws, get_column_letter(len(widths)), ws.max_row, "3:3", "问题清单", as_of)
+
+    headers = [h for h, _, _ in _GAP_COLUMNS]
+    for key, sheet in sheets.items():
+        table = [[str(number), r.get("name") or "", r["record"], r.get("area") or "", r.get("address") or "",
+                  r.get("phone") or "", r["detail"]] for number, r in enumerate(rows[key], 1)]
+        widths = [_fitted([h] + [t[i] for t in table], lo, hi) for i, (h, lo, hi) in enumerate(_GAP_COLUMNS)]
+        ws = book.create_sheet(sheet)
+        title = GAP_KINDS[key]
+        note = GAP_NOTES[key].format(max=result.get("max_households", "-"))
+        titled(ws, f"{title}（{len(table):,} 项）", f"{note} · 截至 {as_of}", headers, widths)
+        for number, values in enumerate(table, 1):
+            written(ws, [number] + values[1:], widths)
+        ws.freeze_panes = "C4"
+        _page_setup(ws, get_column_letter(len(widths)), ws.max_row, "3:3", f"问题清单 · {title}", as_of)
+    book.save(path)
     return rows
 
 
