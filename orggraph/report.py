@@ -882,6 +882,25 @@ class _Places:
         return {a for record in self.where for place in self.areas(record) for a in place}
 
 
+def _place_text(names: list[str]) -> str:
+    """The names of a place's areas, outermost first, joined by `` / ``; an inner name that begins with
+    the end of the outer one (three characters or more) without it.
+
+    >>> _place_text(["江滨街道桂花社区", "桂花社区第1网格"]), _place_text(["桂花社区", "第2网格"])
+    ('江滨街道桂花社区 / 第1网格', '桂花社区 / 第2网格')
+    >>> _place_text(["和平社区", "和平社区"])
+    '和平社区 / 和平社区'
+    """
+    shown = names[:1]
+    for outer, inner in zip(names, names[1:]):
+        for n in range(min(len(outer), len(inner) - 1), 2, -1):
+            if outer.endswith(inner[:n]):
+                inner = inner[n:]
+                break
+        shown.append(inner)
+    return " / ".join(shown)
+
+
 def _listed(names: list[str], most: int = 3, what: str = "个") -> str:
     """Names joined by 、, the first ``most`` of them and how many in all when there are more.
 
@@ -900,7 +919,7 @@ def gap_rows(result: dict[str, Any], namer: Namer, within: Callable[[str], bool]
     A row (:class:`~orggraph.results.GapRow`) holds ``record`` (the id it links to: the household,
     member, area, organization or unit at fault), its ``kind``, its ``name`` (None where it has none,
     as a household mostly has), ``area`` (the names of the community and grid it lies in, ``桂花社区 /
-    第1网格``; left out where not known), a household's ``address`` and ``phone`` and a member's
+    第1网格``, the grid's name without the community's at its start; left out where not known), a household's ``address`` and ``phone`` and a member's
     ``phone`` (None where it has none), ``detail`` (what is wrong, in Chinese: ``包保 23 户（上限 15
     户）``, ``书记空缺，张三 (m12) 代理``) and ``related`` (the other records ``detail`` names).
 
@@ -988,7 +1007,7 @@ def gap_rows(result: dict[str, Any], namer: Namer, within: Callable[[str], bool]
             return f"包保 {item['households']} 户" + (f"（上限 {limit} 户）" if limit is not None else ""), []
         if key == "idle_sunk_members":
             orgs = sunk_to(record)
-            return (f"已下沉报到至{_listed(orgs, what='个组织')}，" if orgs else "已下沉报到，") + "未包保住户，也未分配区域", \
+            return (f"已下沉至{_listed(orgs, what='个组织')}，" if orgs else "已下沉报到，") + "未包保住户、未分配区域", \
                 named(places.sunk.get(record, ()))
         if key == "vacant_posts":
             acting = named([item.get("acting")])
@@ -1028,7 +1047,7 @@ def gap_rows(result: dict[str, Any], namer: Namer, within: Callable[[str], bool]
             row: dict[str, Any] = {"record": record, "kind": kind, "name": namer._name(record)}
             where = places.areas(record)
             if where:
-                row["area"] = "；".join(" / ".join(namer.bare_name(a) for a in place) for place in where[:2]) \
+                row["area"] = "；".join(_place_text([namer.bare_name(a) for a in place]) for place in where[:2]) \
                     + (" 等" if len(where) > 2 else "")
             if kind == "Household":
                 row["address"] = namer.address(record) or None

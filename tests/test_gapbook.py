@@ -78,7 +78,7 @@ CITY = {
     ],
 }
 
-G1 = "桂花社区 / 桂花社区第1网格"  # where b1, b2 and g1's branch lie: community, then grid
+G1 = "桂花社区 / 第1网格"  # where b1, b2 and g1's branch lie: community, then grid (its name without the community's)
 
 
 def row(record, kind, name, detail, related=(), area=None, **personal):
@@ -99,9 +99,9 @@ EXPECTED = {
     ],
     "overloaded_members": [row("m1", "Member", "王芳", "包保 3 户（上限 2 户）", area="桂花社区", phone="138****1111")],
     "idle_sunk_members": [
-        row("m3", "Member", "赵敏", "已下沉报到至桂花社区大党委，未包保住户，也未分配区域", ["o-c1"], area="桂花社区",
+        row("m3", "Member", "赵敏", "已下沉至桂花社区大党委，未包保住户、未分配区域", ["o-c1"], area="桂花社区",
             phone="137****3333"),
-        row("m6", "Member", FORMULA, "已下沉报到至桂花社区大党委，未包保住户，也未分配区域", ["o-c1"], area="桂花社区",
+        row("m6", "Member", FORMULA, "已下沉至桂花社区大党委，未包保住户、未分配区域", ["o-c1"], area="桂花社区",
             phone=None),
     ],
     "vacant_posts": [  # by area or org id: every area holding households with no org, then the orgs
@@ -185,7 +185,7 @@ def test_rows_keep_to_a_scope_and_name_nothing_outside_it(city, report):
         assert outside not in text, outside
     # a predicate alone (no cut answer) leaves out the rows of records it refuses, and names none of them
     rows = gap_rows(report, Namer.of(city), within=lambda i: i not in {"o-c1", "c1"})
-    assert rows["idle_sunk_members"][0]["detail"] == "已下沉报到，未包保住户，也未分配区域"
+    assert rows["idle_sunk_members"][0]["detail"] == "已下沉报到，未包保住户、未分配区域"
     assert "area" not in rows["overloaded_members"][0] and rows["unassigned_areas"][0]["area"] == "桂花社区第1网格"
     assert "o-c1" not in json.dumps(rows) and "桂花社区 /" not in json.dumps(rows, ensure_ascii=False)
 
