@@ -622,23 +622,46 @@ def gaps(
     max_households: MaxHouseholds = DEFAULT_MAX_HOUSEHOLDS,
     spof: Annotated[int, typer.Option("--spof", min=1, help="A member who is the only contact of this many households is a single point of failure.")] = DEFAULT_SPOF,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Items shown of each kind in the text output.")] = 20,
+    xlsx: Annotated[Optional[Path], typer.Option("--xlsx", metavar="FILE", help="Also write the list of gaps (问题清单) to this workbook: a sheet for each kind, with names, areas, addresses and phones.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write the workbook over an existing file.")] = False,
     options: StoreOptions = None,
     as_of: AsOf = None,
     unavailable: Unavailable = None,
+    unmask: Unmask = False,
+    public: Public = None,
     json_: Json = False,
 ) -> None:
     """Every gap: uncovered and lapsed households, overloaded and idle members, vacant posts, idle units,
-    single points of failure, cross-boundary contacts and unlocated households."""
+    single points of failure, cross-boundary contacts and unlocated households.
+
+    With --xlsx, also the list a street office works through (问题清单), one sheet for each kind of gap
+    with the name, area, address and phone of each item; phone numbers and addresses are masked unless
+    --unmask is given (then audited).
+    """
     from .queries import gaps as run
 
+    if xlsx is not None:
+        if xlsx.suffix.lower() != ".xlsx":
+            raise UnknownFormat(f"{xlsx}: the list of gaps is an Excel workbook; name it .xlsx")
+        refuse_existing(xlsx, force, option="--force")  # before the question is asked
     with options.open() as store:
         result = run(store, max_households=max_households, spof=spof, as_of=as_of, unavailable=_ids(unavailable))
+        namer = _namer(store, unmask, public)
+        if xlsx is not None:
+            from .io.files import writing
+            from .report import gaps_workbook
+
+            with writing(xlsx, force) as partial:
+                gaps_workbook(result, namer, partial)
         if json_:
             _print_json(result)
         else:
             from .report import gaps_text
 
-            typer.echo(gaps_text(result, _namer(store, False), limit=limit))
+            typer.echo(gaps_text(result, namer, limit=limit))
+            if xlsx is not None:
+                typer.echo(f"wrote the list of gaps to {xlsx}")
+        _audit(store, "gaps", namer.shown)
 
 
 def _robustness_text(result: dict[str, Any], namer: Namer) -> str:

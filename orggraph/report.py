@@ -7,16 +7,16 @@ import re
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .exceptions import NotFound
-from .model import HOUSEHOLD_FLAGS, LABELS, NODE_KINDS, POSTS
+from .model import AREA_RANK, HOUSEHOLD_FLAGS, LABELS, NODE_KINDS, POSTS
 from .privacy import mask_address, mask_record
 
 if TYPE_CHECKING:
     from .index import Index
-    from .results import Name
+    from .results import GapRow, Name
     from .store.base import Store
 
 __all__ = ["Namer", "names_of", "named_ids", "masked_outcomes", "coverage_text", "chain_text", "gaps_text", "shape_line", "incident_text",
-           "incident_workbook", "progress_text", "plan_text", "mask_address", "stand_in_of", "wrapped_lines",
+           "incident_workbook", "GAP_KINDS", "GAP_NOTES", "gap_rows", "gaps_workbook", "progress_text", "plan_text", "mask_address", "stand_in_of", "wrapped_lines",
            "STATUS_LABELS", "UNASSIGNED_LABELS", "CALL_SHEET", "KEY_PREFIX", "PRINTED_MARK"]
 
 ROLE_LABELS = {"contact": "包保联系人", "sending_unit": "派出单位", "area": "包片责任人", "org": "组织负责人"}
@@ -27,6 +27,31 @@ SHAPE_LABELS = {"within_two": "lies within two areas", "within_lower": "lies wit
                 "outside_street": "lies within no street or township", "org_above_nothing":
                 "is subordinate to an organization that governs no area above its own"}
 
+#: every kind of gap a clerk works through (问题清单), in the order :func:`gaps_text` lists them: its key in
+#: the answer of :func:`orggraph.queries.gaps` -> its title (``single_points_of_failure``, superseded by
+#: ``critical_members``, is not among them)
+GAP_KINDS = {
+    "uncovered_households": "未覆盖住户",
+    "overloaded_members": "超负荷党员",
+    "idle_sunk_members": "下沉未履职党员",
+    "vacant_posts": "空缺",
+    "idle_units": "共建未派员单位",
+    "critical_members": "关键党员",
+    "unassigned_areas": "无楼栋长/网格员",
+    "territory_shape": "区域隶属问题",
+    "cross_boundary_contacts": "跨区包保",
+    "lapsed_households": "包保已过期",
+    "unlocated_households": "未定位住户",
+}
+#: each kind's title in :func:`gaps_text`, before its Chinese one (overloaded members add their limit)
+_GAP_ENGLISH = {
+    "uncovered_households": "uncovered households", "idle_sunk_members": "idle sunk members",
+    "vacant_posts": "vacant posts", "idle_units": "idle units",
+    "critical_members": "critical members (their absence leaves households with nobody in building or grid)",
+    "unassigned_areas": "areas with households and nobody assigned", "territory_shape": "territory shape",
+    "cross_boundary_contacts": "cross-boundary contacts", "lapsed_households": "lapsed households",
+    "unlocated_households": "unlocated households",
+}
 
 class Namer:
     """Names beside ids, and personal data masked unless ``unmask`` is set (:mod:`orggraph.privacy`).
@@ -297,24 +322,27 @@ def chain_text(result: dict[str, Any], namer: Namer) -> str:
 
 
 def gaps_text(result: dict[str, Any], namer: Namer, limit: int = 20) -> str:
+    """Every kind of gap (:func:`orggraph.queries.gaps`) as text: each kind's title and count, and up to
+    ``limit`` items of it, named."""
+    head = {key: f"{english} {GAP_KINDS[key]}" for key, english in _GAP_ENGLISH.items()}
     sections: list[tuple[str, list[Any], Callable[[Any], str]]] = [
-        ("uncovered households 未覆盖住户", result["uncovered_households"], str),
-        (f"overloaded members (more than {result['max_households']} households) 超负荷党员", result["overloaded_members"],
-         lambda x: f"{namer.name(x['member'])}: {x['households']} households"),
-        ("idle sunk members 下沉未履职党员", result["idle_sunk_members"], namer.name),
-        ("vacant posts 空缺", result["vacant_posts"],
+        (head["uncovered_households"], result["uncovered_households"], str),
+        (f"overloaded members (more than {result['max_households']} households) {GAP_KINDS['overloaded_members']}",
+         result["overloaded_members"], lambda x: f"{namer.name(x['member'])}: {x['households']} households"),
+        (head["idle_sunk_members"], result["idle_sunk_members"], namer.name),
+        (head["vacant_posts"], result["vacant_posts"],
          lambda x: f"{namer.name(x['area'] or x['org'])}: {REASON_LABELS[x['reason']]} {x['reason']}"
                    + (f", {namer.name(x['acting'])} acts" if x.get("acting") else "")),
-        ("idle units 共建未派员单位", result["idle_units"], namer.name),
-        ("critical members (their absence leaves households with nobody in building or grid) 关键党员",
-         result["critical_members"], lambda x: f"{namer.name(x['member'])}: {x['households']} households"),
-        ("areas with households and nobody assigned 无楼栋长/网格员", result["unassigned_areas"],
+        (head["idle_units"], result["idle_units"], namer.name),
+        (head["critical_members"], result["critical_members"],
+         lambda x: f"{namer.name(x['member'])}: {x['households']} households"),
+        (head["unassigned_areas"], result["unassigned_areas"],
          lambda x: f"{namer.name(x['area'])}: {x['households']} household{'s' if x['households'] != 1 else ''}"),
-        ("territory shape 区域隶属问题", result["territory_shape"], lambda x: shape_line(x, namer)),
-        ("cross-boundary contacts 跨区包保", result["cross_boundary_contacts"],
+        (head["territory_shape"], result["territory_shape"], lambda x: shape_line(x, namer)),
+        (head["cross_boundary_contacts"], result["cross_boundary_contacts"],
          lambda x: f"{namer.name(x['member'])} -> {x['household']}"),
-        ("lapsed households 包保已过期", result["lapsed_households"], str),
-        ("unlocated households 未定位住户", result["unlocated_households"], str),
+        (head["lapsed_households"], result["lapsed_households"], str),
+        (head["unlocated_households"], result["unlocated_households"], str),
     ]
     lines = [f"Gaps as of {result['as_of']}{_whatif(result)}"]
     for title, items, show in sections:
@@ -700,6 +728,517 @@ def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathL
         part.text, part.size = _header_text(text), 9
     ws.oddFooter.center.text, ws.oddFooter.center.size = "第 &P 页 / 共 &N 页", 9
     book.save(path)
+
+
+# --- the list of gaps a clerk works through (问题清单) ---------------------------------------------------------
+
+#: what each kind of gap means, for the list's summary sheet (``{max}``: the overload limit)
+GAP_NOTES = {
+    "uncovered_households": "没有在岗党员包保联系的住户",
+    "overloaded_members": "包保住户超过上限（{max} 户）的党员",
+    "idle_sunk_members": "已下沉报到，但既未包保住户、也未分配区域的党员",
+    "vacant_posts": "有住户却无管辖组织的区域；无在岗负责人或书记空缺的党组织",
+    "idle_units": "签订共建，但未派党员下沉报到的单位",
+    "critical_members": "一旦缺位，住户在本楼栋、网格内便无人负责的党员",
+    "unassigned_areas": "有住户，但未指派楼栋长、网格员的区域",
+    "territory_shape": "隶属关系有误的区域和党组织",
+    "cross_boundary_contacts": "包保人所下沉组织管辖区域以外的住户",
+    "lapsed_households": "包保关系均已到期、没有在期联系人的住户",
+    "unlocated_households": "未登记所在楼栋（区域）的住户",
+}
+#: a fault of the territory's shape, as the list says it
+SHAPE_DETAILS = {"within_two": "同时隶属多个区域", "within_lower": "隶属于同级或更低级的区域",
+                 "outside_street": "不在任何街道（乡镇）之内", "org_above_nothing": "其上级组织不管辖其上方的任何区域"}
+#: who is missing from an area with households and nobody assigned, by the area's level
+_MISSING_ROLE = {"building": "楼栋长", "entrance": "楼栋长", "grid": "网格员", "compound": "网格员",
+                 "micro_grid": "网格员", "village_group": "网格员"}
+#: the kind of record each kind of gap is a list of (vacant posts and the territory's shape: areas or orgs)
+_GAP_RECORDS = {"uncovered_households": "Household", "overloaded_members": "Member", "idle_sunk_members": "Member",
+                "idle_units": "Unit", "critical_members": "Member", "unassigned_areas": "Area",
+                "cross_boundary_contacts": "Household", "lapsed_households": "Household",
+                "unlocated_households": "Household"}
+#: the ranks (:data:`~orggraph.model.AREA_RANK`) whose areas say where a record lies: community and grid
+_PLACE_RANKS = (1, 2)
+
+
+def _everything(node_id: str) -> bool:
+    return True
+
+
+def _gap_items(result: dict[str, Any], key: str) -> list[tuple[str, str, Any]]:
+    """(record, its kind, the entry of the answer) of each item of one kind of gap, in the answer's order."""
+    items = result.get(key) or []
+    if key == "vacant_posts":
+        return [(v["area"] or v["org"], "Area" if v["area"] else "Org", v) for v in items]
+    if key == "territory_shape":
+        return [(f["area"] or f["org"], "Area" if f["area"] else "Org", f) for f in items]
+    kind = _GAP_RECORDS[key]
+    if key in ("overloaded_members", "critical_members"):
+        return [(x["member"], kind, x) for x in items]
+    if key == "unassigned_areas":
+        return [(x["area"], kind, x) for x in items]
+    if key == "cross_boundary_contacts":
+        return [(x["household"], kind, x) for x in items]
+    return [(x, kind, x) for x in items]
+
+
+class _Places:
+    """Where records lie on a day, as the names of their community and grid (:data:`_PLACE_RANKS`): read in
+    bulk, a few reads of the facts (:mod:`orggraph.facts`) however many records, and each area's place
+    worked out once.
+
+    A household lies where it is located; an area within the areas above it; an organization where it
+    governs; a member where it is assigned, or else where the organizations it sunk to (or holds a post
+    in) govern; a unit where the organizations it co-builds with govern. Only the areas ``allowed``
+    names are named. With neither a store nor an index behind the namer, nothing is known.
+
+    Parameters
+    ----------
+    namer : Namer
+        Reads the facts from its index, or else its store.
+    as_of : str
+        The day (ISO) whose edges count.
+    records : {kind: [id]}
+        The records to place, by kind.
+    allowed : callable
+        ``allowed(id)``: whether an area may be named.
+    sunk : list of str
+        Other members whose organizations sunk to are wanted (:attr:`sunk`).
+    """
+
+    def __init__(self, namer: Namer, as_of: str, records: dict[str, list[str]], allowed: Callable[[str], bool],
+                 sunk: Iterable[str] = ()):
+        from .facts import Day
+
+        source: Any = namer.index if namer.index is not None else namer.store
+        self.allowed = allowed
+        #: record -> (the areas it lies in, whether those areas themselves are named)
+        self.where: dict[str, tuple[list[str], bool]] = {}
+        #: a member -> the organizations it sunk to; a unit -> the organizations it co-builds with
+        self.sunk: dict[str, list[str]] = {}
+        self.co_builds: dict[str, list[str]] = {}
+        self._picked: dict[tuple[int, bool], tuple[str, ...]] = {}
+        if source is None:
+            self.territory = None
+            return
+        facts = source.facts()
+        self.territory = facts.territory(Day(as_of))
+
+        def ends(type_: str, ids: Iterable[str]) -> dict[str, list[str]]:
+            ids = set(ids)
+            found: dict[str, list[str]] = {}
+            if ids:
+                for source_, target, _ in facts.edges(type_, sources=ids, day=as_of):
+                    found.setdefault(source_, []).append(target)
+            return found
+
+        members, units = records.get("Member", []), records.get("Unit", [])
+        self.sunk, self.co_builds = ends("SUNK_TO", [*members, *sunk]), ends("CO_BUILDS", units)
+        assigned = ends("ASSIGNED_TO", members)
+        posts = ends("HOLDS_POST", [m for m in members if m not in assigned and m not in self.sunk])
+        orgs = set(records.get("Org", [])).union(*self.sunk.values(), *self.co_builds.values(), *posts.values())
+        governs = ends("GOVERNS", orgs)
+
+        def governed(org_lists: Iterable[list[str]]) -> list[str]:
+            return sorted({a for found in org_lists for org in found for a in governs.get(org, ())})
+
+        for household, areas in ends("LOCATED_IN", records.get("Household", [])).items():
+            self.where[household] = (areas, True)
+        for area in records.get("Area", []):
+            self.where[area] = ([area], False)
+        for org in records.get("Org", []):
+            self.where[org] = (governs.get(org, []), True)
+        for member in members:
+            areas = assigned.get(member) or governed([self.sunk.get(member, [])]) or governed([posts.get(member, [])])
+            self.where[member] = (areas, True)
+        for unit in units:
+            self.where[unit] = (governed([self.co_builds.get(unit, [])]), True)
+
+    def _pick(self, area: int, own: bool) -> tuple[str, ...]:
+        """The areas that say where an area (``own``) or what lies in it lies: those of a community's or a
+        grid's rank at or above it, the highest first; failing those the nearest above it."""
+        key = (area, own)
+        picked = self._picked.get(key)
+        if picked is None:
+            t = self.territory
+            assert t is not None
+            chain = t.ancestry(area)[(0 if own else 1):]
+            ranks = [AREA_RANK.get(t.levels[a] or "") for a in chain]
+            chosen = [a for a, rank in zip(chain, ranks) if rank in _PLACE_RANKS]
+            picked = self._picked[key] = tuple(t.ids[a] for a in reversed(chosen or chain[:1]) if self.allowed(t.ids[a]))
+        return picked
+
+    def areas(self, record: str) -> list[tuple[str, ...]]:
+        """The places a record lies in, each the areas that name it (community first), each place once."""
+        where = self.where.get(record)
+        if where is None or self.territory is None:
+            return []
+        position, (areas, own) = self.territory.position, where
+        places = [self._pick(position[a], own) for a in areas if a in position]
+        return list(dict.fromkeys(p for p in places if p))
+
+    def named(self) -> set[str]:
+        """Every area that names a place of a record."""
+        return {a for record in self.where for place in self.areas(record) for a in place}
+
+
+def _place_text(names: list[str]) -> str:
+    """The names of a place's areas, outermost first, joined by `` / ``; an inner name that begins with
+    the end of the outer one (three characters or more) without it.
+
+    >>> _place_text(["江滨街道桂花社区", "桂花社区第1网格"]), _place_text(["桂花社区", "第2网格"])
+    ('江滨街道桂花社区 / 第1网格', '桂花社区 / 第2网格')
+    >>> _place_text(["和平社区", "和平社区"])
+    '和平社区 / 和平社区'
+    """
+    shown = names[:1]
+    for outer, inner in zip(names, names[1:]):
+        for n in range(min(len(outer), len(inner) - 1), 2, -1):
+            if outer.endswith(inner[:n]):
+                inner = inner[n:]
+                break
+        shown.append(inner)
+    return " / ".join(shown)
+
+
+def _listed(names: list[str], most: int = 3, what: str = "个") -> str:
+    """Names joined by 、, the first ``most`` of them and how many in all when there are more.
+
+    >>> _listed(["甲", "乙"]), _listed(["甲", "乙", "丙", "丁"], 2, "个组织")
+    ('甲、乙', '甲、乙 等 4 个组织')
+    """
+    shown = "、".join(names[:most])
+    return shown if len(names) <= most else f"{shown} 等 {len(names)} {what}"
+
+
+def gap_rows(result: dict[str, Any], namer: Namer, within: Callable[[str], bool] | None = None
+             ) -> dict[str, list[GapRow]]:
+    """Every kind of gap (:data:`GAP_KINDS`) as a list a clerk works through: a row an item, with names,
+    places, addresses and phones, not ids only, each row linking to its record.
+
+    A row (:class:`~orggraph.results.GapRow`) holds ``record`` (the id it links to: the household,
+    member, area, organization or unit at fault), its ``kind``, its ``name`` (None where it has none,
+    as a household mostly has), ``area`` (the names of the community and grid it lies in, ``桂花社区 /
+    第1网格``, the grid's name without the community's at its start; left out where not known), a household's ``address`` and ``phone`` and a member's
+    ``phone`` (None where it has none), ``detail`` (what is wrong, in Chinese: ``包保 23 户（上限 15
+    户）``, ``书记空缺，张三 (m12) 代理``) and ``related`` (the other records ``detail`` names).
+
+    Cross-boundary contacts are rows of the household contacted from outside, the member in ``detail``;
+    vacant posts and faults of the territory's shape are rows of an area or an organization. The rows
+    of each kind keep the answer's order (by id; critical members most households first).
+
+    Phones, addresses and any phone- or id-card-shaped number in a name are masked unless the namer
+    unmasks (then the records shown go to ``namer.shown``, for the audit log). Read in bulk: the
+    records once (:meth:`Namer.read`), and where they lie from the facts of the namer's index or store
+    (a few reads, whatever the count; 10,000 rows in a fraction of a second on the store file).
+
+    Parameters
+    ----------
+    result : dict
+        The answer of :func:`orggraph.queries.gaps`, perhaps cut to a scope
+        (:func:`orggraph.access.gaps_within`); a kind it lacks has no rows.
+    namer : Namer
+        Names and masks; its index or store also says where records lie (``area``).
+    within : callable, optional
+        ``within(id)``: whether a record may be shown (a token's :meth:`Scope.sees
+        <orggraph.access.Scope.sees>`). A row of a record it refuses is left out; another record it
+        refuses is not named in a row's ``detail`` nor ``area``.
+
+    Returns
+    -------
+    dict of str to list of GapRow
+        One key a kind of :data:`GAP_KINDS`, in its order; an empty list where there are none.
+
+    Raises
+    ------
+    KeyError
+        An item of the answer without its fields (not an answer of :func:`~orggraph.queries.gaps`).
+    StoreUnavailable
+        A store on a graph server that cannot be reached.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from orggraph.queries import gaps
+    >>> from orggraph.store import EmbeddedStore
+    >>> store = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "g.db"))
+    >>> _ = store.load([("node", "1", {"id": "c1", "kind": "Area", "name": "桂花社区", "level": "community"}),
+    ...                 ("node", "2", {"id": "b1", "kind": "Area", "name": "1号楼", "level": "building"}),
+    ...                 ("node", "3", {"id": "h1", "kind": "Household", "address": "桂花社区1号楼101室",
+    ...                                "phone": "13900002222"}),
+    ...                 ("edge", "4", {"type": "WITHIN", "source": "b1", "target": "c1"}),
+    ...                 ("edge", "5", {"type": "LOCATED_IN", "source": "h1", "target": "b1"})])
+    >>> rows = gap_rows(gaps(store, as_of="2026-11-23"), Namer.of(store))
+    >>> rows["uncovered_households"]
+    [{'record': 'h1', 'kind': 'Household', 'name': None, 'area': '桂花社区', 'address': '桂花社区1号楼****', 'phone': '139****2222', 'detail': '无在岗包保联系人', 'related': []}]
+    >>> [(r["record"], r["area"], r["detail"]) for r in rows["unassigned_areas"]]
+    [('b1', '桂花社区', '住户 1 户，未指派楼栋长')]
+    """
+    allowed = within if within is not None else _everything
+    items = {key: [item for item in _gap_items(result, key) if allowed(item[0])] for key in GAP_KINDS}
+    records: dict[str, list[str]] = {}
+    for found in items.values():
+        for record, kind, _ in found:
+            records.setdefault(kind, []).append(record)
+    places = _Places(namer, result["as_of"], {k: list(dict.fromkeys(v)) for k, v in records.items()}, allowed,
+                     sunk=[item["member"] for _, _, item in items["cross_boundary_contacts"] if allowed(item["member"])])
+
+    def named(ids: Iterable[str | None]) -> list[str]:
+        return [i for i in dict.fromkeys(ids) if i is not None and allowed(i)]
+
+    related = named([v.get("acting") for v in result.get("vacant_posts") or ()]
+                    + [a for f in result.get("territory_shape") or () for a in f["within"]]
+                    + [c["member"] for c in result.get("cross_boundary_contacts") or ()]
+                    + [o for found in (*places.sunk.values(), *places.co_builds.values()) for o in found])
+    namer.read([r for found in records.values() for r in found] + related + sorted(places.named()))
+    lapsed = set(result.get("lapsed_households") or ())
+    limit = result.get("max_households")
+
+    def sunk_to(member: str) -> list[str]:
+        return [namer.bare_name(o) for o in named(places.sunk.get(member, ()))]
+
+    def detail(key: str, record: str, item: Any) -> tuple[str, list[str]]:
+        """What is wrong, and the other records it names."""
+        if key == "uncovered_households":
+            parts = ["无在岗包保联系人"] + (["包保关系已到期"] if record in lapsed else [])
+            flags = [HOUSEHOLD_FLAGS.get(f, f) for f in namer.record(record).get("flags") or () if isinstance(f, str)]
+            return "；".join(parts + ([f"重点人群：{'、'.join(flags)}"] if flags else [])), []
+        if key == "overloaded_members":
+            return f"包保 {item['households']} 户" + (f"（上限 {limit} 户）" if limit is not None else ""), []
+        if key == "idle_sunk_members":
+            orgs = sunk_to(record)
+            return (f"已下沉至{_listed(orgs, what='个组织')}，" if orgs else "已下沉报到，") + "未包保住户、未分配区域", \
+                named(places.sunk.get(record, ()))
+        if key == "vacant_posts":
+            acting = named([item.get("acting")])
+            text = REASON_LABELS.get(item["reason"], item["reason"])
+            return text + (f"，{namer.name(acting[0])} 代理" if acting else ""), acting
+        if key == "idle_units":
+            orgs = named(places.co_builds.get(record, ()))
+            text = f"与{_listed([namer.bare_name(o) for o in orgs], what='个组织')}共建，" if orgs else "签订共建，"
+            return text + "未派党员下沉报到", orgs
+        if key == "critical_members":
+            return f"缺位时 {item['households']} 户在本楼栋、网格内无人负责", []
+        if key == "unassigned_areas":
+            return f"住户 {item['households']} 户，未指派{_MISSING_ROLE.get(item.get('level') or '', '包片干部')}", []
+        if key == "territory_shape":
+            above = named(item["within"])
+            text = SHAPE_DETAILS.get(item["fault"], item["fault"])
+            text += f"：{_listed([namer.name(a) for a in above], what='个')}" if above else ""
+            households = item.get("households") or 0
+            return text + (f"，涉及住户 {households} 户" if item["area"] and households else ""), above
+        if key == "cross_boundary_contacts":
+            member = named([item["member"]])
+            if not member:
+                return "包保人不在其下沉组织管辖区域内包保此户", []
+            orgs = sunk_to(member[0])
+            return (f"包保人 {namer.name(member[0])} 下沉至{_listed(orgs, what='个组织')}，此户不在其管辖区域内" if orgs
+                    else f"包保人 {namer.name(member[0])} 包保此户，此户不在其下沉组织管辖区域内"), \
+                member + named(places.sunk.get(member[0], ()))
+        if key == "lapsed_households":
+            return "包保关系均已到期，没有在期联系人", []
+        return "未登记所在楼栋（区域）", []
+
+    rows: dict[str, list[GapRow]] = {}
+    for key, found in items.items():
+        listed: list[GapRow] = []
+        for record, kind, item in found:
+            text, others = detail(key, record, item)
+            row: dict[str, Any] = {"record": record, "kind": kind, "name": namer._name(record)}
+            where = places.areas(record)
+            if where:
+                row["area"] = "；".join(_place_text([namer.bare_name(a) for a in place]) for place in where[:2]) \
+                    + (" 等" if len(where) > 2 else "")
+            if kind == "Household":
+                row["address"] = namer.address(record) or None
+            if kind in ("Household", "Member"):
+                row["phone"] = namer.phone(record) or None
+            row["detail"], row["related"] = text, others
+            listed.append(row)  # type: ignore[arg-type]
+        rows[key] = listed
+    return rows
+
+
+#: the list's first sheet: each kind of gap, how many, what it means
+GAPS_SHEET = "问题清单"
+#: the columns of a kind's sheet: (header, narrowest, widest), in digits of the default font (a Chinese
+#: character two); each column as wide as its longest line within these, the rest wrapped
+_GAP_COLUMNS = (("序号", 5, 6), ("名称", 8, 28), ("编号", 8, 16), ("所在区域", 10, 40), ("地址", 6, 40),
+                ("电话", 6, 14), ("情况", 12, 50))
+_SUMMARY_COLUMNS = (("序号", 5), ("问题类别", 18), ("数量", 8), ("说明", 64))
+#: what a sheet's name may not hold
+_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+#: how wide the members supposed unavailable are listed on the summary sheet
+_SUMMARY_NAMES = 300
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """A sheet's name for a title: no character a sheet's name may not hold (/ becomes 、), at most 31
+    characters, and none taken yet.
+
+    >>> _sheet_name("无楼栋长/网格员", set()), _sheet_name("空缺", {"空缺"})
+    ('无楼栋长、网格员', '空缺 (2)')
+    """
+    base = _SHEET_NAME.sub("、", title).strip("'")[:31] or "Sheet"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base[:26]} ({n})", n + 1
+    taken.add(name)
+    return name
+
+
+def _fitted(texts: Iterable[str], narrowest: float, widest: float) -> float:
+    """A column's width: its longest line (and a digit each side), within ``narrowest`` and ``widest``."""
+    from .io.excel import text_width
+
+    longest = max((text_width(line) for t in texts for line in t.split("\n")), default=0)
+    return float(min(max(longest + 2, narrowest), widest))
+
+
+def _page_setup(ws: Any, last: str, end: int, titles: str, left: str, as_of: str) -> None:
+    """A sheet printed on A4 landscape, one page wide: ``titles`` (rows) at the top of every page, a
+    header ``left`` and the day, 第 P 页 / 共 N 页 at the foot."""
+    from openpyxl.worksheet.page import PageMargins
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.print_title_rows = titles
+    ws.print_area = f"A1:{last}{end}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages long as the rows take
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins = PageMargins(left=0.3, right=0.3, top=0.75, bottom=0.6, header=0.3, footer=0.25)
+    for part, text in ((ws.oddHeader.left, left), (ws.oddHeader.right, f"截至 {as_of}")):
+        part.text, part.size = _header_text(text), 9
+    ws.oddFooter.center.text, ws.oddFooter.center.size = "第 &P 页 / 共 &N 页", 9
+
+
+def gaps_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathLike[str], *,
+                  within: Callable[[str], bool] | None = None) -> dict[str, list[GapRow]]:
+    """The list of gaps (问题清单) as an Excel workbook a street office prints and works through.
+
+    A summary sheet (:data:`GAPS_SHEET`): the day, the overload limit, the members supposed unavailable
+    (the what-if), and each kind of :data:`GAP_KINDS` with its count and what it means, linked to its
+    sheet. Then a sheet for each kind that has rows (:func:`gap_rows`), one row an item: 序号, 名称, 编号
+    (the record's id), 所在区域, 地址 and 电话 (masked unless the namer unmasks), 情况.
+
+    Every text is written as text (:func:`orggraph.io.excel.text_row`): a name beginning with ``=``,
+    ``+``, ``-`` or ``@`` is shown as written, never run as a formula; a character no workbook can hold is
+    shown as U+FFFD. Each sheet prints on A4 landscape, one page wide, its header row repeated on every
+    page and frozen on screen, 第 P 页 / 共 N 页 at the foot; each column as wide as its longest line
+    within bounds, and each row as tall as its cells' wrapped lines.
+
+    Parameters
+    ----------
+    result : dict
+        The answer of :func:`orggraph.queries.gaps`, perhaps cut to a scope (:func:`orggraph.access.gaps_within`).
+    namer : Namer
+        Names and masks (see :func:`gap_rows`); ``namer.shown`` collects what was shown unmasked.
+    path : str or PathLike
+        Where to write the workbook (.xlsx); what is there is written over.
+    within : callable, optional
+        ``within(id)``: whether a record may be shown (see :func:`gap_rows`).
+
+    Returns
+    -------
+    dict of str to list of GapRow
+        The rows written, by kind (:func:`gap_rows`).
+
+    Raises
+    ------
+    OSError
+        The file cannot be written.
+    StoreUnavailable
+        A store on a graph server that cannot be reached.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    from .io.excel import text_row
+
+    rows = gap_rows(result, namer, within)
+    allowed = within if within is not None else _everything
+    as_of = result["as_of"]
+    body, bold = Font(size=_FONT_SIZE), Font(size=_FONT_SIZE, bold=True)
+    top, middle = Alignment(wrap_text=True, vertical="top"), Alignment(wrap_text=True, vertical="center", horizontal="center")
+    thin = Side(style="thin", color="808080")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    heading = PatternFill("solid", fgColor="DDEBF7")
+
+    def titled(ws: Any, title: str, summary: str, headers: list[str], widths: list[float]) -> None:
+        """The sheet's title, a line of what it holds, and its header row (row 3)."""
+        last = get_column_letter(len(headers))
+        ws.append(text_row(ws, [title], replace=True))
+        ws["A1"].font = Font(size=_TITLE_SIZE, bold=True)
+        ws.append(text_row(ws, [summary], replace=True))
+        ws["A2"].font, ws["A2"].alignment = body, top
+        for row in (1, 2):
+            ws.merge_cells(f"A{row}:{last}{row}")
+        ws.row_dimensions[1].height = _TITLE_LINE + _PAD_POINTS
+        ws.row_dimensions[2].height = _row_height([summary], [sum(widths)])
+        ws.append(text_row(ws, headers, replace=True))
+        for cell in ws[3]:
+            cell.font, cell.alignment, cell.border, cell.fill = bold, middle, box, heading
+        ws.row_dimensions[3].height = _row_height(headers, widths)
+        for index, width in enumerate(widths, 1):
+            ws.column_dimensions[get_column_letter(index)].width = width
+
+    def written(ws: Any, values: list[Any], widths: list[float]) -> int:
+        """A row of the table, boxed and wrapped, as tall as its lines; its number."""
+        ws.append(text_row(ws, values, replace=True))
+        row = ws.max_row
+        for cell in ws[row]:
+            cell.font, cell.alignment, cell.border = body, top, box
+        ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top", horizontal="center")
+        ws.row_dimensions[row].height = _row_height(values, widths)
+        return row
+
+    facts = [f"截至 {as_of}"]
+    if result.get("max_households") is not None:
+        facts.append(f"超负荷：包保超过 {result['max_households']} 户")
+    gone = [m for m in result.get("unavailable") or () if allowed(m)]
+    if gone:
+        facts.append(_cut(f"假设无法联系的党员 {len(gone)} 人：" + "、".join(namer.name(m) for m in gone), _SUMMARY_NAMES))
+    facts.append(f"共 {sum(len(found) for found in rows.values()):,} 项")
+    summary = " · ".join(facts)
+
+    book = Workbook()
+    ws = book.active
+    ws.title = GAPS_SHEET
+    taken = {GAPS_SHEET}
+    sheets = {key: _sheet_name(GAP_KINDS[key], taken) for key, found in rows.items() if found}
+    widths = [float(w) for _, w in _SUMMARY_COLUMNS]
+    titled(ws, "问题清单", summary, [h for h, _ in _SUMMARY_COLUMNS], widths)
+    for number, (key, title) in enumerate(GAP_KINDS.items(), 1):
+        note = GAP_NOTES[key].format(max=result.get("max_households", "-"))
+        row = written(ws, [number, title, len(rows[key]), note], widths)
+        ws.cell(row, 3).alignment = Alignment(vertical="top", horizontal="right")
+        ws.cell(row, 3).number_format = "#,##0"
+        if key in sheets:  # a link to its sheet: a hyperlink, not a formula
+            cell = ws.cell(row, 2)
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheets[key]}'!A1", display=title)
+            cell.font = Font(size=_FONT_SIZE, color="0563C1", underline="single")
+    ws.freeze_panes = "A4"
+    _page_setup(ws, get_column_letter(len(widths)), ws.max_row, "3:3", "问题清单", as_of)
+
+    headers = [h for h, _, _ in _GAP_COLUMNS]
+    for key, sheet in sheets.items():
+        table = [[str(number), r.get("name") or "", r["record"], r.get("area") or "", r.get("address") or "",
+                  r.get("phone") or "", r["detail"]] for number, r in enumerate(rows[key], 1)]
+        widths = [_fitted([h] + [t[i] for t in table], lo, hi) for i, (h, lo, hi) in enumerate(_GAP_COLUMNS)]
+        ws = book.create_sheet(sheet)
+        title = GAP_KINDS[key]
+        note = GAP_NOTES[key].format(max=result.get("max_households", "-"))
+        titled(ws, f"{title}（{len(table):,} 项）", f"{note} · 截至 {as_of}", headers, widths)
+        for number, values in enumerate(table, 1):
+            written(ws, [number] + values[1:], widths)
+        ws.freeze_panes = "C4"
+        _page_setup(ws, get_column_letter(len(widths)), ws.max_row, "3:3", f"问题清单 · {title}", as_of)
+    book.save(path)
+    return rows
 
 
 def _n(count: int, word: str) -> str:

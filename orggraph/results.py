@@ -8,7 +8,7 @@ from typing_extensions import NotRequired, TypedDict
 
 __all__ = ["Figures", "AreaCoverage", "Coverage", "Link", "Break", "Chain", "MemberCount", "VacantPost",
            "CrossBoundary", "UnassignedArea", "ShapeFault", "Gaps", "VACANCY_REASONS", "SHAPE_FAULTS", "StandIn", "IncidentEntry",
-           "Incident", "Assignment", "Unassigned", "CoverPlan", "IncidentRecord", "Mark", "DoorFigures", "AreaProgress",
+           "GapRow", "Incident", "Assignment", "Unassigned", "CoverPlan", "IncidentRecord", "Mark", "DoorFigures", "AreaProgress",
            "Marker", "Progress", "LINK_ROLES", "BREAK_REASONS", "Name", "NamedChain", "NamedIncident", "NamedProgress",
            "NamedCoverPlan", "KeptEntry", "KeptSheet", "NamedKeptSheet", "AreaRobustness", "MemberCost", "Robustness"]
 
@@ -146,6 +146,24 @@ class Gaps(TypedDict):
     cross_boundary_contacts: list[CrossBoundary]
     lapsed_households: list[str]
     unlocated_households: list[str]
+
+
+class GapRow(TypedDict):
+    """One item of a list of gaps a clerk works through (:func:`orggraph.report.gap_rows`): the record it
+    links to (``record``, of ``kind``), its name (None for a record with none, as a household mostly is),
+    where it lies (``area``: the names of its community and grid, left out where not known), a
+    household's ``address`` and a household's or member's ``phone`` (None where it has none; masked
+    unless personal data may be shown), what is wrong in Chinese (``detail``), and the other records the
+    detail names (``related``), for links."""
+
+    record: str
+    kind: Literal["Area", "Org", "Unit", "Member", "Household"]
+    name: Optional[str]
+    area: NotRequired[str]
+    address: NotRequired[Optional[str]]
+    phone: NotRequired[Optional[str]]
+    detail: str
+    related: list[str]
 
 
 class StandIn(TypedDict):

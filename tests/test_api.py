@@ -257,6 +257,8 @@ OUTSIDE = {  # how to ask each route about the other community; it must answer 4
     and "c2" not in json.dumps(get(c, "/coverage").json()),
     ("get", "/households/{household}/chain"): lambda c: get(c, "/households/h9/chain").status_code == 404,
     ("get", "/gaps"): lambda c: not re.search(r'"(h9|m9|o-c2|c2|b9|u2)"', json.dumps(get(c, "/gaps").json())),
+    ("get", "/gaps.xlsx"): lambda c: get(c, "/gaps.xlsx", unavailable="m9").status_code == 404
+    and not re.search(r"(?<![\w-])(h9|m9|o-c2|c2|b9|u2)(?![\w-])|向阳|赵敏|图书馆", _workbook_text(get(c, "/gaps.xlsx"))),
     ("get", "/robustness"): lambda c: get(c, "/robustness", area="c2").status_code == 404
     and get(c, "/robustness", category="unit:u2").status_code == 404
     and get(c, "/robustness", unavailable="m9").status_code == 404
@@ -339,6 +341,17 @@ for _segment, (_other, _edge) in OTHER.items():
         c, "put", f"/{s}/{o}", json={"name": "改"}).status_code == 404 and c.store.node(o).get("name") != "改"
     OUTSIDE[("delete", f"/{_segment}/{{node_id}}")] = lambda c, s=_segment, o=_other: send(
         c, "delete", f"/{s}/{o}").status_code == 404 and c.store.node(o)["id"] == o
+
+
+def _workbook_text(answer) -> str:
+    """Every cell of a workbook answered, as one text."""
+    import io
+
+    from openpyxl import load_workbook
+
+    assert answer.status_code == 200, answer.text
+    book = load_workbook(io.BytesIO(answer.content))
+    return "\n".join(str(c.value) for ws in book.worksheets for r in ws.iter_rows() for c in r if c.value is not None)
 
 
 def shown_in_both(client) -> bool:

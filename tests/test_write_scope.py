@@ -501,6 +501,7 @@ ORACLES = {
     ("get", "/coverage"): [(_ask("get", "/coverage", params={"area": "ID"}), "c2", "cq"),
                            (_ask("get", "/coverage", params={"unavailable": "ID"}), "m9", "mq")],
     ("get", "/gaps"): [(_ask("get", "/gaps", params={"unavailable": "ID"}), "m9", "mq")],
+    ("get", "/gaps.xlsx"): [(_ask("get", "/gaps.xlsx", params={"unavailable": "ID"}), "m9", "mq")],
     ("post", "/changes/move"): [(_ask("post", "/changes/move", json={"area": "ID", "to": "c1", "on": DAY}), "b9", "bq"),
                                 (_ask("post", "/changes/move", json={"area": "g1", "to": "ID", "on": DAY}), "c2", "cq")],
     ("post", "/changes/split"): [(_ask("post", "/changes/split", json={"area": "ID", "new": "n", "name": "x", "take": ["b1"],
