@@ -131,3 +131,20 @@ def test_a_token_for_one_community_cannot_reach_anothers(web):
         assert answer.status_code == 404 and "找不到该记录" in answer.text
     assert client.get("/?area=c1&unavailable=m9").status_code == 404  # a member it cannot read is none
     assert client.get("/?area=c1&on=2024-02-30").status_code == 400
+
+
+def test_problems_list_each_kind_within_the_scope_and_link_each_row(web):
+    viewer = sign_in(web, "viewer")
+    page = viewer.get("/problems").text
+    # c1 on the day: h2 (its one contact, m3, cannot be reached) and h3 (no contact) are uncovered; c2's h9
+    # is covered by m9 and lies outside the scope anyway
+    assert re.search(r'未覆盖住户 <span class="tag red">2</span>', page)
+    assert 'href="/household/h2"' in page and 'href="/household/h3"' in page and "h9" not in page
+    street = sign_in(web, "editor").get("/problems?kind=uncovered_households").text
+    assert re.search(r'未覆盖住户 <span class="tag red">2</span>', street)  # h9 covered: the street has the same two
+    assert sign_in(web, "other").get("/problems?kind=uncovered_households").text.count('href="/household/') == 0
+    assert viewer.get("/problems?kind=nonsense").status_code == 404
+    assert viewer.get("/problems?kind=uncovered_households&page=2").status_code == 404
+    book = viewer.get("/problems.xlsx")
+    assert book.status_code == 200 and book.content[:2] == b"PK"
+    assert "attachment" in book.headers["content-disposition"] and book.headers["cache-control"] == "no-store"

@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from .coverage import router as coverage_router
+from .problems import router as problems_router
 from .records import router as records_router
 from .session import router as session_router
 
@@ -19,7 +20,7 @@ STATIC = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Add the pages and their stylesheet and script (served from the package: nothing from another host)."""
     pages = APIRouter(include_in_schema=False)
-    for router in [session_router, coverage_router, records_router]:
+    for router in [session_router, coverage_router, records_router, problems_router]:
         pages.include_router(router)
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
