@@ -265,3 +265,24 @@ def test_sizes_past_the_limits_are_refused_in_chinese_naming_the_limit(web, tmp_
         api = client.post("/import", content=b" " * 25_000, headers={"Content-Type": JSON})  # the API's own, as before
         assert api.status_code == 413 and api.json()["error"]["code"] == "too_large"
     assert kept(web) == []
+
+
+def test_past_a_hundred_problems_the_page_says_how_many_there_are(web):
+    # 150 households of 0 people, and the 150 edges that place them (on records refused): 300 problems
+    doc = {"nodes": [{"id": f"hz{i}", "kind": "Household", "people": 0} for i in range(150)],
+           "edges": [{"type": "LOCATED_IN", "source": f"hz{i}", "target": "b1"} for i in range(150)]}
+    page = send(sign_in(web, "editor"), "many.json", json.dumps(doc).encode())
+    assert page.status_code == 422 and "发现 300 处问题" in page.text and "下面列出前 100 处" in page.text
+    assert len(problems_of(page.text)) == 100 and problems_of(page.text)[0][1:3] == ("nodes[0]", "people")
+
+
+def test_a_store_changed_since_the_dry_run_refuses_the_confirmation_and_writes_nothing(web):
+    doc = {"nodes": [{"id": "h12", "kind": "Household", "people": 1}], "edges": [{"type": "LOCATED_IN", "source": "h12", "target": "b1"}]}
+    client = sign_in(web, "editor")
+    checked = send(client, "h12.json", json.dumps(doc).encode())
+    assert checked.status_code == 200
+    web.store.load(items({"nodes": [{"id": "h12", "kind": "Member", "name": "钱多"}], "edges": []}))  # meanwhile
+    before = web.store.counts(), web.store.revision
+    refused = client.post(f"/upload/{confirm_id(checked.text)}", data={"csrf": csrf(checked.text)})
+    assert refused.status_code in (409, 422) and "确认导入时" in refused.text and "确认导入</button>" not in refused.text
+    assert (web.store.counts(), web.store.revision) == before and kept(web) == []
