@@ -63,6 +63,8 @@ class BodyLimit:
         return f"the request body is larger than {self.max_bytes} bytes"
 
     async def _refuse(self, scope: dict, receive: Any, send: Any) -> None:
+        if web.is_page(scope):  # a form the workbench sent: answered as a page, in Chinese
+            return await web.too_large_page(scope, self.max_bytes)(scope, receive, send)
         await errors.error(413, self._message())(scope, receive, send)
 
 

@@ -17,8 +17,9 @@ from ..store import Store
 from .deps import ScopeDep, StoreDep, TokenDep, require_role
 from .errors import error
 from .schemas import DryRunReport, ImportReport
+from .settings import Settings
 
-__all__ = ["router", "import_into"]
+__all__ = ["router", "import_into", "limits_of", "setting_of"]
 
 router = APIRouter(tags=["import"], dependencies=[require_role("editor", "admin")])
 
@@ -58,9 +59,7 @@ async def import_records(request: Request, store: StoreDep, token: TokenDep, sco
         read = read_mapping(mapping, "the mapping") if mapping is not None else None
     except BadMapping as exc:
         return error(422, str(exc), [{"where": "mapping", "message": str(exc)}])
-    settings = request.app.state.settings
-    limits = Limits(rows=settings.import_max_rows, columns=settings.import_max_columns,
-                    seconds=settings.import_max_seconds, part_bytes=settings.import_max_part_bytes)
+    limits = limits_of(request.app.state.settings)
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "upload" + _SUFFIX[media])  # errors name the file by this name only
         with open(path, "wb") as out:  # to a file as it arrives, not held whole in memory
@@ -71,11 +70,23 @@ async def import_records(request: Request, store: StoreDep, token: TokenDep, sco
             report = await run_in_threadpool(import_into, store, scope, path, dry_run, limits, f"token:{token.id}",
                                              read, registers)
         except WorkbookTooLarge as exc:
-            setting = f"ORGGRAPH_IMPORT_MAX_{exc.limit.upper()}"
+            setting = setting_of(exc)
             return error(413, f"{exc}; nothing was written", [
                 {"where": exc.where, "limit": exc.limit, "maximum": exc.maximum, "setting": setting}])
     return (DryRunReport if dry_run else ImportReport)(**report.as_dict(),
                                                       registers=[r.as_dict() for r in registers])
+
+
+def limits_of(settings: Settings) -> Limits:
+    """The limits a workbook sent to the server is read within (``POST /import`` and the workbench's 导入
+    page alike), from the settings' ``import_max_*``."""
+    return Limits(rows=settings.import_max_rows, columns=settings.import_max_columns,
+                  seconds=settings.import_max_seconds, part_bytes=settings.import_max_part_bytes)
+
+
+def setting_of(exc: WorkbookTooLarge) -> str:
+    """The environment variable that sets the limit a workbook passed (``ORGGRAPH_IMPORT_MAX_ROWS``, ...)."""
+    return f"ORGGRAPH_IMPORT_MAX_{exc.limit.upper()}"
 
 
 class _Upload:

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     import_max_columns: int = 200
     import_max_seconds: float = 60.0
     import_max_part_bytes: int = 64 * 1024 * 1024
+    #: the folder where the workbench keeps an upload between its dry run and its confirmation (at most an
+    #: hour), one the server's user alone may open; by default ``orggraph-uploads-UID`` in the system's
+    #: temporary folder. Every process of one server (``--workers``) must see the same folder.
+    upload_dir: str | None = None
     #: the web origins (``scheme://host[:port]``) whose pages may call the API from a browser (CORS);
     #: none by default. ``ORGGRAPH_CORS_ORIGINS`` takes them separated by commas.
     cors_origins: Annotated[list[str], NoDecode] = []

@@ -23,7 +23,8 @@ from ...privacy import mask_text
 from ..db import off_loop
 from ..deps import StoreDep, scope_for
 
-__all__ = ["COOKIE", "PageRoute", "PageToken", "PageScope", "render", "csrf_of", "local_path", "SignIn", "Problem"]
+__all__ = ["COOKIE", "PageRoute", "PageToken", "PageScope", "render", "csrf_of", "local_path", "SignIn", "Problem",
+           "size_text", "too_large", "too_large_page"]
 
 log = logging.getLogger("orggraph.api")
 
@@ -126,6 +127,24 @@ def _problem_page(request: Request, status: int, message: str, details: list[str
 NOT_FOUND = "找不到该记录：它不存在，或不在您的管辖范围内。"
 
 
+def size_text(size: float) -> str:
+    """A number of bytes as a page says it: ``10 MB``, ``3.9 KB``, ``512 字节``."""
+    if size >= 1024 ** 2:
+        return f"{round(size / 1024 ** 2, 1):g} MB"
+    return f"{round(size / 1024, 1):g} KB" if size >= 1024 else f"{size:g} 字节"
+
+
+def too_large(max_bytes: int) -> str:
+    """A request body past the server's limit (``ORGGRAPH_MAX_BODY_BYTES``), as a page says it."""
+    return (f"上传的内容太大：不能超过 {size_text(max_bytes)}（服务器设置 ORGGRAPH_MAX_BODY_BYTES）。"
+            "未写入任何内容；请拆分文件后再上传。")
+
+
+def too_large_page(scope: dict, max_bytes: int) -> HTMLResponse:
+    """The page a form sent to a page answers when its body is past the server's limit, before it is read."""
+    return _problem_page(Request(scope), 413, too_large(max_bytes))
+
+
 class PageRoute(APIRoute):
     """A page's route: whatever goes wrong answers a page in Chinese, never the API's JSON; not signed in
     sends the browser to the sign-in page and back."""
@@ -143,7 +162,8 @@ class PageRoute(APIRoute):
             except (NotFound, OutsideScope):
                 return _problem_page(request, 404, NOT_FOUND)
             except HTTPException as exc:
-                message = NOT_FOUND if exc.status_code == 404 else str(exc.detail)
+                message = {404: NOT_FOUND, 413: too_large(request.app.state.settings.max_body_bytes)}.get(
+                    exc.status_code, str(exc.detail))
                 return _problem_page(request, exc.status_code, message)
             except RequestValidationError as exc:
                 return _problem_page(request, 400, "请求的参数有误。",
