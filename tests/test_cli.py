@@ -12,7 +12,7 @@ import pytest
 from orggraph.cli import app
 from orggraph.store import EmbeddedStore
 
-from .conftest import STREET, run_cli
+from .conftest import STREET, cli, run_cli
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -172,14 +172,15 @@ def test_the_store_comes_from_the_environment(tmp_path):
 
 
 @pytest.mark.parametrize("option", ["--server", "--database", "--user", "--password", "--db"])
-def test_a_store_option_given_empty_is_bad_input_naming_it(tmp_path, option):
+def test_a_store_option_given_empty_is_bad_input_naming_it(tmp_path, option, monkeypatch):
     """`--server ''` is neither $ORGGRAPH_SERVER nor the store file, nor is `--database ''` the default
     database: bad input, exit 2, naming the option."""
     (tmp_path / "street.json").write_text(json.dumps(STREET), encoding="utf-8")
-    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
-    env = {"ORGGRAPH_SERVER": "bolt://127.0.0.1:1"} if option == "--server" else {"ORGGRAPH_DB": "s.db"}
+    assert cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    for name, value in ({"ORGGRAPH_SERVER": "bolt://127.0.0.1:1"} if option == "--server" else {"ORGGRAPH_DB": "s.db"}).items():
+        monkeypatch.setenv(name, value)
     for command in (["coverage"], ["load", "street.json"], ["serve", "--port", "1"]):
-        result = run_cli(*command, option, "", cwd=tmp_path, env=env)
+        result = cli(*command, option, "", cwd=tmp_path)  # in this process, as the command line reads it
         assert result.returncode == 2, (command, result.stderr)
         assert f"Invalid value for '{option}'" in result.stderr and "it is empty" in result.stderr, result.stderr
     assert not (tmp_path / "orggraph.db").exists()
@@ -405,8 +406,8 @@ def test_readme_shows_no_command_that_does_not_exist():
 
 
 def test_every_command_has_help_a_newcomer_can_follow(tmp_path):
-    for name in _commands():
-        result = run_cli(*name.split(), "--help", cwd=tmp_path)
+    for name in _commands():  # in this process: forty interpreters' start-up would cost half a minute
+        result = cli(*name.split(), "--help", cwd=tmp_path)
         assert result.returncode == 0
         summary = result.stdout.split("\n\n")[1].strip()
         assert len(summary) > 30, f"`orggraph {name} --help` says too little: {summary!r}"
