@@ -17,7 +17,7 @@ from orggraph.access import tokens as tokens_of
 from orggraph.api import create_app
 from orggraph.store import EmbeddedStore
 
-from .conftest import BACKENDS, backend_store, empty_neo4j, items, run_cli, served, server_of, street
+from .conftest import BACKENDS, backend_store, empty_neo4j, items, cli, run_cli, served, server_of, street
 
 DAY = "2026-11-23"
 
@@ -457,7 +457,7 @@ def test_every_route_keeps_to_the_token_s_scope(api):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_token_commands_and_a_real_server(backend, tmp_path, request):
+def test_token_commands_and_a_real_server(backend, tmp_path, request, monkeypatch):
     """The commands and a real uvicorn server on loopback: on the store file with two worker processes,
     and on each graph server with one."""
     env, workers = {}, "2"
@@ -468,18 +468,20 @@ def test_token_commands_and_a_real_server(backend, tmp_path, request):
         env, workers = {"ORGGRAPH_SERVER": server,
                         "ORGGRAPH_DATABASE": f"api_{tmp_path.name[-8:]}" if backend == "falkordb" else "neo4j"}, "1"
     (tmp_path / "street.json").write_text(json.dumps(two_communities(), ensure_ascii=False), encoding="utf-8")
-    assert run_cli("load", "street.json", cwd=tmp_path, env=env).returncode == 0
-    created = run_cli("token", "create", "--role", "viewer", "--area", "c1", cwd=tmp_path, env=env)
+    for name, value in env.items():  # the commands run in this process (an interpreter's start-up each, saved)
+        monkeypatch.setenv(name, value)
+    assert cli("load", "street.json", cwd=tmp_path).returncode == 0
+    created = cli("token", "create", "--role", "viewer", "--area", "c1", cwd=tmp_path)
     assert created.returncode == 0, created.stderr
     secret = created.stdout.strip()
     assert re.fullmatch(r"og_[A-Za-z0-9_-]{40,}", secret), "the token alone on stdout"
-    assert run_cli("token", "create", "--role", "boss", "--area", "c1", cwd=tmp_path, env=env).returncode == 2
-    assert run_cli("token", "create", "--role", "viewer", "--area", "nowhere", cwd=tmp_path, env=env).returncode == 2
-    editor = run_cli("token", "create", "--role", "editor", "--area", "c1", "--days", "30", cwd=tmp_path, env=env).stdout.strip()
-    listed = json.loads(run_cli("token", "list", "--json", cwd=tmp_path, env=env).stdout)
+    assert cli("token", "create", "--role", "boss", "--area", "c1", cwd=tmp_path).returncode == 2
+    assert cli("token", "create", "--role", "viewer", "--area", "nowhere", cwd=tmp_path).returncode == 2
+    editor = cli("token", "create", "--role", "editor", "--area", "c1", "--days", "30", cwd=tmp_path).stdout.strip()
+    listed = json.loads(cli("token", "list", "--json", cwd=tmp_path).stdout)
     assert [(t["role"], t["areas"], t["expires"] is None) for t in listed] == [("viewer", ["c1"], True), ("editor", ["c1"], False)]
-    assert f"active until {listed[1]['expires']}" in run_cli("token", "list", cwd=tmp_path, env=env).stdout
-    bad = run_cli("serve", "--cors-origin", "https://jiedao.example/app", cwd=tmp_path, env=env)
+    assert f"active until {listed[1]['expires']}" in cli("token", "list", cwd=tmp_path).stdout
+    bad = cli("serve", "--cors-origin", "https://jiedao.example/app", cwd=tmp_path)
     assert bad.returncode == 2 and "is not an origin" in bad.stderr
     with served("--workers", workers, "--cors-origin", "https://jiedao.example", cwd=tmp_path, env=env) as (url, proc):
         request = urllib.request.Request(url + "/households/h1", headers={"Authorization": f"Bearer {secret}",
@@ -495,7 +497,7 @@ def test_token_commands_and_a_real_server(backend, tmp_path, request):
         covered = urllib.request.Request(url + f"/coverage?as_of={DAY}", headers={"Authorization": f"Bearer {secret}"})
         for _ in range(4):  # whichever worker answers sees the change
             assert json.loads(urllib.request.urlopen(covered, timeout=10).read())["covered"] == 2
-        assert run_cli("token", "revoke", listed[0]["id"], cwd=tmp_path, env=env).returncode == 0
+        assert cli("token", "revoke", listed[0]["id"], cwd=tmp_path).returncode == 0
         with pytest.raises(urllib.error.HTTPError) as info:
             urllib.request.urlopen(request, timeout=5)
         assert info.value.code == 401
