@@ -75,13 +75,16 @@ def doors_of(html: str) -> list[str]:
 def test_the_tree_goes_from_the_tokens_areas_down_to_grids(web):
     page = sign_in(web, "editor").get("/emergency")
     assert page.status_code == 200
-    boxes = re.findall(r'<input type="checkbox" name="area" value="([^"]+)"> ([^<]+) <small>', page.text)
+    boxes = re.findall(r'<input type="checkbox" name="area" value="([^"]+)"[^>]*> (?:<span class="name">)?([^< ]+)', page.text)
     assert boxes == [("s1", "江滨街道"), ("c1", "桂花社区"), ("g1", "桂花社区第1网格"), ("c2", "向阳社区")]
+    # the top unfolded, the areas below folded: a tap on a name opens them
+    assert re.search(r'<details open>\s*<summary><input type="checkbox" name="area" value="s1"', page.text)
+    assert re.search(r'<details>\s*<summary><input type="checkbox" name="area" value="c1"', page.text)
     assert 'value="b1"' not in page.text and 'value="b9"' not in page.text  # no buildings
     c1 = sign_in(web, "c1-editor").get("/emergency").text  # from its own area down
     assert re.findall(r'name="area" value="([^"]+)"', c1) == ["c1", "g1"]
     viewer = sign_in(web, "viewer").get("/emergency").text  # sees incidents, opens none: no form
-    assert 'name="area"' not in viewer and 'action="/emergency#open"' not in viewer
+    assert 'name="area"' not in viewer and 'action="/emergency"' not in viewer
 
 
 def test_open_on_two_areas_mark_doors_and_watch_the_figures(web):
@@ -171,7 +174,8 @@ def test_bad_input_answers_the_form_again_and_writes_nothing(web):
     token = csrf(client.get("/emergency").text)
     empty = client.post("/emergency", data={"csrf": token, "name": "  ", "area": ["g1"]})
     assert empty.status_code == 400 and "请填写事件名称" in empty.text
-    assert 'value="g1" checked' in empty.text  # what was ticked stays ticked
+    assert 'value="g1" checked' in empty.text  # what was ticked stays ticked, and unfolded
+    assert re.search(r'<details open>\s*<summary><input type="checkbox" name="area" value="c1"', empty.text)
     none = client.post("/emergency", data={"csrf": token, "name": "暴雨"})
     assert none.status_code == 400 and "至少勾选一个" in none.text and 'value="暴雨"' in none.text
     long = client.post("/emergency", data={"csrf": token, "name": "雨" * 201, "area": ["g1"]})

@@ -87,6 +87,16 @@ def territory_tree(store: Store, token: Token, scope: Scope, namer: Namer) -> li
     return [walk(a) for a in top]
 
 
+def _unfold(nodes: list[dict[str, Any]], chosen: set[str]) -> bool:
+    """Mark each area of the tree that holds an area ticked (``holds_chosen``), so that the form answered
+    again shows it unfolded; whether any of these nodes is or holds one."""
+    found = False
+    for node in nodes:
+        node["holds_chosen"] = _unfold(node["children"], chosen)
+        found = found or node["holds_chosen"] or node["id"] in chosen
+    return found
+
+
 def _listing(store: Store, scope: Scope) -> list[dict[str, Any]]:
     """The incidents the scope sees, open ones first and the newest first in each, with their progress."""
     found = incidents.incidents(store, scope=scope)
@@ -107,6 +117,7 @@ async def _list_page(request: Request, store: Store, token: Token, scope: Scope,
 
     shown = await run_in_threadpool(work)
     form.setdefault("chosen", [])
+    _unfold(shown["tree"], set(form["chosen"]))
     return render(request, "emergency.html", status=status, title="应急", nav="emergency", editor=_editor(token),
                   **shown, **form)
 
