@@ -63,6 +63,9 @@
       headers: {"X-CSRF-Token": csrf, "Accept": "application/json"}
     }).then(function (response) {
       if (!response.ok) return reason(response).then(function (text) { throw new Error(text); });
+      if ((response.headers.get("Content-Type") || "").indexOf("application/json") !== 0) {
+        throw new Error("登录已过期，请刷新页面、重新登录后再登记。");  // sent to the sign-in page
+      }
       return response.json();
     }).then(function (answer) {
       var fresh = replaceDoor(answer.household, answer.door);
