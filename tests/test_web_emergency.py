@@ -321,3 +321,15 @@ def test_the_script_is_served_from_here(web):
     assert script.status_code == 200 and "X-CSRF-Token" in script.text and "visibilityState" in script.text
     page = sign_in(web, "editor").get("/emergency").text
     assert '<script src="/static/emergency.js" defer></script>' in page and "<script>" not in page
+
+
+def test_a_member_the_token_cannot_read_is_shown_by_id_alone(web):
+    from orggraph.access import scope_of
+    from orggraph.api.web.emergency import _person
+    from orggraph.report import Namer
+
+    c2 = scope_of(web.store, ["c2"])
+    assert _person("m1", Namer.of(web.store, unmask=True), True, c2) == {"id": "m1", "name": "m1", "phone": "",
+                                                                        "dial": None}
+    assert _person("m9", Namer.of(web.store, unmask=True), True, c2)["dial"] == "13700009999"
+    assert _person("m9", Namer.of(web.store), False, c2)["dial"] is None  # masked: nothing to dial

@@ -161,9 +161,12 @@ async def open_page(request: Request, store: StoreDep, token: PageToken, scope: 
 # -- one incident ----------------------------------------------------------------------------------------------
 
 
-def _person(member: str, namer: Namer, pii: bool) -> dict[str, Any]:
+def _person(member: str, namer: Namer, pii: bool, scope: Scope) -> dict[str, Any]:
     """A member as a card shows them: name, phone (masked unless pii), and a number to dial only when the
-    phone is shown whole (a masked number is not dialable)."""
+    phone is shown whole (a masked number is not dialable). One the token may not read is its id alone, as
+    the API's answers name only what the scope sees (``names_of(within=scope.sees)``)."""
+    if not scope.sees(member):
+        return {"id": member, "name": member, "phone": "", "dial": None}
     phone = namer.phone(member)
     return {"id": member, "name": namer.bare_name(member), "phone": phone,
             "dial": phone if pii and phone and "*" not in phone else None}
@@ -174,7 +177,7 @@ def _card(entry: dict[str, Any], namer: Namer, scope: Scope, pii: bool) -> dict[
     household = entry["household"]
     links = entry["chain"]["links"]
     record = namer.record(household)
-    contacts = [_person(l["member"], namer, pii) for l in links if l["role"] == "contact" and l["member"]]
+    contacts = [_person(l["member"], namer, pii, scope) for l in links if l["role"] == "contact" and l["member"]]
     stand_in = entry["stand_in"]
     upper = [l["member"] for l in links if l["role"] in ("area", "org") and l["member"]]
     # who knocks: the door's caller (its first contact, or its stand-in), else the nearest responsible
@@ -189,14 +192,15 @@ def _card(entry: dict[str, Any], namer: Namer, scope: Scope, pii: bool) -> dict[
         "people": entry["people"], "phone": phone, "dial": phone if pii and phone and "*" not in phone else None,
         "flags": [HOUSEHOLD_FLAGS.get(f, f) for f in record.get("flags") or () if isinstance(f, str)],
         "vulnerable": entry["vulnerable"], "covered": entry["covered"], "contacts": contacts,
-        "stand_in": None if stand_in is None else {**_person(stand_in["member"], namer, pii),
+        "stand_in": None if stand_in is None else {**_person(stand_in["member"], namer, pii, scope),
                                                    "level": LABELS.get(stand_in.get("level"), stand_in.get("level"))},
         "unassigned": UNASSIGNED_LABELS.get(entry["unassigned"], entry["unassigned"]) if entry["unassigned"] else None,
-        "upper": _person(upper[0], namer, pii) if upper and not contacts and stand_in is None else None,
+        "upper": _person(upper[0], namer, pii, scope) if upper and not contacts and stand_in is None else None,
         "by": caller, "by_name": namer.bare_name(caller) if caller else None,
         "status": outcome["status"] if outcome else None, "seq": outcome["seq"] if outcome else 0,
         "outcome": None if outcome is None else {
-            "label": STATUS_LABELS.get(outcome["status"], outcome["status"]), "by": namer.bare_name(outcome["by"]),
+            "label": STATUS_LABELS.get(outcome["status"], outcome["status"]),
+            "by": namer.bare_name(outcome["by"]) if scope.sees(outcome["by"]) else outcome["by"],
             "at": _time(outcome["at"]),
             "note": namer.text(household, "note", outcome["note"]) if outcome.get("note") else None},
         "done": outcome is not None and outcome["status"] in incidents.SETTLED,
