@@ -99,9 +99,15 @@ def sheet(incident: str, store: StoreDep, token: TokenDep, scope: ScopeDep, publ
 @router.get("/incidents/{incident}/sheet.xlsx", summary="The call sheet to print, with an outcome column",
             response_class=Response, responses={200: {"content": {XLSX: {}}}})
 def sheet_xlsx(incident: str, store: StoreDep, token: TokenDep, scope: ScopeDep, public: PublicDep) -> Response:
+    return kept_workbook(store, token, scope, public, incident, f"GET /incidents/{incident}/sheet.xlsx")
+
+
+def kept_workbook(store: Store, token: Token, scope: Scope, public: Any, incident: str, route: str) -> Response:
+    """A kept incident's call sheet, cut to the scope, as the workbook to print (named after the incident),
+    personal data masked unless the token has pii, and what it showed audited as ``route``; the API's
+    download and the workbench's both answer it. NotFound as :func:`orggraph.incidents.get_incident`."""
     answer = incidents.call_sheet(store, incident, scope=scope)  # the workbook masks the notes as it writes them
-    return _workbook(store, token, public, f"GET /incidents/{incident}/sheet.xlsx", dict(answer), answer["incident"],
-                     incident)
+    return _workbook(store, token, public, route, dict(answer), answer["incident"], incident)
 
 
 @router.post("/incidents/{incident}/marks", response_model=list[Mark], status_code=201, dependencies=[Editor],

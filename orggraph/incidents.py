@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .access import Scope
     from .store.base import Store
 
-__all__ = ["open_incident", "incidents", "get_incident", "call_sheet", "mark", "mark_many", "check_marks",
+__all__ = ["open_incident", "incidents", "get_incident", "call_sheet", "doors", "mark", "mark_many", "check_marks",
            "changed_outcomes", "sheet_households", "marks",
            "progress",
            "close_incident", "STATUSES", "SETTLED", "NOTE_LIMIT", "NAME_LIMIT"]
@@ -367,6 +367,62 @@ def call_sheet(store: Store, incident_id: str, *, scope: Scope | None = None) ->
             "households": len(entries), "uncovered": sum(1 for e in entries if not e["covered"]),
             "vulnerable": sum(1 for e in entries if e["vulnerable"]), "placed": record["placed"],
             "most_given": record["most_given"], "entries": entries}  # type: ignore[typeddict-item]
+
+
+def doors(store: Store, incident_id: str, *, scope: Scope | None = None, area: str | None = None,
+          open_only: bool = False, households: Iterable[str] | None = None, start: int = 0,
+          limit: int | None = None) -> dict[str, Any]:
+    """A part of an incident's call sheet, a screen's worth: the doors in or below one area, those still
+    open, or those named, from ``start`` on, at most ``limit``; each chain put together for those only, so
+    that a page of a sheet of thousands of households reads in milliseconds.
+
+    Parameters
+    ----------
+    area : str, optional
+        Only the households located in or below this area (one of those the sheet's households lie in or
+        below; with ``scope``, one of its areas).
+    open_only : bool
+        Only the doors not settled (no mark yet, or nobody answered: see :data:`SETTLED`).
+    households : iterable of str, optional
+        Only these households (those not on the sheet, or outside ``scope``, are passed over).
+    start, limit : int
+        The first of the matching doors to answer (from 0) and how many at most (None: all).
+
+    Returns
+    -------
+    dict
+        ``{"total": the doors matching, "start", "entries": [...]}``: the entries in the sheet's order
+        (uncovered vulnerable first, as :func:`call_sheet`), each as :func:`call_sheet` gives it, with
+        ``caller``: who is to knock, its first contact or else its stand-in (None if neither).
+
+    Raises
+    ------
+    NotFound
+        As :func:`get_incident`; or ``area`` is none the sheet's households lie in or below (or lies
+        outside ``scope``).
+    ValueError
+        A negative ``start`` or ``limit``.
+    """
+    if start < 0 or (limit is not None and limit < 0):
+        raise ValueError("start and limit must not be negative")
+    _, sheet = _find(store, incident_id, scope)
+    rows = _visible(sheet, scope)
+    if area is not None:
+        if area not in sheet.areas or (scope is not None and area not in scope.areas):
+            raise NotFound(f"no area with id {area!r} on the call sheet of incident {incident_id}")
+        below = {key for key, up in enumerate(sheet.upward) if any(a == area for a, _, _ in up)}
+        rows = [r for r in rows if r[1] in below]
+    if households is not None:
+        wanted = set(households)
+        rows = [r for r in rows if r[0] in wanted]
+    latest = _marks_now(store, incident_id).latest
+    if open_only:
+        rows = [r for r in rows if r[0] not in latest or latest[r[0]]["status"] not in SETTLED]
+    shown = rows[start:] if limit is None else rows[start:start + limit]
+    return {"total": len(rows), "start": start, "entries": [
+        {"household": r[0], "covered": bool(r[2]), "vulnerable": r[3], "people": r[4], "chain": sheet.chain(r),
+         "stand_in": r[5], "unassigned": r[6], "outcome": latest.get(r[0]), "caller": sheet.caller(r)}
+        for r in shown]}
 
 
 def _check(store: Store, incident_id: str, sheet: _Sheet, items: list[dict[str, Any]], scope: Scope | None,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+import urllib.request
+
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import WIDTHS, screenshot, signed_in
 
@@ -85,4 +90,56 @@ def test_upload_a_workbook_see_its_dry_run_then_confirm(chromium, workbench, tmp
     page.wait_for_url("**/upload/*")
     assert "已导入：新增 1 条记录、1 条关系" in page.locator("p.ok").inner_text()
     screenshot(page, "upload-done", "office")
+#: a whole mobile number (11 digits from 1[3-9]) or landline (area code and 7 or 8 digits), as typed anywhere
+WHOLE_PHONE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_open_an_incident_on_the_tree_mark_doors_and_watch_the_progress(chromium, workbench, width):
+    page = signed_in(chromium, workbench, "editor", width)
+    page.click("header nav >> text=应急")
+    page.fill("#incident-name", f"暴雨 {width}")
+    page.click('.tree summary:has(input[value="s001c1"]) .name')  # a community unfolded by a tap on its name
+    for grid in ("s001c1g01", "s001c1g02"):  # two of its grids ticked on the territory's tree
+        page.check(f'.tree input[value="{grid}"]')
+    assert not page.is_checked('.tree input[value="s001c1"]')
+    screenshot(page, "emergency-open", width)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(re.compile(r"/emergency/inc-[\w-]+$"))
+    incident = page.url.rsplit("/", 1)[1]
+    done = page.locator('#progress [data-figure="done"]')
+    assert done.inner_text() == "0"
+    total = int(page.locator("#progress .card .s").first.inner_text().split()[1])
+    page.evaluate("window.stillHere = true")  # gone if the page were loaded again
+    doors = page.locator(".doors .door")
+    for n, status in enumerate(("reached", "needs_help", "refused")):  # one tap each
+        doors.nth(n).locator(f'button[value="{status}"]').click()
+        expect(doors.nth(n).locator(f'button[value="{status}"]')).to_have_attribute("aria-pressed", "true")
+        expect(done).to_have_text(str(n + 1))
+    expect(page.locator('#progress [data-figure="open"]')).to_have_text(str(total - 3))
+    expect(page.locator('#progress [data-figure="needs_help"]')).to_have_text("1")
+    # another person's mark (through the API) shows up on this screen at the next poll, card and panel
+    fourth = doors.nth(3)
+    household = fourth.get_attribute("data-household")
+    by = fourth.locator('input[name="by"]').get_attribute("value")
+    request = urllib.request.Request(f"{workbench.url}/incidents/{incident}/marks", method="POST",
+                                     data=json.dumps({"household": household, "status": "no_answer", "by": by}).encode(),
+                                     headers={"Authorization": f"Bearer {workbench.tokens['editor']}",
+                                              "Content-Type": "application/json"})
+    assert urllib.request.urlopen(request, timeout=10).status == 201
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # in view: it polls at once
+    expect(page.locator('#progress [data-figure="no_answer"]')).to_have_text("1")
+    expect(page.locator(f'#door-{household} button[value="no_answer"]')).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("window.stillHere") is True
+    with page.expect_download() as download:
+        page.click("text=下载联络单")
+    assert download.value.suggested_filename == f"{incident}.xlsx" and download.value.failure() is None
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]  # no sideways scroll
+    screenshot(page, "emergency", width)
+    if width == "phone":  # the viewer of s001c1, without pii: no whole phone number anywhere on the page
+        viewer = signed_in(chromium, workbench, "viewer", width)
+        viewer.goto(f"/emergency/{incident}")
+        assert viewer.locator(".doors .door").count() > 0 and "****" in viewer.content()
+        assert not WHOLE_PHONE.search(viewer.content()) and viewer.locator('a[href^="tel:"]').count() == 0
+        viewer.context.close()
     page.context.close()

@@ -273,6 +273,36 @@ def test_a_scope_sees_its_households_of_an_incident_only(store):
         incidents.open_incident(store, ["c1"], name="x", scope=g2)
 
 
+def test_a_screen_of_doors_filtered_and_paged_in_the_sheets_order(store):
+    from orggraph.access import scope_of
+
+    store.load(items(town()))
+    inc = incidents.open_incident(store, ["c1"], name="暴雨", as_of=DAY, max_households=2)["id"]
+    whole = {e["household"]: e for e in incidents.call_sheet(store, inc)["entries"]}
+    g1 = incidents.doors(store, inc, area="g1")
+    assert g1["total"] == 5 and [e["household"] for e in g1["entries"]] == ["u1", "u2", "u3", "k1", "k2"]
+    # each entry as the whole sheet gives it, with who is to knock: the first contact, else the stand-in
+    assert all({k: v for k, v in e.items() if k != "caller"} == whole[e["household"]] for e in g1["entries"])
+    assert {e["household"]: e["caller"] for e in g1["entries"]} == {"u1": "mA", "u2": "mC", "u3": "mB", "k1": "mA",
+                                                                   "k2": "mB"}
+    incidents.mark(store, inc, "u1", "reached", "mA")
+    incidents.mark(store, inc, "u2", "no_answer", "mC")  # nobody answered: still open
+    still = incidents.doors(store, inc, area="g1", open_only=True, start=1, limit=2)
+    assert (still["total"], still["start"], [e["household"] for e in still["entries"]]) == (4, 1, ["u3", "k1"])
+    assert incidents.doors(store, inc, open_only=True, start=9)["entries"] == []
+    named = incidents.doors(store, inc, households=["k2", "u4", "u1", "nobody"])
+    assert [(e["household"], (e["outcome"] or {}).get("status")) for e in named["entries"]] == [
+        ("u1", "reached"), ("u4", None), ("k2", None)]
+    with pytest.raises(NotFound, match="no area with id 'c2'"):
+        incidents.doors(store, inc, area="c2")  # on no household of the sheet
+    g2 = scope_of(store, ["g2"])
+    assert [e["household"] for e in incidents.doors(store, inc, scope=g2)["entries"]] == ["u4"]
+    with pytest.raises(NotFound, match="no area with id 'g1'"):
+        incidents.doors(store, inc, area="g1", scope=g2)  # outside the scope: as if it were on none
+    with pytest.raises(ValueError):
+        incidents.doors(store, inc, limit=-1)
+
+
 # -- the command line ---------------------------------------------------------------------------------------
 
 

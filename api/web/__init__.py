@@ -11,6 +11,7 @@ from .core import too_large_page
 from .coverage import router as coverage_router
 from .problems import router as problems_router
 from .records import router as records_router
+from .emergency import router as emergency_router
 from .session import router as session_router
 from .upload import router as upload_router
 
@@ -20,7 +21,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 #: every page's router, in the order a request is matched against them
-ROUTERS = [session_router, coverage_router, records_router, problems_router, upload_router]
+ROUTERS = [session_router, coverage_router, records_router, problems_router, emergency_router, upload_router]
 
 
 def is_page(scope: dict) -> bool:
