@@ -21,6 +21,7 @@ from .routes_import import router as import_router
 from .routes_incidents import router as incidents_router
 from .routes_nodes import KINDS, edges_router, router_for
 from .routes_questions import router as questions_router
+from .routes_records import router as records_router
 from .routes_robustness import router as robustness_router
 from .schemas import ERROR_RESPONSES
 from .settings import Settings
@@ -113,7 +114,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                            allow_methods=["GET", "POST", "PUT", "DELETE"], expose_headers=["Content-Disposition"], max_age=600)
 
     # the questions first: a request is matched against the routes in order, and chains are the most asked
-    for router in [questions_router, incidents_router, robustness_router, *(router_for(segment) for segment in KINDS), edges_router, import_router,
+    for router in [questions_router, incidents_router, robustness_router, records_router, *(router_for(segment) for segment in KINDS),
+                   edges_router, import_router,
                    changes_router, history_router, admin_router, health_router]:
         app.include_router(router, responses=ERROR_RESPONSES)
     web.install(app)  # the pages: at /, after the API's routes, none of whose paths they share

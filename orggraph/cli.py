@@ -18,7 +18,7 @@ from .history import default_by
 from .io import FORMATS, UnknownFormat, check_format, export_store, read_file, refuse_existing, write_template
 from .load import LoadReport, check_load, check_store
 from .model import NODE_KINDS
-from .queries import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SHARE, DEFAULT_SPOF, DEFAULT_TOP, DEFAULT_TRIALS
+from .queries import DEFAULT_HITS, DEFAULT_MAX_HOUSEHOLDS, DEFAULT_SHARE, DEFAULT_SPOF, DEFAULT_TOP, DEFAULT_TRIALS
 from .store import DEFAULT_DB, open_store
 
 if TYPE_CHECKING:
@@ -613,6 +613,46 @@ def chain(
 
             typer.echo(chain_text(result, namer))
         _audit(store, "chain", namer.shown)
+
+
+@app.command()
+@_errors
+@_store_options
+def search(
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="An id, part of a name or an address, or a phone's last "
+                                                             "digits (4, or more with --unmask).", show_default=False)],
+    options: StoreOptions = None,
+    kind: Annotated[Optional[list[str]], typer.Option(
+        "--kind", metavar="KIND", help="Only records of this kind: Household, Member, Area, Org or Unit (repeat it "
+                                       "for several).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="The most hits listed.")] = DEFAULT_HITS,
+    as_of: AsOf = None,
+    unmask: Unmask = False,
+    public: Public = None,
+    json_: Json = False,
+) -> None:
+    """Find households, members, areas, units and organizations by id, part of a name or an address, or a
+    phone's last digits.
+
+    Exact id first, then names, addresses and phones, each by id. A record that takes no part on the day
+    (--as-of) is not found. Without --unmask only what masked records show is looked in: an address down to
+    its building, a phone by its last 4 digits alone; --unmask looks in full (and shows, audited). With
+    --json, {"query", "as_of", "hits": [{"id", "kind", "match"}], "more", "phone_needs_pii", "names"}.
+    """
+    from .queries import search as run_search
+
+    with options.open() as store:
+        result = run_search(store, text, kinds=kind, as_of=as_of, pii=unmask, limit=limit)
+        namer = _namer(store, unmask, public)
+        if json_:
+            ids = [hit["id"] for hit in result["hits"]]
+            namer.read(ids)
+            _print_json({**result, "names": {i: named for i in ids if (named := namer.described(i)) is not None}})
+        else:
+            from .report import search_text
+
+            typer.echo(search_text(result, namer))
+        _audit(store, "search", namer.shown)
 
 
 @app.command()

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 __all__ = [
     "MASK",
     "PUBLIC_ENV",
+    "ADDRESS_HEAD_ENDS",
     "personal_class",
     "is_personal",
     "public_properties",
@@ -213,6 +214,12 @@ def mask_phone(phone: str | None) -> str | None:
     return f"{digits[:3]}{MASK}{digits[-4:]}"
 
 
+#: what ends the part of an address :func:`mask_address` keeps (the building, or a village group): the
+#: first of these found in it
+ADDRESS_HEAD_ENDS = ("号楼", "栋", "幢", "号院", "组")
+_ADDRESS_HEAD = re.compile("^(.*?(?:" + "|".join(ADDRESS_HEAD_ENDS) + "))")
+
+
 def mask_address(address: str | None) -> str | None:
     """Keep an address down to the building, mask the rest (and any phone or id-card number in it).
 
@@ -225,7 +232,7 @@ def mask_address(address: str | None) -> str | None:
     """
     if address is None:
         return None
-    match = re.search(r"^(.*?(?:号楼|栋|幢|号院|组))", address)
+    match = _ADDRESS_HEAD.search(address)
     keep = match.group(1) if match else address[: max(1, len(address) // 2)]
     keep = keep if keep != address else address[: max(1, len(address) // 2)]
     return mask_text(keep) + MASK

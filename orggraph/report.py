@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .results import GapRow, Name
     from .store.base import Store
 
-__all__ = ["Namer", "names_of", "named_ids", "masked_outcomes", "coverage_text", "chain_text", "gaps_text", "shape_line", "incident_text",
+__all__ = ["Namer", "names_of", "named_ids", "masked_outcomes", "coverage_text", "chain_text", "search_text", "gaps_text", "shape_line", "incident_text",
            "incident_workbook", "GAP_KINDS", "GAP_NOTES", "gap_rows", "gaps_workbook", "progress_text", "plan_text", "mask_address", "stand_in_of", "wrapped_lines",
            "STATUS_LABELS", "UNASSIGNED_LABELS", "CALL_SHEET", "KEY_PREFIX", "PRINTED_MARK"]
 
@@ -319,6 +319,38 @@ def chain_text(result: dict[str, Any], namer: Namer) -> str:
     for b in result["breaks"]:
         place = namer.name(b["area"]) if b["area"] else "sending unit"
         lines.append(f"BREAK at {place}: {REASON_LABELS[b['reason']]} {b['reason']}" + (f", {namer.name(b['org'])}" if b["org"] else ""))
+    return "\n".join(lines)
+
+
+#: what a search hit was found by, as its text says it
+MATCH_LABELS = {"id": "编号 id", "name": "名称 name", "address": "地址 address", "phone": "电话 phone"}
+
+
+def search_text(result: dict[str, Any], namer: Namer) -> str:
+    """A search (:func:`orggraph.queries.search`) as text: each hit with its kind, what it was found by, its
+    name, phone and address (masked unless the namer unmasks).
+
+    Examples
+    --------
+    >>> print(search_text({"query": "5678", "as_of": "2026-11-23", "more": True, "phone_needs_pii": False,
+    ...                    "hits": [{"id": "h1", "kind": "Household", "match": "phone"}]}, Namer(None)))
+    Search for '5678' as of 2026-11-23: 1 hit, more left off (--limit)
+    id  kind       found by    name  phone  address
+    --  ---------  ----------  ----  -----  -------
+    h1  Household  电话 phone
+    """
+    hits = result["hits"]
+    head = f"Search for {result['query']!r} as of {result['as_of']}: {len(hits)} hit{'s' if len(hits) != 1 else ''}"
+    lines = [head + (", more left off (--limit)" if result["more"] else "")]
+    if result["phone_needs_pii"]:
+        lines.append("Not looked for in phones: a masked phone shows its last 4 digits only; search by those, "
+                     "or by more with --unmask")
+    if hits:
+        namer.read(hit["id"] for hit in hits)
+        lines.append(_table(["id", "kind", "found by", "name", "phone", "address"],
+                            [[hit["id"], hit["kind"], MATCH_LABELS[hit["match"]], namer.bare_name(hit["id"])
+                              if namer.record(hit["id"]).get("name") else "", namer.phone(hit["id"]),
+                              namer.address(hit["id"]) if hit["kind"] == "Household" else ""] for hit in hits]))
     return "\n".join(lines)
 
 

@@ -10,7 +10,9 @@ __all__ = ["Figures", "AreaCoverage", "Coverage", "Link", "Break", "Chain", "Mem
            "CrossBoundary", "UnassignedArea", "ShapeFault", "Gaps", "VACANCY_REASONS", "SHAPE_FAULTS", "StandIn", "IncidentEntry",
            "GapRow", "Incident", "Assignment", "Unassigned", "CoverPlan", "IncidentRecord", "Mark", "DoorFigures", "AreaProgress",
            "Marker", "Progress", "LINK_ROLES", "BREAK_REASONS", "Name", "NamedChain", "NamedIncident", "NamedProgress",
-           "NamedCoverPlan", "KeptEntry", "KeptSheet", "NamedKeptSheet", "AreaRobustness", "MemberCost", "Robustness"]
+           "NamedCoverPlan", "KeptEntry", "KeptSheet", "NamedKeptSheet", "AreaRobustness", "MemberCost", "Robustness",
+           "SEARCH_MATCHES", "SearchHit", "Search", "NamedSearch", "Tie", "HouseholdTie", "PostTie", "AreaTie", "UnitTie",
+           "OrgTie", "ReportTie", "Profile", "NamedProfile", "AreaHouseholds", "NamedAreaHouseholds"]
 
 #: the roles of a chain's links, in the order a chain lists them
 LINK_ROLES = ("contact", "sending_unit", "area", "org")
@@ -422,3 +424,119 @@ class Robustness(TypedDict):
     p5: float
     areas: list[AreaRobustness]
     costliest: list[MemberCost]
+
+
+#: what a search hit was found by, in the order the hits are listed (:func:`orggraph.queries.search`)
+SEARCH_MATCHES = ("id", "name", "address", "phone")
+
+
+class SearchHit(TypedDict):
+    """A record :func:`orggraph.queries.search` found, and what it was found by: its ``id`` (exactly), its
+    ``name``, its ``address`` or a ``phone`` of its (by the last digits). Nothing of it but its id and kind:
+    callers name it (:func:`orggraph.report.names_of`), masked unless personal data may be shown."""
+
+    id: str
+    kind: Literal["Area", "Org", "Unit", "Member", "Household"]
+    match: Literal["id", "name", "address", "phone"]
+
+
+class Search(TypedDict):
+    """:func:`orggraph.queries.search`: the text looked for (as searched: without spaces at its ends), the
+    day, the hits in their order, whether more were left off past the limit, and whether the text, a
+    phone's last digits, was not looked for in phones because it has more digits than a masked phone
+    shows and personal data may not be shown (``phone_needs_pii``)."""
+
+    query: str
+    as_of: str
+    hits: list[SearchHit]
+    more: bool
+    phone_needs_pii: bool
+
+
+class NamedSearch(Search):
+    """A search as the command line (``--json``) and the API answer it: with every hit named."""
+
+    names: dict[str, Name]
+
+
+class Tie(TypedDict):
+    """When one of a member's relations holds: its ``since`` and ``until`` (None for an open end)."""
+
+    since: Optional[str]
+    until: Optional[str]
+
+
+class HouseholdTie(Tie):
+    """A household a member contacts (``CONTACTS``) or lives in (``RESIDES_IN``)."""
+
+    household: str
+
+
+class PostTie(Tie):
+    """A post a member holds (``HOLDS_POST``): the organization and the post (secretary, ...)."""
+
+    org: str
+    post: str
+
+
+class AreaTie(Tie):
+    """An area a member is assigned to (``ASSIGNED_TO``), and in what role (grid_leader, ...)."""
+
+    area: str
+    role: str
+
+
+class UnitTie(Tie):
+    """A unit a member is employed by, which sends it down (``EMPLOYED_BY``)."""
+
+    unit: str
+
+
+class OrgTie(Tie):
+    """An organization a member belongs to (``MEMBER_OF``)."""
+
+    org: str
+
+
+class ReportTie(Tie):
+    """An organization a member reported to (``SUNK_TO``, 报到), and the areas it governs on the day: the
+    community the member is registered in."""
+
+    org: str
+    areas: list[str]
+
+
+class Profile(TypedDict):
+    """:func:`orggraph.queries.member_profile`: a member's relations valid on the day, each kind of them in
+    its order, and whether the member can be reached (its record not marked unavailable)."""
+
+    member: str
+    as_of: str
+    available: bool
+    contacts: list[HouseholdTie]
+    posts: list[PostTie]
+    assigned: list[AreaTie]
+    units: list[UnitTie]
+    sunk_to: list[ReportTie]
+    member_of: list[OrgTie]
+    resides_in: list[HouseholdTie]
+
+
+class NamedProfile(Profile):
+    """A member's profile as the API answers it, with every id it names, named."""
+
+    names: dict[str, Name]
+
+
+class AreaHouseholds(TypedDict):
+    """The households located in an area on a day (:func:`orggraph.queries.households_in`), in their order."""
+
+    area: str
+    as_of: str
+    households: list[str]
+
+
+class NamedAreaHouseholds(AreaHouseholds):
+    """The households of an area as the API answers them, with every id named."""
+
+    names: dict[str, Name]

@@ -283,6 +283,12 @@ OUTSIDE = {  # how to ask each route about the other community; it must answer 4
     ("post", "/changes/handover"): lambda c: send(c, "post", "/changes/handover", json={"member": "m9", "to": "m1", "on": DAY}).status_code == 404,
     ("get", "/history"): lambda c: get(c, "/history", node="h9").status_code == 404
     and not re.search(r'"(h9|m9|o-c2|c2|b9|u2)"', json.dumps(get(c, "/history").json())),
+    ("get", "/search"): lambda c: all(get(c, "/search", q=q).json()["hits"] == [] for q in ("向阳", "9999", "h9", "赵敏", "图书馆"))
+    and get(c, "/search", q="桂花").json()["hits"],
+    ("get", "/members/{member}/profile"): lambda c: get(c, "/members/m9/profile").status_code == 404
+    and get(c, "/members/m1/profile").status_code == 200,
+    ("get", "/areas/{area}/households"): lambda c: get(c, "/areas/c2/households").status_code == 404
+    and not re.search(r'"(h9|m9|o-c2|c2|b9|u2)"', json.dumps(get(c, "/areas/s1/households").json())),
 }
 
 def kept(c) -> tuple[str, str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NotRequired, Protocol, TypedDict, runtime_checkable
+from typing import (TYPE_CHECKING, Any, Callable, Collection, Iterable, Iterator, NotRequired, Protocol, Sequence, TypedDict,
+                    runtime_checkable)
 
 from ..load import Item, LoadReport
 
@@ -191,6 +192,24 @@ class Store(Protocol):
     def nodes_of(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """``{id: record}`` for each of these ids that names a node (records as :meth:`node` returns
         them); the others are left out. Read in bulk, a few queries however many ids."""
+        ...
+
+    def search_nodes(self, kind: str, texts: Sequence[str] = (), *, head: str | None = None,
+                     among: Collection[str] | None = None) -> Iterator[dict[str, Any]]:
+        """The records of one kind that may hold a text, sorted by id (as :meth:`node` returns them), read as
+        the caller goes: one that stops early (and closes the iterator) reads no more.
+
+        Every record of the kind with a property whose value (text, or text in a list) holds one of
+        ``texts``, ASCII letters in either case, is among them; and, with ``head``, every record whose
+        ``address`` holds ``head`` within what :func:`orggraph.privacy.mask_address` shows of it. Others
+        may be among them too (a store looks for the texts in the record as it keeps it, cheaply): the
+        caller tells them apart. With ``among``, only the records of these ids.
+
+        Raises
+        ------
+        ValueError
+            An unknown kind.
+        """
         ...
 
     def counts(self) -> dict[str, dict[str, int]]:

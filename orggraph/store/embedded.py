@@ -9,7 +9,7 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Collection, Iterable, Iterator, Sequence
 
 import orjson
 
@@ -19,6 +19,7 @@ from ..history import Tally, Written, entry_nodes
 from ..index import Index, build_index
 from ..load import Item, Loader, LoadReport
 from ..model import EDGE_TYPES, NODE_KINDS, fold, unfolded
+from ..privacy import ADDRESS_HEAD_ENDS
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
 
@@ -156,10 +157,28 @@ _NODE_FIXED = ("id", "kind")
 _CARRY_AT_MOST = 100_000  # records a load may change and still carry the query index forward
 _LOG_AT_MOST = 16  # changes logged after the index was saved whole before it is saved whole again
 _EDGE_FIXED = ("type", "source", "target", "since", "until")
+_AMONG_IN_SQL = 20_000  # ids a search asks the file for by id; more are checked as the records are read
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def _dumps(props: dict[str, Any]) -> str:
     return orjson.dumps(props, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _written(text: str) -> str:
+    """A text as a record's JSON text writes it (as :func:`_dumps` writes a property's value)."""
+    return orjson.dumps(text).decode()[1:-1]
+
+
+def _like(text: str) -> str:
+    """A ``LIKE ... ESCAPE '\\'`` pattern for the JSON text of records holding ``text`` somewhere."""
+    written = _written(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{written}%"
+
+
+def _ascii_lower(text: str) -> str:
+    """ASCII letters in lower case, the others as they are: as SQLite's ``lower`` and ``LIKE`` fold them."""
+    return text.translate(_ASCII_LOWER)
 
 
 def _node(row: tuple[str, str, str]) -> dict[str, Any]:
@@ -722,6 +741,78 @@ class EmbeddedStore:
         rows = self._conn.execute("SELECT id, kind, props FROM nodes WHERE id IN (SELECT value FROM json_each(?))",
                                   (orjson.dumps(ids).decode(),))
         return {row[0]: _node(row) for row in rows}
+
+    def search_nodes(self, kind: str, texts: Sequence[str] = (), *, head: str | None = None,
+                     among: Collection[str] | None = None) -> Iterator[dict[str, Any]]:
+        """The records of one kind that may hold a text, sorted by id, read as the caller goes (see
+        :meth:`orggraph.store.Store.search_nodes`): one pass over the kind's records as the file keeps them
+        (for the households, over the whole table, which beats a walk of the kind's index), each kept as
+        its JSON text is ``LIKE`` one of the texts as JSON writes them; ``head``, within the address's part
+        up to the first of :data:`~orggraph.privacy.ADDRESS_HEAD_ENDS` in that text, where the address is
+        written first (the others are left to the caller). ``among`` is asked in SQL when it is small
+        (a search over the ids), else checked here (the scan, stopped early, reads less).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> with tempfile.TemporaryDirectory() as folder, EmbeddedStore(pathlib.Path(folder) / "city.db") as store:
+        ...     _ = store.load([("node", "1", {"id": "h1", "kind": "Household", "address": "桂花社区3号楼2单元501室"}),
+        ...                     ("node", "2", {"id": "h2", "kind": "Household", "address": "桂花社区4号楼1单元501室"})])
+        ...     [n["id"] for n in store.search_nodes("Household", ["501"])], [n["id"] for n in store.search_nodes(
+        ...         "Household", head="3号楼")], [n["id"] for n in store.search_nodes("Household", head="501")]
+        (['h1', 'h2'], ['h1'], [])
+        """
+        if kind not in NODE_KINDS:
+            raise ValueError(f"unknown node kind {kind!r}; allowed: {', '.join(NODE_KINDS)}")
+        texts = [t for t in dict.fromkeys(texts) if t]
+        if not texts and not head:
+            return iter(())
+        plain = [t for t in texts if "-" not in t]
+        dashed = [t for t in texts if "-" in t]
+        terms, params = [], []
+        terms += ["props LIKE ? ESCAPE '\\'"] * len(plain)
+        params += [_like(t) for t in plain]
+        if dashed:  # only where a dash is, which most records lack: a phone's digits parted by one
+            terms.append("(props LIKE '%-%' AND (" + " OR ".join(["props LIKE ? ESCAPE '\\'"] * len(dashed)) + "))")
+            params += [_like(t) for t in dashed]
+        if head:
+            # where the address is written first and plainly (no escape in the text), the head's first
+            # occurrence ends no later than the first end of a building in the text; any other is the caller's
+            # (in either case of its ASCII letters: where it has none, as it is written, which costs less)
+            written = _written(head)
+            lettered = any(c.isascii() and c.isalpha() for c in written)
+            text = "lower(props)" if lettered else "props"
+            ends = " AND ".join(f"(instr(props, '{end}') = 0 OR instr({text}, ?) + ? <= instr(props, '{end}') + "
+                                f"{len(end)})" for end in ADDRESS_HEAD_ENDS)
+            elsewhere = f" OR instr({text}, ?) = 0" if lettered else ""  # found in another case only
+            terms.append("(props LIKE ? ESCAPE '\\' AND (substr(props, 1, 12) <> '{\"address\":\"' "
+                         f"OR ({ends}) OR instr(props, '\\') > 0{elsewhere}))")
+            written = _ascii_lower(written)
+            params += [_like(head)] + [written, len(written)] * len(ADDRESS_HEAD_ENDS) + ([written] if lettered else [])
+        # the households, most of the records, by a pass over the table; the other kinds by their index
+        sql = (f"SELECT id, kind, props FROM nodes WHERE {'+kind' if kind == 'Household' else 'kind'} = ? "
+               f"AND ({' OR '.join(terms)})")
+        params.insert(0, kind)
+        keep = None
+        if among is not None:
+            if len(among) <= _AMONG_IN_SQL:
+                sql += " AND id IN (SELECT value FROM json_each(?))"
+                params.append(orjson.dumps(sorted(among)).decode())
+            else:
+                keep = among if isinstance(among, (set, frozenset, dict)) else set(among)
+        return self._found(sql + " ORDER BY id", params, keep)
+
+    def _found(self, sql: str, params: list[Any], keep: Collection[str] | None) -> Iterator[dict[str, Any]]:
+        """The records a search's query finds, a few at a time as the caller reads them (the query runs at the
+        first; a caller that closes the iterator ends it)."""
+        cursor = self._conn.execute(sql, params)
+        try:
+            while rows := cursor.fetchmany(256):
+                for row in rows:
+                    if keep is None or row[0] in keep:
+                        yield _node(row)
+        finally:
+            cursor.close()
 
     def _totals(self, conn: sqlite3.Connection) -> tuple[int, int]:
         nodes = conn.execute("SELECT count(*) FROM nodes").fetchone()[0]

@@ -11,7 +11,7 @@ import tempfile
 import threading
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Iterator, Sequence
 
 import orjson
 
@@ -33,6 +33,9 @@ __all__ = ["ServerStore", "LEASE_SECONDS"]
 #: household with one undated ``LOCATED_IN`` edge (layout 1 kept it for one edge, dated or not); 3 keeps
 #: ``n.fold`` on every node whose id is spelled otherwise than its fold (cypher/folds_of.cypher)
 LAYOUT = 3
+
+#: the most ids a search asks the server for by id (through the id index); more are checked as pages come
+_AMONG_BY_ID = 10_000
 
 #: how long a writer's lease lasts unless renewed (it is renewed every third of this while the write runs)
 LEASE_SECONDS = 60.0
@@ -453,6 +456,40 @@ class ServerStore:
             for node_id, kind, props in self.conn.read(statement("nodes_of"), {"ids": ids[start : start + page]}):
                 found[node_id] = {"id": node_id, "kind": kind, **orjson.loads(props)}
         return found
+
+    def search_nodes(self, kind: str, texts: Sequence[str] = (), *, head: str | None = None,
+                     among: Collection[str] | None = None, page: int = 256) -> Iterator[dict[str, Any]]:
+        """The records of one kind that may hold a text, sorted by id, read as the caller goes (see
+        :meth:`orggraph.store.Store.search_nodes`): those whose JSON text holds one of the texts (``head``
+        too, anywhere), letters in either case. By pages in id order, each four times the last up to 16,384
+        (a caller that stops early asks for little); of up to 10,000 ids in ``among``, in one query through
+        the id index (more are checked here, as the pages come)."""
+        if kind not in NODE_KINDS:
+            raise ValueError(f"unknown node kind {kind!r}; allowed: {', '.join(NODE_KINDS)}")
+        wanted = [orjson.dumps(t).decode()[1:-1] for t in dict.fromkeys([*texts, *([head] if head else [])]) if t]
+        if not wanted:
+            return iter(())
+        if among is not None and len(among) <= _AMONG_BY_ID:
+            return self._search_among(kind, wanted, sorted(among))
+        keep = None if among is None else among if isinstance(among, (set, frozenset, dict)) else set(among)
+        return self._search_pages(kind, wanted, keep, page)
+
+    def _search_among(self, kind: str, texts: list[str], ids: list[str]) -> Iterator[dict[str, Any]]:
+        rows = self.conn.read(statement("search_nodes_among", label=kind), {"texts": texts, "ids": ids}) if ids else []
+        for node_id, props in sorted(rows):
+            yield {"id": node_id, "kind": kind, **orjson.loads(props)}
+
+    def _search_pages(self, kind: str, texts: list[str], keep: Collection[str] | None, page: int
+                      ) -> Iterator[dict[str, Any]]:
+        after = ""
+        while True:
+            rows = self.conn.read(statement("search_nodes", label=kind), {"texts": texts, "after": after, "page": page})
+            for node_id, props in sorted(rows):  # in Python's order within the page, as the file's store gives them
+                if keep is None or node_id in keep:
+                    yield {"id": node_id, "kind": kind, **orjson.loads(props)}
+            if len(rows) < page:
+                return
+            after, page = rows[-1][0], min(page * 4, 16_384)
 
     # -- the compact index (for the API's scopes) ----------------------------------------------------
 
