@@ -143,3 +143,57 @@ def test_open_an_incident_on_the_tree_mark_doors_and_watch_the_progress(chromium
         assert not WHOLE_PHONE.search(viewer.content()) and viewer.locator('a[href^="tel:"]').count() == 0
         viewer.context.close()
     page.context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_find_a_household_by_part_of_its_address_and_read_its_chain(chromium, workbench, width):
+    page = signed_in(chromium, workbench, "viewer", width)
+    page.click("header nav >> text=住户与党员")
+    page.fill("input[name=q]", "桂花社区2号楼")  # part of an address, down to the building a mask shows
+    page.select_option("select[name=kind]", "Household")
+    page.click("form.search button[type=submit]")
+    hits = page.locator("table.list tbody tr")
+    assert hits.count() > 0 and all("桂花社区2号楼" in hits.nth(i).inner_text() for i in range(min(hits.count(), 5)))
+    screenshot(page, "find", width)
+    hits.first.locator("a").first.click()
+    page.wait_for_url(re.compile(r"/household/h\d+$"))
+    steps = page.locator("ol.chain li")
+    assert steps.count() >= 2  # whom to call, in order: the contact or the building's leader, then up
+    assert "包保" in page.locator("h2").first.inner_text()
+    screenshot(page, "household", width)
+    page.locator("ol.chain li a[href^='/member/']").first.click()
+    page.wait_for_url(re.compile(r"/member/m\d+$"))
+    screenshot(page, "member", width)
+    page.context.close()
+
+
+def test_a_viewer_without_pii_sees_no_whole_phone_and_no_other_community(chromium, workbench):
+    """Every page the viewer of s001c1 reaches from its own menus and lists, at a phone's width: no whole
+    phone number anywhere; another community's pages answer 404, as ones that do not exist."""
+    page = signed_in(chromium, workbench, "viewer", "phone")
+    seen = []
+    for path in ["/", "/?area=s001c1g01", "/area/s001c1g01b1", "/problems", "/problems?kind=overloaded_members",
+                 "/find?q=1234", "/emergency"]:
+        page.goto(path)
+        seen.append(page.url)
+        assert not WHOLE_PHONE.search(page.content()), path
+        for link in page.locator("a[href^='/household/'], a[href^='/member/']").all()[:3]:
+            seen.append(link.get_attribute("href"))
+    for path in seen[7:]:
+        page.goto(path)
+        assert not WHOLE_PHONE.search(page.content()), path
+    screenshot(page, "problems", "phone")
+    for path in ["/?area=s001c2", "/area/s001c2g01b1", "/household/h99999999", "/member/m99999999"]:
+        answer = page.goto(path)
+        assert answer.status == 404 and "找不到" in page.content(), path
+    other = next(n for n in _households_of(workbench, "s001c2"))
+    assert page.goto(f"/household/{other}").status == 404
+    page.context.close()
+
+
+def _households_of(workbench, community: str):
+    """Ids of the households of a community, read from the store file the server serves."""
+    from orggraph.store import EmbeddedStore
+
+    with EmbeddedStore(str(workbench.db)) as store:
+        return [e["source"] for e in store.edges("LOCATED_IN") if e["target"].startswith(community)]

@@ -148,3 +148,43 @@ def test_problems_list_each_kind_within_the_scope_and_link_each_row(web):
     book = viewer.get("/problems.xlsx")
     assert book.status_code == 200 and book.content[:2] == b"PK"
     assert "attachment" in book.headers["content-disposition"] and book.headers["cache-control"] == "no-store"
+
+
+def test_find_a_household_by_address_name_phone_or_id_within_the_scope(web):
+    viewer, pii = sign_in(web, "viewer"), sign_in(web, "pii")
+    # without pii an address is looked in down to its building only: 1号楼 finds c1's three households
+    found = viewer.get("/find", params={"q": "1号楼", "kind": "Household"}).text
+    assert all(f'href="/household/h{i}"' in found for i in (1, 2, 3)) and "h9" not in found
+    assert "找到 0 条" in viewer.get("/find", params={"q": "102室"}).text  # the masked part tells nothing
+    assert 'href="/household/h2"' in pii.get("/find", params={"q": "102室"}).text
+    by_phone = viewer.get("/find", params={"q": "2222"}).text  # h1's phone 13900002222, shown masked
+    assert 'href="/household/h1"' in by_phone and "139****2222" in by_phone and "13900002222" not in by_phone
+    assert "需要查看完整个人信息的权限" in viewer.get("/find", params={"q": "02222"}).text
+    assert 'href="/member/m1"' in viewer.get("/find", params={"q": "王芳"}).text
+    assert "找到 0 条" in viewer.get("/find", params={"q": "h9"}).text  # c2's household, as one that does not exist
+    assert "找到 0 条" in viewer.get("/find", params={"q": "赵敏"}).text
+
+
+def test_a_household_page_says_its_chain_on_a_day_and_masks_its_phone(web):
+    viewer, pii = sign_in(web, "viewer"), sign_in(web, "pii")
+    page = viewer.get("/household/h2").text
+    # h2 today: its contact m3 cannot be reached (uncovered), so the chain goes up: 李强 the building leader
+    assert "未包保" in page and 'href="/member/m2"' in page and "0716-****321" not in page
+    assert "软弱涣散组织" in page  # the grid's org is weak: a break, said plainly
+    then = viewer.get("/household/h2?on=2023-06-01").text  # then 王芳 (m1) contacted it
+    assert "已包保" in then and 'href="/member/m1"' in then
+    assert "139****2222" in viewer.get("/household/h1").text and "13900002222" not in viewer.get("/household/h1").text
+    assert "13900002222" in pii.get("/household/h1").text
+    for path in ("/household/h9", "/household/nowhere", "/member/m9", "/area/c2", "/area/b9"):
+        answer = viewer.get(path)
+        assert answer.status_code == 404 and "找不到该记录" in answer.text, path
+
+
+def test_a_members_page_and_an_areas_households(web):
+    viewer = sign_in(web, "viewer")
+    member = viewer.get("/member/m1").text  # 王芳 contacts h1 today; h2's contact ended 2023-12-31
+    assert "包保住户 <small>1 户</small>" in member and 'href="/household/h1"' in member
+    assert "包保住户 <small>2 户</small>" in viewer.get("/member/m1?on=2023-06-01").text
+    assert "138****1111" in member and "13800001111" not in member
+    area = viewer.get("/area/b1").text
+    assert "3 户" in area and all(f'href="/household/h{i}"' in area for i in (1, 2, 3))
