@@ -62,11 +62,25 @@ def main() -> None:
 
 
 def PAGES(store: EmbeddedStore, street: str) -> list[tuple[str, str]]:
-    """The pages a clerk opens, on records of the city found from its store."""
-    community = next(n["id"] for n in store.nodes("Area") if n.get("level") == "community")
-    household = next(iter(store.nodes("Household")))["id"]
-    return [("覆盖情况 /", "/"), ("覆盖情况 a community", f"/?area={community}"),
-            ("住户 a household", f"/household/{household}")]
+    """The pages a clerk opens, on records of the city found from its store (an incident opened on its
+    first community, once, for the 应急 pages)."""
+    from orggraph.incidents import incidents, open_incident
+
+    areas = {n["id"]: n for n in store.nodes("Area")}
+    community = next(a for a, n in areas.items() if n.get("level") == "community" and a.startswith(street))
+    grid = next(a for a, n in areas.items() if n.get("level") == "grid" and a.startswith(community))
+    building = next(a for a, n in areas.items() if n.get("level") == "building" and a.startswith(grid))
+    household = next(e["source"] for e in store.edges_of(building, "LOCATED_IN"))
+    member = next(e["source"] for e in store.edges_of(household, "CONTACTS"))
+    kept = [i for i in incidents(store) if i["name"] == "bench: workbench"]
+    incident = kept[0]["id"] if kept else open_incident(store, [community], name="bench: workbench")["id"]
+    return [("覆盖情况 / (the street)", "/"), ("覆盖情况 a community", f"/?area={community}"),
+            ("住户 a household's chain", f"/household/{household}"), ("党员 a member", f"/member/{member}"),
+            ("住户名单 a building", f"/area/{building}"), ("住户名单 a community, first 200", f"/area/{community}"),
+            ("查找 part of an address", "/find?q=3%E5%8F%B7%E6%A5%BC&kind=Household"), ("查找 a phone's last 4", "/find?q=5678"),
+            ("问题清单 uncovered households", "/problems"), ("问题清单 vacant posts", "/problems?kind=vacant_posts"),
+            ("应急 the list and the tree", "/emergency"), ("应急 an incident (a community)", f"/emergency/{incident}"),
+            ("应急 its progress", f"/emergency/{incident}/progress"), ("导入 the form", "/upload")]
 
 
 if __name__ == "__main__":
