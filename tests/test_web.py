@@ -188,3 +188,24 @@ def test_a_members_page_and_an_areas_households(web):
     assert "138****1111" in member and "13800001111" not in member
     area = viewer.get("/area/b1").text
     assert "3 户" in area and all(f'href="/household/h{i}"' in area for i in (1, 2, 3))
+
+
+def test_the_pages_need_nothing_from_another_host_and_their_stylesheet_is_whole():
+    """Every file a template names is served from the package; no template names another host; the one
+    stylesheet's blocks are closed (a block left open swallows every rule after it)."""
+    from pathlib import Path
+
+    import orggraph.api.web as web_package
+
+    root = Path(web_package.__file__).parent
+    css = (root / "static" / "app.css").read_text(encoding="utf-8")
+    depth = 0
+    for number, line in enumerate(css.splitlines(), 1):
+        depth += line.count("{") - line.count("}")
+        assert depth >= 0, f"app.css line {number}: a block closed that was not open"
+    assert depth == 0, "app.css: a block is left open"
+    for template in (root / "templates").glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r"""(?:src|href)=["'](?:https?:)?//""", text), f"{template.name} names another host"
+        for named in re.findall(r"""(?:src|href)=["']/static/([^"'?]+)""", text):
+            assert (root / "static" / named).is_file(), f"{template.name} names /static/{named}, which is not there"
