@@ -42,6 +42,8 @@ bench: $(STAMP)
 	$(PY) bench/workbooks.py
 	$(PY) bench/robustness.py
 	$(PY) bench/incidents.py
+	$(PY) bench/search.py
+	$(PY) bench/workbench.py
 
 clean:
 	rm -rf tests/neo4j/target $(VENV) demo.db demo.db-wal demo.db-shm demo.db-audit demo.db-audit-wal demo.db-audit-shm demo.db-incidents demo.db-incidents-wal demo.db-incidents-shm .pytest_cache

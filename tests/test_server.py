@@ -200,6 +200,10 @@ def test_the_wheel_ships_the_cypher(tmp_path):
         assert f"orggraph/{module.relative_to(ROOT / 'orggraph').as_posix()}" in names, module
     for module in (ROOT / "api").glob("*.py"):
         assert f"orggraph/api/{module.name}" in names, module
+    # the workbench's pages, with every template, stylesheet and script they are served from
+    for path in (ROOT / "api" / "web").rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            assert f"orggraph/api/{path.relative_to(ROOT / 'api').as_posix()}" in names, path
 
 
 def test_the_command_line_on_the_server(falkordb_server, tmp_path):
