@@ -633,6 +633,32 @@ def _call_row(number: int, entry: dict[str, Any], namer: Namer) -> list[Any]:
     ]
 
 
+def _sheet_head(ws: Any, title: str, summary: str, headers: list[str], widths: list[float]) -> None:
+    """A printed sheet's first three rows: its title, a line of what it holds (both across every column) and
+    the table's header row, boxed and shaded; each as tall as its wrapped lines (``widths``, in characters)."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    from .io.excel import text_row
+
+    last = get_column_letter(len(headers))
+    thin = Side(style="thin", color="808080")
+    ws.append(text_row(ws, [title], replace=True))
+    ws["A1"].font = Font(size=_TITLE_SIZE, bold=True)
+    ws.append(text_row(ws, [summary], replace=True))
+    ws["A2"].font, ws["A2"].alignment = Font(size=_FONT_SIZE), Alignment(wrap_text=True, vertical="top")
+    for row in (1, 2):
+        ws.merge_cells(f"A{row}:{last}{row}")
+    ws.row_dimensions[1].height = _TITLE_LINE + _PAD_POINTS
+    ws.row_dimensions[2].height = _row_height([summary], [sum(widths)])
+    ws.append(text_row(ws, headers, replace=True))
+    for cell in ws[3]:
+        cell.font = Font(size=_FONT_SIZE, bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border, cell.fill = Border(left=thin, right=thin, top=thin, bottom=thin), PatternFill("solid", fgColor="DDEBF7")
+    ws.row_dimensions[3].height = _row_height(headers, widths)
+
+
 def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathLike[str], *,
                       incident: dict[str, Any] | None = None) -> None:
     """An Excel call sheet (应急联络单) a street office prints and works through, one household a row.
@@ -682,26 +708,12 @@ def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathL
         facts.append(f"无法联系党员 {len(result['unavailable'])} 人")
     summary = " · ".join(facts)
 
-    body, bold = Font(size=_FONT_SIZE), Font(size=_FONT_SIZE, bold=True)
-    top = Alignment(wrap_text=True, vertical="top")
+    body, top = Font(size=_FONT_SIZE), Alignment(wrap_text=True, vertical="top")
     thin = Side(style="thin", color="808080")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     shade = PatternFill("solid", fgColor="FCE4D6")
 
-    ws.append(text_row(ws, [title], replace=True))
-    ws["A1"].font = Font(size=_TITLE_SIZE, bold=True)
-    ws.append(text_row(ws, [summary], replace=True))
-    ws["A2"].font, ws["A2"].alignment = body, top
-    for row in (1, 2):
-        ws.merge_cells(f"A{row}:{last}{row}")
-    ws.row_dimensions[1].height = _TITLE_LINE + _PAD_POINTS
-    ws.row_dimensions[2].height = _row_height([summary], [sum(widths)])
-
-    ws.append(text_row(ws, headers, replace=True))
-    for cell in ws[3]:
-        cell.font, cell.alignment, cell.border = bold, Alignment(wrap_text=True, vertical="center", horizontal="center"), box
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    ws.row_dimensions[3].height = _row_height(headers, widths)
+    _sheet_head(ws, title, summary, headers, widths)
 
     hand = len(columns) - _FILLED
     centred = Alignment(wrap_text=True, vertical="top", horizontal="center")
@@ -1194,7 +1206,7 @@ def gaps_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathLike[
         A store on a graph server that cannot be reached.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.hyperlink import Hyperlink
 
@@ -1203,37 +1215,31 @@ def gaps_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathLike[
     rows = gap_rows(result, namer, within)
     allowed = within if within is not None else _everything
     as_of = result["as_of"]
-    body, bold = Font(size=_FONT_SIZE), Font(size=_FONT_SIZE, bold=True)
-    top, middle = Alignment(wrap_text=True, vertical="top"), Alignment(wrap_text=True, vertical="center", horizontal="center")
+    body, top = Font(size=_FONT_SIZE), Alignment(wrap_text=True, vertical="top")
     thin = Side(style="thin", color="808080")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    heading = PatternFill("solid", fgColor="DDEBF7")
+    last: dict[str, int] = {}  # each sheet's last row written
+    centred = Alignment(wrap_text=True, vertical="top", horizontal="center")
+    styled: dict[int, Any] = {}  # a column's style, from the first cell of the column styled
 
     def titled(ws: Any, title: str, summary: str, headers: list[str], widths: list[float]) -> None:
-        """The sheet's title, a line of what it holds, and its header row (row 3)."""
-        last = get_column_letter(len(headers))
-        ws.append(text_row(ws, [title], replace=True))
-        ws["A1"].font = Font(size=_TITLE_SIZE, bold=True)
-        ws.append(text_row(ws, [summary], replace=True))
-        ws["A2"].font, ws["A2"].alignment = body, top
-        for row in (1, 2):
-            ws.merge_cells(f"A{row}:{last}{row}")
-        ws.row_dimensions[1].height = _TITLE_LINE + _PAD_POINTS
-        ws.row_dimensions[2].height = _row_height([summary], [sum(widths)])
-        ws.append(text_row(ws, headers, replace=True))
-        for cell in ws[3]:
-            cell.font, cell.alignment, cell.border, cell.fill = bold, middle, box, heading
-        ws.row_dimensions[3].height = _row_height(headers, widths)
+        """The sheet's title, a line of what it holds, and its header row (row 3), the columns as wide as said."""
+        _sheet_head(ws, title, summary, headers, widths)
         for index, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(index)].width = width
 
     def written(ws: Any, values: list[Any], widths: list[float]) -> int:
         """A row of the table, boxed and wrapped, as tall as its lines; its number."""
         ws.append(text_row(ws, values, replace=True))
-        row = ws.max_row
-        for cell in ws[row]:
-            cell.font, cell.alignment, cell.border = body, top, box
-        ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top", horizontal="center")
+        # below the title, the summary and the headers; never ws.max_row nor ws[row], each of which reads
+        # every cell written so far (a sheet of thousands of rows would take minutes)
+        row = last[ws.title] = last.get(ws.title, 3) + 1
+        for index, cell in enumerate(next(ws.iter_rows(min_row=row, max_row=row, max_col=len(values)))):
+            if index in styled:  # as the first cell styled alike: its style copied, not looked up again (a
+                cell._style = copy(styled[index])  # font, an alignment and a border each cost a search)
+                continue
+            cell.font, cell.alignment, cell.border = body, centred if index == 0 else top, box
+            styled[index] = copy(cell._style)
         ws.row_dimensions[row].height = _row_height(values, widths)
         return row
 
