@@ -186,7 +186,7 @@ def test_a_search_on_a_past_day(store):
 
 
 def test_what_a_search_refuses(store):
-    for bad in ({"text": ""}, {"text": "  "}, {"text": "x" * 201}, {"text": "x", "limit": 0},
+    for bad in ({"text": ""}, {"text": "  "}, {"text": "x" * 201}, {"text": "\udcff"}, {"text": "x", "limit": 0},
                 {"text": "x", "kinds": ["Person"]}, {"text": "x", "as_of": "yesterday"}):
         with pytest.raises(ValueError):
             search(store, **bad)
@@ -262,6 +262,8 @@ def test_a_member_s_profile_within_a_scope(store, c1):
     within = member_profile(store, "m2", as_of=DAY, scope=c1)
     assert (within["contacts"], within["posts"]) == ([tie("household", "h3")],
                                                      [tie("org", "o-c1", post="deputy_secretary")])
+    with pytest.raises(NotFound):
+        member_profile(store, "\udcff", as_of=DAY)
     for member in ("m9", "mq", "h1"):
         with pytest.raises(NotFound, match=f"^no member with id '{member}'$"):
             member_profile(store, member, as_of=DAY, scope=c1 if member == "m9" else None)

@@ -36,6 +36,18 @@ _PHONE_QUERY = re.compile(r"[0-9 .()+\-]+")  # digits, and what a phone is writt
 _NOT_DIGIT = re.compile(r"[^0-9]")
 
 
+def _is_text(value: object) -> bool:
+    """Whether a value is text a store can be asked about (no lone surrogate, as a mangled command line
+    argument holds)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _lower(text: str) -> str:
     """ASCII letters in lower case, the others as they are: a search finds ``a座`` as ``A座``."""
     return text.translate(_ASCII_LOWER)
@@ -275,6 +287,8 @@ def search(
     [{'id': 'm1', 'kind': 'Member', 'match': 'id'}]
     """
     query = text.strip() if isinstance(text, str) else ""
+    if query and not _is_text(query):
+        raise ValueError("a search's text holds a character that is no text (a lone surrogate)")
     if not query:
         raise ValueError("a search needs a text: part of a name or an address, a phone's last "
                          f"{PHONE_DIGITS_SHOWN} digits or more, or an id")
@@ -396,7 +410,7 @@ def households_in(
     >>> households_in(store, "b1", as_of="2023-06-01")
     ['h1']
     """
-    if not isinstance(area, str) or (scope is not None and not scope.sees(area)):
+    if not _is_text(area) or (scope is not None and not scope.sees(area)):
         raise NotFound(f"no area with id {area!r}")
     facts = store.facts()
     day = day_of(facts, as_of, ())
@@ -490,7 +504,7 @@ def member_profile(
     ...
     orggraph.exceptions.NotFound: no member with id 'h1'
     """
-    if not isinstance(member, str) or (scope is not None and not scope.sees(member)):
+    if not _is_text(member) or (scope is not None and not scope.sees(member)):
         raise NotFound(f"no member with id {member!r}")
     day = parse_day(as_of)
     record = store.nodes_of([member]).get(member)
