@@ -785,8 +785,8 @@ class EmbeddedStore:
             ends = " AND ".join(f"(instr(props, '{end}') = 0 OR instr({text}, ?) + ? <= instr(props, '{end}') + "
                                 f"{len(end)})" for end in ADDRESS_HEAD_ENDS)
             elsewhere = f" OR instr({text}, ?) = 0" if lettered else ""  # found in another case only
-            terms.append("(props LIKE ? ESCAPE '\\' AND (substr(props, 1, 12) <> '{\"address\":\"' "
-                         f"OR ({ends}) OR instr(props, '\\') > 0{elsewhere}))")
+            terms.append("(props LIKE ? ESCAPE '\\' AND (props NOT GLOB '{\"address\":\"*' "
+                         f"OR ({ends}) OR props GLOB '*\\*'{elsewhere}))")
             written = _ascii_lower(written)
             params += [_like(head)] + [written, len(written)] * len(ADDRESS_HEAD_ENDS) + ([written] if lettered else [])
         # the households, most of the records, by a pass over the table; the other kinds by their index
