@@ -28,12 +28,16 @@ Text = Annotated[str | None, Query(max_length=100_000)]
 Id = Annotated[str, Query(max_length=200)]
 
 
-def _record(store: Any, token: Any, public: Any, node_id: str, kind: str, shown: list[str]) -> dict[str, Any]:
-    """A record as the token may see it (personal data masked unless pii); NotFound as a 404 page."""
+def _record(store: Any, token: Any, public: Any, node_id: str, kind: str, route: str) -> dict[str, Any]:
+    """A record as the token may see it (personal data masked unless pii, then audited as ``route``);
+    one of another kind, or none (NotFound), as a 404 page."""
     record = store.node(node_id)
     if record is None or record["kind"] != kind:
         raise Problem(404, NOT_FOUND)
-    return present(record, token, shown, public)
+    shown: list[str] = []
+    record = present(record, token, shown, public)
+    audit(store, token, route, shown)
+    return record
 
 
 def _relations(store: Any, scope: Any, node_id: str, day: str, namer: Namer) -> list[dict[str, Any]]:
@@ -60,9 +64,7 @@ async def household_page(request: Request, household: str, store: StoreDep, toke
     day, gone = day_and_whatif(scope, on, unavailable)
 
     def page() -> dict[str, Any]:
-        shown: list[str] = []
-        record = _record(store, token, public, household, "Household", shown)
-        audit(store, token, "GET /household/{id}", shown)
+        record = _record(store, token, public, household, "Household", "GET /household/{id}")
         chain = _with_names(store, token, scope, public, "GET /household/{id}",
                             responsibility_chain(store, household, as_of=day, unavailable=gone))
         namer = Namer.of(store, unmask=token.pii, public=public)
@@ -118,9 +120,7 @@ async def member_page(request: Request, member: str, store: StoreDep, token: Pag
     day, _ = day_and_whatif(scope, on, None)
 
     def page() -> dict[str, Any]:
-        shown: list[str] = []
-        record = _record(store, token, public, member, "Member", shown)
-        audit(store, token, "GET /member/{id}", shown)
+        record = _record(store, token, public, member, "Member", "GET /member/{id}")
         profile = _with_names(store, token, scope, public, "GET /member/{id}",
                               member_profile(store, member, as_of=day, scope=scope))
         return {"record": record, "profile": profile}
