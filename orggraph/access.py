@@ -368,7 +368,8 @@ class Scope:
         >>> scope.edge_fault({"type": "EMPLOYED_BY", "source": "m1", "target": "u1"})
         'source'
         """
-        new = set(new)
+        if not isinstance(new, (set, frozenset, dict)):  # asked of each edge of a load: never copied there,
+            new = set(new)  # which made a load of 30,000 households take minutes
         source, target = _str(edge.get("source")), _str(edge.get("target"))
         if _str(edge.get("type")) in SERVES:
             if not (target in new or self.may_change(target)):
