@@ -133,9 +133,10 @@ def revoke_token(store: Store, token_id: str) -> None:
         raise AccessError(f"no active token with id {token_id!r}")
 
 
-def authenticate(store: Store, secret: str) -> Token | None:
-    """The active token whose secret this is, or None (none such, revoked, or expired). A session's secret
-    (:func:`open_session`) stands for the token it was opened with, while both are active."""
+def authenticate(store: Store, secret: str, *, sessions: bool = False) -> Token | None:
+    """The active token whose secret this is, or None (none such, revoked, or expired). With ``sessions``,
+    a session's secret (:func:`open_session`) too, standing for the token it was opened with while both
+    are active: the workbench's pages take it, the API does not (a session is no token)."""
     digest = _hash(secret)
     rows = store.token_rows()
     for row in rows:
@@ -145,6 +146,8 @@ def authenticate(store: Store, secret: str) -> Token | None:
                 return None
             if _SESSION not in token.id:
                 return token
+            if not sessions:
+                return None
             parent = next((_token(r) for r in rows if r["id"] == token.id.split(_SESSION)[0]), None)
             return parent if parent is not None and parent.active else None
     return None
@@ -159,7 +162,7 @@ SESSION_HOURS = 12
 def open_session(store: Store, secret: str, *, hours: float = SESSION_HOURS) -> tuple[str, Token] | None:
     """Open a session for the token whose secret this is: a secret of its own (the web workbench keeps it
     in an HttpOnly cookie, so the token itself is typed once and never kept by the browser), which
-    :func:`authenticate` takes for the token until the session ends (:func:`end_session`), ``hours`` pass
+    :func:`authenticate` takes (``sessions=True``) for the token until the session ends (:func:`end_session`), ``hours`` pass
     or the token is revoked or expires. Kept in the store beside the tokens, so that every process
     serving the workbench knows it and a restart does not end it; :func:`tokens` does not list it.
 
@@ -177,18 +180,19 @@ def open_session(store: Store, secret: str, *, hours: float = SESSION_HOURS) -> 
     >>> _ = store.load([("node", "x", {"id": "c1", "kind": "Area", "name": "桂花社区", "level": "community"})])
     >>> secret, token = create_token(store, "viewer", ["c1"])
     >>> session, same = open_session(store, secret)
-    >>> authenticate(store, session) == token == same, [t.id for t in tokens(store)] == [token.id]
+    >>> authenticate(store, session, sessions=True) == token == same, [t.id for t in tokens(store)] == [token.id]
     (True, True)
+    >>> authenticate(store, session) is None  # the API takes tokens only
+    True
     >>> end_session(store, session)
     True
-    >>> authenticate(store, session) is None, authenticate(store, secret) == token
+    >>> authenticate(store, session, sessions=True) is None, authenticate(store, secret) == token
     (True, True)
     >>> open_session(store, "og_not-a-token") is None
     True
     """
-    token = authenticate(store, secret)
-    if token is None or any(_SESSION in r["id"] and hmac.compare_digest(r["hash"], _hash(secret))
-                            for r in store.token_rows()):
+    token = authenticate(store, secret)  # a token's secret, not a session's
+    if token is None:
         return None
     until = _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(hours=hours)
     if token.expires is not None:

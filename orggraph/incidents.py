@@ -14,6 +14,7 @@ import orjson
 
 from .exceptions import ChangeRefused, InvalidRecords, NotFound, RecordError
 from .model import AREA_RANK
+from .privacy import mask_text
 from .queries.chain import assemble_chain
 from .queries.gaps import DEFAULT_MAX_HOUSEHOLDS
 from .queries.incident import sheet_parts
@@ -251,8 +252,9 @@ def open_incident(
     Raises
     ------
     ValueError
-        No area and no household, a name empty, too long or holding a control character, a negative
-        ``max_households``.
+        No area and no household, a name empty, too long, holding a control character or a phone- or
+        id-card-shaped number (:func:`orggraph.privacy.mask_text`: a name is shown to every token that reads
+        the incident), a negative ``max_households``.
     NotFound
         An area, a household or an unavailable member that does not exist (or lies outside ``scope``).
 
@@ -280,6 +282,9 @@ def open_incident(
     bad = _unshowable(name)
     if bad is not None:
         raise ValueError(f"the incident's name {bad}")
+    if mask_text(name) != name:  # every token that reads the incident is shown its name, masked or not
+        raise ValueError("an incident's name names the event, not a person: it holds a phone- or id-card-shaped "
+                         "number; leave it out")
     areas, households = list(areas), list(households)
     if scope is not None:
         from .access import affected_within, unavailable_within

@@ -325,6 +325,9 @@ def test_an_incident_from_the_command_line(town_db):
     assert inc.startswith("inc-20240601-") and "\n" not in inc and "6 households, 4 uncovered" in opened.stderr
     assert cli("incident", "mark", inc, "u1", "--status", "needs_help", "--by", "mA", "--note", "老人",
                    cwd=town_db).returncode == 0
+    named = cli("incident", "open", "--area", "c1", "--name", "暴雨 王芳13800001111", cwd=town_db)
+    assert named.returncode == 2 and "phone- or id-card-shaped" in named.stderr  # a name every reader is shown
+    assert "13800001111" not in named.stderr
     bad = cli("incident", "mark", inc, "u5", "--status", "gone", "--by", "mA", cwd=town_db)
     assert bad.returncode == 2 and "'u5' is not on the call sheet" in bad.stderr and "'gone' is not an outcome" in bad.stderr
     progress = json.loads(cli("incident", "progress", inc, "--json", cwd=town_db).stdout)

@@ -209,3 +209,28 @@ def test_the_pages_need_nothing_from_another_host_and_their_stylesheet_is_whole(
         assert not re.search(r"""(?:src|href)=["'](?:https?:)?//""", text), f"{template.name} names another host"
         for named in re.findall(r"""(?:src|href)=["']/static/([^"'?]+)""", text):
             assert (root / "static" / named).is_file(), f"{template.name} names /static/{named}, which is not there"
+
+
+def test_another_sites_page_cannot_sign_the_browser_in_nor_a_session_reach_the_api(web):
+    client = sign_in(web, "pii")
+    before = client.cookies[COOKIE]
+    # a page elsewhere posting its own token to /login: refused, the browser's session left as it was
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        answer = client.post("/login", data={"token": web.tokens["viewer"]}, headers=headers)
+        assert answer.status_code == 403 and client.cookies[COOKIE] == before
+    assert client.get("/").status_code == 200
+    # signing in again ends the session the browser had: a copy of its cookie opens nothing after
+    copy = TestClient(web.app, follow_redirects=False, cookies={COOKIE: before})
+    assert client.post("/login", data={"token": web.tokens["viewer"]}).status_code == 303
+    assert copy.get("/").status_code == 303
+    # a session's secret is no API token
+    assert web.get("/households", headers={"Authorization": f"Bearer {client.cookies[COOKIE]}"}).status_code == 401
+
+
+def test_a_form_past_the_parsers_limits_is_a_page_not_a_server_error(web):
+    client = sign_in(web, "editor")
+    token = csrf(client.get("/").text)
+    answer = client.post("/login", data={f"f{i}": "x" for i in range(1200)})
+    assert answer.status_code == 400 and "<html" in answer.text
+    answer = client.post("/logout", content=b"--", headers={"Content-Type": "multipart/form-data", "X-CSRF-Token": token})
+    assert answer.status_code in (303, 400) and answer.status_code != 500

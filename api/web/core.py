@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Annotated, Any, Callable
 from urllib.parse import quote
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException  # FastAPI's and Starlette's own (a form past its limits) alike
 
 from ...access import AccessError, OutsideScope, Scope, Token, authenticate
 from ...exceptions import ChangeRefused, InvalidRecords, NotFound, StoreBusy, StoreUnavailable
@@ -76,19 +77,28 @@ def local_path(path: str | None, default: str = "/") -> str:
     return path
 
 
+def same_site(request: Request) -> bool:
+    """Whether a change comes from this server's own pages, as far as the browser says: its ``Origin`` (sent
+    with every form a browser posts) names this server, and ``Sec-Fetch-Site`` does not say another site.
+    Behind a proxy, the proxy must pass the Host it was asked for on (see the README)."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+        return False
+    return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+
+
 async def _page_token(request: Request, store: StoreDep) -> Token:
     """The token the session cookie stands for. A change (any method but GET and HEAD) must carry the
     session's CSRF token, in the form's ``csrf`` field or the ``X-CSRF-Token`` header, and come from this
     server's own pages where the browser says where it comes from (``Origin``)."""
     session = request.cookies.get(COOKIE)
-    token = await off_loop(store, authenticate, store, session) if session else None
+    token = await off_loop(store, authenticate, store, session, sessions=True) if session else None
     if token is None:
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignIn(back if request.method in ("GET", "HEAD") else "/")
     request.state.session, request.state.user = session, token
     if request.method not in ("GET", "HEAD"):
-        origin = request.headers.get("origin")
-        if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+        if not same_site(request):
             raise Problem(403, "请求来自其他网站，已拒绝。")
         sent = request.headers.get("x-csrf-token")
         if sent is None and request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded",

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...access import SESSION_HOURS, end_session, open_session
 from ..deps import StoreDep
-from .core import COOKIE, HEADERS, PageRoute, PageToken, local_path, render
+from .core import COOKIE, HEADERS, PageRoute, PageToken, Problem, local_path, render, same_site
 
 __all__ = ["router"]
 
@@ -26,7 +26,12 @@ async def login_page(request: Request, next: str | None = None) -> Response:
 async def login(request: Request, store: StoreDep, token: Annotated[str, Form(max_length=200)] = "",
                 next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     """Open a session for a token typed into the form (never in a URL: the form posts it). A wrong token
-    answers the form again, 401, without the token typed."""
+    answers the form again, 401, without the token typed. A form posted from another site's page is refused
+    (that page would sign the browser into a token of its choosing); a session the browser had is ended."""
+    if not same_site(request):
+        raise Problem(403, "请求来自其他网站，已拒绝。请在本系统的登录页输入令牌。")
+    if request.cookies.get(COOKIE):
+        await run_in_threadpool(end_session, store, request.cookies[COOKIE])
     opened = await run_in_threadpool(open_session, store, token.strip()) if token.strip() else None
     if opened is None:
         return render(request, "login.html", status=401, title="登录", back=local_path(next),
