@@ -234,3 +234,16 @@ def test_a_form_past_the_parsers_limits_is_a_page_not_a_server_error(web):
     assert answer.status_code == 400 and "<html" in answer.text
     answer = client.post("/logout", content=b"--", headers={"Content-Type": "multipart/form-data", "X-CSRF-Token": token})
     assert answer.status_code in (303, 400) and answer.status_code != 500
+
+
+def test_members_unavailable_as_a_chinese_keyboard_types_them_and_a_bad_one_named(web):
+    from orggraph.api.web.core import member_ids
+
+    assert member_ids("m1，m2、m3 m1;m4") == ["m1", "m2", "m3", "m4"]
+    client = sign_in(web, "viewer")
+    page = client.get("/?area=c1", params={"unavailable": "m1，m1、 m1"}).text
+    assert re.search(r'<div class="k">已包保</div><div class="v">0</div>', page) and page.count("王芳 (m1)") == 1
+    answer = client.get("/?area=c1", params={"unavailable": "m1，nobody"})
+    assert answer.status_code == 404 and "nobody" in answer.text and "无法联系的党员" in answer.text
+    answer = client.get("/?area=c1", params={"on": "2024-02-30"})
+    assert answer.status_code == 400 and "2024-02-30" in answer.text and "日历" in answer.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import traceback
 from pathlib import Path
 from typing import Annotated, Any, Callable
@@ -61,6 +62,16 @@ class Problem(Exception):
 
     def __init__(self, status: int, message: str, details: list[str] | None = None):
         self.status, self.message, self.details = status, message, details or []
+
+
+def member_ids(text: str | None) -> list[str]:
+    """Member ids as a person types them into a field: separated by commas (half- or full-width), 、,
+    semicolons or spaces; each once, in the order typed.
+
+    >>> member_ids("m1，m2、m3 m1;m4")
+    ['m1', 'm2', 'm3', 'm4']
+    """
+    return list(dict.fromkeys(part for part in re.split(r"[,，、;；\s]+", text or "") if part))
 
 
 def csrf_of(session: str) -> str:

@@ -15,8 +15,9 @@ from ...queries import sub_areas
 from ...report import Namer
 from ..db import off_loop
 from ..deps import PublicDep, StoreDep
-from ..routes_questions import _ids, _kept, _named
-from .core import NOT_FOUND, PageRoute, PageScope, PageToken, Problem, render
+from ...exceptions import NotFound
+from ..routes_questions import _kept, _named
+from .core import NOT_FOUND, PageRoute, PageScope, PageToken, Problem, member_ids, render
 
 __all__ = ["router", "day_and_whatif"]
 
@@ -26,10 +27,18 @@ Text = Annotated[str | None, Query(max_length=100_000)]
 
 
 def day_and_whatif(scope: Any, on: str | None, unavailable: str | None) -> tuple[str | None, list[str]]:
-    """The day a page is asked for (None: today) and the members it asks what-if about, checked as the API
-    checks them: a bad day or a member the scope cannot read is a 400 or a 404 naming it."""
-    day = parse_day(on.strip()) if on and on.strip() else None
-    return day, unavailable_within(scope, _ids(unavailable))
+    """The day a page is asked for (None: today) and the members it asks what-if about (:func:`member_ids`),
+    checked as the API checks them: a day not on the calendar is a 400 and a member the scope cannot read a
+    404 (as one that does not exist), each naming what was typed."""
+    try:
+        day = parse_day(on.strip()) if on and on.strip() else None
+    except ValueError:
+        raise Problem(400, f"日期有误：{on}。请写作 年-月-日（如 2025-07-01），且是日历上有的一天。") from None
+    try:
+        return day, unavailable_within(scope, member_ids(unavailable))
+    except NotFound as exc:
+        unknown = str(exc).removeprefix("unavailable: no member with id ")
+        raise Problem(404, f"找不到编号为 {unknown} 的党员（或不在您的管辖范围内）。请检查“无法联系的党员”一栏。") from None
 
 
 @router.get("/")

@@ -25,7 +25,7 @@ from ...store import Store
 from ..deps import PublicDep, StoreDep
 from ..routes_incidents import kept_workbook
 from ..routes_questions import _ids, _named
-from .core import HEADERS, NOT_FOUND, PageRoute, PageScope, PageToken, Problem, local_path, render
+from .core import HEADERS, NOT_FOUND, PageRoute, PageScope, PageToken, Problem, local_path, member_ids, render
 
 __all__ = ["router", "territory_tree", "DOORS_A_PAGE"]
 
@@ -147,7 +147,7 @@ async def open_page(request: Request, store: StoreDep, token: PageToken, scope: 
     else:
         try:
             opened = await run_in_threadpool(incidents.open_incident, store, chosen, name=name.strip(),
-                                             unavailable=_ids(unavailable), by=f"token:{token.id}", scope=scope)
+                                             unavailable=member_ids(unavailable), by=f"token:{token.id}", scope=scope)
         except (NotFound, OutsideScope) as exc:
             problem, details, status = "所选区域或填写的党员编号不存在，或不在您的管辖范围内；未登记事件。", [str(exc)], 404
         except ValueError as exc:
