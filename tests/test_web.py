@@ -172,7 +172,7 @@ def test_a_household_page_says_its_chain_on_a_day_and_masks_its_phone(web):
     assert "未包保" in page and 'href="/member/m2"' in page and "0716-****321" not in page
     assert "软弱涣散组织" in page  # the grid's org is weak: a break, said plainly
     then = viewer.get("/household/h2?on=2023-06-01").text  # then 王芳 (m1) contacted it
-    assert "已包保" in then and 'href="/member/m1"' in then
+    assert "已包保" in then and 'href="/member/m1?on=2023-06-01"' in then
     assert "139****2222" in viewer.get("/household/h1").text and "13900002222" not in viewer.get("/household/h1").text
     assert "13900002222" in pii.get("/household/h1").text
     for path in ("/household/h9", "/household/nowhere", "/member/m9", "/area/c2", "/area/b9"):
@@ -247,3 +247,13 @@ def test_members_unavailable_as_a_chinese_keyboard_types_them_and_a_bad_one_name
     assert answer.status_code == 404 and "nobody" in answer.text and "无法联系的党员" in answer.text
     answer = client.get("/?area=c1", params={"on": "2024-02-30"})
     assert answer.status_code == 400 and "2024-02-30" in answer.text and "日历" in answer.text
+
+
+def test_links_keep_the_day_and_lead_only_where_the_token_reaches(web):
+    viewer = sign_in(web, "viewer")
+    page = viewer.get("/household/h2?on=2023-06-01").text
+    assert 'href="/member/m1?on=2023-06-01"' in page  # the day the page looks at, kept
+    assert 'href="/?area=c1&on=2023-06-01"' in page or 'href="/?area=g1&on=2023-06-01"' in page
+    assert 'href="/?area=s1' not in page and "江滨街道" in page  # the street above c1: named, not a dead link
+    problems = viewer.get("/problems?kind=uncovered_households&on=2023-06-01").text
+    assert 'href="/household/h3?on=2023-06-01"' in problems

@@ -124,7 +124,8 @@ PageToken = Annotated[Token, Depends(_page_token)]
 
 
 async def _page_scope(request: Request, store: StoreDep, token: PageToken) -> Scope:
-    return await scope_for(request, store, token)
+    request.state.scope = scope = await scope_for(request, store, token)
+    return scope
 
 
 PageScope = Annotated[Scope, Depends(_page_scope)]
@@ -134,8 +135,9 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     """A page: ``template`` with ``context``, the signed-in token (``user``) and the session's CSRF token."""
     session = getattr(request.state, "session", None)
     user = getattr(request.state, "user", None)
-    html = _env.get_template(template).render(request=request, csrf=csrf_of(session) if session else "",
-                                              user=user, path=request.url.path, **context)
+    scope = getattr(request.state, "scope", None)
+    html = _env.get_template(template).render(request=request, csrf=csrf_of(session) if session else "", user=user,
+                                              path=request.url.path, areas_mine=scope.areas if scope else (), **context)
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 
 
