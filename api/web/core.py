@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import hmac
 import logging
@@ -25,7 +26,7 @@ from ...privacy import mask_text
 from ..db import off_loop
 from ..deps import StoreDep, scope_for
 
-__all__ = ["COOKIE", "PageRoute", "PageToken", "PageScope", "render", "csrf_of", "local_path", "SignIn", "Problem",
+__all__ = ["COOKIE", "CHINA", "clock", "PageRoute", "PageToken", "PageScope", "render", "csrf_of", "local_path", "SignIn", "Problem",
            "size_text", "too_large", "too_large_page"]
 
 log = logging.getLogger("orggraph.api")
@@ -48,6 +49,21 @@ _env.globals.update(LEVELS=AREA_LEVELS, FLAGS=HOUSEHOLD_FLAGS, POSTS=POSTS, ROLE
 _env.filters["pct"] = lambda rate: f"{rate * 100:.1f}%"
 _env.filters["n"] = lambda number: f"{number:,}"
 _env.filters["q"] = lambda text: quote(str(text), safe="")
+#: the times kept in UTC are shown in China's time (UTC+8, no daylight saving)
+CHINA = _dt.timezone(_dt.timedelta(hours=8))
+
+
+def clock(iso: str | None) -> str:
+    """A kept time (ISO, UTC) as shown: ``2024-07-01 09:30`` in China's time; empty for None."""
+    if not iso:
+        return ""
+    try:
+        return _dt.datetime.fromisoformat(iso).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso
+
+
+_env.filters["clock"] = clock
 
 
 class SignIn(Exception):

@@ -7,7 +7,6 @@ household of the incident within the token's areas."""
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -25,7 +24,7 @@ from ...store import Store
 from ..deps import PublicDep, StoreDep
 from ..routes_incidents import kept_workbook
 from ..routes_questions import _ids, _named
-from .core import HEADERS, NOT_FOUND, PageRoute, PageScope, PageToken, Problem, local_path, member_ids, render
+from .core import HEADERS, clock as _time, NOT_FOUND, PageRoute, PageScope, PageToken, Problem, local_path, member_ids, render
 
 __all__ = ["router", "territory_tree", "DOORS_A_PAGE"]
 
@@ -39,8 +38,6 @@ TREE_RANK = AREA_RANK["grid"]
 PANEL_RANK = AREA_RANK["grid"]
 #: the most doors one poll of the progress asks about (a page holds DOORS_A_PAGE)
 POLL_DOORS = 200
-#: the times kept in UTC are shown in China's time (UTC+8, no daylight saving)
-CHINA = _dt.timezone(_dt.timedelta(hours=8))
 
 Id = Annotated[str, Query(max_length=200)]
 
@@ -53,16 +50,6 @@ def _need_editor(token: Token, what: str) -> None:
     """Opening, marking and closing need the editor or admin role (the API's ``require_role``)."""
     if not _editor(token):
         raise Problem(403, f"{what}需要编辑或管理员权限；您的账号只能查看。")
-
-
-def _time(iso: str | None) -> str:
-    """A kept time (ISO, UTC) as shown: ``2024-07-01 09:30`` in China's time; empty for None."""
-    if not iso:
-        return ""
-    try:
-        return _dt.datetime.fromisoformat(iso).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return iso
 
 
 def territory_tree(store: Store, token: Token, scope: Scope, namer: Namer) -> list[dict[str, Any]]:

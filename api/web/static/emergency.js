@@ -97,6 +97,10 @@
       credentials: "same-origin", headers: {"Accept": "application/json"}
     }).then(function (response) {
       if (!response.ok) throw new Error(String(response.status));
+      if ((response.headers.get("Content-Type") || "").indexOf("application/json") !== 0) {
+        ended();  // sent to the sign-in page: the session is over, and the figures would stand still unsaid
+        throw new Error("signed out");
+      }
       return response.json();
     }).then(function (answer) {
       if (progress && answer.panel) progress.innerHTML = answer.panel;
@@ -109,6 +113,17 @@
         if (fresh && fresh.dataset.seq !== door.dataset.seq) door.replaceWith(fresh);
       });
     }).catch(function () { /* the next poll tries again */ }).then(function () { asking = false; });
+  }
+
+  function ended() {
+    stop();
+    if (document.getElementById("session-ended")) return;
+    var notice = document.createElement("p");
+    notice.id = "session-ended";
+    notice.className = "error";
+    notice.setAttribute("role", "alert");
+    notice.textContent = "登录已过期，进度不再自动更新。请刷新页面、重新登录。";
+    incident.parentNode.insertBefore(notice, incident);
   }
 
   function start() {
