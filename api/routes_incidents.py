@@ -3,9 +3,11 @@ and permanent contacts proposed and written; cut to the token's scope."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import tempfile
-from typing import Annotated, Any
+from typing import Annotated, Any, Iterator
 
 import orjson
 from fastapi import APIRouter, Query
@@ -36,15 +38,49 @@ def _preview(store: Store, scope: Scope, body: IncidentCreate) -> Incident:
 
 
 def _workbook(store: Store, token: Token, public: Any, route: str, sheet: dict[str, Any],
-              kept: dict[str, Any] | None, name: str) -> Response:
-    namer = Namer.of(store, unmask=token.pii, public=public)
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "call-sheet.xlsx")
-        incident_workbook(sheet, namer, path, incident=kept)
-        with open(path, "rb") as f:
-            data = f.read()
-    audit(store, token, route, sorted(namer.shown))  # the records shown unmasked, if any
+              kept: dict[str, Any] | None, name: str, key: tuple | None = None) -> Response:
+    """The call sheet's workbook, and what it showed unmasked audited as ``route``. With a ``key`` (all the
+    workbook depends on), written once for every request alike, at once or waiting for the one writing it:
+    a street's sheet takes seconds to write, and a few clerks printing at once must not each write it."""
+    data, shown = _BOOKS.get(key, (None, None)) if key is not None else (None, None)
+    if data is None:
+        with _writing(key):
+            data, shown = _BOOKS.get(key, (None, None)) if key is not None else (None, None)
+            if data is None:
+                namer = Namer.of(store, unmask=token.pii, public=public)
+                with tempfile.TemporaryDirectory() as folder:
+                    path = os.path.join(folder, "call-sheet.xlsx")
+                    incident_workbook(sheet, namer, path, incident=kept)
+                    with open(path, "rb") as f:
+                        data = f.read()
+                shown = sorted(namer.shown)
+                if key is not None:
+                    while len(_BOOKS) >= 8:
+                        _BOOKS.pop(next(iter(_BOOKS)))
+                    _BOOKS[key] = (data, shown)
+    audit(store, token, route, shown)  # the records shown unmasked, if any
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+#: kept incidents' workbooks written lately, by all they depend on (the last 8)
+_BOOKS: dict[tuple, tuple[bytes, list[str]]] = {}
+_LOCKS: dict[tuple, threading.Lock] = {}
+_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def _writing(key: tuple | None) -> Iterator[None]:
+    """Held while one request writes the workbook of ``key``; another asking for the same waits for it."""
+    if key is None:
+        yield
+        return
+    with _GUARD:
+        lock = _LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        yield
+    with _GUARD:
+        if not lock.locked():
+            _LOCKS.pop(key, None)
 
 
 @router.post("/call-sheet", response_model=NamedIncident,
@@ -107,7 +143,10 @@ def kept_workbook(store: Store, token: Token, scope: Scope, public: Any, inciden
     personal data masked unless the token has pii, and what it showed audited as ``route``; the API's
     download and the workbench's both answer it. NotFound as :func:`orggraph.incidents.get_incident`."""
     answer = incidents.call_sheet(store, incident, scope=scope)  # the workbook masks the notes as it writes them
-    return _workbook(store, token, public, route, dict(answer), answer["incident"], incident)
+    latest = max((e["outcome"]["seq"] for e in answer["entries"] if e.get("outcome")), default=0)
+    key = (id(store), incident, latest, answer["incident"].get("closed"), token.pii, tuple(sorted(public or ())),
+           store.revision, tuple(sorted(token.areas)))  # the marks so far, the masking and the scope's cut
+    return _workbook(store, token, public, route, dict(answer), answer["incident"], incident, key)
 
 
 @router.post("/incidents/{incident}/marks", response_model=list[Mark], status_code=201, dependencies=[Editor],
