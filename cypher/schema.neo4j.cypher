@@ -8,6 +8,7 @@ CREATE CONSTRAINT member_id IF NOT EXISTS FOR (n:Member) REQUIRE n.id IS UNIQUE
 CREATE CONSTRAINT household_id IF NOT EXISTS FOR (n:Household) REQUIRE n.id IS UNIQUE
 CREATE CONSTRAINT orggraphmeta_id IF NOT EXISTS FOR (n:OrgGraphMeta) REQUIRE n.id IS UNIQUE
 CREATE CONSTRAINT orggraphtoken_id IF NOT EXISTS FOR (n:OrgGraphToken) REQUIRE n.id IS UNIQUE
+CREATE INDEX orggraphtoken_hash IF NOT EXISTS FOR (n:OrgGraphToken) ON (n.hash)
 CREATE INDEX area_fold IF NOT EXISTS FOR (n:Area) ON (n.fold)
 CREATE INDEX org_fold IF NOT EXISTS FOR (n:Org) ON (n.fold)
 CREATE INDEX unit_fold IF NOT EXISTS FOR (n:Unit) ON (n.fold)

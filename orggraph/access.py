@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
@@ -136,21 +135,21 @@ def revoke_token(store: Store, token_id: str) -> None:
 def authenticate(store: Store, secret: str, *, sessions: bool = False) -> Token | None:
     """The active token whose secret this is, or None (none such, revoked, or expired). With ``sessions``,
     a session's secret (:func:`open_session`) too, standing for the token it was opened with while both
-    are active: the workbench's pages take it, the API does not (a session is no token)."""
-    digest = _hash(secret)
-    rows = store.token_rows()
-    for row in rows:
-        if hmac.compare_digest(row["hash"], digest):
-            token = _token(row)
-            if not token.active:
-                return None
-            if _SESSION not in token.id:
-                return token
-            if not sessions:
-                return None
-            parent = next((_token(r) for r in rows if r["id"] == token.id.split(_SESSION)[0]), None)
-            return parent if parent is not None and parent.active else None
-    return None
+    are active: the workbench's pages take it, the API does not (a session is no token). Found by its
+    hash (:meth:`Store.token_row <orggraph.store.Store.token_row>`), however many are kept."""
+    if not isinstance(secret, str) or not secret.isprintable():
+        return None
+    row = store.token_row(hash=_hash(secret))
+    token = _token(row) if row is not None else None
+    if token is None or not token.active:
+        return None
+    if _SESSION not in token.id:
+        return token
+    if not sessions:
+        return None
+    row = store.token_row(id=token.id.split(_SESSION)[0])
+    parent = _token(row) if row is not None else None
+    return parent if parent is not None and parent.active else None
 
 
 #: a session's id is its token's id, this mark and a random part: ``3f9a01c2~8be41d07``
@@ -207,11 +206,8 @@ def open_session(store: Store, secret: str, *, hours: float = SESSION_HOURS) -> 
 def end_session(store: Store, session: str) -> bool:
     """End a session (:func:`open_session`) at once; whether there was an open one with this secret. A
     token's secret is no session: it is left alone."""
-    digest = _hash(session)
-    for row in store.token_rows():
-        if _SESSION in row["id"] and hmac.compare_digest(row["hash"], digest):
-            return store.revoke_token(row["id"], _now())
-    return False
+    row = store.token_row(hash=_hash(session)) if isinstance(session, str) and session.isprintable() else None
+    return row is not None and _SESSION in row["id"] and store.revoke_token(row["id"], _now())
 
 
 def audit(store: Store, token: Token, route: str, records: list[str]) -> None:

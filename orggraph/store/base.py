@@ -244,6 +244,11 @@ class Store(Protocol):
         """Every token kept, revoked ones included, oldest first."""
         ...
 
+    def token_row(self, *, hash: str | None = None, id: str | None = None) -> StoredToken | None:
+        """The token kept with this hash (the SHA-256 of its secret), or with this id; None if none. One
+        token, found by an index: every request asks it, however many tokens and sessions are kept."""
+        ...
+
     def revoke_token(self, token_id: str, when: str) -> bool:
         """Mark a token revoked at ``when`` (an ISO time); whether there was an active one with this id."""
         ...

@@ -971,6 +971,18 @@ class EmbeddedStore:
             for i, h, r, a, p, c, v, e in rows
         ]
 
+    def token_row(self, *, hash: str | None = None, id: str | None = None) -> dict[str, Any] | None:
+        if (hash is None) == (id is None):
+            raise ValueError("name a token by its hash or by its id, one of them")
+        row = self._conn.execute(  # both columns are unique, and so indexed
+            "SELECT id, hash, role, areas, pii, created, revoked, expires FROM tokens WHERE "
+            + ("hash = ?" if hash is not None else "id = ?"), (hash if hash is not None else id,)).fetchone()
+        if row is None:
+            return None
+        i, h, r, a, p, c, v, e = row
+        return {"id": i, "hash": h, "role": r, "areas": orjson.loads(a), "pii": bool(p), "created": c, "revoked": v,
+                "expires": e}
+
     def revoke_token(self, token_id: str, when: str) -> bool:
         with self._writing() as conn:
             cursor = conn.execute("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL", (when, token_id))
