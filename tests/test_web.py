@@ -257,3 +257,11 @@ def test_links_keep_the_day_and_lead_only_where_the_token_reaches(web):
     assert 'href="/?area=s1' not in page and "江滨街道" in page  # the street above c1: named, not a dead link
     problems = viewer.get("/problems?kind=uncovered_households&on=2023-06-01").text
     assert 'href="/household/h3?on=2023-06-01"' in problems
+
+
+def test_a_sign_out_typed_or_linked_asks_for_the_button(web):
+    client = sign_in(web, "viewer")
+    page = client.get("/logout")
+    assert page.status_code == 200 and 'action="/logout"' in page.text and client.get("/").status_code == 200
+    assert client.post("/logout", data={"csrf": csrf(page.text)}).status_code == 303
+    assert client.get("/logout").status_code == 303  # signed out: to the sign-in page

@@ -43,6 +43,12 @@ async def login(request: Request, store: StoreDep, token: Annotated[str, Form(ma
     return answer
 
 
+@router.get("/logout")
+async def logout_page(request: Request, token: PageToken) -> Response:
+    """A sign-out asked by a link or typed: a page with the button (a GET changes nothing)."""
+    return render(request, "logout.html", title="退出")
+
+
 @router.post("/logout")
 async def logout(request: Request, store: StoreDep, token: PageToken) -> Response:
     """End the session on the server (its cookie, if copied, opens nothing after) and drop the cookie."""

@@ -69,7 +69,7 @@
       return response.json();
     }).then(function (answer) {
       var fresh = replaceDoor(answer.household, answer.door);
-      if (progress && answer.panel) progress.innerHTML = answer.panel;
+      if (progress && answer.panel) setPanel(answer.panel);
       var pressed = fresh && fresh.querySelector('button[aria-pressed="true"]');
       if (pressed) pressed.focus();
     }).catch(function (failure) {
@@ -103,7 +103,7 @@
       }
       return response.json();
     }).then(function (answer) {
-      if (progress && answer.panel) progress.innerHTML = answer.panel;
+      if (progress && answer.panel) setPanel(answer.panel);
       Object.keys(answer.doors || {}).forEach(function (household) {
         var door = document.getElementById("door-" + household);
         if (!door || door.getAttribute("aria-busy") === "true") return;
@@ -113,6 +113,15 @@
         if (fresh && fresh.dataset.seq !== door.dataset.seq) door.replaceWith(fresh);
       });
     }).catch(function () { /* the next poll tries again */ }).then(function () { asking = false; });
+  }
+
+  // the panel anew, its table of areas left folded or unfolded as the person left it
+  function setPanel(html) {
+    var folded = progress.querySelector("details.areas-progress");
+    var open = folded ? folded.open : null;
+    progress.innerHTML = html;
+    var fresh = progress.querySelector("details.areas-progress");
+    if (fresh && open !== null) fresh.open = open;
   }
 
   function ended() {
