@@ -532,8 +532,10 @@ class ServerStore:
     def token_row(self, *, hash: str | None = None, id: str | None = None) -> dict[str, Any] | None:
         if (hash is None) == (id is None):
             raise ValueError("name a token by its hash or by its id, one of them")
-        rows = self.conn.read(statement("token_by_hash" if hash is not None else "token_by_id"),
-                              {"hash": hash} if hash is not None else {"id": id})
+        if hash is not None:
+            rows = self.conn.read(statement("token_by_hash"), {"hash": hash})
+        else:
+            rows = self.conn.read(statement("token_by_id"), {"id": id})
         return next(({"id": i, "hash": h, "role": r, "areas": orjson.loads(a), "pii": bool(p), "created": c,
                       "revoked": v, "expires": e} for i, h, r, a, p, c, v, e in rows), None)
 
