@@ -95,10 +95,12 @@ def pytest_collection_modifyitems(config, items):
         params = getattr(item, "callspec", None)
         if "neo4j_server" in item.fixturenames or (params is not None and "neo4j" in params.params.values()):
             item.add_marker(pytest.mark.xdist_group("neo4j"))
-            if grouped and getattr(config, "workerinput", None) is not None and not item.nodeid.endswith("@neo4j"):
-                from _pytest.nodeid import coerce_node_id
+        group = item.get_closest_marker("xdist_group")  # the browser tests too: one served city, one Chromium
+        name = group.args[0] if group is not None and group.args else None
+        if name and grouped and getattr(config, "workerinput", None) is not None and not item.nodeid.endswith(f"@{name}"):
+            from _pytest.nodeid import coerce_node_id
 
-                item._id = coerce_node_id(f"{item.nodeid}@neo4j")
+            item._id = coerce_node_id(f"{item.nodeid}@{name}")
 
 
 #: the graph servers every server test runs on, beside the embedded store
@@ -462,6 +464,16 @@ def signed_in(chromium, workbench: Workbench, who: str, width: str = "office"):
     page.click("button[type=submit].primary")
     page.wait_for_url(lambda url: "/login" not in url)
     return page
+
+
+def screenshots(page, name: str) -> None:
+    """Keep what the page looks like at each width (build/screens/NAME-WIDTH.png), then go back to the
+    width it had: a flow tried at one width is looked at on both."""
+    was = page.viewport_size
+    for width in WIDTHS:
+        page.set_viewport_size({"width": WIDTHS[width], "height": 900})
+        screenshot(page, name, width)
+    page.set_viewport_size(was)
 
 
 def screenshot(page, name: str, width: str) -> Path:

@@ -9,12 +9,14 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import WIDTHS, screenshot, signed_in
+from .conftest import WIDTHS, screenshot, screenshots, signed_in
+
+# on one worker of a spread run: one sample street served and one Chromium started, not one a worker
+pytestmark = pytest.mark.xdist_group("browser")
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_sign_in_then_drill_down_the_coverage(chromium, workbench, width):
-    page = signed_in(chromium, workbench, "editor", width)
+def test_sign_in_then_drill_down_the_coverage(chromium, workbench):
+    page = signed_in(chromium, workbench, "editor", "phone")
     assert page.url == workbench.url + "/"
     assert workbench.tokens["editor"] not in page.content()
     page.click("text=江滨街道桂花社区")  # the one street's communities, drilled down by a click
@@ -22,7 +24,7 @@ def test_sign_in_then_drill_down_the_coverage(chromium, workbench, width):
     assert page.locator("nav.crumbs").inner_text().replace(" ", "") == "江滨街道›江滨街道桂花社区"
     grids = page.locator("table.areas tbody tr")
     assert grids.count() >= 10
-    screenshot(page, "coverage", width)
+    screenshots(page, "coverage")
     page.click("text=桂花社区第1网格")
     assert "area=s001c1g01" in page.url or "网格" in page.locator("nav.crumbs").inner_text()
     page.click("header form.out button")  # signing out ends it: the page asks to sign in again
@@ -145,25 +147,24 @@ def test_open_an_incident_on_the_tree_mark_doors_and_watch_the_progress(chromium
     page.context.close()
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_find_a_household_by_part_of_its_address_and_read_its_chain(chromium, workbench, width):
-    page = signed_in(chromium, workbench, "viewer", width)
+def test_find_a_household_by_part_of_its_address_and_read_its_chain(chromium, workbench):
+    page = signed_in(chromium, workbench, "viewer", "office")
     page.click("header nav >> text=住户与党员")
     page.fill("input[name=q]", "桂花社区2号楼")  # part of an address, down to the building a mask shows
     page.select_option("select[name=kind]", "Household")
     page.click("form.search button[type=submit]")
     hits = page.locator("table.list tbody tr")
     assert hits.count() > 0 and all("桂花社区2号楼" in hits.nth(i).inner_text() for i in range(min(hits.count(), 5)))
-    screenshot(page, "find", width)
+    screenshots(page, "find")
     hits.first.locator("a").first.click()
     page.wait_for_url(re.compile(r"/household/h\d+$"))
     steps = page.locator("ol.chain li")
     assert steps.count() >= 2  # whom to call, in order: the contact or the building's leader, then up
     assert "包保" in page.locator("h2").first.inner_text()
-    screenshot(page, "household", width)
+    screenshots(page, "household")
     page.locator("ol.chain li a[href^='/member/']").first.click()
     page.wait_for_url(re.compile(r"/member/m\d+$"))
-    screenshot(page, "member", width)
+    screenshots(page, "member")
     page.context.close()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -196,7 +195,9 @@ def test_a_namer_with_no_store_still_names_nothing_it_cannot_read(report):
     assert rows["idle_units"][0]["detail"] == "签订共建，未派党员下沉报到"
 
 
-def test_ten_thousand_rows_take_well_under_a_second(tmp_path):
+def test_ten_thousand_rows_are_read_in_bulk(tmp_path):
+    """The records named once, together (Store.nodes_of), never one read a row: their time is bench's to
+    measure (bench/workbench.py), the way they are read is this test's."""
     nodes = [{"id": "c1", "kind": "Area", "name": "桂花社区", "level": "community"}]
     nodes += [{"id": f"b{i}", "kind": "Area", "name": f"{i}号楼", "level": "building"} for i in range(100)]
     nodes += [{"id": f"h{i:05d}", "kind": "Household", "address": f"桂花社区{i % 100}号楼{i}室", "phone": f"139{i:08d}"}
@@ -206,11 +207,12 @@ def test_ten_thousand_rows_take_well_under_a_second(tmp_path):
     with EmbeddedStore(tmp_path / "big.db") as store:
         store.load(items({"nodes": nodes, "edges": edges}))
         answer = gaps(store, as_of=DAY)
-        began = time.perf_counter()
+        one, bulk = [], []
+        store.node = lambda node_id, read=store.node: one.append(node_id) or read(node_id)
+        store.nodes_of = lambda ids, read=store.nodes_of: (lambda got: bulk.append(len(got)) or read(got))(list(ids))
         rows = gap_rows(answer, Namer.of(store))
-        took = time.perf_counter() - began
     assert len(rows["uncovered_households"]) == 10_000 and rows["uncovered_households"][7]["area"] == "桂花社区"
-    assert took < 1.0, took
+    assert len(one) <= 5 and len(bulk) <= 5 and sum(bulk) >= 10_000, (len(one), bulk)
 
 
 # -- the workbook ------------------------------------------------------------------------------------
