@@ -183,7 +183,10 @@ def test_a_viewer_without_pii_sees_no_whole_phone_and_no_other_community(chromiu
     for path in seen[7:]:
         page.goto(path)
         assert not WHOLE_PHONE.search(page.content()), path
-    screenshot(page, "problems", "phone")
+    page.goto("/problems")
+    screenshots(page, "problems")
+    page.goto("/area/s001c1g01b1")
+    screenshots(page, "area")
     for path in ["/?area=s001c2", "/area/s001c2g01b1", "/household/h99999999", "/member/m99999999"]:
         answer = page.goto(path)
         assert answer.status == 404 and "找不到" in page.content(), path

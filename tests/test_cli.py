@@ -1,4 +1,6 @@
-"""The ``orggraph`` command driven as a subprocess from a fresh temporary folder, and the README kept in step."""
+"""The ``orggraph`` command from a fresh temporary folder, asked in this process as the real one answers (its exit
+code, stdout and stderr apart: ``cli``; an interpreter's start-up each would cost a minute), and as a real
+subprocess where its environment counts; and the README kept in step."""
 
 from __future__ import annotations
 
@@ -18,34 +20,34 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def test_help_lists_every_command(tmp_path):
-    result = run_cli("--help", cwd=tmp_path)
+    result = cli("--help", cwd=tmp_path)
     assert result.returncode == 0
     for command in ("load", "export", "template", "generate", "demo"):
         assert re.search(rf"^\s+{command}\s", result.stdout, re.M), command
 
 
 def test_generate_load_export_load_gives_the_same_network(tmp_path):
-    gen = run_cli("generate", "--households", "800", "--seed", "4", "city.jsonl", "--json", cwd=tmp_path)
+    gen = cli("generate", "--households", "800", "--seed", "4", "city.jsonl", "--json", cwd=tmp_path)
     assert gen.returncode == 0, gen.stderr
     planted = json.loads(gen.stdout)["planted"]
     assert planted["households"] == 800
 
-    first = run_cli("load", "city.jsonl", "--json", cwd=tmp_path)  # default store: ./orggraph.db
+    first = cli("load", "city.jsonl", "--json", cwd=tmp_path)  # default store: ./orggraph.db
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
     assert (tmp_path / "orggraph.db").exists()
     assert report["nodes"]["Household"] == 800
     assert report["added_edges"] == planted["edges"]
 
-    again = json.loads(run_cli("load", "city.jsonl", "--json", cwd=tmp_path).stdout)
+    again = json.loads(cli("load", "city.jsonl", "--json", cwd=tmp_path).stdout)
     assert (again["added_nodes"], again["added_edges"], again["changed"]) == (0, 0, 0)
     assert again["unchanged"] == report["records"]
 
     for suffix in (".xlsx", ".json", ".jsonl"):
-        out = run_cli("export", "--unmask", f"out{suffix}", cwd=tmp_path)
+        out = cli("export", "--unmask", f"out{suffix}", cwd=tmp_path)
         assert out.returncode == 0, out.stderr
         assert f"wrote {report['records']} records to out{suffix}" in out.stdout
-        copy = run_cli("load", f"out{suffix}", "--db", f"copy{suffix}.db", "--json", cwd=tmp_path)
+        copy = cli("load", f"out{suffix}", "--db", f"copy{suffix}.db", "--json", cwd=tmp_path)
         assert copy.returncode == 0, copy.stderr
         assert json.loads(copy.stdout)["added_nodes"] == report["added_nodes"]
 
@@ -61,12 +63,12 @@ def test_generate_load_export_load_gives_the_same_network(tmp_path):
 
 def test_bad_input_exits_2_and_leaves_the_store_unchanged(tmp_path):
     (tmp_path / "street.json").write_text(json.dumps(STREET, ensure_ascii=False), encoding="utf-8")
-    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    assert cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
     before = (tmp_path / "s.db").read_bytes()
     bad = {"nodes": [{"id": "h9", "kind": "Household", "people": 0}],
            "edges": [{"type": "CONTACTS", "source": "m1", "target": "h404"}]}
     (tmp_path / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
-    result = run_cli("load", "bad.json", "--db", "s.db", cwd=tmp_path)
+    result = cli("load", "bad.json", "--db", "s.db", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stdout == ""
     assert "2 problems in the input; nothing was written" in result.stderr
@@ -77,22 +79,22 @@ def test_bad_input_exits_2_and_leaves_the_store_unchanged(tmp_path):
 
 def test_a_dry_run_checks_against_the_store_and_writes_nothing(tmp_path):
     (tmp_path / "street.json").write_text(json.dumps(STREET, ensure_ascii=False), encoding="utf-8")
-    first = run_cli("load", "street.json", "--db", "s.db", "--dry-run", "--json", cwd=tmp_path)
+    first = cli("load", "street.json", "--db", "s.db", "--dry-run", "--json", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     out = json.loads(first.stdout)
     assert set(out) == {"file", "records", "nodes", "edges", "dry_run"} and out["dry_run"] is True
     assert (out["records"], out["nodes"]["Household"], out["edges"]["CONTACTS"]) == (37, 3, 3)
     assert not (tmp_path / "s.db").exists()  # no store yet: checked as a first load, and none made
-    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    assert cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
     before = (tmp_path / "s.db").read_bytes()
     # a contact for a household the file does not hold: valid against the store, not as a first load
     (tmp_path / "more.json").write_text(json.dumps({"edges": [{"type": "CONTACTS", "source": "m2", "target": "h1"}]}))
-    checked = run_cli("load", "more.json", "--db", "s.db", "--dry-run", cwd=tmp_path)
+    checked = cli("load", "more.json", "--db", "s.db", "--dry-run", cwd=tmp_path)
     assert checked.returncode == 0 and "all valid; nothing written (a dry run)" in checked.stdout
-    alone = run_cli("load", "more.json", "--db", "absent.db", "--dry-run", cwd=tmp_path)
+    alone = cli("load", "more.json", "--db", "absent.db", "--dry-run", cwd=tmp_path)
     assert alone.returncode == 2 and "'m2' is not a node" in alone.stderr
     (tmp_path / "bad.json").write_text(json.dumps({"nodes": [{"id": "h9", "kind": "Household", "people": 0}]}))
-    bad = run_cli("load", "bad.json", "--db", "s.db", "--dry-run", cwd=tmp_path)
+    bad = cli("load", "bad.json", "--db", "s.db", "--dry-run", cwd=tmp_path)
     assert bad.returncode == 2 and "field people: must be at least 1, got 0" in bad.stderr
     assert (tmp_path / "s.db").read_bytes() == before
 
@@ -101,13 +103,13 @@ def test_check_names_what_the_store_holds_against_the_rules(tmp_path):
     import sqlite3
 
     (tmp_path / "street.json").write_text(json.dumps(STREET, ensure_ascii=False), encoding="utf-8")
-    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
-    good = run_cli("check", "--db", "s.db", cwd=tmp_path)
+    assert cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    good = cli("check", "--db", "s.db", cwd=tmp_path)
     assert good.returncode == 0 and good.stdout.strip() == (
         "the store's 37 records are all valid, and so is the shape of the territory")
     with sqlite3.connect(tmp_path / "s.db") as conn:  # as an older orggraph might have let it in
         conn.execute("UPDATE nodes SET props = json_set(props, '$.address', 'x' || char(1)) WHERE id = 'h2'")
-    bad = run_cli("check", "--db", "s.db", cwd=tmp_path)
+    bad = cli("check", "--db", "s.db", cwd=tmp_path)
     assert bad.returncode == 2
     assert "4 problems in the records the store holds" in bad.stderr  # the node, and its three edges
     assert "node h2, field address: text of 2 characters holds a control character (U+0001) at character 2; remove it" in bad.stderr
@@ -118,21 +120,21 @@ def test_check_and_load_name_each_fault_of_the_territory_shape(tmp_path):
     import shutil
 
     shutil.copy(Path(__file__).parent / "cases" / "09-hierarchy-shape-faults.json", tmp_path / "shape.json")
-    loaded = run_cli("load", "shape.json", "--db", "s.db", cwd=tmp_path)
+    loaded = cli("load", "shape.json", "--db", "s.db", cwd=tmp_path)
     assert loaded.returncode == 0, loaded.stderr
     faults = ["1号楼(两网格共管) (b1) lies within two areas (第1网格 (g1), 第2网格 (g2))",
               "向阳社区(误挂在楼栋下) (c2) lies within an area of a lower or equal rank (2号楼 (b2))",
               "第9网格(未挂社区) (g9) lies within no street or township, with 1 household outside every street"]
     assert loaded.stderr.splitlines() == [f"warning: {f}" for f in faults]
-    checked = run_cli("check", "--db", "s.db", cwd=tmp_path)
+    checked = cli("check", "--db", "s.db", cwd=tmp_path)
     assert checked.returncode == 2
     assert checked.stderr.splitlines() == [
         "orggraph: the store's 25 records are valid, but the territory has 3 faults of shape:", *faults]
-    as_json = run_cli("check", "--db", "s.db", "--json", cwd=tmp_path)
+    as_json = cli("check", "--db", "s.db", "--json", cwd=tmp_path)
     assert [(f["area"], f["fault"]) for f in json.loads(as_json.stdout)["territory_shape"]] == [
         ("b1", "within_two"), ("c2", "within_lower"), ("g9", "outside_street")]
     # undated relations hold on every day: the faults are there on any day asked about
-    assert run_cli("check", "--db", "s.db", "--as-of", "1999-01-01", cwd=tmp_path).returncode == 2  # undated: every day
+    assert cli("check", "--db", "s.db", "--as-of", "1999-01-01", cwd=tmp_path).returncode == 2  # undated: every day
 
 
 @pytest.mark.parametrize(
@@ -150,7 +152,7 @@ def test_check_and_load_name_each_fault_of_the_territory_shape(tmp_path):
     ],
 )
 def test_bad_arguments_exit_2(tmp_path, args, code, message):
-    result = run_cli(*args, cwd=tmp_path)
+    result = cli(*args, cwd=tmp_path)
     assert result.returncode == code
     assert message in result.stderr
     assert not (tmp_path / "orggraph.db").exists(), "a refused command made a store"
@@ -159,7 +161,7 @@ def test_bad_arguments_exit_2(tmp_path, args, code, message):
 def test_a_damaged_store_exits_1(tmp_path):
     (tmp_path / "orggraph.db").write_text("this is not a database " * 50)
     (tmp_path / "street.json").write_text(json.dumps(STREET), encoding="utf-8")
-    result = run_cli("load", "street.json", cwd=tmp_path)
+    result = cli("load", "street.json", cwd=tmp_path)
     assert result.returncode == 1
     assert "orggraph.db is not an orggraph store" in result.stderr
 
@@ -230,9 +232,9 @@ def test_wait_is_how_long_a_write_waits_on_a_server_store_too(falkordb_server, m
 
 
 def test_template_then_load(tmp_path):
-    result = run_cli("template", "台账.xlsx", cwd=tmp_path)
+    result = cli("template", "台账.xlsx", cwd=tmp_path)
     assert result.returncode == 0
-    loaded = run_cli("load", "台账.xlsx", "--json", cwd=tmp_path)
+    loaded = cli("load", "台账.xlsx", "--json", cwd=tmp_path)
     assert loaded.returncode == 0, loaded.stderr
     assert json.loads(loaded.stdout)["records"] == 0
 
@@ -241,14 +243,14 @@ def test_template_and_export_write_over_a_file_only_with_force(tmp_path):
     """A filled register where the template or the export was to go stays as it was, byte for byte: exit 2
     naming it and --force, whether the export would have worked or failed (no store); --force writes."""
     (tmp_path / "street.json").write_text(json.dumps(STREET), encoding="utf-8")
-    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    assert cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
     filled = b"PK\x03\x04 a register filled in by hand"
     for args in (("template", "台账.xlsx"), ("export", "台账.xlsx", "--db", "s.db"),
                  ("export", "台账.xlsx", "--db", "absent.db"), ("export", "台账.xlsx", "--unmask", "--db", "s.db"),
                  ("export", "street.json", "--db", "s.db")):
         (tmp_path / "台账.xlsx").write_bytes(filled)
         before = (tmp_path / "street.json").read_bytes()
-        result = run_cli(*args, cwd=tmp_path)
+        result = cli(*args, cwd=tmp_path)
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr == (f"orggraph: {args[1]} already exists and was left as it is: to write over it, "
                                  "use --force, or give another name\n"), args
@@ -257,35 +259,35 @@ def test_template_and_export_write_over_a_file_only_with_force(tmp_path):
     assert not (tmp_path / "absent.db").exists()
     with EmbeddedStore(tmp_path / "s.db") as store:
         assert store.audit_rows(limit=10) == []  # nothing written, nothing shown: no export --unmask audited
-    forced = run_cli("export", "台账.xlsx", "--force", "--db", "absent.db", cwd=tmp_path)
+    forced = cli("export", "台账.xlsx", "--force", "--db", "absent.db", cwd=tmp_path)
     assert forced.returncode == 2 and "no store at absent.db" in forced.stderr  # --force, but the export fails
     assert (tmp_path / "台账.xlsx").read_bytes() == filled
-    forced = run_cli("export", "台账.xlsx", "--force", "--unmask", "--db", "s.db", cwd=tmp_path)
+    forced = cli("export", "台账.xlsx", "--force", "--unmask", "--db", "s.db", cwd=tmp_path)
     assert forced.returncode == 0 and "wrote" in forced.stdout, forced.stderr
-    copy = run_cli("load", "台账.xlsx", "--db", "copy.db", "--json", cwd=tmp_path)
+    copy = cli("load", "台账.xlsx", "--db", "copy.db", "--json", cwd=tmp_path)
     assert json.loads(copy.stdout)["added_nodes"] == len(STREET["nodes"])
-    forced = run_cli("template", "台账.xlsx", "--force", cwd=tmp_path)
+    forced = cli("template", "台账.xlsx", "--force", cwd=tmp_path)
     assert forced.returncode == 0 and forced.stdout == "wrote the template to 台账.xlsx\n"
-    assert json.loads(run_cli("load", "台账.xlsx", "--db", "t.db", "--json", cwd=tmp_path).stdout)["records"] == 0
+    assert json.loads(cli("load", "台账.xlsx", "--db", "t.db", "--json", cwd=tmp_path).stdout)["records"] == 0
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".partial") == []
     with EmbeddedStore(tmp_path / "s.db") as store:
         assert [row["route"] for row in store.audit_rows(limit=10)] == ["orggraph export --unmask"]
 
 
 def test_demo_builds_a_street(tmp_path):
-    result = run_cli("demo", "--db", "demo.db", "--households", "3000", "--json", cwd=tmp_path)
+    result = cli("demo", "--db", "demo.db", "--households", "3000", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["counts"]["nodes"]["Household"] == 3000
-    text = run_cli("demo", "--db", "demo.db", "--households", "3000", cwd=tmp_path)
+    text = cli("demo", "--db", "demo.db", "--households", "3000", cwd=tmp_path)
     assert "0 nodes and 0 links added" in text.stdout  # the same sample twice changes nothing
     assert "住户 Household" in text.stdout
 
 
 def test_generate_is_deterministic(tmp_path):
     for name in ("a.jsonl", "b.jsonl"):
-        assert run_cli("generate", "--households", "300", "--seed", "7", name, cwd=tmp_path).returncode == 0
-    run_cli("generate", "--households", "300", "--seed", "8", "c.jsonl", cwd=tmp_path)
+        assert cli("generate", "--households", "300", "--seed", "7", name, cwd=tmp_path).returncode == 0
+    cli("generate", "--households", "300", "--seed", "8", "c.jsonl", cwd=tmp_path)
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
     assert (tmp_path / "a.jsonl").read_bytes() != (tmp_path / "c.jsonl").read_bytes()
 
@@ -419,12 +421,12 @@ def test_every_command_has_help_a_newcomer_can_follow(tmp_path):
 @pytest.fixture
 def street_db(tmp_path):
     (tmp_path / "street.json").write_text(json.dumps(STREET, ensure_ascii=False), encoding="utf-8")
-    assert run_cli("load", "street.json", cwd=tmp_path).returncode == 0
+    assert cli("load", "street.json", cwd=tmp_path).returncode == 0
     return tmp_path
 
 
 def test_coverage_json_follows_the_contract(street_db):
-    result = run_cli("coverage", "--json", "--as-of", "2026-11-23", "--level", "building", cwd=street_db)
+    result = cli("coverage", "--json", "--as-of", "2026-11-23", "--level", "building", cwd=street_db)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert {"as_of", "households", "covered", "uncovered", "rate", "areas"} <= set(report)
@@ -434,15 +436,15 @@ def test_coverage_json_follows_the_contract(street_db):
 
 
 def test_chain_json_and_text(street_db):
-    result = run_cli("chain", "h1", "--json", "--as-of", "2026-11-23", cwd=street_db)
+    result = cli("chain", "h1", "--json", "--as-of", "2026-11-23", cwd=street_db)
     chain = json.loads(result.stdout)
     assert set(chain) >= {"household", "covered", "links", "breaks"}
     assert chain["links"][0] == {"role": "contact", "member": "m1", "area": None, "org": None, "unit": None,
                                  "post": None, "acting": None}
-    text = run_cli("chain", "h1", "--as-of", "2026-11-23", cwd=street_db).stdout
+    text = cli("chain", "h1", "--as-of", "2026-11-23", cwd=street_db).stdout
     assert "王芳 (m1)" in text and "138****1111" in text and "13800001111" not in text
     assert "BREAK at 桂花社区1号楼 (b1): 无管辖组织 no_org" in text
-    unmasked = run_cli("chain", "h1", "--as-of", "2026-11-23", "--unmask", cwd=street_db).stdout
+    unmasked = cli("chain", "h1", "--as-of", "2026-11-23", "--unmask", cwd=street_db).stdout
     assert "13800001111" in unmasked
 
 
@@ -455,14 +457,14 @@ def test_chain_and_incident_json_name_their_ids(street_db):
     address, masked unless --unmask (then audited, as the text is)."""
     from orggraph.report import named_ids
 
-    shown = run_cli("chain", "h1", "--json", "--as-of", "2026-11-23", cwd=street_db).stdout
+    shown = cli("chain", "h1", "--json", "--as-of", "2026-11-23", cwd=street_db).stdout
     chain = json.loads(shown)
     names = chain.pop("names")
     assert set(names) == named_ids(chain) == {"h1", "m1", "m2", "u1", "o-u1", "b1", "g1", "c1", "s1", "o-g1", "o-c1", "o-s1"}
     assert names["m1"] == {"name": "王芳", "kind": "Member", "phone": "138****1111"}
     assert names["h1"] == {"name": None, "kind": "Household", "phone": "139****2222", "address": "桂花社区1号楼****"}
     assert names["u1"] == {"name": "云河市财政局", "kind": "Unit"} and names["o-g1"] == {"name": "第1网格党支部", "kind": "Org"}
-    sheet = run_cli("incident", "--area", "b1", "--json", "--as-of", "2026-11-23", cwd=street_db).stdout
+    sheet = cli("incident", "--area", "b1", "--json", "--as-of", "2026-11-23", cwd=street_db).stdout
     incident = json.loads(sheet)
     assert set(incident["names"]) == named_ids({k: v for k, v in incident.items() if k != "names"})
     assert {"h2", "h3", "m1", "m2"} <= set(incident["names"]) and incident["names"]["h2"]["phone"] is None
@@ -471,9 +473,9 @@ def test_chain_and_incident_json_name_their_ids(street_db):
         assert not any(phone in text for phone in PHONES) and "1单元101室" not in text
     with EmbeddedStore(street_db / "orggraph.db") as store:
         assert store.audit_rows() == []
-    full = json.loads(run_cli("chain", "h1", "--json", "--unmask", "--as-of", "2026-11-23", cwd=street_db).stdout)
+    full = json.loads(cli("chain", "h1", "--json", "--unmask", "--as-of", "2026-11-23", cwd=street_db).stdout)
     assert full["names"]["m1"]["phone"] == "13800001111" and full["names"]["h1"]["address"] == "桂花社区1号楼1单元101室"
-    full = json.loads(run_cli("incident", "--area", "b1", "--json", "--unmask", "--as-of", "2026-11-23", cwd=street_db).stdout)
+    full = json.loads(cli("incident", "--area", "b1", "--json", "--unmask", "--as-of", "2026-11-23", cwd=street_db).stdout)
     assert full["names"]["h1"]["phone"] == "13900002222"
     with EmbeddedStore(street_db / "orggraph.db") as store:
         assert [(r["route"], r["records"]) for r in store.audit_rows()] == [
@@ -482,21 +484,21 @@ def test_chain_and_incident_json_name_their_ids(street_db):
 
 def test_unavailable_from_a_file(street_db):
     (street_db / "away.txt").write_text("m1\n", encoding="utf-8")
-    by_file = json.loads(run_cli("uncovered", "--json", "--unavailable", "@away.txt", cwd=street_db).stdout)
-    by_list = json.loads(run_cli("uncovered", "--json", "--unavailable", "m1", cwd=street_db).stdout)
+    by_file = json.loads(cli("uncovered", "--json", "--unavailable", "@away.txt", cwd=street_db).stdout)
+    by_list = json.loads(cli("uncovered", "--json", "--unavailable", "m1", cwd=street_db).stdout)
     assert by_file == by_list == ["h1", "h2", "h3"]
     (street_db / "notepad.txt").write_text("m1\r\n", encoding="utf-8-sig")  # with a BOM, as Notepad saves it
-    assert json.loads(run_cli("uncovered", "--json", "--unavailable", "@notepad.txt", cwd=street_db).stdout) == by_list
+    assert json.loads(cli("uncovered", "--json", "--unavailable", "@notepad.txt", cwd=street_db).stdout) == by_list
     (street_db / "gbk.txt").write_bytes("张三".encode("gbk"))
     (street_db / "folder").mkdir()
     for arg, said in (("@gbk.txt", "gbk.txt: not UTF-8 text"), ("@folder", "folder: a folder, not a file"),
                       ("@", "(nothing after @): no such file")):
-        failed = run_cli("uncovered", "--unavailable", arg, cwd=street_db)
+        failed = cli("uncovered", "--unavailable", arg, cwd=street_db)
         assert failed.returncode == 2 and said in failed.stderr, (arg, failed.stderr)
 
 
 def test_gaps_json_has_every_list(street_db):
-    report = json.loads(run_cli("gaps", "--json", "--spof", "1", "--as-of", "2026-11-23", cwd=street_db).stdout)
+    report = json.loads(cli("gaps", "--json", "--spof", "1", "--as-of", "2026-11-23", cwd=street_db).stdout)
     for key in ("uncovered_households", "overloaded_members", "idle_sunk_members", "vacant_posts", "idle_units",
                 "single_points_of_failure", "cross_boundary_contacts", "lapsed_households", "unlocated_households"):
         assert isinstance(report[key], list), key
@@ -506,7 +508,7 @@ def test_gaps_json_has_every_list(street_db):
 def test_incident_writes_a_call_sheet(street_db):
     from openpyxl import load_workbook
 
-    result = run_cli("incident", "--area", "b1", "--as-of", "2026-11-23", "--xlsx", "call.xlsx", cwd=street_db)
+    result = cli("incident", "--area", "b1", "--as-of", "2026-11-23", "--xlsx", "call.xlsx", cwd=street_db)
     assert result.returncode == 0, result.stderr
     assert "3 households, 2 uncovered, 1 vulnerable" in result.stdout
     ws = load_workbook(street_db / "call.xlsx")["应急联络单"]
@@ -526,13 +528,13 @@ def test_incident_writes_a_call_sheet(street_db):
     (("uncovered", "--unavailable", "@absent.txt"), "absent.txt: no such file"),
 ])
 def test_bad_questions_exit_2(street_db, args, message):
-    result = run_cli(*args, cwd=street_db)
+    result = cli(*args, cwd=street_db)
     assert result.returncode == 2
     assert message in result.stderr
 
 
 def test_questions_need_a_store(tmp_path):
-    result = run_cli("coverage", cwd=tmp_path)
+    result = cli("coverage", cwd=tmp_path)
     assert result.returncode == 2
     assert "no store at orggraph.db" in result.stderr
     assert not (tmp_path / "orggraph.db").exists()
@@ -541,22 +543,22 @@ def test_questions_need_a_store(tmp_path):
 def test_coverage_of_a_store_with_no_households_says_so(tmp_path):
     """domain.md: a rate is covered / households, 1.0 when there are none. The text says there are none,
     and gives that rate as the rate of none, not as "0 of 0 households covered (100.0%)"."""
-    assert run_cli("template", "t.xlsx", cwd=tmp_path).returncode == 0
-    assert run_cli("load", "t.xlsx", cwd=tmp_path).returncode == 0  # an empty store
-    text = run_cli("coverage", cwd=tmp_path)
+    assert cli("template", "t.xlsx", cwd=tmp_path).returncode == 0
+    assert cli("load", "t.xlsx", cwd=tmp_path).returncode == 0  # an empty store
+    text = cli("coverage", cwd=tmp_path)
     assert text.returncode == 0, text.stderr
     assert "0 of 0" not in text.stdout
     assert "no households, so none uncovered (the rate where there are none is 100.0%)" in text.stdout
-    report = json.loads(run_cli("coverage", "--json", cwd=tmp_path).stdout)
+    report = json.loads(cli("coverage", "--json", cwd=tmp_path).stdout)
     assert (report["households"], report["rate"]) == (0, 1.0)
     (tmp_path / "street.json").write_text(json.dumps(STREET), encoding="utf-8")
-    assert run_cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
-    whole = run_cli("coverage", "--db", "s.db", "--unavailable", "m1", "--as-of", "2026-11-23", cwd=tmp_path).stdout
+    assert cli("load", "street.json", "--db", "s.db", cwd=tmp_path).returncode == 0
+    whole = cli("coverage", "--db", "s.db", "--unavailable", "m1", "--as-of", "2026-11-23", cwd=tmp_path).stdout
     assert "0 of 3 households covered (0.0%)" in whole and "vulnerable households 0 of 1 (0.0%)" in whole
     plain = json.loads(json.dumps(STREET))  # no household flagged vulnerable
     for node in plain["nodes"]:
         node.pop("flags", None)
     (tmp_path / "plain.json").write_text(json.dumps(plain), encoding="utf-8")
-    assert run_cli("load", "plain.json", "--db", "p.db", cwd=tmp_path).returncode == 0
-    text = run_cli("coverage", "--db", "p.db", "--as-of", "2026-11-23", cwd=tmp_path).stdout
+    assert cli("load", "plain.json", "--db", "p.db", cwd=tmp_path).returncode == 0
+    text = cli("coverage", "--db", "p.db", "--as-of", "2026-11-23", cwd=tmp_path).stdout
     assert "1 of 3 households covered (33.3%)" in text and "no vulnerable households." in text and "0 of 0" not in text
