@@ -682,8 +682,6 @@ def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathL
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
-    from openpyxl.worksheet.page import PageMargins
-    from openpyxl.worksheet.properties import PageSetupProperties
 
     from .io.excel import text_row
 
@@ -764,22 +762,10 @@ def incident_workbook(result: dict[str, Any], namer: Namer, path: str | os.PathL
             choose.add(f"{outcome}4:{outcome}{end}")
 
     ws.freeze_panes = "C4"
-    ws.print_title_rows = "3:3"
-    ws.print_area = f"A1:{last}{max(end, 3)}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages long as the rows take
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_margins = PageMargins(left=0.3, right=0.3, top=0.75, bottom=0.6, header=0.3, footer=0.25)
     left = "应急联络单"
     if incident is not None:
         left += f" {_cut(incident.get('name') or '', _HEADER_NAME)}（编号 {_cut(str(incident['id']), _HEADER_ID)}）"
-    center = _areas_line(names, _HEADER_AREAS) if names else ""
-    for part, text in ((ws.oddHeader.left, left), (ws.oddHeader.center, center),
-                       (ws.oddHeader.right, f"截至 {as_of}")):
-        part.text, part.size = _header_text(text), 9
-    ws.oddFooter.center.text, ws.oddFooter.center.size = "第 &P 页 / 共 &N 页", 9
+    _page_setup(ws, last, max(end, 3), "3:3", left, as_of, center=_areas_line(names, _HEADER_AREAS) if names else "")
     book.save(path)
 
 
@@ -1148,9 +1134,10 @@ def _fitted(texts: Iterable[str], narrowest: float, widest: float) -> float:
     return float(min(max(longest + 2, narrowest), widest))
 
 
-def _page_setup(ws: Any, last: str, end: int, titles: str, left: str, as_of: str) -> None:
+def _page_setup(ws: Any, last: str, end: int, titles: str, left: str, as_of: str, center: str | None = None) -> None:
     """A sheet printed on A4 landscape, one page wide: ``titles`` (rows) at the top of every page, a
-    header ``left`` and the day, 第 P 页 / 共 N 页 at the foot."""
+    header ``left``, ``center`` and the day, 第 P 页 / 共 N 页 at the foot (the call sheet's and the list
+    of gaps' alike)."""
     from openpyxl.worksheet.page import PageMargins
     from openpyxl.worksheet.properties import PageSetupProperties
 
@@ -1162,7 +1149,8 @@ def _page_setup(ws: Any, last: str, end: int, titles: str, left: str, as_of: str
     ws.page_setup.fitToHeight = 0  # as many pages long as the rows take
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_margins = PageMargins(left=0.3, right=0.3, top=0.75, bottom=0.6, header=0.3, footer=0.25)
-    for part, text in ((ws.oddHeader.left, left), (ws.oddHeader.right, f"截至 {as_of}")):
+    parts = [(ws.oddHeader.left, left), (ws.oddHeader.right, f"截至 {as_of}")]
+    for part, text in parts + ([(ws.oddHeader.center, center)] if center is not None else []):
         part.text, part.size = _header_text(text), 9
     ws.oddFooter.center.text, ws.oddFooter.center.size = "第 &P 页 / 共 &N 页", 9
 
