@@ -46,8 +46,9 @@ async def coverage_page(request: Request, store: StoreDep, token: PageToken, sco
                         area: Annotated[str | None, Query(max_length=200)] = None, on: Text = None,
                         unavailable: Text = None) -> Response:
     day, gone = day_and_whatif(scope, on, unavailable)
-    key = (await off_loop(store, lambda: store.revision), day or _dt.date.today().isoformat(), tuple(sorted(set(gone))))
-    key = (key[0], _dt.date.fromisoformat(key[1]), key[2])  # the API's key: coverage worked out once for both
+    # the API's key (GET /coverage): the whole network's coverage worked out once for both
+    key = (await off_loop(store, lambda: store.revision), _dt.date.fromisoformat(day) if day else _dt.date.today(),
+           tuple(sorted(set(gone))))
     report = await _kept(request.app.state.coverage, key, run_coverage, store, as_of=day, unavailable=gone)
 
     def page() -> dict[str, Any]:
