@@ -320,7 +320,7 @@ def load(
     registers: list[Any] = []
 
     def records(store: Store | None) -> Any:
-        return read_file(file, progress=progress, store=store, mapping=mapping, registers=registers)
+        return read_file(file, progress=progress, store=store, mapping=mapping, registers=registers, runs=True)
 
     if dry_run:
         try:

@@ -7,6 +7,8 @@ from array import array
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import eq, itemgetter
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 import numpy as np
@@ -18,9 +20,11 @@ from .model import (EDGE_TYPES, ENDPOINTS, NODE_KINDS, fold, how_they_differ, sp
 from .privacy import describe
 
 if TYPE_CHECKING:
+    from .index.arrays import IndexParts
     from .store.base import Store
 
-__all__ = ["Item", "Sink", "Loader", "LoadReport", "find_cycle", "check_load", "check_records", "check_store"]
+__all__ = ["Item", "Sink", "Loader", "LoadReport", "Checked", "check_batch", "check_run", "find_cycle", "check_load",
+           "check_records", "check_store"]
 
 #: what a reader yields: ("node" | "edge" | "error", where, record or message (or (field, message)))
 Item = tuple[str, str, Any]
@@ -211,6 +215,14 @@ class _Places:
 
 
 _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+_SORT = orjson.OPT_SORT_KEYS
+_dumps = orjson.dumps
+_KIND_SET = frozenset(NODE_KINDS)
+_first, _second = itemgetter(0), itemgetter(1)
+_id, _source, _target = itemgetter("id"), itemgetter("source"), itemgetter("target")
+#: each node kind's code: its place in NODE_KINDS (as the index numbers kinds, orggraph.index.KIND_CODES)
+KIND_CODES = {kind: code for code, kind in enumerate(NODE_KINDS)}
+_KIND_NAMES = tuple(KIND_CODES)
 
 
 def _body(record: dict[str, Any]) -> int:
@@ -219,6 +231,142 @@ def _body(record: dict[str, Any]) -> int:
         return hash(orjson.dumps(record, option=_SORTED)) & 0xFFFFFFFF
     except TypeError:  # a value JSON cannot hold (it is refused later, as the store writes it)
         return hash(repr(sorted(record.items(), key=repr))) & 0xFFFFFFFF
+
+
+def _seq_array(seqs: list[int], most: int) -> np.ndarray:
+    return np.array(seqs, dtype=np.uint32 if most < 2**32 else np.uint64)
+
+
+class Checked:
+    """A batch of records of one node kind or edge type, each checked on its own (:func:`check_batch`): the
+    part of a load that needs no other record, and so can be done in another process. What is kept of each
+    valid record, in parallel lists and arrays: its number in the load, its key (a node's id; an edge's
+    source and target), its text (the record as JSON, keys sorted), its fingerprints, what the index keeps
+    of it and, when asked for, the record itself."""
+
+    __slots__ = ("what", "name", "read", "seqs", "errors", "invalid", "keys", "targets", "texts", "prints", "rows",
+                 "values")
+
+    def __init__(self, what: str, name: str, read: int, seqs: list[int], errors: list[tuple[int, str | None, str]],
+                 invalid: list[str], keys: list[str], targets: list[str] | None, texts: list[bytes] | None,
+                 prints: tuple[np.ndarray, np.ndarray, np.ndarray], rows: list[dict[str, Any]] | None,
+                 values: tuple[Any, ...]):
+        self.what, self.name, self.read, self.seqs, self.errors, self.invalid = what, name, read, seqs, errors, invalid
+        self.keys, self.targets, self.texts, self.prints, self.rows, self.values = keys, targets, texts, prints, rows, values
+
+    def only(self, keep: list[int]) -> "Checked":
+        """The same batch with only the records at ``keep`` (positions, in order)."""
+        at = np.array(keep, dtype=np.int64)
+
+        def pick(x: Any) -> Any:
+            if x is None:
+                return None
+            return x[at] if isinstance(x, np.ndarray) else [x[i] for i in keep]
+
+        return Checked(self.what, self.name, 0, pick(self.seqs), [], [], pick(self.keys), pick(self.targets),
+                       pick(self.texts), tuple(pick(p) for p in self.prints), pick(self.rows),  # type: ignore[arg-type]
+                       tuple(pick(v) for v in self.values))
+
+    def value_of(self, i: int) -> tuple[Any, ...]:
+        """What the index keeps of record ``i``."""
+        return tuple(None if v is None else v[i] for v in self.values)
+
+
+def check_batch(what: str, name: str, batch: list[tuple[int, dict[str, Any]]], *, nulls: bool = True,
+                rows: bool = True) -> Checked:
+    """Check records of one node kind or edge type each on its own (:func:`orggraph.model.validate_nodes`,
+    :func:`~orggraph.model.validate_edges`), and make what the loader keeps of each valid one.
+
+    Parameters
+    ----------
+    what, name : str
+        "node" and a kind, or "edge" and a type.
+    batch : list of (number in the load, record)
+    nulls : bool
+        Whether a record may hold a null value (see :func:`~orggraph.model.validate_nodes`).
+    rows : bool
+        Keep the valid records themselves (a sink that takes texts needs none; another process hands back
+        no record, only texts).
+
+    Returns
+    -------
+    Checked
+        Errors as (number in the load, field, message).
+    """
+    from .index.arrays import IndexParts
+
+    validate = validate_nodes if what == "node" else validate_edges
+    outputs, problems = validate(name, batch, nulls=nulls)
+    errors = [(e.where, e.field, e.message) for e in problems]  # type: ignore[misc]
+    invalid: list[str] = []
+    if problems:
+        if what == "node":
+            invalid = [r["id"] for (_, r), out in zip(batch, outputs) if out is None and isinstance(r.get("id"), str)]
+        pairs = [(seq, out) for (seq, _), out in zip(batch, outputs) if out is not None]
+        seqs = list(map(_first, pairs))
+        good: list[dict[str, Any]] = list(map(_second, pairs))
+    else:
+        seqs = list(map(_first, batch))
+        good = outputs  # type: ignore[assignment]
+    try:
+        texts: list[bytes] | None = list(map(_dumps, good, repeat(None), repeat(_SORT)))
+        bodies = np.fromiter(map(hash, texts), dtype=np.int64, count=len(texts)).astype(np.uint32)  # type: ignore[arg-type]
+    except TypeError:  # a value JSON cannot hold: refused as the store writes it
+        texts = None
+        bodies = np.array([_body(r) for r in good], dtype=np.uint32)
+    if what == "node":
+        keys = list(map(_id, good))
+        targets = None
+        prints = (np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys)),
+                  np.fromiter(map(hash, map(_nul, keys)), dtype=np.int64, count=len(keys)).astype(np.uint32), bodies)
+        values = IndexParts.node_values(name, good)
+    else:
+        keys = list(map(_source, good))
+        targets = list(map(_target, good))
+        sinces = list(map(dict.get, good, repeat("since"), repeat("")))
+        prints = (np.fromiter(map(hash, zip(repeat(name), keys, targets, sinces)), dtype=np.int64, count=len(keys)),
+                  np.fromiter(map(hash, zip(sinces, targets, keys, repeat(name))), dtype=np.int64,
+                              count=len(keys)).astype(np.uint32), bodies)
+        values = IndexParts.edge_values(name, good)
+    return Checked(what, name, len(batch), seqs, errors, invalid, keys, targets, texts, prints, good if rows else None,
+                   values)
+
+
+def check_run(records: list[tuple[str, Any]]) -> tuple[list[tuple[int, str | None, str]], list[Checked]]:
+    """Check a run of records (as :meth:`Loader.add_run` takes them, objects holding no null), each on its
+    own, for :meth:`Loader.add_checked`: grouped by node kind and edge type, nodes first, with no record kept
+    (only texts). Records are numbered from 1 within the run. Run in another process by a reader that
+    offers to (:func:`orggraph.io.read_jsonl`).
+
+    Returns
+    -------
+    errors : list of (number, field, message)
+        A record's unknown kind or type.
+    batches : list of Checked
+    """
+    nodes: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    edges: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    errors: list[tuple[int, str | None, str]] = []
+    for seq, (what, record) in enumerate(records, 1):
+        name = record.get("kind" if what == "node" else "type")
+        if type(name) is str and name in (_KIND_SET if what == "node" else ENDPOINTS):
+            (nodes if what == "node" else edges)[name].append((seq, record))
+        else:
+            errors.append((seq, *_unknown(what, name)))
+    batches = [check_batch("node", kind, batch, nulls=False, rows=False) for kind, batch in nodes.items()]
+    batches += [check_batch("edge", type_, batch, nulls=False, rows=False) for type_, batch in edges.items()]
+    return errors, batches
+
+
+def _unknown(what: str, name: Any) -> tuple[str, str]:
+    """The field and message for a node's kind or an edge's type that is none of the model's."""
+    if what == "node":
+        return "kind", f"unknown node kind {describe(name, 'kind')}; allowed: {', '.join(NODE_KINDS)}"
+    return "type", f"unknown edge type {describe(name, 'type')}; allowed: {', '.join(EDGE_TYPES)}"
+
+
+def _nul(text: str) -> str:
+    return text + "\0"
 
 
 class Loader:
@@ -262,6 +410,8 @@ class Loader:
         batch_size: int = 5000,
         max_errors: int = 100,
         on_record: Callable[[], None] | None = None,
+        parts: IndexParts | None = None,
+        workers: int = 1,
     ):
         self.sink = sink
         self.store_empty = store_empty
@@ -273,10 +423,20 @@ class Loader:
         self.report = LoadReport()
         self._node_buf: dict[str, list[tuple[str, dict, int]]] = defaultdict(list)
         self._edge_buf: dict[str, list[tuple[str, dict, int]]] = defaultdict(list)
-        self._kinds: dict[str, str] = {}  # id -> kind for every node of this load
+        # every node of this load: its number (in the order first read), and its kind's code by number
+        self._number: dict[str, int] = {}
+        self._codes = bytearray()
+        #: what the index of the store is built from, gathered as the rows are written (None: not gathered)
+        self.parts = parts
+        # a sink that keeps records as JSON text takes each batch's texts (see _texts) beside its rows
+        self._takes_texts = bool(getattr(sink, "takes_texts", False))
+        self._nulls = False  # whether a record may hold a null value (any but a run's: see add_run)
+        #: processes that may check records each on its own, for a reader that offers to (see add_all)
+        self.workers = workers
         self._invalid: set[str] = set()  # ids of node records that failed validation
-        self._deferred: list[tuple[str, str, str, str, int]] = []  # (where, type, source, target, seq)
-        self._hier_new: dict[str, list[tuple[str, str, str, int]]] = {t: [] for t in _HIERARCHIES}
+        # (number in the load, type, source, target, what the index keeps of it when the index is gathered)
+        self._deferred: list[tuple[int, str, str, str, tuple[Any, ...] | None]] = []
+        self._hier_new: dict[str, list[tuple[int, str, str]]] = {t: [] for t in _HIERARCHIES}  # (number, source, target)
         # One id, one thing (see _check_folds): of the node ids of this load spelled otherwise than their
         # fold, the first of each fold, and where it was read; and the pairs found that fold alike, as
         # (number in the load, id, the other, its number or None: to be found, or -1: in the store).
@@ -306,6 +466,13 @@ class Loader:
 
     def add(self, item: Item) -> None:
         what, where, record = item
+        if what == "run":  # consecutive records, read from consecutive places (see add_run)
+            self.add_run(where, record)
+            return
+        if what == "checked":  # such records checked each on its own elsewhere (see add_checked)
+            self.add_checked(where, *record)
+            return
+        self._nulls = True
         self._seq += 1
         seq = self._seq
         places = self._places
@@ -317,81 +484,112 @@ class Loader:
         if what == "error":  # a reader's: its message, or (field, message)
             field, message = record if isinstance(record, tuple) else (None, record)
             self.error(where, field, message, seq)
-        elif not isinstance(record, dict):
-            self.error(where, None, f"{_a(what.title())} must be a JSON object, got {type(record).__name__}", seq)
-        elif what == "node":
-            kind = record.get("kind")
-            if not isinstance(kind, str) or kind not in NODE_KINDS:
-                self.error(where, "kind", f"unknown node kind {describe(kind, 'kind')}; allowed: {', '.join(NODE_KINDS)}", seq)
-                return
-            buf = self._node_buf[kind]
-            buf.append((where, record, seq))
+        else:
+            self.add_record(what, record, seq, where)
+
+    def _run_places(self, first: str, count: int) -> int:
+        """Keep the places of ``count`` records read from ``first`` and the places numbered on from it; the
+        number in the load of the record before them."""
+        base = self._seq
+        self._seq += count
+        if count:
+            self._places.add(base + 1, first)
+        if count > 1:  # the last place of the run, which carries it on to the end
+            numbered = _Places._NUMBERED.fullmatch(first)
+            if numbered is None:
+                raise ValueError(f"a run of records starts at a numbered place, not {first!r}")
+            self._places.add(base + count, f"{numbered[1]}{int(numbered[2]) + count - 1}{numbered[3]}")
+        return base
+
+    def add_run(self, first: str, records: list[tuple[str, dict[str, Any]]]) -> None:
+        """Add records read from consecutive places: ``first`` (``line 7``) and the places numbered on from it
+        (``line 8``, ...), each record ("node" or "edge", a dict). What :meth:`add` does for each, with the
+        places kept as one run and no text made for each; a reader of JSON Lines hands its lines so, a block
+        at a time (an item ``("run", first, records)`` is the same). A run's records hold no null value
+        (a reader reads a record with one alone, :meth:`add`), so they are not looked through for one."""
+        seq = self._run_places(first, len(records))
+        node_buf, edge_buf = self._node_buf, self._edge_buf
+        if set(map(type, map(_second, records))) != {dict}:  # (a reader's runs hold objects only)
+            for what, record in records:
+                seq += 1
+                self.add_record(what, record, seq)
+            return
+        for what, record in records:
+            seq += 1
+            if what == "node":
+                kind = record.get("kind")
+                if type(kind) is str and kind in _KIND_SET:
+                    node_buf[kind].append((seq, record))
+                    continue
+            else:
+                type_ = record.get("type")
+                if type(type_) is str and type_ in ENDPOINTS:
+                    edge_buf[type_].append((seq, record))
+                    continue
+            self.add_record(what, record, seq)
+        for kind, buf in list(node_buf.items()):  # each batch read whole, a run at a time
             if len(buf) >= self.batch_size:
                 self._flush_nodes(kind)
-        else:
-            type_ = record.get("type")
-            if not isinstance(type_, str) or type_ not in ENDPOINTS:
-                self.error(where, "type", f"unknown edge type {describe(type_, 'type')}; allowed: {', '.join(EDGE_TYPES)}", seq)
-                return
-            buf = self._edge_buf[type_]
-            buf.append((where, record, seq))
+        for type_, buf in list(edge_buf.items()):
             if len(buf) >= self.batch_size:
                 self._flush_edges(type_)
 
-    def _batch_errors(self, batch: list[tuple[str, dict, int]], errors: list[RecordError]) -> None:
-        if errors:
-            seq_of = {str(w): s for w, _, s in batch}
-            where_of = {str(w): w for w, _, _ in batch}
-            for e in errors:
-                self.error(where_of[e.where], e.field, e.message, seq_of[e.where])
+    def add_record(self, what: str, record: Any, seq: int, where: str | None = None) -> None:
+        """One record whose place is kept (by its number in the load, ``seq``): as :meth:`add`."""
+        if not isinstance(record, dict):
+            self.error(where or self._places.get(seq), None,
+                       f"{_a(what.title())} must be a JSON object, got {type(record).__name__}", seq)
+            return
+        name = record.get("kind" if what == "node" else "type")
+        if not isinstance(name, str) or name not in (_KIND_SET if what == "node" else ENDPOINTS):
+            self.error(where or self._places.get(seq), *_unknown(what, name), seq)
+            return
+        buf = (self._node_buf if what == "node" else self._edge_buf)[name]
+        buf.append((seq, record))
+        if len(buf) >= self.batch_size:
+            (self._flush_nodes if what == "node" else self._flush_edges)(name)
+
+    def _batch_errors(self, errors: list[RecordError]) -> None:
+        """A validator's errors, each naming its record by its number in the load (see _flush_nodes)."""
+        for e in errors:
+            seq = e.where
+            self.error(self._places.get(seq), e.field, e.message, seq)  # type: ignore[arg-type]
 
     def add_all(self, items: Iterable[Item]) -> None:
+        """Add every item. A reader that can check its records in other processes (``checked_runs``, as
+        :func:`orggraph.io.read_jsonl`'s can) is asked to, for a sink that takes texts (see :func:`check_run`)."""
+        runs = getattr(items, "checked_runs", None) if self._takes_texts and self.workers > 1 else None
+        if runs is not None:
+            items = runs(check_run, self.workers) or items
         for item in items:
             self.add(item)
+
+    def add_checked(self, first: str, count: int, errors: list[tuple[int, str | None, str]],
+                    batches: list[Checked]) -> None:
+        """Take ``count`` records from consecutive places, ``first`` and on, checked each on its own elsewhere
+        (:func:`check_run`: their numbers in the load counted from 1 within the run). An item
+        ``("checked", first, (count, errors, batches))`` is the same."""
+        for kind in list(self._node_buf):  # what came before, first
+            self._flush_nodes(kind)
+        for type_ in list(self._edge_buf):
+            self._flush_edges(type_)
+        base = self._run_places(first, count)
+        for seq, name, message in errors:
+            self.error(self._places.get(base + seq), name, message, base + seq)
+        for c in batches:  # nodes first, then edges
+            c.seqs = [q + base for q in c.seqs]
+            c.errors = [(q + base, name, message) for q, name, message in c.errors]
+            if c.what == "node":
+                self._take_nodes(c)
+            else:
+                self._take_edges(c)
 
     # -- batches --------------------------------------------------------------------------------------
 
     def _flush_nodes(self, kind: str) -> None:
         batch = self._node_buf.pop(kind, [])
-        if not batch:
-            return
-        self.report.nodes[kind] = self.report.nodes.get(kind, 0) + len(batch)
-        outputs, errors = validate_nodes(kind, [(w, r) for w, r, _ in batch])
-        self._batch_errors(batch, errors)
-        rows = []
-        seqs = []
-        kinds = self._kinds
-        for (where, record, seq), out in zip(batch, outputs):
-            if out is None:
-                if isinstance(record.get("id"), str):
-                    self._invalid.add(record["id"])
-                continue
-            node_id = out["id"]
-            seen = kinds.get(node_id)
-            if seen is not None and seen != kind:
-                self.error(where, "id", f"{node_id!r} is already {_a(seen)} in this load; an id names one node only", seq)
-                continue
-            kinds[node_id] = kind
-            rows.append(out)
-            seqs.append(seq)
-        if not self.store_empty and rows:
-            stored = self.sink.kinds_of([r["id"] for r in rows])
-            clash = {i for i, k in stored.items() if k != kind}
-            if clash:
-                for (where, _, seq), out in zip(batch, outputs):
-                    if out is not None and out["id"] in clash:
-                        self.error(
-                            where, "id",
-                            f"{out['id']!r} is already {_a(stored[out['id']])} in the store; an id names one node only",
-                            seq,
-                        )
-                seqs = [q for q, r in zip(seqs, rows) if r["id"] not in clash]
-                rows = [r for r in rows if r["id"] not in clash]
-        if rows:
-            self._fold(rows, seqs)
-            self._fingerprint(seqs, [hash(r["id"]) for r in rows], [hash(r["id"] + "\0") for r in rows], rows, "node")
-        if rows and not self.error_count:
-            self.sink.write_nodes(rows)
+        if batch:
+            self._take_nodes(check_batch("node", kind, batch, nulls=self._nulls, rows=True))
 
     def _flush_edges(self, type_: str) -> None:
         batch = self._edge_buf.pop(type_, [])
@@ -399,39 +597,128 @@ class Loader:
             return
         for kind in list(self._node_buf):  # so that the endpoints read before these edges are known
             self._flush_nodes(kind)
-        self.report.edges[type_] = self.report.edges.get(type_, 0) + len(batch)
-        outputs, errors = validate_edges(type_, [(w, r) for w, r, _ in batch])
-        self._batch_errors(batch, errors)
-        want_source, want_target = ENDPOINTS[type_]
-        kinds = self._kinds
-        rows = []
-        seqs = []
-        for (where, _, seq), out in zip(batch, outputs):
-            if out is None:
-                continue
-            source, target = out["source"], out["target"]
-            if source == target:
-                self.error(where, "target", f"an edge cannot go from {source!r} to itself", seq)
-                continue
-            ks, kt = kinds.get(source), kinds.get(target)
-            if ks is None or kt is None:
-                self._deferred.append((where, type_, source, target, seq))
-            else:
-                ok_source = self._check_endpoint(where, type_, "source", source, ks, want_source, seq)
-                ok_target = self._check_endpoint(where, type_, "target", target, kt, want_target, seq)
-                if not (ok_source and ok_target):
-                    continue
-            if type_ in self._hier_new:
-                self._hier_new[type_].append((where, source, target, seq))
-            rows.append(out)
-            seqs.append(seq)
-        if rows:
-            keys = [(type_, r["source"], r["target"], r.get("since") or "") for r in rows]
-            self._fingerprint(seqs, list(map(hash, keys)), [hash((k[3], k[2], k[1], k[0])) for k in keys], rows, type_)
-        if rows and not self.error_count:
-            self.sink.write_edges(rows)
+        self._take_edges(check_batch("edge", type_, batch, nulls=self._nulls, rows=True))
 
-    def _fold(self, rows: list[dict[str, Any]], seqs: list[int]) -> None:
+    def _take_errors(self, checked: Checked) -> None:
+        for seq, name, message in checked.errors:
+            self.error(self._places.get(seq), name, message, seq)
+
+    def _take_nodes(self, c: Checked) -> None:
+        """Take a batch of nodes checked each on its own (:func:`check_batch`): number them, check them against
+        the load and the store, and write them."""
+        kind = c.name
+        self.report.nodes[kind] = self.report.nodes.get(kind, 0) + c.read
+        self._take_errors(c)
+        self._invalid.update(c.invalid)
+        ids = c.keys
+        if not ids:
+            return
+        number, codes, code = self._number, self._codes, KIND_CODES[kind]
+        first = len(number)
+        if not number.keys().isdisjoint(ids) or len(set(ids)) < len(ids):  # an id given before: one by one
+            kept, numbers = [], []
+            for i, (seq, node_id) in enumerate(zip(c.seqs, ids)):
+                at = number.get(node_id)
+                if at is None:
+                    at = number[node_id] = len(codes)
+                    codes.append(code)
+                elif codes[at] != code:
+                    self.error(self._places.get(seq), "id", f"{node_id!r} is already {_a(_KIND_NAMES[codes[at]])} in "
+                                                            "this load; an id names one node only", seq)
+                    continue
+                kept.append(i)
+                numbers.append(at)
+            if len(kept) < len(ids):
+                c = c.only(kept)
+                ids = c.keys
+            numbers_of = np.array(numbers, dtype=np.int64)
+        else:  # all new: numbered in the order read
+            number.update(zip(ids, range(first, first + len(ids))))
+            codes.extend(bytes((code,)) * len(ids))
+            numbers_of = np.arange(first, first + len(ids), dtype=np.int64)
+        if not self.store_empty and ids:
+            stored = self.sink.kinds_of(ids)
+            clash = {i for i, k in stored.items() if k != kind}
+            if clash:
+                for seq, node_id in zip(c.seqs, ids):
+                    if node_id in clash:
+                        self.error(self._places.get(seq), "id", f"{node_id!r} is already {_a(stored[node_id])} in the "
+                                                                "store; an id names one node only", seq)
+                keep = [i for i, node_id in enumerate(ids) if node_id not in clash]
+                c = c.only(keep)
+                ids = c.keys
+                numbers_of = numbers_of[keep]
+        if not ids:
+            return
+        self._fold(ids, c.seqs)
+        self._prints.append((_seq_array(c.seqs, self._seq), *c.prints, "node"))
+        if not self.error_count:
+            self._write("node", c)
+            if self.parts is not None:
+                self.parts.add_nodes(kind, numbers_of, c.values)
+
+    def _write(self, what: str, c: Checked) -> None:
+        write = self.sink.write_nodes if what == "node" else self.sink.write_edges
+        if self._takes_texts and c.texts is not None:
+            write(c.rows, c.texts, c.keys)  # type: ignore[call-arg]
+        elif c.rows is not None:
+            write(c.rows)
+        else:  # (texts a JSON text cannot be made of come only from this process, with their rows)
+            raise AssertionError("a batch checked elsewhere reached a sink that takes rows")
+
+    def _take_edges(self, c: Checked) -> None:
+        """Take a batch of edges checked each on its own (:func:`check_batch`): check their ends against the
+        nodes of the load (an end not yet among them is checked at the end) and write them."""
+        type_ = c.name
+        self.report.edges[type_] = self.report.edges.get(type_, 0) + c.read
+        self._take_errors(c)
+        n = len(c.seqs)
+        if not n:
+            return
+        sources, targets, seqs = c.keys, c.targets, c.seqs
+        number = self._number
+        src = list(map(number.get, sources))
+        tgt = list(map(number.get, targets))
+        skip: set[int] = set()  # not written: an edge from a node to itself, or between nodes of the wrong kinds
+        for i in [i for i, (s, t) in enumerate(zip(sources, targets)) if s == t] if any(map(eq, sources, targets)) else ():
+            self.error(self._places.get(seqs[i]), "target", f"an edge cannot go from {sources[i]!r} to itself", seqs[i])
+            skip.add(i)
+        later = set()  # an end not (yet) a node of this load: checked once everything is read, written meanwhile
+        if None in src or None in tgt:
+            for i in range(n):
+                if (src[i] is None or tgt[i] is None) and i not in skip:
+                    later.add(i)
+                    self._deferred.append((seqs[i], type_, sources[i], targets[i],
+                                           c.value_of(i) if self.parts is not None else None))
+        checked = [i for i in range(n) if i not in skip and i not in later] if skip or later else None  # None: all
+        s_at = np.array(src if checked is None else [src[i] for i in checked], dtype=np.int64)
+        t_at = np.array(tgt if checked is None else [tgt[i] for i in checked], dtype=np.int64)
+        want_source, want_target = ENDPOINTS[type_]
+        codes = np.frombuffer(self._codes, dtype=np.int8)
+        wrong = (codes[s_at] != KIND_CODES[want_source]) | (codes[t_at] != KIND_CODES[want_target])
+        if wrong.any():
+            for j in np.nonzero(wrong)[0].tolist():
+                i = j if checked is None else checked[j]
+                where, seq = self._places.get(seqs[i]), seqs[i]
+                self._check_endpoint(where, type_, "source", sources[i], _KIND_NAMES[codes[src[i]]], want_source, seq)
+                self._check_endpoint(where, type_, "target", targets[i], _KIND_NAMES[codes[tgt[i]]], want_target, seq)
+                skip.add(i)
+            checked = [i for j, i in enumerate(range(n) if checked is None else checked) if not wrong[j]]
+            s_at, t_at = s_at[~wrong], t_at[~wrong]
+        in_load = c if checked is None else c.only(checked)  # both ends known: to the index now
+        if skip:
+            c = c.only([i for i in range(n) if i not in skip])
+        if type_ in self._hier_new:
+            self._hier_new[type_].extend(zip(c.seqs, c.keys, c.targets))
+        if not c.seqs:
+            return
+        self._prints.append((_seq_array(c.seqs, self._seq), *c.prints, type_))
+        if not self.error_count:
+            self._write("edge", c)
+            if self.parts is not None:
+                self.parts.add_edges(type_, s_at, t_at, in_load.values)
+
+    def _fold(self, ids: list[str], seqs: list[int]) -> None:
         """Note the ids of a batch that fold (:func:`~orggraph.model.fold`) alike another id of this load or
         of the store: they are reported by :meth:`_check_folds`.
 
@@ -440,9 +727,8 @@ class Loader:
         no further unless this load holds ids spelled otherwise (a look-up in a dict a row) or the store does
         (one look-up a batch, as :meth:`Sink.kinds_of`).
         """
-        ids = [r["id"] for r in rows]
         spelled = unfolded(ids)
-        kinds, known, pairs = self._kinds, self._spelled, self._fold_pairs
+        kinds, known, pairs = self._number, self._spelled, self._fold_pairs
         folds: dict[int, str] = {}
         for i, folded in spelled:
             folds[i] = folded
@@ -469,19 +755,6 @@ class Loader:
             for stored in found.get(folds.get(i, node_id), ()):
                 if stored != node_id and stored not in kinds:  # one of this load is a pair within it
                     pairs.append((seqs[i], node_id, stored, -1))
-
-    def _fingerprint(self, seqs: list[int], keys: list[int], checks: list[int], rows: list[dict[str, Any]],
-                     what: str) -> None:
-        """Keep a batch's fingerprints: the key (an id; an edge's source, target and since) hashed two
-        independent ways, 96 bits in all, so that two keys are taken for one by chance less often than once
-        in 10^15 loads of the largest city; and the whole record, to tell a repeat from a change."""
-        self._prints.append((
-            np.array(seqs, dtype=np.uint32 if self._seq < 2**32 else np.uint64),
-            np.array(keys, dtype=np.int64),
-            np.array(checks, dtype=np.int64).astype(np.uint32),
-            np.array([_body(r) for r in rows], dtype=np.uint32),
-            what,
-        ))
 
     def _check_endpoint(
         self, where: str, type_: str, end: str, node_id: str, got: str | None, want: str, seq: int,
@@ -542,7 +815,7 @@ class Loader:
         pairs, self._fold_pairs = self._fold_pairs, []
         if not pairs:
             return
-        kinds = self._kinds
+        kinds = self._number
         # a pair with the store whose stored id this load also gives is a pair within the load, found as such
         pairs = [p for p in pairs if p[3] != -1 or p[2] not in kinds]
         seqs = self._seqs_of(other for _, _, other, at in pairs if at is None)
@@ -564,7 +837,7 @@ class Loader:
     def _near(self, missing: Iterable[str]) -> dict[str, tuple[str, str]]:
         """Of ids that name no node, those that fold alike a node of this load or of the store: the other
         spelling, and where it is (`` (line 2)``, ``, in the store,``)."""
-        kinds, known = self._kinds, self._spelled
+        kinds, known = self._number, self._spelled
         near: dict[str, tuple[str, int | None]] = {}
         rest: dict[str, str] = {}
         for node_id in missing:
@@ -625,7 +898,7 @@ class Loader:
             if what == "node":
                 if ids is None:  # the ids given again, from the hashes (only ever on a failed load)
                     wanted = {k for _, k, _, _, w in found if w == "node"}
-                    ids = {hash(i): i for i in self._kinds if hash(i) in wanted}
+                    ids = {hash(i): i for i in self._number if hash(i) in wanted}
                 self.error(self._places.get(seq), "id",
                            f"{ids.get(key, '')!r} is given again with other properties (first at {earlier})", seq)
             else:
@@ -636,27 +909,41 @@ class Loader:
     def _resolve_deferred(self) -> None:
         if not self._deferred:
             return
-        kinds = self._kinds
-        missing = {i for _, _, s, t, _ in self._deferred for i in (s, t) if i not in kinds}
+        number, codes = self._number, self._codes
+        missing = {i for _, _, s, t, _ in self._deferred for i in (s, t) if i not in number}
         stored: dict[str, str] = {}
         if missing and not self.store_empty:
             ids = sorted(missing)
             for start in range(0, len(ids), 10000):
                 stored.update(self.sink.kinds_of(ids[start : start + 10000]))
         near = self._near(sorted(i for i in missing if i not in stored and i not in self._invalid))
-        for where, type_, source, target, seq in self._deferred:
+        parts: dict[str, tuple[list[int], list[int], list[tuple[Any, ...]]]] = defaultdict(lambda: ([], [], []))
+        for seq, type_, source, target, row in self._deferred:  # (row: what the index keeps of the edge)
             want_source, want_target = ENDPOINTS[type_]
-            ks = kinds.get(source) or stored.get(source)
-            kt = kinds.get(target) or stored.get(target)
-            self._check_endpoint(where, type_, "source", source, ks, want_source, seq, near)
-            self._check_endpoint(where, type_, "target", target, kt, want_target, seq, near)
+            s_at, t_at = number.get(source), number.get(target)
+            ks = _KIND_NAMES[codes[s_at]] if s_at is not None else stored.get(source)
+            kt = _KIND_NAMES[codes[t_at]] if t_at is not None else stored.get(target)
+            where = self._places.get(seq)
+            ok = self._check_endpoint(where, type_, "source", source, ks, want_source, seq, near)
+            ok = self._check_endpoint(where, type_, "target", target, kt, want_target, seq, near) and ok
+            if ok and row is not None and s_at is not None and t_at is not None:
+                gathered = parts[type_]
+                gathered[0].append(s_at)
+                gathered[1].append(t_at)
+                gathered[2].append(row)
         self._deferred.clear()
+        if self.parts is not None and not self.error_count:
+            for type_, (s_list, t_list, values) in parts.items():
+                since, until, rank = zip(*values)
+                self.parts.add_edges(type_, np.array(s_list, dtype=np.int64), np.array(t_list, dtype=np.int64),
+                                     (np.array(since, dtype=np.int32), np.array(until, dtype=np.int32),
+                                      np.array(rank, dtype=np.int8)))
 
     def _check_cycles(self) -> None:
         for type_, new in self._hier_new.items():
             if not new:
                 continue
-            edges = [(s, t) for _, s, t, _ in new]
+            edges = [(s, t) for _, s, t in new]
             if not self.store_empty:
                 edges.extend(self.sink.hierarchy(type_))
             cycle = find_cycle(edges)
@@ -664,8 +951,8 @@ class Loader:
                 continue
             on_cycle = set(zip(cycle, cycle[1:]))
             # name the record that closed the cycle: the last one read that lies on it
-            where, _, _, seq = next((e for e in reversed(new) if (e[1], e[2]) in on_cycle), new[-1])
-            self.error(where, None, f"{type_} edges form a cycle: {' -> '.join(cycle)}", seq)
+            seq = next((e for e in reversed(new) if (e[1], e[2]) in on_cycle), new[-1])[0]
+            self.error(self._places.get(seq), None, f"{type_} edges form a cycle: {' -> '.join(cycle)}", seq)
 
 
 class _Nowhere:

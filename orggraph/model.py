@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
+from itertools import repeat
+from operator import contains, itemgetter
 from typing import Annotated, Any, Iterable, Literal, Union, get_args
 
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
@@ -546,6 +548,20 @@ def _key_problem(name: str, bad: re.Match[str] | None) -> str:
 _PERSONAL_ID_RE = re.compile(r"(?<!\d)(?:([1１][3-9３-９]\d{9})|\d{17}[\dXxＸｘ]|\d{15})(?!\d)")
 
 
+_second = itemgetter(1)
+_ELEVEN_DIGITS = b"0" * 11
+_ASCII_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _may_hold_personal_id(text: str) -> bool:
+    """Whether a text (a batch's ids joined by NUL: no match spans two) may hold what :data:`_PERSONAL_ID_RE`
+    finds: a run of at least 11 digits. An ASCII text is told so by one scan of its bytes, as most are; any
+    other is searched."""
+    if text.isascii():
+        return _ELEVEN_DIGITS in text.encode().translate(_ASCII_DIGITS)
+    return _PERSONAL_ID_RE.search(text) is not None
+
+
 def _personal_id(value: str) -> str | None:
     """What personal data an id is shaped like, if any: ids are shown to every token and never masked.
 
@@ -636,7 +652,7 @@ def get_args_of_literal(err: dict[str, Any]) -> list[str]:
 
 def _run(
     validator: TypeAdapter, declared: frozenset[str], items: list[tuple[str, dict[str, Any]]],
-    ids: tuple[str, ...] = ("id",),
+    ids: tuple[str, ...] = ("id",), nulls: bool = True,
 ) -> tuple[list[dict[str, Any] | None], list[RecordError]]:
     """Validate a batch; return one output per item (None where it failed) and the errors.
 
@@ -646,7 +662,7 @@ def _run(
     """
     outputs: list[dict[str, Any] | None] = [
         rec if None not in rec.values() else {k: v for k, v in rec.items() if v is not None} for _, rec in items
-    ]
+    ] if nulls else list(map(_second, items))
     errors: list[RecordError] = []
     try:
         validator.validate_python(outputs)
@@ -671,13 +687,18 @@ def _run(
                     outputs[index] = None
                     errors.append(RecordError(items[index][0], field, _message(err, field or "")))
     for field in ids:  # an id shaped like a phone or id-card number: shown to every token, never masked
+        given = [out for out in outputs if out is not None] if errors else outputs
+        if not _may_hold_personal_id("\0".join(map(itemgetter(field), given))):
+            continue
         personal = [i for i, out in enumerate(outputs) if out is not None and len(out[field]) > 10
                     and _PERSONAL_ID_RE.search(out[field])]
         for i in personal:
             if outputs[i] is not None:
                 errors.append(RecordError(items[i][0], field, _personal_id(outputs[i][field])))  # type: ignore[index,arg-type]
                 outputs[i] = None
-    free = [i for i, out in enumerate(outputs) if out is not None and not declared.issuperset(out)]
+    present = set().union(*[out for out in outputs if out is not None])  # every key of the batch, told at once
+    free = [i for i, out in enumerate(outputs) if out is not None and not declared.issuperset(out)] \
+        if not declared.issuperset(present) else []
     if free:  # the records with free-form properties: their names, their number and their values
         extras = [{k: v for k, v in outputs[i].items() if k not in declared} for i in free]  # type: ignore[union-attr]
         for i, props in zip(free, extras):
@@ -719,7 +740,7 @@ def _respelled(record: dict[str, Any], errs: list[dict[str, Any]]) -> tuple[dict
 
 
 def validate_nodes(
-    kind: str, items: list[tuple[str, dict[str, Any]]]
+    kind: str, items: list[tuple[str, dict[str, Any]]], *, nulls: bool = True
 ) -> tuple[list[dict[str, Any] | None], list[RecordError]]:
     """Validate node records of one kind.
 
@@ -730,6 +751,9 @@ def validate_nodes(
     items : list of (where, record)
         ``where`` names the record in error messages; ``record`` holds ``id`` and the properties
         (``kind`` may be present).
+    nulls : bool
+        False when the caller knows that no record holds a null value (as JSON Lines read a block at a
+        time do): the records are not looked through for one.
 
     Returns
     -------
@@ -764,7 +788,7 @@ def validate_nodes(
     >>> out[0]["phone"], [str(e) for e in errors]
     ('13800001111', ['line 6, field phone: no area code: a landline of 7 digits needs its area code before it (0716, 010, ...)'])
     """
-    outputs, errors = _run(_NODE_VALIDATORS[kind], _NODE_FIELDS[kind], items)
+    outputs, errors = _run(_NODE_VALIDATORS[kind], _NODE_FIELDS[kind], items, nulls=nulls)
     for out in outputs:
         if out is not None and "kind" not in out:
             out["kind"] = kind
@@ -772,7 +796,7 @@ def validate_nodes(
 
 
 def validate_edges(
-    type_: str, items: list[tuple[str, dict[str, Any]]]
+    type_: str, items: list[tuple[str, dict[str, Any]]], *, nulls: bool = True
 ) -> tuple[list[dict[str, Any] | None], list[RecordError]]:
     """Validate edge records of one type: fields, vocabularies, dates and ``since <= until``.
 
@@ -791,12 +815,19 @@ def validate_edges(
     >>> out[0]["since"], errors
     ('2021-05-01', [])
     """
-    outputs, errors = _run(_EDGE_VALIDATORS[type_], _EDGE_FIELDS[type_], items, ("source", "target"))
+    outputs, errors = _run(_EDGE_VALIDATORS[type_], _EDGE_FIELDS[type_], items, ("source", "target"), nulls)
+    valid = [out for out in outputs if out is not None]
+    sinces = [out.get("since") for out in valid]
+    untils = [out.get("until") for out in valid]
+    days = set(sinces).union(untils)
+    wrong = {day for day in days if _calendar(day, "since")}  # each day of the batch told once
+    if not wrong and untils.count(None) == len(untils) and all(map(contains, valid, repeat("type"))):
+        return outputs, errors  # no until to be before its since, no day off the calendar, the type given
     for i, out in enumerate(outputs):
         if out is None:
             continue
         since, until = out.get("since"), out.get("until")
-        problem = _calendar(since, "since") or _calendar(until, "until")
+        problem = (since in wrong or until in wrong) and (_calendar(since, "since") or _calendar(until, "until"))
         if problem:
             errors.append(RecordError(items[i][0], *problem))
             outputs[i] = None

@@ -46,7 +46,7 @@ def check_format(path: str | os.PathLike[str]) -> str:
 def read_file(path: str | os.PathLike[str], *, progress: bool | None = None,
               limits: Limits | None = None, store: Store | None = None, mapping: Mapping | None = None,
               registers: list[Summary] | None = None,
-              visible: Callable[[str, str], bool] | None = None) -> Iterator[Item]:
+              visible: Callable[[str, str], bool] | None = None, runs: bool = False) -> Iterator[Item]:
     """The records of a ``.json``, ``.jsonl`` or ``.xlsx`` file, as a store's ``load`` takes them, one by
     one as they are read; a workbook within ``limits`` (:class:`~orggraph.io.excel.Limits`; by default
     Excel's own rows and 200 columns), or :class:`~orggraph.io.excel.WorkbookTooLarge` as soon as it is not.
@@ -56,6 +56,8 @@ def read_file(path: str | os.PathLike[str], *, progress: bool | None = None,
     members, the contacts its households have), and a :class:`~orggraph.io.register.Summary` of each
     register is appended to ``registers``; ``visible(kind, id)``, when given, limits what of the store a
     register may find (a token's scope: what it cannot see is looked for as if it were not there).
+    With ``runs``, JSON Lines are handed on a block of plain records at a time (:func:`read_jsonl`), for a
+    loader; without, every item is one record, for whatever reads them itself.
 
     Raises
     ------
@@ -71,7 +73,7 @@ def read_file(path: str | os.PathLike[str], *, progress: bool | None = None,
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such file")
     if suffix == ".jsonl":
-        return read_jsonl(path, progress=progress)
+        return read_jsonl(path, progress=progress, runs=runs)
     if suffix == ".json":
         return read_json(path)
     return read_workbook(path, limits=limits, store=store, mapping=mapping, registers=registers, visible=visible)
@@ -97,7 +99,7 @@ def load_file(store: Store, path: str | os.PathLike[str], *, progress: bool | No
     >>> print(load_file(store, os.path.join(folder, "street.json")))
     read 1 records (1 Area); added 0 nodes and 0 edges, changed 0, unchanged 1
     """
-    records = read_file(path, progress=progress, store=store, mapping=mapping, registers=registers)
+    records = read_file(path, progress=progress, store=store, mapping=mapping, registers=registers, runs=True)
     return check_load(store, records) if dry_run else store.load(records)
 
 

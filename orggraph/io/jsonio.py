@@ -6,17 +6,19 @@ import json
 import os
 import re
 import sys
+from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 import orjson
 
 from ..load import Item
 from ..privacy import describe
 
-__all__ = ["read_json", "read_jsonl", "write_json", "write_jsonl", "items_from_document", "loads_exact", "repeated_keys"]
+__all__ = ["read_json", "read_jsonl", "JsonLines", "write_json", "write_jsonl", "items_from_document", "loads_exact", "repeated_keys"]
 
 _PROGRESS_BYTES = 20 * 1024 * 1024  # show a progress bar on files larger than this
+_first, _second = itemgetter(0), itemgetter(1)
 
 
 # --- JSON as written ----------------------------------------------------------------------------------
@@ -211,16 +213,82 @@ def _lines(fh: IO[bytes]) -> Iterator[tuple[int, bytes]]:
             yield number, line
 
 
-def read_jsonl(path: str | os.PathLike[str], *, progress: bool | None = None) -> Iterator[Item]:
+def _line_item(number: int, line: bytes) -> Item | None:
+    """What one line holds (None for a blank line)."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        if not line.strip():
+            return None
+        try:  # a number too large for orjson is JSON all the same
+            obj = loads_exact(line)
+        except ValueError:
+            return ("error", f"line {number}", f"not valid JSON: {exc}")
+    if (type(obj) is dict or type(obj) is _Repeated) and len(obj) == 1:
+        what = "node" if "node" in obj else "edge" if "edge" in obj else None
+        if what is not None:
+            record = obj[what]
+            if (type(record) is dict and line.count(b":") == len(record) + 1
+                    and _LONG not in line.translate(_DIGITS)):
+                return (what, f"line {number}", record)
+            return _exactly(line, what, f"line {number}")
+    return ("error", f"line {number}", 'expected {"node": {...}} or {"edge": {...}}')
+
+
+def _run(block: bytes, first: int) -> Item | None:
+    """A block of whole lines (``first`` the number of its first line; no CR in it) as one run of records
+    (:meth:`orggraph.load.Loader.add_run`), read at once: or None if a line of it needs reading alone (a
+    blank line, one that is not JSON, not one node or edge, a key given twice, a long number, a null)."""
+    if b"null" in block or _LONG in block.translate(_DIGITS):
+        return None
+    lines = block.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    try:
+        objs = orjson.loads(b"[" + b",".join(lines) + b"]")
+    except orjson.JSONDecodeError:
+        return None
+    if len(objs) != len(lines) or set(map(type, objs)) != {dict} or set(map(len, objs)) != {1}:
+        return None  # (two values on a line, "{...}, {...}", read as two: that line is read alone)
+    records = list(map(dict.popitem, objs))  # (what, record)
+    if not {"node", "edge"}.issuperset(map(_first, records)) or set(map(type, map(_second, records))) != {dict}:
+        return None
+    if block.count(b":") != sum(map(len, map(_second, records))) + len(records):
+        return None  # a key given twice, or a colon within a text: read line by line
+    return ("run", f"line {first}", records)
+
+
+def read_jsonl(path: str | os.PathLike[str], *, progress: bool | None = None, block: int = 1 << 20,
+               runs: bool = False) -> "JsonLines":
     """Stream a JSON Lines file: one ``{"node": {...}}`` or ``{"edge": {...}}`` a line.
 
     Lines may end in LF, CRLF or a lone CR, and a byte order mark at the start is skipped; errors name the
     line as an editor counts it.
 
+    What it costs: the file is read ``block`` bytes at a time, and a block whose every line is one plain
+    record (most are) is read in one call to orjson and handed on as a run of records (an item
+    ``("run", "line N", [(what, record), ...])``, :meth:`orggraph.load.Loader.add_run`), with no text made
+    for each line's place: 0.4 s for the 697,382 lines of a city of 200,000 households, against 2.9 s line
+    by line. Any other block is read line by line, as it always was.
+
+    A loader whose store keeps records as JSON text asks the reader to check the records of such blocks in
+    other processes (:meth:`JsonLines.checked_runs`), and takes what they hand back.
+
     Parameters
     ----------
     progress : bool, optional
         Show a progress bar on stderr; by default only for large files on a terminal.
+    block : int
+        Bytes read at a time.
+    runs : bool
+        Hand a block of plain records on as one run (for a loader, :meth:`orggraph.load.Loader.add_run`),
+        and offer to check them in other processes; else one item a record, each with its place (for
+        whatever reads the items themselves, as the API's check of what a token may change does).
+
+    Returns
+    -------
+    JsonLines
+        An iterator of the items read.
 
     Examples
     --------
@@ -232,57 +300,198 @@ def read_jsonl(path: str | os.PathLike[str], *, progress: bool | None = None) ->
     ...     print(item)
     ('node', 'line 1', {'id': 'h1', 'kind': 'Household'})
     ('error', 'line 3', 'expected {"node": {...}} or {"edge": {...}}')
+    >>> with open(path, "wb") as fh:
+    ...     _ = fh.write(b'{"node": {"id": "h1", "kind": "Household"}}\\n{"node": {"id": "h2", "kind": "Household"}}\\n')
+    >>> list(read_jsonl(path, runs=True))
+    [('run', 'line 1', [('node', {'id': 'h1', 'kind': 'Household'}), ('node', {'id': 'h2', 'kind': 'Household'})])]
     """
-    path = Path(path)
-    size = path.stat().st_size
-    if progress is None:
-        progress = size > _PROGRESS_BYTES and sys.stderr.isatty()
-    bar = None
-    if progress:
+    return JsonLines(path, progress=progress, block=block, runs=runs)
+
+
+def _block_items(data: bytes, number: int) -> tuple[list[Item], int]:
+    """The items of a block of whole lines read line by line (``number`` the lines before it), and the
+    number of the last line."""
+    items = []
+    for line in data.split(b"\n")[:-1] if data.endswith(b"\n") else data.split(b"\n"):
+        if b"\r" in line:  # a lone CR ends a line too (old Mac files); CRLF is one end
+            parts = (line[:-1] if line.endswith(b"\r") else line).split(b"\r")
+        else:
+            parts = [line]
+        for part in parts:
+            number += 1
+            item = _line_item(number, part)
+            if item is not None:
+                items.append(item)
+    return items, number
+
+
+#: the smallest file whose lines are checked in other processes, and at most how many
+_PARALLEL_BYTES = 32 * 1024 * 1024
+_WORKERS_AT_MOST = 2
+_worker_file: IO[bytes] | None = None
+
+
+def _open_in_worker(path: str) -> None:
+    global _worker_file
+    _worker_file = open(path, "rb")
+
+
+def _check_block(offset: int, size: int, check: Callable[[list[Any]], Any]) -> tuple[str, Any]:
+    """In a worker: the lines that start within ``size`` bytes from ``offset``, checked by ``check`` as one run
+    (``("checked", (lines, errors, batches))``), or handed back to be read line by line (``("lines", data)``)."""
+    fh = _worker_file
+    assert fh is not None
+    if offset:
+        fh.seek(offset - 1)
+        fh.readline()  # the line that started before the block belongs to the one before
+    else:
+        fh.seek(0)
+    start = fh.tell()
+    if start >= offset + size:
+        return "checked", (0, [], [])
+    data = fh.read(offset + size - start)
+    if data and not data.endswith(b"\n"):
+        data += fh.readline()
+    if not offset and data.startswith(_BOM):
+        data = data[len(_BOM):]
+    run = _run(data, 1) if b"\r" not in data else None
+    if run is None:
+        return "lines", data
+    records = run[2]
+    return "checked", (len(records), *check(records))
+
+
+class JsonLines:
+    """The items of a JSON Lines file, read a block at a time (:func:`read_jsonl`)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, progress: bool | None = None, block: int = 1 << 20,
+                 runs: bool = False):
+        self.path = Path(path)
+        self.runs = runs
+        self.size = self.path.stat().st_size
+        self.progress = self.size > _PROGRESS_BYTES and sys.stderr.isatty() if progress is None else progress
+        self.block = block
+        self._items: Iterator[Item] | None = None
+
+    def __iter__(self) -> "JsonLines":
+        return self
+
+    def __next__(self) -> Item:
+        if self._items is None:
+            self._items = self._read()
+        return next(self._items)
+
+    def _bar(self) -> Any:
+        if not self.progress:
+            return None
         from tqdm import tqdm
 
-        bar = tqdm(total=size, unit="B", unit_scale=True, desc=f"loading {path.name}", file=sys.stderr)
-    loads = orjson.loads
-    try:
-        with path.open("rb") as fh:
-            if (utf16 := _utf16(path, fh.read(2))) is not None:
-                yield utf16
-                return
-            fh.seek(0)
-            done = 0
-            for number, line in _lines(fh):
-                if bar is not None:
-                    done += len(line)
-                    if number % 20000 == 0:
-                        bar.update(done)
-                        done = 0
-                try:
-                    obj = loads(line)
-                except orjson.JSONDecodeError as exc:
-                    if line.strip():
-                        try:  # a number too large for orjson is JSON all the same
-                            obj = loads_exact(line)
-                        except ValueError:
-                            yield ("error", f"line {number}", f"not valid JSON: {exc}")
+        return tqdm(total=self.size, unit="B", unit_scale=True, desc=f"loading {self.path.name}", file=sys.stderr)
+
+    def _read(self) -> Iterator[Item]:
+        bar = self._bar()
+        try:
+            with self.path.open("rb") as fh:
+                if (utf16 := _utf16(self.path, fh.read(2))) is not None:
+                    yield utf16
+                    return
+                fh.seek(0)
+                number = 0  # lines read so far
+                rest = b""
+                start = True
+                while True:
+                    chunk = fh.read(self.block)
+                    data = rest + chunk
+                    if start and data.startswith(_BOM):
+                        data = data[len(_BOM):]
+                    start = False
+                    if chunk:
+                        end = data.rfind(b"\n") + 1
+                        if end == 0:  # no whole line yet
+                            rest = data
                             continue
+                        data, rest = data[:end], data[end:]
+                    elif not data:
+                        break
                     else:
-                        continue
-                if (type(obj) is dict or type(obj) is _Repeated) and len(obj) == 1:
-                    what = "node" if "node" in obj else "edge" if "edge" in obj else None
-                    if what is not None:
-                        record = obj[what]
-                        if (type(record) is dict and line.count(b":") == len(record) + 1
-                                and _LONG not in line.translate(_DIGITS)):
+                        rest = b""
+                    if bar is not None:
+                        bar.update(len(data))
+                    run = _run(data, number + 1) if b"\r" not in data else None
+                    if run is not None and self.runs:
+                        number += len(run[2])
+                        yield run
+                    elif run is not None:
+                        for what, record in run[2]:
+                            number += 1
                             yield (what, f"line {number}", record)
-                        else:
-                            yield _exactly(line, what, f"line {number}")
-                        continue
-                yield ("error", f"line {number}", 'expected {"node": {...}} or {"edge": {...}}')
+                    else:
+                        items, number = _block_items(data, number)
+                        yield from items
+                    if not chunk:
+                        break
+        finally:
             if bar is not None:
-                bar.update(done)
-    finally:
-        if bar is not None:
-            bar.close()
+                bar.close()
+
+    def checked_runs(self, check: Callable[[list[Any]], Any], workers: int) -> Iterator[Item] | None:
+        """The items, with the records of every block that is a run (see :func:`_run`) checked by ``check``
+        (:func:`orggraph.load.check_run`) in up to ``workers`` other processes, each block handed back in
+        order as ``("checked", "line N", (lines, errors, batches))``; a block that is not a run is read
+        line by line here. None (read as usual) when that does not help or cannot be done safely: a file
+        under 32 MiB, a platform without fork, or a process running other threads (a server: a fork copies
+        only the thread that makes it), a reader not asked for runs, or when reading has begun.
+
+        The workers are forked, so that they hash text as this process does (the loader compares the
+        fingerprints they make with its own). Each reads its blocks from the file itself; what comes back
+        is texts, ids and arrays, never the records.
+        """
+        import multiprocessing
+        import threading
+
+        workers = min(workers, _WORKERS_AT_MOST, os.cpu_count() or 1)
+        if (not self.runs or self._items is not None or workers < 2 or self.size < _PARALLEL_BYTES or threading.active_count() > 1
+                or "fork" not in multiprocessing.get_all_start_methods()):
+            return None
+        with self.path.open("rb") as fh:
+            if _utf16(self.path, fh.read(2)) is not None:
+                return None
+        self._items = iter(())  # this reader is used up
+        return self._checked(check, workers, multiprocessing.get_context("fork"))
+
+    def _checked(self, check: Callable[[list[Any]], Any], workers: int, context: Any) -> Iterator[Item]:
+        from collections import deque
+
+        bar = self._bar()
+        pool = context.Pool(workers, initializer=_open_in_worker, initargs=(str(self.path),))
+        try:
+            offsets = iter(range(0, self.size, self.block))
+            pending: deque[Any] = deque()
+            for offset in offsets:
+                pending.append(pool.apply_async(_check_block, (offset, self.block, check)))
+                if len(pending) >= 3 * workers:
+                    break
+            number = 0
+            while pending:
+                kind, payload = pending.popleft().get()
+                for offset in offsets:
+                    pending.append(pool.apply_async(_check_block, (offset, self.block, check)))
+                    break
+                if bar is not None:
+                    bar.update(min(self.block, self.size - bar.n))
+                if kind == "checked":
+                    lines = payload[0]
+                    if lines:
+                        yield ("checked", f"line {number + 1}", payload)
+                        number += lines
+                else:
+                    items, number = _block_items(payload, number)
+                    yield from items
+        finally:
+            pool.terminate()
+            pool.join()
+            if bar is not None:
+                bar.close()
 
 
 def _records(nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]]) -> Iterator[tuple[str, dict]]:

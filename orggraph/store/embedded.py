@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import gc
 import os
 import sqlite3
 import threading
 import time
 import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Iterator, Sequence
 
@@ -17,6 +20,7 @@ from ..exceptions import IndexOutOfStep, NotFound, RecordError, StoreBusy, Store
 from ..facts import Facts
 from ..history import Tally, Written, entry_nodes
 from ..index import Index, build_index
+from ..index.arrays import IndexParts
 from ..load import Item, Loader, LoadReport
 from ..model import EDGE_TYPES, NODE_KINDS, fold, unfolded
 from ..privacy import ADDRESS_HEAD_ENDS
@@ -230,14 +234,99 @@ def _save_whole(conn: sqlite3.Connection, index: Index) -> None:
     conn.execute("INSERT INTO index_cache VALUES (?, ?)", (index.revision, index.to_bytes()))
 
 
+class _Writer:
+    """The thread that runs a load's statements on the writer connection, one after another, while the load
+    reads and checks the records that follow: SQLite lets go of Python's lock while it works, so the two
+    share the machine's cores. At most ``ahead`` statements wait their turn (the load waits for room), so
+    what waits is a few batches. A statement that fails is raised at the next :meth:`submit`, :meth:`call`
+    or :meth:`join`; :meth:`close` waits for the one running and drops the others, before the load's
+    transaction is rolled back.
+    """
+
+    def __init__(self, ahead: int = 4):
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="orggraph-load")
+        self._pending: collections.deque[Future[Any]] = collections.deque()
+        self._ahead = ahead
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        while len(self._pending) >= self._ahead:
+            self._pending.popleft().result()
+        future = self._pool.submit(fn, *args)
+        self._pending.append(future)
+        return future
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn`` after everything submitted before, and return what it returns."""
+        future = self.submit(fn, *args)
+        self.join()
+        return future.result()
+
+    def join(self) -> None:
+        while self._pending:
+            self._pending.popleft().result()
+
+    def close(self) -> None:
+        for future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        self._pool.shutdown(wait=True)
+
+
+# A batch of records as one JSON array of the records, each with its keys sorted (the loader's texts): SQLite
+# reads it (json_each) in the writer's thread, and a record's properties are the record without its fixed
+# fields (json_remove keeps the rest as written: the text _dumps writes, keys sorted, no space).
+_NODES_JSON = (
+    "SELECT value ->> 'id', value ->> 'kind', json_remove(value, '$.id', '$.kind') FROM json_each(?)"
+)
+_EDGES_JSON = (
+    "SELECT value ->> 'type', value ->> 'source', value ->> 'target', coalesce(value ->> 'since', ''), value ->> 'until', "
+    "json_remove(value, '$.type', '$.source', '$.target', '$.since', '$.until') FROM json_each(?)"
+)
+_INSERT_NODES_JSON = (
+    f"INSERT INTO nodes (id, kind, props) {_NODES_JSON} WHERE true "
+    "ON CONFLICT (id) DO UPDATE SET props = excluded.props WHERE nodes.props IS NOT excluded.props"
+)
+_INSERT_EDGES_JSON = (
+    f"INSERT INTO edges (type, source, target, since, until, props) {_EDGES_JSON} WHERE true "
+    "ON CONFLICT (type, source, target, since) DO UPDATE SET until = excluded.until, props = excluded.props "
+    "WHERE edges.until IS NOT excluded.until OR edges.props IS NOT excluded.props"
+)
+# Of such a batch, the records that differ from what is stored, as their texts: whether each is new, and for
+# an edge its key, its stored until and whether its properties are the same. Only these are written.
+_NODES_DIFFERING_JSON = (
+    "SELECT j.value ->> 'id', n.id IS NULL, j.value FROM json_each(?) AS j LEFT JOIN nodes AS n ON n.id = j.value ->> 'id' "
+    "WHERE n.id IS NULL OR n.props IS NOT json_remove(j.value, '$.id', '$.kind')"
+)
+_EDGES_DIFFERING_JSON = (
+    "SELECT k.type, k.source, k.target, k.since, k.until, e.type IS NULL, e.until, e.props IS k.props, k.value FROM "
+    "(SELECT value ->> 'type' AS type, value ->> 'source' AS source, value ->> 'target' AS target, "
+    "coalesce(value ->> 'since', '') AS since, value ->> 'until' AS until, "
+    "json_remove(value, '$.type', '$.source', '$.target', '$.since', '$.until') AS props, value FROM json_each(?)) AS k "
+    "LEFT JOIN edges AS e ON e.type = k.type AND e.source = k.source AND e.target = k.target AND e.since = k.since "
+    "WHERE e.type IS NULL OR e.props IS NOT k.props OR e.until IS NOT k.until"
+)
+
+
+def _array(texts: list[bytes] | list[str]) -> str:
+    """Texts of JSON joined as one JSON array."""
+    if texts and isinstance(texts[0], str):
+        return "[" + ",".join(texts) + "]"  # type: ignore[arg-type]
+    return (b"[" + b",".join(texts) + b"]").decode()  # type: ignore[arg-type]
+
+
 class _Sink:
-    """Receives a load's validated rows inside the store's open transaction.
+    """Receives a load's validated rows inside the store's open transaction, and hands them to the writer's
+    thread (:class:`_Writer`); what the loader asks of the store is asked there too, after what went before.
 
     Keeps what it wrote, up to ``keep`` rows, so that the store can carry its query index forward.
     """
 
-    def __init__(self, conn: sqlite3.Connection, keep: int = 0, tally: Tally | None = None, empty: bool = False):
+    takes_texts = True  # each batch also as its records' JSON texts (orggraph.load.Loader._texts)
+
+    def __init__(self, conn: sqlite3.Connection, writer: _Writer, keep: int = 0, tally: Tally | None = None,
+                 empty: bool = False):
         self.conn = conn
+        self.writer = writer
         self.keep = keep
         self.tally = tally  # what the load changes, told record by record from what the store held
         self.empty = empty
@@ -254,46 +343,114 @@ class _Sink:
             return False
         return True
 
-    def write_nodes(self, rows: list[dict[str, Any]]) -> None:
-        out = _node_rows(rows)
+    def write_nodes(self, rows: list[dict[str, Any]] | None, texts: list[bytes] | None = None,
+                    ids: list[str] | None = None) -> None:
+        """Nodes as validated (``rows``), or as their texts (the records as JSON, keys sorted) and ids: then
+        ``rows`` may be None (checked in another process)."""
+        if texts is None:
+            assert rows is not None
+            if self._kept(len(rows)):
+                self.nodes.extend((r["id"], r["kind"], r) for r in rows)  # type: ignore[union-attr]
+            self.writer.submit(self._node_rows, _node_rows(rows), [r["id"] for r in rows])
+        else:
+            self.writer.submit(self._node_texts, _array(texts), ids if ids is not None else [r["id"] for r in rows])  # type: ignore[union-attr]
+
+    def _node_texts(self, batch: str, ids: list[str]) -> None:
         if self.tally is not None and self.empty:
-            self.tally.all_added([r["id"] for r in rows])
-        elif self.tally is not None:  # what differs from what is stored, told by SQLite: a reload costs little
+            self.tally.all_added(ids)
+        elif self.tally is not None:  # what differs from what is stored, told by SQLite: a reload writes nothing
+            differing = []
+            for node_id, added, text in self.conn.execute(_NODES_DIFFERING_JSON, (batch,)):
+                self.tally.note("added" if added else "changed", node_id)
+                differing.append(text)
+            if self._kept(len(differing)):
+                for r in map(orjson.loads, differing):
+                    self.nodes.append((r["id"], r["kind"], r))  # type: ignore[union-attr]
+            if not differing:
+                self._folds(ids)
+                return
+            batch = _array(differing)
+        self.conn.execute(_INSERT_NODES_JSON, (batch,))
+        self._folds(ids)
+
+    def _node_rows(self, out: list[tuple[str, str, str]], ids: list[str]) -> None:
+        if self.tally is not None and self.empty:
+            self.tally.all_added(ids)
+        elif self.tally is not None:
             for node_id, added in self.conn.execute(_NODES_DIFFERING, (orjson.dumps([[i, p] for i, _, p in out]).decode(),)):
                 self.tally.note("added" if added else "changed", node_id)
         self.conn.executemany(_UPSERT_NODE, out)
-        ids = [r[0] for r in out]
+        self._folds(ids)
+
+    def _folds(self, ids: list[str]) -> None:
         spelled = unfolded(ids)
         if spelled:
             self.folded += self.conn.executemany("INSERT OR IGNORE INTO folds (fold, id) VALUES (?, ?)",
                                                  [(folded, ids[i]) for i, folded in spelled]).rowcount
-        if self._kept(len(rows)):
-            self.nodes.extend((r["id"], r["kind"], r) for r in rows)  # type: ignore[union-attr]
 
-    def write_edges(self, rows: list[dict[str, Any]]) -> None:
-        out = _edge_rows(rows)
+    def write_edges(self, rows: list[dict[str, Any]] | None, texts: list[bytes] | None = None,
+                    sources: list[str] | None = None) -> None:
+        """Edges as validated (``rows``), or as their texts (then ``rows`` may be None)."""
+        if texts is None:
+            assert rows is not None
+            if self._kept(len(rows)):
+                self.edges.extend((r["type"], r["source"], r["target"], r.get("since"), r.get("until"), r)  # type: ignore[union-attr]
+                                  for r in rows)
+            keys = None
+            if self.tally is not None and self.empty:
+                keys = ([[r["type"], r["source"], r["target"], r.get("since")] for r in rows] if self.tally.room
+                        else len(rows))
+            self.writer.submit(self._edge_rows, _edge_rows(rows), keys)
+        else:
+            self.writer.submit(self._edge_texts, _array(texts), len(texts))
+
+    def _edge_texts(self, batch: str, count: int) -> None:
         if self.tally is not None and self.empty:
-            self.tally.all_added([[r[0], r[1], r[2], r[3] or None] for r in out] if self.tally.room else len(out))
+            if self.tally.room:  # the first keys kept in the history, from the records written
+                self.tally.all_added([[r["type"], r["source"], r["target"], r.get("since")]
+                                      for r in orjson.loads(batch)])
+            else:
+                self.tally.all_added(count)
+        elif self.tally is not None:
+            differing = []
+            for type_, source, target, since, until, added, before, same, text in self.conn.execute(
+                    _EDGES_DIFFERING_JSON, (batch,)):
+                self.tally.edge([type_, source, target, since or None], new=bool(added), same=bool(same), until=until,
+                                before=before)
+                differing.append(text)
+            if self._kept(len(differing)):
+                for r in map(orjson.loads, differing):
+                    self.edges.append((r["type"], r["source"], r["target"], r.get("since"), r.get("until"), r))  # type: ignore[union-attr]
+            if not differing:
+                return
+            batch = _array(differing)
+        self.conn.execute(_INSERT_EDGES_JSON, (batch,))
+
+    def _edge_rows(self, out: list[tuple], keys: list[Any] | int | None) -> None:
+        if self.tally is not None and self.empty:
+            self.tally.all_added(keys)  # type: ignore[arg-type]
         elif self.tally is not None:
             for type_, source, target, since, until, added, before, same in self.conn.execute(
                     _EDGES_DIFFERING, (orjson.dumps(out).decode(),)):
                 self.tally.edge([type_, source, target, since or None], new=bool(added), same=bool(same), until=until,
                                 before=before)
         self.conn.executemany(_UPSERT_EDGE, out)
-        if self._kept(len(rows)):
-            self.edges.extend((r["type"], r["source"], r["target"], r.get("since"), r.get("until"), r)  # type: ignore[union-attr]
-                              for r in rows)
 
     def kinds_of(self, ids: list[str]) -> dict[str, str]:
-        rows = self.conn.execute(
-            "SELECT id, kind FROM nodes WHERE id IN (SELECT value FROM json_each(?))", (orjson.dumps(ids).decode(),)
-        )
-        return dict(rows)
+        return self.writer.call(self._kinds_of, ids)
+
+    def _kinds_of(self, ids: list[str]) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT id, kind FROM nodes WHERE id IN (SELECT value FROM json_each(?))",
+                                      (orjson.dumps(ids).decode(),)))
 
     def hierarchy(self, type_: str) -> Iterable[tuple[str, str]]:
-        return self.conn.execute("SELECT source, target FROM edges WHERE type = ?", (type_,)).fetchall()
+        return self.writer.call(
+            lambda: self.conn.execute("SELECT source, target FROM edges WHERE type = ?", (type_,)).fetchall())
 
     def same_folds(self, folds: list[str], plain: list[str]) -> list[tuple[str, str]]:
+        return self.writer.call(self._same_folds, folds, plain)
+
+    def _same_folds(self, folds: list[str], plain: list[str]) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
         if folds:
             found += self.conn.execute("SELECT id, id FROM nodes WHERE id IN (SELECT value FROM json_each(?))",
@@ -629,6 +786,13 @@ class EmbeddedStore:
     def _load(self, conn: sqlite3.Connection, items: Iterable[Item], batch_size: int | None, max_errors: int,
               check: Callable[[LoadReport], None] | None, dry_run: bool = False,
               history: Written | None = None) -> LoadReport:
+        """The load, inside its transaction. The rows go to SQLite in a thread of their own (:class:`_Writer`)
+        while the loader reads and checks the records after them. Into an empty store the secondary indexes
+        are built once at the end, and the query index is built from what the load gathered
+        (:class:`~orggraph.index.arrays.IndexParts`) while they are, and saved in the same transaction: the
+        first question after a load reads no record back. Python's cyclic garbage collector is held off
+        meanwhile (the load's millions of small objects hold no cycle it would free; walking them again and
+        again cost a quarter of the load)."""
         before_nodes, before_edges = self._totals(conn)
         empty = before_nodes == 0 and before_edges == 0
         if empty:  # build the secondary indexes once at the end: sorting beats row-by-row upkeep
@@ -637,18 +801,34 @@ class EmbeddedStore:
         changes = conn.total_changes
         revision = int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
         tally = Tally()
-        sink = _Sink(conn, keep=0 if empty else _CARRY_AT_MOST, tally=tally, empty=empty)
-        loader = Loader(sink, store_empty=empty, batch_size=batch_size or 5000, max_errors=max_errors)
-        loader.add_all(items)
-        report = loader.finish()
-        if check is not None:
-            check(report)
-        if dry_run:  # every check made: what was written goes with the transaction's rollback
-            report.dry_run = True
-            return report
-        if empty:
-            for statement in _INDEXES.strip().splitlines():
-                conn.execute(statement)
+        writer = _Writer()
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            sink = _Sink(conn, writer, keep=0 if empty else _CARRY_AT_MOST, tally=tally, empty=empty)
+            parts = IndexParts() if empty and not dry_run else None
+            loader = Loader(sink, store_empty=empty, batch_size=batch_size or 5000, max_errors=max_errors, parts=parts,
+                            workers=os.cpu_count() or 1)
+            loader.add_all(items)
+            report = loader.finish()
+            writer.join()
+            if check is not None:
+                check(report)
+            if dry_run:  # every check made: what was written goes with the transaction's rollback
+                report.dry_run = True
+                return report
+            if empty:
+                for statement in _INDEXES.strip().splitlines():
+                    writer.submit(conn.execute, statement)
+            index = None
+            if parts is not None and report.records:
+                index = parts.build(list(loader._number), revision + 1)
+                del loader, parts
+            writer.join()
+        finally:
+            writer.close()
+            if collecting:
+                gc.enable()
         after_nodes, after_edges = self._totals(conn)
         report.added_nodes = after_nodes - before_nodes
         report.added_edges = after_edges - before_edges
@@ -657,7 +837,10 @@ class EmbeddedStore:
             if tally:
                 report.history = self._append_history(conn, tally.entry(history))
             conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
-            if sink.nodes is not None and sink.edges is not None:
+            if index is not None:
+                _save_whole(conn, index)
+                self._next_index = index
+            elif sink.nodes is not None and sink.edges is not None:
                 self._next_index = self._carry_index(conn, revision, nodes=sink.nodes, edges=sink.edges)
         return report
 
@@ -731,7 +914,9 @@ class EmbeddedStore:
 
     def kinds_of(self, ids: Iterable[str]) -> dict[str, str]:
         """The kind of each of these ids that names a node in the store."""
-        return _Sink(self._conn).kinds_of(list(ids))
+        rows = self._conn.execute("SELECT id, kind FROM nodes WHERE id IN (SELECT value FROM json_each(?))",
+                                  (orjson.dumps(list(ids)).decode(),))
+        return dict(rows)
 
     def nodes_of(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The records of these ids that name a node in the store (one query)."""
