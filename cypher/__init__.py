@@ -72,7 +72,7 @@ def statement(name: str) -> str:
     --------
     >>> "MERGE" in statement("load_nodes")
     True
-    >>> "{valid:" in statement("covered_ids"), "c.until IS NULL" in statement("covered_ids")
+    >>> "{valid:" in statement("contacts_astray"), "c.until IS NULL" in statement("contacts_astray")
     (False, True)
     """
     path = files(__name__) / f"{name}.cypher"

@@ -375,3 +375,64 @@ def test_a_write_waits_a_bounded_time_for_the_lease_then_says_the_store_is_busy(
         assert other.load(items(STREET)).added_nodes == 0 and other.revision == revision
     finally:
         other.close()
+
+
+# Contacts worked out by hand for the statements that find a day's contacts from what is kept a revision:
+# h1 and h2 in b1 (m1 contacts both: one member, two households of one area), h2 also from m2 until 2023;
+# h3 from m3, who cannot be reached; h4 in b2 from m4 only from 2025; h5 located nowhere, contacted by
+# nobody; h6 in b1 through a dated edge (so no home), from m1.
+CONTACTS_DOC = {
+    "nodes": [{"id": "b1", "kind": "Area", "name": "1号楼", "level": "building"},
+              {"id": "b2", "kind": "Area", "name": "2号楼", "level": "building"},
+              *({"id": f"h{i}", "kind": "Household"} for i in range(1, 7)),
+              {"id": "m1", "kind": "Member", "name": "王芳"}, {"id": "m2", "kind": "Member", "name": "李强"},
+              {"id": "m3", "kind": "Member", "name": "张伟", "status": "unavailable"},
+              {"id": "m4", "kind": "Member", "name": "刘洋"}],
+    "edges": [
+        *({"type": "LOCATED_IN", "source": h, "target": "b1"} for h in ("h1", "h2", "h3")),
+        {"type": "LOCATED_IN", "source": "h4", "target": "b2"},
+        {"type": "LOCATED_IN", "source": "h6", "target": "b1", "since": "2020-01-01"},
+        {"type": "CONTACTS", "source": "m1", "target": "h1", "since": "2022-01-01"},
+        {"type": "CONTACTS", "source": "m1", "target": "h2", "since": "2022-01-01"},
+        {"type": "CONTACTS", "source": "m2", "target": "h2", "since": "2022-01-01", "until": "2023-01-01"},
+        {"type": "CONTACTS", "source": "m3", "target": "h3", "since": "2022-01-01"},
+        {"type": "CONTACTS", "source": "m4", "target": "h4", "since": "2025-01-01"},
+        {"type": "CONTACTS", "source": "m1", "target": "h6", "since": "2022-01-01"},
+    ],
+}
+
+
+def test_the_contact_statements_find_what_was_worked_out_by_hand(server_store):
+    from orggraph.facts import Day
+    from orggraph.store.server import statement
+
+    from .conftest import items
+
+    server_store.load(items(CONTACTS_DOC))
+    read = server_store.conn.read
+    on = {"day": "2024-06-01", "unavailable": []}
+    [[nobody]] = read(statement(f"uncontacted.{server_store.conn.dialect}"))
+    assert nobody == [["h5", None, 1, False]]
+    assert sorted(read(statement("contact_reach"))) == [
+        ["m1", 0, 1], ["m1", 3, 0], ["m2", 0, 1], ["m2", 1, 0], ["m3", 1, 0], ["m4", 1, 0]]
+    astray = {h: (home, people, vulnerable, sorted(edges)) for h, home, people, vulnerable, edges
+              in read(statement("contacts_astray"), on)}
+    assert astray == {"h2": ("b1", 1, False, [["m1", True, True, False], ["m2", False, True, True]]),
+                      "h3": ("b1", 1, False, [["m3", True, False, False]]),
+                      "h4": ("b2", 1, False, [["m4", False, True, False]])}
+    assert sorted(read(statement("sole_contacts"), {**on, "areas": ["b1", "b2"]})) == [
+        ["h1", "b1", "m1"], ["h2", "b1", "m1"], ["h6", None, "m1"]]
+    # the what-if: m1 cannot be reached either; in 2025 m4 answers h4, and m2's edge to h2 has ended
+    gone = {"day": "2024-06-01", "unavailable": ["m1"]}
+    assert sorted(h for h, *_ in read(statement("contacts_astray"), gone)) == ["h1", "h2", "h3", "h4", "h6"]
+    assert read(statement("sole_contacts"), {**gone, "areas": ["b1", "b2"]}) == []
+    assert sorted(read(statement("sole_contacts"), {"day": "2025-06-01", "unavailable": [], "areas": ["b2"]})) == [
+        ["h4", "b2", "m4"]]
+    # and the facts made from them
+    facts = server_store.facts()
+    day = Day("2024-06-01")
+    assert dict(facts.contact_load(day)) == {"m1": (3, 3)}
+    assert facts.households(day, "uncovered") == ["h3", "h4", "h5"]
+    assert facts.households(day, "lapsed") == []  # h2's edge from m2 ended, but m1's is valid
+    assert dict(facts.contact_load(Day("2022-06-01"))) == {"m1": (3, 2), "m2": (1, 0)}
+    assert facts.sole_answerers(day, {"b1": None, "b2": None}) == [("h1", "m1"), ("h2", "m1"), ("h6", "m1")]

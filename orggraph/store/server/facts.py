@@ -47,6 +47,20 @@ def _keep(kept: dict[Any, Any], key: Any, value: Any) -> Any:
     return value
 
 
+def _by_home(position: Mapping[str, int], rows: Iterable[tuple[str | None, int, int, int]]
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """(home, households, people, vulnerable) rows added up by home: an array of shape (len(position), 3)
+    by area position, and the sum of the rows with no home, shape (3,)."""
+    direct = np.zeros((len(position), 3), dtype=np.int64)
+    rest = np.zeros(3, dtype=np.int64)
+    for home, *figures in rows:
+        if home is None:  # located nowhere, or through dated or several edges
+            rest += figures
+        else:
+            direct[position[home]] += figures
+    return direct, rest
+
+
 def _pairs(pairs: Iterable[tuple[int, int]]) -> np.ndarray:
     """(child, parent) pairs as a Territory's ``within``: sorted, each once."""
     found = sorted(set(pairs))
@@ -136,6 +150,58 @@ class _Located:
     rest: tuple[int, int, int]
 
 
+#: a household as the contact facts read it: (id, home or None, people, vulnerable)
+Household = tuple[str, "str | None", int, bool]
+
+
+@dataclass(frozen=True)
+class _Uncontacted:
+    """The households with no ``CONTACTS`` edge at all, read once a revision (uncontacted): uncovered on
+    every day. ``households`` as :data:`Household` rows, sorted; ``direct`` and ``rest`` count them as
+    :class:`_Located` counts every household (by home; those with none apart)."""
+
+    revision: int
+    households: list[Household]
+    direct: np.ndarray
+    rest: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """For each member with a ``CONTACTS`` edge, whatever its dates, read once a revision (contact_reach):
+    how many households it contacts, and of how many it is the only member with such an edge. On a day
+    these are the contact load but for the households some of whose edges are not live (contacts_astray),
+    which :meth:`ServerFacts.contact_load` counts again."""
+
+    revision: int
+    households: dict[str, int]
+    alone: dict[str, int]
+
+
+@dataclass(frozen=True)
+class _Astray:
+    """The households with a ``CONTACTS`` edge not live on a day (contacts_astray), for one question.
+
+    Attributes
+    ----------
+    households : list of Household
+        Each of them, sorted.
+    contacts, live : list of frozenset of str
+        Beside each: the members with an edge to it; those with one valid on the day and available.
+    lapsed : list of str
+        Those with no edge valid on the day and one ended before it, sorted.
+    """
+
+    households: list[Household]
+    contacts: list[frozenset[str]]
+    live: list[frozenset[str]]
+    lapsed: list[str]
+
+    def uncovered(self) -> list[Household]:
+        """Those with no live contact on the day."""
+        return [h for h, live in zip(self.households, self.live) if not live]
+
+
 def _node_facts(kind: str, name: str | None, level: str | None, status: str | None, people: Any,
                 vulnerable: Any) -> NodeFacts:
     """A node's :class:`~orggraph.facts.NodeFacts` from the copies load_nodes keeps beside its record."""
@@ -148,13 +214,15 @@ def _node_facts(kind: str, name: str | None, level: str | None, status: str | No
 
 class Kept:
     """What the facts of a store keep from one question to the next: the territory (with its dates), the
-    households with dated or several locations, and where the others are, each with the revision it was
-    read at."""
+    households with dated or several locations, where the others are, the households with no contact, and
+    how many households each member contacts, each with the revision it was read at."""
 
     def __init__(self) -> None:
         self.areas: _Areas | None = None
         self.placed: _Placed | None = None
         self.located: _Located | None = None
+        self.uncontacted: _Uncontacted | None = None
+        self.reach: _Reach | None = None
 
 
 class ServerFacts:
@@ -162,10 +230,13 @@ class ServerFacts:
 
     Made by :meth:`ServerStore.facts` for each question, with the revision read then (one query), so a
     question reads the revision once. The territory with every ``WITHIN`` edge's dates, the households
-    with dated or several ``LOCATED_IN`` edges, and where the others are, are read once a revision and
-    kept in the store's :class:`Kept`; the territory of a day and where those households are on it are
-    made from them in Python. Everything else is read when asked, in a few statements whatever the number
-    of ids asked about.
+    with dated or several ``LOCATED_IN`` edges, where the others are, the households with no contact and
+    how many households each member contacts are read once a revision and kept in the store's
+    :class:`Kept`; the territory of a day and where those households are on it are made from them in
+    Python. The households whose contacts are not all live on a day (a few thousand in a city) are read
+    once a question and day; with what is kept they give the covered, the uncovered, the lapsed and the
+    contact load without a scan of every contact for each. Everything else is read when asked, in a few
+    statements whatever the number of ids asked about.
 
     Parameters
     ----------
@@ -181,6 +252,7 @@ class ServerFacts:
         self._store = store
         self.revision = revision
         self._kept = kept
+        self._astray: dict[Day, _Astray] = {}  # this question's: its day, and what-ifs
 
     def __repr__(self) -> str:
         return f"ServerFacts({self._store!r}, revision {self.revision})"
@@ -290,45 +362,84 @@ class ServerFacts:
         revision = self.revision
         if self._kept.located is not None and self._kept.located.revision == revision:
             return self._kept.located
-        position = self._walkable().every.position
-        direct = np.zeros((len(position), 3), dtype=np.int64)
-        rest = np.zeros(3, dtype=np.int64)
-        for area, households, people, vulnerable in self._read("households_per_area"):
-            figures = (int(households), int(people), int(vulnerable))
-            if area is None:  # located nowhere, or through dated or several edges
-                rest += figures
-            else:
-                direct[position[area]] += figures
+        rows = self._read("households_per_area")
+        direct, rest = _by_home(self._walkable().every.position,
+                                ((area, int(n), int(people), int(vulnerable)) for area, n, people, vulnerable in rows))
         self._kept.located = _Located(revision, direct, (int(rest[0]), int(rest[1]), int(rest[2])))
         return self._kept.located
+
+    def _uncontacted(self) -> _Uncontacted:
+        """The households with no ``CONTACTS`` edge: one query a revision (uncontacted, in its dialect)."""
+        revision = self.revision
+        kept = self._kept.uncontacted
+        if kept is not None and kept.revision == revision:
+            return kept
+        [[rows]] = self._read(f"uncontacted.{self._store.conn.dialect}")
+        households = sorted((h, home, int(people), bool(vulnerable)) for h, home, people, vulnerable in rows)
+        direct, rest = _by_home(self._walkable().every.position,
+                                ((home, 1, people, int(vulnerable)) for _, home, people, vulnerable in households))
+        self._kept.uncontacted = _Uncontacted(revision, households, direct, rest)
+        return self._kept.uncontacted
+
+    def _reach(self) -> _Reach:
+        """How many households each member contacts, whatever the day: one query a revision (contact_reach)."""
+        revision = self.revision
+        kept = self._kept.reach
+        if kept is not None and kept.revision == revision:
+            return kept
+        households: dict[str, int] = {}
+        shared: dict[str, int] = {}
+        for member, n, both in self._read("contact_reach"):
+            if n:
+                households[member] = int(n)
+            if both:
+                shared[member] = int(both)
+        alone = {m: n - shared.get(m, 0) for m, n in households.items()}
+        self._kept.reach = _Reach(revision, households, alone)
+        return self._kept.reach
+
+    def _astray_on(self, day: Day) -> _Astray:
+        """The households with a ``CONTACTS`` edge not live on the day: one query, once a question and day
+        (contacts_astray)."""
+        found = self._astray.get(day)
+        if found is None:
+            households, contacts, live, lapsed = [], [], [], []
+            for h, home, people, vulnerable, edges in sorted(self._read("contacts_astray", self._params(day))):
+                households.append((h, home, int(people), bool(vulnerable)))
+                contacts.append(frozenset(m for m, *_ in edges))
+                live.append(frozenset(m for m, valid, available, _ in edges if valid and available))
+                if not any(valid for _, valid, _, _ in edges) and any(ended for *_, ended in edges):
+                    lapsed.append(h)
+            found = self._astray[day] = _Astray(households, contacts, live, lapsed)
+        return found
+
+    def _uncovered(self, day: Day) -> list[Household]:
+        """The households with no live contact on the day, sorted: those with no contact at all (kept a
+        revision), and those whose every contact is not live on it."""
+        return sorted(self._uncontacted().households + self._astray_on(day).uncovered())
 
     def tally(self, day: Day) -> Tally:
         """The households counted by where they are located on the day (:class:`orggraph.facts.Tally`).
 
-        Where the households with a home are located, and the dated or several edges of the others, are
-        kept a revision; on the day, one query counts the covered households with a home, by area, and
-        one finds which of the others located somewhere on the day are covered.
+        Where the households with a home are located, the dated or several edges of the others, and the
+        households with no contact are kept a revision; on the day one query finds the households whose
+        contacts are not all live (contacts_astray): the covered are the others, less those uncovered.
         """
         located, placed = self._where(), self._placed().on(day.as_of)
+        uncontacted, astray = self._uncontacted(), self._astray_on(day).uncovered()
         position = self._walkable().every.position
-        params = self._params(day)
         direct = np.zeros((len(position), len(FIGURES)), dtype=np.int64)
         direct[:, 0::2] = located.direct
-        covered_rest = np.zeros(3, dtype=np.int64)
-        for area, households, people, vulnerable in self._read("covered_per_area", params):
-            figures = (int(households), int(people), int(vulnerable))
-            if area is None:
-                covered_rest += figures
-            else:
-                direct[position[area], 1::2] += figures
-        names = [h for h, *_ in placed]
-        covered = {h for (h,) in self._read("covered_among", {**params, "households": names})} if names else set()
+        lost, lost_rest = _by_home(position, ((home, 1, people, int(vulnerable)) for _, home, people, vulnerable in astray))
+        direct[:, 1::2] = located.direct - uncontacted.direct - lost
+        covered_rest = np.asarray(located.rest, dtype=np.int64) - uncontacted.rest - lost_rest
+        uncovered = {h for h, *_ in uncontacted.households} | {h for h, *_ in astray} if placed else set()
         nowhere = np.zeros(len(FIGURES), dtype=np.int64)
         nowhere[0::2] = located.rest
         nowhere[1::2] = covered_rest
         several = []
         for household, areas, people, vulnerable in placed:  # those located nowhere on the day stay there
-            c = int(household in covered)
+            c = int(household not in uncovered)
             figures = np.array((1, c, people, people * c, int(vulnerable), int(vulnerable) * c), dtype=np.int64)
             nowhere -= figures  # counted in the rest, which is what is left of it
             if len(areas) == 1:  # one edge valid on the day, or several to the same area: located in that one
@@ -340,9 +451,10 @@ class ServerFacts:
     # -- households and members -----------------------------------------------------------------------
 
     def households(self, day: Day, which: Which = "all", within: Collection[str] | None = None) -> list[str]:
-        """Household ids, sorted (see :meth:`orggraph.facts.Facts.households`); one or two queries (the
-        unlocated: those with no ``LOCATED_IN`` edge, and those of the dated ones kept a revision placed
-        nowhere on the day).
+        """Household ids, sorted (see :meth:`orggraph.facts.Facts.households`); one or two queries: the
+        unlocated, those with no ``LOCATED_IN`` edge and those of the dated ones kept a revision placed
+        nowhere on the day; the uncovered, those with no contact (kept a revision) and those whose
+        contacts on the day are none live; the lapsed, picked from the latter's edges (contacts_astray).
 
         Raises
         ------
@@ -361,31 +473,48 @@ class ServerFacts:
             found = set(self._read("households_in_areas", {"areas": areas, "day": day.as_of})[0][0])
             if which == "all":
                 return sorted(found)
-            return sorted(h for (h,) in self._read("gaps_lapsed", params) if h in found)
+            return [h for h in self._astray_on(day).lapsed if h in found]
         if which == "all":
             return sorted(self._read("household_ids")[0][0])
         if which == "uncovered":
-            covered = set(self._read("covered_ids", params)[0][0])
-            return sorted(h for h in self._read("household_ids")[0][0] if h not in covered)
+            return [h for h, *_ in self._uncovered(day)]
         if which == "unlocated":  # no LOCATED_IN edge, or none valid on the day
             return sorted([h for (h,) in self._read("gaps_unlocated")] + self._placed().nowhere(day.as_of))
-        return sorted(h for (h,) in self._read("gaps_lapsed", params))
+        return list(self._astray_on(day).lapsed)
 
     def contact_load(self, day: Day) -> Load:
         """For each available member with a live contact: (households it contacts, households of which it
-        is the only live contact); one query."""
-        rows = sorted(self._read("contact_load", self._params(day)))
-        return Load([member for member, _, _ in rows], np.array([int(n) for _, n, _ in rows], dtype=np.int64),
-                    np.array([int(only) for _, _, only in rows], dtype=np.int64))
+        is the only live contact). From the members' households whatever the day (kept a revision), less
+        what the households whose contacts are not all live on the day take away (contacts_astray)."""
+        reach = self._reach()
+        households, alone = dict(reach.households), dict(reach.alone)
+        astray = self._astray_on(day)
+        for contacts, live in zip(astray.contacts, astray.live):
+            for member in contacts - live:  # an edge to it, none live
+                households[member] -= 1
+            if len(contacts) == 1:
+                alone[next(iter(contacts))] -= 1
+            if len(live) == 1:
+                alone[next(iter(live))] += 1
+        members = sorted(m for m, n in households.items() if n > 0)
+        return Load(members, np.array([households[m] for m in members], dtype=np.int64),
+                    np.array([alone[m] for m in members], dtype=np.int64))
 
     def sole_answerers(self, day: Day, answering: Mapping[str, str | None]) -> list[tuple[str, str]]:
         """For each household located on the day in areas of ``answering`` only, the one member it then
-        has (see :meth:`orggraph.facts.Facts.sole_answerers`); one query: the households located there
-        with one live contact or none, with their areas on the day."""
+        has (see :meth:`orggraph.facts.Facts.sole_answerers`): those with one live contact in one query
+        (sole_contacts), those with none from the uncovered households of the day; where a household with
+        no home is located on the day, from its edges kept a revision."""
         if not answering:
             return []
+        ids = self._walkable().ids
+        several = {h: [ids[a] for a in areas] for h, areas, _, _ in self._placed().on(day.as_of)}
+        params = {**self._params(day), "areas": sorted(answering)}
+        candidates = [(h, home, [c]) for h, home, c in self._read("sole_contacts", params)]
+        candidates += [(h, home, []) for h, home, _, _ in self._uncovered(day)]
         found = []
-        for household, areas, contacts in self._read("sole_answerers", {**self._params(day), "areas": sorted(answering)}):
+        for household, home, contacts in candidates:
+            areas = [home] if home is not None else several.get(household, ())  # none: nowhere on the day
             if not areas or not all(a in answering for a in areas):
                 continue
             people = set(contacts) | {answering[a] for a in areas if answering[a] is not None}
@@ -469,9 +598,9 @@ class ServerFacts:
         areas = sorted(set(areas))
         if not areas:
             return Inside()
-        rows = self._read("inside_households", {"areas": areas})
-        found = Inside(households=sorted(h for h, _ in rows))
-        several = sorted(h for h, homes in rows if homes is not None and homes > 1)
+        [[households, several]] = self._read("inside_households", {"areas": areas})
+        found = Inside(households=sorted(set(households)))
+        several = sorted(set(several))
         wanted = set(areas)
         for household, area, _ in self.edges("LOCATED_IN", sources=several) if several else ():
             if area not in wanted:
