@@ -334,3 +334,23 @@ def test_a_loader_given_runs_and_items_numbers_them_alike():
         "line 5, field source: 'm1' is not a node in this load or in the store (CONTACTS goes from a Member to a "
         "Household)",
     ]
+
+
+def test_a_node_the_store_holds_as_another_kind_is_named_in_a_large_reload(tmp_path, monkeypatch):
+    path = tmp_path / "city.jsonl"
+    write_city(str(path), households=2000, seed=10)
+    checked_here(monkeypatch)
+    with EmbeddedStore(tmp_path / "city.db") as store:
+        load_file(store, path)
+        before = snapshot(store)
+        lines = path.read_bytes().split(b"\n")
+        at = next(i for i, line in enumerate(lines) if b'"kind":"Household"' in line and i > 500)
+        record = orjson.loads(lines[at])["node"]
+        lines[at] = orjson.dumps({"node": {"id": record["id"], "kind": "Member", "name": "王芳"}})
+        path.write_bytes(b"\n".join(lines))
+        with pytest.raises(InvalidRecords) as raised:
+            load_file(store, path)
+        assert [str(e) for e in raised.value.errors] == [
+            f"line {at + 1}, field id: {record['id']!r} is already a Household in the store; an id names one node only",
+            f"line {at + 2}, field source: {record['id']!r} is a Member, but LOCATED_IN goes from a Household to an Area"]
+        assert snapshot(store) == before

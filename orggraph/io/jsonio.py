@@ -328,12 +328,17 @@ def _block_items(data: bytes, number: int) -> tuple[list[Item], int]:
 #: the smallest file whose lines are checked in other processes, and at most how many
 _PARALLEL_BYTES = 32 * 1024 * 1024
 _WORKERS_AT_MOST = 2
+_WORKER_NICE = 5
 _worker_file: IO[bytes] | None = None
 
 
 def _open_in_worker(path: str) -> None:
     global _worker_file
     _worker_file = open(path, "rb")
+    try:  # the writer (SQLite, in the loading process) sets the pace: the workers yield it the cores first
+        os.nice(_WORKER_NICE)
+    except OSError:
+        pass
 
 
 def _check_block(offset: int, size: int, check: Callable[[list[Any]], Any]) -> tuple[str, Any]:
@@ -469,7 +474,7 @@ class JsonLines:
             pending: deque[Any] = deque()
             for offset in offsets:
                 pending.append(pool.apply_async(_check_block, (offset, self.block, check)))
-                if len(pending) >= 3 * workers:
+                if len(pending) >= 8 * workers:
                     break
             number = 0
             while pending:

@@ -243,7 +243,7 @@ class _Writer:
     transaction is rolled back.
     """
 
-    def __init__(self, ahead: int = 4):
+    def __init__(self, ahead: int = 8):
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="orggraph-load")
         self._pending: collections.deque[Future[Any]] = collections.deque()
         self._ahead = ahead
@@ -294,8 +294,9 @@ _INSERT_EDGES_JSON = (
 # Of such a batch, the records that differ from what is stored, as their texts: whether each is new, and for
 # an edge its key, its stored until and whether its properties are the same. Only these are written.
 _NODES_DIFFERING_JSON = (
-    "SELECT j.value ->> 'id', n.id IS NULL, j.value FROM json_each(?) AS j LEFT JOIN nodes AS n ON n.id = j.value ->> 'id' "
-    "WHERE n.id IS NULL OR n.props IS NOT json_remove(j.value, '$.id', '$.kind')"
+    "SELECT j.value ->> 'id', n.id IS NULL, j.value, n.kind IS NOT NULL AND n.kind IS NOT j.value ->> 'kind', n.kind "
+    "FROM json_each(?) AS j LEFT JOIN nodes AS n ON n.id = j.value ->> 'id' "
+    "WHERE n.id IS NULL OR n.props IS NOT json_remove(j.value, '$.id', '$.kind') OR n.kind IS NOT j.value ->> 'kind'"
 )
 _EDGES_DIFFERING_JSON = (
     "SELECT k.type, k.source, k.target, k.since, k.until, e.type IS NULL, e.until, e.props IS k.props, k.value FROM "
@@ -307,11 +308,11 @@ _EDGES_DIFFERING_JSON = (
 )
 
 
-def _array(texts: list[bytes] | list[str]) -> str:
-    """Texts of JSON joined as one JSON array."""
-    if texts and isinstance(texts[0], str):
-        return "[" + ",".join(texts) + "]"  # type: ignore[arg-type]
-    return (b"[" + b",".join(texts) + b"]").decode()  # type: ignore[arg-type]
+def _array(texts: bytes | list[str]) -> str:
+    """Texts of JSON as one JSON array: joined by commas already (:class:`orggraph.load.Texts`), or not."""
+    if isinstance(texts, bytes):
+        return "[" + texts.decode() + "]"
+    return "[" + ",".join(texts) + "]"
 
 
 class _Sink:
@@ -321,7 +322,10 @@ class _Sink:
     Keeps what it wrote, up to ``keep`` rows, so that the store can carry its query index forward.
     """
 
-    takes_texts = True  # each batch also as its records' JSON texts (orggraph.load.Loader._texts)
+    takes_texts = True  # each batch also as its records' JSON texts (orggraph.load.Texts)
+    # a node of a batch given as texts whose id the store holds as another kind is not written, and told at
+    # the end (kinds_refused), so that the load never waits for the writer to look its ids up
+    tells_kinds = True
 
     def __init__(self, conn: sqlite3.Connection, writer: _Writer, keep: int = 0, tally: Tally | None = None,
                  empty: bool = False):
@@ -334,6 +338,7 @@ class _Sink:
         # writes are its own, found by the loader within it)
         self.folds = not empty and conn.execute("SELECT EXISTS (SELECT 1 FROM folds)").fetchone()[0] == 1
         self.folded = 0  # rows the load added to the folds (not records: left out of what it changed)
+        self.refused: list[tuple[str, str]] = []  # (id, stored kind) of nodes given as another kind
         self.nodes: list[tuple[str, str, dict[str, Any]]] | None = [] if keep else None
         self.edges: list[tuple[str, str, str, str | None, str | None, dict[str, Any]]] | None = [] if keep else None
 
@@ -343,24 +348,28 @@ class _Sink:
             return False
         return True
 
-    def write_nodes(self, rows: list[dict[str, Any]] | None, texts: list[bytes] | None = None,
+    def write_nodes(self, rows: list[dict[str, Any]] | None, texts: bytes | None = None,
                     ids: list[str] | None = None) -> None:
-        """Nodes as validated (``rows``), or as their texts (the records as JSON, keys sorted) and ids: then
-        ``rows`` may be None (checked in another process)."""
+        """Nodes as validated (``rows``), or as their texts (the records as JSON, keys sorted, joined by commas:
+        :class:`orggraph.load.Texts`) and ids: then ``rows`` may be None (checked in another process)."""
         if texts is None:
             assert rows is not None
             if self._kept(len(rows)):
                 self.nodes.extend((r["id"], r["kind"], r) for r in rows)  # type: ignore[union-attr]
             self.writer.submit(self._node_rows, _node_rows(rows), [r["id"] for r in rows])
         else:
-            self.writer.submit(self._node_texts, _array(texts), ids if ids is not None else [r["id"] for r in rows])  # type: ignore[union-attr]
+            self.writer.submit(self._node_texts, texts, ids if ids is not None else [r["id"] for r in rows])  # type: ignore[union-attr]
 
-    def _node_texts(self, batch: str, ids: list[str]) -> None:
+    def _node_texts(self, texts: bytes, ids: list[str]) -> None:
+        batch = _array(texts)
         if self.tally is not None and self.empty:
             self.tally.all_added(ids)
         elif self.tally is not None:  # what differs from what is stored, told by SQLite: a reload writes nothing
             differing = []
-            for node_id, added, text in self.conn.execute(_NODES_DIFFERING_JSON, (batch,)):
+            for node_id, added, text, other, stored in self.conn.execute(_NODES_DIFFERING_JSON, (batch,)):
+                if other:
+                    self.refused.append((node_id, stored))
+                    continue
                 self.tally.note("added" if added else "changed", node_id)
                 differing.append(text)
             if self._kept(len(differing)):
@@ -388,7 +397,7 @@ class _Sink:
             self.folded += self.conn.executemany("INSERT OR IGNORE INTO folds (fold, id) VALUES (?, ?)",
                                                  [(folded, ids[i]) for i, folded in spelled]).rowcount
 
-    def write_edges(self, rows: list[dict[str, Any]] | None, texts: list[bytes] | None = None,
+    def write_edges(self, rows: list[dict[str, Any]] | None, texts: bytes | None = None,
                     sources: list[str] | None = None) -> None:
         """Edges as validated (``rows``), or as their texts (then ``rows`` may be None)."""
         if texts is None:
@@ -402,9 +411,10 @@ class _Sink:
                         else len(rows))
             self.writer.submit(self._edge_rows, _edge_rows(rows), keys)
         else:
-            self.writer.submit(self._edge_texts, _array(texts), len(texts))
+            self.writer.submit(self._edge_texts, texts, len(texts))
 
-    def _edge_texts(self, batch: str, count: int) -> None:
+    def _edge_texts(self, texts: bytes, count: int) -> None:
+        batch = _array(texts)
         if self.tally is not None and self.empty:
             if self.tally.room:  # the first keys kept in the history, from the records written
                 self.tally.all_added([[r["type"], r["source"], r["target"], r.get("since")]
@@ -447,7 +457,14 @@ class _Sink:
         return self.writer.call(
             lambda: self.conn.execute("SELECT source, target FROM edges WHERE type = ?", (type_,)).fetchall())
 
+    def kinds_refused(self) -> list[tuple[str, str]]:
+        """The nodes not written because the store holds their ids as another kind: (id, stored kind)."""
+        self.writer.join()
+        return self.refused
+
     def same_folds(self, folds: list[str], plain: list[str]) -> list[tuple[str, str]]:
+        if not folds and not self.folds:  # nothing to look for: the writer is not waited for
+            return []
         return self.writer.call(self._same_folds, folds, plain)
 
     def _same_folds(self, folds: list[str], plain: list[str]) -> list[tuple[str, str]]:
