@@ -17,7 +17,7 @@ resident set, from the kernel) are its own. All of them work on the same JSON Li
   durable by ``CHECKPOINT``; the rows are checked against the file's nodes and edges (:func:`load_duckdb`).
 
 DuckDB does less than a load: it checks no record, keeps no key and merges nothing with what is already
-stored; and it reads on every core (its default), where the load runs on one. It is the floor of reading the file into a durable database on this machine, and the ratio
+stored; it reads on every core (its default), as the load now does too. It is the floor of reading the file into a durable database on this machine, and the ratio
 (load + first answer) / DuckDB, both taken in the same run, holds better on a busy machine than either
 time alone. DuckDB comes with ``pip install -e '.[bench]'``; orggraph itself never imports it.
 
