@@ -157,8 +157,12 @@ def test_a_block_read_at_once_reads_as_its_lines_one_by_one(tmp_path, block):
 
 
 def checked_here(monkeypatch, block: int = 4096) -> None:
-    """Make files of any size checked in other processes, a few lines a block."""
+    """Make files of any size checked in other processes, a few lines a block, whatever threads the tests
+    before left running in this one (the command line runs none; see the test of a process that does)."""
+    import threading
+
     monkeypatch.setattr(jsonio, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     real = jsonio.read_jsonl
     monkeypatch.setattr("orggraph.io.read_jsonl", lambda path, **kw: real(path, **{**kw, "block": block}))
 
@@ -310,10 +314,12 @@ def test_a_process_running_threads_checks_its_records_itself(tmp_path, monkeypat
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
+        assert threading.active_count() > 1
         assert read_jsonl(path, runs=True).checked_runs(lambda records: ([], []), 2) is None
     finally:
         stop.set()
         other.join()
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # (the tests before may have left threads)
     assert read_jsonl(path, runs=True).checked_runs(lambda records: ([], []), 2) is not None
     assert read_jsonl(path).checked_runs(lambda records: ([], []), 2) is None  # one item a record: none
 
