@@ -140,6 +140,11 @@ ODD_LINES = [
     b'{"nodes": []}',  # not a node nor an edge
     b'{"node": {"id": "h2", "kind": "Household"',  # not JSON
     b'{"node": {"id": "h1", "kind": "Household"}}\r{"node": {"id": "h0", "kind": "Household"}}',  # a lone CR
+    b'{"node": {"id": "g1", "kind": "Household", "address": "abc',  # a record split over two lines ...
+    b'def"}}',
+    b'{"node": {"id": "g2", "kind": "Household"}}, {"node": {"id": "g3", "kind": "Household"}}',  # ... and two on one
+    b'{"node": {"id": "g4", "kind": "Household", "people": 2',
+    b'"phone": "13800138000"}}',
 ]
 
 
@@ -360,3 +365,30 @@ def test_a_node_the_store_holds_as_another_kind_is_named_in_a_large_reload(tmp_p
             f"line {at + 1}, field id: {record['id']!r} is already a Household in the store; an id names one node only",
             f"line {at + 2}, field source: {record['id']!r} is a Member, but LOCATED_IN goes from a Household to an Area"]
         assert snapshot(store) == before
+
+
+_REAL_CHECK_BLOCK = jsonio._check_block
+
+
+def _dying_block(offset, size, check):
+    """A worker that dies (killed, or out of memory) on the third block."""
+    if offset >= 2 * size:
+        os._exit(9)
+    return _REAL_CHECK_BLOCK(offset, size, check)
+
+
+def test_a_worker_that_dies_fails_the_load_and_frees_the_store(tmp_path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    path = tmp_path / "city.jsonl"
+    write_city(str(path), households=2000, seed=11)
+    checked_here(monkeypatch)
+    monkeypatch.setattr(jsonio, "_check_block", _dying_block)
+    with EmbeddedStore(tmp_path / "city.db", wait=1) as store:
+        started = time.monotonic()
+        with pytest.raises(BrokenProcessPool):
+            load_file(store, path)
+        assert time.monotonic() - started < 30
+        assert store.revision == 0 and store.counts()["nodes"] == {}
+        monkeypatch.setattr(jsonio, "_check_block", _REAL_CHECK_BLOCK)
+        assert load_file(store, path).added_nodes > 2000  # the store is free, and takes the load

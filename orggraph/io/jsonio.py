@@ -19,6 +19,7 @@ __all__ = ["read_json", "read_jsonl", "JsonLines", "write_json", "write_jsonl", 
 
 _PROGRESS_BYTES = 20 * 1024 * 1024  # show a progress bar on files larger than this
 _first, _second = itemgetter(0), itemgetter(1)
+_TWO_ON_A_LINE = re.compile(rb"\}\s*,\s*\{")
 
 
 # --- JSON as written ----------------------------------------------------------------------------------
@@ -244,6 +245,10 @@ def _run(block: bytes, first: int) -> Item | None:
     lines = block.split(b"\n")
     if lines[-1] == b"":
         lines.pop()
+    # one object a line: each line opens and closes one (a record split over two lines, or two records on
+    # one, would otherwise join into records that were never written); a "}, {" anywhere is read alone
+    if not all(line[:1] == b"{" and line[-1:] == b"}" for line in lines) or _TWO_ON_A_LINE.search(block):
+        return None
     try:
         objs = orjson.loads(b"[" + b",".join(lines) + b"]")
     except orjson.JSONDecodeError:
@@ -332,9 +337,18 @@ _WORKER_NICE = 5
 _worker_file: IO[bytes] | None = None
 
 
-def _open_in_worker(path: str) -> None:
+def _open_in_worker(path: str, parent: int) -> None:
     global _worker_file
     _worker_file = open(path, "rb")
+    try:  # a worker ends with its loader, even one killed (SIGKILL): Linux signals it when the parent dies
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # (the loader died before that was set)
+        os._exit(1)
     try:  # the writer (SQLite, in the loading process) sets the pace: the workers yield it the cores first
         os.nice(_WORKER_NICE)
     except OSError:
@@ -467,20 +481,24 @@ class JsonLines:
     def _checked(self, check: Callable[[list[Any]], Any], workers: int, context: Any) -> Iterator[Item]:
         from collections import deque
 
+        from concurrent.futures import ProcessPoolExecutor
+
         bar = self._bar()
-        pool = context.Pool(workers, initializer=_open_in_worker, initargs=(str(self.path),))
+        # (a worker that dies, killed or out of memory, fails the load with BrokenProcessPool, never hangs it)
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_open_in_worker,
+                                   initargs=(str(self.path), os.getpid()))
         try:
             offsets = iter(range(0, self.size, self.block))
             pending: deque[Any] = deque()
             for offset in offsets:
-                pending.append(pool.apply_async(_check_block, (offset, self.block, check)))
+                pending.append(pool.submit(_check_block, offset, self.block, check))
                 if len(pending) >= 8 * workers:
                     break
             number = 0
             while pending:
-                kind, payload = pending.popleft().get()
+                kind, payload = pending.popleft().result()
                 for offset in offsets:
-                    pending.append(pool.apply_async(_check_block, (offset, self.block, check)))
+                    pending.append(pool.submit(_check_block, offset, self.block, check))
                     break
                 if bar is not None:
                     bar.update(min(self.block, self.size - bar.n))
@@ -493,8 +511,9 @@ class JsonLines:
                     items, number = _block_items(payload, number)
                     yield from items
         finally:
-            pool.terminate()
-            pool.join()
+            for process in list(getattr(pool, "_processes", {}).values()):  # a load that fails stops them at once
+                process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
             if bar is not None:
                 bar.close()
 
