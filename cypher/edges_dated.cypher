@@ -1,0 +1,6 @@
+// Every edge of one type with its dates, whatever they are: the caller keeps them a revision (for the types
+// whose edges are few beside the households') and answers from them what is asked of the type on any day.
+// {type}, {source}, {target}: the edge type and its endpoint kinds (from orggraph's allow-list only)
+// returns: source, target, post, role, since ('' when open), until (null when open); one row an edge
+MATCH (s:{source})-[r:{type}]->(t:{target})
+RETURN s.id AS source, t.id AS target, r.post AS post, r.role AS role, r.since AS since, r.until AS until
