@@ -31,6 +31,8 @@ _MANY = 1000
 _KEYS = {"HOLDS_POST": 2, "ASSIGNED_TO": 3}  # the edge types with a key: its column in the edges_* rows
 #: the edge types kept a revision (:class:`_Typed`): all but those of which a city has one or more a household
 _KEPT_TYPES = frozenset(EDGE_TYPES) - {"CONTACTS", "LOCATED_IN"}
+#: how many statements :meth:`ServerFacts._together` runs at once at most
+_SIDE_BY_SIDE = 4
 #: how many territories of spans of days (and placings of the dated households, by day) a revision keeps
 _DAYS_KEPT = 4
 
@@ -166,8 +168,8 @@ Edge = tuple[str, str, "str | None", str, "str | None"]
 @dataclass(frozen=True)
 class _Typed:
     """Every edge of one type of :data:`_KEPT_TYPES` with its dates, read once a revision (edges_dated), in
-    order, from which the edges, the nodes having them and the nodes they reach are found on any day
-    without asking the server again."""
+    no order, from which the edges, the nodes having them and the nodes they reach are found on any day
+    without asking the server again (each answer sorted where it is made)."""
 
     revision: int
     edges: list[Edge]
@@ -475,8 +477,8 @@ class ServerFacts:
     @staticmethod
     def _together(*reads: Callable[[], Any]) -> None:
         """Call these (each reading what is kept, or reading it when it is not: one statement or two of
-        its own) at once, in threads of their own: the server runs their statements side by side, which
-        on two cores takes about half as long as one after the other. Safe where the connection's client
+        its own) at once, in threads of their own (up to :data:`_SIDE_BY_SIDE` at a time): the server runs
+        their statements side by side, which on two cores takes about half as long as one after the other. Safe where the connection's client
         is (FalkorDB's pool of connections, Neo4j's driver), as what is kept is set whole once read.
 
         Raises
@@ -484,7 +486,9 @@ class ServerFacts:
         Exception
             The first that one of them raised, once every one has ended.
         """
-        with ThreadPoolExecutor(max_workers=len(reads)) as pool:
+        if not reads:
+            return
+        with ThreadPoolExecutor(max_workers=min(len(reads), _SIDE_BY_SIDE)) as pool:
             for done in [pool.submit(read) for read in reads]:
                 done.result()
 
@@ -666,8 +670,10 @@ class ServerFacts:
 
     def _typed(self, type_: str, asked: int | None = None) -> _Typed | None:
         """The edges of one type kept a revision (:class:`_Typed`), read now (edges_dated) when none are kept
-        and the question is large: every edge (``asked`` None) or about :data:`_MANY` ids or more; None for a
-        type not of :data:`_KEPT_TYPES`, or a small question while none are kept (asked of the server)."""
+        and the question is large: every edge (``asked`` None) or about :data:`_MANY` ids or more, and with
+        them those of every other type of :data:`_KEPT_TYPES` not kept yet, side by side (:meth:`_together`);
+        None for a type not of :data:`_KEPT_TYPES`, or a small question while none are kept (asked of the
+        server)."""
         if type_ not in _KEPT_TYPES:
             return None
         kept = self._kept.typed.get(type_)
@@ -675,13 +681,19 @@ class ServerFacts:
             return kept
         if asked is not None and asked < _MANY:
             return None
-        column = _KEYS.get(type_)
-        rows = self._read("edges_dated", **self._labels(type_, "source"))
-        edges = sorted({(r[0], r[1], r[column] if column else None, r[4] or "", r[5]) for r in rows},
-                       key=lambda e: (e[0], e[1], e[2] or "", e[3], e[4] or "\uffff"))
-        with _KEEPING:
-            self._kept.typed[type_] = found = _Typed(self.revision, edges)
-        return found
+        revision = self.revision
+
+        def read(type_: str) -> None:
+            keyed = type_ in _KEYS
+            rows = self._read("edges_dated", **self._labels(type_, "source"))
+            edges = [(s, t, key if keyed else None, since or "", until) for s, t, key, since, until in rows]
+            with _KEEPING:
+                self._kept.typed[type_] = _Typed(revision, edges)
+
+        # every kept type not read yet at this revision, at once: a question that asks of one asks of others
+        missing = sorted(t for t in _KEPT_TYPES if t not in self._kept.typed or self._kept.typed[t].revision != revision)
+        self._together(*(lambda t=t: read(t) for t in missing))
+        return self._kept.typed[type_]
 
     @staticmethod
     def _labels(type_: str, end: str) -> dict[str, str]:
@@ -741,25 +753,34 @@ class ServerFacts:
         return found
 
     def _everywhere(self) -> Inside:
-        """What lies within every area (the whole city's scope), kept a revision: one query (everywhere)
-        reads the households located somewhere, the members tied to a household located nowhere, and those
-        who both live in and contact a household; each member's households are then those it contacts
-        (contact_reach, kept) and those it lives in (the ``RESIDES_IN`` edges, kept), each once, and those
-        within them the same less those located nowhere. No household is located elsewhere."""
+        """What lies within every area (the whole city's scope), kept a revision: the households located
+        somewhere (located_households), and, read at the same time (:meth:`_together`), the members tied to
+        a household located nowhere and those who both live in and contact a household (everywhere), each
+        member's households whatever the day (contact_reach) and the ``RESIDES_IN`` edges (edges_dated);
+        each member's households are those it contacts and those it lives in, each once, and those within
+        the areas the same less those located nowhere. No household is located elsewhere."""
         kept = self._kept.everywhere
         if kept is None or kept[0] != self.revision:
-            found = {what: rows for what, rows in self._read("everywhere")}
+            read: dict[str, Any] = {}
+
+            def located() -> None:
+                [[read["located"]]] = self._read("located_households")
+
+            def tied() -> None:
+                read.update((what, pairs) for what, pairs in self._read("everywhere"))
+
+            self._together(located, tied, self._reach, lambda: self._typed("RESIDES_IN"))
             contacted = self._reach().households
             homes: dict[str, set[str]] = {}
             for member, household, *_ in self._typed("RESIDES_IN").edges:  # type: ignore[union-attr]
                 homes.setdefault(member, set()).add(household)
-            both, nowhere = Counter(m for m, _ in found.get("both", ())), Counter(m for m, _ in found.get("unlocated", ()))
+            both, nowhere = Counter(m for m, _ in read.get("both", ())), Counter(m for m, _ in read.get("unlocated", ()))
             members = {}
             for member in sorted(contacted.keys() | homes.keys()):
                 every = contacted.get(member, 0) + len(homes.get(member, ())) - both[member]
                 if every > nowhere[member]:
                     members[member] = (every - nowhere[member], every)
-            kept = self._kept.everywhere = (self.revision, sorted(found.get("located", ())), members)
+            kept = self._kept.everywhere = (self.revision, sorted(read["located"]), members)
         return Inside(households=list(kept[1]), members=dict(kept[2]))
 
     def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:
