@@ -402,6 +402,39 @@ CONTACTS_DOC = {
 }
 
 
+def reach_of(rows):
+    """contact_reach's rows added up by member: {member: (households, shared)}."""
+    found = {}
+    for member, households, shared in rows:
+        n, both = found.get(member, (0, 0))
+        found[member] = (n + households, both + shared)
+    return found
+
+
+def test_contact_reach_counts_a_household_once_however_many_edges_lead_to_it(server_store):
+    from orggraph.store.server import statement
+
+    from .conftest import items
+
+    # m1 contacts h1 twice (two spans) and h2; m2 contacts h1 too; m3 contacts h3 twice, alone
+    doc = {"nodes": [*({"id": f"h{i}", "kind": "Household"} for i in (1, 2, 3)),
+                     *({"id": f"m{i}", "kind": "Member", "name": f"党员{i}"} for i in (1, 2, 3))],
+           "edges": [{"type": "CONTACTS", "source": "m1", "target": "h1", "until": "2020-12-31"},
+                     {"type": "CONTACTS", "source": "m1", "target": "h1", "since": "2021-01-01"},
+                     {"type": "CONTACTS", "source": "m1", "target": "h2"},
+                     {"type": "CONTACTS", "source": "m2", "target": "h1"},
+                     {"type": "CONTACTS", "source": "m3", "target": "h3", "until": "2020-12-31"},
+                     {"type": "CONTACTS", "source": "m3", "target": "h3", "since": "2022-01-01"}]}
+    server_store.load(items(doc))
+    rows = server_store.conn.read(statement(f"contact_reach.{server_store.conn.dialect}"))
+    assert reach_of(rows) == {"m1": (2, 1), "m2": (1, 1), "m3": (1, 0)}
+    from orggraph.facts import Day
+
+    facts = server_store.facts()  # on 2021-06-01 m3 has no valid edge: it contacts nobody that day
+    assert dict(facts.contact_load(Day("2021-06-01"))) == {"m1": (2, 1), "m2": (1, 0)}
+    assert dict(facts.contact_load(Day("2022-06-01"))) == {"m1": (2, 1), "m2": (1, 0), "m3": (1, 1)}
+
+
 def test_the_contact_statements_find_what_was_worked_out_by_hand(server_store):
     from orggraph.facts import Day
     from orggraph.store.server import statement
@@ -413,8 +446,8 @@ def test_the_contact_statements_find_what_was_worked_out_by_hand(server_store):
     on = {"day": "2024-06-01", "unavailable": []}
     [[nobody]] = read(statement(f"uncontacted.{server_store.conn.dialect}"))
     assert nobody == [["h5", None, 1, False]]
-    assert sorted(read(statement("contact_reach"))) == [
-        ["m1", 0, 1], ["m1", 3, 0], ["m2", 0, 1], ["m2", 1, 0], ["m3", 1, 0], ["m4", 1, 0]]
+    assert reach_of(read(statement(f"contact_reach.{server_store.conn.dialect}"))) == {
+        "m1": (3, 1), "m2": (1, 1), "m3": (1, 0), "m4": (1, 0)}
     astray = {h: (home, people, vulnerable, sorted(edges)) for h, home, people, vulnerable, edges
               in read(statement("contacts_astray"), on)}
     assert astray == {"h2": ("b1", 1, False, [["m1", True, True, False], ["m2", False, True, True]]),
@@ -436,3 +469,86 @@ def test_the_contact_statements_find_what_was_worked_out_by_hand(server_store):
     assert facts.households(day, "lapsed") == []  # h2's edge from m2 ended, but m1's is valid
     assert dict(facts.contact_load(Day("2022-06-01"))) == {"m1": (3, 2), "m2": (1, 0)}
     assert facts.sole_answerers(day, {"b1": None, "b2": None}) == [("h1", "m1"), ("h2", "m1"), ("h6", "m1")]
+
+
+# Worked out by hand for what is kept of the whole city: h1 in b1, h3 in b2, h2 located nowhere; m1
+# contacts h1 and h2 and lives in h1; m2 lives in h2 only; m3 contacts h3 through two dated edges.
+EVERYWHERE_DOC = {
+    "nodes": [{"id": "s1", "kind": "Area", "name": "江滨街道", "level": "street"},
+              {"id": "b1", "kind": "Area", "name": "1号楼", "level": "building"},
+              {"id": "b2", "kind": "Area", "name": "2号楼", "level": "building"},
+              *({"id": f"h{i}", "kind": "Household"} for i in (1, 2, 3)),
+              *({"id": f"m{i}", "kind": "Member", "name": f"党员{i}"} for i in (1, 2, 3))],
+    "edges": [{"type": "WITHIN", "source": "b1", "target": "s1"}, {"type": "WITHIN", "source": "b2", "target": "s1"},
+              {"type": "LOCATED_IN", "source": "h1", "target": "b1"},
+              {"type": "LOCATED_IN", "source": "h3", "target": "b2", "since": "2020-01-01"},
+              {"type": "CONTACTS", "source": "m1", "target": "h1"}, {"type": "CONTACTS", "source": "m1", "target": "h2"},
+              {"type": "RESIDES_IN", "source": "m1", "target": "h1"}, {"type": "RESIDES_IN", "source": "m2", "target": "h2"},
+              {"type": "CONTACTS", "source": "m3", "target": "h3", "until": "2020-12-31"},
+              {"type": "CONTACTS", "source": "m3", "target": "h3", "since": "2022-01-01"}],
+}
+
+
+def test_what_lies_within_every_area_is_found_without_a_walk_from_each(server_store):
+    from orggraph.facts import Inside
+    from orggraph.store.server import statement
+
+    from .conftest import items
+
+    server_store.load(items(EVERYWHERE_DOC))
+    [[located]] = server_store.conn.read(statement("located_households"))
+    assert sorted(located) == ["h1", "h3"]
+    found = {what: pairs for what, pairs in server_store.conn.read(statement("everywhere"))}
+    assert sorted(found["unlocated"]) == [["m1", "h2"], ["m2", "h2"]]
+    assert sorted(found["both"]) == [["m1", "h1"]]
+    expected = Inside(households=["h1", "h3"], members={"m1": (1, 2), "m3": (1, 1)})
+    assert server_store.facts().inside(["b1", "b2", "s1"]) == expected  # every area: what is kept
+    assert server_store.facts().inside(["b1", "b2"]) == expected  # not every area: walked from each
+    assert server_store.facts().inside(["b1"]) == Inside(households=["h1"], members={"m1": (1, 2)})
+
+
+# Worked out by hand for the edges kept a revision: o1 governs g1 until 2020 and g2 from 2021; m1 holds
+# a post in o1 only until 2020, m2 the secretary's from 2021; o2 has no edge at all, o3 one that ended.
+KEPT_EDGES_DOC = {
+    "nodes": [{"id": "g1", "kind": "Area", "name": "一网格", "level": "grid"},
+              {"id": "g2", "kind": "Area", "name": "二网格", "level": "grid"},
+              *({"id": f"o{i}", "kind": "Org", "name": f"支部{i}", "level": "grid"} for i in (1, 2, 3)),
+              *({"id": f"m{i}", "kind": "Member", "name": f"党员{i}"} for i in (1, 2))],
+    "edges": [{"type": "GOVERNS", "source": "o1", "target": "g1", "until": "2020-12-31"},
+              {"type": "GOVERNS", "source": "o1", "target": "g2", "since": "2021-01-01"},
+              {"type": "HOLDS_POST", "source": "m1", "target": "o1", "post": "committee_member", "until": "2020-12-31"},
+              {"type": "HOLDS_POST", "source": "m2", "target": "o1", "post": "secretary", "since": "2021-01-01"},
+              {"type": "GOVERNS", "source": "o3", "target": "g1", "until": "2019-12-31"}],
+}
+
+
+def test_the_edges_kept_a_revision_answer_as_the_server_does(server_store):
+    from orggraph.facts import Day
+    from orggraph.store.server import statement
+
+    from .conftest import items
+
+    server_store.load(items(KEPT_EDGES_DOC))
+    rows = server_store.conn.read(statement("edges_dated", type="HOLDS_POST", source="Member", target="Org"))
+    assert sorted(rows) == [["m1", "o1", "committee_member", "", "2020-12-31"], ["m2", "o1", "secretary", "2021-01-01", None]]
+
+    def ask(facts):
+        return (facts.edges("GOVERNS", sources=["o1"], day="2020-06-01"), facts.edges("HOLDS_POST", targets=["o1"]),
+                facts.having("GOVERNS", ["o1", "o2", "o3"], day="2021-06-01"),
+                facts.having("GOVERNS", ["o1", "o3"], beyond=["g1"]), facts.having("HOLDS_POST", ["o1"], end="target", day="2019-01-01"),
+                facts.others("GOVERNS", ["g1"], end="target"), facts.others("HOLDS_POST", ["m1", "m2"], day="2022-01-01"))
+
+    expected = ([("o1", "g1", None)], [("m1", "o1", "committee_member"), ("m2", "o1", "secretary")], ["o1"], ["o1"], ["o1"],
+                ["o1", "o3"], ["o1"])
+    server_store._kept = type(server_store._kept)()  # nothing kept: each asked of the server
+    assert ask(server_store.facts()) == expected
+    facts = server_store.facts()
+    for type_ in ("GOVERNS", "HOLDS_POST"):
+        facts.edges(type_)  # every edge of the type: kept from now on
+    assert set(server_store._kept.typed) >= {"GOVERNS", "HOLDS_POST"}
+    assert ask(server_store.facts()) == expected
+    # an org takes part on a day with an edge valid on it, or with none at all
+    assert facts.existing(Day("2020-06-01"), "Org") == ["o1", "o2"]
+    assert facts.existing(Day("2019-06-01"), "Org") == ["o1", "o2", "o3"]
+    server_store.load(items({"nodes": [], "edges": [{"type": "GOVERNS", "source": "o2", "target": "g2", "until": "2018-12-31"}]}))
+    assert server_store.facts().existing(Day("2020-06-01"), "Org") == ["o1"]  # a new revision: read again

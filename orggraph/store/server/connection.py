@@ -116,7 +116,7 @@ def _cell(cell: list[Any], graph: Any) -> Any:
     if kind == 2:  # string
         return value.decode() if isinstance(value, bytes) else value
     if kind == 6:  # list
-        return [_cell(v, graph) for v in value]
+        return _cells(value, graph)
     if kind == 3:
         return int(value)
     if kind == 1:
@@ -131,6 +131,13 @@ def _cell(cell: list[Any], graph: Any) -> Any:
     from falkordb.query_result import parse_scalar
 
     return parse_scalar(cell, graph)
+
+
+def _cells(cells: list[list[Any]], graph: Any) -> list[Any]:
+    """The values of a row or a list in the compact format (:func:`_cell`): a string, an integer or a null,
+    most of what is read, taken in the loop itself, not by a call a value."""
+    return [value if kind == 2 and value.__class__ is str else int(value) if kind == 3 else None if kind == 1
+            else _cell((kind, value), graph) for kind, value in cells]
 
 
 def _records(response: list[Any], graph: Any) -> list[list[Any]]:
@@ -148,7 +155,7 @@ def _records(response: list[Any], graph: Any) -> list[list[Any]]:
             raise part
     if len(response) < 3 or not response[0]:
         return []
-    return [[_cell(cell, graph) for cell in row] for row in response[1]]
+    return [_cells(row, graph) for row in response[1]]
 
 
 class FalkorConnection:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Literal, Mapping, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 
@@ -21,7 +24,15 @@ __all__ = ["ServerFacts", "Kept"]
 _WHICH = ("all", "uncovered", "unlocated", "lapsed")
 #: up to how many households a neighbourhood is read in one statement (neighbourhood_few)
 _FEW = 16
+#: between the ids of a text searched for one (contacts_outside): a control character, which no id holds
+_SEP = "\x1f"
+#: from how many members :meth:`ServerFacts.having` finds those with a contact on a day from what is kept
+_MANY = 1000
 _KEYS = {"HOLDS_POST": 2, "ASSIGNED_TO": 3}  # the edge types with a key: its column in the edges_* rows
+#: the edge types kept a revision (:class:`_Typed`): all but those of which a city has one or more a household
+_KEPT_TYPES = frozenset(EDGE_TYPES) - {"CONTACTS", "LOCATED_IN"}
+#: how many statements :meth:`ServerFacts._together` runs at once at most
+_SIDE_BY_SIDE = 4
 #: how many territories of spans of days (and placings of the dated households, by day) a revision keeps
 _DAYS_KEPT = 4
 
@@ -150,6 +161,38 @@ class _Located:
     rest: tuple[int, int, int]
 
 
+#: an edge as :class:`_Typed` keeps it: source, target, key (post, role or None), since ('' when open), until
+Edge = tuple[str, str, "str | None", str, "str | None"]
+
+
+@dataclass(frozen=True)
+class _Typed:
+    """Every edge of one type of :data:`_KEPT_TYPES` with its dates, read once a revision (edges_dated), in
+    no order, from which the edges, the nodes having them and the nodes they reach are found on any day
+    without asking the server again (each answer sorted where it is made)."""
+
+    revision: int
+    edges: list[Edge]
+
+    @cached_property
+    def by_source(self) -> dict[str, list[Edge]]:
+        """Each source's edges."""
+        return _grouped(self.edges, 0)
+
+    @cached_property
+    def by_target(self) -> dict[str, list[Edge]]:
+        """Each target's edges."""
+        return _grouped(self.edges, 1)
+
+
+def _grouped(edges: list[Edge], end: int) -> dict[str, list[Edge]]:
+    """Edges by the id at one end (0 the source, 1 the target), in their order."""
+    found: dict[str, list[Edge]] = {}
+    for edge in edges:
+        found.setdefault(edge[end], []).append(edge)
+    return found
+
+
 #: a household as the contact facts read it: (id, home or None, people, vulnerable)
 Household = tuple[str, "str | None", int, bool]
 
@@ -180,20 +223,23 @@ class _Reach:
 
 @dataclass(frozen=True)
 class _Astray:
-    """The households with a ``CONTACTS`` edge not live on a day (contacts_astray), for one question.
+    """The households with a ``CONTACTS`` edge not live on a day (contacts_astray), for one revision and day
+    (the what-if included).
 
     Attributes
     ----------
     households : list of Household
         Each of them, sorted.
-    contacts, live : list of frozenset of str
-        Beside each: the members with an edge to it; those with one valid on the day and available.
+    contacts, valid, live : list of frozenset of str
+        Beside each: the members with an edge to it; those with one valid on the day; those of them
+        available.
     lapsed : list of str
         Those with no edge valid on the day and one ended before it, sorted.
     """
 
     households: list[Household]
     contacts: list[frozenset[str]]
+    valid: list[frozenset[str]]
     live: list[frozenset[str]]
     lapsed: list[str]
 
@@ -215,9 +261,14 @@ def _node_facts(kind: str, name: str | None, level: str | None, status: str | No
 class Kept:
     """What the facts of a store keep from one question to the next: the territory (with its dates), the
     households with dated or several locations, where the others are, the households with no contact, and
-    how many households each member contacts, each with the revision it was read at."""
+    how many households each member contacts, each with the revision it was read at; the households whose
+    contacts are not all live on the last few days asked (their what-ifs apart), by revision and day; and
+    the edges of the types of :data:`_KEPT_TYPES` read so far, by type; and what lies within every area."""
 
     def __init__(self) -> None:
+        self.astray: dict[tuple[int, Day], _Astray] = {}
+        self.typed: dict[str, _Typed] = {}
+        self.everywhere: tuple[int, list[str], dict[str, tuple[int, int]]] | None = None
         self.areas: _Areas | None = None
         self.placed: _Placed | None = None
         self.located: _Located | None = None
@@ -234,9 +285,10 @@ class ServerFacts:
     how many households each member contacts are read once a revision and kept in the store's
     :class:`Kept`; the territory of a day and where those households are on it are made from them in
     Python. The households whose contacts are not all live on a day (a few thousand in a city) are read
-    once a question and day; with what is kept they give the covered, the uncovered, the lapsed and the
-    contact load without a scan of every contact for each. Everything else is read when asked, in a few
-    statements whatever the number of ids asked about.
+    once a revision and day (the last few kept); with what is kept they give the covered, the uncovered,
+    the lapsed, the contact load and the members with a contact on the day without a scan of every
+    contact for each. Everything else is read when asked, in a few statements whatever the number of ids
+    asked about.
 
     Parameters
     ----------
@@ -252,7 +304,6 @@ class ServerFacts:
         self._store = store
         self.revision = revision
         self._kept = kept
-        self._astray: dict[Day, _Astray] = {}  # this question's: its day, and what-ifs
 
     def __repr__(self) -> str:
         return f"ServerFacts({self._store!r}, revision {self.revision})"
@@ -299,37 +350,46 @@ class ServerFacts:
 
     def existing(self, day: Day, kind: str) -> list[str]:
         """The ids of the nodes of one kind that take part on the day, sorted (see
-        :meth:`orggraph.facts.Facts.existing`): the areas from the day's territory, the rest in one query
+        :meth:`orggraph.facts.Facts.existing`): the areas from the day's territory, the orgs and the units
+        from the edges of their types kept a revision (:meth:`_typed`) and their ids, the rest in one query
         (a kind not of :data:`orggraph.model.NODE_KINDS`: ValueError)."""
         if self._kind(kind) == "Area":
             territory = self.territory(day)
             return [territory.ids[a] for a in territory.taking_part]
-        return sorted(i for (i,) in self._read("existing", {"day": day.as_of}, label=kind))
+        types = [t for t, ends in ENDPOINTS.items() if kind in ends]
+        if not all(t in _KEPT_TYPES for t in types):  # a member's or a household's: asked of the server
+            return sorted(i for (i,) in self._read("existing", {"day": day.as_of}, label=kind))
+        tied, valid = set(), set()  # an org's or a unit's, from the edges kept (every edge of its types)
+        for type_ in types:
+            source, target = ENDPOINTS[type_]
+            for s, t, _, since, until in self._typed(type_).edges:  # type: ignore[union-attr]
+                ends = [e for e, k in ((s, source), (t, target)) if k == kind]
+                tied.update(ends)
+                if _valid(since, until, day.as_of):
+                    valid.update(ends)
+        return [i for i in self.ids(kind) if i in valid or i not in tied]
 
     def _walkable(self) -> _Areas:
         """The territory of the revision (:class:`_Areas`): areas.cypher, and area_dates for the areas
         that no undated ``WITHIN`` edge makes take part on every day (few: new, split or ended areas)."""
         revision = self.revision
         if self._kept.areas is None or self._kept.areas.revision != revision:
-            rows = self._read("areas")  # in id order
+            read = {what: rows for what, rows in self._read("areas")}
+            rows = sorted(read.get("areas", ()))
             ids = [r[0] for r in rows]
             position = {area: i for i, area in enumerate(ids)}
             open_pairs, dated_pairs = [], []
             always: set[int] = set()  # the areas with an undated relation: they take part on every day
             dates: dict[int, list[Dates]] = {}
-            for area, _, _, parents in rows:
-                child = position[area]
-                for parent_id, since, until in parents:
-                    parent = position.get(parent_id)
-                    if parent is None:
-                        continue
-                    if not since and until is None:
-                        open_pairs.append((child, parent))
-                        always.update((child, parent))
-                    else:
-                        dated_pairs.append((child, parent, since or "", until))
-                        for a in (child, parent):
-                            dates.setdefault(a, []).append((since or "", until))
+            for area, parent_id, since, until in read.get("within", ()):
+                child, parent = position[area], position[parent_id]
+                if not since and until is None:
+                    open_pairs.append((child, parent))
+                    always.update((child, parent))
+                else:
+                    dated_pairs.append((child, parent, since or "", until))
+                    for a in (child, parent):
+                        dates.setdefault(a, []).append((since or "", until))
             asked = [ids[a] for a in range(len(ids)) if a not in always]
             for area, found in self._read("area_dates", {"areas": asked}) if asked else ():
                 a = position[area]
@@ -382,36 +442,55 @@ class ServerFacts:
         return self._kept.uncontacted
 
     def _reach(self) -> _Reach:
-        """How many households each member contacts, whatever the day: one query a revision (contact_reach)."""
+        """How many households each member contacts, whatever the day: one query a revision (contact_reach,
+        in its dialect), whose rows are added up by member."""
         revision = self.revision
         kept = self._kept.reach
         if kept is not None and kept.revision == revision:
             return kept
         households: dict[str, int] = {}
         shared: dict[str, int] = {}
-        for member, n, both in self._read("contact_reach"):
-            if n:
-                households[member] = int(n)
-            if both:
-                shared[member] = int(both)
-        alone = {m: n - shared.get(m, 0) for m, n in households.items()}
+        for member, n, both in self._read(f"contact_reach.{self._store.conn.dialect}"):
+            households[member] = households.get(member, 0) + int(n)
+            shared[member] = shared.get(member, 0) + int(both)
+        households = {m: n for m, n in households.items() if n}
+        alone = {m: n - shared[m] for m, n in households.items()}
         self._kept.reach = _Reach(revision, households, alone)
         return self._kept.reach
 
     def _astray_on(self, day: Day) -> _Astray:
-        """The households with a ``CONTACTS`` edge not live on the day: one query, once a question and day
-        (contacts_astray)."""
-        found = self._astray.get(day)
+        """The households with a ``CONTACTS`` edge not live on the day: one query a revision and day
+        (contacts_astray), the last few kept."""
+        found = self._kept.astray.get((self.revision, day))
         if found is None:
-            households, contacts, live, lapsed = [], [], [], []
+            households, contacts, valid, live, lapsed = [], [], [], [], []
             for h, home, people, vulnerable, edges in sorted(self._read("contacts_astray", self._params(day))):
                 households.append((h, home, int(people), bool(vulnerable)))
                 contacts.append(frozenset(m for m, *_ in edges))
+                valid.append(frozenset(m for m, on, _, _ in edges if on))
                 live.append(frozenset(m for m, valid, available, _ in edges if valid and available))
                 if not any(valid for _, valid, _, _ in edges) and any(ended for *_, ended in edges):
                     lapsed.append(h)
-            found = self._astray[day] = _Astray(households, contacts, live, lapsed)
+            found = _keep(self._kept.astray, (self.revision, day), _Astray(households, contacts, valid, live, lapsed))
         return found
+
+    @staticmethod
+    def _together(*reads: Callable[[], Any]) -> None:
+        """Call these (each reading what is kept, or reading it when it is not: one statement or two of
+        its own) at once, in threads of their own (up to :data:`_SIDE_BY_SIDE` at a time): the server runs
+        their statements side by side, which on two cores takes about half as long as one after the other. Safe where the connection's client
+        is (FalkorDB's pool of connections, Neo4j's driver), as what is kept is set whole once read.
+
+        Raises
+        ------
+        Exception
+            The first that one of them raised, once every one has ended.
+        """
+        if not reads:
+            return
+        with ThreadPoolExecutor(max_workers=min(len(reads), _SIDE_BY_SIDE)) as pool:
+            for done in [pool.submit(read) for read in reads]:
+                done.result()
 
     def _uncovered(self, day: Day) -> list[Household]:
         """The households with no live contact on the day, sorted: those with no contact at all (kept a
@@ -423,8 +502,11 @@ class ServerFacts:
 
         Where the households with a home are located, the dated or several edges of the others, and the
         households with no contact are kept a revision; on the day one query finds the households whose
-        contacts are not all live (contacts_astray): the covered are the others, less those uncovered.
+        contacts are not all live (contacts_astray): the covered are the others, less those uncovered. What
+        is not kept yet is read at once (:meth:`_together`), once the territory is.
         """
+        self._walkable()
+        self._together(self._where, self._placed, self._uncontacted, lambda: self._astray_on(day))
         located, placed = self._where(), self._placed().on(day.as_of)
         uncontacted, astray = self._uncontacted(), self._astray_on(day).uncovered()
         position = self._walkable().every.position
@@ -525,7 +607,9 @@ class ServerFacts:
     def having(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
                day: str | None = None, beyond: Collection[str] | None = None) -> list[str]:
         """Those of these ids at the ``end`` of an edge of one type, valid on ``day`` when given, whose
-        other end is not one of ``beyond`` when given; one query.
+        other end is not one of ``beyond`` when given: from the edges kept a revision where the type's are
+        (:meth:`_typed`), from each member's households kept (:meth:`_contacting`) for many members'
+        contacts, else in one query.
 
         Raises
         ------
@@ -535,6 +619,16 @@ class ServerFacts:
         labels, ids = self._labels(type_, end), sorted(set(ids))
         if not ids:
             return []
+        if type_ == "CONTACTS" and end == "source" and not beyond and len(ids) >= _MANY:
+            return self._contacting(ids, day)  # many members: from what is kept, not a walk from each
+        typed = self._typed(type_, len(ids))
+        if typed is not None:
+            index, far = (typed.by_source, 1) if end == "source" else (typed.by_target, 0)
+            if day is None and not beyond:  # any edge: those with one
+                return [i for i in ids if i in index]
+            beyond = () if beyond is None else beyond if isinstance(beyond, (set, frozenset)) else set(beyond)
+            return [i for i in ids if any((day is None or _valid(e[3], e[4], day)) and e[far] not in beyond
+                                          for e in index.get(i, ()))]
         if beyond is not None:  # the edges' far ends are looked up here: a long list in a query is searched
             beyond = beyond if isinstance(beyond, (set, frozenset)) else set(beyond)  # end to end on FalkorDB
             rows = self.edges(type_, sources=ids, day=day) if end == "source" else self.edges(type_, targets=ids, day=day)
@@ -543,15 +637,63 @@ class ServerFacts:
         rows = self._read("having_from", params, **labels) if end == "source" else self._read("having_to", params, **labels)
         return sorted({i for (i,) in rows})
 
+    def _contacting(self, members: list[str], day: str | None) -> list[str]:
+        """Those of these members (sorted) with a ``CONTACTS`` edge (valid on the day when given), from what
+        is kept: the households each contacts whatever the day (contact_reach), less those whose contacts
+        are not all live on the day (contacts_astray) and to which it has no edge valid on it. A household
+        with only live contacts has every edge valid on the day."""
+        reach = self._reach().households
+        reached = {m: reach.get(m, 0) for m in members}
+        if day is None:
+            return [m for m in members if reached[m] > 0]
+        astray = self._astray_on(Day(day))
+        for contacts, valid in zip(astray.contacts, astray.valid):
+            for member in contacts - valid:
+                if member in reached:
+                    reached[member] -= 1
+        return [m for m in members if reached[m] > 0]
+
     def others(self, type_: str, ids: Collection[str], *, end: Literal["source", "target"] = "source",
                day: str | None = None) -> list[str]:
-        """The ids at the other end of the edges of one type whose ``end`` is one of these; one query."""
+        """The ids at the other end of the edges of one type whose ``end`` is one of these: from the edges
+        kept a revision where the type's are (:meth:`_typed`), else in one query."""
         labels, ids = self._labels(type_, end), sorted(set(ids))
         if not ids:
             return []
+        typed = self._typed(type_, len(ids))
+        if typed is not None:
+            index, far = (typed.by_source, 1) if end == "source" else (typed.by_target, 0)
+            return sorted({e[far] for i in ids for e in index.get(i, ()) if day is None or _valid(e[3], e[4], day)})
         params = {"ids": ids, "day": day}
         rows = self._read("others_from", params, **labels) if end == "source" else self._read("others_to", params, **labels)
         return sorted({i for (i,) in rows})
+
+    def _typed(self, type_: str, asked: int | None = None) -> _Typed | None:
+        """The edges of one type kept a revision (:class:`_Typed`), read now (edges_dated) when none are kept
+        and the question is large: every edge (``asked`` None) or about :data:`_MANY` ids or more, and with
+        them those of every other type of :data:`_KEPT_TYPES` not kept yet, side by side (:meth:`_together`);
+        None for a type not of :data:`_KEPT_TYPES`, or a small question while none are kept (asked of the
+        server)."""
+        if type_ not in _KEPT_TYPES:
+            return None
+        kept = self._kept.typed.get(type_)
+        if kept is not None and kept.revision == self.revision:
+            return kept
+        if asked is not None and asked < _MANY:
+            return None
+        revision = self.revision
+
+        def read(type_: str) -> None:
+            keyed = type_ in _KEYS
+            rows = self._read("edges_dated", **self._labels(type_, "source"))
+            edges = [(s, t, key if keyed else None, since or "", until) for s, t, key, since, until in rows]
+            with _KEEPING:
+                self._kept.typed[type_] = _Typed(revision, edges)
+
+        # every kept type not read yet at this revision, at once: a question that asks of one asks of others
+        missing = sorted(t for t in _KEPT_TYPES if t not in self._kept.typed or self._kept.typed[t].revision != revision)
+        self._together(*(lambda t=t: read(t) for t in missing))
+        return self._kept.typed[type_]
 
     @staticmethod
     def _labels(type_: str, end: str) -> dict[str, str]:
@@ -576,12 +718,9 @@ class ServerFacts:
             allowed.append(set(areas))
         if not group_of:
             return []
-        if any("`" in a for areas in allowed for a in areas):  # not a map key in FalkorDB's parameters
-            [[rows]] = self._read("contacts_homes", {"day": day.as_of, "members": sorted(group_of)})
-        else:
-            rows = self._read("contacts_outside", {"day": day.as_of, "groups": [
-                {"members": sorted(set(members)), "areas": dict.fromkeys(sorted(areas), True)}
-                for (members, _), areas in zip(groups, allowed) if members]})
+        rows = self._read("contacts_outside", {"day": day.as_of, "sep": _SEP, "groups": [
+            {"members": sorted(set(members)), "areas": _SEP + _SEP.join(sorted(areas)) + _SEP}
+            for (members, _), areas in zip(groups, allowed) if members]})
         ids = self._walkable().ids
         several = {h: [ids[a] for a in areas] for h, areas, _, _ in self._placed().on(day.as_of)}
         outside = set()
@@ -594,10 +733,14 @@ class ServerFacts:
     def inside(self, areas: Collection[str]) -> Inside:
         """The households located in these areas, where else they are located, and who contacts them or
         lives in them (:class:`orggraph.facts.Inside`): two queries from the areas, and one for the
-        other areas of the households located in several."""
+        other areas of the households located in several; when every area is asked, what is kept a
+        revision (:meth:`_everywhere`)."""
         areas = sorted(set(areas))
         if not areas:
             return Inside()
+        every = self._walkable().ids
+        if len(areas) >= len(every) and set(every).issubset(areas):
+            return self._everywhere()
         [[households, several]] = self._read("inside_households", {"areas": areas})
         found = Inside(households=sorted(set(households)))
         several = sorted(set(several))
@@ -608,6 +751,37 @@ class ServerFacts:
         found.members = {m: (int(within), int(every)) for m, within, every
                          in sorted(self._read("inside_members", {"areas": areas}))}
         return found
+
+    def _everywhere(self) -> Inside:
+        """What lies within every area (the whole city's scope), kept a revision: the households located
+        somewhere (located_households), and, read at the same time (:meth:`_together`), the members tied to
+        a household located nowhere and those who both live in and contact a household (everywhere), each
+        member's households whatever the day (contact_reach) and the ``RESIDES_IN`` edges (edges_dated);
+        each member's households are those it contacts and those it lives in, each once, and those within
+        the areas the same less those located nowhere. No household is located elsewhere."""
+        kept = self._kept.everywhere
+        if kept is None or kept[0] != self.revision:
+            read: dict[str, Any] = {}
+
+            def located() -> None:
+                [[read["located"]]] = self._read("located_households")
+
+            def tied() -> None:
+                read.update((what, pairs) for what, pairs in self._read("everywhere"))
+
+            self._together(located, tied, self._reach, lambda: self._typed("RESIDES_IN"))
+            contacted = self._reach().households
+            homes: dict[str, set[str]] = {}
+            for member, household, *_ in self._typed("RESIDES_IN").edges:  # type: ignore[union-attr]
+                homes.setdefault(member, set()).add(household)
+            both, nowhere = Counter(m for m, _ in read.get("both", ())), Counter(m for m, _ in read.get("unlocated", ()))
+            members = {}
+            for member in sorted(contacted.keys() | homes.keys()):
+                every = contacted.get(member, 0) + len(homes.get(member, ())) - both[member]
+                if every > nowhere[member]:
+                    members[member] = (every - nowhere[member], every)
+            kept = self._kept.everywhere = (self.revision, sorted(read["located"]), members)
+        return Inside(households=list(kept[1]), members=dict(kept[2]))
 
     def present(self, day: Day, areas: Collection[str]) -> list[tuple[str, str]]:
         """(member, area), sorted, for each member found on the day in one of these areas itself; one query."""
@@ -620,8 +794,9 @@ class ServerFacts:
 
     def edges(self, type_: str, *, sources: Collection[str] | None = None, targets: Collection[str] | None = None,
               day: str | None = None) -> list[tuple[str, str, str | None]]:
-        """(source, target, key) of the edges of one type, sorted and each once; one query, from the
-        smaller of ``sources`` and ``targets`` when given (see :meth:`orggraph.facts.Facts.edges`).
+        """(source, target, key) of the edges of one type, sorted and each once (see
+        :meth:`orggraph.facts.Facts.edges`): from the edges kept a revision where the type's are
+        (:meth:`_typed`), else in one query, from the smaller of ``sources`` and ``targets`` when given.
 
         Raises
         ------
@@ -633,6 +808,19 @@ class ServerFacts:
         to = sorted(set(targets)) if targets is not None else None
         if from_ == [] or to == []:
             return []
+        asked = min((len(ids) for ids in (from_, to) if ids is not None), default=None)
+        typed = self._typed(type_, asked)
+        if typed is not None:
+            if from_ is not None and (to is None or len(from_) <= len(to)):
+                found = (e for i in from_ for e in typed.by_source.get(i, ()))
+            elif to is not None:
+                found = (e for i in to for e in typed.by_target.get(i, ()))
+            else:
+                found = iter(typed.edges)
+            if from_ is not None and to is not None:
+                wanted_from, wanted_to = set(from_), set(to)
+                found = (e for e in found if e[0] in wanted_from and e[1] in wanted_to)
+            return sorted({(s, t, key) for s, t, key, since, until in found if day is None or _valid(since, until, day)})
         params: dict[str, Any] = {"sources": from_, "targets": to, "day": day}
         if from_ is not None and (to is None or len(from_) <= len(to)):
             rows = self._read("edges_from", params, **labels)
