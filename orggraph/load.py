@@ -647,12 +647,6 @@ class Loader:
         if len(buf) >= self.batch_size:
             (self._flush_nodes if what == "node" else self._flush_edges)(name)
 
-    def _batch_errors(self, errors: list[RecordError]) -> None:
-        """A validator's errors, each naming its record by its number in the load (see _flush_nodes)."""
-        for e in errors:
-            seq = e.where
-            self.error(self._places.get(seq), e.field, e.message, seq)  # type: ignore[arg-type]
-
     def add_all(self, items: Iterable[Item]) -> None:
         """Add every item. A reader that can check its records in other processes (``checked_runs``, as
         :func:`orggraph.io.read_jsonl`'s can) is asked to, for a sink that takes texts (see :func:`check_run`)."""

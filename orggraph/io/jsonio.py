@@ -198,22 +198,6 @@ def read_json(path: str | os.PathLike[str]) -> Iterator[Item]:
     yield from items_from_document(doc)
 
 
-def _lines(fh: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """The lines of a file, numbered from 1: ended by LF, CRLF or a lone CR (as old Mac files are), a
-    byte order mark at the start skipped."""
-    number = 0
-    for chunk in fh:  # split at LF only
-        if number == 0 and chunk.startswith(_BOM):
-            chunk = chunk[len(_BOM):]
-        if b"\r" not in chunk:
-            number += 1
-            yield number, chunk
-            continue
-        for line in (chunk[:-2] if chunk.endswith(b"\r\n") else chunk).split(b"\r"):
-            number += 1
-            yield number, line
-
-
 def _line_item(number: int, line: bytes) -> Item | None:
     """What one line holds (None for a blank line)."""
     try:
